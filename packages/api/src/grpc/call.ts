@@ -1,0 +1,105 @@
+import type {
+  ClientReadableStream,
+  ClientUnaryCall,
+  ClientWritableStream,
+  ServiceError,
+} from '@grpc/grpc-js';
+import { TscrError, cancelled } from '@tscr/api';
+import { fromStatus } from './status.js';
+
+/** Options every client call takes. */
+export interface CallOptions {
+  /** Aborting cancels the call; the promise or iterator rejects with Cancelled. */
+  signal?: AbortSignal;
+}
+
+function abortError(signal: AbortSignal): TscrError {
+  return cancelled(`call cancelled${signal.reason instanceof Error ? `: ${signal.reason.message}` : ''}`);
+}
+
+/**
+ * Runs one unary call and turns its status into a TscrError.
+ * `start` issues the call with the callback it is given.
+ */
+export function callUnary<Res>(
+  start: (cb: (err: ServiceError | null, res?: Res) => void) => ClientUnaryCall,
+  opts: CallOptions = {},
+  target?: string,
+): Promise<Res> {
+  const { signal } = opts;
+  if (signal?.aborted) return Promise.reject(abortError(signal));
+  return new Promise<Res>((resolve, reject) => {
+    const onAbort = () => call.cancel();
+    const call = start((err, res) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (err) reject(signal?.aborted ? abortError(signal) : fromStatus(err, target));
+      else resolve(res as Res);
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * A server-streaming call as an AsyncIterable. Reading pulls from the
+ * stream, so a slow consumer applies HTTP/2 flow control back to the server.
+ */
+export async function* callServerStream<Res>(
+  start: () => ClientReadableStream<Res>,
+  opts: CallOptions = {},
+  target?: string,
+): AsyncGenerator<Res, void, undefined> {
+  const { signal } = opts;
+  if (signal?.aborted) throw abortError(signal);
+  const call = start();
+  const onAbort = () => call.cancel();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    for await (const msg of call as AsyncIterable<Res>) yield msg;
+  } catch (err) {
+    if (signal?.aborted) throw abortError(signal);
+    throw fromStatus(err, target);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    call.cancel();
+  }
+}
+
+/**
+ * A client-streaming call: writes every message of `source`, honouring
+ * backpressure (waits for 'drain'), then resolves with the single response.
+ */
+export function callClientStream<Req, Res>(
+  start: (cb: (err: ServiceError | null, res?: Res) => void) => ClientWritableStream<Req>,
+  source: AsyncIterable<Req> | Iterable<Req>,
+  opts: CallOptions = {},
+  target?: string,
+): Promise<Res> {
+  const { signal } = opts;
+  if (signal?.aborted) return Promise.reject(abortError(signal));
+  return new Promise<Res>((resolve, reject) => {
+    let settled = false;
+    const onAbort = () => call.cancel();
+    const call = start((err, res) => {
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (err) reject(signal?.aborted ? abortError(signal) : fromStatus(err, target));
+      else resolve(res as Res);
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    void (async () => {
+      try {
+        for await (const msg of source) {
+          if (settled) return;
+          if (!call.write(msg)) await new Promise<void>((r) => call.once('drain', r));
+        }
+        call.end();
+      } catch (err) {
+        call.cancel();
+        if (!settled) {
+          settled = true;
+          reject(err);
+        }
+      }
+    })();
+  });
+}

@@ -1,0 +1,22 @@
+/**
+ * @tscr/api/grpc — everything wire-related: generated messages and service
+ * definitions (namespaced per proto package), the one mapping between
+ * TscrError and gRPC status, and helpers that adapt calls to Promises and
+ * AsyncIterables with AbortSignal support.
+ */
+export { codeToStatus, statusToCode, toStatus, fromStatus } from './status.js';
+export { parseEndpoint, clientChannelOptions, clientCredentials } from './address.js';
+export type { Endpoint } from './address.js';
+export { callUnary, callServerStream, callClientStream } from './call.js';
+export type { CallOptions } from './call.js';
+export { unaryHandler, serverStreamHandler, clientStreamHandler } from './handlers.js';
+export type { CallContext } from './handlers.js';
+export { listen } from './listen.js';
+export * as typesV1 from '../../gen/tscr/types/v1/types.js';
+export * as imagesV1 from '../../gen/tscr/images/v1/images.js';
+export * as runtimeV1 from '../../gen/tscr/runtime/v1/runtime.js';
+export * as containersV1 from '../../gen/tscr/containers/v1/containers.js';
+export * as systemV1 from '../../gen/tscr/system/v1/system.js';
+export * as networkV1 from '../../gen/tscr/network/v1/network.js';
+export * as volumeV1 from '../../gen/tscr/volume/v1/volume.js';
+export * as registryV1 from '../../gen/tscr/registry/v1/registry.js';

@@ -1,0 +1,44 @@
+/**
+ * @tscr/api — shared domain types and the TscrError family.
+ * gRPC pieces (generated code, status mapping, call helpers) live behind
+ * the `@tscr/api/grpc` subpath so importing this entry never loads grpc-js.
+ */
+export {
+  ErrorCodes,
+  TscrError,
+  isTscrError,
+  errorCode,
+  isNotFound,
+  isAlreadyExists,
+  isInvalidArgument,
+  isFailedPrecondition,
+  isUnavailable,
+  isUnimplemented,
+  isCancelled,
+  isPermissionDenied,
+  notFound,
+  alreadyExists,
+  invalidArgument,
+  failedPrecondition,
+  unavailable,
+  internal,
+  cancelled,
+  unimplemented,
+} from './errors.js';
+export type { ErrorCode, TscrErrorOptions } from './errors.js';
+export { fromSystemError } from './system-errors.js';
+export type { Descriptor, ImageConfig, Image, ImageDeleteResult, Mount } from './types/image.js';
+export type {
+  MountSpec,
+  ContainerConfig,
+  HostConfig,
+  ContainerStatus,
+  ContainerState,
+  MountPoint,
+  ContainerInfo,
+  ContainerSummary,
+  LogEntry,
+  ExitStatus,
+} from './types/container.js';
+export type { TscrEvent } from './types/event.js';
+export { DEFAULT_SOCKET, API_VERSION, VERSION } from './constants.js';
