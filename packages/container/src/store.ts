@@ -1,0 +1,27 @@
+import type { ContainerInfo, TscrEvent } from '@tscr/api';
+
+/**
+ * Where container records persist. Synchronous on purpose: implementations
+ * are an embedded database (the daemon's SQLite) or memory (tests).
+ * Records are stored as given; the service owns their meaning.
+ */
+export interface ContainerStore {
+  /** @throws AlreadyExists when the ID or the name is taken (checked atomically). */
+  insert(info: ContainerInfo): void;
+  /** Replaces the record with the same ID. @throws NotFound. */
+  update(info: ContainerInfo): void;
+  /** By exact ID. */
+  get(id: string): ContainerInfo | undefined;
+  /** By exact name (no leading slash). */
+  getByName(name: string): ContainerInfo | undefined;
+  /** Every record whose ID starts with `prefix`. */
+  findByIdPrefix(prefix: string): ContainerInfo[];
+  list(): ContainerInfo[];
+  /** Idempotent. */
+  delete(id: string): void;
+}
+
+/** Receives the events a layer emits (the daemon fans them out to `events` streams). */
+export interface EventPublisher {
+  publish(event: Omit<TscrEvent, 'timeNano'>): void;
+}

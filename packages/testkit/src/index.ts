@@ -1,0 +1,7 @@
+/**
+ * Test fixtures shared by the packages' test suites. Everything a test makes
+ * on the host carries the `tscr-test` prefix so it can be told apart.
+ */
+export { TEST_PREFIX, makeTempDir, uniqueName } from './temp.js';
+export { isRoot, hasCommand, skipUnlessRoot } from './host.js';
+export { busyboxRootfsTar, busyboxRootfsDir } from './busybox.js';
