@@ -1,10 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir, symlink, writeFile, chmod } from 'node:fs/promises';
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-/** Debian's busybox-static binary, installed by `npm run setup`. */
-const BUSYBOX = '/bin/busybox';
+/** The one recipe for the busybox-static test image, shared with the demo and the benchmarks. */
+const SCRIPT = fileURLToPath(new URL('../../../scripts/busybox-rootfs.sh', import.meta.url));
 
 /**
  * Builds a minimal root filesystem from busybox-static in `dir`: the binary,
@@ -12,30 +10,12 @@ const BUSYBOX = '/bin/busybox';
  * a `tscr` user 1000), and the usual empty mount points.
  */
 export async function busyboxRootfsDir(dir: string): Promise<string> {
-  if (!existsSync(BUSYBOX)) throw new Error(`${BUSYBOX} is missing: run npm run setup (installs busybox-static)`);
-  for (const d of ['bin', 'etc', 'proc', 'sys', 'dev', 'tmp', 'root', 'var', 'home/tscr']) {
-    await mkdir(join(dir, d), { recursive: true });
-  }
-  await chmod(join(dir, 'tmp'), 0o1777);
-  await copyFile(BUSYBOX, join(dir, 'bin/busybox'));
-  await chmod(join(dir, 'bin/busybox'), 0o755);
-  const applets = execFileSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  for (const a of applets) if (a !== 'busybox') await symlink('busybox', join(dir, 'bin', a));
-  await writeFile(
-    join(dir, 'etc/passwd'),
-    'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\ntscr:x:1000:1000:tscr:/home/tscr:/bin/sh\n',
-  );
-  await writeFile(join(dir, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\ntscr:x:1000:\n');
+  execFileSync('bash', [SCRIPT, '--dir', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
   return dir;
 }
 
-/**
- * Writes a busybox rootfs as a tar file at `tarPath` (made in `workDir`),
- * the input `tscr image import` takes.
- */
-export async function busyboxRootfsTar(workDir: string, tarPath: string): Promise<string> {
-  const dir = join(workDir, 'rootfs');
-  await busyboxRootfsDir(dir);
-  execFileSync('tar', ['--numeric-owner', '-C', dir, '-cf', tarPath, '.']);
+/** Writes a busybox rootfs as a tar file at `tarPath`, the input `tscr image import` takes. */
+export async function busyboxRootfsTar(_workDir: string, tarPath: string): Promise<string> {
+  execFileSync('bash', [SCRIPT, tarPath], { stdio: ['ignore', 'ignore', 'inherit'] });
   return tarPath;
 }

@@ -1,0 +1,56 @@
+import type { TscrEvent } from '@tscr/api';
+
+/** Options every call takes. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** `tscr version`. */
+export interface VersionInfo {
+  version: string;
+  apiVersion: string;
+  nodeVersion: string;
+  os: string;
+  arch: string;
+  kernelVersion: string;
+  /** Default OCI runtime name and its version line. */
+  runtime: string;
+  runtimeVersion: string;
+  /** The per-container monitor (conmon) and its version. */
+  monitor: string;
+  monitorVersion: string;
+}
+
+/** `tscr info`. */
+export interface SystemInfo {
+  containers: number;
+  containersRunning: number;
+  containersPaused: number;
+  containersStopped: number;
+  images: number;
+  rootDir: string;
+  storageDriver: string;
+  defaultRuntime: string;
+  runtimes: string[];
+  /** `1` (incl. hybrid) or `2`. */
+  cgroupVersion: string;
+  kernelVersion: string;
+  operatingSystem: string;
+  ncpu: number;
+  memTotal: number;
+  name: string;
+  serverVersion: string;
+  /** Where each layer is served from: `local` or a gRPC address. */
+  layers: { layer: string; endpoint: string }[];
+  stateDatabase: string;
+}
+
+/** The daemon itself. */
+export interface SystemService {
+  /** Resolves when the daemon answers. @throws Unavailable. */
+  ping(opts?: CallOptions): Promise<void>;
+  version(opts?: CallOptions): Promise<VersionInfo>;
+  info(opts?: CallOptions): Promise<SystemInfo>;
+  /** Live events from now on, optionally only of some `types` (`container`, `image`…). */
+  events(opts?: CallOptions & { types?: string[] }): AsyncIterable<TscrEvent>;
+}
