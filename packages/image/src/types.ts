@@ -12,7 +12,7 @@ export interface ImageStore {
   list(opts?: CallOptions): Promise<Image[]>;
   /**
    * One image by reference (`busybox:test`, `docker.io/library/busybox:test`),
-   * full ID (`sha256:…`) or unambiguous ID prefix (12+ hex digits).
+   * full ID (`sha256:…`, or its 64 hex digits) or unambiguous ID prefix (4+ hex digits).
    * @throws NotFound when nothing matches; InvalidArgument for a malformed reference.
    */
   get(ref: string, opts?: CallOptions): Promise<Image>;

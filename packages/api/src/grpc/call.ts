@@ -78,9 +78,11 @@ export function callClientStream<Req, Res>(
   if (signal?.aborted) return Promise.reject(abortError(signal));
   return new Promise<Res>((resolve, reject) => {
     let settled = false;
+    let wakeWriter: (() => void) | undefined;
     const onAbort = () => call.cancel();
     const call = start((err, res) => {
       settled = true;
+      wakeWriter?.();
       signal?.removeEventListener('abort', onAbort);
       if (err) reject(signal?.aborted ? abortError(signal) : fromStatus(err, target));
       else resolve(res as Res);
@@ -90,7 +92,17 @@ export function callClientStream<Req, Res>(
       try {
         for await (const msg of source) {
           if (settled) return;
-          if (!call.write(msg)) await new Promise<void>((r) => call.once('drain', r));
+          if (!call.write(msg)) {
+            // Wait for 'drain', or for the call to end early (the server rejected it).
+            await new Promise<void>((r) => {
+              wakeWriter = () => {
+                call.off('drain', wakeWriter as () => void);
+                wakeWriter = undefined;
+                r();
+              };
+              call.once('drain', wakeWriter);
+            });
+          }
         }
         call.end();
       } catch (err) {

@@ -1,0 +1,128 @@
+import type { ChannelOptions } from '@grpc/grpc-js';
+import { internal, type Image, type ImageDeleteResult, type Mount } from '@tscr/api';
+import {
+  callClientStream,
+  callUnary,
+  clientChannelOptions,
+  clientCredentials,
+  imagesV1,
+  parseEndpoint,
+} from '@tscr/api/grpc';
+import type { CallOptions, ImageService, ImportOptions } from '../types.js';
+import {
+  deleteResultFromProto,
+  imageFromProto,
+  importOptionsToProto,
+  mountFromProto,
+} from './convert.js';
+
+/** Largest tar chunk sent in one ImportImage message (well under any message limit). */
+const MAX_CHUNK = 256 * 1024;
+
+/** Options of {@link GrpcImageService}. */
+export interface GrpcImageServiceOptions {
+  /** Extra grpc-js channel options, merged over tscr's defaults. */
+  channelOptions?: ChannelOptions;
+}
+
+/**
+ * {@link ImageService} over gRPC: the same contract as the local service,
+ * with errors arriving as the same TscrError codes. Imports stream the tar
+ * in chunks and wait for the transport to drain, so memory stays bounded.
+ */
+export class GrpcImageService implements ImageService {
+  private readonly client: imagesV1.ImagesClient;
+  private readonly display: string;
+
+  /** @param address `unix:///path`, `/path`, `tcp://host:port` or `host:port`. @throws InvalidArgument. */
+  constructor(address: string, options: GrpcImageServiceOptions = {}) {
+    const ep = parseEndpoint(address);
+    this.display = ep.display;
+    this.client = new imagesV1.ImagesClient(ep.target, clientCredentials(), {
+      ...clientChannelOptions,
+      ...options.channelOptions,
+    });
+  }
+
+  /** @inheritdoc */
+  async list(opts: CallOptions = {}): Promise<Image[]> {
+    const res = await callUnary<imagesV1.ListImagesResponse>((cb) => this.client.listImages({}, cb), opts, this.display);
+    return res.images.map(imageFromProto);
+  }
+
+  /** @inheritdoc */
+  async get(ref: string, opts: CallOptions = {}): Promise<Image> {
+    const res = await callUnary<imagesV1.GetImageResponse>((cb) => this.client.getImage({ ref }, cb), opts, this.display);
+    return imageFromProto(required(res.image));
+  }
+
+  /** @inheritdoc */
+  async tag(source: string, target: string, opts: CallOptions = {}): Promise<void> {
+    await callUnary<imagesV1.TagImageResponse>((cb) => this.client.tagImage({ source, target }, cb), opts, this.display);
+  }
+
+  /** @inheritdoc */
+  async remove(ref: string, opts: CallOptions & { force?: boolean } = {}): Promise<ImageDeleteResult[]> {
+    const res = await callUnary<imagesV1.RemoveImageResponse>(
+      (cb) => this.client.removeImage({ ref, force: opts.force === true }, cb),
+      opts,
+      this.display,
+    );
+    return res.results.map(deleteResultFromProto);
+  }
+
+  /** @inheritdoc */
+  async importTar(tar: AsyncIterable<Uint8Array>, opts: ImportOptions = {}): Promise<Image> {
+    async function* messages(): AsyncGenerator<imagesV1.ImportImageRequest, void, undefined> {
+      yield { options: importOptionsToProto(opts) };
+      for await (const chunk of tar) {
+        for (let at = 0; at < chunk.byteLength; at += MAX_CHUNK) {
+          const length = Math.min(MAX_CHUNK, chunk.byteLength - at);
+          yield { chunk: Buffer.from(chunk.buffer, chunk.byteOffset + at, length) };
+        }
+      }
+    }
+    const res = await callClientStream<imagesV1.ImportImageRequest, imagesV1.ImportImageResponse>(
+      (cb) => this.client.importImage(cb),
+      messages(),
+      opts,
+      this.display,
+    );
+    return imageFromProto(required(res.image));
+  }
+
+  /** @inheritdoc */
+  async prepare(key: string, image: string, opts: CallOptions = {}): Promise<Mount[]> {
+    const res = await callUnary<imagesV1.PrepareSnapshotResponse>(
+      (cb) => this.client.prepareSnapshot({ key, image }, cb),
+      opts,
+      this.display,
+    );
+    return res.mounts.map(mountFromProto);
+  }
+
+  /** @inheritdoc */
+  async mounts(key: string, opts: CallOptions = {}): Promise<Mount[]> {
+    const res = await callUnary<imagesV1.SnapshotMountsResponse>(
+      (cb) => this.client.snapshotMounts({ key }, cb),
+      opts,
+      this.display,
+    );
+    return res.mounts.map(mountFromProto);
+  }
+
+  /** @inheritdoc */
+  async removeSnapshot(key: string, opts: CallOptions = {}): Promise<void> {
+    await callUnary<imagesV1.RemoveSnapshotResponse>((cb) => this.client.removeSnapshot({ key }, cb), opts, this.display);
+  }
+
+  /** Closes the channel; later calls fail. */
+  close(): void {
+    this.client.close();
+  }
+}
+
+function required<T>(value: T | undefined): T {
+  if (value === undefined) throw internal('malformed response from the image service: missing image');
+  return value;
+}

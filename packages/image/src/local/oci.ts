@@ -1,0 +1,127 @@
+import type { Descriptor, Image, ImageConfig } from '@tscr/api';
+
+/** OCI media types this package writes. */
+export const MediaTypes = {
+  manifest: 'application/vnd.oci.image.manifest.v1+json',
+  config: 'application/vnd.oci.image.config.v1+json',
+  layer: 'application/vnd.oci.image.layer.v1.tar',
+} as const;
+
+/** The `config` section of an OCI image config (Docker's capitalized names). */
+export interface OciRunConfig {
+  User?: string;
+  Env?: string[];
+  Entrypoint?: string[];
+  Cmd?: string[];
+  WorkingDir?: string;
+  Labels?: Record<string, string>;
+  StopSignal?: string;
+  ExposedPorts?: Record<string, object>;
+  Volumes?: Record<string, object>;
+}
+
+/** An OCI image config document (the blob whose digest is the image ID). */
+export interface OciImageConfig {
+  created?: string;
+  architecture: string;
+  os: string;
+  config?: OciRunConfig;
+  rootfs: { type: 'layers'; diff_ids: string[] };
+  history?: { created?: string; created_by?: string; comment?: string; empty_layer?: boolean }[];
+}
+
+/** An OCI image manifest document. */
+export interface OciManifest {
+  schemaVersion: 2;
+  mediaType?: string;
+  config: Descriptor;
+  layers: Descriptor[];
+  annotations?: Record<string, string>;
+}
+
+/** Node's `process.arch` names mapped to OCI/Go architecture names. */
+const ARCHITECTURES: Record<string, string> = {
+  x64: 'amd64',
+  ia32: '386',
+  arm64: 'arm64',
+  arm: 'arm',
+  ppc64: 'ppc64le',
+  s390x: 's390x',
+  riscv64: 'riscv64',
+  loong64: 'loong64',
+  mips: 'mips',
+  mipsel: 'mipsle',
+};
+
+/** The OCI architecture name of `arch` (default: this process's). */
+export function ociArchitecture(arch: string = process.arch): string {
+  return ARCHITECTURES[arch] ?? arch;
+}
+
+function nonEmpty<T>(list: T[] | undefined): T[] | undefined {
+  return list && list.length > 0 ? list : undefined;
+}
+
+function asSet(keys: string[] | undefined): Record<string, object> | undefined {
+  return keys && keys.length > 0 ? Object.fromEntries(keys.map((k) => [k, {}])) : undefined;
+}
+
+/** Domain config to the OCI `config` section (empty fields left out). */
+export function toOciRunConfig(c: ImageConfig = {}): OciRunConfig {
+  const out: OciRunConfig = {};
+  if (c.user) out.User = c.user;
+  if (nonEmpty(c.env)) out.Env = [...(c.env as string[])];
+  if (c.entrypoint !== undefined) out.Entrypoint = [...c.entrypoint];
+  if (nonEmpty(c.cmd)) out.Cmd = [...(c.cmd as string[])];
+  if (c.workingDir) out.WorkingDir = c.workingDir;
+  if (c.labels && Object.keys(c.labels).length > 0) out.Labels = { ...c.labels };
+  if (c.stopSignal) out.StopSignal = c.stopSignal;
+  const ports = asSet(c.exposedPorts);
+  if (ports) out.ExposedPorts = ports;
+  const volumes = asSet(c.volumes);
+  if (volumes) out.Volumes = volumes;
+  return out;
+}
+
+/** The OCI `config` section to the domain config (empty fields left out). */
+export function fromOciRunConfig(c: OciRunConfig = {}): ImageConfig {
+  const out: ImageConfig = {};
+  if (c.User) out.user = c.User;
+  if (nonEmpty(c.Env)) out.env = c.Env;
+  if (Array.isArray(c.Entrypoint)) out.entrypoint = c.Entrypoint;
+  if (nonEmpty(c.Cmd)) out.cmd = c.Cmd;
+  if (c.WorkingDir) out.workingDir = c.WorkingDir;
+  if (c.Labels && Object.keys(c.Labels).length > 0) out.labels = c.Labels;
+  if (c.StopSignal) out.stopSignal = c.StopSignal;
+  if (c.ExposedPorts && Object.keys(c.ExposedPorts).length > 0) out.exposedPorts = Object.keys(c.ExposedPorts);
+  if (c.Volumes && Object.keys(c.Volumes).length > 0) out.volumes = Object.keys(c.Volumes);
+  return out;
+}
+
+/** Everything known about one stored image, read from its manifest and config. */
+export interface ImageRecord {
+  manifestDigest: string;
+  manifest: OciManifest;
+  /** The config digest: the image ID. */
+  id: string;
+  config: OciImageConfig;
+}
+
+/** Builds the domain {@link Image} of a record and the references that point at it. */
+export function toImage(rec: ImageRecord, refs: string[]): Image {
+  const comment = [...(rec.config.history ?? [])].reverse().find((h) => h.comment)?.comment;
+  const image: Image = {
+    id: rec.id,
+    repoTags: refs.filter((r) => !r.includes('@')).sort(),
+    repoDigests: refs.filter((r) => r.includes('@')).sort(),
+    manifestDigest: rec.manifestDigest,
+    created: rec.config.created ?? '',
+    size: rec.manifest.layers.reduce((sum, l) => sum + l.size, 0),
+    os: rec.config.os,
+    architecture: rec.config.architecture,
+    config: fromOciRunConfig(rec.config.config),
+    layers: [...rec.config.rootfs.diff_ids],
+  };
+  if (comment) image.comment = comment;
+  return image;
+}

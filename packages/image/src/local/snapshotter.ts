@@ -1,0 +1,167 @@
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  alreadyExists,
+  fromSystemError,
+  internal,
+  invalidArgument,
+  notFound,
+  type Image,
+  type Mount,
+} from '@tscr/api';
+import type { CallOptions, Snapshotter } from '../types.js';
+import { throwIfAborted, writeFileAtomic } from './fs-util.js';
+
+const KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const RECORD = 'snapshot.json';
+
+/** What a snapshot remembers about its making. */
+export interface SnapshotRecord {
+  /** The caller's key (usually the container ID). */
+  key: string;
+  /** ID of the image it was prepared from. */
+  image: string;
+  /** Diff IDs of the read-only layers, base first. */
+  layers: string[];
+  /** RFC 3339. */
+  created: string;
+}
+
+/** Options of {@link LocalSnapshotter}. */
+export interface LocalSnapshotterOptions {
+  /** Directory holding one sub-directory per snapshot. */
+  dir: string;
+  /** Directory of the unpacked layer with diff ID `diffId`. */
+  layerDir: (diffId: string) => string;
+  /** Resolves the image a snapshot is prepared from. @throws NotFound. */
+  resolveImage: (ref: string, opts?: CallOptions) => Promise<Image>;
+}
+
+/** Checks a snapshot key. @throws InvalidArgument. */
+export function validateSnapshotKey(key: string): void {
+  if (!KEY.test(key)) {
+    throw invalidArgument(`invalid snapshot key ${JSON.stringify(key)}: want [A-Za-z0-9][A-Za-z0-9_.-]{0,127}`, {
+      details: { key },
+    });
+  }
+}
+
+/**
+ * Overlay snapshots: `<dir>/<key>/{upper,work}` over an image's unpacked
+ * layers. It only prepares directories and describes the mount; the runtime
+ * performs it.
+ */
+export class LocalSnapshotter implements Snapshotter {
+  constructor(private readonly options: LocalSnapshotterOptions) {}
+
+  /** @inheritdoc */
+  async prepare(key: string, image: string, opts: CallOptions = {}): Promise<Mount[]> {
+    validateSnapshotKey(key);
+    throwIfAborted(opts.signal);
+    const img = await this.options.resolveImage(image, opts);
+    const dir = this.dirOf(key);
+    await mkdir(this.options.dir, { recursive: true });
+    try {
+      await mkdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw alreadyExists(`snapshot ${key} already exists`, { details: { key } });
+      }
+      throw fromSystemError(err, `cannot create snapshot ${key}`);
+    }
+    const record: SnapshotRecord = { key, image: img.id, layers: [...img.layers], created: new Date().toISOString() };
+    try {
+      await mkdir(join(dir, 'upper'), { mode: 0o755 });
+      await mkdir(join(dir, 'work'), { mode: 0o700 });
+      await writeFileAtomic(join(dir, RECORD), `${JSON.stringify(record, null, 2)}\n`);
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw fromSystemError(err, `cannot create snapshot ${key}`);
+    }
+    return this.mountsOf(record);
+  }
+
+  /** @inheritdoc */
+  async mounts(key: string, opts: CallOptions = {}): Promise<Mount[]> {
+    validateSnapshotKey(key);
+    throwIfAborted(opts.signal);
+    return this.mountsOf(await this.record(key));
+  }
+
+  /** @inheritdoc */
+  async removeSnapshot(key: string, opts: CallOptions = {}): Promise<void> {
+    await this.remove(key, opts);
+  }
+
+  /** Like {@link removeSnapshot}, resolving with the record of what was removed (if anything). */
+  async remove(key: string, opts: CallOptions = {}): Promise<SnapshotRecord | undefined> {
+    validateSnapshotKey(key);
+    throwIfAborted(opts.signal);
+    let record: SnapshotRecord | undefined;
+    try {
+      record = await this.record(key);
+    } catch {
+      record = undefined; // a half-made snapshot without a record still gets removed
+    }
+    try {
+      await rm(this.dirOf(key), { recursive: true, force: true });
+    } catch (err) {
+      throw fromSystemError(err, `cannot remove snapshot ${key}`);
+    }
+    return record;
+  }
+
+  /** Records of every snapshot. */
+  async list(): Promise<SnapshotRecord[]> {
+    let keys: string[];
+    try {
+      keys = await readdir(this.options.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw fromSystemError(err, 'cannot list snapshots');
+    }
+    const out: SnapshotRecord[] = [];
+    for (const key of keys.filter((k) => KEY.test(k)).sort()) {
+      try {
+        out.push(await this.record(key));
+      } catch {
+        // half-made or being removed: it holds no image
+      }
+    }
+    return out;
+  }
+
+  /** The record of snapshot `key`. @throws NotFound. */
+  async record(key: string): Promise<SnapshotRecord> {
+    let text: string;
+    try {
+      text = await readFile(join(this.dirOf(key), RECORD), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw notFound(`no such snapshot: ${key}`, { cause: err, details: { key } });
+      }
+      throw fromSystemError(err, `cannot read snapshot ${key}`);
+    }
+    try {
+      return JSON.parse(text) as SnapshotRecord;
+    } catch (err) {
+      throw internal(`corrupt snapshot record of ${key}`, { cause: err });
+    }
+  }
+
+  private dirOf(key: string): string {
+    return join(this.options.dir, key);
+  }
+
+  private mountsOf(record: SnapshotRecord): Mount[] {
+    const dir = this.dirOf(record.key);
+    const lower = [...record.layers].reverse().map((id) => join(this.options.layerDir(id), 'fs'));
+    return [
+      {
+        type: 'overlay',
+        source: 'overlay',
+        options: [`lowerdir=${lower.join(':')}`, `upperdir=${join(dir, 'upper')}`, `workdir=${join(dir, 'work')}`],
+      },
+    ];
+  }
+}

@@ -1,0 +1,277 @@
+import { execFile } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { chmod, lchown, link, lstat, lutimes, mkdir, open, rm, symlink, utimes } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { promisify } from 'node:util';
+import { Parser, type ReadEntry } from 'tar';
+import { fromSystemError, invalidArgument, isTscrError, unimplemented } from '@tscr/api';
+import { throwIfAborted } from './fs-util.js';
+import { findCommand } from './commands.js';
+
+const run = promisify(execFile);
+
+const WHITEOUT_PREFIX = '.wh.';
+const OPAQUE_MARKER = '.wh..wh..opq';
+
+/** Options of {@link unpackLayer}. */
+export interface UnpackOptions {
+  signal?: AbortSignal;
+}
+
+interface DirTimes {
+  abs: string;
+  atime: Date;
+  mtime: Date;
+}
+
+/**
+ * Makes a tar path relative to the layer root, lexically cleaned the way
+ * Docker does (`/a/./b` → `a/b`). @throws InvalidArgument when it escapes.
+ */
+export function cleanEntryPath(path: string, what = 'path'): string {
+  const stripped = path.replace(/^\/+/, '');
+  const norm = posix.normalize(stripped === '' ? '.' : stripped).replace(/\/+$/, '');
+  if (norm === '..' || norm.startsWith('../')) {
+    throw invalidArgument(`tar entry ${what} ${JSON.stringify(path)} escapes the layer directory`, {
+      details: { path },
+    });
+  }
+  return norm === '.' ? '' : norm;
+}
+
+/** The entries of a tar file, one at a time; the next comes once the last was consumed. */
+async function* entriesOf(file: string): AsyncGenerator<ReadEntry, void, undefined> {
+  const parser = new Parser({ strict: true });
+  const queue: ReadEntry[] = [];
+  let done = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  parser.on('entry', (e: ReadEntry) => {
+    queue.push(e);
+    notify();
+  });
+  parser.on('end', () => {
+    done = true;
+    notify();
+  });
+  parser.on('error', (err: unknown) => {
+    failure ??= invalidArgument(`malformed tar archive: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+    notify();
+  });
+  const input = createReadStream(file);
+  input.on('error', (err) => {
+    failure ??= fromSystemError(err, `cannot read ${file}`);
+    notify();
+  });
+  input.pipe(parser as unknown as NodeJS.WritableStream);
+  try {
+    for (;;) {
+      if (failure !== undefined) throw failure;
+      const e = queue.shift();
+      if (e) yield e;
+      else if (done) return;
+      else await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    input.destroy();
+  }
+}
+
+/**
+ * Applies a layer tar to the empty directory `dest`, preserving modes
+ * (setuid bits included), numeric ownership (when root), times, symlinks,
+ * hard links and device nodes. Entries that escape `dest`, or that would
+ * be written through a symbolic link, fail the unpack with InvalidArgument.
+ * Whiteouts become overlayfs whiteouts: `.wh.x` a 0:0 character device,
+ * `.wh..wh..opq` the `trusted.overlay.opaque` xattr (via `setfattr`, else
+ * Unimplemented). The caller removes `dest` when this throws.
+ */
+export async function unpackLayer(tarFile: string, dest: string, options: UnpackOptions = {}): Promise<void> {
+  const u = new Unpacker(dest);
+  try {
+    for await (const entry of entriesOf(tarFile)) {
+      throwIfAborted(options.signal);
+      try {
+        await u.apply(entry);
+      } finally {
+        entry.resume();
+      }
+    }
+    await u.finish();
+  } catch (err) {
+    if (isTscrError(err)) throw err;
+    throw fromSystemError(err, 'cannot unpack layer');
+  }
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+class Unpacker {
+  private readonly knownDirs = new Set<string>(['']);
+  private readonly whiteouts: string[] = [];
+  private readonly opaques: string[] = [];
+  private readonly dirTimes: DirTimes[] = [];
+
+  constructor(private readonly dest: string) {}
+
+  async apply(entry: ReadEntry): Promise<void> {
+    const rel = cleanEntryPath(entry.path);
+    const abs = rel === '' ? this.dest : join(this.dest, rel);
+    if (rel === '') {
+      if (entry.type !== 'Directory') throw invalidArgument('tar entry for the layer root is not a directory');
+      await this.setMetadata(entry, abs, true);
+      return;
+    }
+    const dir = posix.dirname(rel);
+    const base = posix.basename(rel);
+    await this.ensureDir(dir === '.' ? '' : dir, entry.path);
+    if (base === OPAQUE_MARKER) {
+      this.opaques.push(dir === '.' ? '' : dir);
+      return;
+    }
+    if (base.startsWith(WHITEOUT_PREFIX)) {
+      this.whiteouts.push(posix.join(dir, base.slice(WHITEOUT_PREFIX.length)));
+      return;
+    }
+    const isDir = entry.type === 'Directory' || entry.type === 'GNUDumpDir';
+    await this.clearTarget(rel, abs, isDir);
+    switch (entry.type) {
+      case 'Directory':
+      case 'GNUDumpDir':
+        await mkdir(abs, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EEXIST') throw err;
+        });
+        this.knownDirs.add(rel);
+        break;
+      case 'File':
+      case 'OldFile':
+      case 'ContiguousFile':
+        await writeEntry(entry, abs);
+        break;
+      case 'SymbolicLink':
+        await symlink(entry.linkpath ?? '', abs);
+        break;
+      case 'Link': {
+        const target = cleanEntryPath(entry.linkpath ?? '', 'link target');
+        const targetDir = posix.dirname(target);
+        await this.assertDir(targetDir === '.' ? '' : targetDir, entry.path);
+        await link(join(this.dest, target), abs);
+        return; // a hard link shares its target's metadata
+      }
+      case 'CharacterDevice':
+      case 'BlockDevice':
+      case 'FIFO':
+        await makeNode(abs, entry);
+        break;
+      default:
+        return; // metadata-only and unsupported entry kinds carry no file
+    }
+    await this.setMetadata(entry, abs, isDir);
+  }
+
+  /** Applies whiteouts and directory times once every entry is in place. */
+  async finish(): Promise<void> {
+    for (const rel of this.whiteouts) {
+      const abs = join(this.dest, rel);
+      // A whiteout hides lower layers only; this layer's own entry wins.
+      if (await lstat(abs).then(() => true, () => false)) continue;
+      await run('mknod', ['-m', '0000', abs, 'c', '0', '0']).catch((err: unknown) => {
+        throw fromSystemError(err, `cannot create whiteout ${rel}`);
+      });
+    }
+    if (this.opaques.length > 0) {
+      const setfattr = findCommand('setfattr');
+      if (!setfattr) throw unimplemented('layer whiteouts: opaque directories (setfattr is not installed)');
+      for (const rel of this.opaques) {
+        await run(setfattr, ['-n', 'trusted.overlay.opaque', '-v', 'y', join(this.dest, rel)]).catch(
+          (err: unknown) => {
+            throw fromSystemError(err, `cannot mark ${rel || '/'} opaque`);
+          },
+        );
+      }
+    }
+    for (const d of this.dirTimes.reverse()) await utimes(d.abs, d.atime, d.mtime);
+  }
+
+  /** Makes every missing directory of `rel`, refusing to pass through a symlink. */
+  private async ensureDir(rel: string, entryPath: string): Promise<void> {
+    if (this.knownDirs.has(rel)) return;
+    let sofar = '';
+    for (const part of rel.split('/')) {
+      sofar = sofar ? `${sofar}/${part}` : part;
+      if (this.knownDirs.has(sofar)) continue;
+      const abs = join(this.dest, sofar);
+      const st = await lstat(abs).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      });
+      if (!st) await mkdir(abs, { mode: 0o755 });
+      else if (st.isSymbolicLink()) throw throughSymlink(entryPath, sofar);
+      else if (!st.isDirectory()) throw invalidArgument(`tar entry parent ${JSON.stringify(sofar)} is not a directory`);
+      this.knownDirs.add(sofar);
+    }
+  }
+
+  /** Checks every component of `rel` is an existing real directory. */
+  private async assertDir(rel: string, entryPath: string): Promise<void> {
+    let sofar = '';
+    for (const part of rel === '' ? [] : rel.split('/')) {
+      sofar = sofar ? `${sofar}/${part}` : part;
+      const st = await lstat(join(this.dest, sofar));
+      if (st.isSymbolicLink()) throw throughSymlink(entryPath, sofar);
+      if (!st.isDirectory()) throw invalidArgument(`tar link ${JSON.stringify(entryPath)} has a bad target`);
+    }
+  }
+
+  /** Removes what is in the way of a new entry (a directory stays for a directory). */
+  private async clearTarget(rel: string, abs: string, isDir: boolean): Promise<void> {
+    const st = await lstat(abs).catch(() => undefined);
+    if (!st || (isDir && st.isDirectory())) return;
+    await rm(abs, { recursive: true, force: true });
+    for (const d of this.knownDirs) if (d === rel || d.startsWith(`${rel}/`)) this.knownDirs.delete(d);
+  }
+
+  private async setMetadata(entry: ReadEntry, abs: string, isDir: boolean): Promise<void> {
+    const symlinkEntry = entry.type === 'SymbolicLink';
+    if (isRoot()) await lchown(abs, entry.uid ?? 0, entry.gid ?? 0);
+    // chmod after chown: chown clears setuid/setgid bits.
+    if (!symlinkEntry) await chmod(abs, (entry.mode ?? (isDir ? 0o755 : 0o644)) & 0o7777);
+    if (entry.mtime) {
+      const atime = entry.atime ?? entry.mtime;
+      if (isDir) this.dirTimes.push({ abs, atime, mtime: entry.mtime });
+      else await lutimes(abs, atime, entry.mtime);
+    }
+  }
+}
+
+function throughSymlink(path: string, link: string) {
+  const what = `tar entry ${JSON.stringify(path)} would be written through the symbolic link ${JSON.stringify(link)}`;
+  return invalidArgument(what, { details: { path } });
+}
+
+async function writeEntry(entry: ReadEntry, abs: string): Promise<void> {
+  const fh = await open(abs, 'wx', 0o600);
+  try {
+    for await (const chunk of entry) await fh.write(chunk as Buffer);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function makeNode(abs: string, entry: ReadEntry): Promise<void> {
+  const args = ['-m', '0600', abs];
+  if (entry.type === 'FIFO') args.push('p');
+  else {
+    const kind = entry.type === 'BlockDevice' ? 'b' : 'c';
+    args.push(kind, String(entry.header.devmaj ?? 0), String(entry.header.devmin ?? 0));
+  }
+  await run('mknod', args).catch((err: unknown) => {
+    throw fromSystemError(err, `cannot create device node ${entry.path}`);
+  });
+}
