@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(runc crun conmon busybox-static protobuf-compiler iproute2 tar)
+want=(runc crun conmon busybox-static protobuf-compiler iproute2 tar attr)
 [ "${1:-}" = "--bench" ] && want+=(hyperfine podman)
 
 missing=()

@@ -4,3 +4,4 @@
  */
 export type { CallOptions, Reference, Progress, RegistryClient } from './types.js';
 export { parseReference, repositoryName, familiarize, DEFAULT_DOMAIN } from './reference/parse.js';
+export { LocalRegistryClient, createRegistryClient } from './local/registry-client.js';

@@ -54,7 +54,8 @@ export function serverStreamHandler<Req, Res>(fn: (req: Req, ctx: CallContext) =
         }
         if (!ctx.signal.aborted) call.end();
       } catch (err) {
-        if (!ctx.signal.aborted) call.destroy(Object.assign(new Error(), toStatus(err)));
+        // grpc-js records an 'error' event as the call's status and then ends the stream.
+        if (!ctx.signal.aborted) call.emit('error', Object.assign(new Error(), toStatus(err)));
       }
     })();
   };

@@ -1,0 +1,6 @@
+/**
+ * @tscr/registry-client/grpc — the registry layer on the wire: a server that
+ * wraps any `RegistryClient` and a client that implements it.
+ */
+export { createRegistryServer, addRegistryService } from './server.js';
+export { GrpcRegistryClient } from './client.js';

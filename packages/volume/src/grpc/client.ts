@@ -1,0 +1,61 @@
+import type { MountSpec } from '@tscr/api';
+import { callUnary, clientChannelOptions, clientCredentials, parseEndpoint, volumeV1 } from '@tscr/api/grpc';
+import type { CallOptions, CreateVolumeOptions, ResolvedMount, Volume, VolumeService } from '../types.js';
+import { mountSpecToProto, resolvedFromProto, volumeFromProto } from './convert.js';
+
+/**
+ * The volume layer over gRPC: the same {@link VolumeService} contract,
+ * served by `createVolumeServer` somewhere else. Errors arrive as the
+ * TscrError the server raised (NotFound stays NotFound).
+ */
+export class GrpcVolumeService implements VolumeService {
+  private readonly client: volumeV1.VolumesClient;
+  private readonly target: string;
+
+  /** @param address `unix:///path`, `/path`, `tcp://host:port` or `host:port`. @throws InvalidArgument. */
+  constructor(address: string) {
+    const ep = parseEndpoint(address);
+    this.target = ep.display;
+    this.client = new volumeV1.VolumesClient(ep.target, clientCredentials(), clientChannelOptions);
+  }
+
+  async list(opts?: CallOptions): Promise<Volume[]> {
+    const res = await callUnary<volumeV1.ListVolumesResponse>((cb) => this.client.listVolumes({}, cb), opts, this.target);
+    return res.volumes.map(volumeFromProto);
+  }
+
+  async get(name: string, opts?: CallOptions): Promise<Volume> {
+    const res = await callUnary<volumeV1.GetVolumeResponse>((cb) => this.client.getVolume({ name }, cb), opts, this.target);
+    return volumeFromProto(res.volume);
+  }
+
+  async create(name: string, opts: CreateVolumeOptions = {}): Promise<Volume> {
+    const req: volumeV1.CreateVolumeRequest = { name, driver: opts.driver ?? '', labels: opts.labels ?? {} };
+    const res = await callUnary<volumeV1.CreateVolumeResponse>(
+      (cb) => this.client.createVolume(req, cb),
+      opts,
+      this.target,
+    );
+    return volumeFromProto(res.volume);
+  }
+
+  async remove(name: string, opts: CallOptions & { force?: boolean } = {}): Promise<void> {
+    const req: volumeV1.RemoveVolumeRequest = { name, force: opts.force ?? false };
+    await callUnary((cb) => this.client.removeVolume(req, cb), opts, this.target);
+  }
+
+  async resolveMounts(containerId: string, mounts: MountSpec[], opts?: CallOptions): Promise<ResolvedMount[]> {
+    const req: volumeV1.ResolveMountsRequest = { containerId, mounts: mounts.map(mountSpecToProto) };
+    const res = await callUnary<volumeV1.ResolveMountsResponse>(
+      (cb) => this.client.resolveMounts(req, cb),
+      opts,
+      this.target,
+    );
+    return res.mounts.map(resolvedFromProto);
+  }
+
+  /** Closes the channel. */
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,58 @@
+import { internal, invalidArgument, type MountSpec } from '@tscr/api';
+import type { volumeV1 } from '@tscr/api/grpc';
+import type { ResolvedMount, Volume } from '../types.js';
+
+/** Domain volume → wire. */
+export function volumeToProto(v: Volume): volumeV1.Volume {
+  return { name: v.name, driver: v.driver, mountpoint: v.mountpoint, createdAt: v.createdAt, labels: { ...v.labels } };
+}
+
+/** Wire volume → domain. @throws Internal when the message is missing. */
+export function volumeFromProto(v: volumeV1.Volume | undefined): Volume {
+  if (!v) throw internal('volume service returned no volume');
+  return { name: v.name, driver: v.driver, mountpoint: v.mountpoint, createdAt: v.createdAt, labels: { ...v.labels } };
+}
+
+/** Domain mount request → wire. */
+export function mountSpecToProto(m: MountSpec): volumeV1.MountRequest {
+  return { type: m.type, source: m.source, target: m.target, readOnly: m.readOnly ?? false, options: m.options ?? [] };
+}
+
+const MOUNT_TYPES: ReadonlyArray<MountSpec['type']> = ['bind', 'volume', 'tmpfs'];
+
+/** Wire mount request → domain. @throws InvalidArgument for an unknown mount type. */
+export function mountSpecFromProto(m: volumeV1.MountRequest): MountSpec {
+  const type = MOUNT_TYPES.find((t) => t === m.type);
+  if (!type) throw invalidArgument(`invalid mount type ${JSON.stringify(m.type)} for ${m.target}`);
+  const out: MountSpec = { type, source: m.source, target: m.target };
+  if (m.readOnly) out.readOnly = true;
+  if (m.options.length > 0) out.options = [...m.options];
+  return out;
+}
+
+/** Domain resolved mount → wire. */
+export function resolvedToProto(m: ResolvedMount): volumeV1.ResolvedMount {
+  return {
+    destination: m.destination,
+    type: m.type,
+    source: m.source,
+    options: [...m.options],
+    name: m.name ?? '',
+    rw: m.rw,
+    mountType: m.mountType,
+  };
+}
+
+/** Wire resolved mount → domain. */
+export function resolvedFromProto(m: volumeV1.ResolvedMount): ResolvedMount {
+  const out: ResolvedMount = {
+    destination: m.destination,
+    type: m.type,
+    source: m.source,
+    options: [...m.options],
+    mountType: m.mountType,
+    rw: m.rw,
+  };
+  if (m.name) out.name = m.name;
+  return out;
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { isInvalidArgument } from '@tscr/api';
+import { parseBind, parseTmpfs } from '@tscr/volume';
+
+function invalid(fn: () => unknown): boolean {
+  try {
+    fn();
+  } catch (err) {
+    return isInvalidArgument(err);
+  }
+  return false;
+}
+
+describe('parseBind', () => {
+  it.each([
+    ['/src:/dst', { type: 'bind', source: '/src', target: '/dst' }],
+    ['/src:/dst:ro', { type: 'bind', source: '/src', target: '/dst', readOnly: true }],
+    ['/src:/dst:rw', { type: 'bind', source: '/src', target: '/dst' }],
+    ['/src:/dst:ro,rshared', { type: 'bind', source: '/src', target: '/dst', readOnly: true, options: ['rshared'] }],
+    ['/src:/dst:rslave', { type: 'bind', source: '/src', target: '/dst', options: ['rslave'] }],
+    ['data:/dst', { type: 'volume', source: 'data', target: '/dst' }],
+    ['my-vol.1:/dst:ro', { type: 'volume', source: 'my-vol.1', target: '/dst', readOnly: true }],
+    ['/anon', { type: 'volume', source: '', target: '/anon' }],
+    ['/anon:ro', { type: 'volume', source: '', target: '/anon', readOnly: true }],
+  ])('%s', (spec, want) => {
+    expect(parseBind(spec)).toEqual(want);
+  });
+
+  it.each([
+    [''],
+    ['relative'],
+    [':/dst'],
+    ['/src:dst'],
+    ['/src:/dst:'],
+    ['/src:/dst:rx'],
+    ['/src:/dst:ro,rw'],
+    ['/src:/dst:shared,rshared'],
+    ['/a:/b:ro:extra'],
+    ['./rel:/dst'],
+    ['/src:/'],
+  ])('rejects %j', (spec) => {
+    expect(invalid(() => parseBind(spec))).toBe(true);
+  });
+});
+
+describe('parseTmpfs', () => {
+  it('parses a path with and without options', () => {
+    expect(parseTmpfs('/run')).toEqual({ type: 'tmpfs', source: '', target: '/run' });
+    expect(parseTmpfs('/run:size=64m,mode=1777')).toEqual({
+      type: 'tmpfs',
+      source: '',
+      target: '/run',
+      options: ['size=64m', 'mode=1777'],
+    });
+  });
+
+  it('rejects relative and root paths', () => {
+    expect(invalid(() => parseTmpfs('run'))).toBe(true);
+    expect(invalid(() => parseTmpfs('/'))).toBe(true);
+  });
+});
