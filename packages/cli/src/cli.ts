@@ -1,0 +1,115 @@
+import { VERSION } from '@tscr/api';
+import { bool, parseArgs, str } from './args.js';
+import { createGrpcClients, DEFAULT_HOST, type Clients } from './client.js';
+import { reportError, write, type CliIo, type Command, type Context } from './command.js';
+import { findCommand, groups } from './commands/index.js';
+import { isUsageError } from './errors.js';
+import { commandHelp, globalFlags, groupHelp, helpFlag, rootHelp } from './help.js';
+
+/** Options of {@link main}, for embedding and tests. */
+export interface MainOptions {
+  /** Makes the daemon clients for a host address; default: gRPC clients ({@link createGrpcClients}). */
+  clients?: (host: string) => Clients;
+  /** Clock for relative times; default `Date.now`. */
+  now?: () => number;
+}
+
+/** Exit code for mistakes in the global flags or the command word. */
+const USAGE_EXIT = 1;
+
+async function usageFailure(io: CliIo, message: string, seeHelp: string, code: number, usage?: string): Promise<number> {
+  await write(io.stderr, `tscr: ${message}\nSee '${seeHelp} --help'.\n${usage ? `\n${usage}` : ''}`);
+  return code;
+}
+
+function argCountProblem(c: Command, n: number): string | undefined {
+  const min = c.minArgs ?? 0;
+  if (c.maxArgs !== undefined && c.minArgs === c.maxArgs && n !== min) {
+    return `requires exactly ${min} argument${min === 1 ? '' : 's'}.`;
+  }
+  if (n < min) return `requires at least ${min} argument${min === 1 ? '' : 's'}.`;
+  if (c.maxArgs !== undefined && n > c.maxArgs) {
+    return c.maxArgs === 0 ? 'accepts no arguments.' : `accepts at most ${c.maxArgs} argument${c.maxArgs === 1 ? '' : 's'}.`;
+  }
+  return undefined;
+}
+
+async function runCommand(io: CliIo, ctx: Context, command: Command, used: string[], rest: string[]): Promise<number> {
+  const errorExit = command.errorExitCode ?? 1;
+  const name = `tscr ${used.join(' ')}`;
+  try {
+    const { flags, positionals } = parseArgs(rest, [...command.flags, helpFlag], {
+      stopAtPositional: command.stopAtPositional ?? false,
+    });
+    if (bool(flags, 'help')) {
+      await write(io.stdout, commandHelp(command, used));
+      return 0;
+    }
+    const problem = argCountProblem(command, positionals.length);
+    if (problem) {
+      return await usageFailure(
+        io,
+        `"${name}" ${problem}`,
+        name,
+        errorExit,
+        `Usage:  ${name} ${command.usage}\n\n${command.summary}\n`,
+      );
+    }
+    return await command.run(ctx, flags, positionals);
+  } catch (err) {
+    if (isUsageError(err)) return usageFailure(io, (err as Error).message, name, errorExit);
+    await reportError(ctx, err);
+    return errorExit;
+  }
+}
+
+/**
+ * Runs the `tscr` CLI in-process: `argv` without the node and script
+ * paths, output to `io`. Resolves with the exit code (never rejects, never
+ * calls `process.exit`). Uses docker's conventions: 0 success, 1 for a
+ * failed command, 125 when `run`/`create` fail before the container runs,
+ * 126/127 when its command cannot be executed/found, else the container's code.
+ */
+export async function main(argv: readonly string[], io: CliIo, opts: MainOptions = {}): Promise<number> {
+  let global;
+  try {
+    global = parseArgs(argv, globalFlags, { stopAtPositional: true });
+  } catch (err) {
+    return usageFailure(io, (err as Error).message, 'tscr', USAGE_EXIT);
+  }
+  const { flags, positionals: words } = global;
+  if (bool(flags, 'version')) {
+    await write(io.stdout, `tscr version ${VERSION}\n`);
+    return 0;
+  }
+  if (words.length === 0 || (words[0] === 'help' && words.length === 1)) {
+    await write(words.length === 0 && !bool(flags, 'help') ? io.stderr : io.stdout, rootHelp());
+    return words.length === 0 && !bool(flags, 'help') ? USAGE_EXIT : 0;
+  }
+  const helpWanted = words[0] === 'help' || bool(flags, 'help');
+  const target = words[0] === 'help' ? words.slice(1) : words;
+  const found = findCommand(target);
+  if (!found) {
+    const group = target[0]!;
+    if (group in groups && (target.length === 1 || helpWanted || target[1] === '--help')) {
+      await write(io.stdout, groupHelp(group));
+      return 0;
+    }
+    const unknown = group in groups ? `${group} ${target[1]}` : group;
+    return usageFailure(io, `'${unknown}' is not a tscr command.`, 'tscr', USAGE_EXIT);
+  }
+  const { command, used } = found;
+  if (helpWanted) {
+    await write(io.stdout, commandHelp(command, used));
+    return 0;
+  }
+  const host = str(flags, 'host') ?? io.env.TSCR_HOST ?? DEFAULT_HOST;
+  const clients = (opts.clients ?? createGrpcClients)(host);
+  const ctx: Context = { io, clients, host, debug: bool(flags, 'debug'), now: opts.now ?? Date.now };
+  try {
+    return await runCommand(io, ctx, command, used, target.slice(used.length));
+  } finally {
+    clients.close();
+  }
+}
+

@@ -1,0 +1,50 @@
+import { DEFAULT_SOCKET } from '@tscr/api';
+import type { ContainerService } from '@tscr/container';
+import type { SystemService } from '@tscr/daemon';
+import type { ImageService } from '@tscr/image';
+
+/** The daemon address used when neither `--host` nor `TSCR_HOST` is given. */
+export const DEFAULT_HOST = `unix://${DEFAULT_SOCKET}`;
+
+/**
+ * The daemon's services as one command needs them. Each getter creates its
+ * client on first use, so a command loads and connects only what it calls.
+ */
+export interface Clients {
+  containers(): Promise<ContainerService>;
+  images(): Promise<ImageService>;
+  system(): Promise<SystemService>;
+  /** Closes every client created so far. Idempotent. */
+  close(): void;
+}
+
+interface Closable {
+  close?(): void;
+}
+
+function lazy<T extends Closable>(make: () => Promise<T>, made: Closable[]): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => {
+    p ??= make().then((c) => {
+      made.push(c);
+      return c;
+    });
+    return p;
+  };
+}
+
+/**
+ * gRPC clients of `tscrd` at `host` (`unix:///path`, `/path`, `tcp://host:port`).
+ * The client modules (and grpc-js with them) load on the first call of a getter.
+ */
+export function createGrpcClients(host: string): Clients {
+  const made: Closable[] = [];
+  return {
+    containers: lazy(async () => new (await import('@tscr/container/grpc')).GrpcContainerService(host), made),
+    images: lazy(async () => new (await import('@tscr/image/grpc')).GrpcImageService(host), made),
+    system: lazy(async () => new (await import('@tscr/daemon/grpc')).GrpcSystemService(host), made),
+    close() {
+      for (const c of made.splice(0)) c.close?.();
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import type { Command } from '../command.js';
+import { killCommand, logsCommand, psCommand, rmCommand, startCommand, stopCommand, waitCommand } from './containers.js';
+import { imagesCommand, importCommand, rmiCommand, tagCommand } from './images.js';
+import { containerInspectCommand, imageInspectCommand, inspectAnyCommand } from './inspect.js';
+import { createCommand, runCommand } from './run.js';
+import { eventsCommand, infoCommand, versionCommand } from './system.js';
+
+/** Every command, in the order `tscr --help` lists them. */
+export const commands: Command[] = [
+  runCommand,
+  createCommand,
+  startCommand,
+  stopCommand,
+  killCommand,
+  waitCommand,
+  rmCommand,
+  psCommand,
+  logsCommand,
+  inspectAnyCommand,
+  imagesCommand,
+  importCommand,
+  rmiCommand,
+  tagCommand,
+  versionCommand,
+  infoCommand,
+  eventsCommand,
+  containerInspectCommand,
+  imageInspectCommand,
+];
+
+/** Management command groups: `tscr container …`, `tscr image …`, `tscr system …`. */
+export const groups: Record<string, string> = {
+  container: 'Manage containers',
+  image: 'Manage images',
+  system: 'Manage tscr',
+};
+
+/** Every word path that selects a command, longest first. */
+function paths(): [string[], Command][] {
+  const all: [string[], Command][] = commands.flatMap((c) => [c.path, ...(c.aliases ?? [])].map((p) => [p, c] as [string[], Command]));
+  return all.sort((a, b) => b[0].length - a[0].length);
+}
+
+/** The command `words` start with, and how many words named it; undefined when none does. */
+export function findCommand(words: readonly string[]): { command: Command; used: string[] } | undefined {
+  for (const [p, c] of paths()) {
+    if (p.every((w, k) => words[k] === w)) return { command: c, used: p };
+  }
+  return undefined;
+}
+
+/** The subcommands of a group with their summaries (`tscr image` → `import`, `ls`, …). */
+export function groupCommands(group: string): [string, Command][] {
+  return paths()
+    .filter(([p]) => p.length === 2 && p[0] === group)
+    .map(([p, c]) => [p[1]!, c] as [string, Command])
+    .sort(([a], [b]) => a.localeCompare(b));
+}

@@ -1,0 +1,140 @@
+import { isCancelled, unimplemented } from '@tscr/api';
+import type { ContainerService } from '@tscr/container';
+import { bool, type FlagValues } from '../args.js';
+import { reportError, write, type Command, type Context } from '../command.js';
+import { ExitCodes, startFailureExitCode } from '../errors.js';
+import { buildCreateRequest, containerFlags } from './container-flags.js';
+
+/** Options of {@link attachStartWait}. */
+interface AttachRun {
+  /** Start the container after attaching (false when it already runs). */
+  start: boolean;
+  /** Wait until the daemon has removed it (`--rm`), so its name is free on return. */
+  removed: boolean;
+}
+
+/** Pipes `attach` output to our stdout/stderr byte for byte until the stream ends. */
+async function pump(ctx: Context, output: AsyncIterable<{ stream: string; data: Uint8Array }>): Promise<void> {
+  try {
+    for await (const entry of output) {
+      await write(entry.stream === 'stderr' ? ctx.io.stderr : ctx.io.stdout, entry.data);
+    }
+  } catch (err) {
+    if (!isCancelled(err)) throw err;
+  }
+}
+
+/**
+ * Docker's foreground sequence: wait and attach first, start once the
+ * attachment is acknowledged (so no output and no exit is missed), and
+ * forward SIGINT/SIGTERM to the container while it runs. Resolves with the
+ * container's exit code, or 125/126/127 when it could not start.
+ */
+export async function attachStartWait(ctx: Context, containers: ContainerService, id: string, o: AttachRun) {
+  const ac = new AbortController();
+  let onAttached!: () => void;
+  const attached = new Promise<void>((resolve) => (onAttached = resolve));
+  // Wait is issued before start, and start only once the daemon says the attachment is in place.
+  const exited = containers.wait(id, { condition: o.removed ? 'removed' : 'next-exit', signal: ac.signal });
+  const piped = pump(ctx, containers.attach(id, { stdout: true, stderr: true, signal: ac.signal, onAttached }));
+  exited.catch(() => undefined);
+  piped.catch(() => undefined);
+  try {
+    // An attach that fails (unknown container…) fails the run; one that ends unacknowledged must not hang it.
+    await Promise.race([attached, piped]);
+  } catch (err) {
+    ac.abort();
+    if (o.removed) await containers.remove(id, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  const forward = (signal: NodeJS.Signals) => {
+    containers.kill(id, signal).catch(() => undefined);
+  };
+  // The third Ctrl-C gives up waiting (a PID 1 without a handler ignores SIGINT); the container runs on.
+  let interrupts = 0;
+  let giveUp!: () => void;
+  const gaveUp = new Promise<undefined>((resolve) => (giveUp = () => resolve(undefined)));
+  const onInt = () => {
+    interrupts += 1;
+    if (interrupts >= 3) giveUp();
+    else forward('SIGINT');
+  };
+  const onTerm = () => forward('SIGTERM');
+  ctx.io.signals?.on('SIGINT', onInt);
+  ctx.io.signals?.on('SIGTERM', onTerm);
+  try {
+    if (o.start) {
+      try {
+        await containers.start(id);
+      } catch (err) {
+        ac.abort();
+        await reportError(ctx, err);
+        if (o.removed) await containers.remove(id, { force: true }).catch(() => undefined);
+        return startFailureExitCode(err);
+      }
+    }
+    const status = await Promise.race([exited, gaveUp]);
+    if (status === undefined) {
+      await write(ctx.io.stderr, `tscr: stopped waiting; container ${id.slice(0, 12)} keeps running\n`);
+      return 128 + 2;
+    }
+    await piped;
+    if (status.error) await write(ctx.io.stderr, `Error: ${status.error}\n`);
+    return status.exitCode;
+  } finally {
+    ctx.io.signals?.off('SIGINT', onInt);
+    ctx.io.signals?.off('SIGTERM', onTerm);
+    ac.abort();
+  }
+}
+
+async function createFrom(ctx: Context, flags: FlagValues, args: string[]): Promise<string> {
+  if (bool(flags, 'tty') || bool(flags, 'interactive')) throw unimplemented('interactive TTY/stdin (tscr run -it)');
+  const req = await buildCreateRequest(flags, args, ctx.io.env);
+  const containers = await ctx.clients.containers();
+  const { id, warnings } = await containers.create(req);
+  for (const w of warnings) await write(ctx.io.stderr, `WARNING: ${w}\n`);
+  return id;
+}
+
+/** `tscr run`. */
+export const runCommand: Command = {
+  path: ['run'],
+  aliases: [['container', 'run']],
+  usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+  summary: 'Create and run a new container from an image',
+  flags: [{ name: 'detach', short: 'd', type: 'bool', description: 'Run container in background and print container ID' }, ...containerFlags],
+  stopAtPositional: true,
+  minArgs: 1,
+  errorExitCode: ExitCodes.daemonError,
+  async run(ctx, flags, args) {
+    const id = await createFrom(ctx, flags, args);
+    const containers = await ctx.clients.containers();
+    if (!bool(flags, 'detach')) return attachStartWait(ctx, containers, id, { start: true, removed: bool(flags, 'rm') });
+    try {
+      await containers.start(id);
+    } catch (err) {
+      await reportError(ctx, err);
+      if (bool(flags, 'rm')) await containers.remove(id, { force: true }).catch(() => undefined);
+      return startFailureExitCode(err);
+    }
+    await write(ctx.io.stdout, `${id}\n`);
+    return 0;
+  },
+};
+
+/** `tscr create`. */
+export const createCommand: Command = {
+  path: ['create'],
+  aliases: [['container', 'create']],
+  usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
+  summary: 'Create a new container',
+  flags: containerFlags,
+  stopAtPositional: true,
+  minArgs: 1,
+  errorExitCode: ExitCodes.daemonError,
+  async run(ctx, flags, args) {
+    await write(ctx.io.stdout, `${await createFrom(ctx, flags, args)}\n`);
+    return 0;
+  },
+};

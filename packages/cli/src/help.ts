@@ -1,0 +1,70 @@
+import { flagHelp, type FlagSpec } from './args.js';
+import type { Command } from './command.js';
+import { commands, groupCommands, groups } from './commands/index.js';
+import { DEFAULT_HOST } from './client.js';
+
+/** The flags that come before the command word. */
+export const globalFlags: FlagSpec[] = [
+  { name: 'host', short: 'H', type: 'string', description: `Daemon socket to connect to (default ${DEFAULT_HOST}, or $TSCR_HOST)` },
+  { name: 'debug', short: 'D', type: 'bool', description: 'Enable debug output' },
+  { name: 'version', short: 'v', type: 'bool', description: 'Print version information and quit' },
+  { name: 'help', type: 'bool', description: 'Print usage' },
+];
+
+/** The `--help` flag every command takes. */
+export const helpFlag: FlagSpec = { name: 'help', type: 'bool', description: 'Print usage' };
+
+function listing(rows: [string, string][]): string[] {
+  const width = Math.max(0, ...rows.map(([n]) => n.length));
+  return rows.map(([n, s]) => `  ${n.padEnd(width)}  ${s}`);
+}
+
+/** `tscr --help`. */
+export function rootHelp(): string {
+  const top = commands.filter((c) => c.path.length === 1);
+  return [
+    'Usage:  tscr [OPTIONS] COMMAND',
+    '',
+    'A container engine in TypeScript: the client of tscrd',
+    '',
+    'Commands:',
+    ...listing(top.map((c) => [c.path[0]!, c.summary])),
+    '',
+    'Management Commands:',
+    ...listing(Object.entries(groups)),
+    '',
+    'Global Options:',
+    ...flagHelp(globalFlags),
+    '',
+    "Run 'tscr COMMAND --help' for more information on a command.",
+    '',
+  ].join('\n');
+}
+
+/** `tscr image` (a group without a subcommand). */
+export function groupHelp(group: string): string {
+  return [
+    `Usage:  tscr ${group} COMMAND`,
+    '',
+    groups[group] ?? '',
+    '',
+    'Commands:',
+    ...listing(groupCommands(group).map(([n, c]) => [n, c.summary])),
+    '',
+    `Run 'tscr ${group} COMMAND --help' for more information on a command.`,
+    '',
+  ].join('\n');
+}
+
+/** `tscr CMD --help`, for the words the user typed (`used`). */
+export function commandHelp(c: Command, used: string[]): string {
+  const aliases = [c.path, ...(c.aliases ?? [])].filter((p) => p.join(' ') !== used.join(' '));
+  return [
+    `Usage:  tscr ${used.join(' ')}${c.usage ? ` ${c.usage}` : ''}`,
+    '',
+    c.summary,
+    ...(aliases.length > 0 ? ['', 'Aliases:', `  ${aliases.map((p) => `tscr ${p.join(' ')}`).join(', ')}`] : []),
+    ...(c.flags.length > 0 ? ['', 'Options:', ...flagHelp(c.flags)] : []),
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeDaemon, type FakeDaemon } from '../fixtures/fake-daemon.js';
+
+const bin = fileURLToPath(new URL('../../dist/main.cjs', import.meta.url));
+const run = promisify(execFile);
+
+async function tscr(args: string[], env: Record<string, string>) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+// Runs the built bin (npx tsup in packages/cli first); skipped when it has not been built.
+describe.skipIf(!existsSync(bin))('the tscr bin (dist/main.cjs)', () => {
+  let d: FakeDaemon;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    d = await startFakeDaemon();
+    d.images.add('busybox:test');
+    env = { TSCR_HOST: d.address, XDG_CACHE_HOME: join(d.dir, 'cache') };
+  });
+  afterAll(async () => {
+    await d?.stop();
+  });
+
+  it('talks to the daemon and keeps a code cache across runs', async () => {
+    const first = await tscr(['version'], env);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('Server: tscr Engine');
+    expect(readdirSync(join(d.dir, 'cache', 'tscr'))).toEqual([expect.stringMatching(/^cli-v\d+.*\.v8cache$/)]);
+    const second = await tscr(['run', '--rm', 'busybox:test', 'exit', '7'], env);
+    expect(second.code).toBe(7);
+    const plain = await tscr(['run', '--rm', 'busybox:test', 'echo', 'hi'], { ...env, TSCR_NO_COMPILE_CACHE: '1' });
+    expect(plain).toMatchObject({ code: 0, stdout: 'hi\n' });
+  });
+
+  it('exits 125 from run and 1 otherwise when no daemon listens', async () => {
+    const gone = { ...env, TSCR_HOST: `unix://${d.dir}/none.sock` };
+    const r = await tscr(['run', 'busybox:test'], gone);
+    expect(r.code).toBe(125);
+    expect(r.stderr).toBe(`Cannot connect to the tscr daemon at unix://${d.dir}/none.sock. Is tscrd running?\n`);
+    expect((await tscr(['ps'], gone)).code).toBe(1);
+  });
+});

@@ -1,0 +1,225 @@
+/**
+ * End to end: the built `tscr` CLI against a real `tscrd` (built), running
+ * real containers with runc + conmon + overlayfs. Root only.
+ * Everything lives under /tmp/tscr-test-e2e-…, with cgroup parent tscr-test-….
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { busyboxRootfsTar, makeTempDir, skipUnlessRoot, uniqueName } from '@tscr/testkit';
+
+const repo = fileURLToPath(new URL('../../../../', import.meta.url));
+const CLI = join(repo, 'packages/cli/dist/main.cjs');
+const DAEMON = join(repo, 'packages/daemon/dist/main.cjs');
+const skip = skipUnlessRoot('runc', 'conmon') ?? (existsSync(CLI) && existsSync(DAEMON) ? undefined : 'needs a build (npm run build)');
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe.skipIf(skip)('tscr CLI end to end', () => {
+  let dir = '';
+  let host = '';
+  let daemon: ChildProcess | undefined;
+  const cgroupParent = uniqueName('cg');
+  const image = `${uniqueName('img')}:test`;
+
+  const tscr = (args: string[], env: Record<string, string> = {}): Result => {
+    const r = spawnSync('node', [CLI, ...args], {
+      env: { ...process.env, TSCR_HOST: host, ...env },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  const startDaemon = async () => {
+    daemon = spawn(
+      'node',
+      [DAEMON, '--host', host, '--root', join(dir, 'root'), '--exec-root', join(dir, 'exec'), '--cgroup-parent', cgroupParent],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    for (let i = 0; i < 100; i++) {
+      if (tscr(['version']).code === 0) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('tscrd did not come up');
+  };
+
+  const mountsUnder = (path: string) =>
+    readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(path));
+
+  beforeAll(async () => {
+    dir = await makeTempDir('e2e');
+    host = `unix://${join(dir, 'exec', 'tscr.sock')}`;
+    await startDaemon();
+    const tar = await busyboxRootfsTar(dir, join(dir, 'busybox.tar'));
+    const r = tscr(['image', 'import', tar, image]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toMatch(/^sha256:[0-9a-f]{64}$/);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const line of tscr(['ps', '-a', '-q']).stdout.split('\n').filter(Boolean)) tscr(['rm', '-f', line]);
+    if (daemon?.pid) {
+      daemon.kill('SIGTERM');
+      await new Promise((r) => daemon?.once('exit', r));
+    }
+    for (const m of mountsUnder(dir).reverse()) {
+      const target = m.split(' ')[4];
+      if (target) spawnSync('umount', ['-l', target]);
+    }
+    await rm(dir, { recursive: true, force: true });
+    for (const ctl of readdirSync('/sys/fs/cgroup')) {
+      const p = join('/sys/fs/cgroup', ctl, cgroupParent);
+      if (existsSync(p)) rmdirSync(p);
+    }
+  });
+
+  it('lists the imported image', () => {
+    const r = tscr(['images']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(image.split(':')[0]);
+  });
+
+  it('runs a container and prints its output', () => {
+    const r = tscr(['run', '--rm', image, 'echo', 'hello']);
+    expect(r).toMatchObject({ code: 0, stdout: 'hello\n' });
+  });
+
+  it('keeps stdout and stderr apart', () => {
+    const r = tscr(['run', '--rm', image, 'sh', '-c', 'echo out; echo err >&2']);
+    expect(r.stdout).toBe('out\n');
+    expect(r.stderr).toBe('err\n');
+  });
+
+  it('exits with the container exit code and removes it with --rm', () => {
+    const before = tscr(['ps', '-a', '-q']).stdout;
+    expect(tscr(['run', '--rm', image, 'sh', '-c', 'exit 3']).code).toBe(3);
+    expect(tscr(['ps', '-a', '-q']).stdout).toBe(before);
+  });
+
+  it('exits 127 for a command missing from the image and leaves nothing behind', () => {
+    const mounts = mountsUnder(dir).length;
+    const before = tscr(['ps', '-a', '-q']).stdout;
+    const r = tscr(['run', '--rm', image, 'no-such-command']);
+    expect(r.code).toBe(127);
+    expect(r.stderr).toMatch(/no-such-command.*not found|not found.*no-such-command/);
+    expect(tscr(['ps', '-a', '-q']).stdout).toBe(before);
+    expect(mountsUnder(dir).length).toBe(mounts);
+  });
+
+  it('applies -e, -w, -u, -h and --entrypoint', () => {
+    const r = tscr(['run', '--rm', '-e', 'FOO=bar', '-w', '/tmp', '-u', 'tscr', '-h', 'box1', image, 'sh', '-c',
+      'echo $FOO $(pwd) $(id -u) $(hostname) $$ $PATH']);
+    expect(r.stdout.trim()).toBe('bar /tmp 1000 box1 1 /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
+    expect(tscr(['run', '--rm', '--entrypoint', 'echo', image, 'hi']).stdout).toBe('hi\n');
+  });
+
+  it('runs detached with real namespaces and an overlay root; ps, logs, inspect, stop, start, rm', () => {
+    const name = uniqueName('web');
+    const run = tscr(['run', '-d', '--name', name, image, 'sh', '-c', 'echo started; exec sleep 1000']);
+    expect(run.code).toBe(0);
+    const id = run.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    expect(tscr(['ps']).stdout).toContain(name);
+
+    const info = JSON.parse(tscr(['inspect', name]).stdout)[0];
+    expect(info.State.Running).toBe(true);
+    const pid = info.State.Pid as number;
+    expect(pid).toBeGreaterThan(0);
+    const nsOf = (p: number | string, ns: string) => spawnSync('readlink', [`/proc/${p}/ns/${ns}`], { encoding: 'utf8' }).stdout;
+    for (const ns of ['pid', 'mnt', 'uts', 'ipc', 'net']) expect(nsOf(pid, ns), ns).not.toBe(nsOf('self', ns));
+    expect(mountsUnder(dir).some((l) => l.includes(' overlay ') && l.includes(id))).toBe(true);
+
+    const again = tscr(['run', '-d', '--name', name, image, 'true']);
+    expect(again.code).toBe(125);
+    expect(again.stderr).toMatch(/already in use/);
+
+    let logs = '';
+    for (let i = 0; i < 50 && !logs.includes('started'); i++) {
+      logs = tscr(['logs', name]).stdout;
+      spawnSync('sleep', ['0.1']);
+    }
+    expect(logs).toBe('started\n');
+
+    const rm = tscr(['rm', name]);
+    expect(rm.code).toBe(1);
+    expect(rm.stderr).toMatch(/running/);
+
+    expect(tscr(['stop', '-t', '1', name]).code).toBe(0);
+    const stopped = JSON.parse(tscr(['inspect', name]).stdout)[0];
+    expect(stopped.State.Running).toBe(false);
+    expect(stopped.State.ExitCode).toBe(137); // sleep as PID 1 ignores SIGTERM: killed after -t
+    expect(tscr(['ps']).stdout).not.toContain(name);
+    expect(tscr(['ps', '-a']).stdout).toContain(name);
+
+    expect(tscr(['start', name]).code).toBe(0);
+    expect(JSON.parse(tscr(['inspect', name]).stdout)[0].State.Running).toBe(true);
+    expect(tscr(['rm', '-f', name]).code).toBe(0);
+    expect(tscr(['ps', '-a']).stdout).not.toContain(name);
+    expect(mountsUnder(dir).some((l) => l.includes(id))).toBe(false);
+  });
+
+  it('keeps containers running across a kill -9 of the daemon, with logs and exit codes', async () => {
+    const name = uniqueName('survivor');
+    const id = tscr(['run', '-d', '--name', name, image, 'sh', '-c',
+      'echo before; trap "echo bye; exit 7" TERM; while true; do sleep 0.1; done']).stdout.trim();
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    daemon?.kill('SIGKILL');
+    await new Promise((r) => daemon?.once('exit', r));
+    expect(tscr(['ps']).code).toBe(1); // the daemon is gone
+    await startDaemon();
+    expect(tscr(['ps']).stdout).toContain(name);
+    expect(JSON.parse(tscr(['inspect', name]).stdout)[0].State.Running).toBe(true);
+    expect(tscr(['logs', name]).stdout).toContain('before');
+    expect(tscr(['stop', name]).code).toBe(0);
+    const state = JSON.parse(tscr(['inspect', name]).stdout)[0].State;
+    expect(state.ExitCode).toBe(7);
+    expect(tscr(['logs', name]).stdout).toBe('before\nbye\n');
+    expect(tscr(['rm', name]).code).toBe(0);
+  });
+
+  it('records the exit of a container that ended while the daemon was down', async () => {
+    const name = uniqueName('brief');
+    tscr(['run', '-d', '--name', name, image, 'sh', '-c', 'sleep 1; exit 5']);
+    daemon?.kill('SIGKILL');
+    await new Promise((r) => daemon?.once('exit', r));
+    await new Promise((r) => setTimeout(r, 1500));
+    await startDaemon();
+    const state = JSON.parse(tscr(['inspect', name]).stdout)[0].State;
+    expect(state).toMatchObject({ Running: false, ExitCode: 5 });
+    expect(tscr(['rm', name]).code).toBe(0);
+  });
+
+  it('gives clear errors for bad input', () => {
+    const unknown = tscr(['run', '--rm', 'tscr-test-no-such-image:1', 'true']);
+    expect(unknown.code).toBe(125);
+    expect(unknown.stderr).toMatch(/no such image/i);
+    const malformed = tscr(['run', '--rm', 'Bad:Ref:X', 'true']);
+    expect(malformed.code).toBe(125);
+    expect(malformed.stderr).toMatch(/invalid reference/i);
+    const down = tscr(['ps'], { TSCR_HOST: 'unix:///tmp/tscr-test-no-daemon.sock' });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain('/tmp/tscr-test-no-daemon.sock');
+    expect(tscr(['rm', 'tscr-test-no-such-container']).stderr).toMatch(/no such container/i);
+  });
+
+  it('prints version and info, and removes images', () => {
+    expect(tscr(['version']).stdout).toMatch(/Server/);
+    expect(tscr(['info']).code).toBe(0);
+    const other = `${uniqueName('tag')}:x`;
+    expect(tscr(['tag', image, other]).code).toBe(0);
+    const rmi = tscr(['rmi', other]);
+    expect(rmi.code).toBe(0);
+    expect(rmi.stdout).toMatch(/Untagged/);
+    expect(tscr(['images']).stdout).not.toContain(other.split(':')[0]);
+  });
+});
