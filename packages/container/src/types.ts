@@ -38,8 +38,16 @@ export interface LogsOptions extends CallOptions {
 
 /** Options of {@link ContainerService.attach}. */
 export interface AttachOptions extends CallOptions {
+  /** Default true. */
   stdout?: boolean;
+  /** Default true. */
   stderr?: boolean;
+  /**
+   * Called once the attachment is in place (over gRPC: once the server says
+   * so). Calling `start` after this misses no output, however fast the
+   * container exits.
+   */
+  onAttached?: () => void;
 }
 
 /**

@@ -45,6 +45,17 @@ export interface SystemInfo {
   stateDatabase: string;
 }
 
+/** Options of {@link SystemService.events}. */
+export interface EventsOptions extends CallOptions {
+  /** Only events of these types (`container`, `image`…); empty or absent means all. */
+  types?: string[];
+  /**
+   * Called once the subscription is in place (over gRPC: once the server
+   * says so); events published after this are not missed.
+   */
+  onSubscribed?: () => void;
+}
+
 /** The daemon itself. */
 export interface SystemService {
   /** Resolves when the daemon answers. @throws Unavailable. */
@@ -52,5 +63,5 @@ export interface SystemService {
   version(opts?: CallOptions): Promise<VersionInfo>;
   info(opts?: CallOptions): Promise<SystemInfo>;
   /** Live events from now on, optionally only of some `types` (`container`, `image`…). */
-  events(opts?: CallOptions & { types?: string[] }): AsyncIterable<TscrEvent>;
+  events(opts?: EventsOptions): AsyncIterable<TscrEvent>;
 }

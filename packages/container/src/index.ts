@@ -1,0 +1,22 @@
+/**
+ * @tscr/container — Docker-shaped containers over the image, runtime,
+ * network and volume layers. The gRPC server and client live in
+ * `@tscr/container/grpc`.
+ */
+export type {
+  CallOptions,
+  CreateContainerRequest,
+  WaitCondition,
+  LogsOptions,
+  AttachOptions,
+  ContainerService,
+} from './types.js';
+export type { ContainerStore, EventPublisher } from './store.js';
+export { LocalContainerService, createLocalContainerService } from './local/container-service.js';
+export type { LocalContainerServiceOptions } from './local/container-service.js';
+export type { LogReader, ReadLogsOptions } from './local/output.js';
+export { MemoryContainerStore } from './local/memory-store.js';
+export { effectiveCommand, mergeEnv, DEFAULT_PATH } from './local/config.js';
+export type { EffectiveCommand } from './local/config.js';
+export { normalizeName, randomName } from './local/names.js';
+export { humanDuration, statusText } from './local/status-text.js';

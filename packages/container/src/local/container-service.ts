@@ -1,0 +1,385 @@
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  failedPrecondition,
+  isFailedPrecondition,
+  isNotFound,
+  notFound,
+  type ContainerInfo,
+  type ContainerSummary,
+  type ExitStatus,
+  type LogEntry,
+} from '@tscr/api';
+import type { ImageService } from '@tscr/image';
+import type { NetworkService } from '@tscr/network';
+import { readLogs as readRuntimeLogs, type TaskRuntime, type TaskState } from '@tscr/runtime';
+import type { VolumeService } from '@tscr/volume';
+import type { ContainerStore, EventPublisher } from '../store.js';
+import type {
+  AttachOptions,
+  CallOptions,
+  ContainerService,
+  CreateContainerRequest,
+  LogsOptions,
+  WaitCondition,
+} from '../types.js';
+import { ID_PATTERN, createContainer, lookupContainer, mountSpecsOf } from './create.js';
+import { KeyedMutex } from './keyed-mutex.js';
+import { Lifecycle, waitFor } from './lifecycle.js';
+import { attachContainer, readContainerLogs, type LogReader } from './output.js';
+import { exitStatusOf, nowRfc3339Nano, startFailureExitCode, toSummary } from './records.js';
+import { buildTaskSpec } from './task-spec.js';
+
+/** What {@link LocalContainerService} is built from. */
+export interface LocalContainerServiceOptions {
+  /** Image lookup and the snapshots that become root filesystems. */
+  images: Pick<ImageService, 'get' | 'prepare' | 'mounts' | 'removeSnapshot'>;
+  runtime: TaskRuntime;
+  networks: Pick<NetworkService, 'get' | 'attach' | 'detach'>;
+  volumes: Pick<VolumeService, 'resolveMounts'>;
+  store: ContainerStore;
+  /** Receives create/start/die/stop/kill/destroy events. */
+  events?: EventPublisher;
+  /** One directory per container (its log file) is made here. */
+  containersDir: string;
+  /** OCI runtime used when a container names none. */
+  defaultRuntime?: string;
+  /** Reads log files; default: the runtime package's `readLogs` (conmon's k8s-file format). */
+  readLogs?: LogReader;
+  /** Where failures of background work (exit handling) are reported; default `console.error`. */
+  logger?: (message: string) => void;
+}
+
+const DEFAULT_STOP_TIMEOUT = 10;
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Docker-shaped containers over the image, runtime, network and volume
+ * layers. Operations on one container are serialized; a background watcher
+ * per running container records its exit.
+ */
+export class LocalContainerService implements ContainerService {
+  private readonly lock = new KeyedMutex();
+  private readonly lifecycle = new Lifecycle();
+  /** Per running container: settles once its exit has been handled. */
+  private readonly watchers = new Map<string, Promise<void>>();
+  private readonly shutdown = new AbortController();
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly o: LocalContainerServiceOptions) {
+    this.log = o.logger ?? ((m) => console.error(m));
+  }
+
+  async create(req: CreateContainerRequest, opts: CallOptions = {}): Promise<{ id: string; warnings: string[] }> {
+    const info = await createContainer(this.o, req, opts, this.log);
+    this.publish('create', info);
+    return { id: info.id, warnings: [] };
+  }
+
+  async start(ref: string, _opts: CallOptions = {}): Promise<void> {
+    const { id } = this.resolve(ref);
+    await this.lock.run(id, () => this.startLocked(id));
+  }
+
+  async stop(ref: string, opts: CallOptions & { timeout?: number } = {}): Promise<void> {
+    const info = this.resolve(ref);
+    if (!info.state.running) return;
+    const timeout = opts.timeout ?? info.config.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
+    await this.signal(info.id, info.config.stopSignal || 'SIGTERM');
+    const exited = this.exitHandled(info.id);
+    if (timeout >= 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeout * 1000)));
+      const timedOut = await Promise.race([exited.then(() => false), expired]);
+      clearTimeout(timer);
+      if (timedOut) await this.signal(info.id, 'SIGKILL');
+    }
+    await exited;
+    this.publish('stop', info);
+  }
+
+  async kill(ref: string, signal = 'SIGKILL', opts: CallOptions = {}): Promise<void> {
+    const info = this.resolve(ref);
+    const notRunning = () => failedPrecondition(`container ${info.id} is not running`, { details: { id: info.id } });
+    if (!info.state.running) throw notRunning();
+    try {
+      await this.o.runtime.kill(info.id, signal, opts);
+    } catch (err) {
+      if (isFailedPrecondition(err) || isNotFound(err)) throw notRunning();
+      throw err;
+    }
+    this.publish('kill', info, { signal });
+  }
+
+  wait(ref: string, opts: CallOptions & { condition?: WaitCondition } = {}): Promise<ExitStatus> {
+    let info: ContainerInfo;
+    try {
+      info = this.resolve(ref);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return waitFor(this.lifecycle, info, opts.condition ?? 'not-running', opts.signal);
+  }
+
+  async remove(ref: string, opts: CallOptions & { force?: boolean; volumes?: boolean } = {}): Promise<void> {
+    const { id } = this.resolve(ref);
+    for (;;) {
+      const info = this.o.store.get(id);
+      if (!info) return;
+      if (info.state.running) {
+        if (!opts.force) {
+          throw failedPrecondition(
+            `cannot remove container "/${info.name}": container is running: stop the container before removing or force remove`,
+            { details: { id } },
+          );
+        }
+        await this.signal(id, 'SIGKILL');
+        await this.exitHandled(id);
+      }
+      const done = await this.lock.run(id, async () => {
+        const current = this.o.store.get(id);
+        if (!current) return true;
+        if (current.state.running) return false;
+        await this.removeLocked(id);
+        return true;
+      });
+      if (done) return;
+    }
+  }
+
+  async list(opts: CallOptions & { all?: boolean } = {}): Promise<ContainerSummary[]> {
+    const now = Date.now();
+    return this.o.store
+      .list()
+      .filter((i) => opts.all || i.state.running)
+      .sort((a, b) => b.created.localeCompare(a.created) || a.id.localeCompare(b.id))
+      .map((i) => toSummary(i, now));
+  }
+
+  async inspect(ref: string, _opts: CallOptions = {}): Promise<ContainerInfo> {
+    return this.resolve(ref);
+  }
+
+  async *logs(ref: string, opts: LogsOptions = {}): AsyncGenerator<LogEntry> {
+    const info = this.resolve(ref);
+    yield* readContainerLogs(info, this.logReader(), this.lifecycle, opts);
+  }
+
+  async *attach(ref: string, opts: AttachOptions = {}): AsyncGenerator<LogEntry> {
+    const info = this.resolve(ref);
+    yield* attachContainer(info, this.logReader(), this.lifecycle, opts);
+  }
+
+  /**
+   * Reconciles records with the runtime after a daemon (re)start: records
+   * exits that happened meanwhile, re-arms watchers of running containers,
+   * finishes interrupted removals and deletes leftovers of interrupted creates.
+   */
+  async recover(opts: CallOptions = {}): Promise<void> {
+    const tasks = new Map((await this.o.runtime.list(opts)).map((t) => [t.id, t]));
+    for (const info of this.o.store.list()) {
+      await this.lock.run(info.id, () => this.recoverOne(info.id, tasks.get(info.id)));
+    }
+    const entries = await readdir(this.o.containersDir).catch(() => [] as string[]);
+    for (const entry of entries) {
+      if (!ID_PATTERN.test(entry) || this.o.store.get(entry)) continue;
+      this.log(`removing leftovers of container ${entry} (interrupted create)`);
+      if (tasks.has(entry)) await this.o.runtime.delete(entry, { force: true }).catch(() => undefined);
+      await this.o.images.removeSnapshot(entry).catch((e: unknown) => this.log(`remove snapshot ${entry}: ${messageOf(e)}`));
+      await rm(join(this.o.containersDir, entry), { recursive: true, force: true });
+    }
+  }
+
+  /** Stops the background watchers; containers keep running (a later `recover` picks them up). */
+  close(): void {
+    this.shutdown.abort(new Error('container service closed'));
+  }
+
+  /** A record by full ID, name or unique ID prefix. @throws NotFound; InvalidArgument when ambiguous. */
+  private resolve(ref: string): ContainerInfo {
+    return lookupContainer(this.o.store, ref);
+  }
+
+  private async startLocked(id: string): Promise<void> {
+    const info = this.o.store.get(id);
+    if (!info) throw notFound(`no such container: ${id}`, { details: { id } });
+    if (info.state.running) return;
+    if (info.state.status === 'removing' || info.state.status === 'dead') {
+      throw failedPrecondition(`container ${id} is marked for removal and cannot be started`, { details: { id } });
+    }
+    const since = nowRfc3339Nano();
+    let attached = false;
+    let created = false;
+    let task: TaskState;
+    try {
+      const network = await this.o.networks.attach(id, info.hostConfig.networkMode || 'none');
+      attached = true;
+      const rootfs = await this.o.images.mounts(id);
+      const mounts = await this.o.volumes.resolveMounts(id, mountSpecsOf(info));
+      await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
+      await this.o.runtime.create(buildTaskSpec(info, rootfs, mounts, network, this.o.defaultRuntime));
+      created = true;
+      task = await this.o.runtime.start(id);
+    } catch (err) {
+      if (created) await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
+      if (attached) await this.o.networks.detach(id).catch(() => undefined);
+      await this.recordStartFailure(id, err);
+      throw err;
+    }
+    info.state = {
+      ...info.state,
+      status: 'running',
+      running: true,
+      pid: task.pid,
+      exitCode: 0,
+      error: '',
+      oomKilled: false,
+      startedAt: new Date().toISOString(),
+      finishedAt: '',
+    };
+    info.restartCount += 1;
+    info.rootfs = task.rootfs;
+    this.o.store.update(info);
+    this.lifecycle.emit(id, { kind: 'start', since });
+    this.publish('start', info);
+    this.watch(id);
+  }
+
+  /** A failed start: the container keeps its status, with the exit code and error Docker would show. */
+  private async recordStartFailure(id: string, err: unknown): Promise<void> {
+    const status: ExitStatus = { exitCode: startFailureExitCode(err), exitedAt: new Date().toISOString(), error: messageOf(err) };
+    const info = this.o.store.get(id);
+    if (!info) return;
+    info.state = { ...info.state, exitCode: status.exitCode, error: status.error! };
+    this.o.store.update(info);
+    this.lifecycle.emit(id, { kind: 'exit', status });
+    if (info.hostConfig.autoRemove) {
+      await this.removeLocked(id, status).catch((e: unknown) => this.log(`auto-remove ${id}: ${messageOf(e)}`));
+    }
+  }
+
+  /** Arms the background watcher that records the exit of a running container. */
+  private watch(id: string): Promise<void> {
+    const signal = this.shutdown.signal;
+    const done = (async () => {
+      let status: ExitStatus;
+      try {
+        status = await this.o.runtime.wait(id, { signal });
+      } catch (err) {
+        if (signal.aborted) return;
+        if (!isNotFound(err)) throw err;
+        status = { exitCode: 255, exitedAt: new Date().toISOString(), error: 'the task disappeared' };
+      }
+      if (signal.aborted) return;
+      await this.lock.run(id, () => this.handleExit(id, status));
+    })()
+      .catch((err: unknown) => this.log(`exit handling of container ${id}: ${messageOf(err)}`))
+      .finally(() => {
+        if (this.watchers.get(id) === done) this.watchers.delete(id);
+      });
+    this.watchers.set(id, done);
+    return done;
+  }
+
+  /** Settles once the running container's exit has been recorded. */
+  private exitHandled(id: string): Promise<void> {
+    return this.watchers.get(id) ?? this.watch(id);
+  }
+
+  /** Sends a signal, ignoring a task that has already stopped. */
+  private async signal(id: string, signal: string): Promise<void> {
+    try {
+      await this.o.runtime.kill(id, signal);
+    } catch (err) {
+      if (!isFailedPrecondition(err) && !isNotFound(err)) throw err;
+    }
+  }
+
+  /** Records an exit, releases the task and network, and removes an `autoRemove` container. */
+  private async handleExit(id: string, status: ExitStatus): Promise<void> {
+    const info = this.o.store.get(id);
+    if (!info || !info.state.running) return;
+    info.state = {
+      ...info.state,
+      status: 'exited',
+      running: false,
+      pid: 0,
+      exitCode: status.exitCode,
+      oomKilled: Boolean(status.oomKilled),
+      error: status.error ?? '',
+      finishedAt: status.exitedAt || new Date().toISOString(),
+    };
+    info.rootfs = '';
+    this.o.store.update(info);
+    this.publish('die', info, { exitCode: String(status.exitCode) });
+    this.lifecycle.emit(id, { kind: 'exit', status });
+    await this.o.runtime.delete(id, { force: true }).catch((err: unknown) => {
+      if (!isNotFound(err)) this.log(`delete task ${id}: ${messageOf(err)}`);
+    });
+    await this.o.networks.detach(id).catch((err: unknown) => this.log(`detach network of ${id}: ${messageOf(err)}`));
+    if (info.hostConfig.autoRemove) await this.removeLocked(id, status);
+  }
+
+  /** Removes task, snapshot, directory and record of a container that is not running. */
+  private async removeLocked(id: string, last?: ExitStatus): Promise<void> {
+    const info = this.o.store.get(id);
+    if (!info) return;
+    info.state = { ...info.state, status: 'removing' };
+    this.o.store.update(info);
+    await this.o.runtime.delete(id, { force: true }).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
+    await this.o.networks.detach(id).catch((err: unknown) => this.log(`detach network of ${id}: ${messageOf(err)}`));
+    await this.o.images.removeSnapshot(id);
+    await rm(join(this.o.containersDir, id), { recursive: true, force: true });
+    this.o.store.delete(id);
+    this.publish('destroy', info);
+    this.lifecycle.emit(id, { kind: 'remove', status: last ?? exitStatusOf(info) });
+  }
+
+  private async recoverOne(id: string, task: TaskState | undefined): Promise<void> {
+    const info = this.o.store.get(id);
+    if (!info) return;
+    if (info.state.status === 'removing') return this.removeLocked(id);
+    if (info.state.running) {
+      if (task?.status === 'running') {
+        if (task.pid !== info.state.pid || info.state.status !== 'running') {
+          info.state = { ...info.state, status: 'running', pid: task.pid };
+          this.o.store.update(info);
+        }
+        this.watch(id);
+        return;
+      }
+      const status: ExitStatus = task
+        ? await this.o.runtime.wait(id)
+        : { exitCode: 255, exitedAt: new Date().toISOString(), error: 'the task was lost while the daemon was down' };
+      return this.handleExit(id, status);
+    }
+    if (task?.status === 'running') {
+      info.state = { ...info.state, status: 'running', running: true, pid: task.pid, startedAt: new Date().toISOString() };
+      info.rootfs = task.rootfs;
+      this.o.store.update(info);
+      this.watch(id);
+    } else if (task) {
+      await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
+      await this.o.networks.detach(id).catch(() => undefined);
+    }
+  }
+
+  private logReader(): LogReader {
+    return this.o.readLogs ?? readRuntimeLogs;
+  }
+
+  private publish(action: string, info: ContainerInfo, extra: Record<string, string> = {}): void {
+    const attributes = { name: info.name, image: info.config.image, ...extra };
+    this.o.events?.publish({ type: 'container', action, id: info.id, attributes });
+  }
+}
+
+/** Builds the local container service. Starts nothing until `recover` or a call. */
+export function createLocalContainerService(options: LocalContainerServiceOptions): LocalContainerService {
+  return new LocalContainerService(options);
+}

@@ -1,0 +1,131 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  alreadyExists,
+  invalidArgument,
+  isAlreadyExists,
+  isNotFound,
+  notFound,
+  type ContainerInfo,
+  type MountSpec,
+} from '@tscr/api';
+import type { ContainerStore } from '../store.js';
+import type { CallOptions, CreateContainerRequest } from '../types.js';
+import { parseBind } from '@tscr/volume';
+import { mergeConfig } from './config.js';
+import type { LocalContainerServiceOptions } from './container-service.js';
+import { newContainerId, normalizeName, randomName } from './names.js';
+import { createdState } from './records.js';
+
+/** A full container ID. */
+export const ID_PATTERN = /^[0-9a-f]{64}$/;
+
+/** File name of a container's log inside its directory. */
+const LOG_FILE = 'container.log';
+
+/** Every mount a container asked for: `-v` binds first, then `--mount`s. */
+export function mountSpecsOf(info: Pick<ContainerInfo, 'hostConfig'>): MountSpec[] {
+  return [...(info.hostConfig.binds ?? []).map(parseBind), ...(info.hostConfig.mounts ?? [])];
+}
+
+/**
+ * A record by full ID, exact name, or unique ID prefix (in that order).
+ * @throws NotFound; InvalidArgument when a prefix matches several IDs.
+ */
+export function lookupContainer(store: ContainerStore, ref: string): ContainerInfo {
+  const key = ref.startsWith('/') ? ref.slice(1) : ref;
+  const found = (ID_PATTERN.test(key) ? store.get(key) : undefined) ?? (key ? store.getByName(key) : undefined);
+  if (found) return found;
+  if (/^[0-9a-f]+$/.test(key)) {
+    const matches = store.findByIdPrefix(key);
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1) throw invalidArgument(`multiple IDs found with provided prefix: ${key}`, { details: { id: key } });
+  }
+  throw notFound(`no such container: ${ref}`, { details: { id: ref } });
+}
+
+/** @throws AlreadyExists, worded as Docker words it, when `name` is taken. */
+function assertNameFree(store: ContainerStore, name: string): void {
+  const holder = store.getByName(name);
+  if (holder) {
+    throw alreadyExists(`the container name "/${name}" is already in use by container ${holder.id}`, {
+      details: { name, id: holder.id },
+    });
+  }
+}
+
+function freeName(store: ContainerStore): string {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const name = randomName(attempt);
+    if (!store.getByName(name)) return name;
+  }
+  return `tscr_${newContainerId().slice(0, 12)}`;
+}
+
+/**
+ * Validates a create request, prepares the container's snapshot, directory
+ * and mounts, and inserts its record. On any failure everything made so far
+ * is undone, so nothing half-made remains.
+ */
+export async function createContainer(
+  o: LocalContainerServiceOptions,
+  req: CreateContainerRequest,
+  opts: CallOptions,
+  log: (message: string) => void,
+): Promise<ContainerInfo> {
+  const name = req.name ? normalizeName(req.name) : freeName(o.store);
+  assertNameFree(o.store, name);
+  const ref = req.config?.image;
+  if (!ref) throw invalidArgument('no image specified');
+  const image = await o.images.get(ref, opts).catch((err: unknown) => {
+    if (isNotFound(err)) throw notFound(`no such image: ${ref}`, { cause: err, details: { image: ref } });
+    throw err;
+  });
+  const id = newContainerId();
+  const { config, command } = mergeConfig(req.config, image.config, id);
+  const hostConfig = { ...(req.hostConfig ?? {}), networkMode: req.hostConfig?.networkMode || 'none' };
+  const specs = mountSpecsOf({ hostConfig });
+  await o.networks.get(hostConfig.networkMode, opts);
+
+  const dir = join(o.containersDir, id);
+  const undo: (() => Promise<unknown>)[] = [];
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    undo.push(() => rm(dir, { recursive: true, force: true }));
+    await o.images.prepare(id, image.id, opts);
+    undo.push(() => o.images.removeSnapshot(id));
+    const mounts = await o.volumes.resolveMounts(id, specs, opts);
+    const logPath = join(dir, LOG_FILE);
+    await writeFile(logPath, '', { flag: 'a', mode: 0o640 });
+    const info: ContainerInfo = {
+      id,
+      name,
+      created: new Date().toISOString(),
+      image: image.id,
+      path: command.path,
+      args: command.args,
+      config,
+      hostConfig,
+      state: createdState(),
+      mounts: mounts.map((m) => {
+        const point = { type: m.mountType, source: m.source, destination: m.destination, rw: m.rw };
+        return m.name ? { ...point, name: m.name } : point;
+      }),
+      restartCount: 0,
+      logPath,
+      rootfs: '',
+    };
+    try {
+      o.store.insert(info);
+    } catch (err) {
+      if (isAlreadyExists(err)) assertNameFree(o.store, name);
+      throw err;
+    }
+    return info;
+  } catch (err) {
+    for (const step of undo.reverse()) {
+      await step().catch((e: unknown) => log(`undo create ${id}: ${e instanceof Error ? e.message : String(e)}`));
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The composition root: the one place that decides which implementation of
+ * each layer the daemon runs and wires them together. Nothing runs until
+ * `composeDaemon` or `serveLayer` is called.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Server } from '@grpc/grpc-js';
+import { listen } from '@tscr/api/grpc';
+import { createLocalContainerService, type LocalContainerService } from '@tscr/container';
+import { addContainerService } from '@tscr/container/grpc';
+import { DEFAULT_RUNTIMES, monitorVersion, readLogs, runtimeVersion } from '@tscr/runtime';
+import type { DaemonConfig, LayerName } from './config.js';
+import { EventBus } from './events.js';
+import { addSystemService } from './grpc/server.js';
+import { EventedImageService } from './image-events.js';
+import { LAYER_NAMES } from './config.js';
+import { addLayerService, buildLayer, buildLayers, layerPaths } from './layers.js';
+import { STATE_DB_FILE, SqliteContainerStore } from './state/sqlite-store.js';
+import { LocalSystemService } from './system.js';
+
+/** A running daemon (or a lone layer server). */
+export interface Daemon {
+  /** The grpc-js server every service is registered on. */
+  server: Server;
+  /** The address it listens on, e.g. `unix:///run/tscr/tscr.sock`. */
+  address: string;
+  /** Stops serving and releases the layers; containers keep running. */
+  close(): Promise<void>;
+}
+
+/** What `composeDaemon` exposes beyond {@link Daemon}, for embedding and tests. */
+export interface ComposedDaemon extends Daemon {
+  containers: LocalContainerService;
+  events: EventBus;
+}
+
+/** Options of {@link composeDaemon} and {@link serveLayer}. */
+export interface ComposeOptions {
+  /** Where background problems are reported; default `console.error`. */
+  logger?: (message: string) => void;
+}
+
+/** Stops accepting calls; calls still running get a few seconds before they are cut. */
+function shutdownServer(server: Server, graceMs = 3000): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, graceMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Builds the daemon from `config`: each layer local or remote, the event
+ * bus, the state database, the container and system services; registers
+ * every gRPC service on one server; reconciles containers with the runtime
+ * (`recover`); then listens on `config.host`.
+ */
+export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions = {}): Promise<ComposedDaemon> {
+  const logger = opts.logger ?? ((m: string) => console.error(m));
+  const paths = layerPaths(config);
+  await mkdir(config.root, { recursive: true, mode: 0o711 });
+  await mkdir(config.execRoot, { recursive: true, mode: 0o711 });
+  await mkdir(paths.containers, { recursive: true, mode: 0o700 });
+
+  const events = new EventBus();
+  const layers = buildLayers(config);
+  const images = new EventedImageService(layers.images.service, events);
+  const stateDatabase = join(config.root, STATE_DB_FILE);
+  const store = new SqliteContainerStore(stateDatabase);
+  const containers = createLocalContainerService({
+    images,
+    runtime: layers.runtime.service,
+    networks: layers.networks.service,
+    volumes: layers.volumes.service,
+    store,
+    events,
+    containersDir: paths.containers,
+    defaultRuntime: config.defaultRuntime,
+    readLogs,
+    logger,
+  });
+  const system = new LocalSystemService({
+    containers,
+    images,
+    events,
+    rootDir: config.root,
+    stateDatabase,
+    defaultRuntime: config.defaultRuntime,
+    runtimes: Object.keys(DEFAULT_RUNTIMES),
+    layers: LAYER_NAMES.map((layer) => ({ layer, endpoint: layers[layer].endpoint })),
+    runtimeVersion: () => runtimeVersion(DEFAULT_RUNTIMES[config.defaultRuntime]).catch(() => ''),
+    monitorVersion: () => monitorVersion().catch(() => ''),
+  });
+
+  const server = new Server();
+  addLayerService(server, 'images', images);
+  addLayerService(server, 'runtime', layers.runtime.service);
+  addLayerService(server, 'networks', layers.networks.service);
+  addLayerService(server, 'volumes', layers.volumes.service);
+  addLayerService(server, 'registry', layers.registry.service);
+  addContainerService(server, containers);
+  addSystemService(server, system);
+
+  const release = () => {
+    containers.close();
+    for (const name of LAYER_NAMES) layers[name].close();
+    store.close();
+  };
+  let address: string;
+  try {
+    await containers.recover();
+    address = await listen(server, config.host);
+  } catch (err) {
+    server.forceShutdown();
+    release();
+    throw err;
+  }
+  return {
+    server,
+    address,
+    containers,
+    events,
+    async close() {
+      await shutdownServer(server);
+      release();
+    },
+  };
+}
+
+/**
+ * Serves one layer alone (always its local implementation) on `address`,
+ * for setups where the daemon reaches that layer over gRPC.
+ */
+export async function serveLayer(layer: LayerName, address: string, config: DaemonConfig): Promise<Daemon> {
+  const built = buildLayer({ ...config, layers: { ...config.layers, [layer]: 'local' } }, layer);
+  const server = new Server();
+  addLayerService(server, layer, built.service);
+  let bound: string;
+  try {
+    bound = await listen(server, address);
+  } catch (err) {
+    server.forceShutdown();
+    built.close();
+    throw err;
+  }
+  return {
+    server,
+    address: bound,
+    async close() {
+      await shutdownServer(server);
+      built.close();
+    },
+  };
+}

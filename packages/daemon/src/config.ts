@@ -1,0 +1,174 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fromSystemError, invalidArgument } from '@tscr/api';
+
+/** The layers the daemon composes; each is served in process or by another process. */
+export const LAYER_NAMES = ['images', 'runtime', 'networks', 'volumes', 'registry'] as const;
+
+/** One of {@link LAYER_NAMES}. */
+export type LayerName = (typeof LAYER_NAMES)[number];
+
+/** Per layer: `local` (built in process) or the gRPC address of a process serving it. */
+export type LayerEndpoints = Record<LayerName, string>;
+
+/** Everything `tscrd` is configured with. */
+export interface DaemonConfig {
+  /** Where the API listens: `unix:///run/tscr/tscr.sock` (mode 0600) or `host:port`. */
+  host: string;
+  /** Persistent state: images, container records (`tscr.db`), container directories. */
+  root: string;
+  /** Runtime state that does not survive a reboot: task bundles, monitor files, the pid file. */
+  execRoot: string;
+  /** OCI runtime containers use unless they name one. */
+  defaultRuntime: string;
+  /** Cgroup parent of every container's cgroup. */
+  cgroupParent: string;
+  layers: LayerEndpoints;
+}
+
+/** The defaults, as dockerd's: socket under /run, state under /var/lib. */
+export const DEFAULT_CONFIG: Readonly<DaemonConfig> = Object.freeze({
+  host: 'unix:///run/tscr/tscr.sock',
+  root: '/var/lib/tscr',
+  execRoot: '/run/tscr',
+  defaultRuntime: 'runc',
+  cgroupParent: 'tscr',
+  layers: Object.freeze({ images: 'local', runtime: 'local', networks: 'local', volumes: 'local', registry: 'local' }),
+});
+
+/** What the command line asks for. */
+export type Command =
+  | { kind: 'daemon'; config: DaemonConfig }
+  | { kind: 'serve-layer'; layer: LayerName; listen: string; config: DaemonConfig }
+  | { kind: 'help'; text: string };
+
+/** `tscrd --help`. */
+export const USAGE = `Usage:
+  tscrd [flags]                                   run the daemon
+  tscrd serve-layer LAYER --listen ADDR [flags]   serve one layer (${LAYER_NAMES.join(', ')}) alone
+
+Flags:
+  --config FILE            JSON file with any of: host, root, execRoot, defaultRuntime, cgroupParent, layers
+  --host ADDR              API address (default ${DEFAULT_CONFIG.host})
+  --root DIR               persistent state (default ${DEFAULT_CONFIG.root})
+  --exec-root DIR          runtime state (default ${DEFAULT_CONFIG.execRoot})
+  --default-runtime NAME   runc or crun (default ${DEFAULT_CONFIG.defaultRuntime})
+  --cgroup-parent NAME     cgroup parent of containers (default ${DEFAULT_CONFIG.cgroupParent})
+  --layer LAYER=ENDPOINT   serve LAYER from ENDPOINT (local or a gRPC address); repeatable
+`;
+
+function isLayer(name: string): name is LayerName {
+  return (LAYER_NAMES as readonly string[]).includes(name);
+}
+
+function checkLayers(layers: Record<string, unknown>, where: string): Partial<LayerEndpoints> {
+  const out: Partial<LayerEndpoints> = {};
+  for (const [name, endpoint] of Object.entries(layers)) {
+    if (!isLayer(name)) throw invalidArgument(`${where}: unknown layer ${JSON.stringify(name)} (known: ${LAYER_NAMES.join(', ')})`);
+    if (typeof endpoint !== 'string' || endpoint === '') throw invalidArgument(`${where}: layer ${name} needs "local" or an address`);
+    out[name] = endpoint;
+  }
+  return out;
+}
+
+/**
+ * Checks a parsed config file and returns its settings.
+ * @throws InvalidArgument for unknown keys or wrong types.
+ */
+export function parseConfigFile(value: unknown, where = 'config file'): Partial<DaemonConfig> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidArgument(`${where}: want a JSON object`);
+  const out: Partial<DaemonConfig> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (key === 'layers') {
+      if (typeof v !== 'object' || v === null) throw invalidArgument(`${where}: layers must be an object`);
+      out.layers = { ...DEFAULT_CONFIG.layers, ...checkLayers(v as Record<string, unknown>, where) };
+    } else if (['host', 'root', 'execRoot', 'defaultRuntime', 'cgroupParent'].includes(key)) {
+      if (typeof v !== 'string' || v === '') throw invalidArgument(`${where}: ${key} must be a non-empty string`);
+      (out as Record<string, string>)[key] = v;
+    } else throw invalidArgument(`${where}: unknown setting ${JSON.stringify(key)}`);
+  }
+  return out;
+}
+
+function parseFlags(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      host: { type: 'string', short: 'H' },
+      listen: { type: 'string' },
+      root: { type: 'string' },
+      'exec-root': { type: 'string' },
+      'default-runtime': { type: 'string' },
+      'cgroup-parent': { type: 'string' },
+      layer: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+/** Checks the finished config. @throws InvalidArgument. */
+function validate(config: DaemonConfig): DaemonConfig {
+  for (const key of ['root', 'execRoot'] as const) {
+    if (!isAbsolute(config[key])) throw invalidArgument(`${key} must be an absolute path: ${config[key]}`);
+  }
+  return config;
+}
+
+/**
+ * Parses `tscrd`'s arguments (without `node` and the script), reading the
+ * `--config` file if given; flags override the file, the file the defaults.
+ * @throws InvalidArgument for unknown flags or bad values; NotFound for a missing config file.
+ */
+export async function parseCommandLine(argv: string[]): Promise<Command> {
+  let parsed;
+  try {
+    parsed = parseFlags(argv);
+  } catch (err) {
+    throw invalidArgument(`${(err as Error).message}\n${USAGE}`, { cause: err });
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: 'help', text: USAGE };
+  let file: Partial<DaemonConfig> = {};
+  if (values.config) {
+    const text = await readFile(values.config, 'utf8').catch((err: unknown) => {
+      throw fromSystemError(err, `cannot read config file ${values.config}`);
+    });
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw invalidArgument(`config file ${values.config} is not JSON: ${(err as Error).message}`);
+    }
+    file = parseConfigFile(json, values.config);
+  }
+  const flagLayers: Record<string, string> = {};
+  for (const entry of values.layer ?? []) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw invalidArgument(`--layer wants LAYER=ENDPOINT, got ${JSON.stringify(entry)}`);
+    flagLayers[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  const config = validate({
+    host: values.host ?? file.host ?? DEFAULT_CONFIG.host,
+    root: values.root ?? file.root ?? DEFAULT_CONFIG.root,
+    execRoot: values['exec-root'] ?? file.execRoot ?? DEFAULT_CONFIG.execRoot,
+    defaultRuntime: values['default-runtime'] ?? file.defaultRuntime ?? DEFAULT_CONFIG.defaultRuntime,
+    cgroupParent: values['cgroup-parent'] ?? file.cgroupParent ?? DEFAULT_CONFIG.cgroupParent,
+    layers: { ...DEFAULT_CONFIG.layers, ...file.layers, ...checkLayers(flagLayers, '--layer') },
+  });
+
+  const [command, layer, ...rest] = positionals;
+  if (command === undefined) {
+    if (values.listen) throw invalidArgument('--listen is for serve-layer; the daemon listens on --host');
+    return { kind: 'daemon', config };
+  }
+  if (command !== 'serve-layer') throw invalidArgument(`unknown command ${JSON.stringify(command)}\n${USAGE}`);
+  if (!layer || !isLayer(layer) || rest.length > 0) {
+    throw invalidArgument(`serve-layer wants one layer: ${LAYER_NAMES.join(', ')}`);
+  }
+  if (!values.listen) throw invalidArgument('serve-layer needs --listen ADDR');
+  return { kind: 'serve-layer', layer, listen: values.listen, config };
+}

@@ -1,0 +1,60 @@
+import type { TscrEvent } from '@tscr/api';
+import {
+  callServerStream,
+  callUnary,
+  clientChannelOptions,
+  clientCredentials,
+  parseEndpoint,
+  systemV1,
+} from '@tscr/api/grpc';
+import type { CallOptions, EventsOptions, SystemInfo, SystemService, VersionInfo } from '../types.js';
+import { eventFromProto, infoFromProto, versionFromProto } from './convert.js';
+
+/** A {@link SystemService} of a daemon reached over gRPC. */
+export class GrpcSystemService implements SystemService {
+  private readonly client: systemV1.SystemClient;
+  private readonly target: string;
+
+  /** @param address `unix:///path` or `host:port`. @throws InvalidArgument for a malformed address. */
+  constructor(address: string) {
+    const endpoint = parseEndpoint(address);
+    this.target = endpoint.display;
+    this.client = new systemV1.SystemClient(endpoint.target, clientCredentials(), clientChannelOptions);
+  }
+
+  /** @throws Unavailable (with details.address) when no daemon answers. */
+  async ping(opts: CallOptions = {}): Promise<void> {
+    await callUnary((cb) => this.client.ping({}, cb), opts, this.target);
+  }
+
+  async version(opts: CallOptions = {}): Promise<VersionInfo> {
+    return versionFromProto(
+      await callUnary<systemV1.VersionResponse>((cb) => this.client.version({}, cb), opts, this.target),
+    );
+  }
+
+  async info(opts: CallOptions = {}): Promise<SystemInfo> {
+    return infoFromProto(await callUnary<systemV1.InfoResponse>((cb) => this.client.info({}, cb), opts, this.target));
+  }
+
+  async *events(opts: EventsOptions = {}): AsyncGenerator<TscrEvent> {
+    const stream = callServerStream<systemV1.EventsResponse>(
+      () => this.client.events({ types: opts.types ?? [] }),
+      opts,
+      this.target,
+    );
+    let subscribed = false;
+    for await (const res of stream) {
+      if (!subscribed) {
+        subscribed = true;
+        opts.onSubscribed?.();
+      }
+      if (res.event) yield eventFromProto(res.event);
+    }
+  }
+
+  /** Closes the channel. */
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,8 @@
+/**
+ * @tscr/daemon/grpc — the System service on the wire: the server that wraps
+ * any SystemService and the client the CLI uses. Light on purpose: nothing
+ * here loads the state database or any layer.
+ */
+export { createSystemServer, addSystemService } from './server.js';
+export { GrpcSystemService } from './client.js';
+export type { SystemService, VersionInfo, SystemInfo, EventsOptions, CallOptions } from '../types.js';

@@ -1,0 +1,118 @@
+import { join } from 'node:path';
+import type { Server } from '@grpc/grpc-js';
+import { createLocalImageService, type ImageService } from '@tscr/image';
+import { GrpcImageService, addImageService } from '@tscr/image/grpc';
+import { createLocalNetworkService, type NetworkService } from '@tscr/network';
+import { GrpcNetworkService, addNetworkService } from '@tscr/network/grpc';
+import { createRegistryClient, type RegistryClient } from '@tscr/registry-client';
+import { GrpcRegistryClient, addRegistryService } from '@tscr/registry-client/grpc';
+import { createLocalTaskRuntime, type TaskRuntime } from '@tscr/runtime';
+import { GrpcTaskRuntime, addRuntimeService } from '@tscr/runtime/grpc';
+import { createLocalVolumeService, type VolumeService } from '@tscr/volume';
+import { GrpcVolumeService, addVolumeService } from '@tscr/volume/grpc';
+import type { DaemonConfig, LayerName } from './config.js';
+
+/** A layer as the daemon uses it, whether built here or reached over gRPC. */
+export interface Layer<T> {
+  service: T;
+  /** `local` or the gRPC address it is reached at. */
+  endpoint: string;
+  /** Releases what the layer holds (the gRPC channel of a remote one). */
+  close(): void;
+}
+
+/** Every layer under the container service. */
+export interface Layers {
+  images: Layer<ImageService>;
+  runtime: Layer<TaskRuntime>;
+  networks: Layer<NetworkService>;
+  volumes: Layer<VolumeService>;
+  registry: Layer<RegistryClient>;
+}
+
+/** Where each local layer keeps its state under the daemon's directories. */
+export function layerPaths(config: DaemonConfig) {
+  return {
+    images: join(config.root, 'image'),
+    runtime: join(config.execRoot, 'runtime'),
+    networks: join(config.root, 'network'),
+    volumes: join(config.root, 'volumes'),
+    containers: join(config.root, 'containers'),
+  };
+}
+
+function local<T>(service: T): Layer<T> {
+  return { service, endpoint: 'local', close: () => undefined };
+}
+
+function remote<T extends { close(): void }>(service: T, endpoint: string): Layer<T> {
+  return { service, endpoint, close: () => service.close() };
+}
+
+/** Builds one layer in process. */
+function buildLocal(config: DaemonConfig, name: LayerName): Layer<unknown> {
+  const paths = layerPaths(config);
+  switch (name) {
+    case 'images':
+      return local(createLocalImageService({ root: paths.images }));
+    case 'runtime':
+      return local(
+        createLocalTaskRuntime({ stateDir: paths.runtime, defaultRuntime: config.defaultRuntime, cgroupParent: config.cgroupParent }),
+      );
+    case 'networks':
+      return local(createLocalNetworkService({ root: paths.networks }));
+    case 'volumes':
+      return local(createLocalVolumeService({ root: paths.volumes }));
+    case 'registry':
+      return local(createRegistryClient());
+  }
+}
+
+/** Reaches one layer over gRPC. */
+function buildRemote(name: LayerName, endpoint: string): Layer<unknown> {
+  switch (name) {
+    case 'images':
+      return remote(new GrpcImageService(endpoint), endpoint);
+    case 'runtime':
+      return remote(new GrpcTaskRuntime(endpoint), endpoint);
+    case 'networks':
+      return remote(new GrpcNetworkService(endpoint), endpoint);
+    case 'volumes':
+      return remote(new GrpcVolumeService(endpoint), endpoint);
+    case 'registry':
+      return remote(new GrpcRegistryClient(endpoint), endpoint);
+  }
+}
+
+/** One layer, local or remote as configured; callers cannot tell which. */
+export function buildLayer(config: DaemonConfig, name: LayerName): Layer<unknown> {
+  const endpoint = config.layers[name];
+  return endpoint === 'local' ? buildLocal(config, name) : buildRemote(name, endpoint);
+}
+
+/** Every layer, each local or remote as configured. */
+export function buildLayers(config: DaemonConfig): Layers {
+  return {
+    images: buildLayer(config, 'images') as Layer<ImageService>,
+    runtime: buildLayer(config, 'runtime') as Layer<TaskRuntime>,
+    networks: buildLayer(config, 'networks') as Layer<NetworkService>,
+    volumes: buildLayer(config, 'volumes') as Layer<VolumeService>,
+    registry: buildLayer(config, 'registry') as Layer<RegistryClient>,
+  };
+}
+
+/** Registers `service` as the gRPC service of layer `name` on `server`. */
+export function addLayerService(server: Server, name: LayerName, service: unknown): void {
+  switch (name) {
+    case 'images':
+      return addImageService(server, service as ImageService);
+    case 'runtime':
+      return addRuntimeService(server, service as TaskRuntime);
+    case 'networks':
+      return addNetworkService(server, service as NetworkService);
+    case 'volumes':
+      return addVolumeService(server, service as VolumeService);
+    case 'registry':
+      return addRegistryService(server, service as RegistryClient);
+  }
+}

@@ -1,0 +1,40 @@
+import { writeFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, parseCommandLine } from '@tscr/daemon';
+import { makeTempDir } from '@tscr/testkit';
+
+describe('parseCommandLine', () => {
+  it('uses the defaults', async () => {
+    expect(await parseCommandLine([])).toEqual({ kind: 'daemon', config: DEFAULT_CONFIG });
+  });
+
+  it('layers flags over the config file over the defaults', async () => {
+    const dir = await makeTempDir('config');
+    const file = join(dir, 'tscrd.json');
+    await writeFile(file, JSON.stringify({ root: '/srv/tscr', cgroupParent: 'x', layers: { images: 'unix:///tmp/i.sock' } }));
+    const cmd = await parseCommandLine(['--config', file, '--root', '/data', '--layer', 'volumes=unix:///tmp/v.sock']);
+    expect(cmd).toMatchObject({
+      kind: 'daemon',
+      config: {
+        root: '/data',
+        cgroupParent: 'x',
+        execRoot: '/run/tscr',
+        layers: { images: 'unix:///tmp/i.sock', volumes: 'unix:///tmp/v.sock', runtime: 'local' },
+      },
+    });
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('parses serve-layer', async () => {
+    const cmd = await parseCommandLine(['serve-layer', 'images', '--listen', 'unix:///tmp/x.sock', '--root', '/tmp/r']);
+    expect(cmd).toMatchObject({ kind: 'serve-layer', layer: 'images', listen: 'unix:///tmp/x.sock', config: { root: '/tmp/r' } });
+  });
+
+  it('rejects what it does not know', async () => {
+    for (const argv of [['--nope'], ['serve-layer', 'kitchen', '--listen', '/x'], ['serve-layer', 'images'], ['--root', 'rel'], ['--layer', 'disks=local'], ['frobnicate']]) {
+      await expect(parseCommandLine(argv)).rejects.toMatchObject({ code: 'InvalidArgument' });
+    }
+    await expect(parseCommandLine(['--config', '/nonexistent/tscr-test.json'])).rejects.toMatchObject({ code: 'NotFound' });
+  });
+});
