@@ -1,0 +1,125 @@
+import { copyFile, readFile, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { failedPrecondition, fromSystemError, notFound } from '@tscr/api';
+import { hostsFile, type OciRuntimeSpec } from './spec.js';
+
+/** What tscr remembers about a task besides the OCI bundle (`task.json`). */
+export interface TaskRecord {
+  id: string;
+  /** Runtime name (`runc`, `crun`). */
+  runtime: string;
+  /** Runtime binary used to create it. */
+  runtimePath: string;
+  logPath: string;
+}
+
+/** File names inside a task's bundle directory. */
+export const BUNDLE_FILES = {
+  record: 'task.json',
+  config: 'config.json',
+  rootfs: 'rootfs',
+  pid: 'pidfile',
+  monitorPid: 'conmon.pid',
+  hostname: 'hostname',
+  hosts: 'hosts',
+  resolvConf: 'resolv.conf',
+  /** Written by conmon (persist dir) when the kernel OOM-killed the task. */
+  oom: 'oom',
+} as const;
+
+function isMissing(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** Reads `task.json`. @throws NotFound when the task does not exist. */
+export async function readRecord(bundle: string, id: string): Promise<TaskRecord> {
+  try {
+    return JSON.parse(await readFile(join(bundle, BUNDLE_FILES.record), 'utf8')) as TaskRecord;
+  } catch (err) {
+    if (isMissing(err) || err instanceof SyntaxError) throw notFound(`no such task: ${id}`, { details: { id } });
+    throw fromSystemError(err, `cannot read task ${id}`);
+  }
+}
+
+/** IDs of every task directory that has a record, in directory order. */
+export async function listTaskIds(tasksDir: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(tasksDir);
+  } catch (err) {
+    if (isMissing(err)) return [];
+    throw fromSystemError(err, `cannot list ${tasksDir}`);
+  }
+  return names.filter((n) => !n.startsWith('.'));
+}
+
+/** Writes the bundle's files: config.json, task.json, and the /etc files the config mounts. */
+export async function writeBundle(
+  bundle: string,
+  record: TaskRecord,
+  config: OciRuntimeSpec,
+  withResolvConf: boolean,
+): Promise<void> {
+  await Promise.all([
+    writeFile(join(bundle, BUNDLE_FILES.config), JSON.stringify(config)),
+    writeFile(join(bundle, BUNDLE_FILES.hostname), `${config.hostname}\n`),
+    writeFile(join(bundle, BUNDLE_FILES.hosts), hostsFile(config.hostname)),
+    withResolvConf ? copyFile('/etc/resolv.conf', join(bundle, BUNDLE_FILES.resolvConf)) : undefined,
+    writeFile(join(bundle, BUNDLE_FILES.record), JSON.stringify(record)),
+  ]);
+}
+
+/** The container's init PID from the runtime's pid file; 0 when unknown. */
+export async function readPid(bundle: string, file: string = BUNDLE_FILES.pid): Promise<number> {
+  try {
+    const n = Number((await readFile(join(bundle, file), 'utf8')).trim());
+    return Number.isInteger(n) && n > 0 ? n : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * True while the process `pid` exists and is not a zombie whose name is
+ * `comm` (guards against PID reuse).
+ */
+export async function processAlive(pid: number, comm: string): Promise<boolean> {
+  if (pid <= 0) return false;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return name === comm && state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes a bundle directory whose rootfs has been unmounted. The empty
+ * rootfs directory is removed first, so a rootfs that is somehow still
+ * mounted or populated is never deleted recursively.
+ * @throws FailedPrecondition when the rootfs directory is not empty.
+ */
+export async function removeBundle(bundle: string): Promise<void> {
+  try {
+    await rmdir(join(bundle, BUNDLE_FILES.rootfs));
+  } catch (err) {
+    if (!isMissing(err)) {
+      throw failedPrecondition(`refusing to remove ${bundle}: its rootfs is still mounted or not empty`, {
+        cause: err,
+      });
+    }
+  }
+  await rm(bundle, { recursive: true, force: true });
+}
+
+/** Removes a file, a missing one included. */
+export async function removeFile(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if (!isMissing(err)) throw fromSystemError(err, `cannot remove ${path}`);
+  }
+}

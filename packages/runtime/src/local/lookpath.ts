@@ -1,0 +1,105 @@
+import { lstat, readlink, stat } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { TscrError } from '@tscr/api';
+
+/** The PATH a process gets when its environment has none. */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+const MAX_SYMLINKS = 40;
+
+/**
+ * Maps the in-container absolute `path` to a host path under `root`,
+ * following symlinks as the container would see them (an absolute link
+ * target stays inside `root`, `..` never climbs above it).
+ * Returns undefined when a component does not exist.
+ */
+export async function resolveInRoot(root: string, path: string): Promise<string | undefined> {
+  const pending = path.split('/').filter(Boolean);
+  const done: string[] = [];
+  let hops = 0;
+  while (pending.length > 0) {
+    const part = pending.shift()!;
+    if (part === '.') continue;
+    if (part === '..') {
+      done.pop();
+      continue;
+    }
+    const host = posix.join(root, ...done, part);
+    let st;
+    try {
+      st = await lstat(host);
+    } catch {
+      return undefined;
+    }
+    if (!st.isSymbolicLink()) {
+      done.push(part);
+      continue;
+    }
+    if (++hops > MAX_SYMLINKS) return undefined;
+    const target = await readlink(host);
+    if (target.startsWith('/')) done.length = 0;
+    pending.unshift(...target.split('/').filter(Boolean));
+  }
+  return posix.join(root, ...done);
+}
+
+type Probe = 'ok' | 'missing' | 'not-executable';
+
+async function probe(root: string, path: string): Promise<Probe> {
+  const host = await resolveInRoot(root, path);
+  if (host === undefined) return 'missing';
+  try {
+    const st = await stat(host);
+    return st.isFile() && (st.mode & 0o111) !== 0 ? 'ok' : 'not-executable';
+  } catch {
+    return 'missing';
+  }
+}
+
+/** True when `dir` is `mountPoint` or below it. */
+function isUnder(dir: string, mountPoint: string): boolean {
+  const m = posix.normalize(mountPoint).replace(/\/+$/, '') || '/';
+  return m === '/' || dir === m || dir.startsWith(`${m}/`);
+}
+
+/**
+ * Checks, before the OCI runtime is involved, that `arg0` names an
+ * executable in the rootfs, the way the runtime's PATH lookup would (Go's
+ * exec.LookPath rules). Skips the check (returns) when an extra mount could
+ * provide the file, since those are not mounted yet.
+ * @throws NotFound (details.reason `ExecutableNotFound`) or PermissionDenied
+ * (details.reason `ExecutableNotExecutable`).
+ */
+export async function checkExecutable(
+  root: string,
+  arg0: string,
+  env: string[],
+  cwd: string,
+  mountPoints: string[],
+): Promise<void> {
+  if (arg0 === '') return;
+  const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? DEFAULT_PATH;
+  const candidates = arg0.includes('/')
+    ? [posix.resolve(cwd || '/', arg0)]
+    : pathVar.split(':').map((d) => posix.join(posix.resolve('/', d || '.'), arg0));
+  if (candidates.some((c) => mountPoints.some((m) => isUnder(posix.dirname(c), m) || isUnder(c, m)))) return;
+
+  if (arg0.includes('/')) {
+    const result = await probe(root, candidates[0]!);
+    if (result === 'missing') {
+      throw new TscrError('NotFound', `exec: "${arg0}": stat ${arg0}: no such file or directory`, {
+        details: { reason: 'ExecutableNotFound', executable: arg0 },
+      });
+    }
+    if (result === 'not-executable') {
+      throw new TscrError('PermissionDenied', `exec: "${arg0}": permission denied`, {
+        details: { reason: 'ExecutableNotExecutable', executable: arg0 },
+      });
+    }
+    return;
+  }
+  for (const c of candidates) if ((await probe(root, c)) === 'ok') return;
+  throw new TscrError('NotFound', `exec: "${arg0}": executable file not found in $PATH`, {
+    details: { reason: 'ExecutableNotFound', executable: arg0 },
+  });
+}

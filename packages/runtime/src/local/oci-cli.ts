@@ -1,0 +1,146 @@
+import { access, readFile, rm, rmdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { TscrError } from '@tscr/api';
+import { CommandFailed, run } from './exec.js';
+
+/** `runc state` / `runc list --format json` output, trimmed to what tscr reads. */
+export interface OciState {
+  id: string;
+  /** `creating`, `created`, `running`, `paused` or `stopped`. */
+  status: string;
+  pid: number;
+  bundle: string;
+  rootfs?: string;
+}
+
+/**
+ * The human message of an OCI runtime's stderr: runc and crun with
+ * `--log-format json` print one JSON object per line with a `msg` field;
+ * anything else is kept as it is.
+ */
+export function runtimeMessage(text: string): string {
+  const msgs = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((line) => {
+      try {
+        const o = JSON.parse(line) as { msg?: unknown };
+        if (typeof o.msg === 'string') return o.msg;
+      } catch {
+        /* not JSON: fall through */
+      }
+      const m = /\bmsg="((?:[^"\\]|\\.)*)"/.exec(line);
+      return m ? m[1]!.replace(/\\(.)/g, '$1') : line;
+    });
+  return msgs.join('; ');
+}
+
+/**
+ * Thin wrapper over one OCI runtime binary (runc or crun) and its state
+ * root: every call is one `<binary> --root <root> --log-format json …` run.
+ * Failures become TscrErrors with the runtime's own message.
+ */
+export class OciCli {
+  constructor(
+    /** The runtime binary, e.g. /usr/sbin/runc. */
+    readonly binary: string,
+    /** Its `--root` directory. */
+    readonly root: string,
+  ) {}
+
+  /** The global arguments every invocation starts with (also passed through conmon). */
+  globalArgs(): string[] {
+    return ['--root', this.root, '--log-format', 'json'];
+  }
+
+  private async exec(args: string[], what: string): Promise<string> {
+    try {
+      return (await run(this.binary, [...this.globalArgs(), ...args])).stdout;
+    } catch (err) {
+      if (err instanceof CommandFailed) {
+        throw new TscrError('Internal', `${what}: ${runtimeMessage(err.stderr) || err.message}`, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** True when the runtime has state for `id` (its directory under the root exists). */
+  async exists(id: string): Promise<boolean> {
+    try {
+      await access(join(this.root, id));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** `start ID`: runs the user process of a created container. */
+  async start(id: string): Promise<void> {
+    await this.exec(['start', id], `cannot start ${id}`);
+  }
+
+  /** `kill ID SIGNUM`. */
+  async kill(id: string, signal: number): Promise<void> {
+    await this.exec(['kill', id, String(signal)], `cannot signal ${id}`);
+  }
+
+  /** `state ID`. */
+  async state(id: string): Promise<OciState> {
+    return JSON.parse(await this.exec(['state', id], `cannot get the state of ${id}`)) as OciState;
+  }
+
+  /** `list --format json`: every container under the root. */
+  async list(): Promise<OciState[]> {
+    return ((JSON.parse(await this.exec(['list', '--format', 'json'], 'cannot list tasks')) as OciState[] | null) ??
+      []) as OciState[];
+  }
+
+  /** `delete [--force] ID`. */
+  async delete(id: string, force = false): Promise<void> {
+    await this.exec(['delete', ...(force ? ['--force'] : []), id], `cannot delete ${id}`);
+  }
+
+  /**
+   * Removes the state of a container whose init process is known to be gone
+   * (its exit was recorded), as `runc delete` would — its cgroups, then its
+   * state directory — without starting a process: this sits on the
+   * `run --rm` path. Only for runc's state layout; returns false whenever it
+   * cannot be sure, and the caller then runs {@link delete}.
+   */
+  async removeStoppedState(id: string): Promise<boolean> {
+    if (basename(this.binary) !== 'runc') return false;
+    const dir = join(this.root, id);
+    let state: { init_process_pid?: unknown; init_process_start?: unknown; cgroup_paths?: unknown };
+    try {
+      state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as typeof state;
+    } catch {
+      return false;
+    }
+    const paths = state.cgroup_paths;
+    if (!paths || typeof paths !== 'object') return false;
+    if (await initStillThere(state.init_process_pid, state.init_process_start)) return false;
+    for (const path of new Set(Object.values(paths as Record<string, unknown>))) {
+      if (typeof path !== 'string' || !path.startsWith('/sys/fs/cgroup/')) return false;
+      try {
+        await rmdir(path);
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'ENOENT') return false;
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+    return true;
+  }
+}
+
+/** True while the process `pid` started at `start` (clock ticks, /proc/<pid>/stat field 22) exists. */
+async function initStillThere(pid: unknown, start: unknown): Promise<boolean> {
+  if (typeof pid !== 'number' || pid <= 0) return false;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return String(fields[19]) === String(start);
+  } catch {
+    return false;
+  }
+}

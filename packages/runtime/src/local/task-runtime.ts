@@ -1,0 +1,389 @@
+import { access, mkdir } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
+import type { ExitStatus } from '@tscr/api';
+import { alreadyExists, cancelled, failedPrecondition, fromSystemError, invalidArgument, isTscrError, notFound } from '@tscr/api';
+import type { CallOptions, TaskRuntime, TaskSpec, TaskState, TaskStatus } from '../types.js';
+import {
+  BUNDLE_FILES,
+  listTaskIds,
+  processAlive,
+  readPid,
+  readRecord,
+  removeBundle,
+  removeFile,
+  writeBundle,
+  type TaskRecord,
+} from './bundle.js';
+import { startMonitor } from './conmon.js';
+import { ExitWatcher, readExitFile, type ExitRecord } from './exits.js';
+import { checkExecutable } from './lookpath.js';
+import { mountRootfs, unmountRootfs } from './mount.js';
+import { OciCli, type OciState } from './oci-cli.js';
+import { parseSignal } from './signals.js';
+import { buildOciSpec, hostNofileHardLimit, processEnv } from './spec.js';
+import { resolveUser } from './user.js';
+
+/** Options of {@link createLocalTaskRuntime}. */
+export interface LocalTaskRuntimeOptions {
+  /**
+   * Where bundles (`tasks/<id>/`), exit files (`exits/`), attach socket links
+   * (`sockets/`) and each OCI runtime's state (`<runtime>-root/`) live. A new
+   * instance over the same directory takes over the tasks of an earlier one.
+   */
+  stateDir: string;
+  /** Runtime used when a TaskSpec names none. Default `runc`. */
+  defaultRuntime?: string;
+  /** Runtime name → binary. Default `{ runc: '/usr/sbin/runc', crun: '/usr/bin/crun' }`. */
+  runtimes?: Record<string, string>;
+  /** The monitor binary. Default `/usr/bin/conmon`. */
+  conmonPath?: string;
+  /** Parent cgroup of every task (`/<cgroupParent>/<id>`). Default `tscr`. */
+  cgroupParent?: string;
+}
+
+/** The default runtime name → binary table. */
+export const DEFAULT_RUNTIMES: Readonly<Record<string, string>> = { runc: '/usr/sbin/runc', crun: '/usr/bin/crun' };
+
+const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** How long a forced delete waits for a SIGKILLed task's exit code. */
+const KILL_WAIT_MS = 10_000;
+/** How long delete waits for a live monitor to record the exit of a task that has stopped. */
+const MONITOR_WAIT_MS = 2_000;
+
+function checkAborted(opts?: CallOptions): void {
+  if (opts?.signal?.aborted) throw cancelled('call cancelled');
+}
+
+/**
+ * Runs tasks with conmon + runc/crun. Everything it knows lives under
+ * `stateDir`, so it holds no state of its own beyond caches: a new instance
+ * finds, kills, waits for and deletes tasks created by an earlier one.
+ */
+export class LocalTaskRuntime implements TaskRuntime {
+  /** Root of all on-disk state. */
+  readonly stateDir: string;
+  private readonly tasksDir: string;
+  private readonly exitsDir: string;
+  private readonly socketsDir: string;
+  private readonly runtimes: Record<string, string>;
+  private readonly defaultRuntime: string;
+  private readonly conmonPath: string;
+  private readonly cgroupParent: string;
+  private readonly clis = new Map<string, OciCli>();
+  private readonly exits: ExitWatcher;
+  private dirsReady: Promise<void> | undefined;
+  private nofileHardLimit: number | undefined;
+
+  constructor(opts: LocalTaskRuntimeOptions) {
+    if (!isAbsolute(opts.stateDir)) throw invalidArgument(`stateDir must be absolute: ${opts.stateDir}`);
+    this.stateDir = opts.stateDir;
+    this.tasksDir = join(opts.stateDir, 'tasks');
+    this.exitsDir = join(opts.stateDir, 'exits');
+    this.socketsDir = join(opts.stateDir, 'sockets');
+    this.runtimes = { ...DEFAULT_RUNTIMES, ...opts.runtimes };
+    this.defaultRuntime = opts.defaultRuntime ?? 'runc';
+    this.conmonPath = opts.conmonPath ?? '/usr/bin/conmon';
+    this.cgroupParent = opts.cgroupParent ?? 'tscr';
+    if (!this.runtimes[this.defaultRuntime]) throw invalidArgument(`unknown default runtime ${this.defaultRuntime}`);
+    this.exits = new ExitWatcher(this.exitsDir, (id) => this.monitorAlive(id));
+  }
+
+  async create(spec: TaskSpec, opts?: CallOptions): Promise<TaskState> {
+    checkAborted(opts);
+    const runtime = this.validate(spec);
+    await this.ensureDirs();
+    const cli = this.cli(runtime, this.runtimes[runtime]!);
+    const bundle = this.bundle(spec.id);
+    const rootfs = join(bundle, BUNDLE_FILES.rootfs);
+    try {
+      await mkdir(bundle);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'EEXIST') throw alreadyExists(`task ${spec.id} already exists`);
+      throw fromSystemError(err, `cannot create the bundle of ${spec.id}`);
+    }
+    const record: TaskRecord = { id: spec.id, runtime, runtimePath: cli.binary, logPath: spec.logPath };
+    try {
+      await Promise.all([
+        mkdir(rootfs),
+        removeFile(join(this.exitsDir, spec.id)),
+        mkdir(dirname(spec.logPath), { recursive: true }),
+      ]);
+      await mountRootfs(spec.rootfs, rootfs);
+      const user = await resolveUser(rootfs, spec.process.user);
+      await checkExecutable(
+        rootfs,
+        spec.process.args[0]!,
+        processEnv(spec.process.env, user.home),
+        spec.process.cwd || '/',
+        (spec.mounts ?? []).map((m) => m.destination),
+      );
+      const hostNet = spec.network?.mode === 'host';
+      const config = buildOciSpec(spec, {
+        rootfsPath: rootfs,
+        user,
+        cgroupParent: this.cgroupParent,
+        etcFiles: {
+          hostname: join(bundle, BUNDLE_FILES.hostname),
+          hosts: join(bundle, BUNDLE_FILES.hosts),
+          ...(hostNet ? { resolvConf: join(bundle, BUNDLE_FILES.resolvConf) } : {}),
+        },
+        nofileHardLimit: (this.nofileHardLimit ??= hostNofileHardLimit()),
+      });
+      await writeBundle(bundle, record, config, hostNet);
+      const pid = await startMonitor({
+        conmonPath: this.conmonPath,
+        id: spec.id,
+        runtimePath: cli.binary,
+        runtimeArgs: cli.globalArgs(),
+        bundle,
+        logPath: spec.logPath,
+        exitDir: this.exitsDir,
+        socketDir: this.socketsDir,
+        terminal: spec.process.terminal ?? false,
+      });
+      return { id: spec.id, status: 'created', pid, bundle, rootfs };
+    } catch (err) {
+      await this.cleanup(spec.id, cli, false).catch(() => undefined);
+      throw fromSystemError(err, `cannot create task ${spec.id}`);
+    }
+  }
+
+  async start(id: string, opts?: CallOptions): Promise<TaskState> {
+    checkAborted(opts);
+    const rec = await this.record(id);
+    const cli = this.cliOf(rec);
+    if (await this.exitOf(id)) throw failedPrecondition(`task ${id} has already run and stopped`);
+    try {
+      await cli.start(id);
+    } catch (err) {
+      const st = await this.state(id).catch(() => undefined);
+      if (st && st.status !== 'created') throw failedPrecondition(`task ${id} is ${st.status}`, { cause: err });
+      throw err;
+    }
+    const [pid, exit] = await Promise.all([readPid(this.bundle(id)), this.exitOf(id)]);
+    return this.stateOf(rec, exit ? 'stopped' : 'running', exit ? 0 : pid, exit);
+  }
+
+  async kill(id: string, signal: string, opts?: CallOptions): Promise<void> {
+    checkAborted(opts);
+    const rec = await this.record(id);
+    const signum = parseSignal(signal);
+    const cli = this.cliOf(rec);
+    const notRunning = () => failedPrecondition(`task ${id} is not running`);
+    if ((await this.exitOf(id)) || !(await cli.exists(id))) throw notRunning();
+    try {
+      await cli.kill(id, signum);
+    } catch (err) {
+      if ((await this.exitOf(id)) || !(await cli.exists(id))) throw notRunning();
+      const st = await cli.state(id).catch(() => undefined);
+      if (st?.status === 'stopped') throw notRunning();
+      throw err;
+    }
+  }
+
+  async wait(id: string, opts?: CallOptions): Promise<ExitStatus> {
+    await this.record(id);
+    const outcome = await this.exits.wait(id, opts?.signal);
+    if (outcome.kind === 'exited') return this.exitStatus(id, outcome.exit);
+    return {
+      exitCode: 255,
+      exitedAt: new Date().toISOString(),
+      error: `the monitor of task ${id} exited without recording an exit code`,
+    };
+  }
+
+  async state(id: string, opts?: CallOptions): Promise<TaskState> {
+    checkAborted(opts);
+    const rec = await this.record(id);
+    const exit = await this.exitOf(id);
+    if (exit) return this.stateOf(rec, 'stopped', 0, exit);
+    const cli = this.cliOf(rec);
+    if (!(await cli.exists(id))) return this.stateOf(rec, 'stopped', 0);
+    let oci: OciState;
+    try {
+      oci = await cli.state(id);
+    } catch (err) {
+      const late = await this.exitOf(id);
+      if (late || !(await cli.exists(id))) return this.stateOf(rec, 'stopped', 0, late);
+      throw err;
+    }
+    return this.fromOci(rec, oci);
+  }
+
+  async list(opts?: CallOptions): Promise<TaskState[]> {
+    checkAborted(opts);
+    const records = (
+      await Promise.all((await listTaskIds(this.tasksDir)).map((id) => this.record(id).catch(() => undefined)))
+    ).filter((r): r is TaskRecord => r !== undefined);
+    const exits = await Promise.all(records.map((r) => this.exitOf(r.id)));
+    const live = records.filter((_, i) => !exits[i]);
+    const ociByRuntime = new Map<string, Map<string, OciState>>();
+    for (const runtime of new Set(live.map((r) => r.runtime))) {
+      const cli = this.cliOf(live.find((r) => r.runtime === runtime)!);
+      const states = await cli.list();
+      ociByRuntime.set(runtime, new Map(states.map((s) => [s.id, s])));
+    }
+    return Promise.all(
+      records.map(async (rec, i) => {
+        const exit = exits[i];
+        if (exit) return this.stateOf(rec, 'stopped', 0, exit);
+        const oci = ociByRuntime.get(rec.runtime)?.get(rec.id);
+        if (oci) return this.fromOci(rec, oci);
+        return this.stateOf(rec, 'stopped', 0, await this.exitOf(rec.id));
+      }),
+    );
+  }
+
+  async delete(id: string, opts?: CallOptions & { force?: boolean }): Promise<ExitStatus | undefined> {
+    checkAborted(opts);
+    const rec = await this.record(id);
+    const cli = this.cliOf(rec);
+    let exit = await this.exitOf(id);
+    if (!exit && (await cli.exists(id))) {
+      const oci = await cli.state(id).catch(() => undefined);
+      const status = oci?.status ?? 'stopped';
+      if ((status === 'running' || status === 'paused') && !opts?.force) {
+        throw failedPrecondition(`task ${id} is running: stop it first or delete with force`);
+      }
+      if (status !== 'stopped') {
+        await cli.kill(id, 9).catch(() => undefined);
+        exit = await this.exitWithin(id, KILL_WAIT_MS);
+      } else if (await this.monitorAlive(id)) {
+        exit = await this.exitWithin(id, MONITOR_WAIT_MS); // it has exited; conmon is recording it
+      }
+    }
+    const result = exit ? await this.exitStatus(id, exit) : undefined; // before the bundle (and its oom file) goes
+    await this.cleanup(id, cli, !exit, exit !== undefined);
+    return result;
+  }
+
+  // ---- helpers ----
+
+  private validate(spec: TaskSpec): string {
+    if (!TASK_ID.test(spec.id ?? '')) throw invalidArgument(`invalid task id ${JSON.stringify(spec.id)}`);
+    if (!spec.process?.args?.length || !spec.process.args[0]) {
+      throw invalidArgument(`task ${spec.id}: no command to run`);
+    }
+    if (!spec.logPath || !isAbsolute(spec.logPath)) {
+      throw invalidArgument(`task ${spec.id}: logPath must be absolute`);
+    }
+    if (spec.network?.mode === 'path' && !spec.network.path) {
+      throw invalidArgument(`task ${spec.id}: network mode "path" needs a path`);
+    }
+    if (spec.network && !['none', 'host', 'path'].includes(spec.network.mode)) {
+      throw invalidArgument(`task ${spec.id}: unknown network mode ${spec.network.mode}`);
+    }
+    const runtime = spec.runtime || this.defaultRuntime;
+    if (!this.runtimes[runtime]) throw invalidArgument(`unknown runtime ${runtime}`);
+    return runtime;
+  }
+
+  private ensureDirs(): Promise<void> {
+    this.dirsReady ??= Promise.all(
+      [this.tasksDir, this.exitsDir, this.socketsDir].map((d) => mkdir(d, { recursive: true, mode: 0o711 })),
+    ).then(
+      () => undefined,
+      (err: unknown) => {
+        this.dirsReady = undefined;
+        throw fromSystemError(err, `cannot create ${this.stateDir}`);
+      },
+    );
+    return this.dirsReady;
+  }
+
+  private bundle(id: string): string {
+    return join(this.tasksDir, id);
+  }
+
+  private record(id: string): Promise<TaskRecord> {
+    if (!TASK_ID.test(id)) return Promise.reject(notFound(`no such task: ${id}`, { details: { id } }));
+    return readRecord(this.bundle(id), id);
+  }
+
+  private cli(runtime: string, binary: string): OciCli {
+    const key = `${runtime}\0${binary}`;
+    let cli = this.clis.get(key);
+    if (!cli) {
+      cli = new OciCli(binary, join(this.stateDir, `${runtime}-root`));
+      this.clis.set(key, cli);
+    }
+    return cli;
+  }
+
+  private cliOf(rec: TaskRecord): OciCli {
+    return this.cli(rec.runtime, this.runtimes[rec.runtime] ?? rec.runtimePath);
+  }
+
+  private exitOf(id: string): Promise<ExitRecord | undefined> {
+    return readExitFile(this.exitsDir, id);
+  }
+
+  private async exitStatus(id: string, exit: ExitRecord): Promise<ExitStatus> {
+    const oom = await access(join(this.bundle(id), BUNDLE_FILES.oom)).then(
+      () => true,
+      () => false,
+    );
+    return { exitCode: exit.exitCode, exitedAt: exit.exitedAt, ...(oom ? { oomKilled: true } : {}) };
+  }
+
+  private async stateOf(rec: TaskRecord, status: TaskStatus, pid: number, exit?: ExitRecord): Promise<TaskState> {
+    const bundle = this.bundle(rec.id);
+    return {
+      id: rec.id,
+      status,
+      pid,
+      ...(exit ? { exitStatus: await this.exitStatus(rec.id, exit) } : {}),
+      bundle,
+      rootfs: join(bundle, BUNDLE_FILES.rootfs),
+    };
+  }
+
+  private fromOci(rec: TaskRecord, oci: OciState): Promise<TaskState> {
+    const status: TaskStatus =
+      oci.status === 'created' || oci.status === 'creating'
+        ? 'created'
+        : oci.status === 'running' || oci.status === 'paused'
+          ? 'running'
+          : 'stopped';
+    return this.stateOf(rec, status, status === 'stopped' ? 0 : oci.pid);
+  }
+
+  private async monitorAlive(id: string): Promise<boolean> {
+    const pid = await readPid(this.bundle(id), BUNDLE_FILES.monitorPid);
+    return processAlive(pid, 'conmon');
+  }
+
+  /** Waits at most `ms` for the task's monitor to record its exit. */
+  private async exitWithin(id: string, ms: number): Promise<ExitRecord | undefined> {
+    const outcome = await this.exits.wait(id, AbortSignal.timeout(ms)).catch(() => undefined);
+    return outcome?.kind === 'exited' ? outcome.exit : undefined;
+  }
+
+  /**
+   * Removes everything of a task: the OCI runtime's state, the rootfs mount,
+   * the bundle, the exit file and the attach socket link. Safe to repeat.
+   * `exited`: its exit was recorded, so the runtime state may be removed in process.
+   */
+  private async cleanup(id: string, cli: OciCli, force: boolean, exited = false): Promise<void> {
+    const bundle = this.bundle(id);
+    await Promise.all([
+      cli.exists(id).then(async (exists) => {
+        if (!exists || (exited && (await cli.removeStoppedState(id)))) return;
+        try {
+          await cli.delete(id, force);
+        } catch (err) {
+          if (force || !isTscrError(err)) throw err;
+          await cli.delete(id, true);
+        }
+      }),
+      unmountRootfs(join(bundle, BUNDLE_FILES.rootfs)),
+    ]);
+    await removeBundle(bundle);
+    await Promise.all([removeFile(join(this.exitsDir, id)), removeFile(join(this.socketsDir, id))]);
+  }
+}
+
+/** Creates a {@link LocalTaskRuntime}. Starts nothing until a method is called. */
+export function createLocalTaskRuntime(opts: LocalTaskRuntimeOptions): LocalTaskRuntime {
+  return new LocalTaskRuntime(opts);
+}
