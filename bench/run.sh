@@ -61,7 +61,8 @@ hf tscr-cli "$tscr run --rm $IMG true"
 node bench/api-latency.mjs --runs "$runs" --image "$IMG" --out "$out/tscr-api.json"
 
 if command -v podman >/dev/null; then
-  printf '[containers]\ndefault_ulimits = ["nofile=1024:1024"]\n' >"$work/containers.conf"
+  # Values that work here (no CAP_SYS_RESOURCE; see shared/PEERS.md).
+  printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n' >"$work/containers.conf"
   export CONTAINERS_CONF="$work/containers.conf"
   P="podman --root $work/podman-root --runroot $work/podman-run --cgroup-manager cgroupfs --events-backend none"
   $P import -q "$work/busybox.tar" localhost/bench-busybox >/dev/null

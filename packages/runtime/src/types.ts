@@ -65,7 +65,11 @@ export interface TaskState {
   exitStatus?: ExitStatus;
   /** The OCI bundle directory. */
   bundle: string;
-  /** Where the rootfs is mounted. */
+  /**
+   * Where the host sees the task's root filesystem: its mount point, or
+   * `/proc/<pid>/root` when an overlay root is mounted inside the container's
+   * own mount namespace (then empty while not running).
+   */
   rootfs: string;
 }
 

@@ -137,7 +137,10 @@ describe.skipIf(skip)('tscr CLI end to end', () => {
     expect(pid).toBeGreaterThan(0);
     const nsOf = (p: number | string, ns: string) => spawnSync('readlink', [`/proc/${p}/ns/${ns}`], { encoding: 'utf8' }).stdout;
     for (const ns of ['pid', 'mnt', 'uts', 'ipc', 'net']) expect(nsOf(pid, ns), ns).not.toBe(nsOf('self', ns));
-    expect(mountsUnder(dir).some((l) => l.includes(' overlay ') && l.includes(id))).toBe(true);
+    // The overlay root is mounted inside the container's own mount namespace, over the image's layers.
+    const root = readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n').find((l) => l.split(' ')[4] === '/');
+    expect(root).toMatch(/ - overlay overlay .*lowerdir=/);
+    expect(root).toContain(dir);
 
     const again = tscr(['run', '-d', '--name', name, image, 'true']);
     expect(again.code).toBe(125);

@@ -8,12 +8,39 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 const MAX_SYMLINKS = 40;
 
 /**
- * Maps the in-container absolute `path` to a host path under `root`,
+ * A root filesystem as seen from the host: one directory, or the layer
+ * directories of an overlay that is not mounted on the host, top first.
+ */
+export type RootView = string | readonly string[];
+
+/**
+ * Finds `rel` in the topmost layer that has it, with overlayfs' rules for
+ * whiteouts (a 0:0 character device hides the name below). Opaque
+ * directories (an xattr Node cannot read) are not honoured; the result only
+ * feeds the pre-flight checks, and runc has the last word.
+ */
+async function lookupLayered(layers: readonly string[], rel: string[]) {
+  for (const layer of layers) {
+    const host = posix.join(layer, ...rel);
+    try {
+      const st = await lstat(host);
+      if (st.isCharacterDevice() && st.rdev === 0) return undefined;
+      return { host, st };
+    } catch {
+      /* not in this layer */
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Maps the in-container absolute `path` to a host path in `root`,
  * following symlinks as the container would see them (an absolute link
- * target stays inside `root`, `..` never climbs above it).
+ * target stays inside the root, `..` never climbs above it).
  * Returns undefined when a component does not exist.
  */
-export async function resolveInRoot(root: string, path: string): Promise<string | undefined> {
+export async function resolveInRoot(root: RootView, path: string): Promise<string | undefined> {
+  const layers = typeof root === 'string' ? [root] : root;
   const pending = path.split('/').filter(Boolean);
   const done: string[] = [];
   let hops = 0;
@@ -24,13 +51,9 @@ export async function resolveInRoot(root: string, path: string): Promise<string 
       done.pop();
       continue;
     }
-    const host = posix.join(root, ...done, part);
-    let st;
-    try {
-      st = await lstat(host);
-    } catch {
-      return undefined;
-    }
+    const found = await lookupLayered(layers, [...done, part]);
+    if (!found) return undefined;
+    const { host, st } = found;
     if (!st.isSymbolicLink()) {
       done.push(part);
       continue;
@@ -40,12 +63,13 @@ export async function resolveInRoot(root: string, path: string): Promise<string 
     if (target.startsWith('/')) done.length = 0;
     pending.unshift(...target.split('/').filter(Boolean));
   }
-  return posix.join(root, ...done);
+  if (done.length === 0) return layers[0];
+  return (await lookupLayered(layers, done))?.host;
 }
 
 type Probe = 'ok' | 'missing' | 'not-executable';
 
-async function probe(root: string, path: string): Promise<Probe> {
+async function probe(root: RootView, path: string): Promise<Probe> {
   const host = await resolveInRoot(root, path);
   if (host === undefined) return 'missing';
   try {
@@ -71,7 +95,7 @@ function isUnder(dir: string, mountPoint: string): boolean {
  * (details.reason `ExecutableNotExecutable`).
  */
 export async function checkExecutable(
-  root: string,
+  root: RootView,
   arg0: string,
   env: string[],
   cwd: string,

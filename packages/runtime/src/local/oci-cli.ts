@@ -2,6 +2,7 @@ import { access, readFile, rm, rmdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { TscrError } from '@tscr/api';
 import { CommandFailed, run } from './exec.js';
+import { releaseViaExecFifo } from './exec-fifo.js';
 
 /** `runc state` / `runc list --format json` output, trimmed to what tscr reads. */
 export interface OciState {
@@ -75,8 +76,15 @@ export class OciCli {
     }
   }
 
-  /** `start ID`: runs the user process of a created container. */
-  async start(id: string): Promise<void> {
+  /**
+   * `start ID`: runs the user process of a created container. For runc the
+   * init is released through its exec fifo directly (see exec-fifo.ts); when
+   * that does not succeed (or without `initPid`, or for other runtimes), `start` is run.
+   */
+  async start(id: string, initPid?: number): Promise<void> {
+    if (initPid && basename(this.binary) === 'runc') {
+      if (await releaseViaExecFifo(join(this.root, id, 'exec.fifo'), initPid)) return;
+    }
     await this.exec(['start', id], `cannot start ${id}`);
   }
 

@@ -42,6 +42,8 @@ export interface OciSpecOptions {
   etcFiles: { hostname: string; hosts: string; resolvConf?: string };
   /** The host's hard RLIMIT_NOFILE; the task never asks for more. */
   nofileHardLimit: number;
+  /** A mount at `/` the runtime performs first (an overlay root kept off the host). */
+  rootMount?: OciMount;
 }
 
 /** Docker's default capability set. */
@@ -203,7 +205,12 @@ export function buildOciSpec(spec: TaskSpec, opts: OciSpecOptions): OciRuntimeSp
     },
     root: { path: opts.rootfsPath, readonly },
     hostname: spec.hostname,
-    mounts: [...defaultMounts(), ...etcMounts(opts.etcFiles, readonly), ...(spec.mounts ?? [])],
+    mounts: [
+      ...(opts.rootMount ? [opts.rootMount] : []),
+      ...defaultMounts(),
+      ...etcMounts(opts.etcFiles, readonly),
+      ...(spec.mounts ?? []),
+    ],
     ...(spec.annotations && Object.keys(spec.annotations).length > 0 ? { annotations: spec.annotations } : {}),
     linux: {
       namespaces: namespaces(spec),

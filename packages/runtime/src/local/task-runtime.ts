@@ -18,6 +18,7 @@ import { startMonitor } from './conmon.js';
 import { ExitWatcher, readExitFile, type ExitRecord } from './exits.js';
 import { checkExecutable } from './lookpath.js';
 import { mountRootfs, unmountRootfs } from './mount.js';
+import { overlayRoot } from './overlay-root.js';
 import { OciCli, type OciState } from './oci-cli.js';
 import { parseSignal } from './signals.js';
 import { buildOciSpec, hostNofileHardLimit, processEnv } from './spec.js';
@@ -101,17 +102,25 @@ export class LocalTaskRuntime implements TaskRuntime {
       if ((err as { code?: unknown }).code === 'EEXIST') throw alreadyExists(`task ${spec.id} already exists`);
       throw fromSystemError(err, `cannot create the bundle of ${spec.id}`);
     }
-    const record: TaskRecord = { id: spec.id, runtime, runtimePath: cli.binary, logPath: spec.logPath };
+    const overlay = overlayRoot(spec.rootfs);
+    const record: TaskRecord = {
+      id: spec.id,
+      runtime,
+      runtimePath: cli.binary,
+      logPath: spec.logPath,
+      rootfsOnHost: !overlay,
+    };
     try {
       await Promise.all([
         mkdir(rootfs),
         removeFile(join(this.exitsDir, spec.id)),
         mkdir(dirname(spec.logPath), { recursive: true }),
       ]);
-      await mountRootfs(spec.rootfs, rootfs);
-      const user = await resolveUser(rootfs, spec.process.user);
+      if (!overlay) await mountRootfs(spec.rootfs, rootfs);
+      const view = overlay ? overlay.layers : rootfs;
+      const user = await resolveUser(view, spec.process.user);
       await checkExecutable(
-        rootfs,
+        view,
         spec.process.args[0]!,
         processEnv(spec.process.env, user.home),
         spec.process.cwd || '/',
@@ -128,6 +137,7 @@ export class LocalTaskRuntime implements TaskRuntime {
           ...(hostNet ? { resolvConf: join(bundle, BUNDLE_FILES.resolvConf) } : {}),
         },
         nofileHardLimit: (this.nofileHardLimit ??= hostNofileHardLimit()),
+        ...(overlay ? { rootMount: overlay.mount } : {}),
       });
       await writeBundle(bundle, record, config, hostNet);
       const pid = await startMonitor({
@@ -141,7 +151,7 @@ export class LocalTaskRuntime implements TaskRuntime {
         socketDir: this.socketsDir,
         terminal: spec.process.terminal ?? false,
       });
-      return { id: spec.id, status: 'created', pid, bundle, rootfs };
+      return { id: spec.id, status: 'created', pid, bundle, rootfs: rootfsPath(bundle, !overlay, pid) };
     } catch (err) {
       await this.cleanup(spec.id, cli, false).catch(() => undefined);
       throw fromSystemError(err, `cannot create task ${spec.id}`);
@@ -153,15 +163,16 @@ export class LocalTaskRuntime implements TaskRuntime {
     const rec = await this.record(id);
     const cli = this.cliOf(rec);
     if (await this.exitOf(id)) throw failedPrecondition(`task ${id} has already run and stopped`);
+    const initPid = await readPid(this.bundle(id));
     try {
-      await cli.start(id);
+      await cli.start(id, initPid);
     } catch (err) {
       const st = await this.state(id).catch(() => undefined);
       if (st && st.status !== 'created') throw failedPrecondition(`task ${id} is ${st.status}`, { cause: err });
       throw err;
     }
-    const [pid, exit] = await Promise.all([readPid(this.bundle(id)), this.exitOf(id)]);
-    return this.stateOf(rec, exit ? 'stopped' : 'running', exit ? 0 : pid, exit);
+    const exit = await this.exitOf(id);
+    return this.stateOf(rec, exit ? 'stopped' : 'running', exit ? 0 : initPid, exit);
   }
 
   async kill(id: string, signal: string, opts?: CallOptions): Promise<void> {
@@ -334,7 +345,7 @@ export class LocalTaskRuntime implements TaskRuntime {
       pid,
       ...(exit ? { exitStatus: await this.exitStatus(rec.id, exit) } : {}),
       bundle,
-      rootfs: join(bundle, BUNDLE_FILES.rootfs),
+      rootfs: rootfsPath(bundle, rec.rootfsOnHost !== false, pid),
     };
   }
 
@@ -366,6 +377,7 @@ export class LocalTaskRuntime implements TaskRuntime {
    */
   private async cleanup(id: string, cli: OciCli, force: boolean, exited = false): Promise<void> {
     const bundle = this.bundle(id);
+    const onHost = (await readRecord(bundle, id).catch(() => undefined))?.rootfsOnHost !== false;
     await Promise.all([
       cli.exists(id).then(async (exists) => {
         if (!exists || (exited && (await cli.removeStoppedState(id)))) return;
@@ -376,11 +388,17 @@ export class LocalTaskRuntime implements TaskRuntime {
           await cli.delete(id, true);
         }
       }),
-      unmountRootfs(join(bundle, BUNDLE_FILES.rootfs)),
+      onHost ? unmountRootfs(join(bundle, BUNDLE_FILES.rootfs)) : undefined,
     ]);
     await removeBundle(bundle);
     await Promise.all([removeFile(join(this.exitsDir, id)), removeFile(join(this.socketsDir, id))]);
   }
+}
+
+/** Where the host sees a task's root: its mount point, or through the init process for an in-namespace overlay. */
+function rootfsPath(bundle: string, onHost: boolean, pid: number): string {
+  if (onHost) return join(bundle, BUNDLE_FILES.rootfs);
+  return pid > 0 ? `/proc/${pid}/root` : '';
 }
 
 /** Creates a {@link LocalTaskRuntime}. Starts nothing until a method is called. */

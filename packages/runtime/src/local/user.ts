@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { fromSystemError, invalidArgument } from '@tscr/api';
-import { resolveInRoot } from './lookpath.js';
+import { resolveInRoot, type RootView } from './lookpath.js';
 
 /** A user spec resolved to numeric IDs, as the OCI `process.user` wants it. */
 export interface ResolvedUser {
@@ -87,7 +87,7 @@ export function resolveUserFrom(user: string | undefined, passwd: string, group:
   return { uid, gid, additionalGids, home: entry?.home || '/' };
 }
 
-async function readInRoot(rootfs: string, path: string): Promise<string> {
+async function readInRoot(rootfs: RootView, path: string): Promise<string> {
   const host = await resolveInRoot(rootfs, path);
   if (host === undefined) return '';
   try {
@@ -104,7 +104,7 @@ async function readInRoot(rootfs: string, path: string): Promise<string> {
  * Missing files count as empty.
  * @throws InvalidArgument for an unknown user or group name.
  */
-export async function resolveUser(rootfs: string, user: string | undefined): Promise<ResolvedUser> {
+export async function resolveUser(rootfs: RootView, user: string | undefined): Promise<ResolvedUser> {
   const [passwd, group] = await Promise.all([
     readInRoot(rootfs, '/etc/passwd'),
     readInRoot(rootfs, '/etc/group'),

@@ -1,0 +1,51 @@
+import { constants, open } from 'node:fs';
+import { readFile, unlink } from 'node:fs/promises';
+import { Socket } from 'node:net';
+
+/** How often to check that the init process still exists while waiting for its byte. */
+const LIVENESS_CHECK_MS = 50;
+
+/** True while `pid` exists and is not a zombie. */
+async function alive(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts a created runc container without running `runc start`. runc's init
+ * waits, blocked opening `<root>/<id>/exec.fifo` for writing, until a reader
+ * opens it; it then writes one byte and execs the user process. Reading that
+ * byte and removing the fifo is what `runc start` does, minus a Go process
+ * start on the `run` hot path.
+ *
+ * The fifo is opened read-write and non-blocking: the open never blocks, the
+ * read never sees a spurious end of file, and a check that `initPid` still
+ * lives ends the wait if the init dies first.
+ * @returns true when the init process was released; false when the caller
+ * should fall back to `runc start` (no fifo, or the init is gone).
+ */
+export async function releaseViaExecFifo(fifo: string, initPid: number): Promise<boolean> {
+  const fd = await new Promise<number | undefined>((resolve) =>
+    open(fifo, constants.O_RDWR | constants.O_NONBLOCK, (err, fd) => resolve(err ? undefined : fd)),
+  );
+  if (fd === undefined) return false;
+  const socket = new Socket({ fd, readable: true, writable: false });
+  let timer: NodeJS.Timeout | undefined;
+  const released = await new Promise<boolean>((resolve) => {
+    socket.once('data', () => resolve(true));
+    socket.once('error', () => resolve(false));
+    const check = async () => {
+      if (!(await alive(initPid))) resolve(false);
+      else timer = setTimeout(check, LIVENESS_CHECK_MS);
+    };
+    timer = setTimeout(check, LIVENESS_CHECK_MS);
+  });
+  clearTimeout(timer);
+  socket.destroy();
+  if (released) await unlink(fifo).catch(() => undefined);
+  return released;
+}
