@@ -215,11 +215,14 @@ export class LocalContainerService implements ContainerService {
     let created = false;
     let task: TaskState;
     try {
+      const [rootfs, mounts] = await Promise.all([
+        this.o.images.mounts(id),
+        this.o.volumes.resolveMounts(id, mountSpecsOf(info)),
+        // A task left over from an earlier run of this container.
+        this.o.runtime.delete(id, { force: true }).catch(() => undefined),
+      ]);
       const network = await this.o.networks.attach(id, info.hostConfig.networkMode || 'none');
       attached = true;
-      const rootfs = await this.o.images.mounts(id);
-      const mounts = await this.o.volumes.resolveMounts(id, mountSpecsOf(info));
-      await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
       await this.o.runtime.create(buildTaskSpec(info, rootfs, mounts, network, this.o.defaultRuntime));
       created = true;
       task = await this.o.runtime.start(id);
@@ -332,9 +335,11 @@ export class LocalContainerService implements ContainerService {
     await this.o.runtime.delete(id, { force: true }).catch((err: unknown) => {
       if (!isNotFound(err)) throw err;
     });
-    await this.o.networks.detach(id).catch((err: unknown) => this.log(`detach network of ${id}: ${messageOf(err)}`));
-    await this.o.images.removeSnapshot(id);
-    await rm(join(this.o.containersDir, id), { recursive: true, force: true });
+    await Promise.all([
+      this.o.networks.detach(id).catch((err: unknown) => this.log(`detach network of ${id}: ${messageOf(err)}`)),
+      this.o.images.removeSnapshot(id),
+      rm(join(this.o.containersDir, id), { recursive: true, force: true }),
+    ]);
     this.o.store.delete(id);
     this.publish('destroy', info);
     this.lifecycle.emit(id, { kind: 'remove', status: last ?? exitStatusOf(info) });

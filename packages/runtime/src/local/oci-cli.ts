@@ -128,14 +128,18 @@ export class OciCli {
     const paths = state.cgroup_paths;
     if (!paths || typeof paths !== 'object') return false;
     if (await initStillThere(state.init_process_pid, state.init_process_start)) return false;
-    for (const path of new Set(Object.values(paths as Record<string, unknown>))) {
-      if (typeof path !== 'string' || !path.startsWith('/sys/fs/cgroup/')) return false;
-      try {
-        await rmdir(path);
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== 'ENOENT') return false;
-      }
-    }
+    const cgroups = [...new Set(Object.values(paths as Record<string, unknown>))];
+    if (!cgroups.every((p) => typeof p === 'string' && p.startsWith('/sys/fs/cgroup/'))) return false;
+    // One cgroup per controller on v1: removed side by side.
+    const removed = await Promise.all(
+      (cgroups as string[]).map((p) =>
+        rmdir(p).then(
+          () => true,
+          (err: unknown) => (err as { code?: unknown }).code === 'ENOENT',
+        ),
+      ),
+    );
+    if (!removed.every(Boolean)) return false;
     await rm(dir, { recursive: true, force: true });
     return true;
   }
