@@ -42,3 +42,4 @@ export type {
 } from './types/container.js';
 export type { TscrEvent } from './types/event.js';
 export { DEFAULT_SOCKET, API_VERSION, VERSION } from './constants.js';
+export { humanDuration } from './duration.js';

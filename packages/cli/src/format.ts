@@ -1,6 +1,8 @@
-import { unimplemented } from '@tscr/api';
+import { humanDuration, unimplemented } from '@tscr/api';
 
 /** Output helpers shaped like the docker CLI's: aligned tables, human sizes and times, short IDs. */
+
+export { humanDuration };
 
 /**
  * Lays out rows in columns like docker's tabwriter (minimum cell width 10,
@@ -43,23 +45,6 @@ export function binarySize(bytes: number): string {
   return scaled(bytes, 1024, BINARY_UNITS, 4);
 }
 
-/** A duration in words as docker says it: `Less than a second`, `About a minute`, `3 hours`, `2 weeks`. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < 1) return 'Less than a second';
-  if (seconds === 1) return '1 second';
-  if (seconds < 60) return `${seconds} seconds`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes === 1) return 'About a minute';
-  if (minutes < 60) return `${minutes} minutes`;
-  const hours = Math.floor(ms / 3_600_000 + 0.5);
-  if (hours === 1) return 'About an hour';
-  if (hours < 48) return `${hours} hours`;
-  if (hours < 24 * 7 * 2) return `${Math.floor(hours / 24)} days`;
-  if (hours < 24 * 30 * 2) return `${Math.floor(hours / 24 / 7)} weeks`;
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24 / 30)} months`;
-  return `${Math.floor(ms / 3_600_000 / 24 / 365)} years`;
-}
 
 /** `2 minutes ago` for an RFC 3339 time; `N/A` when it is empty or unparsable. */
 export function timeAgo(rfc3339: string, now: number = Date.now()): string {

@@ -19,4 +19,4 @@ export { MemoryContainerStore } from './local/memory-store.js';
 export { effectiveCommand, mergeEnv, DEFAULT_PATH } from './local/config.js';
 export type { EffectiveCommand } from './local/config.js';
 export { normalizeName, randomName } from './local/names.js';
-export { humanDuration, statusText } from './local/status-text.js';
+export { statusText } from './local/status-text.js';

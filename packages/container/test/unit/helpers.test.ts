@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PATH, MemoryContainerStore, effectiveCommand, humanDuration, mergeEnv, normalizeName, randomName, statusText } from '@tscr/container';
+import { humanDuration } from '@tscr/api';
+import { DEFAULT_PATH, MemoryContainerStore, effectiveCommand, mergeEnv, normalizeName, randomName, statusText } from '@tscr/container';
 import { errorCode, type ContainerInfo } from '@tscr/api';
 
 describe('names', () => {
