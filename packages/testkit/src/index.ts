@@ -5,3 +5,4 @@
 export { TEST_PREFIX, makeTempDir, uniqueName } from './temp.js';
 export { isRoot, hasCommand, skipUnlessRoot } from './host.js';
 export { busyboxRootfsTar, busyboxRootfsDir } from './busybox.js';
+export { rejection } from './errors.js';

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejection } from '@tscr/testkit';
 import {
   isAlreadyExists,
   isCancelled,
@@ -6,7 +7,6 @@ import {
   isInvalidArgument,
   isNotFound,
   isUnimplemented,
-  type TscrError,
 } from '@tscr/api';
 import type { NetworkService } from '@tscr/network';
 
@@ -14,15 +14,6 @@ import type { NetworkService } from '@tscr/network';
 export interface NetworkServiceFixture {
   service: NetworkService;
   close(): Promise<void>;
-}
-
-async function rejection(p: Promise<unknown>): Promise<TscrError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as TscrError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 /** The contract of {@link NetworkService}, run against any implementation. */

@@ -1,20 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isCancelled, isInvalidArgument, isUnimplemented, type TscrError } from '@tscr/api';
+import { rejection } from '@tscr/testkit';
+import { isCancelled, isInvalidArgument, isUnimplemented } from '@tscr/api';
 import type { Progress, RegistryClient } from '@tscr/registry-client';
 
 /** What a conformance run needs: a client and a way to tear it down. */
 export interface RegistryClientFixture {
   client: RegistryClient;
   close(): Promise<void>;
-}
-
-async function rejection(p: Promise<unknown>): Promise<TscrError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as TscrError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 /** Streams that never end fail the test as Cancelled instead of hanging it. */
