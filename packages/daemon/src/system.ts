@@ -57,15 +57,22 @@ function operatingSystem(): string {
 
 /** The daemon's own service: ping, version, info and the event stream. */
 export class LocalSystemService implements SystemService {
+  /** The runtime's and the monitor's version lines, asked once (each asking starts two processes). */
+  private toolVersions?: Promise<[string, string]>;
+
   constructor(private readonly o: LocalSystemServiceOptions) {}
 
   async ping(): Promise<void> {}
 
   async version(): Promise<VersionInfo> {
-    const [runtimeVersion, monitorVersion] = await Promise.all([
+    this.toolVersions ??= Promise.all([
       (this.o.runtimeVersion ?? (() => commandVersion(this.o.defaultRuntime)))(),
       (this.o.monitorVersion ?? (() => commandVersion('conmon')))(),
     ]);
+    const [runtimeVersion, monitorVersion] = await this.toolVersions.catch((err: unknown) => {
+      this.toolVersions = undefined;
+      throw err;
+    });
     return {
       version: VERSION,
       apiVersion: API_VERSION,
