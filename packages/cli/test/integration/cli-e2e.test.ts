@@ -4,7 +4,8 @@
  * Everything lives under /tmp/tscr-test-e2e-…, with cgroup parent tscr-test-….
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -213,6 +214,56 @@ describe.skipIf(skip)('tscr CLI end to end', () => {
     expect(down.code).toBe(1);
     expect(down.stderr).toContain('/tmp/tscr-test-no-daemon.sock');
     expect(tscr(['rm', 'tscr-test-no-such-container']).stderr).toMatch(/no such container/i);
+  });
+
+  it('serves its API on a root-only UNIX socket', () => {
+    const mode = statSync(host.slice('unix://'.length)).mode;
+    expect(mode & 0o777).toBe(0o600);
+  });
+
+  it('runs with the image config, and flags override it', () => {
+    const configured = `${uniqueName('cfg')}:1`;
+    const tar = join(dir, 'busybox.tar');
+    const imp = tscr(['image', 'import', '-c', 'CMD ["sh", "-c", "echo $GREETING from $(pwd) as $(id -un)"]',
+      '-c', 'ENV GREETING=hello', '-c', 'WORKDIR /tmp', '-c', 'USER tscr', tar, configured]);
+    expect(imp.code).toBe(0);
+    expect(tscr(['run', '--rm', configured]).stdout).toBe('hello from /tmp as tscr\n');
+    expect(tscr(['run', '--rm', '-e', 'GREETING=hi', '-w', '/', '-u', 'root', configured]).stdout).toBe('hi from / as root\n');
+    expect(tscr(['run', '--rm', '--entrypoint', 'echo', configured, 'replaced']).stdout).toBe('replaced\n');
+    expect(tscr(['rmi', configured]).code).toBe(0);
+  });
+
+  it('gives network none a namespace with only loopback, and host the host network', () => {
+    const none = tscr(['run', '--rm', image, 'ls', '/sys/class/net']).stdout.split(/\s+/).filter(Boolean);
+    expect(none).toEqual(['lo']);
+    const hostIfs = readdirSync('/sys/class/net').sort();
+    const inHost = tscr(['run', '--rm', '--network', 'host', image, 'ls', '/sys/class/net']).stdout.split(/\s+/).filter(Boolean);
+    expect(inHost.sort()).toEqual(hostIfs);
+  });
+
+  it('lets one client talk to several daemons, over a UNIX socket or a TCP port', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const second = `tcp://127.0.0.1:${port}`;
+    const other = spawn('node', [DAEMON, '--host', second, '--root', join(dir, 'root2'), '--exec-root', join(dir, 'exec2'),
+      '--cgroup-parent', cgroupParent], { stdio: ['ignore', 'ignore', 'inherit'] });
+    try {
+      let up = false;
+      for (let i = 0; i < 100 && !up; i++) {
+        up = tscr(['--host', second, 'version']).code === 0;
+        if (!up) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(up).toBe(true);
+      expect(tscr(['--host', second, 'images', '-q']).stdout).toBe('');
+      expect(tscr(['images', '-q']).stdout).not.toBe('');
+    } finally {
+      other.kill('SIGTERM');
+      await new Promise((r) => other.once('exit', r));
+    }
   });
 
   it('prints version and info, and removes images', () => {
