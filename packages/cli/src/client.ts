@@ -2,6 +2,7 @@ import { DEFAULT_SOCKET } from '@tscr/api';
 import type { ContainerService } from '@tscr/container';
 import type { SystemService } from '@tscr/daemon';
 import type { ImageService } from '@tscr/image';
+import type { VolumeService } from '@tscr/volume';
 
 /** The daemon address used when neither `--host` nor `TSCR_HOST` is given. */
 export const DEFAULT_HOST = `unix://${DEFAULT_SOCKET}`;
@@ -14,6 +15,7 @@ export interface Clients {
   containers(): Promise<ContainerService>;
   images(): Promise<ImageService>;
   system(): Promise<SystemService>;
+  volumes(): Promise<VolumeService>;
   /** Closes every client created so far. Idempotent. */
   close(): void;
 }
@@ -43,6 +45,7 @@ export function createGrpcClients(host: string): Clients {
     containers: lazy(async () => new (await import('@tscr/container/grpc')).GrpcContainerService(host), made),
     images: lazy(async () => new (await import('@tscr/image/grpc')).GrpcImageService(host), made),
     system: lazy(async () => new (await import('@tscr/daemon/grpc')).GrpcSystemService(host), made),
+    volumes: lazy(async () => new (await import('@tscr/volume/grpc')).GrpcVolumeService(host), made),
     close() {
       for (const c of made.splice(0)) c.close?.();
     },

@@ -14,6 +14,7 @@ import type { DaemonConfig, LayerName } from './config.js';
 import { EventBus } from './events.js';
 import { addSystemService } from './grpc/server.js';
 import { EventedImageService } from './image-events.js';
+import { EventedVolumeService } from './volume-events.js';
 import { LAYER_NAMES } from './config.js';
 import { addLayerService, buildLayer, buildLayers, layerPaths } from './layers.js';
 import { STATE_DB_FILE, SqliteContainerStore } from './state/sqlite-store.js';
@@ -71,13 +72,14 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   const events = new EventBus();
   const layers = buildLayers(config);
   const images = new EventedImageService(layers.images.service, events);
+  const volumes = new EventedVolumeService(layers.volumes.service, events);
   const stateDatabase = join(config.root, STATE_DB_FILE);
   const store = new SqliteContainerStore(stateDatabase);
   const containers = createLocalContainerService({
     images,
     runtime: layers.runtime.service,
     networks: layers.networks.service,
-    volumes: layers.volumes.service,
+    volumes,
     store,
     events,
     containersDir: paths.containers,
@@ -102,7 +104,7 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   addLayerService(server, 'images', images);
   addLayerService(server, 'runtime', layers.runtime.service);
   addLayerService(server, 'networks', layers.networks.service);
-  addLayerService(server, 'volumes', layers.volumes.service);
+  addLayerService(server, 'volumes', volumes);
   addLayerService(server, 'registry', layers.registry.service);
   addContainerService(server, containers);
   addSystemService(server, system);

@@ -25,6 +25,8 @@ export interface DaemonConfig {
   /** Cgroup parent of every container's cgroup. */
   cgroupParent: string;
   layers: LayerEndpoints;
+  /** Volume plug-in drivers: driver name → gRPC address of a process serving the volume layer. */
+  volumeDrivers?: Record<string, string>;
 }
 
 /** The defaults, as dockerd's: socket under /run, state under /var/lib. */
@@ -35,6 +37,7 @@ export const DEFAULT_CONFIG: Readonly<DaemonConfig> = Object.freeze({
   defaultRuntime: 'runc',
   cgroupParent: 'tscr',
   layers: Object.freeze({ images: 'local', runtime: 'local', networks: 'local', volumes: 'local', registry: 'local' }),
+  volumeDrivers: Object.freeze({}),
 });
 
 /** What the command line asks for. */
@@ -49,14 +52,29 @@ export const USAGE = `Usage:
   tscrd serve-layer LAYER --listen ADDR [flags]   serve one layer (${LAYER_NAMES.join(', ')}) alone
 
 Flags:
-  --config FILE            JSON file with any of: host, root, execRoot, defaultRuntime, cgroupParent, layers
+  --config FILE            JSON file with any of: host, root, execRoot, defaultRuntime, cgroupParent, layers, volumeDrivers
   --host ADDR              API address (default ${DEFAULT_CONFIG.host})
   --root DIR               persistent state (default ${DEFAULT_CONFIG.root})
   --exec-root DIR          runtime state (default ${DEFAULT_CONFIG.execRoot})
   --default-runtime NAME   runc or crun (default ${DEFAULT_CONFIG.defaultRuntime})
   --cgroup-parent NAME     cgroup parent of containers (default ${DEFAULT_CONFIG.cgroupParent})
   --layer LAYER=ENDPOINT   serve LAYER from ENDPOINT (local or a gRPC address); repeatable
+  --volume-driver NAME=ADDRESS
+                           volume driver NAME served at gRPC ADDRESS (e.g. tscrd serve-layer volumes); repeatable
 `;
+
+/** Names a volume driver may have (not `local`, which is built in). */
+const DRIVER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+function checkVolumeDrivers(drivers: Record<string, unknown>, where: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, address] of Object.entries(drivers)) {
+    if (!DRIVER_NAME.test(name) || name === 'local') throw invalidArgument(`${where}: invalid volume driver name ${JSON.stringify(name)}`);
+    if (typeof address !== 'string' || address === '') throw invalidArgument(`${where}: volume driver ${name} needs a gRPC address`);
+    out[name] = address;
+  }
+  return out;
+}
 
 function isLayer(name: string): name is LayerName {
   return (LAYER_NAMES as readonly string[]).includes(name);
@@ -83,6 +101,9 @@ export function parseConfigFile(value: unknown, where = 'config file'): Partial<
     if (key === 'layers') {
       if (typeof v !== 'object' || v === null) throw invalidArgument(`${where}: layers must be an object`);
       out.layers = { ...DEFAULT_CONFIG.layers, ...checkLayers(v as Record<string, unknown>, where) };
+    } else if (key === 'volumeDrivers') {
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidArgument(`${where}: volumeDrivers must be an object`);
+      out.volumeDrivers = checkVolumeDrivers(v as Record<string, unknown>, where);
     } else if (['host', 'root', 'execRoot', 'defaultRuntime', 'cgroupParent'].includes(key)) {
       if (typeof v !== 'string' || v === '') throw invalidArgument(`${where}: ${key} must be a non-empty string`);
       (out as Record<string, string>)[key] = v;
@@ -105,6 +126,7 @@ function parseFlags(argv: string[]) {
       'default-runtime': { type: 'string' },
       'cgroup-parent': { type: 'string' },
       layer: { type: 'string', multiple: true },
+      'volume-driver': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -151,6 +173,12 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
     if (eq <= 0) throw invalidArgument(`--layer wants LAYER=ENDPOINT, got ${JSON.stringify(entry)}`);
     flagLayers[entry.slice(0, eq)] = entry.slice(eq + 1);
   }
+  const flagDrivers: Record<string, string> = {};
+  for (const entry of values['volume-driver'] ?? []) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw invalidArgument(`--volume-driver wants NAME=ADDRESS, got ${JSON.stringify(entry)}`);
+    flagDrivers[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
   const config = validate({
     host: values.host ?? file.host ?? DEFAULT_CONFIG.host,
     root: values.root ?? file.root ?? DEFAULT_CONFIG.root,
@@ -158,6 +186,7 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
     defaultRuntime: values['default-runtime'] ?? file.defaultRuntime ?? DEFAULT_CONFIG.defaultRuntime,
     cgroupParent: values['cgroup-parent'] ?? file.cgroupParent ?? DEFAULT_CONFIG.cgroupParent,
     layers: { ...DEFAULT_CONFIG.layers, ...file.layers, ...checkLayers(flagLayers, '--layer') },
+    volumeDrivers: { ...file.volumeDrivers, ...checkVolumeDrivers(flagDrivers, '--volume-driver') },
   });
 
   const [command, layer, ...rest] = positionals;

@@ -8,7 +8,7 @@ import { createRegistryClient, type RegistryClient } from '@tscr/registry-client
 import { GrpcRegistryClient, addRegistryService } from '@tscr/registry-client/grpc';
 import { createLocalTaskRuntime, type TaskRuntime } from '@tscr/runtime';
 import { GrpcTaskRuntime, addRuntimeService } from '@tscr/runtime/grpc';
-import { createLocalVolumeService, type VolumeService } from '@tscr/volume';
+import { VolumeRouter, createLocalVolumeService, type VolumeService } from '@tscr/volume';
 import { GrpcVolumeService, addVolumeService } from '@tscr/volume/grpc';
 import type { DaemonConfig, LayerName } from './config.js';
 
@@ -90,13 +90,31 @@ export function buildLayer(config: DaemonConfig, name: LayerName): Layer<unknown
   return endpoint === 'local' ? buildLocal(config, name) : buildRemote(name, endpoint);
 }
 
+/**
+ * The volume layer with the configured plug-in drivers: a router that sends
+ * `local` to `base` and each named driver to its gRPC address.
+ */
+function withVolumeDrivers(config: DaemonConfig, base: Layer<VolumeService>): Layer<VolumeService> {
+  const entries = Object.entries(config.volumeDrivers ?? {});
+  if (entries.length === 0) return base;
+  const plugins = entries.map(([name, address]) => [name, new GrpcVolumeService(address)] as const);
+  return {
+    service: new VolumeRouter({ local: base.service, ...Object.fromEntries(plugins) }),
+    endpoint: base.endpoint,
+    close() {
+      base.close();
+      for (const [, p] of plugins) p.close();
+    },
+  };
+}
+
 /** Every layer, each local or remote as configured. */
 export function buildLayers(config: DaemonConfig): Layers {
   return {
     images: buildLayer(config, 'images') as Layer<ImageService>,
     runtime: buildLayer(config, 'runtime') as Layer<TaskRuntime>,
     networks: buildLayer(config, 'networks') as Layer<NetworkService>,
-    volumes: buildLayer(config, 'volumes') as Layer<VolumeService>,
+    volumes: withVolumeDrivers(config, buildLayer(config, 'volumes') as Layer<VolumeService>),
     registry: buildLayer(config, 'registry') as Layer<RegistryClient>,
   };
 }

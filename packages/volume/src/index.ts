@@ -1,10 +1,26 @@
 /**
- * @tscr/volume — volumes and the mounts containers get. Built so far: bind
- * and tmpfs mounts, and Docker's `-v` / `--tmpfs` syntax. The gRPC server and
- * client live in `@tscr/volume/grpc`.
+ * @tscr/volume — volumes and the mounts containers get: Docker's local
+ * volume driver (named and anonymous volumes, copy-up, usage tracking), bind
+ * and tmpfs mounts, Docker's `-v` / `--tmpfs` syntax, and a router over
+ * several drivers (plug-in drivers are VolumeServices reached over gRPC).
+ * The gRPC server and client live in `@tscr/volume/grpc`.
  */
-export type { CallOptions, Volume, ResolvedMount, CreateVolumeOptions, VolumeService } from './types.js';
+export type {
+  CallOptions,
+  Volume,
+  ResolvedMount,
+  CreateVolumeOptions,
+  VolumeFilters,
+  ListVolumesOptions,
+  PruneVolumesOptions,
+  PruneResult,
+  ResolveMountsOptions,
+  ReleaseOptions,
+  VolumeService,
+} from './types.js';
 export { LocalVolumeService, createLocalVolumeService } from './local/volume-service.js';
 export type { LocalVolumeServiceOptions } from './local/volume-service.js';
 export { parseBind, parseTmpfs } from './local/parse-bind.js';
 export { TMPFS_DEFAULT_OPTIONS } from './local/options.js';
+export { ANONYMOUS_LABEL } from './local/filters.js';
+export { VolumeRouter, DEFAULT_DRIVER } from './router.js';

@@ -5,14 +5,19 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** A named volume. */
+/** A named (or anonymous) volume. */
 export interface Volume {
   name: string;
   driver: string;
+  /** Host directory holding the data (`<root>/<name>/_data` for the local driver). */
   mountpoint: string;
   /** RFC 3339. */
   createdAt: string;
   labels: Record<string, string>;
+  /** Driver options it was created with (`-o key=value`). */
+  options: Record<string, string>;
+  /** IDs of the containers that reference it, running or not. */
+  usedBy: string[];
 }
 
 /** A mount ready for the runtime, plus what inspect shows about it. */
@@ -31,22 +36,81 @@ export interface ResolvedMount {
 
 /** Options of {@link VolumeService.create}. */
 export interface CreateVolumeOptions extends CallOptions {
+  /** `local` when empty. */
   driver?: string;
   labels?: Record<string, string>;
+  /** Driver options; the local driver knows `type`, `device` and `o`, as Docker's does. */
+  options?: Record<string, string>;
+}
+
+/** Filters of {@link VolumeService.list}, ANDed; Docker's `--filter`. */
+export interface VolumeFilters {
+  /** `true`: only volumes no container uses; `false`: only used ones. */
+  dangling?: boolean;
+  /** `key` or `key=value`; every one must match. */
+  label?: string[];
+  /** Substrings of the name; any one may match. */
+  name?: string[];
+  driver?: string[];
+}
+
+/** Options of {@link VolumeService.list}. */
+export interface ListVolumesOptions extends CallOptions {
+  filters?: VolumeFilters;
+}
+
+/** Options of {@link VolumeService.prune}. */
+export interface PruneVolumesOptions extends CallOptions {
+  /** Prune named volumes too, not only anonymous ones (Docker's `--all`). */
+  all?: boolean;
+  /** `key` or `key=value` labels a volume must carry to be pruned. */
+  label?: string[];
+}
+
+/** What {@link VolumeService.prune} removed. */
+export interface PruneResult {
+  volumesDeleted: string[];
+  /** Bytes freed (apparent file sizes). */
+  spaceReclaimed: number;
+}
+
+/** Options of {@link VolumeService.resolveMounts}. */
+export interface ResolveMountsOptions extends CallOptions {
+  /**
+   * The container image's layer directories, top first (an overlay's
+   * `lowerdir` order). With them, new empty volumes are filled with the
+   * image's content at their target (copy-up), and a file bound over a
+   * directory of the image is refused.
+   */
+  imageLayers?: string[];
+}
+
+/** Options of {@link VolumeService.release}. */
+export interface ReleaseOptions extends CallOptions {
+  /** Also remove the anonymous volumes only this container used (`rm -v`). */
+  removeAnonymous?: boolean;
 }
 
 /** Volumes, and the mounts containers get. */
 export interface VolumeService {
-  list(opts?: CallOptions): Promise<Volume[]>;
+  list(opts?: ListVolumesOptions): Promise<Volume[]>;
   /** @throws NotFound. */
   get(name: string, opts?: CallOptions): Promise<Volume>;
-  /** @throws AlreadyExists; InvalidArgument; Unimplemented for what is not built yet. */
+  /** @throws AlreadyExists; InvalidArgument (name, options); NotFound for an unknown driver. */
   create(name: string, opts?: CreateVolumeOptions): Promise<Volume>;
-  /** @throws NotFound; FailedPrecondition when in use. */
+  /** @throws NotFound; FailedPrecondition when in use (unless `force`). */
   remove(name: string, opts?: CallOptions & { force?: boolean }): Promise<void>;
+  /** Removes unused volumes (anonymous only, unless `all`). */
+  prune(opts?: PruneVolumesOptions): Promise<PruneResult>;
   /**
-   * Validates a container's mount requests and turns them into runtime mounts.
-   * @throws InvalidArgument (relative target, missing bind source…); Unimplemented for kinds not built yet.
+   * Validates a container's mount requests and turns them into runtime
+   * mounts, creating the named and anonymous volumes they need and
+   * recording that the container uses them. Validation comes first: on any
+   * failure nothing is created. Anonymous volumes get a random 64-hex name
+   * (returned as `name`); pass it back as the source on later calls.
+   * @throws InvalidArgument (relative target, bad name or option…); NotFound (missing `--mount` bind source).
    */
-  resolveMounts(containerId: string, mounts: MountSpec[], opts?: CallOptions): Promise<ResolvedMount[]>;
+  resolveMounts(containerId: string, mounts: MountSpec[], opts?: ResolveMountsOptions): Promise<ResolvedMount[]>;
+  /** Forgets that `containerId` uses any volume; idempotent. */
+  release(containerId: string, opts?: ReleaseOptions): Promise<void>;
 }

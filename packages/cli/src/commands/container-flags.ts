@@ -15,6 +15,7 @@ export const containerFlags: FlagSpec[] = [
   { name: 'volume', short: 'v', type: 'list', description: 'Bind mount a volume (SRC:DST[:ro])' },
   { name: 'mount', type: 'list', valueName: 'mount', description: 'Attach a filesystem mount to the container' },
   { name: 'tmpfs', type: 'list', description: 'Mount a tmpfs directory (/path[:options])' },
+  { name: 'volumes-from', type: 'list', description: 'Mount volumes from the specified container(s) (CONTAINER[:ro|rw])' },
   { name: 'network', type: 'string', aliases: ['net'], description: 'Connect a container to a network (none, host)' },
   { name: 'runtime', type: 'string', description: 'Runtime to use for this container (runc, crun)' },
   { name: 'label', short: 'l', type: 'list', description: 'Set meta data on a container' },
@@ -77,6 +78,17 @@ export function parseMount(value: string): MountSpec {
         break;
       case 'bind-propagation':
         options.push(val ?? '');
+        break;
+      case 'volume-nocopy':
+        if (val === undefined || val === 'true' || val === '1') options.push('volume-nocopy');
+        break;
+      case 'volume-opt':
+      case 'volume-label':
+        if (!val || !val.includes('=')) throw usageError(`invalid ${key} ${JSON.stringify(val ?? '')}: want key=value`);
+        options.push(`${key}=${val}`);
+        break;
+      case 'volume-driver':
+        options.push(`volume-driver=${val ?? ''}`);
         break;
       case 'tmpfs-size':
         options.push(`size=${val ?? ''}`);

@@ -4,6 +4,7 @@ import { imagesCommand, importCommand, rmiCommand, tagCommand } from './images.j
 import { containerInspectCommand, imageInspectCommand, inspectAnyCommand } from './inspect.js';
 import { createCommand, runCommand } from './run.js';
 import { eventsCommand, infoCommand, versionCommand } from './system.js';
+import { volumeCreateCommand, volumeInspectCommand, volumeLsCommand, volumePruneCommand, volumeRmCommand } from './volumes.js';
 
 /** Every command, in the order `tscr --help` lists them. */
 export const commands: Command[] = [
@@ -26,6 +27,11 @@ export const commands: Command[] = [
   eventsCommand,
   containerInspectCommand,
   imageInspectCommand,
+  volumeCreateCommand,
+  volumeLsCommand,
+  volumeInspectCommand,
+  volumeRmCommand,
+  volumePruneCommand,
 ];
 
 /** Management command groups: `tscr container …`, `tscr image …`, `tscr system …`. */
@@ -33,6 +39,7 @@ export const groups: Record<string, string> = {
   container: 'Manage containers',
   image: 'Manage images',
   system: 'Manage tscr',
+  volume: 'Manage volumes',
 };
 
 /** Every word path that selects a command, longest first. */

@@ -1,9 +1,11 @@
 import { isCancelled, unimplemented } from '@tscr/api';
 import type { ContainerService } from '@tscr/container';
-import { bool, type FlagValues } from '../args.js';
+import { bool, list, type FlagValues } from '../args.js';
 import { reportError, write, type Command, type Context } from '../command.js';
 import { ExitCodes, startFailureExitCode } from '../errors.js';
 import { buildCreateRequest, containerFlags } from './container-flags.js';
+import { volumesFrom } from './volumes-from.js';
+import { parseBind } from '@tscr/volume';
 
 /** Options of {@link attachStartWait}. */
 interface AttachRun {
@@ -92,6 +94,14 @@ async function createFrom(ctx: Context, flags: FlagValues, args: string[]): Prom
   if (bool(flags, 'tty') || bool(flags, 'interactive')) throw unimplemented('interactive TTY/stdin (tscr run -it)');
   const req = await buildCreateRequest(flags, args, ctx.io.env);
   const containers = await ctx.clients.containers();
+  const from = await volumesFrom(containers, list(flags, 'volumes-from'));
+  if (from.length > 0) {
+    // The container's own mounts win over inherited ones at the same target.
+    const mine = [...(req.hostConfig?.mounts ?? [])];
+    const taken = new Set([...(req.hostConfig?.binds ?? []).map((b) => parseBind(b).target), ...mine.map((m) => m.target)]);
+    const inherited = from.filter((m) => !taken.has(m.target));
+    req.hostConfig = { ...req.hostConfig, mounts: [...mine, ...inherited] };
+  }
   const { id, warnings } = await containers.create(req);
   for (const w of warnings) await write(ctx.io.stderr, `WARNING: ${w}\n`);
   return id;

@@ -23,12 +23,13 @@ import type {
   LogsOptions,
   WaitCondition,
 } from '../types.js';
-import { ID_PATTERN, createContainer, lookupContainer, mountSpecsOf } from './create.js';
+import { ID_PATTERN, createContainer, lookupContainer } from './create.js';
 import { KeyedMutex } from './keyed-mutex.js';
 import { Lifecycle, waitFor } from './lifecycle.js';
 import { attachContainer, readContainerLogs, type LogReader } from './output.js';
 import { exitStatusOf, nowRfc3339Nano, startFailureExitCode, toSummary } from './records.js';
 import { buildTaskSpec } from './task-spec.js';
+import { imageLayersOf, startMountSpecs } from './volumes.js';
 
 /** What {@link LocalContainerService} is built from. */
 export interface LocalContainerServiceOptions {
@@ -36,7 +37,7 @@ export interface LocalContainerServiceOptions {
   images: Pick<ImageService, 'get' | 'prepare' | 'mounts' | 'removeSnapshot'>;
   runtime: TaskRuntime;
   networks: Pick<NetworkService, 'get' | 'attach' | 'detach'>;
-  volumes: Pick<VolumeService, 'resolveMounts'>;
+  volumes: Pick<VolumeService, 'resolveMounts' | 'release'>;
   store: ContainerStore;
   /** Receives create/start/die/stop/kill/destroy events. */
   events?: EventPublisher;
@@ -143,7 +144,7 @@ export class LocalContainerService implements ContainerService {
         const current = this.o.store.get(id);
         if (!current) return true;
         if (current.state.running) return false;
-        await this.removeLocked(id);
+        await this.removeLocked(id, undefined, opts.volumes === true);
         return true;
       });
       if (done) return;
@@ -189,6 +190,9 @@ export class LocalContainerService implements ContainerService {
       this.log(`removing leftovers of container ${entry} (interrupted create)`);
       if (tasks.has(entry)) await this.o.runtime.delete(entry, { force: true }).catch(() => undefined);
       await this.o.images.removeSnapshot(entry).catch((e: unknown) => this.log(`remove snapshot ${entry}: ${messageOf(e)}`));
+      await this.o.volumes
+        .release(entry, { removeAnonymous: true })
+        .catch((e: unknown) => this.log(`release volumes of ${entry}: ${messageOf(e)}`));
       await rm(join(this.o.containersDir, entry), { recursive: true, force: true });
     }
   }
@@ -215,12 +219,12 @@ export class LocalContainerService implements ContainerService {
     let created = false;
     let task: TaskState;
     try {
-      const [rootfs, mounts] = await Promise.all([
+      const [rootfs] = await Promise.all([
         this.o.images.mounts(id),
-        this.o.volumes.resolveMounts(id, mountSpecsOf(info)),
         // A task left over from an earlier run of this container.
         this.o.runtime.delete(id, { force: true }).catch(() => undefined),
       ]);
+      const mounts = await this.o.volumes.resolveMounts(id, startMountSpecs(info), { imageLayers: imageLayersOf(rootfs) });
       const network = await this.o.networks.attach(id, info.hostConfig.networkMode || 'none');
       attached = true;
       await this.o.runtime.create(buildTaskSpec(info, rootfs, mounts, network, this.o.defaultRuntime));
@@ -327,9 +331,11 @@ export class LocalContainerService implements ContainerService {
   }
 
   /** Removes task, snapshot, directory and record of a container that is not running. */
-  private async removeLocked(id: string, last?: ExitStatus): Promise<void> {
+  /** Deletes the container; `removeVolumes` (default: when it is `--rm`) also removes its anonymous volumes. */
+  private async removeLocked(id: string, last?: ExitStatus, removeVolumes?: boolean): Promise<void> {
     const info = this.o.store.get(id);
     if (!info) return;
+    const removeAnonymous = removeVolumes ?? Boolean(info.hostConfig.autoRemove);
     info.state = { ...info.state, status: 'removing' };
     this.o.store.update(info);
     await this.o.runtime.delete(id, { force: true }).catch((err: unknown) => {
@@ -340,6 +346,7 @@ export class LocalContainerService implements ContainerService {
       this.o.images.removeSnapshot(id),
       rm(join(this.o.containersDir, id), { recursive: true, force: true }),
     ]);
+    await this.o.volumes.release(id, { removeAnonymous });
     this.o.store.delete(id);
     this.publish('destroy', info);
     this.lifecycle.emit(id, { kind: 'remove', status: last ?? exitStatusOf(info) });

@@ -7,15 +7,14 @@ import {
   isNotFound,
   notFound,
   type ContainerInfo,
-  type MountSpec,
 } from '@tscr/api';
 import type { ContainerStore } from '../store.js';
 import type { CallOptions, CreateContainerRequest } from '../types.js';
-import { parseBind } from '@tscr/volume';
 import { mergeConfig } from './config.js';
 import type { LocalContainerServiceOptions } from './container-service.js';
 import { newContainerId, normalizeName, randomName } from './names.js';
 import { createdState } from './records.js';
+import { createMountSpecs, imageLayersOf } from './volumes.js';
 
 /** A full container ID. */
 export const ID_PATTERN = /^[0-9a-f]{64}$/;
@@ -23,10 +22,6 @@ export const ID_PATTERN = /^[0-9a-f]{64}$/;
 /** File name of a container's log inside its directory. */
 const LOG_FILE = 'container.log';
 
-/** Every mount a container asked for: `-v` binds first, then `--mount`s. */
-export function mountSpecsOf(info: Pick<ContainerInfo, 'hostConfig'>): MountSpec[] {
-  return [...(info.hostConfig.binds ?? []).map(parseBind), ...(info.hostConfig.mounts ?? [])];
-}
 
 /**
  * A record by full ID, exact name, or unique ID prefix (in that order).
@@ -84,7 +79,7 @@ export async function createContainer(
   const id = newContainerId();
   const { config, command } = mergeConfig(req.config, image.config, id);
   const hostConfig = { ...(req.hostConfig ?? {}), networkMode: req.hostConfig?.networkMode || 'none' };
-  const specs = mountSpecsOf({ hostConfig });
+  const specs = createMountSpecs(hostConfig, image.config.volumes);
   await o.networks.get(hostConfig.networkMode, opts);
 
   const dir = join(o.containersDir, id);
@@ -92,9 +87,10 @@ export async function createContainer(
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     undo.push(() => rm(dir, { recursive: true, force: true }));
-    await o.images.prepare(id, image.id, opts);
+    const rootfs = await o.images.prepare(id, image.id, opts);
     undo.push(() => o.images.removeSnapshot(id));
-    const mounts = await o.volumes.resolveMounts(id, specs, opts);
+    undo.push(() => o.volumes.release(id, { removeAnonymous: true }));
+    const mounts = await o.volumes.resolveMounts(id, specs, { ...opts, imageLayers: imageLayersOf(rootfs) });
     const logPath = join(dir, LOG_FILE);
     await writeFile(logPath, '', { flag: 'a', mode: 0o640 });
     const info: ContainerInfo = {

@@ -190,3 +190,16 @@ describe('LocalContainerService: recover', () => {
     expect(await readdir(s.containersDir)).toEqual([]);
   });
 });
+
+describe('volumes of a container', () => {
+  it('releases its volumes on removal, anonymous ones only with rm -v', async () => {
+    const a = await s.service.create(busybox(['true']));
+    const b = await s.service.create(busybox(['true']));
+    await s.service.remove(a.id);
+    await s.service.remove(b.id, { volumes: true });
+    expect(s.volumes.released).toEqual([
+      [a.id, false],
+      [b.id, true],
+    ]);
+  });
+});

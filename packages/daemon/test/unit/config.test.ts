@@ -26,6 +26,21 @@ describe('parseCommandLine', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('takes volume plug-in drivers from the file and --volume-driver', async () => {
+    const dir = await makeTempDir('config');
+    const file = join(dir, 'tscrd.json');
+    await writeFile(file, JSON.stringify({ volumeDrivers: { nfs: 'unix:///tmp/nfs.sock', keep: 'unix:///tmp/k.sock' } }));
+    const cmd = await parseCommandLine(['--config', file, '--volume-driver', 'nfs=unix:///tmp/other.sock']);
+    expect(cmd).toMatchObject({
+      config: { volumeDrivers: { nfs: 'unix:///tmp/other.sock', keep: 'unix:///tmp/k.sock' } },
+    });
+    await expect(parseCommandLine(['--volume-driver', 'local=unix:///x'])).rejects.toMatchObject({ code: 'InvalidArgument' });
+    await expect(parseCommandLine(['--volume-driver', 'nope'])).rejects.toMatchObject({ code: 'InvalidArgument' });
+    await writeFile(file, JSON.stringify({ volumeDrivers: { bad: 3 } }));
+    await expect(parseCommandLine(['--config', file])).rejects.toMatchObject({ code: 'InvalidArgument' });
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('parses serve-layer', async () => {
     const cmd = await parseCommandLine(['serve-layer', 'images', '--listen', 'unix:///tmp/x.sock', '--root', '/tmp/r']);
     expect(cmd).toMatchObject({ kind: 'serve-layer', layer: 'images', listen: 'unix:///tmp/x.sock', config: { root: '/tmp/r' } });

@@ -1,7 +1,18 @@
 import type { MountSpec } from '@tscr/api';
 import { callUnary, clientChannelOptions, clientCredentials, parseEndpoint, volumeV1 } from '@tscr/api/grpc';
-import type { CallOptions, CreateVolumeOptions, ResolvedMount, Volume, VolumeService } from '../types.js';
-import { mountSpecToProto, resolvedFromProto, volumeFromProto } from './convert.js';
+import type {
+  CallOptions,
+  CreateVolumeOptions,
+  ListVolumesOptions,
+  PruneResult,
+  PruneVolumesOptions,
+  ReleaseOptions,
+  ResolveMountsOptions,
+  ResolvedMount,
+  Volume,
+  VolumeService,
+} from '../types.js';
+import { filtersToProto, mountSpecToProto, resolvedFromProto, volumeFromProto } from './convert.js';
 
 /**
  * The volume layer over gRPC: the same {@link VolumeService} contract,
@@ -19,8 +30,9 @@ export class GrpcVolumeService implements VolumeService {
     this.client = new volumeV1.VolumesClient(ep.target, clientCredentials(), clientChannelOptions);
   }
 
-  async list(opts?: CallOptions): Promise<Volume[]> {
-    const res = await callUnary<volumeV1.ListVolumesResponse>((cb) => this.client.listVolumes({}, cb), opts, this.target);
+  async list(opts: ListVolumesOptions = {}): Promise<Volume[]> {
+    const req = filtersToProto(opts.filters);
+    const res = await callUnary<volumeV1.ListVolumesResponse>((cb) => this.client.listVolumes(req, cb), opts, this.target);
     return res.volumes.map(volumeFromProto);
   }
 
@@ -30,7 +42,12 @@ export class GrpcVolumeService implements VolumeService {
   }
 
   async create(name: string, opts: CreateVolumeOptions = {}): Promise<Volume> {
-    const req: volumeV1.CreateVolumeRequest = { name, driver: opts.driver ?? '', labels: opts.labels ?? {} };
+    const req: volumeV1.CreateVolumeRequest = {
+      name,
+      driver: opts.driver ?? '',
+      labels: opts.labels ?? {},
+      options: opts.options ?? {},
+    };
     const res = await callUnary<volumeV1.CreateVolumeResponse>(
       (cb) => this.client.createVolume(req, cb),
       opts,
@@ -44,8 +61,23 @@ export class GrpcVolumeService implements VolumeService {
     await callUnary((cb) => this.client.removeVolume(req, cb), opts, this.target);
   }
 
-  async resolveMounts(containerId: string, mounts: MountSpec[], opts?: CallOptions): Promise<ResolvedMount[]> {
-    const req: volumeV1.ResolveMountsRequest = { containerId, mounts: mounts.map(mountSpecToProto) };
+  async prune(opts: PruneVolumesOptions = {}): Promise<PruneResult> {
+    const req: volumeV1.PruneVolumesRequest = { all: opts.all ?? false, label: opts.label ?? [] };
+    const res = await callUnary<volumeV1.PruneVolumesResponse>((cb) => this.client.pruneVolumes(req, cb), opts, this.target);
+    return { volumesDeleted: [...res.volumesDeleted], spaceReclaimed: res.spaceReclaimed };
+  }
+
+  async release(containerId: string, opts: ReleaseOptions = {}): Promise<void> {
+    const req: volumeV1.ReleaseVolumesRequest = { containerId, removeAnonymous: opts.removeAnonymous ?? false };
+    await callUnary((cb) => this.client.releaseVolumes(req, cb), opts, this.target);
+  }
+
+  async resolveMounts(containerId: string, mounts: MountSpec[], opts: ResolveMountsOptions = {}): Promise<ResolvedMount[]> {
+    const req: volumeV1.ResolveMountsRequest = {
+      containerId,
+      mounts: mounts.map(mountSpecToProto),
+      imageLayers: opts.imageLayers ?? [],
+    };
     const res = await callUnary<volumeV1.ResolveMountsResponse>(
       (cb) => this.client.resolveMounts(req, cb),
       opts,

@@ -1,16 +1,57 @@
 import { internal, invalidArgument, type MountSpec } from '@tscr/api';
 import type { volumeV1 } from '@tscr/api/grpc';
-import type { ResolvedMount, Volume } from '../types.js';
+import type { ResolvedMount, Volume, VolumeFilters } from '../types.js';
 
 /** Domain volume → wire. */
 export function volumeToProto(v: Volume): volumeV1.Volume {
-  return { name: v.name, driver: v.driver, mountpoint: v.mountpoint, createdAt: v.createdAt, labels: { ...v.labels } };
+  return {
+    name: v.name,
+    driver: v.driver,
+    mountpoint: v.mountpoint,
+    createdAt: v.createdAt,
+    labels: { ...v.labels },
+    options: { ...v.options },
+    usedBy: [...v.usedBy],
+  };
 }
 
 /** Wire volume → domain. @throws Internal when the message is missing. */
 export function volumeFromProto(v: volumeV1.Volume | undefined): Volume {
   if (!v) throw internal('volume service returned no volume');
-  return { name: v.name, driver: v.driver, mountpoint: v.mountpoint, createdAt: v.createdAt, labels: { ...v.labels } };
+  return {
+    name: v.name,
+    driver: v.driver,
+    mountpoint: v.mountpoint,
+    createdAt: v.createdAt,
+    labels: { ...v.labels },
+    options: { ...v.options },
+    usedBy: [...v.usedBy],
+  };
+}
+
+/** Domain list filters → wire. */
+export function filtersToProto(f: VolumeFilters = {}): volumeV1.ListVolumesRequest {
+  return {
+    dangling: f.dangling === undefined ? '' : String(f.dangling),
+    label: [...(f.label ?? [])],
+    name: [...(f.name ?? [])],
+    driver: [...(f.driver ?? [])],
+  };
+}
+
+/** Wire list filters → domain. @throws InvalidArgument for a dangling value other than true/false. */
+export function filtersFromProto(req: volumeV1.ListVolumesRequest): VolumeFilters {
+  const out: VolumeFilters = {};
+  if (req.dangling !== '') {
+    if (req.dangling !== 'true' && req.dangling !== 'false') {
+      throw invalidArgument(`invalid dangling filter ${JSON.stringify(req.dangling)}: want true or false`);
+    }
+    out.dangling = req.dangling === 'true';
+  }
+  if (req.label.length > 0) out.label = [...req.label];
+  if (req.name.length > 0) out.name = [...req.name];
+  if (req.driver.length > 0) out.driver = [...req.driver];
+  return out;
 }
 
 /** Domain mount request → wire. */

@@ -1,7 +1,7 @@
 import type { Server } from '@grpc/grpc-js';
 import { unaryHandler, volumeV1 } from '@tscr/api/grpc';
 import type { VolumeService } from '../types.js';
-import { mountSpecFromProto, resolvedToProto, volumeToProto } from './convert.js';
+import { filtersFromProto, mountSpecFromProto, resolvedToProto, volumeToProto } from './convert.js';
 
 /**
  * The gRPC handlers of the `tscr.volume.v1.Volumes` service, each
@@ -9,14 +9,14 @@ import { mountSpecFromProto, resolvedToProto, volumeToProto } from './convert.js
  */
 export function createVolumeServer(impl: VolumeService): volumeV1.VolumesServer {
   return {
-    listVolumes: unaryHandler(async (_req: volumeV1.ListVolumesRequest, { signal }) => ({
-      volumes: (await impl.list({ signal })).map(volumeToProto),
+    listVolumes: unaryHandler(async (req: volumeV1.ListVolumesRequest, { signal }) => ({
+      volumes: (await impl.list({ signal, filters: filtersFromProto(req) })).map(volumeToProto),
     })),
     getVolume: unaryHandler(async (req: volumeV1.GetVolumeRequest, { signal }) => ({
       volume: volumeToProto(await impl.get(req.name, { signal })),
     })),
     createVolume: unaryHandler(async (req: volumeV1.CreateVolumeRequest, { signal }) => {
-      const opts = { signal, labels: req.labels, ...(req.driver ? { driver: req.driver } : {}) };
+      const opts = { signal, labels: req.labels, options: req.options, ...(req.driver ? { driver: req.driver } : {}) };
       return { volume: volumeToProto(await impl.create(req.name, opts)) };
     }),
     removeVolume: unaryHandler(async (req: volumeV1.RemoveVolumeRequest, { signal }) => {
@@ -24,8 +24,16 @@ export function createVolumeServer(impl: VolumeService): volumeV1.VolumesServer 
       return {};
     }),
     resolveMounts: unaryHandler(async (req: volumeV1.ResolveMountsRequest, { signal }) => {
-      const mounts = await impl.resolveMounts(req.containerId, req.mounts.map(mountSpecFromProto), { signal });
+      const opts = { signal, ...(req.imageLayers.length > 0 && { imageLayers: req.imageLayers }) };
+      const mounts = await impl.resolveMounts(req.containerId, req.mounts.map(mountSpecFromProto), opts);
       return { mounts: mounts.map(resolvedToProto) };
+    }),
+    pruneVolumes: unaryHandler(async (req: volumeV1.PruneVolumesRequest, { signal }) => {
+      return impl.prune({ signal, all: req.all, label: req.label });
+    }),
+    releaseVolumes: unaryHandler(async (req: volumeV1.ReleaseVolumesRequest, { signal }) => {
+      await impl.release(req.containerId, { signal, removeAnonymous: req.removeAnonymous });
+      return {};
     }),
   };
 }

@@ -24,16 +24,21 @@ function badSpec(spec: string, why: string): never {
   throw invalidArgument(`invalid volume specification ${JSON.stringify(spec)}: ${why}`, { details: { spec } });
 }
 
+/** SELinux relabel requests; accepted and ignored (no SELinux here). */
+const RELABEL = new Set(['z', 'Z']);
+
 function isMode(mode: string): boolean {
-  return mode.split(',').every((m) => m === 'ro' || m === 'rw' || PROPAGATION_MODES.has(m));
+  return mode.split(',').every((m) => m === 'ro' || m === 'rw' || m === 'nocopy' || RELABEL.has(m) || PROPAGATION_MODES.has(m));
 }
 
 /**
  * Parses Docker's `-v` syntax: `host-path:ctr-path[:mode]`,
  * `volume-name:ctr-path[:mode]` or `ctr-path[:mode]` (anonymous volume), where
  * mode is a comma list of `ro`/`rw` and one propagation mode (`rprivate`,
- * `rshared`, …). An absolute source makes a `bind`; any other source names a
- * volume, as in Docker, so the result has type `volume`.
+ * `rshared`, …), `nocopy` (volumes) and `z`/`Z` (ignored). An absolute
+ * source makes a `bind` that creates a missing host directory, as Docker's
+ * `-v` does (option `create-host-path`); any other source names a volume,
+ * so the result has type `volume`.
  * @throws InvalidArgument for a malformed specification.
  */
 export function parseBind(spec: string): MountSpec {
@@ -61,8 +66,12 @@ export function parseBind(spec: string): MountSpec {
         if (readOnly || sawRw) badSpec(spec, 'ro and rw given more than once');
         readOnly = m === 'ro';
         sawRw = m === 'rw';
+      } else if (RELABEL.has(m)) {
+        continue;
+      } else if (m === 'nocopy') {
+        if (!options.includes('volume-nocopy')) options.push('volume-nocopy');
       } else if (PROPAGATION_MODES.has(m)) {
-        if (options.length > 0) badSpec(spec, 'more than one propagation mode');
+        if (options.some((o) => PROPAGATION_MODES.has(o))) badSpec(spec, 'more than one propagation mode');
         options.push(m);
       } else badSpec(spec, `invalid mode ${JSON.stringify(m)}`);
     }
@@ -77,6 +86,8 @@ export function parseBind(spec: string): MountSpec {
         'to bind a host directory, use an absolute path',
     );
   }
+  if (type === 'bind' && options.includes('volume-nocopy')) badSpec(spec, 'nocopy is for volumes');
+  if (type === 'bind') options.push('create-host-path');
   const out: MountSpec = { type, source, target };
   if (readOnly) out.readOnly = true;
   if (options.length > 0) out.options = options;

@@ -5,26 +5,17 @@ import {
   isCancelled,
   isInvalidArgument,
   isNotFound,
-  isUnimplemented,
   type MountSpec,
-  type TscrError,
 } from '@tscr/api';
 import type { VolumeService } from '@tscr/volume';
 import { makeTempDir } from '@tscr/testkit';
+import { rejection } from './rejection.js';
+import { describeVolumes } from './volumes.js';
 
 /** What a conformance run needs: a service and a way to tear it down. */
 export interface VolumeServiceFixture {
   service: VolumeService;
   close(): Promise<void>;
-}
-
-async function rejection(p: Promise<unknown>): Promise<TscrError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as TscrError;
-  }
-  throw new Error('expected the call to fail');
 }
 
 /** The contract of {@link VolumeService}, run against any implementation. */
@@ -122,13 +113,6 @@ export function describeVolumeService(name: string, setup: () => Promise<VolumeS
       expect(isInvalidArgument(await rejection(resolve({ type: 'tmpfs', source: '/x', target: '/t' })))).toBe(true);
     });
 
-    it('raises Unimplemented for volume mounts, named or anonymous', async () => {
-      const named = await rejection(resolve({ type: 'volume', source: 'tscr-test-vol', target: '/v' }));
-      expect(isUnimplemented(named)).toBe(true);
-      expect(named.details.feature).toBe('named volumes');
-      expect(isUnimplemented(await rejection(resolve({ type: 'volume', source: '', target: '/v' })))).toBe(true);
-    });
-
     it('rejects an unknown mount type', async () => {
       const m = { type: 'nfs', source: '', target: '/n' } as unknown as MountSpec;
       expect(isInvalidArgument(await rejection(resolve(m)))).toBe(true);
@@ -138,17 +122,7 @@ export function describeVolumeService(name: string, setup: () => Promise<VolumeS
       expect(await resolve()).toEqual([]);
     });
 
-    it('has no named volumes yet', async () => {
-      expect(await svc.list()).toEqual([]);
-      const get = await rejection(svc.get('tscr-test-vol'));
-      expect(isNotFound(get)).toBe(true);
-      expect(get.details.volume).toBe('tscr-test-vol');
-      expect(isNotFound(await rejection(svc.remove('tscr-test-vol', { force: true })))).toBe(true);
-      const create = await rejection(svc.create('tscr-test-vol', { labels: { a: 'b' } }));
-      expect(isUnimplemented(create)).toBe(true);
-      expect(create.details.feature).toBe('named volumes');
-      expect(isInvalidArgument(await rejection(svc.create('bad/name')))).toBe(true);
-    });
+    describeVolumes(() => ({ svc, host, cid }));
 
     it('honours an aborted signal', async () => {
       const ac = new AbortController();

@@ -13,11 +13,17 @@ function invalid(fn: () => unknown): boolean {
 
 describe('parseBind', () => {
   it.each([
-    ['/src:/dst', { type: 'bind', source: '/src', target: '/dst' }],
-    ['/src:/dst:ro', { type: 'bind', source: '/src', target: '/dst', readOnly: true }],
-    ['/src:/dst:rw', { type: 'bind', source: '/src', target: '/dst' }],
-    ['/src:/dst:ro,rshared', { type: 'bind', source: '/src', target: '/dst', readOnly: true, options: ['rshared'] }],
-    ['/src:/dst:rslave', { type: 'bind', source: '/src', target: '/dst', options: ['rslave'] }],
+    ['/src:/dst', { type: 'bind', source: '/src', target: '/dst', options: ['create-host-path'] }],
+    ['/src:/dst:ro', { type: 'bind', source: '/src', target: '/dst', readOnly: true, options: ['create-host-path'] }],
+    ['/src:/dst:rw', { type: 'bind', source: '/src', target: '/dst', options: ['create-host-path'] }],
+    [
+      '/src:/dst:ro,rshared',
+      { type: 'bind', source: '/src', target: '/dst', readOnly: true, options: ['rshared', 'create-host-path'] },
+    ],
+    ['/src:/dst:rslave', { type: 'bind', source: '/src', target: '/dst', options: ['rslave', 'create-host-path'] }],
+    ['/src:/dst:rw,z', { type: 'bind', source: '/src', target: '/dst', options: ['create-host-path'] }],
+    ['/src:/dst:Z', { type: 'bind', source: '/src', target: '/dst', options: ['create-host-path'] }],
+    ['data:/dst:nocopy', { type: 'volume', source: 'data', target: '/dst', options: ['volume-nocopy'] }],
     ['data:/dst', { type: 'volume', source: 'data', target: '/dst' }],
     ['my-vol.1:/dst:ro', { type: 'volume', source: 'my-vol.1', target: '/dst', readOnly: true }],
     ['/anon', { type: 'volume', source: '', target: '/anon' }],
@@ -38,6 +44,9 @@ describe('parseBind', () => {
     ['/a:/b:ro:extra'],
     ['./rel:/dst'],
     ['/src:/'],
+    ['/src:/dst:nocopy'],
+    ['a/b:/dst'],
+    ['..:/dst'],
   ])('rejects %j', (spec) => {
     expect(invalid(() => parseBind(spec))).toBe(true);
   });

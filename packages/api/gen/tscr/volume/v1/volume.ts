@@ -17,6 +17,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import Long from "long";
 import _m0 from "protobufjs/minimal";
 
 export const protobufPackage = "tscr.volume.v1";
@@ -27,6 +28,10 @@ export interface Volume {
   mountpoint: string;
   createdAt: string;
   labels: { [key: string]: string };
+  /** Driver options it was created with. */
+  options: { [key: string]: string };
+  /** Containers that reference it. */
+  usedBy: string[];
 }
 
 export interface Volume_LabelsEntry {
@@ -34,7 +39,17 @@ export interface Volume_LabelsEntry {
   value: string;
 }
 
+export interface Volume_OptionsEntry {
+  key: string;
+  value: string;
+}
+
 export interface ListVolumesRequest {
+  /** "true", "false", or empty for no dangling filter. */
+  dangling: string;
+  label: string[];
+  name: string[];
+  driver: string[];
 }
 
 export interface ListVolumesResponse {
@@ -53,9 +68,15 @@ export interface CreateVolumeRequest {
   name: string;
   driver: string;
   labels: { [key: string]: string };
+  options: { [key: string]: string };
 }
 
 export interface CreateVolumeRequest_LabelsEntry {
+  key: string;
+  value: string;
+}
+
+export interface CreateVolumeRequest_OptionsEntry {
   key: string;
   value: string;
 }
@@ -94,14 +115,34 @@ export interface ResolvedMount {
 export interface ResolveMountsRequest {
   containerId: string;
   mounts: MountRequest[];
+  /** The image's layer directories, top first, for copy-up. */
+  imageLayers: string[];
 }
 
 export interface ResolveMountsResponse {
   mounts: ResolvedMount[];
 }
 
+export interface PruneVolumesRequest {
+  all: boolean;
+  label: string[];
+}
+
+export interface PruneVolumesResponse {
+  volumesDeleted: string[];
+  spaceReclaimed: number;
+}
+
+export interface ReleaseVolumesRequest {
+  containerId: string;
+  removeAnonymous: boolean;
+}
+
+export interface ReleaseVolumesResponse {
+}
+
 function createBaseVolume(): Volume {
-  return { name: "", driver: "", mountpoint: "", createdAt: "", labels: {} };
+  return { name: "", driver: "", mountpoint: "", createdAt: "", labels: {}, options: {}, usedBy: [] };
 }
 
 export const Volume = {
@@ -121,6 +162,12 @@ export const Volume = {
     Object.entries(message.labels).forEach(([key, value]) => {
       Volume_LabelsEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).ldelim();
     });
+    Object.entries(message.options).forEach(([key, value]) => {
+      Volume_OptionsEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).ldelim();
+    });
+    for (const v of message.usedBy) {
+      writer.uint32(58).string(v!);
+    }
     return writer;
   },
 
@@ -169,6 +216,23 @@ export const Volume = {
             message.labels[entry5.key] = entry5.value;
           }
           continue;
+        case 6:
+          if (tag !== 50) {
+            break;
+          }
+
+          const entry6 = Volume_OptionsEntry.decode(reader, reader.uint32());
+          if (entry6.value !== undefined) {
+            message.options[entry6.key] = entry6.value;
+          }
+          continue;
+        case 7:
+          if (tag !== 58) {
+            break;
+          }
+
+          message.usedBy.push(reader.string());
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -190,6 +254,13 @@ export const Volume = {
           return acc;
         }, {})
         : {},
+      options: isObject(object.options)
+        ? Object.entries(object.options).reduce<{ [key: string]: string }>((acc, [key, value]) => {
+          acc[key] = String(value);
+          return acc;
+        }, {})
+        : {},
+      usedBy: globalThis.Array.isArray(object?.usedBy) ? object.usedBy.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -215,6 +286,18 @@ export const Volume = {
           obj.labels[k] = v;
         });
       }
+    }
+    if (message.options) {
+      const entries = Object.entries(message.options);
+      if (entries.length > 0) {
+        obj.options = {};
+        entries.forEach(([k, v]) => {
+          obj.options[k] = v;
+        });
+      }
+    }
+    if (message.usedBy?.length) {
+      obj.usedBy = message.usedBy;
     }
     return obj;
   },
@@ -284,12 +367,88 @@ export const Volume_LabelsEntry = {
   },
 };
 
+function createBaseVolume_OptionsEntry(): Volume_OptionsEntry {
+  return { key: "", value: "" };
+}
+
+export const Volume_OptionsEntry = {
+  encode(message: Volume_OptionsEntry, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): Volume_OptionsEntry {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseVolume_OptionsEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): Volume_OptionsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: Volume_OptionsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+};
+
 function createBaseListVolumesRequest(): ListVolumesRequest {
-  return {};
+  return { dangling: "", label: [], name: [], driver: [] };
 }
 
 export const ListVolumesRequest = {
-  encode(_: ListVolumesRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+  encode(message: ListVolumesRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.dangling !== "") {
+      writer.uint32(10).string(message.dangling);
+    }
+    for (const v of message.label) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.name) {
+      writer.uint32(26).string(v!);
+    }
+    for (const v of message.driver) {
+      writer.uint32(34).string(v!);
+    }
     return writer;
   },
 
@@ -300,6 +459,34 @@ export const ListVolumesRequest = {
     while (reader.pos < end) {
       const tag = reader.uint32();
       switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.dangling = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.label.push(reader.string());
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.name.push(reader.string());
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.driver.push(reader.string());
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -309,12 +496,29 @@ export const ListVolumesRequest = {
     return message;
   },
 
-  fromJSON(_: any): ListVolumesRequest {
-    return {};
+  fromJSON(object: any): ListVolumesRequest {
+    return {
+      dangling: isSet(object.dangling) ? globalThis.String(object.dangling) : "",
+      label: globalThis.Array.isArray(object?.label) ? object.label.map((e: any) => globalThis.String(e)) : [],
+      name: globalThis.Array.isArray(object?.name) ? object.name.map((e: any) => globalThis.String(e)) : [],
+      driver: globalThis.Array.isArray(object?.driver) ? object.driver.map((e: any) => globalThis.String(e)) : [],
+    };
   },
 
-  toJSON(_: ListVolumesRequest): unknown {
+  toJSON(message: ListVolumesRequest): unknown {
     const obj: any = {};
+    if (message.dangling !== "") {
+      obj.dangling = message.dangling;
+    }
+    if (message.label?.length) {
+      obj.label = message.label;
+    }
+    if (message.name?.length) {
+      obj.name = message.name;
+    }
+    if (message.driver?.length) {
+      obj.driver = message.driver;
+    }
     return obj;
   },
 };
@@ -466,7 +670,7 @@ export const GetVolumeResponse = {
 };
 
 function createBaseCreateVolumeRequest(): CreateVolumeRequest {
-  return { name: "", driver: "", labels: {} };
+  return { name: "", driver: "", labels: {}, options: {} };
 }
 
 export const CreateVolumeRequest = {
@@ -479,6 +683,9 @@ export const CreateVolumeRequest = {
     }
     Object.entries(message.labels).forEach(([key, value]) => {
       CreateVolumeRequest_LabelsEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).ldelim();
+    });
+    Object.entries(message.options).forEach(([key, value]) => {
+      CreateVolumeRequest_OptionsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).ldelim();
     });
     return writer;
   },
@@ -514,6 +721,16 @@ export const CreateVolumeRequest = {
             message.labels[entry3.key] = entry3.value;
           }
           continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          const entry4 = CreateVolumeRequest_OptionsEntry.decode(reader, reader.uint32());
+          if (entry4.value !== undefined) {
+            message.options[entry4.key] = entry4.value;
+          }
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -529,6 +746,12 @@ export const CreateVolumeRequest = {
       driver: isSet(object.driver) ? globalThis.String(object.driver) : "",
       labels: isObject(object.labels)
         ? Object.entries(object.labels).reduce<{ [key: string]: string }>((acc, [key, value]) => {
+          acc[key] = String(value);
+          return acc;
+        }, {})
+        : {},
+      options: isObject(object.options)
+        ? Object.entries(object.options).reduce<{ [key: string]: string }>((acc, [key, value]) => {
           acc[key] = String(value);
           return acc;
         }, {})
@@ -550,6 +773,15 @@ export const CreateVolumeRequest = {
         obj.labels = {};
         entries.forEach(([k, v]) => {
           obj.labels[k] = v;
+        });
+      }
+    }
+    if (message.options) {
+      const entries = Object.entries(message.options);
+      if (entries.length > 0) {
+        obj.options = {};
+        entries.forEach(([k, v]) => {
+          obj.options[k] = v;
         });
       }
     }
@@ -610,6 +842,70 @@ export const CreateVolumeRequest_LabelsEntry = {
   },
 
   toJSON(message: CreateVolumeRequest_LabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+};
+
+function createBaseCreateVolumeRequest_OptionsEntry(): CreateVolumeRequest_OptionsEntry {
+  return { key: "", value: "" };
+}
+
+export const CreateVolumeRequest_OptionsEntry = {
+  encode(message: CreateVolumeRequest_OptionsEntry, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): CreateVolumeRequest_OptionsEntry {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateVolumeRequest_OptionsEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateVolumeRequest_OptionsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CreateVolumeRequest_OptionsEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
       obj.key = message.key;
@@ -1009,7 +1305,7 @@ export const ResolvedMount = {
 };
 
 function createBaseResolveMountsRequest(): ResolveMountsRequest {
-  return { containerId: "", mounts: [] };
+  return { containerId: "", mounts: [], imageLayers: [] };
 }
 
 export const ResolveMountsRequest = {
@@ -1019,6 +1315,9 @@ export const ResolveMountsRequest = {
     }
     for (const v of message.mounts) {
       MountRequest.encode(v!, writer.uint32(18).fork()).ldelim();
+    }
+    for (const v of message.imageLayers) {
+      writer.uint32(26).string(v!);
     }
     return writer;
   },
@@ -1044,6 +1343,13 @@ export const ResolveMountsRequest = {
 
           message.mounts.push(MountRequest.decode(reader, reader.uint32()));
           continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.imageLayers.push(reader.string());
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1057,6 +1363,9 @@ export const ResolveMountsRequest = {
     return {
       containerId: isSet(object.containerId) ? globalThis.String(object.containerId) : "",
       mounts: globalThis.Array.isArray(object?.mounts) ? object.mounts.map((e: any) => MountRequest.fromJSON(e)) : [],
+      imageLayers: globalThis.Array.isArray(object?.imageLayers)
+        ? object.imageLayers.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -1067,6 +1376,9 @@ export const ResolveMountsRequest = {
     }
     if (message.mounts?.length) {
       obj.mounts = message.mounts.map((e) => MountRequest.toJSON(e));
+    }
+    if (message.imageLayers?.length) {
+      obj.imageLayers = message.imageLayers;
     }
     return obj;
   },
@@ -1122,6 +1434,235 @@ export const ResolveMountsResponse = {
   },
 };
 
+function createBasePruneVolumesRequest(): PruneVolumesRequest {
+  return { all: false, label: [] };
+}
+
+export const PruneVolumesRequest = {
+  encode(message: PruneVolumesRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.all !== false) {
+      writer.uint32(8).bool(message.all);
+    }
+    for (const v of message.label) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): PruneVolumesRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePruneVolumesRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.all = reader.bool();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.label.push(reader.string());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): PruneVolumesRequest {
+    return {
+      all: isSet(object.all) ? globalThis.Boolean(object.all) : false,
+      label: globalThis.Array.isArray(object?.label) ? object.label.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: PruneVolumesRequest): unknown {
+    const obj: any = {};
+    if (message.all !== false) {
+      obj.all = message.all;
+    }
+    if (message.label?.length) {
+      obj.label = message.label;
+    }
+    return obj;
+  },
+};
+
+function createBasePruneVolumesResponse(): PruneVolumesResponse {
+  return { volumesDeleted: [], spaceReclaimed: 0 };
+}
+
+export const PruneVolumesResponse = {
+  encode(message: PruneVolumesResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.volumesDeleted) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.spaceReclaimed !== 0) {
+      writer.uint32(16).uint64(message.spaceReclaimed);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): PruneVolumesResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePruneVolumesResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.volumesDeleted.push(reader.string());
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.spaceReclaimed = longToNumber(reader.uint64() as Long);
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): PruneVolumesResponse {
+    return {
+      volumesDeleted: globalThis.Array.isArray(object?.volumesDeleted)
+        ? object.volumesDeleted.map((e: any) => globalThis.String(e))
+        : [],
+      spaceReclaimed: isSet(object.spaceReclaimed) ? globalThis.Number(object.spaceReclaimed) : 0,
+    };
+  },
+
+  toJSON(message: PruneVolumesResponse): unknown {
+    const obj: any = {};
+    if (message.volumesDeleted?.length) {
+      obj.volumesDeleted = message.volumesDeleted;
+    }
+    if (message.spaceReclaimed !== 0) {
+      obj.spaceReclaimed = Math.round(message.spaceReclaimed);
+    }
+    return obj;
+  },
+};
+
+function createBaseReleaseVolumesRequest(): ReleaseVolumesRequest {
+  return { containerId: "", removeAnonymous: false };
+}
+
+export const ReleaseVolumesRequest = {
+  encode(message: ReleaseVolumesRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    if (message.removeAnonymous !== false) {
+      writer.uint32(16).bool(message.removeAnonymous);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ReleaseVolumesRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseReleaseVolumesRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.containerId = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.removeAnonymous = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ReleaseVolumesRequest {
+    return {
+      containerId: isSet(object.containerId) ? globalThis.String(object.containerId) : "",
+      removeAnonymous: isSet(object.removeAnonymous) ? globalThis.Boolean(object.removeAnonymous) : false,
+    };
+  },
+
+  toJSON(message: ReleaseVolumesRequest): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.removeAnonymous !== false) {
+      obj.removeAnonymous = message.removeAnonymous;
+    }
+    return obj;
+  },
+};
+
+function createBaseReleaseVolumesResponse(): ReleaseVolumesResponse {
+  return {};
+}
+
+export const ReleaseVolumesResponse = {
+  encode(_: ReleaseVolumesResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ReleaseVolumesResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseReleaseVolumesResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): ReleaseVolumesResponse {
+    return {};
+  },
+
+  toJSON(_: ReleaseVolumesResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
 export type VolumesService = typeof VolumesService;
 export const VolumesService = {
   listVolumes: {
@@ -1170,6 +1711,26 @@ export const VolumesService = {
     responseSerialize: (value: ResolveMountsResponse) => Buffer.from(ResolveMountsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer) => ResolveMountsResponse.decode(value),
   },
+  /** Removes unused volumes. */
+  pruneVolumes: {
+    path: "/tscr.volume.v1.Volumes/PruneVolumes",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: PruneVolumesRequest) => Buffer.from(PruneVolumesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => PruneVolumesRequest.decode(value),
+    responseSerialize: (value: PruneVolumesResponse) => Buffer.from(PruneVolumesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => PruneVolumesResponse.decode(value),
+  },
+  /** Forgets a container's use of volumes (container removal). */
+  releaseVolumes: {
+    path: "/tscr.volume.v1.Volumes/ReleaseVolumes",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ReleaseVolumesRequest) => Buffer.from(ReleaseVolumesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ReleaseVolumesRequest.decode(value),
+    responseSerialize: (value: ReleaseVolumesResponse) => Buffer.from(ReleaseVolumesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ReleaseVolumesResponse.decode(value),
+  },
 } as const;
 
 export interface VolumesServer extends UntypedServiceImplementation {
@@ -1179,6 +1740,10 @@ export interface VolumesServer extends UntypedServiceImplementation {
   removeVolume: handleUnaryCall<RemoveVolumeRequest, RemoveVolumeResponse>;
   /** Turns a container's mount requests into runtime mounts. */
   resolveMounts: handleUnaryCall<ResolveMountsRequest, ResolveMountsResponse>;
+  /** Removes unused volumes. */
+  pruneVolumes: handleUnaryCall<PruneVolumesRequest, PruneVolumesResponse>;
+  /** Forgets a container's use of volumes (container removal). */
+  releaseVolumes: handleUnaryCall<ReleaseVolumesRequest, ReleaseVolumesResponse>;
 }
 
 export interface VolumesClient extends Client {
@@ -1258,6 +1823,38 @@ export interface VolumesClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ResolveMountsResponse) => void,
   ): ClientUnaryCall;
+  /** Removes unused volumes. */
+  pruneVolumes(
+    request: PruneVolumesRequest,
+    callback: (error: ServiceError | null, response: PruneVolumesResponse) => void,
+  ): ClientUnaryCall;
+  pruneVolumes(
+    request: PruneVolumesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PruneVolumesResponse) => void,
+  ): ClientUnaryCall;
+  pruneVolumes(
+    request: PruneVolumesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PruneVolumesResponse) => void,
+  ): ClientUnaryCall;
+  /** Forgets a container's use of volumes (container removal). */
+  releaseVolumes(
+    request: ReleaseVolumesRequest,
+    callback: (error: ServiceError | null, response: ReleaseVolumesResponse) => void,
+  ): ClientUnaryCall;
+  releaseVolumes(
+    request: ReleaseVolumesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReleaseVolumesResponse) => void,
+  ): ClientUnaryCall;
+  releaseVolumes(
+    request: ReleaseVolumesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReleaseVolumesResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const VolumesClient = makeGenericClientConstructor(VolumesService, "tscr.volume.v1.Volumes") as unknown as {
@@ -1265,6 +1862,21 @@ export const VolumesClient = makeGenericClientConstructor(VolumesService, "tscr.
   service: typeof VolumesService;
   serviceName: string;
 };
+
+function longToNumber(long: Long): number {
+  if (long.gt(globalThis.Number.MAX_SAFE_INTEGER)) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (long.lt(globalThis.Number.MIN_SAFE_INTEGER)) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return long.toNumber();
+}
+
+if (_m0.util.Long !== Long) {
+  _m0.util.Long = Long as any;
+  _m0.configure();
+}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;
