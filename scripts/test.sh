@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npm run gen:check --silent
 npm run typecheck --silent
+npm run lint --silent
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 status=0

@@ -71,7 +71,7 @@ async function runCommand(io: CliIo, ctx: Context, command: Command, used: strin
  * 126/127 when its command cannot be executed/found, else the container's code.
  */
 export async function main(argv: readonly string[], io: CliIo, opts: MainOptions = {}): Promise<number> {
-  let global;
+  let global: ReturnType<typeof parseArgs>;
   try {
     global = parseArgs(argv, globalFlags, { stopAtPositional: true });
   } catch (err) {

@@ -146,7 +146,7 @@ function validate(config: DaemonConfig): DaemonConfig {
  * @throws InvalidArgument for unknown flags or bad values; NotFound for a missing config file.
  */
 export async function parseCommandLine(argv: string[]): Promise<Command> {
-  let parsed;
+  let parsed: ReturnType<typeof parseFlags>;
   try {
     parsed = parseFlags(argv);
   } catch (err) {

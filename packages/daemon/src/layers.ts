@@ -123,14 +123,19 @@ export function buildLayers(config: DaemonConfig): Layers {
 export function addLayerService(server: Server, name: LayerName, service: unknown): void {
   switch (name) {
     case 'images':
-      return addImageService(server, service as ImageService);
+      addImageService(server, service as ImageService);
+      return;
     case 'runtime':
-      return addRuntimeService(server, service as TaskRuntime);
+      addRuntimeService(server, service as TaskRuntime);
+      return;
     case 'networks':
-      return addNetworkService(server, service as NetworkService);
+      addNetworkService(server, service as NetworkService);
+      return;
     case 'volumes':
-      return addVolumeService(server, service as VolumeService);
+      addVolumeService(server, service as VolumeService);
+      return;
     case 'registry':
-      return addRegistryService(server, service as RegistryClient);
+      addRegistryService(server, service as RegistryClient);
+      return;
   }
 }

@@ -112,7 +112,7 @@ export class VolumeRouter implements VolumeService {
     for (const [driver, items] of groups) {
       const svc = this.drivers.get(driver) ?? unknownDriver(driver);
       const resolved = await svc.resolveMounts(containerId, items.map((i) => i.spec), opts);
-      resolved.forEach((r, k) => (out[items[k]!.index] = r));
+      for (const [k, r] of resolved.entries()) out[items[k]!.index] = r;
     }
     return out;
   }

@@ -4,7 +4,7 @@ import type {
   ClientWritableStream,
   ServiceError,
 } from '@grpc/grpc-js';
-import { TscrError, cancelled } from '@tscr/api';
+import { type TscrError, cancelled } from '@tscr/api';
 import { fromStatus } from './status.js';
 
 /** Options every client call takes. */

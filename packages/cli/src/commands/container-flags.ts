@@ -84,7 +84,7 @@ export function parseMount(value: string): MountSpec {
         break;
       case 'volume-opt':
       case 'volume-label':
-        if (!val || !val.includes('=')) throw usageError(`invalid ${key} ${JSON.stringify(val ?? '')}: want key=value`);
+        if (!val?.includes('=')) throw usageError(`invalid ${key} ${JSON.stringify(val ?? '')}: want key=value`);
         options.push(`${key}=${val}`);
         break;
       case 'volume-driver':

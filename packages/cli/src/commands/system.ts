@@ -178,7 +178,7 @@ export const eventsCommand: Command = {
       const eq = f.indexOf('=');
       const key = f.slice(0, eq);
       if (eq < 0 || !['type', 'event', 'container', 'image'].includes(key)) throw usageError(`invalid filter '${f}'`);
-      (filters[key] ??= []).push(f.slice(eq + 1));
+      filters[key] = [...(filters[key] ?? []), f.slice(eq + 1)];
     }
     const matches = (e: TscrEvent) =>
       (!filters.event || filters.event.includes(e.action)) &&

@@ -42,12 +42,12 @@ describe('tscr help and usage errors', () => {
   it('lists commands and shows per-command usage', async () => {
     const root = await runCli(['--help']);
     expect(root.code).toBe(0);
-    expect(root.stdout).toMatch(/^Usage:  tscr \[OPTIONS\] COMMAND/);
-    expect(root.stdout).toMatch(/\n  run +Create and run a new container from an image\n/);
+    expect(root.stdout).toMatch(/^Usage: {2}tscr \[OPTIONS\] COMMAND/);
+    expect(root.stdout).toMatch(/\n {2}run +Create and run a new container from an image\n/);
     const run = await runCli(['run', '--help']);
     expect(run.stdout).toContain('Usage:  tscr run [OPTIONS] IMAGE [COMMAND] [ARG...]');
     expect(run.stdout).toMatch(/-e, --env list +Set environment variables/);
-    expect((await runCli(['image'])).stdout).toMatch(/\n  import +Import the contents/);
+    expect((await runCli(['image'])).stdout).toMatch(/\n {2}import +Import the contents/);
     expect((await runCli(['help', 'ps'])).stdout).toContain('Usage:  tscr ps [OPTIONS]');
     expect((await runCli(['--version'])).stdout).toBe('tscr version 0.1.0\n');
   });
@@ -88,8 +88,8 @@ describe('tscr against a fake daemon', () => {
     const r = await cli(['version']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Client:\n/);
-    expect(r.stdout).toMatch(/\nServer: tscr Engine\n Engine:\n  Version: +0\.1\.0\n/);
-    expect(r.stdout).toMatch(/ runc:\n  Version: +runc version 1\.1\.5\n/);
+    expect(r.stdout).toMatch(/\nServer: tscr Engine\n Engine:\n {2}Version: +0\.1\.0\n/);
+    expect(r.stdout).toMatch(/ runc:\n {2}Version: +runc version 1\.1\.5\n/);
     expect(r.stdout).toContain('OS/Arch:          linux/amd64');
   });
 
@@ -215,6 +215,7 @@ describe('tscr against a fake daemon', () => {
     expect(json).toMatchObject({ ID: id.slice(0, 12), Names: 'tscr-test-bg', State: 'running', Labels: 'a=b', Command: '"sleep"' });
     expect((await cli(['ps', '--format', '{{.Names}}\\t{{.State}}'])).stdout).toBe('tscr-test-bg\trunning\n');
 
+    // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON output, probed field by field
     const inspected = JSON.parse((await cli(['inspect', 'tscr-test-bg'])).stdout) as Record<string, any>[];
     expect(inspected).toHaveLength(1);
     expect(inspected[0]).toMatchObject({
@@ -259,6 +260,7 @@ describe('tscr against a fake daemon', () => {
 
   it('inspects images, tags and removes them', async () => {
     expect((await cli(['tag', 'busybox:test', 'tscr-test/other:2'])).code).toBe(0);
+    // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON output, probed field by field
     const [img] = JSON.parse((await cli(['inspect', '--type', 'image', 'busybox:test'])).stdout) as Record<string, any>[];
     expect(img).toMatchObject({ RepoTags: ['busybox:test', 'tscr-test/other:2'], Os: 'linux', RootFS: { Type: 'layers' } });
     expect((await cli(['rmi', 'tscr-test/other:2'])).stdout).toBe('Untagged: tscr-test/other:2\n');

@@ -308,7 +308,7 @@ export class LocalContainerService implements ContainerService {
   /** Records an exit, releases the task and network, and removes an `autoRemove` container. */
   private async handleExit(id: string, status: ExitStatus): Promise<void> {
     const info = this.o.store.get(id);
-    if (!info || !info.state.running) return;
+    if (!info?.state.running) return;
     info.state = {
       ...info.state,
       status: 'exited',

@@ -19,8 +19,8 @@ export class Lifecycle {
 
   /** Calls `listener` for every event of container `id` until the returned function is called. */
   on(id: string, listener: Listener): () => void {
-    let set = this.listeners.get(id);
-    if (!set) this.listeners.set(id, (set = new Set()));
+    const set = this.listeners.get(id) ?? new Set();
+    this.listeners.set(id, set);
     set.add(listener);
     return () => {
       set.delete(listener);

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -112,7 +112,7 @@ export function createError(message: string): TscrError {
  */
 export async function startMonitor(o: MonitorOptions): Promise<number> {
   const logFd = openSync(join(o.bundle, MONITOR_LOG), 'a');
-  let child;
+  let child: ChildProcess;
   try {
     child = spawn(o.conmonPath, monitorArgs(o), {
       stdio: ['ignore', logFd, logFd, 'pipe'],

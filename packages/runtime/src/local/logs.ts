@@ -106,8 +106,8 @@ export async function tailOffset(fh: FileHandle, size: number, n: number): Promi
     buf = Buffer.concat([chunk.subarray(0, bytesRead), buf]);
     return true;
   };
-  let lastNl: number;
-  while ((lastNl = buf.lastIndexOf(NL)) < 0) if (!(await more())) return 0;
+  while (buf.lastIndexOf(NL) < 0) if (!(await more())) return 0;
+  const lastNl = buf.lastIndexOf(NL);
   buf = buf.subarray(0, lastNl + 1);
   let messages = 0;
   for (;;) {

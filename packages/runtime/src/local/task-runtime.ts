@@ -89,6 +89,12 @@ export class LocalTaskRuntime implements TaskRuntime {
     this.exits = new ExitWatcher(this.exitsDir, (id) => this.monitorAlive(id));
   }
 
+  /** The host's hard RLIMIT_NOFILE, read once. */
+  private hostNofileLimit(): number {
+    if (this.nofileHardLimit === undefined) this.nofileHardLimit = hostNofileHardLimit();
+    return this.nofileHardLimit;
+  }
+
   async create(spec: TaskSpec, opts?: CallOptions): Promise<TaskState> {
     checkAborted(opts);
     const runtime = this.validate(spec);
@@ -136,7 +142,7 @@ export class LocalTaskRuntime implements TaskRuntime {
           hosts: join(bundle, BUNDLE_FILES.hosts),
           ...(hostNet ? { resolvConf: join(bundle, BUNDLE_FILES.resolvConf) } : {}),
         },
-        nofileHardLimit: (this.nofileHardLimit ??= hostNofileHardLimit()),
+        nofileHardLimit: this.hostNofileLimit(),
         ...(overlay ? { rootMount: overlay.mount } : {}),
       });
       await writeBundle(bundle, record, config, hostNet);

@@ -55,7 +55,7 @@ export function tmpfsOptions(target: string, readOnly: boolean, extra: readonly 
       const key = o.slice(0, eq);
       const value = o.slice(eq + 1);
       const rule = TMPFS_KEYS[key];
-      if (!rule || !rule.test(value)) {
+      if (!rule?.test(value)) {
         throw invalidArgument(`invalid tmpfs option ${JSON.stringify(o)} for ${target}`, { details: { target } });
       }
       settings.set(key, value);

@@ -67,7 +67,6 @@ export function parseBind(spec: string): MountSpec {
         readOnly = m === 'ro';
         sawRw = m === 'rw';
       } else if (RELABEL.has(m)) {
-        continue;
       } else if (m === 'nocopy') {
         if (!options.includes('volume-nocopy')) options.push('volume-nocopy');
       } else if (PROPAGATION_MODES.has(m)) {
