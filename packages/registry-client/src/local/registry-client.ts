@@ -17,6 +17,7 @@ export class LocalRegistryClient implements RegistryClient {
   }
 
   /** @throws InvalidArgument for a malformed reference; otherwise Unimplemented (registry pull). */
+  // biome-ignore lint/correctness/useYield: raises Unimplemented until the distribution client is wired
   async *pull(ref: string, opts?: CallOptions): AsyncGenerator<Progress, void, undefined> {
     checkSignal(opts);
     parseReference(ref);
@@ -24,6 +25,7 @@ export class LocalRegistryClient implements RegistryClient {
   }
 
   /** @throws InvalidArgument for a malformed reference; otherwise Unimplemented (registry push). */
+  // biome-ignore lint/correctness/useYield: raises Unimplemented until the distribution client is wired
   async *push(ref: string, opts?: CallOptions): AsyncGenerator<Progress, void, undefined> {
     checkSignal(opts);
     parseReference(ref);
