@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what tscr needs on a Debian/Ubuntu machine, as root, idempotently:
-#   system packages (OCI runtimes, the conmon monitor, busybox-static for test images, protoc),
+#   system packages (OCI runtimes, the conmon monitor, busybox-static for test images, protoc,
+#   and for the registry tests: Debian's docker-registry, htpasswd, openssl),
 #   npm dependencies, and the build of every package.
 # Usage: scripts/setup.sh [--bench]   (--bench adds hyperfine and podman for the benchmarks)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(runc crun conmon busybox-static protobuf-compiler iproute2 tar attr)
+want=(runc crun conmon busybox-static protobuf-compiler iproute2 tar attr docker-registry apache2-utils openssl)
 [ "${1:-}" = "--bench" ] && want+=(hyperfine podman)
 
 missing=()

@@ -1,3 +1,6 @@
+import type { Descriptor } from './manifest/types.js';
+export type { Descriptor };
+
 /** Options every call takes. */
 export interface CallOptions {
   signal?: AbortSignal;
@@ -28,12 +31,46 @@ export interface Progress {
   total?: number;
 }
 
+/**
+ * Where a pull puts what it fetched: the image store, or any content store.
+ * Manifests are stored as blobs too (as in an OCI image layout).
+ */
+export interface ImageSink {
+  /** True when the blob is stored already (the pull then skips it). */
+  hasBlob(digest: string, opts?: CallOptions): Promise<boolean>;
+  /**
+   * Stores a blob. `data` is verified while it streams: when the iteration
+   * throws (DataLoss for a digest mismatch or truncation, Cancelled, …) the
+   * sink must discard what it wrote and let the error through.
+   */
+  writeBlob(desc: Descriptor, data: AsyncIterable<Uint8Array>, opts?: CallOptions): Promise<void>;
+  /** Points `ref` at the manifest `desc`; called last, once every blob it names is stored. */
+  tag(ref: Reference, desc: Descriptor, opts?: CallOptions): Promise<void>;
+}
+
+/** Where a push reads an image from. */
+export interface ImageSource {
+  /** The manifest (or index) `ref` names locally. @throws NotFound. */
+  resolve(ref: Reference, opts?: CallOptions): Promise<Descriptor>;
+  /** The bytes of a stored blob (manifests included). @throws NotFound. */
+  readBlob(desc: Descriptor, opts?: CallOptions): AsyncIterable<Uint8Array>;
+}
+
 /** Talks to registries. */
 export interface RegistryClient {
   /** @throws InvalidArgument for a malformed reference. */
   parseReference(ref: string): Promise<Reference>;
-  /** @throws Unimplemented until the distribution client lands. */
+  /**
+   * Pulls `ref` (this host's platform) into the client's image store,
+   * reporting progress.
+   * @throws InvalidArgument for a malformed reference; NotFound; Unauthenticated;
+   *   DataLoss; ResourceExhausted; Unavailable; Unimplemented when the client
+   *   has no image store to pull into.
+   */
   pull(ref: string, opts?: CallOptions): AsyncIterable<Progress>;
-  /** @throws Unimplemented until the distribution client lands. */
+  /**
+   * Pushes `ref` from the client's image store, reporting progress.
+   * @throws as `pull`; Unimplemented when the client has no image store to push from.
+   */
   push(ref: string, opts?: CallOptions): AsyncIterable<Progress>;
 }

@@ -1,0 +1,64 @@
+import type { Progress } from '../types.js';
+
+/**
+ * A queue of progress reports written by concurrent tasks and read as one
+ * AsyncIterable. Reports are small and few (one per state change and at
+ * most one per MiB moved), so the queue needs no bound of its own.
+ */
+export class ProgressChannel {
+  private readonly queue: Progress[] = [];
+  private wake: (() => void) | undefined;
+  private done = false;
+  private failure: { error: unknown } | undefined;
+
+  push(p: Progress): void {
+    this.queue.push(p);
+    this.notify();
+  }
+
+  /** Ends the stream, with `error` raised to the reader after what is queued. */
+  close(error?: unknown): void {
+    this.done = true;
+    if (error !== undefined) this.failure = { error };
+    this.notify();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Progress, void, undefined> {
+    for (;;) {
+      const next = this.queue.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      if (this.done) {
+        if (this.failure) throw this.failure.error;
+        return;
+      }
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+}
+
+/** Passes `source` through, reporting bytes moved at most once per `step` bytes. */
+export async function* counted(
+  source: AsyncIterable<Uint8Array>,
+  report: (current: number) => void,
+  step = 1 << 20,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  let n = 0;
+  let last = 0;
+  for await (const chunk of source) {
+    n += chunk.byteLength;
+    if (n - last >= step) {
+      last = n;
+      report(n);
+    }
+    yield chunk;
+  }
+}

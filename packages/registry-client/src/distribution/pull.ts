@@ -1,0 +1,85 @@
+import { parseReference } from '../reference/parse.js';
+import type { Platform } from '../manifest/types.js';
+import { runAll } from '../transport/limit.js';
+import type { CallOptions, Descriptor, ImageSink, Progress, Reference } from '../types.js';
+import type { DistributionClient } from './client.js';
+import { verifyStream } from './digest.js';
+import { ProgressChannel, counted } from './progress.js';
+
+/** Options of {@link pullImage}. */
+export interface PullOptions extends CallOptions {
+  /** The platform to pull from an index; default this host's. */
+  platform?: Platform;
+  /** Layers downloaded at once. Default 3. */
+  concurrency?: number;
+}
+
+async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+/**
+ * Pulls one platform of `ref` into `sink`: config and layers (skipping what
+ * the sink has, at most `concurrency` at a time, each verified while it
+ * streams), then the manifest, then the tag. Stopping the iteration early
+ * cancels the downloads.
+ * @throws InvalidArgument before any request for a malformed reference;
+ *   NotFound, Unauthenticated, DataLoss, ResourceExhausted, Unavailable, Cancelled.
+ */
+export async function* pullImage(
+  client: DistributionClient,
+  refText: string | Reference,
+  sink: ImageSink,
+  opts: PullOptions = {},
+): AsyncGenerator<Progress, void, undefined> {
+  const ref = typeof refText === 'string' ? parseReference(refText) : refText;
+  const ctrl = new AbortController();
+  const onAbort = () => ctrl.abort(opts.signal?.reason);
+  if (opts.signal?.aborted) onAbort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const signal = ctrl.signal;
+  const channel = new ProgressChannel();
+  const id = ref.tag ?? ref.digest ?? ref.normalized;
+  channel.push({ id, status: `Pulling from ${ref.path}` });
+
+  const work = async () => {
+    const image = await client.resolve(ref, { signal, ...(opts.platform ? { platform: opts.platform } : {}) });
+    const fetchBlob = async (desc: Descriptor, bytes?: Uint8Array) => {
+      if (await sink.hasBlob(desc.digest, { signal })) {
+        channel.push({ id: desc.digest, status: 'Already exists' });
+        return;
+      }
+      channel.push({ id: desc.digest, status: 'Pulling fs layer', current: 0, total: desc.size });
+      const data = bytes
+        ? verifyStream(once(bytes), desc, ref.normalized)
+        : counted(client.getBlob(ref, desc, { signal }), (current) =>
+            channel.push({ id: desc.digest, status: 'Downloading', current, total: desc.size }),
+          );
+      await sink.writeBlob(desc, data, { signal });
+      channel.push({ id: desc.digest, status: 'Download complete', current: desc.size, total: desc.size });
+    };
+    await runAll(
+      [() => fetchBlob(image.config, image.configBytes), ...image.layers.map((l) => () => fetchBlob(l))],
+      opts.concurrency ?? 3,
+      () => ctrl.abort(),
+    );
+    const manifest: Descriptor = { mediaType: image.mediaType, digest: image.digest, size: image.bytes.byteLength };
+    if (!(await sink.hasBlob(manifest.digest, { signal }))) {
+      await sink.writeBlob(manifest, verifyStream(once(image.bytes), manifest, ref.normalized), { signal });
+    }
+    await sink.tag(ref, manifest, { signal });
+    channel.push({ id, status: `Digest: ${image.index?.digest ?? image.digest}` });
+    channel.push({ id, status: `Downloaded image for ${ref.familiar}` });
+  };
+
+  work().then(
+    () => channel.close(),
+    (err: unknown) => channel.close(err),
+  );
+  try {
+    yield* channel;
+  } finally {
+    ctrl.abort();
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}

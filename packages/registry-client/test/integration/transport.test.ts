@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import https from 'node:https';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCode } from '@tscr/api';
+import { createHttpTransport } from '@tscr/registry-client';
+import { hasCommand, makeTempDir, rejection } from '@tscr/testkit';
+
+describe.skipIf(!hasCommand('openssl'))('HTTPS transport (skipped without openssl)', () => {
+  let dir: string;
+  let server: https.Server;
+  let url: string;
+  let ca: Buffer;
+  beforeAll(async () => {
+    dir = await makeTempDir('registry-tls');
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    ca = readFileSync(join(dir, 'cert.pem'));
+    server = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: ca }, (_req, res) => res.end('{}'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `https://127.0.0.1:${(server.address() as { port: number }).port}/v2/`;
+  });
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((r) => server?.close(r));
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a certificate the system does not trust', async () => {
+    const err = await rejection(createHttpTransport().send({ method: 'GET', url }));
+    expect(errorCode(err)).toBe('Unavailable');
+    expect(err.details.registry).toBe(new URL(url).host);
+  });
+
+  it('trusts a configured CA on top of the system ones', async () => {
+    const res = await createHttpTransport({ ca }).send({ method: 'GET', url });
+    expect(res.status).toBe(200);
+    res.discard();
+  });
+});
