@@ -5,7 +5,8 @@
  */
 export type { CallOptions, ImageStore, ImportOptions, ImageImporter, Snapshotter, ImageService } from './types.js';
 export type { Image, ImageConfig, ImageDeleteResult, Mount, Descriptor } from '@tscr/api';
-export { LocalImageService, createLocalImageService, normalizeTag } from './local/image-service.js';
+export { LocalImageService, createLocalImageService } from './local/image-service.js';
+export { normalizeTag } from './local/names.js';
 export type { LocalImageServiceOptions } from './local/image-service.js';
 export { BlobStore, digestHex, sha256Digest } from './local/blob-store.js';
 export type { BlobInfo, BlobStoreOptions, PutOptions } from './local/blob-store.js';
@@ -15,5 +16,5 @@ export { LocalSnapshotter, validateSnapshotKey } from './local/snapshotter.js';
 export type { LocalSnapshotterOptions, SnapshotRecord } from './local/snapshotter.js';
 export { MediaTypes, ociArchitecture } from './local/oci.js';
 export type { OciImageConfig, OciManifest, OciRunConfig } from './local/oci.js';
-export { unpackLayer } from './local/unpack.js';
+export { unpackLayer, unpackLayerStream } from './local/unpack.js';
 export type { UnpackOptions } from './local/unpack.js';

@@ -5,20 +5,31 @@ import {
   internal,
   invalidArgument,
   isNotFound,
-  notFound,
   type Descriptor,
   type Image,
   type ImageDeleteResult,
   type Mount,
 } from '@tscr/api';
-import { parseReference, repositoryName } from '@tscr/registry-client';
+import {
+  parseReference,
+  type Descriptor as RegistryDescriptor,
+  type ImageSink,
+  type ImageSource,
+  type Reference,
+} from '@tscr/registry-client';
 import type { CallOptions, ImageService, ImportOptions } from '../types.js';
 import { BlobStore, digestHex } from './blob-store.js';
 import { throwIfAborted } from './fs-util.js';
 import { ImageIndex } from './image-index.js';
 import { importRootfsTar } from './importer.js';
+import { ingestBlob } from './ingest.js';
+import { LayerRecords } from './layer-records.js';
 import { Mutex } from './mutex.js';
 import { toImage, type ImageRecord, type OciImageConfig, type OciManifest } from './oci.js';
+import { checkPulledImage, hasUsableBlob, pulledNames, type PulledContext } from './pulled.js';
+import { SharedWrites } from './shared-writes.js';
+import { sweepOrphans } from './sweep.js';
+import { noSuchImage, normalizeTag, parseJson, repositoryOf } from './names.js';
 import { LocalSnapshotter } from './snapshotter.js';
 
 /** Options of {@link createLocalImageService}. */
@@ -26,7 +37,8 @@ export interface LocalImageServiceOptions {
   /**
    * The directory the service owns, e.g. `/var/lib/tscr/image`. It holds
    * `content/` (an OCI image layout: `oci-layout`, `index.json`, `blobs/`),
-   * `layers/<diffID hex>/fs` (unpacked layers), `snapshots/<key>/` and `tmp/`.
+   * `layers/<diffID hex>/fs` (unpacked layers), `layer-blobs/<blob hex>.json`
+   * (layer blob → diff ID), `snapshots/<key>/` and `tmp/`.
    */
   root: string;
 }
@@ -47,24 +59,15 @@ const FULL_ID = /^(?:sha256:)?([a-f0-9]{64})$/;
 const ID_PREFIX = /^(?:sha256:)?([a-f0-9]{4,63})$/;
 
 /**
- * Checks and normalizes a reference to tag with.
- * @throws InvalidArgument for a malformed reference or one with a digest.
- */
-export function normalizeTag(ref: string): string {
-  const parsed = parseReference(ref);
-  if (parsed.digest !== undefined) {
-    throw invalidArgument(`refusing to create a tag with a digest reference: ${ref}`, { details: { ref } });
-  }
-  return parsed.normalized;
-}
-
-/**
  * The image layer on the local disk: an OCI content store, the image
  * index, `docker import`-style imports and overlay snapshots. Every change
  * (and every read, so it sees no half-done change) runs under one
- * in-process lock; imports stream and unpack outside it.
+ * in-process lock; imports and pulled blobs stream and unpack outside it.
+ *
+ * It is also where registry pulls go ({@link ImageSink}: layers unpack while
+ * they download) and what pushes read ({@link ImageSource}).
  */
-export class LocalImageService implements ImageService {
+export class LocalImageService implements ImageService, ImageSink, ImageSource {
   /** The directory the service owns. */
   readonly root: string;
   private readonly blobs: BlobStore;
@@ -74,6 +77,11 @@ export class LocalImageService implements ImageService {
   private readonly tempDir: string;
   private readonly lock = new Mutex();
   private readonly cache = new Map<string, ImageRecord>();
+  private readonly records: LayerRecords;
+  /** Blob writes in flight: a second write of the same digest waits for the first. */
+  private readonly writing = new SharedWrites();
+  /** What pulled blobs are checked against. */
+  private readonly content: PulledContext;
   private ready: Promise<void> | undefined;
 
   constructor(options: LocalImageServiceOptions) {
@@ -83,10 +91,12 @@ export class LocalImageService implements ImageService {
     const content = join(this.root, 'content');
     this.blobs = new BlobStore(content, { tempDir: this.tempDir });
     this.index = new ImageIndex(join(content, 'index.json'));
+    this.records = new LayerRecords(join(this.root, 'layer-blobs'));
+    this.content = { blobs: this.blobs, records: this.records, layersDir: this.layersDir };
     this.snapshotter = new LocalSnapshotter({
       dir: join(this.root, 'snapshots'),
       layerDir: (diffId) => join(this.layersDir, digestHex(diffId)),
-      resolveImage: async (ref) => this.toImage(await this.resolve(ref)),
+      resolveImage: async (ref) => this.toImage(await this.find(ref)),
     });
   }
 
@@ -100,30 +110,112 @@ export class LocalImageService implements ImageService {
 
   /** @inheritdoc */
   async get(ref: string, opts: CallOptions = {}): Promise<Image> {
-    return this.toImage(await this.locked(opts, () => this.resolve(ref)));
+    return this.toImage(await this.locked(opts, () => this.find(ref)));
   }
 
-  /** @inheritdoc */
-  async tag(source: string, target: string, opts: CallOptions = {}): Promise<void> {
-    const normalized = normalizeTag(target);
+  /**
+   * `tag(source, target)` ({@link ImageStore}): points reference `target` at
+   * the image `source` names. @throws NotFound; InvalidArgument.
+   *
+   * `tag(ref, manifest)` ({@link ImageSink}, the last step of a pull): checks
+   * the stored manifest (OCI or Docker schema2), its config and that every
+   * layer unpacked to the diff ID the config lists, then points `ref`'s tag
+   * at it and records its repo digest (`repo@sha256:…`, in
+   * {@link Image.repoDigests}). The image ID stays its config digest.
+   * @throws DataLoss for a diff ID mismatch (nothing is tagged);
+   *   FailedPrecondition when a layer is missing; NotFound for a missing
+   *   manifest or config.
+   */
+  tag(source: string, target: string, opts?: CallOptions): Promise<void>;
+  tag(ref: Reference, manifest: RegistryDescriptor, opts?: CallOptions): Promise<void>;
+  async tag(a: string | Reference, b: string | RegistryDescriptor, opts: CallOptions = {}): Promise<void> {
+    if (typeof a === 'string' && typeof b === 'string') {
+      const normalized = normalizeTag(b);
+      await this.locked(opts, async () => {
+        const s = await this.find(a);
+        await this.index.tag(normalized, s.desc);
+      });
+      return;
+    }
+    if (typeof a === 'string' || typeof b === 'string') {
+      throw invalidArgument('tag takes two references, or a parsed reference and a manifest descriptor');
+    }
+    const desc: Descriptor = { mediaType: b.mediaType, digest: b.digest, size: b.size };
+    const names = pulledNames(a, desc);
     await this.locked(opts, async () => {
-      const s = await this.resolve(source);
-      await this.index.tag(normalized, s.desc);
+      await checkPulledImage(this.content, desc);
+      await this.index.tag(names.digest, desc);
+      if (names.tag !== undefined) await this.index.tag(names.tag, desc);
     });
+  }
+
+  /**
+   * True when blob `digest` is stored and, for a layer blob, its unpacked
+   * layer is too (so a layer whose unpack was lost is fetched again).
+   * @throws InvalidArgument for a malformed digest.
+   */
+  async hasBlob(digest: string, opts: CallOptions = {}): Promise<boolean> {
+    digestHex(digest);
+    return this.locked(opts, () => hasUsableBlob(this.content, digest));
+  }
+
+  /**
+   * Stores a pulled blob; a layer (OCI tar, tar+gzip, tar+zstd, Docker
+   * rootfs diff) is unpacked into `layers/<diffID>/fs` in the same pass.
+   * `data` must be verified while it streams (as the registry client does):
+   * when it throws, everything written is discarded and the error passes
+   * through. Concurrent writes of one digest share the first write.
+   * @throws what `data` throws (DataLoss, Cancelled); DataLoss for a size
+   *   other than `desc.size`; InvalidArgument for a malformed digest or a
+   *   layer that is not a tar; Unimplemented for zstd without `zstd`.
+   */
+  async writeBlob(desc: RegistryDescriptor, data: AsyncIterable<Uint8Array>, opts: CallOptions = {}): Promise<void> {
+    digestHex(desc.digest);
+    throwIfAborted(opts.signal);
+    await this.init();
+    const ctx = { ...this.content, tempDir: this.tempDir, lock: this.lock };
+    await this.writing.run(desc.digest, data, () => ingestBlob(ctx, desc, data, opts.signal), opts.signal);
+  }
+
+  /**
+   * The manifest descriptor of the local image `ref` names (by tag or
+   * digest reference). @throws NotFound.
+   */
+  async resolve(ref: Reference, opts: CallOptions = {}): Promise<RegistryDescriptor> {
+    return this.locked(opts, async () => {
+      const entries = await this.index.entries();
+      const hit =
+        entries.find((e) => e.ref === ref.normalized) ??
+        (ref.digest === undefined ? undefined : entries.find((e) => e.manifest.digest === ref.digest));
+      if (!hit) throw noSuchImage(ref.familiar);
+      return { mediaType: hit.manifest.mediaType, digest: hit.manifest.digest, size: hit.manifest.size };
+    });
+  }
+
+  /** The bytes of a stored blob, in chunks. @throws NotFound (on the first read). */
+  async *readBlob(desc: RegistryDescriptor, opts: CallOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+    throwIfAborted(opts.signal);
+    await this.init();
+    for await (const chunk of this.blobs.read(desc.digest)) {
+      throwIfAborted(opts.signal);
+      yield chunk;
+    }
   }
 
   /** @inheritdoc */
   async remove(ref: string, opts: CallOptions & { force?: boolean } = {}): Promise<ImageDeleteResult[]> {
     const force = opts.force === true;
     return this.locked(opts, async () => {
-      const s = await this.resolve(ref);
+      const s = await this.find(ref);
       const users = (await this.snapshotter.list()).filter((r) => r.image === s.rec.id);
       const inUse = () =>
         failedPrecondition(
           `conflict: unable to remove image ${ref} (must force) - image is being used by container ${users[0]?.key}`,
           { details: { ref, id: s.rec.id, snapshot: users[0]?.key ?? '' } },
         );
-      if (s.byRef !== undefined && s.refs.length > 1) {
+      // Another tag keeps the image (repo digests alone do not); a digest reference just goes.
+      const others = s.refs.filter((r) => r !== s.byRef && (s.byRef?.includes('@') || !r.includes('@')));
+      if (s.byRef !== undefined && others.length > 0) {
         await this.index.untag(s.byRef);
         return [{ untagged: s.byRef }];
       }
@@ -135,7 +227,7 @@ export class LocalImageService implements ImageService {
           { details: { ref, id: s.rec.id } },
         );
       }
-      const untagged = s.byRef !== undefined ? [s.byRef] : [...s.refs].sort();
+      const untagged = s.byRef !== undefined ? [s.byRef, ...s.refs.filter((r) => r !== s.byRef).sort()] : [...s.refs].sort();
       await this.index.removeImage(s.rec.manifestDigest);
       await this.collect(s.rec);
       return [...untagged.map((u) => ({ untagged: u })), { deleted: s.rec.id }];
@@ -175,13 +267,16 @@ export class LocalImageService implements ImageService {
     });
   }
 
-  /** Creates the directories and drops scratch files a crash left behind. */
+  /** Creates the directories and drops scratch files and orphans (of failed pulls) a crash or failure left behind. */
   private init(): Promise<void> {
     this.ready ??= (async () => {
-      for (const d of [this.layersDir, this.tempDir, join(this.root, 'snapshots')]) await mkdir(d, { recursive: true });
+      for (const d of [this.layersDir, this.tempDir, this.records.dir, join(this.root, 'snapshots')]) {
+        await mkdir(d, { recursive: true });
+      }
       for (const name of await readdir(this.tempDir)) await rm(join(this.tempDir, name), { recursive: true, force: true });
       await this.blobs.init();
       await this.index.update((entries) => ({ entries, result: undefined }));
+      await sweepOrphans(this.content, (await this.stored()).map((s) => s.rec), await this.snapshotter.list());
     })().catch((err: unknown) => {
       this.ready = undefined;
       throw err;
@@ -229,7 +324,7 @@ export class LocalImageService implements ImageService {
    * Finds an image by full ID, reference, or ID prefix (4+ hex digits).
    * @throws NotFound; InvalidArgument for a malformed reference or an ambiguous prefix.
    */
-  private async resolve(ref: string): Promise<Resolved> {
+  private async find(ref: string): Promise<Resolved> {
     const all = await this.stored();
     const full = FULL_ID.exec(ref);
     if (full) {
@@ -273,7 +368,9 @@ export class LocalImageService implements ImageService {
       for (const l of s.rec.manifest.layers) keep.add(l.digest);
     }
     for (const digest of [rec.manifestDigest, rec.id, ...rec.manifest.layers.map((l) => l.digest)]) {
-      if (!keep.has(digest)) await this.blobs.delete(digest);
+      if (keep.has(digest)) continue;
+      await this.blobs.delete(digest);
+      await this.records.delete(digest);
     }
     this.cache.delete(rec.manifestDigest);
     await this.collectLayers(rec.config.rootfs.diff_ids);
@@ -293,20 +390,4 @@ export class LocalImageService implements ImageService {
 /** Creates a {@link LocalImageService} over `root`; nothing touches the disk until the first call. */
 export function createLocalImageService(options: LocalImageServiceOptions): LocalImageService {
   return new LocalImageService(options);
-}
-
-function noSuchImage(ref: string) {
-  return notFound(`no such image: ${ref}`, { details: { ref } });
-}
-
-function repositoryOf(normalized: string): string {
-  return repositoryName(parseReference(normalized));
-}
-
-function parseJson<T>(data: Buffer, digest: string): T {
-  try {
-    return JSON.parse(data.toString('utf8')) as T;
-  } catch (err) {
-    throw internal(`corrupt blob ${digest}`, { cause: err });
-  }
 }

@@ -2,9 +2,11 @@ import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { chmod, lchown, link, lstat, lutimes, mkdir, open, rm, symlink, utimes } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { Parser, type ReadEntry } from 'tar';
 import { fromSystemError, invalidArgument, isTscrError, unimplemented } from '@tscr/api';
+import { FileWrites, SMALL_FILE, type FileMeta } from './file-writes.js';
 import { throwIfAborted } from './fs-util.js';
 import { findCommand } from './commands.js';
 
@@ -39,8 +41,11 @@ export function cleanEntryPath(path: string, what = 'path'): string {
   return norm === '.' ? '' : norm;
 }
 
-/** The entries of a tar file, one at a time; the next comes once the last was consumed. */
-async function* entriesOf(file: string): AsyncGenerator<ReadEntry, void, undefined> {
+/** Read size for layer tar files: big reads keep the per-chunk overhead low. */
+const READ_CHUNK = 1 << 20;
+
+/** The entries of a tar stream, one at a time; the next comes once the last was consumed. */
+async function* entriesOf(input: Readable, what: string): AsyncGenerator<ReadEntry, void, undefined> {
   const parser = new Parser({ strict: true });
   const queue: ReadEntry[] = [];
   let done = false;
@@ -50,7 +55,15 @@ async function* entriesOf(file: string): AsyncGenerator<ReadEntry, void, undefin
     wake?.();
     wake = undefined;
   };
+  let entries = 0;
+  let head = Buffer.alloc(0);
+  const sniff = (chunk: Buffer) => {
+    head = Buffer.concat([head, chunk.subarray(0, 512 - head.length)]);
+    if (head.length >= 512) input.off('data', sniff);
+  };
+  input.on('data', sniff);
   parser.on('entry', (e: ReadEntry) => {
+    entries++;
     queue.push(e);
     notify();
   });
@@ -59,14 +72,17 @@ async function* entriesOf(file: string): AsyncGenerator<ReadEntry, void, undefin
     notify();
   });
   parser.on('error', (err: unknown) => {
+    if (entries === 0 && head.length === 512 && head.every((b) => b === 0)) {
+      done = true; // an empty archive: only the end-of-archive blocks, which node-tar refuses
+      return notify();
+    }
     failure ??= invalidArgument(`malformed tar archive: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,
     });
     notify();
   });
-  const input = createReadStream(file);
   input.on('error', (err) => {
-    failure ??= fromSystemError(err, `cannot read ${file}`);
+    failure ??= fromSystemError(err, `cannot read ${what}`);
     notify();
   });
   input.pipe(parser as unknown as NodeJS.WritableStream);
@@ -93,9 +109,24 @@ async function* entriesOf(file: string): AsyncGenerator<ReadEntry, void, undefin
  * Unimplemented). The caller removes `dest` when this throws.
  */
 export async function unpackLayer(tarFile: string, dest: string, options: UnpackOptions = {}): Promise<void> {
+  await unpackLayerStream(createReadStream(tarFile, { highWaterMark: READ_CHUNK }), dest, options, tarFile);
+}
+
+/**
+ * Like {@link unpackLayer}, reading the (uncompressed) tar from `input`,
+ * which it consumes with backpressure and destroys when done. An error
+ * `input` emits fails the unpack with that error (a TscrError as is).
+ * @param what names the input in errors.
+ */
+export async function unpackLayerStream(
+  input: Readable,
+  dest: string,
+  options: UnpackOptions = {},
+  what = 'the layer stream',
+): Promise<void> {
   const u = new Unpacker(dest);
   try {
-    for await (const entry of entriesOf(tarFile)) {
+    for await (const entry of entriesOf(input, what)) {
       throwIfAborted(options.signal);
       try {
         await u.apply(entry);
@@ -105,6 +136,7 @@ export async function unpackLayer(tarFile: string, dest: string, options: Unpack
     }
     await u.finish();
   } catch (err) {
+    await u.settle(); // no file write may outlive the call: the caller removes `dest`
     if (isTscrError(err)) throw err;
     throw fromSystemError(err, 'cannot unpack layer');
   }
@@ -117,6 +149,9 @@ class Unpacker {
   private readonly whiteouts: string[] = [];
   private readonly opaques: string[] = [];
   private readonly dirTimes: DirTimes[] = [];
+  /** Every path this unpack created: anything else does not exist (`dest` starts empty). */
+  private readonly seen = new Set<string>();
+  private readonly writes = new FileWrites();
 
   constructor(private readonly dest: string) {}
 
@@ -140,7 +175,14 @@ class Unpacker {
       return;
     }
     const isDir = entry.type === 'Directory' || entry.type === 'GNUDumpDir';
-    await this.clearTarget(rel, abs, isDir);
+    const fresh = !this.seen.has(rel) && !this.knownDirs.has(rel);
+    this.seen.add(rel);
+    if (fresh && isSmallFile(entry)) {
+      await this.writes.add(entry, abs, this.metaOf(entry, false));
+      return;
+    }
+    await this.writes.drain(); // what follows may depend on files still being written
+    if (!fresh) await this.clearTarget(rel, abs, isDir);
     switch (entry.type) {
       case 'Directory':
       case 'GNUDumpDir':
@@ -175,8 +217,14 @@ class Unpacker {
     await this.setMetadata(entry, abs, isDir);
   }
 
+  /** Waits for background file writes to end, ignoring their failures. */
+  settle(): Promise<void> {
+    return this.writes.settle();
+  }
+
   /** Applies whiteouts and directory times once every entry is in place. */
   async finish(): Promise<void> {
+    await this.writes.drain();
     for (const rel of this.whiteouts) {
       const abs = join(this.dest, rel);
       // A whiteout hides lower layers only; this layer's own entry wins.
@@ -237,6 +285,13 @@ class Unpacker {
     for (const d of this.knownDirs) if (d === rel || d.startsWith(`${rel}/`)) this.knownDirs.delete(d);
   }
 
+  private metaOf(entry: ReadEntry, isDir: boolean): FileMeta {
+    const meta: FileMeta = { mode: (entry.mode ?? (isDir ? 0o755 : 0o644)) & 0o7777 };
+    if (isRoot()) meta.owner = { uid: entry.uid ?? 0, gid: entry.gid ?? 0 };
+    if (entry.mtime) meta.times = { atime: entry.atime ?? entry.mtime, mtime: entry.mtime };
+    return meta;
+  }
+
   private async setMetadata(entry: ReadEntry, abs: string, isDir: boolean): Promise<void> {
     const symlinkEntry = entry.type === 'SymbolicLink';
     if (isRoot()) await lchown(abs, entry.uid ?? 0, entry.gid ?? 0);
@@ -248,6 +303,11 @@ class Unpacker {
       else await lutimes(abs, atime, entry.mtime);
     }
   }
+}
+
+function isSmallFile(entry: ReadEntry): boolean {
+  const file = entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile';
+  return file && (entry.size ?? 0) <= SMALL_FILE;
 }
 
 function throughSymlink(path: string, link: string) {
