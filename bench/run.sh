@@ -71,3 +71,4 @@ if command -v podman >/dev/null; then
 fi
 
 node bench/report.mjs "$out"
+bash bench/pull.sh || echo "bench: the pull benchmark (bench/pull.sh) failed or lacks docker-registry/skopeo" >&2

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs what tscr needs on a Debian/Ubuntu machine, as root, idempotently:
 #   system packages (OCI runtimes, the conmon monitor, busybox-static for test images, protoc,
-#   and for the registry tests: Debian's docker-registry, htpasswd, openssl),
+#   zstd for zstd layers, and for the registry tests: Debian's docker-registry, htpasswd, openssl, skopeo, curl),
 #   npm dependencies, and the build of every package.
 # Usage: scripts/setup.sh [--bench]   (--bench adds hyperfine and podman for the benchmarks)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(runc crun conmon busybox-static protobuf-compiler iproute2 tar attr docker-registry apache2-utils openssl)
+want=(runc crun conmon busybox-static protobuf-compiler iproute2 tar attr zstd docker-registry apache2-utils openssl skopeo curl)
 [ "${1:-}" = "--bench" ] && want+=(hyperfine podman)
 
 missing=()

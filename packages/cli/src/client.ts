@@ -2,6 +2,7 @@ import { DEFAULT_SOCKET } from '@tscr/api';
 import type { ContainerService } from '@tscr/container';
 import type { SystemService } from '@tscr/daemon';
 import type { ImageService } from '@tscr/image';
+import type { RegistryService } from '@tscr/registry-client/grpc';
 import type { VolumeService } from '@tscr/volume';
 
 /** The daemon address used when neither `--host` nor `TSCR_HOST` is given. */
@@ -14,6 +15,8 @@ export const DEFAULT_HOST = `unix://${DEFAULT_SOCKET}`;
 export interface Clients {
   containers(): Promise<ContainerService>;
   images(): Promise<ImageService>;
+  /** Pulls, pushes and logins go through the daemon's registry layer. */
+  registry(): Promise<RegistryService>;
   system(): Promise<SystemService>;
   volumes(): Promise<VolumeService>;
   /** Closes every client created so far. Idempotent. */
@@ -44,6 +47,7 @@ export function createGrpcClients(host: string): Clients {
   return {
     containers: lazy(async () => new (await import('@tscr/container/grpc')).GrpcContainerService(host), made),
     images: lazy(async () => new (await import('@tscr/image/grpc')).GrpcImageService(host), made),
+    registry: lazy(async () => new (await import('@tscr/registry-client/grpc')).GrpcRegistryClient(host), made),
     system: lazy(async () => new (await import('@tscr/daemon/grpc')).GrpcSystemService(host), made),
     volumes: lazy(async () => new (await import('@tscr/volume/grpc')).GrpcVolumeService(host), made),
     close() {

@@ -15,6 +15,7 @@ import { EventBus } from './events.js';
 import { addSystemService } from './grpc/server.js';
 import { EventedImageService } from './image-events.js';
 import { EventedVolumeService } from './volume-events.js';
+import { EventedRegistryClient } from './registry/evented-registry.js';
 import { LAYER_NAMES } from './config.js';
 import { addLayerService, buildLayer, buildLayers, layerPaths } from './layers.js';
 import { STATE_DB_FILE, SqliteContainerStore } from './state/sqlite-store.js';
@@ -73,6 +74,7 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   const layers = buildLayers(config);
   const images = new EventedImageService(layers.images.service, events);
   const volumes = new EventedVolumeService(layers.volumes.service, events);
+  const registry = new EventedRegistryClient(layers.registry.service, events);
   const stateDatabase = join(config.root, STATE_DB_FILE);
   const store = new SqliteContainerStore(stateDatabase);
   const containers = createLocalContainerService({
@@ -105,7 +107,7 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   addLayerService(server, 'runtime', layers.runtime.service);
   addLayerService(server, 'networks', layers.networks.service);
   addLayerService(server, 'volumes', volumes);
-  addLayerService(server, 'registry', layers.registry.service);
+  addLayerService(server, 'registry', registry);
   addContainerService(server, containers);
   addSystemService(server, system);
 

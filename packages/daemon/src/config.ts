@@ -27,6 +27,8 @@ export interface DaemonConfig {
   layers: LayerEndpoints;
   /** Volume plug-in drivers: driver name → gRPC address of a process serving the volume layer. */
   volumeDrivers?: Record<string, string>;
+  /** Registries (`host:port`) spoken to over plain HTTP; loopback registries always are. */
+  insecureRegistries?: string[];
 }
 
 /** The defaults, as dockerd's: socket under /run, state under /var/lib. */
@@ -38,6 +40,7 @@ export const DEFAULT_CONFIG: Readonly<DaemonConfig> = Object.freeze({
   cgroupParent: 'tscr',
   layers: Object.freeze({ images: 'local', runtime: 'local', networks: 'local', volumes: 'local', registry: 'local' }),
   volumeDrivers: Object.freeze({}),
+  insecureRegistries: Object.freeze([]) as unknown as string[],
 });
 
 /** What the command line asks for. */
@@ -52,7 +55,8 @@ export const USAGE = `Usage:
   tscrd serve-layer LAYER --listen ADDR [flags]   serve one layer (${LAYER_NAMES.join(', ')}) alone
 
 Flags:
-  --config FILE            JSON file with any of: host, root, execRoot, defaultRuntime, cgroupParent, layers, volumeDrivers
+  --config FILE            JSON file with any of: host, root, execRoot, defaultRuntime, cgroupParent, layers, volumeDrivers,
+                           insecureRegistries
   --host ADDR              API address (default ${DEFAULT_CONFIG.host})
   --root DIR               persistent state (default ${DEFAULT_CONFIG.root})
   --exec-root DIR          runtime state (default ${DEFAULT_CONFIG.execRoot})
@@ -61,7 +65,20 @@ Flags:
   --layer LAYER=ENDPOINT   serve LAYER from ENDPOINT (local or a gRPC address); repeatable
   --volume-driver NAME=ADDRESS
                            volume driver NAME served at gRPC ADDRESS (e.g. tscrd serve-layer volumes); repeatable
+  --insecure-registry HOST:PORT
+                           reach this registry over plain HTTP (loopback always is); repeatable
 `;
+
+/** A registry as `host`, `host:port` or `[v6]:port`, nothing more. */
+const REGISTRY_HOST = /^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]+)(:\d+)?$/;
+
+function checkRegistries(value: unknown, where: string): string[] {
+  if (!Array.isArray(value)) throw invalidArgument(`${where}: insecureRegistries must be an array of host:port strings`);
+  for (const r of value) {
+    if (typeof r !== 'string' || !REGISTRY_HOST.test(r)) throw invalidArgument(`${where}: invalid insecure registry ${JSON.stringify(r)} (want host:port)`);
+  }
+  return [...(value as string[])];
+}
 
 /** Names a volume driver may have (not `local`, which is built in). */
 const DRIVER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
@@ -104,6 +121,8 @@ export function parseConfigFile(value: unknown, where = 'config file'): Partial<
     } else if (key === 'volumeDrivers') {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidArgument(`${where}: volumeDrivers must be an object`);
       out.volumeDrivers = checkVolumeDrivers(v as Record<string, unknown>, where);
+    } else if (key === 'insecureRegistries') {
+      out.insecureRegistries = checkRegistries(v, where);
     } else if (['host', 'root', 'execRoot', 'defaultRuntime', 'cgroupParent'].includes(key)) {
       if (typeof v !== 'string' || v === '') throw invalidArgument(`${where}: ${key} must be a non-empty string`);
       (out as Record<string, string>)[key] = v;
@@ -127,6 +146,7 @@ function parseFlags(argv: string[]) {
       'cgroup-parent': { type: 'string' },
       layer: { type: 'string', multiple: true },
       'volume-driver': { type: 'string', multiple: true },
+      'insecure-registry': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -187,6 +207,9 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
     cgroupParent: values['cgroup-parent'] ?? file.cgroupParent ?? DEFAULT_CONFIG.cgroupParent,
     layers: { ...DEFAULT_CONFIG.layers, ...file.layers, ...checkLayers(flagLayers, '--layer') },
     volumeDrivers: { ...file.volumeDrivers, ...checkVolumeDrivers(flagDrivers, '--volume-driver') },
+    insecureRegistries: [
+      ...new Set([...(file.insecureRegistries ?? []), ...checkRegistries(values['insecure-registry'] ?? [], '--insecure-registry')]),
+    ],
   });
 
   const [command, layer, ...rest] = positionals;

@@ -16,3 +16,7 @@ export { composeDaemon, serveLayer } from './compose.js';
 export type { Daemon, ComposedDaemon, ComposeOptions } from './compose.js';
 export { buildLayers, buildLayer, addLayerService, layerPaths } from './layers.js';
 export type { Layer, Layers } from './layers.js';
+export { StoreRegistryClient, isPullStore, registryHost } from './registry/store-registry.js';
+export type { StoreRegistryOptions, PullStore } from './registry/store-registry.js';
+export { EventedRegistryClient } from './registry/evented-registry.js';
+export { SharedStream } from './registry/shared-stream.js';

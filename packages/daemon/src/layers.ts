@@ -11,6 +11,7 @@ import { GrpcTaskRuntime, addRuntimeService } from '@tscr/runtime/grpc';
 import { VolumeRouter, createLocalVolumeService, type VolumeService } from '@tscr/volume';
 import { GrpcVolumeService, addVolumeService } from '@tscr/volume/grpc';
 import type { DaemonConfig, LayerName } from './config.js';
+import { StoreRegistryClient, isPullStore } from './registry/store-registry.js';
 
 /** A layer as the daemon uses it, whether built here or reached over gRPC. */
 export interface Layer<T> {
@@ -64,8 +65,34 @@ function buildLocal(config: DaemonConfig, name: LayerName): Layer<unknown> {
     case 'volumes':
       return local(createLocalVolumeService({ root: paths.volumes }));
     case 'registry':
-      return local(createRegistryClient());
+      // Served alone (serve-layer): no image store to pull into.
+      return local(createRegistryClient({ insecureRegistries: config.insecureRegistries ?? [] }));
   }
+}
+
+/**
+ * The daemon's own registry layer: pulls land in the image layer when it
+ * is local and offers blob access; otherwise pull and push raise Unimplemented.
+ */
+function buildLocalRegistry(config: DaemonConfig, images: Layer<ImageService>): Layer<RegistryClient> {
+  const insecureRegistries = config.insecureRegistries ?? [];
+  if (images.endpoint !== 'local') {
+    return local(
+      new StoreRegistryClient({
+        insecureRegistries,
+        missingStore: { pull: 'pull into a remote image layer', push: 'push from a remote image layer' },
+      }),
+    );
+  }
+  if (!isPullStore(images.service)) {
+    return local(
+      new StoreRegistryClient({
+        insecureRegistries,
+        missingStore: { pull: 'pull into this image store (no blob access)', push: 'push from this image store (no blob access)' },
+      }),
+    );
+  }
+  return local(new StoreRegistryClient({ store: images.service, insecureRegistries }));
 }
 
 /** Reaches one layer over gRPC. */
@@ -108,14 +135,18 @@ function withVolumeDrivers(config: DaemonConfig, base: Layer<VolumeService>): La
   };
 }
 
-/** Every layer, each local or remote as configured. */
+/** Every layer, each local or remote as configured; a local registry layer pulls into the image layer. */
 export function buildLayers(config: DaemonConfig): Layers {
+  const images = buildLayer(config, 'images') as Layer<ImageService>;
   return {
-    images: buildLayer(config, 'images') as Layer<ImageService>,
+    images,
     runtime: buildLayer(config, 'runtime') as Layer<TaskRuntime>,
     networks: buildLayer(config, 'networks') as Layer<NetworkService>,
     volumes: withVolumeDrivers(config, buildLayer(config, 'volumes') as Layer<VolumeService>),
-    registry: buildLayer(config, 'registry') as Layer<RegistryClient>,
+    registry:
+      config.layers.registry === 'local'
+        ? buildLocalRegistry(config, images)
+        : (buildLayer(config, 'registry') as Layer<RegistryClient>),
   };
 }
 

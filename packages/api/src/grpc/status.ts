@@ -1,7 +1,11 @@
 import { Metadata, status, type ServiceError, type StatusObject } from '@grpc/grpc-js';
 import { ErrorCodes, TscrError, fromSystemError, type ErrorCode } from '@tscr/api';
 
-/** Metadata key carrying a TscrError's details across the wire (JSON). */
+/**
+ * Metadata key carrying a TscrError's details across the wire (JSON). Every
+ * error a tscr server raises carries it, so a client can tell a server's own
+ * Unavailable (an unreachable registry) from a channel that is down.
+ */
 const DETAILS_KEY = 'tscr-error-details';
 
 /** ErrorCodes are listed in gRPC status order, starting at CANCELLED = 1. */
@@ -18,7 +22,7 @@ export function statusToCode(value: number): ErrorCode {
 export function toStatus(err: unknown): Partial<StatusObject> {
   const e = fromSystemError(err);
   const metadata = new Metadata();
-  if (Object.keys(e.details).length > 0) metadata.set(DETAILS_KEY, JSON.stringify(e.details));
+  metadata.set(DETAILS_KEY, JSON.stringify(e.details));
   return { code: codeToStatus(e.code), details: e.message, metadata };
 }
 
@@ -35,7 +39,8 @@ export function fromStatus(err: unknown, target?: string): TscrError {
       details = {};
     }
   }
-  if (se.code === status.UNAVAILABLE && target) {
+  const raisedByServer = raw !== undefined;
+  if (se.code === status.UNAVAILABLE && target && !raisedByServer) {
     return new TscrError('Unavailable', `cannot reach the tscr daemon at ${target}: ${se.details ?? ''}`, {
       cause: err,
       details: { ...details, address: target },

@@ -9,7 +9,7 @@ import {
   unimplemented,
 } from '@tscr/api';
 import { codeToStatus, fromStatus, statusToCode, toStatus } from '@tscr/api/grpc';
-import { status } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 
 describe('TscrError', () => {
   it('keeps code, message and details', () => {
@@ -50,5 +50,19 @@ describe('gRPC status mapping', () => {
     expect(back.code).toBe('NotFound');
     expect(back.message).toBe('no such container: web');
     expect(back.details).toEqual({ id: 'web' });
+  });
+
+  it("keeps a server's own Unavailable, and names the address when the channel itself is down", () => {
+    const raised = toStatus(new TscrError('Unavailable', 'registry r:5000 unreachable', { details: { registry: 'r:5000' } }));
+    const fromServer = fromStatus({ ...raised, message: 'x' }, 'unix:///run/tscr/tscr.sock');
+    expect(fromServer.message).toBe('registry r:5000 unreachable');
+    expect(fromServer.details).toEqual({ registry: 'r:5000' });
+    const down = fromStatus(
+      { code: status.UNAVAILABLE, details: 'No connection established', metadata: new Metadata(), message: 'x' },
+      'unix:///run/tscr/tscr.sock',
+    );
+    expect(down.code).toBe('Unavailable');
+    expect(down.message).toContain('unix:///run/tscr/tscr.sock');
+    expect(down.details.address).toBe('unix:///run/tscr/tscr.sock');
   });
 });

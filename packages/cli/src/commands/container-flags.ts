@@ -23,6 +23,8 @@ export const containerFlags: FlagSpec[] = [
   { name: 'stop-timeout', type: 'int', valueName: 'int', description: 'Timeout (in seconds) to stop a container' },
   { name: 'stop-signal', type: 'string', description: 'Signal to stop the container' },
   { name: 'rm', type: 'bool', description: 'Automatically remove the container when it exits' },
+  { name: 'pull', type: 'string', description: 'Pull image before running ("always", "missing", "never")' },
+  { name: 'platform', type: 'string', description: 'Platform to pull if the image is multi-platform (os/arch[/variant])' },
   { name: 'tty', short: 't', type: 'bool', description: 'Allocate a pseudo-TTY (not implemented yet)' },
   { name: 'interactive', short: 'i', type: 'bool', description: 'Keep STDIN open (not implemented yet)' },
 ];

@@ -8,13 +8,23 @@ import { applyChanges } from './import-changes.js';
 /** One row per tag (or a `<none>` row for an untagged image), as `docker images` lists them. */
 function imageRows(images: Image[], filter: string | undefined) {
   const rows = images.flatMap((img) => {
-    const refs = img.repoTags.length > 0 ? img.repoTags.map(splitReference) : [{ repository: '<none>', tag: '<none>' }];
-    return refs.map((r) => ({ ...r, img }));
+    const names = img.repoTags.length > 0 ? img.repoTags : img.repoDigests;
+    const refs = names.length > 0 ? names.map(splitReference) : [{ repository: '<none>', tag: '<none>' }];
+    return refs.map((r) => ({ ...r, img, digest: repoDigest(img, r.repository) }));
   });
   if (filter === undefined) return rows;
   const want = splitReference(filter);
   const tagGiven = familiarName(filter).lastIndexOf(':') > familiarName(filter).lastIndexOf('/');
   return rows.filter((r) => r.repository === want.repository && (!tagGiven || r.tag === want.tag));
+}
+
+/** The digest `img` has in `repository` (from its RepoDigests), or `<none>`. */
+function repoDigest(img: Image, repository: string): string {
+  for (const rd of img.repoDigests) {
+    const at = rd.lastIndexOf('@');
+    if (at > 0 && familiarName(rd.slice(0, at)) === repository) return rd.slice(at + 1);
+  }
+  return '<none>';
 }
 
 /** `tscr images`. */
@@ -26,6 +36,7 @@ export const imagesCommand: Command = {
   flags: [
     { name: 'quiet', short: 'q', type: 'bool', description: 'Only show image IDs' },
     { name: 'no-trunc', type: 'bool', description: "Don't truncate output" },
+    { name: 'digests', type: 'bool', description: 'Show digests' },
     { name: 'format', type: 'string', description: "Format output: 'table', 'json' or a Go template ({{.ID}})" },
   ],
   maxArgs: 1,
@@ -45,7 +56,7 @@ export const imagesCommand: Command = {
             ID: id(r.img),
             Repository: r.repository,
             Tag: r.tag,
-            Digest: '<none>',
+            Digest: r.digest,
             CreatedAt: r.img.created,
             CreatedSince: timeAgo(r.img.created, now),
             Size: humanSize(r.img.size),
@@ -54,9 +65,17 @@ export const imagesCommand: Command = {
         })
         .join('');
     } else {
+      const digests = bool(flags, 'digests');
       out = table(
-        ['REPOSITORY', 'TAG', 'IMAGE ID', 'CREATED', 'SIZE'],
-        rows.map((r) => [r.repository, r.tag, id(r.img), timeAgo(r.img.created, now), humanSize(r.img.size)]),
+        ['REPOSITORY', 'TAG', ...(digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'],
+        rows.map((r) => [
+          r.repository,
+          r.tag,
+          ...(digests ? [r.digest] : []),
+          id(r.img),
+          timeAgo(r.img.created, now),
+          humanSize(r.img.size),
+        ]),
       );
     }
     await write(ctx.io.stdout, out);

@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { killCommand, logsCommand, psCommand, rmCommand, startCommand, stopCommand, waitCommand } from './containers.js';
 import { imagesCommand, importCommand, rmiCommand, tagCommand } from './images.js';
 import { containerInspectCommand, imageInspectCommand, inspectAnyCommand } from './inspect.js';
+import { loginCommand, logoutCommand, pullCommand, pushCommand } from './registry.js';
 import { createCommand, runCommand } from './run.js';
 import { eventsCommand, infoCommand, versionCommand } from './system.js';
 import { volumeCreateCommand, volumeInspectCommand, volumeLsCommand, volumePruneCommand, volumeRmCommand } from './volumes.js';
@@ -19,6 +20,10 @@ export const commands: Command[] = [
   logsCommand,
   inspectAnyCommand,
   imagesCommand,
+  pullCommand,
+  pushCommand,
+  loginCommand,
+  logoutCommand,
   importCommand,
   rmiCommand,
   tagCommand,

@@ -1,10 +1,12 @@
-import { isCancelled, unimplemented } from '@tscr/api';
+import { isCancelled, isNotFound, unimplemented } from '@tscr/api';
 import type { ContainerService } from '@tscr/container';
-import { bool, list, type FlagValues } from '../args.js';
+import { bool, list, str, usageError, type FlagValues } from '../args.js';
 import { reportError, write, type Command, type Context } from '../command.js';
 import { ExitCodes, startFailureExitCode } from '../errors.js';
 import { buildCreateRequest, containerFlags } from './container-flags.js';
 import { volumesFrom } from './volumes-from.js';
+import { pullWithProgress } from './registry.js';
+import { familiarName } from '../format.js';
 import { parseBind } from '@tscr/volume';
 
 /** Options of {@link attachStartWait}. */
@@ -90,9 +92,38 @@ export async function attachStartWait(ctx: Context, containers: ContainerService
   }
 }
 
+const PULL_POLICIES = ['always', 'missing', 'never'] as const;
+
+/**
+ * `--pull`: `always` pulls first; `missing` (the default) pulls when the
+ * image is not stored, saying so on stderr like docker; `never` leaves it
+ * to create (which fails with NotFound). Progress goes to stderr.
+ */
+async function pullFirst(ctx: Context, flags: FlagValues, image: string): Promise<void> {
+  const policy = str(flags, 'pull') ?? 'missing';
+  if (!(PULL_POLICIES as readonly string[]).includes(policy)) {
+    throw usageError(`invalid pull option: '${policy}': must be one of "always", "missing" or "never"`);
+  }
+  if (policy === 'never') return;
+  if (policy === 'missing') {
+    try {
+      await (await ctx.clients.images()).get(image);
+      return;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    const shown = familiarName(image);
+    const tagged = /[:@][^/]*$/.test(shown) ? shown : `${shown}:latest`;
+    await write(ctx.io.stderr, `Unable to find image '${tagged}' locally\n`);
+  }
+  const platform = str(flags, 'platform');
+  await pullWithProgress(ctx, image, { out: ctx.io.stderr, quiet: false, ...(platform !== undefined && { platform }) });
+}
+
 async function createFrom(ctx: Context, flags: FlagValues, args: string[]): Promise<string> {
   if (bool(flags, 'tty') || bool(flags, 'interactive')) throw unimplemented('interactive TTY/stdin (tscr run -it)');
   const req = await buildCreateRequest(flags, args, ctx.io.env);
+  await pullFirst(ctx, flags, req.config.image);
   const containers = await ctx.clients.containers();
   const from = await volumesFrom(containers, list(flags, 'volumes-from'));
   if (from.length > 0) {

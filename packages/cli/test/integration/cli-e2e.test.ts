@@ -204,9 +204,14 @@ describe.skipIf(skip)('tscr CLI end to end', () => {
   });
 
   it('gives clear errors for bad input', () => {
-    const unknown = tscr(['run', '--rm', 'tscr-test-no-such-image:1', 'true']);
+    const unknown = tscr(['run', '--rm', '--pull', 'never', 'tscr-test-no-such-image:1', 'true']);
     expect(unknown.code).toBe(125);
     expect(unknown.stderr).toMatch(/no such image/i);
+    // By default a missing image is pulled first; no registry listens on 127.0.0.1:1.
+    const unpulled = tscr(['run', '--rm', '127.0.0.1:1/tscr-test-no-such-image:1', 'true']);
+    expect(unpulled.code).toBe(125);
+    expect(unpulled.stderr).toMatch(/^Unable to find image '127\.0\.0\.1:1\/tscr-test-no-such-image:1' locally\n/);
+    expect(unpulled.stderr).toMatch(/^Error: .*127\.0\.0\.1:1 unreachable/m);
     const malformed = tscr(['run', '--rm', 'Bad:Ref:X', 'true']);
     expect(malformed.code).toBe(125);
     expect(malformed.stderr).toMatch(/invalid reference/i);

@@ -162,9 +162,13 @@ describe('tscr against a fake daemon', () => {
   });
 
   it('run fails with 125 for a missing image and for -it', async () => {
-    const r = await cli(['run', 'no-such-image:1']);
+    const r = await cli(['run', '--pull', 'never', 'no-such-image:1']);
     expect(r.code).toBe(125);
     expect(r.stderr).toBe('Error: No such image: no-such-image:1\n');
+    // The default, --pull missing, tries a pull first (this fake daemon has no registry layer).
+    const pulled = await cli(['run', 'no-such-image:1']);
+    expect(pulled.code).toBe(125);
+    expect(pulled.stderr).toMatch(/^Unable to find image 'no-such-image:1' locally\nError: /);
     const it = await cli(['run', '-it', 'busybox:test', 'sh']);
     expect(it.code).toBe(125);
     expect(it.stderr).toBe('Error: unimplemented: interactive TTY/stdin (tscr run -it)\n');

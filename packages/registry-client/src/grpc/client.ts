@@ -7,14 +7,23 @@ import {
   registryV1,
 } from '@tscr/api/grpc';
 import type { CallOptions, Progress, Reference, RegistryClient } from '../types.js';
-import { progressFromProto, referenceFromProto } from './convert.js';
+import {
+  authToProto,
+  loginResultFromProto,
+  platformToProto,
+  progressFromProto,
+  referenceFromProto,
+} from './convert.js';
+import type { LoginResult, RegistryAuth, RegistryRequestOptions, RegistryService } from './options.js';
+
 
 /**
  * The registry layer over gRPC: the same {@link RegistryClient} contract,
- * served by `createRegistryServer` somewhere else. Errors arrive as the
+ * served by `createRegistryServer` somewhere else; pull and push send the
+ * credentials and platform of their {@link RegistryRequestOptions}. Errors arrive as the
  * TscrError the server raised; pull and push streams apply backpressure.
  */
-export class GrpcRegistryClient implements RegistryClient {
+export class GrpcRegistryClient implements RegistryService {
   private readonly client: registryV1.RegistryClient;
   private readonly target: string;
 
@@ -34,16 +43,25 @@ export class GrpcRegistryClient implements RegistryClient {
     return referenceFromProto(res.reference);
   }
 
-  async *pull(ref: string, opts?: CallOptions): AsyncGenerator<Progress, void, undefined> {
-    for await (const msg of callServerStream(() => this.client.pull({ ref }), opts, this.target)) {
+  async *pull(ref: string, opts: RegistryRequestOptions = {}): AsyncGenerator<Progress, void, undefined> {
+    const req: registryV1.PullRequest = { ref, auth: authToProto(opts.auth), platform: platformToProto(opts.platform) };
+    for await (const msg of callServerStream(() => this.client.pull(req), opts, this.target)) {
       yield progressFromProto(msg.progress);
     }
   }
 
-  async *push(ref: string, opts?: CallOptions): AsyncGenerator<Progress, void, undefined> {
-    for await (const msg of callServerStream(() => this.client.push({ ref }), opts, this.target)) {
+  async *push(ref: string, opts: RegistryRequestOptions = {}): AsyncGenerator<Progress, void, undefined> {
+    const req: registryV1.PushRequest = { ref, auth: authToProto(opts.auth) };
+    for await (const msg of callServerStream(() => this.client.push(req), opts, this.target)) {
       yield progressFromProto(msg.progress);
     }
+  }
+
+  /** @throws Unauthenticated when refused; Unavailable when unreachable; Unimplemented when the server cannot log in. */
+  async login(registry: string, auth: RegistryAuth, opts?: CallOptions): Promise<LoginResult> {
+    const req: registryV1.LoginRequest = { registry, username: auth.username ?? '', password: auth.password ?? '' };
+    const res = await callUnary<registryV1.LoginResponse>((cb) => this.client.login(req, cb), opts, this.target);
+    return loginResultFromProto(res);
   }
 
   /** Closes the channel. */

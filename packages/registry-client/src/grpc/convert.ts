@@ -1,6 +1,9 @@
 import { internal } from '@tscr/api';
 import type { registryV1 } from '@tscr/api/grpc';
+import { formatPlatform, parsePlatform } from '../manifest/platform.js';
+import type { Platform } from '../manifest/types.js';
 import type { Progress, Reference } from '../types.js';
+import type { LoginResult, RegistryAuth } from './options.js';
 
 /** Domain reference → wire (absent tag or digest become ''). */
 export function referenceToProto(r: Reference): registryV1.Reference {
@@ -40,4 +43,35 @@ export function progressFromProto(p: registryV1.Progress | undefined): Progress 
     out.total = p.total;
   }
   return out;
+}
+
+/** Domain auth → wire (undefined stays absent: anonymous). */
+export function authToProto(a: RegistryAuth | undefined): registryV1.AuthConfig | undefined {
+  if (!a) return undefined;
+  return { username: a.username ?? '', password: a.password ?? '', identityToken: a.identityToken ?? '' };
+}
+
+/** Wire auth → domain; undefined when absent or empty. */
+export function authFromProto(a: registryV1.AuthConfig | undefined): RegistryAuth | undefined {
+  if (!a || (!a.username && !a.password && !a.identityToken)) return undefined;
+  const out: RegistryAuth = {};
+  if (a.username) out.username = a.username;
+  if (a.password) out.password = a.password;
+  if (a.identityToken) out.identityToken = a.identityToken;
+  return out;
+}
+
+/** Domain platform → wire (`os/arch[/variant]`, '' for none). */
+export function platformToProto(p: Platform | undefined): string {
+  return p ? formatPlatform(p) : '';
+}
+
+/** Wire platform → domain; undefined for ''. */
+export function platformFromProto(text: string): Platform | undefined {
+  return parsePlatform(text);
+}
+
+/** Wire login answer → domain. */
+export function loginResultFromProto(r: registryV1.LoginResponse): LoginResult {
+  return r.identityToken ? { status: r.status, identityToken: r.identityToken } : { status: r.status };
 }

@@ -4,3 +4,5 @@
  */
 export { createRegistryServer, addRegistryService } from './server.js';
 export { GrpcRegistryClient } from './client.js';
+export { canLogin } from './options.js';
+export type { RegistryAuth, RegistryRequestOptions, LoginResult, RegistryLogin, RegistryService } from './options.js';

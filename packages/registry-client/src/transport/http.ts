@@ -110,7 +110,11 @@ function once(
     cr.on('error', fail);
     cr.on('response', (res) => {
       settled = true;
-      res.on('close', () => req.signal?.removeEventListener('abort', onAbort));
+      const release = () => req.signal?.removeEventListener('abort', onAbort);
+      res.on('close', release);
+      // A body nobody reads (a 401 that is only looked at, say) must not turn a later
+      // abort into an unhandled 'error' event; a reader still sees errors through its iterator.
+      res.on('error', () => undefined);
       resolve({
         status: res.statusCode ?? 0,
         url: req.url,
@@ -120,6 +124,7 @@ function once(
         },
         body: abortable(res, req.signal, registry),
         discard: () => {
+          release();
           res.resume();
         },
       });

@@ -52,8 +52,22 @@ export interface Progress {
   total: number;
 }
 
+/** Credentials for one request, sent by the client (the daemon keeps none). */
+export interface AuthConfig {
+  username: string;
+  password: string;
+  /** An OAuth2 refresh token from a previous login, used instead of username/password. */
+  identityToken: string;
+}
+
 export interface PullRequest {
   ref: string;
+  /** Absent: anonymous. */
+  auth?:
+    | AuthConfig
+    | undefined;
+  /** "os/arch[/variant]"; empty: the daemon's platform. */
+  platform: string;
 }
 
 export interface PullResponse {
@@ -62,10 +76,26 @@ export interface PullResponse {
 
 export interface PushRequest {
   ref: string;
+  /** Absent: anonymous. */
+  auth?: AuthConfig | undefined;
 }
 
 export interface PushResponse {
   progress?: Progress | undefined;
+}
+
+export interface LoginRequest {
+  /** Registry host ("docker.io", "localhost:5000"). */
+  registry: string;
+  username: string;
+  password: string;
+}
+
+export interface LoginResponse {
+  /** "Login Succeeded". */
+  status: string;
+  /** Set when the registry issued a refresh token to use instead of the password. */
+  identityToken: string;
 }
 
 function createBaseReference(): Reference {
@@ -376,14 +406,98 @@ export const Progress = {
   },
 };
 
+function createBaseAuthConfig(): AuthConfig {
+  return { username: "", password: "", identityToken: "" };
+}
+
+export const AuthConfig = {
+  encode(message: AuthConfig, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.username !== "") {
+      writer.uint32(10).string(message.username);
+    }
+    if (message.password !== "") {
+      writer.uint32(18).string(message.password);
+    }
+    if (message.identityToken !== "") {
+      writer.uint32(26).string(message.identityToken);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): AuthConfig {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseAuthConfig();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.username = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.password = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.identityToken = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): AuthConfig {
+    return {
+      username: isSet(object.username) ? globalThis.String(object.username) : "",
+      password: isSet(object.password) ? globalThis.String(object.password) : "",
+      identityToken: isSet(object.identityToken) ? globalThis.String(object.identityToken) : "",
+    };
+  },
+
+  toJSON(message: AuthConfig): unknown {
+    const obj: any = {};
+    if (message.username !== "") {
+      obj.username = message.username;
+    }
+    if (message.password !== "") {
+      obj.password = message.password;
+    }
+    if (message.identityToken !== "") {
+      obj.identityToken = message.identityToken;
+    }
+    return obj;
+  },
+};
+
 function createBasePullRequest(): PullRequest {
-  return { ref: "" };
+  return { ref: "", auth: undefined, platform: "" };
 }
 
 export const PullRequest = {
   encode(message: PullRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
     if (message.ref !== "") {
       writer.uint32(10).string(message.ref);
+    }
+    if (message.auth !== undefined) {
+      AuthConfig.encode(message.auth, writer.uint32(18).fork()).ldelim();
+    }
+    if (message.platform !== "") {
+      writer.uint32(26).string(message.platform);
     }
     return writer;
   },
@@ -402,6 +516,20 @@ export const PullRequest = {
 
           message.ref = reader.string();
           continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.auth = AuthConfig.decode(reader, reader.uint32());
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.platform = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -412,13 +540,23 @@ export const PullRequest = {
   },
 
   fromJSON(object: any): PullRequest {
-    return { ref: isSet(object.ref) ? globalThis.String(object.ref) : "" };
+    return {
+      ref: isSet(object.ref) ? globalThis.String(object.ref) : "",
+      auth: isSet(object.auth) ? AuthConfig.fromJSON(object.auth) : undefined,
+      platform: isSet(object.platform) ? globalThis.String(object.platform) : "",
+    };
   },
 
   toJSON(message: PullRequest): unknown {
     const obj: any = {};
     if (message.ref !== "") {
       obj.ref = message.ref;
+    }
+    if (message.auth !== undefined) {
+      obj.auth = AuthConfig.toJSON(message.auth);
+    }
+    if (message.platform !== "") {
+      obj.platform = message.platform;
     }
     return obj;
   },
@@ -473,13 +611,16 @@ export const PullResponse = {
 };
 
 function createBasePushRequest(): PushRequest {
-  return { ref: "" };
+  return { ref: "", auth: undefined };
 }
 
 export const PushRequest = {
   encode(message: PushRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
     if (message.ref !== "") {
       writer.uint32(10).string(message.ref);
+    }
+    if (message.auth !== undefined) {
+      AuthConfig.encode(message.auth, writer.uint32(18).fork()).ldelim();
     }
     return writer;
   },
@@ -498,6 +639,13 @@ export const PushRequest = {
 
           message.ref = reader.string();
           continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.auth = AuthConfig.decode(reader, reader.uint32());
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -508,13 +656,19 @@ export const PushRequest = {
   },
 
   fromJSON(object: any): PushRequest {
-    return { ref: isSet(object.ref) ? globalThis.String(object.ref) : "" };
+    return {
+      ref: isSet(object.ref) ? globalThis.String(object.ref) : "",
+      auth: isSet(object.auth) ? AuthConfig.fromJSON(object.auth) : undefined,
+    };
   },
 
   toJSON(message: PushRequest): unknown {
     const obj: any = {};
     if (message.ref !== "") {
       obj.ref = message.ref;
+    }
+    if (message.auth !== undefined) {
+      obj.auth = AuthConfig.toJSON(message.auth);
     }
     return obj;
   },
@@ -568,6 +722,148 @@ export const PushResponse = {
   },
 };
 
+function createBaseLoginRequest(): LoginRequest {
+  return { registry: "", username: "", password: "" };
+}
+
+export const LoginRequest = {
+  encode(message: LoginRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.registry !== "") {
+      writer.uint32(10).string(message.registry);
+    }
+    if (message.username !== "") {
+      writer.uint32(18).string(message.username);
+    }
+    if (message.password !== "") {
+      writer.uint32(26).string(message.password);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): LoginRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseLoginRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.registry = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.username = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.password = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): LoginRequest {
+    return {
+      registry: isSet(object.registry) ? globalThis.String(object.registry) : "",
+      username: isSet(object.username) ? globalThis.String(object.username) : "",
+      password: isSet(object.password) ? globalThis.String(object.password) : "",
+    };
+  },
+
+  toJSON(message: LoginRequest): unknown {
+    const obj: any = {};
+    if (message.registry !== "") {
+      obj.registry = message.registry;
+    }
+    if (message.username !== "") {
+      obj.username = message.username;
+    }
+    if (message.password !== "") {
+      obj.password = message.password;
+    }
+    return obj;
+  },
+};
+
+function createBaseLoginResponse(): LoginResponse {
+  return { status: "", identityToken: "" };
+}
+
+export const LoginResponse = {
+  encode(message: LoginResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.status !== "") {
+      writer.uint32(10).string(message.status);
+    }
+    if (message.identityToken !== "") {
+      writer.uint32(18).string(message.identityToken);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): LoginResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseLoginResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.status = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.identityToken = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): LoginResponse {
+    return {
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      identityToken: isSet(object.identityToken) ? globalThis.String(object.identityToken) : "",
+    };
+  },
+
+  toJSON(message: LoginResponse): unknown {
+    const obj: any = {};
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.identityToken !== "") {
+      obj.identityToken = message.identityToken;
+    }
+    return obj;
+  },
+};
+
 export type RegistryService = typeof RegistryService;
 export const RegistryService = {
   parseReference: {
@@ -597,12 +893,24 @@ export const RegistryService = {
     responseSerialize: (value: PushResponse) => Buffer.from(PushResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer) => PushResponse.decode(value),
   },
+  /** Checks credentials against a registry (`docker login`); stores nothing. */
+  login: {
+    path: "/tscr.registry.v1.Registry/Login",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: LoginRequest) => Buffer.from(LoginRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => LoginRequest.decode(value),
+    responseSerialize: (value: LoginResponse) => Buffer.from(LoginResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => LoginResponse.decode(value),
+  },
 } as const;
 
 export interface RegistryServer extends UntypedServiceImplementation {
   parseReference: handleUnaryCall<ParseReferenceRequest, ParseReferenceResponse>;
   pull: handleServerStreamingCall<PullRequest, PullResponse>;
   push: handleServerStreamingCall<PushRequest, PushResponse>;
+  /** Checks credentials against a registry (`docker login`); stores nothing. */
+  login: handleUnaryCall<LoginRequest, LoginResponse>;
 }
 
 export interface RegistryClient extends Client {
@@ -625,6 +933,22 @@ export interface RegistryClient extends Client {
   pull(request: PullRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<PullResponse>;
   push(request: PushRequest, options?: Partial<CallOptions>): ClientReadableStream<PushResponse>;
   push(request: PushRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<PushResponse>;
+  /** Checks credentials against a registry (`docker login`); stores nothing. */
+  login(
+    request: LoginRequest,
+    callback: (error: ServiceError | null, response: LoginResponse) => void,
+  ): ClientUnaryCall;
+  login(
+    request: LoginRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LoginResponse) => void,
+  ): ClientUnaryCall;
+  login(
+    request: LoginRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LoginResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const RegistryClient = makeGenericClientConstructor(RegistryService, "tscr.registry.v1.Registry") as unknown as {

@@ -1,14 +1,14 @@
 // Times a whole "pull" of one layer into a LocalImageService (writeBlob: tee to
 // the blob store, gunzip, diff-ID hash, unpack) against `tar -xzf` of the same
 // file (make one with make-layer.mjs). Usage (root, after `npx tsup`):
-//   node packages/image/bench/pull-unpack.mjs LAYER.tar.gz [runs]
+//   node bench/image/pull-unpack.mjs LAYER.tar.gz [runs]
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalImageService } from '../dist/index.js';
+import { createLocalImageService } from '../../packages/image/dist/index.js';
 
 const [file, runsText = '3'] = process.argv.slice(2);
 if (!file) throw new Error('usage: pull-unpack.mjs LAYER.tar.gz [runs]');

@@ -1,6 +1,6 @@
 // Makes the benchmark layer: 2000 files of 82.5 kB (41% random bytes, the rest
 // words), ~165 MB as a tar and ~99 MB gzip'd (-6). Usage:
-//   node packages/image/bench/make-layer.mjs OUT_DIR   → OUT_DIR/layer.tar.gz
+//   node bench/image/make-layer.mjs OUT_DIR   → OUT_DIR/layer.tar.gz
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
