@@ -23,9 +23,9 @@ work=$(mktemp -d /tmp/tscr-bench-pull-XXXXXX)
 daemon="" registry=""
 P="podman --root $work/podman-root --runroot $work/podman-run --cgroup-manager cgroupfs --events-backend none"
 cleanup() {
-  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-  [ -n "$registry" ] && kill "$registry" 2>/dev/null && wait "$registry" 2>/dev/null
-  [ -d "$work/podman-root" ] && $P system reset -f >/dev/null 2>&1
+  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && { wait "$daemon" 2>/dev/null || true; }
+  [ -n "$registry" ] && kill "$registry" 2>/dev/null && { wait "$registry" 2>/dev/null || true; }
+  [ -d "$work/podman-root" ] && { $P system reset -f >/dev/null 2>&1 || true; }
   umount -R "$work" 2>/dev/null || true
   rm -rf "$work"
   true

@@ -18,7 +18,7 @@ rm -rf "$out" && mkdir -p "$out"
 work=$(mktemp -d /tmp/tscr-bench-XXXXXX)
 daemon=""
 cleanup() {
-  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && { wait "$daemon" 2>/dev/null || true; }
   for r in runc crun; do "$r" --root "$work/$r-root" delete -f "bench-$r" >/dev/null 2>&1 || true; done
   if [ -d "$work/podman-root" ]; then
     podman --root "$work/podman-root" --runroot "$work/podman-run" system reset -f >/dev/null 2>&1 || true
