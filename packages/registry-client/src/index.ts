@@ -46,7 +46,14 @@ export type { Credentials, CredentialStore } from './auth/credentials.js';
 
 export { MediaTypes, isIndexType, isImageManifestType } from './manifest/media-types.js';
 export { parseManifest } from './manifest/parse.js';
-export { hostPlatform, selectPlatform, platformMatches, parsePlatform, formatPlatform } from './manifest/platform.js';
+export {
+  hostPlatform,
+  ociArchitecture,
+  selectPlatform,
+  platformMatches,
+  parsePlatform,
+  formatPlatform,
+} from './manifest/platform.js';
 export type { Platform, ImageManifest, ImageIndex, Manifest } from './manifest/types.js';
 
 export { createHttpTransport } from './transport/http.js';

@@ -39,24 +39,8 @@ export interface OciManifest {
   annotations?: Record<string, string>;
 }
 
-/** Node's `process.arch` names mapped to OCI/Go architecture names. */
-const ARCHITECTURES: Record<string, string> = {
-  x64: 'amd64',
-  ia32: '386',
-  arm64: 'arm64',
-  arm: 'arm',
-  ppc64: 'ppc64le',
-  s390x: 's390x',
-  riscv64: 'riscv64',
-  loong64: 'loong64',
-  mips: 'mips',
-  mipsel: 'mipsle',
-};
-
-/** The OCI architecture name of `arch` (default: this process's). */
-export function ociArchitecture(arch: string = process.arch): string {
-  return ARCHITECTURES[arch] ?? arch;
-}
+/** Node's `process.arch` names as OCI names them: one table, in the registry client. */
+export { ociArchitecture } from '@tscr/registry-client';
 
 function nonEmpty<T>(list: T[] | undefined): T[] | undefined {
   return list && list.length > 0 ? list : undefined;

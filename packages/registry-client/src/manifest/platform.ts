@@ -15,9 +15,14 @@ const ARCH: Record<string, string> = {
   mipsel: 'mipsle',
 };
 
+/** The OCI (Go) architecture name of a Node `process.arch` value (`x64` → `amd64`); default: this process's. */
+export function ociArchitecture(arch: string = process.arch): string {
+  return ARCH[arch] ?? arch;
+}
+
 /** The platform of this host as OCI names it: `linux` and `process.arch` mapped (`x64` → `amd64`). */
 export function hostPlatform(): Platform {
-  const architecture = ARCH[process.arch] ?? process.arch;
+  const architecture = ociArchitecture();
   const p: Platform = { os: process.platform === 'win32' ? 'windows' : process.platform, architecture };
   if (architecture === 'arm64') p.variant = 'v8';
   return p;
