@@ -3,86 +3,33 @@
  * real containers with runc + conmon + overlayfs. Root only.
  * Everything lives under /tmp/tscr-test-e2e-…, with cgroup parent tscr-test-….
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxRootfsTar, makeTempDir, skipUnlessRoot, uniqueName } from '@tscr/testkit';
+import { busyboxRootfsTar, uniqueName } from '@tscr/testkit';
+import { DAEMON, E2eDaemon, e2eSkipReason, mountsUnder, waitFor } from '../fixtures/e2e.js';
 
-const repo = fileURLToPath(new URL('../../../../', import.meta.url));
-const CLI = join(repo, 'packages/cli/dist/main.cjs');
-const DAEMON = join(repo, 'packages/daemon/dist/main.cjs');
-const skip = skipUnlessRoot('runc', 'conmon') ?? (existsSync(CLI) && existsSync(DAEMON) ? undefined : 'needs a build (npm run build)');
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-describe.skipIf(skip)('tscr CLI end to end', () => {
+describe.skipIf(e2eSkipReason())('tscr CLI end to end', () => {
+  let d: E2eDaemon;
   let dir = '';
   let host = '';
-  let daemon: ChildProcess | undefined;
-  const cgroupParent = uniqueName('cg');
   const image = `${uniqueName('img')}:test`;
-
-  const tscr = (args: string[], env: Record<string, string> = {}): Result => {
-    const r = spawnSync('node', [CLI, ...args], {
-      env: { ...process.env, TSCR_HOST: host, ...env },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
-
-  const startDaemon = async () => {
-    daemon = spawn(
-      'node',
-      [DAEMON, '--host', host, '--root', join(dir, 'root'), '--exec-root', join(dir, 'exec'), '--cgroup-parent', cgroupParent],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    for (let i = 0; i < 100; i++) {
-      if (tscr(['version']).code === 0) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('tscrd did not come up');
-  };
-
-  const mountsUnder = (path: string) =>
-    readFileSync('/proc/self/mountinfo', 'utf8')
-      .split('\n')
-      .filter((l) => l.includes(path));
+  const tscr = (args: string[], env: Record<string, string> = {}) => d.tscr(args, env);
 
   beforeAll(async () => {
-    dir = await makeTempDir('e2e');
-    host = `unix://${join(dir, 'exec', 'tscr.sock')}`;
-    await startDaemon();
+    d = await E2eDaemon.create('e2e');
+    dir = d.dir;
+    host = d.host;
+    await d.start();
     const tar = await busyboxRootfsTar(dir, join(dir, 'busybox.tar'));
     const r = tscr(['image', 'import', tar, image]);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toMatch(/^sha256:[0-9a-f]{64}$/);
   }, 60_000);
 
-  afterAll(async () => {
-    for (const line of tscr(['ps', '-a', '-q']).stdout.split('\n').filter(Boolean)) tscr(['rm', '-f', line]);
-    if (daemon?.pid) {
-      daemon.kill('SIGTERM');
-      await new Promise((r) => daemon?.once('exit', r));
-    }
-    for (const m of mountsUnder(dir).reverse()) {
-      const target = m.split(' ')[4];
-      if (target) spawnSync('umount', ['-l', target]);
-    }
-    await rm(dir, { recursive: true, force: true });
-    for (const ctl of readdirSync('/sys/fs/cgroup')) {
-      const p = join('/sys/fs/cgroup', ctl, cgroupParent);
-      if (existsSync(p)) rmdirSync(p);
-    }
-  });
+  afterAll(() => d.cleanup());
 
   it('lists the imported image', () => {
     const r = tscr(['images']);
@@ -150,7 +97,7 @@ describe.skipIf(skip)('tscr CLI end to end', () => {
     let logs = '';
     for (let i = 0; i < 50 && !logs.includes('started'); i++) {
       logs = tscr(['logs', name]).stdout;
-      spawnSync('sleep', ['0.1']);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
     }
     expect(logs).toBe('started\n');
 
@@ -177,10 +124,9 @@ describe.skipIf(skip)('tscr CLI end to end', () => {
     const id = tscr(['run', '-d', '--name', name, image, 'sh', '-c',
       'echo before; trap "echo bye; exit 7" TERM; while true; do sleep 0.1; done']).stdout.trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);
-    daemon?.kill('SIGKILL');
-    await new Promise((r) => daemon?.once('exit', r));
+    await d.stop('SIGKILL');
     expect(tscr(['ps']).code).toBe(1); // the daemon is gone
-    await startDaemon();
+    await d.start();
     expect(tscr(['ps']).stdout).toContain(name);
     expect(JSON.parse(tscr(['inspect', name]).stdout)[0].State.Running).toBe(true);
     expect(tscr(['logs', name]).stdout).toContain('before');
@@ -194,10 +140,9 @@ describe.skipIf(skip)('tscr CLI end to end', () => {
   it('records the exit of a container that ended while the daemon was down', async () => {
     const name = uniqueName('brief');
     tscr(['run', '-d', '--name', name, image, 'sh', '-c', 'sleep 1; exit 5']);
-    daemon?.kill('SIGKILL');
-    await new Promise((r) => daemon?.once('exit', r));
+    await d.stop('SIGKILL');
     await new Promise((r) => setTimeout(r, 1500));
-    await startDaemon();
+    await d.start();
     const state = JSON.parse(tscr(['inspect', name]).stdout)[0].State;
     expect(state).toMatchObject({ Running: false, ExitCode: 5 });
     expect(tscr(['rm', name]).code).toBe(0);
@@ -255,14 +200,9 @@ describe.skipIf(skip)('tscr CLI end to end', () => {
     });
     const second = `tcp://127.0.0.1:${port}`;
     const other = spawn('node', [DAEMON, '--host', second, '--root', join(dir, 'root2'), '--exec-root', join(dir, 'exec2'),
-      '--cgroup-parent', cgroupParent], { stdio: ['ignore', 'ignore', 'inherit'] });
+      '--cgroup-parent', d.cgroupParent], { stdio: ['ignore', 'ignore', 'inherit'] });
     try {
-      let up = false;
-      for (let i = 0; i < 100 && !up; i++) {
-        up = tscr(['--host', second, 'version']).code === 0;
-        if (!up) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(up).toBe(true);
+      await waitFor('a second tscrd', () => tscr(['--host', second, 'version']).code === 0);
       expect(tscr(['--host', second, 'images', '-q']).stdout).toBe('');
       expect(tscr(['images', '-q']).stdout).not.toBe('');
     } finally {

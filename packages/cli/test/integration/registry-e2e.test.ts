@@ -4,53 +4,26 @@
  * run with --pull, images --digests, login/logout, concurrent pulls, and
  * interop with skopeo when it is installed. Root only.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxRootfsTar, hasCommand, makeTempDir, skipUnlessRoot, uniqueName } from '@tscr/testkit';
+import { busyboxRootfsTar, hasCommand, uniqueName } from '@tscr/testkit';
 import { skipUnlessRegistry, startRegistry, type RegistryFixture } from '../../../registry-client/test/fixtures/registry.js';
+import { E2eDaemon, e2eSkipReason, runCliAsync, type Result } from '../fixtures/e2e.js';
 
-const repo = fileURLToPath(new URL('../../../../', import.meta.url));
-const CLI = join(repo, 'packages/cli/dist/main.cjs');
-const DAEMON = join(repo, 'packages/daemon/dist/main.cjs');
-const skip =
-  skipUnlessRoot('runc', 'conmon') ??
-  skipUnlessRegistry() ??
-  (existsSync(CLI) && existsSync(DAEMON) ? undefined : 'needs a build (npm run build)');
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+const skip = e2eSkipReason() ?? skipUnlessRegistry();
 
 describe.skipIf(skip)('tscr pull, push and login against a real registry', () => {
+  let d: E2eDaemon;
   let dir = '';
-  let host = '';
   let dockerConfig = '';
-  let daemon: ChildProcess | undefined;
   let open: RegistryFixture | undefined;
   let locked: RegistryFixture | undefined;
-  const cgroupParent = uniqueName('cg');
   const local = `${uniqueName('img')}:1`;
 
-  const env = () => ({ ...process.env, TSCR_HOST: host, DOCKER_CONFIG: dockerConfig });
-  const tscr = (args: string[], input?: string): Result => {
-    const r = spawnSync('node', [CLI, ...args], { env: env(), encoding: 'utf8', timeout: 60_000, input });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
-  const tscrAsync = (args: string[]): Promise<Result> =>
-    new Promise((resolve) => {
-      const child = spawn('node', [CLI, ...args], { env: env() });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+  const tscr = (args: string[], input?: string): Result => d.tscr(args, { DOCKER_CONFIG: dockerConfig }, input);
+  const tscrAsync = (args: string[]): Promise<Result> => runCliAsync(args, d.env({ DOCKER_CONFIG: dockerConfig }));
   const ok = (r: Result) => {
     expect(r.stderr, r.stderr).not.toMatch(/^Error/m);
     expect(r.code, r.stderr).toBe(0);
@@ -58,40 +31,22 @@ describe.skipIf(skip)('tscr pull, push and login against a real registry', () =>
   };
 
   beforeAll(async () => {
-    dir = await makeTempDir('registry-e2e');
-    host = `unix://${join(dir, 'exec', 'tscr.sock')}`;
+    d = await E2eDaemon.create('registry-e2e');
+    dir = d.dir;
     dockerConfig = join(dir, 'docker-config');
     [open, locked] = await Promise.all([
       startRegistry(),
       startRegistry({ kind: 'htpasswd', users: { tscr: 'sekret' } }),
     ]);
-    daemon = spawn(
-      'node',
-      [DAEMON, '--host', host, '--root', join(dir, 'root'), '--exec-root', join(dir, 'exec'), '--cgroup-parent', cgroupParent],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    for (let i = 0; i < 100 && tscr(['version']).code !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+    await d.start();
     const tar = await busyboxRootfsTar(dir, join(dir, 'busybox.tar'));
     ok(tscr(['image', 'import', tar, local]));
   }, 60_000);
 
   afterAll(async () => {
-    for (const line of tscr(['ps', '-a', '-q']).stdout.split('\n').filter(Boolean)) tscr(['rm', '-f', line]);
-    if (daemon?.pid) {
-      daemon.kill('SIGTERM');
-      await new Promise((r) => daemon?.once('exit', r));
-    }
     await open?.stop();
     await locked?.stop();
-    for (const m of readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(dir)).reverse()) {
-      const target = m.split(' ')[4];
-      if (target) spawnSync('umount', ['-l', target]);
-    }
-    await rm(dir, { recursive: true, force: true });
-    for (const ctl of readdirSync('/sys/fs/cgroup')) {
-      const p = join('/sys/fs/cgroup', ctl, cgroupParent);
-      if (existsSync(p)) rmdirSync(p);
-    }
+    await d.cleanup();
   });
 
   it('pushes an image, pulls it back after rmi, and runs it', () => {

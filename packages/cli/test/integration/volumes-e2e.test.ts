@@ -6,47 +6,25 @@
  * /tmp/tscr-test-volumes-…, with cgroup parent tscr-test-….
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmdirSync, statSync } from 'node:fs';
-import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { busyboxRootfsDir, makeTempDir, skipUnlessRoot, uniqueName } from '@tscr/testkit';
+import { busyboxRootfsDir, uniqueName } from '@tscr/testkit';
+import { DAEMON, E2eDaemon, e2eSkipReason, mountsUnder, waitFor, type Result } from '../fixtures/e2e.js';
 
-const repo = fileURLToPath(new URL('../../../../', import.meta.url));
-const CLI = join(repo, 'packages/cli/dist/main.cjs');
-const DAEMON = join(repo, 'packages/daemon/dist/main.cjs');
-const skip = skipUnlessRoot('runc', 'conmon') ?? (existsSync(CLI) && existsSync(DAEMON) ? undefined : 'needs a build (npm run build)');
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-async function waitFor(what: string, ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (ok()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not come up`);
-}
+const skip = e2eSkipReason();
 
 describe.skipIf(skip)('tscr volumes end to end', () => {
+  let d: E2eDaemon;
   let dir = '';
-  let host = '';
   let pluginAddress = '';
-  let daemon: ChildProcess | undefined;
   let plugin: ChildProcess | undefined;
-  const cgroupParent = uniqueName('cg');
   const image = `${uniqueName('vimg')}:test`;
   const plain = `${uniqueName('vplain')}:test`;
   const vol = uniqueName('vol');
 
-  const tscr = (args: string[]): Result => {
-    const r = spawnSync('node', [CLI, ...args], { env: { ...process.env, TSCR_HOST: host }, encoding: 'utf8', timeout: 30_000 });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  const tscr = (args: string[]): Result => d.tscr(args);
   const ok = (args: string[]): string => {
     const r = tscr(args);
     expect(r.stderr).toBe('');
@@ -54,42 +32,12 @@ describe.skipIf(skip)('tscr volumes end to end', () => {
     return r.stdout;
   };
 
-  const startDaemon = async () => {
-    daemon = spawn(
-      'node',
-      [
-        DAEMON,
-        '--host',
-        host,
-        '--root',
-        join(dir, 'root'),
-        '--exec-root',
-        join(dir, 'exec'),
-        '--cgroup-parent',
-        cgroupParent,
-        '--volume-driver',
-        `tscr-test-plugin=${pluginAddress}`,
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    await waitFor('tscrd', () => tscr(['version']).code === 0);
-  };
-  const stopDaemon = async () => {
-    if (!daemon?.pid || daemon.exitCode !== null) return;
-    const exited = new Promise((r) => daemon?.once('exit', r));
-    daemon.kill('SIGTERM');
-    await exited;
-  };
-
-  /** Mount points under the test directory, from the host's mount table. */
-  const mountsUnder = (path: string) =>
-    readFileSync('/proc/self/mountinfo', 'utf8')
-      .split('\n')
-      .filter((l) => l.includes(path));
+  const startDaemon = () => d.start(['--volume-driver', `tscr-test-plugin=${pluginAddress}`]);
+  const stopDaemon = () => d.stop();
 
   beforeAll(async () => {
-    dir = await makeTempDir('volumes');
-    host = `unix://${join(dir, 'exec', 'tscr.sock')}`;
+    d = await E2eDaemon.create('volumes');
+    dir = d.dir;
     pluginAddress = `unix://${join(dir, 'plugin.sock')}`;
     plugin = spawn('node', [DAEMON, 'serve-layer', 'volumes', '--listen', pluginAddress, '--root', join(dir, 'plugin-root')], {
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -127,15 +75,7 @@ describe.skipIf(skip)('tscr volumes end to end', () => {
       plugin.kill('SIGTERM');
       await exited;
     }
-    for (const m of mountsUnder(dir).reverse()) {
-      const target = m.split(' ')[4];
-      if (target) spawnSync('umount', ['-l', target]);
-    }
-    await rm(dir, { recursive: true, force: true });
-    for (const ctl of readdirSync('/sys/fs/cgroup')) {
-      const p = join('/sys/fs/cgroup', ctl, cgroupParent);
-      if (existsSync(p)) rmdirSync(p);
-    }
+    await d.cleanup();
   }, 60_000);
 
   it('shares a named volume between containers, and keeps it across removal and a daemon restart', async () => {
