@@ -32,6 +32,8 @@ const sorted = [...times].sort((a, b) => a - b);
 const median = sorted[Math.floor(sorted.length / 2)];
 writeFileSync(
   values.out,
-  JSON.stringify({ results: [{ command: 'tscr API create/start/wait/remove', median, min: sorted[0], max: sorted.at(-1), times }] }),
+  JSON.stringify({
+    results: [{ command: 'tscr API create/start/wait/remove', median, min: sorted[0], max: sorted.at(-1), times }],
+  }),
 );
 containers.close?.();

@@ -27,6 +27,8 @@ for (const [k, label] of rows) {
     continue;
   }
   const n = r.times?.length ?? '?';
-  console.log(`| ${label} | ${ms(r.median)} (${ms(r.min)}–${ms(r.max)}) | ${n} | ${ratio(k, 'runc')} | ${ratio(k, 'podman-runc')} |`);
+  console.log(
+    `| ${label} | ${ms(r.median)} (${ms(r.min)}–${ms(r.max)}) | ${n} | ${ratio(k, 'runc')} | ${ratio(k, 'podman-runc')} |`,
+  );
 }
 console.log('\nGoals: API path ≤ 1.5× raw runc; CLI path ≤ podman.');

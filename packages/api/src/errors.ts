@@ -88,8 +88,7 @@ export const isPermissionDenied = hasCode('PermissionDenied');
 export const notFound = (msg: string, o?: TscrErrorOptions) => new TscrError('NotFound', msg, o);
 export const alreadyExists = (msg: string, o?: TscrErrorOptions) => new TscrError('AlreadyExists', msg, o);
 export const invalidArgument = (msg: string, o?: TscrErrorOptions) => new TscrError('InvalidArgument', msg, o);
-export const failedPrecondition = (msg: string, o?: TscrErrorOptions) =>
-  new TscrError('FailedPrecondition', msg, o);
+export const failedPrecondition = (msg: string, o?: TscrErrorOptions) => new TscrError('FailedPrecondition', msg, o);
 export const unavailable = (msg: string, o?: TscrErrorOptions) => new TscrError('Unavailable', msg, o);
 export const internal = (msg: string, o?: TscrErrorOptions) => new TscrError('Internal', msg, o);
 export const cancelled = (msg: string, o?: TscrErrorOptions) => new TscrError('Cancelled', msg, o);

@@ -17,7 +17,13 @@ export interface MainOptions {
 /** Exit code for mistakes in the global flags or the command word. */
 const USAGE_EXIT = 1;
 
-async function usageFailure(io: CliIo, message: string, seeHelp: string, code: number, usage?: string): Promise<number> {
+async function usageFailure(
+  io: CliIo,
+  message: string,
+  seeHelp: string,
+  code: number,
+  usage?: string,
+): Promise<number> {
   await write(io.stderr, `tscr: ${message}\nSee '${seeHelp} --help'.\n${usage ? `\n${usage}` : ''}`);
   return code;
 }
@@ -29,7 +35,9 @@ function argCountProblem(c: Command, n: number): string | undefined {
   }
   if (n < min) return `requires at least ${min} argument${min === 1 ? '' : 's'}.`;
   if (c.maxArgs !== undefined && n > c.maxArgs) {
-    return c.maxArgs === 0 ? 'accepts no arguments.' : `accepts at most ${c.maxArgs} argument${c.maxArgs === 1 ? '' : 's'}.`;
+    return c.maxArgs === 0
+      ? 'accepts no arguments.'
+      : `accepts at most ${c.maxArgs} argument${c.maxArgs === 1 ? '' : 's'}.`;
   }
   return undefined;
 }
@@ -112,4 +120,3 @@ export async function main(argv: readonly string[], io: CliIo, opts: MainOptions
     clients.close();
   }
 }
-

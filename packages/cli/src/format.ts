@@ -45,7 +45,6 @@ export function binarySize(bytes: number): string {
   return scaled(bytes, 1024, BINARY_UNITS, 4);
 }
 
-
 /** `2 minutes ago` for an RFC 3339 time; `N/A` when it is empty or unparsable. */
 export function timeAgo(rfc3339: string, now: number = Date.now()): string {
   const t = Date.parse(rfc3339);

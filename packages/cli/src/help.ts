@@ -5,7 +5,12 @@ import { DEFAULT_HOST } from './client.js';
 
 /** The flags that come before the command word. */
 export const globalFlags: FlagSpec[] = [
-  { name: 'host', short: 'H', type: 'string', description: `Daemon socket to connect to (default ${DEFAULT_HOST}, or $TSCR_HOST)` },
+  {
+    name: 'host',
+    short: 'H',
+    type: 'string',
+    description: `Daemon socket to connect to (default ${DEFAULT_HOST}, or $TSCR_HOST)`,
+  },
   { name: 'debug', short: 'D', type: 'bool', description: 'Enable debug output' },
   { name: 'version', short: 'v', type: 'bool', description: 'Print version information and quit' },
   { name: 'help', type: 'bool', description: 'Print usage' },

@@ -1,11 +1,4 @@
-import type {
-  ContainerConfig,
-  ContainerInfo,
-  ContainerSummary,
-  ExitStatus,
-  HostConfig,
-  LogEntry,
-} from '@tscr/api';
+import type { ContainerConfig, ContainerInfo, ContainerSummary, ExitStatus, HostConfig, LogEntry } from '@tscr/api';
 
 /** Options every call takes. */
 export interface CallOptions {

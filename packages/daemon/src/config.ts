@@ -73,9 +73,11 @@ Flags:
 const REGISTRY_HOST = /^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]+)(:\d+)?$/;
 
 function checkRegistries(value: unknown, where: string): string[] {
-  if (!Array.isArray(value)) throw invalidArgument(`${where}: insecureRegistries must be an array of host:port strings`);
+  if (!Array.isArray(value))
+    throw invalidArgument(`${where}: insecureRegistries must be an array of host:port strings`);
   for (const r of value) {
-    if (typeof r !== 'string' || !REGISTRY_HOST.test(r)) throw invalidArgument(`${where}: invalid insecure registry ${JSON.stringify(r)} (want host:port)`);
+    if (typeof r !== 'string' || !REGISTRY_HOST.test(r))
+      throw invalidArgument(`${where}: invalid insecure registry ${JSON.stringify(r)} (want host:port)`);
   }
   return [...(value as string[])];
 }
@@ -86,8 +88,10 @@ const DRIVER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 function checkVolumeDrivers(drivers: Record<string, unknown>, where: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, address] of Object.entries(drivers)) {
-    if (!DRIVER_NAME.test(name) || name === 'local') throw invalidArgument(`${where}: invalid volume driver name ${JSON.stringify(name)}`);
-    if (typeof address !== 'string' || address === '') throw invalidArgument(`${where}: volume driver ${name} needs a gRPC address`);
+    if (!DRIVER_NAME.test(name) || name === 'local')
+      throw invalidArgument(`${where}: invalid volume driver name ${JSON.stringify(name)}`);
+    if (typeof address !== 'string' || address === '')
+      throw invalidArgument(`${where}: volume driver ${name} needs a gRPC address`);
     out[name] = address;
   }
   return out;
@@ -100,8 +104,10 @@ function isLayer(name: string): name is LayerName {
 function checkLayers(layers: Record<string, unknown>, where: string): Partial<LayerEndpoints> {
   const out: Partial<LayerEndpoints> = {};
   for (const [name, endpoint] of Object.entries(layers)) {
-    if (!isLayer(name)) throw invalidArgument(`${where}: unknown layer ${JSON.stringify(name)} (known: ${LAYER_NAMES.join(', ')})`);
-    if (typeof endpoint !== 'string' || endpoint === '') throw invalidArgument(`${where}: layer ${name} needs "local" or an address`);
+    if (!isLayer(name))
+      throw invalidArgument(`${where}: unknown layer ${JSON.stringify(name)} (known: ${LAYER_NAMES.join(', ')})`);
+    if (typeof endpoint !== 'string' || endpoint === '')
+      throw invalidArgument(`${where}: layer ${name} needs "local" or an address`);
     out[name] = endpoint;
   }
   return out;
@@ -112,14 +118,16 @@ function checkLayers(layers: Record<string, unknown>, where: string): Partial<La
  * @throws InvalidArgument for unknown keys or wrong types.
  */
 export function parseConfigFile(value: unknown, where = 'config file'): Partial<DaemonConfig> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidArgument(`${where}: want a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidArgument(`${where}: want a JSON object`);
   const out: Partial<DaemonConfig> = {};
   for (const [key, v] of Object.entries(value)) {
     if (key === 'layers') {
       if (typeof v !== 'object' || v === null) throw invalidArgument(`${where}: layers must be an object`);
       out.layers = { ...DEFAULT_CONFIG.layers, ...checkLayers(v as Record<string, unknown>, where) };
     } else if (key === 'volumeDrivers') {
-      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidArgument(`${where}: volumeDrivers must be an object`);
+      if (typeof v !== 'object' || v === null || Array.isArray(v))
+        throw invalidArgument(`${where}: volumeDrivers must be an object`);
       out.volumeDrivers = checkVolumeDrivers(v as Record<string, unknown>, where);
     } else if (key === 'insecureRegistries') {
       out.insecureRegistries = checkRegistries(v, where);
@@ -208,7 +216,10 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
     layers: { ...DEFAULT_CONFIG.layers, ...file.layers, ...checkLayers(flagLayers, '--layer') },
     volumeDrivers: { ...file.volumeDrivers, ...checkVolumeDrivers(flagDrivers, '--volume-driver') },
     insecureRegistries: [
-      ...new Set([...(file.insecureRegistries ?? []), ...checkRegistries(values['insecure-registry'] ?? [], '--insecure-registry')]),
+      ...new Set([
+        ...(file.insecureRegistries ?? []),
+        ...checkRegistries(values['insecure-registry'] ?? [], '--insecure-registry'),
+      ]),
     ],
   });
 

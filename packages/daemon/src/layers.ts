@@ -58,7 +58,11 @@ function buildLocal(config: DaemonConfig, name: LayerName): Layer<unknown> {
       return local(createLocalImageService({ root: paths.images }));
     case 'runtime':
       return local(
-        createLocalTaskRuntime({ stateDir: paths.runtime, defaultRuntime: config.defaultRuntime, cgroupParent: config.cgroupParent }),
+        createLocalTaskRuntime({
+          stateDir: paths.runtime,
+          defaultRuntime: config.defaultRuntime,
+          cgroupParent: config.cgroupParent,
+        }),
       );
     case 'networks':
       return local(createLocalNetworkService({ root: paths.networks }));
@@ -88,7 +92,10 @@ function buildLocalRegistry(config: DaemonConfig, images: Layer<ImageService>): 
     return local(
       new StoreRegistryClient({
         insecureRegistries,
-        missingStore: { pull: 'pull into this image store (no blob access)', push: 'push from this image store (no blob access)' },
+        missingStore: {
+          pull: 'pull into this image store (no blob access)',
+          push: 'push from this image store (no blob access)',
+        },
       }),
     );
   }

@@ -88,7 +88,10 @@ export class LocalSystemService implements SystemService {
   }
 
   async info(opts: CallOptions = {}): Promise<SystemInfo> {
-    const [containers, images] = await Promise.all([this.o.containers.list({ ...opts, all: true }), this.o.images.list(opts)]);
+    const [containers, images] = await Promise.all([
+      this.o.containers.list({ ...opts, all: true }),
+      this.o.images.list(opts),
+    ]);
     const count = (pred: (state: string) => boolean) => containers.filter((c) => pred(c.state)).length;
     return {
       containers: containers.length,

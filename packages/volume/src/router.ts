@@ -92,11 +92,16 @@ export class VolumeRouter implements VolumeService {
    * Splits the mounts by driver (keeping their order in the result) after
    * checking targets across all of them; each driver resolves its share.
    */
-  async resolveMounts(containerId: string, mounts: MountSpec[], opts: ResolveMountsOptions = {}): Promise<ResolvedMount[]> {
+  async resolveMounts(
+    containerId: string,
+    mounts: MountSpec[],
+    opts: ResolveMountsOptions = {},
+  ): Promise<ResolvedMount[]> {
     const seen = new Set<string>();
     for (const m of mounts) {
       const t = cleanTarget(m.target);
-      if (seen.has(t)) throw invalidArgument(`duplicate mount point: ${t}`, { details: { target: t, container: containerId } });
+      if (seen.has(t))
+        throw invalidArgument(`duplicate mount point: ${t}`, { details: { target: t, container: containerId } });
       seen.add(t);
     }
     const groups = new Map<string, { index: number; spec: MountSpec }[]>();
@@ -111,7 +116,11 @@ export class VolumeRouter implements VolumeService {
     const out: ResolvedMount[] = new Array<ResolvedMount>(mounts.length);
     for (const [driver, items] of groups) {
       const svc = this.drivers.get(driver) ?? unknownDriver(driver);
-      const resolved = await svc.resolveMounts(containerId, items.map((i) => i.spec), opts);
+      const resolved = await svc.resolveMounts(
+        containerId,
+        items.map((i) => i.spec),
+        opts,
+      );
       for (const [k, r] of resolved.entries()) out[items[k]!.index] = r;
     }
     return out;

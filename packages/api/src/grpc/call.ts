@@ -1,9 +1,4 @@
-import type {
-  ClientReadableStream,
-  ClientUnaryCall,
-  ClientWritableStream,
-  ServiceError,
-} from '@grpc/grpc-js';
+import type { ClientReadableStream, ClientUnaryCall, ClientWritableStream, ServiceError } from '@grpc/grpc-js';
 import { type TscrError, cancelled } from '@tscr/api';
 import { fromStatus } from './status.js';
 

@@ -1,9 +1,4 @@
-import type {
-  ServerReadableStream,
-  ServerUnaryCall,
-  ServerWritableStream,
-  sendUnaryData,
-} from '@grpc/grpc-js';
+import type { ServerReadableStream, ServerUnaryCall, ServerWritableStream, sendUnaryData } from '@grpc/grpc-js';
 import { toStatus } from './status.js';
 
 /** What a handler learns about its call. */
@@ -62,9 +57,7 @@ export function serverStreamHandler<Req, Res>(fn: (req: Req, ctx: CallContext) =
 }
 
 /** Adapts a consumer of an AsyncIterable of requests to a client-streaming handler. */
-export function clientStreamHandler<Req, Res>(
-  fn: (requests: AsyncIterable<Req>, ctx: CallContext) => Promise<Res>,
-) {
+export function clientStreamHandler<Req, Res>(fn: (requests: AsyncIterable<Req>, ctx: CallContext) => Promise<Res>) {
   return (call: ServerReadableStream<Req, Res>, callback: sendUnaryData<Res>): void => {
     fn(call as AsyncIterable<Req>, contextOf(call)).then(
       (res) => callback(null, res),

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ErrorCodes,
-  TscrError,
-  fromSystemError,
-  isNotFound,
-  isTscrError,
-  notFound,
-  unimplemented,
-} from '@tscr/api';
+import { ErrorCodes, TscrError, fromSystemError, isNotFound, isTscrError, notFound, unimplemented } from '@tscr/api';
 import { codeToStatus, fromStatus, statusToCode, toStatus } from '@tscr/api/grpc';
 import { Metadata, status } from '@grpc/grpc-js';
 
@@ -53,7 +45,9 @@ describe('gRPC status mapping', () => {
   });
 
   it("keeps a server's own Unavailable, and names the address when the channel itself is down", () => {
-    const raised = toStatus(new TscrError('Unavailable', 'registry r:5000 unreachable', { details: { registry: 'r:5000' } }));
+    const raised = toStatus(
+      new TscrError('Unavailable', 'registry r:5000 unreachable', { details: { registry: 'r:5000' } }),
+    );
     const fromServer = fromStatus({ ...raised, message: 'x' }, 'unix:///run/tscr/tscr.sock');
     expect(fromServer.message).toBe('registry r:5000 unreachable');
     expect(fromServer.details).toEqual({ registry: 'r:5000' });

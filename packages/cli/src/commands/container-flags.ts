@@ -15,7 +15,11 @@ export const containerFlags: FlagSpec[] = [
   { name: 'volume', short: 'v', type: 'list', description: 'Bind mount a volume (SRC:DST[:ro])' },
   { name: 'mount', type: 'list', valueName: 'mount', description: 'Attach a filesystem mount to the container' },
   { name: 'tmpfs', type: 'list', description: 'Mount a tmpfs directory (/path[:options])' },
-  { name: 'volumes-from', type: 'list', description: 'Mount volumes from the specified container(s) (CONTAINER[:ro|rw])' },
+  {
+    name: 'volumes-from',
+    type: 'list',
+    description: 'Mount volumes from the specified container(s) (CONTAINER[:ro|rw])',
+  },
   { name: 'network', type: 'string', aliases: ['net'], description: 'Connect a container to a network (none, host)' },
   { name: 'runtime', type: 'string', description: 'Runtime to use for this container (runc, crun)' },
   { name: 'label', short: 'l', type: 'list', description: 'Set meta data on a container' },
@@ -24,7 +28,11 @@ export const containerFlags: FlagSpec[] = [
   { name: 'stop-signal', type: 'string', description: 'Signal to stop the container' },
   { name: 'rm', type: 'bool', description: 'Automatically remove the container when it exits' },
   { name: 'pull', type: 'string', description: 'Pull image before running ("always", "missing", "never")' },
-  { name: 'platform', type: 'string', description: 'Platform to pull if the image is multi-platform (os/arch[/variant])' },
+  {
+    name: 'platform',
+    type: 'string',
+    description: 'Platform to pull if the image is multi-platform (os/arch[/variant])',
+  },
   { name: 'tty', short: 't', type: 'bool', description: 'Allocate a pseudo-TTY (not implemented yet)' },
   { name: 'interactive', short: 'i', type: 'bool', description: 'Keep STDIN open (not implemented yet)' },
 ];

@@ -10,7 +10,7 @@ export const startCommand: Command = {
   aliases: [['container', 'start']],
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   summary: 'Start one or more stopped containers',
-  flags: [{ name: 'attach', short: 'a', type: 'bool', description: "Attach STDOUT/STDERR and forward signals" }],
+  flags: [{ name: 'attach', short: 'a', type: 'bool', description: 'Attach STDOUT/STDERR and forward signals' }],
   minArgs: 1,
   async run(ctx, flags, args) {
     const containers = await ctx.clients.containers();
@@ -32,7 +32,14 @@ export const stopCommand: Command = {
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   summary: 'Stop one or more running containers',
   flags: [
-    { name: 'time', short: 't', type: 'int', aliases: ['timeout'], valueName: 'int', description: 'Seconds to wait before killing the container' },
+    {
+      name: 'time',
+      short: 't',
+      type: 'int',
+      aliases: ['timeout'],
+      valueName: 'int',
+      description: 'Seconds to wait before killing the container',
+    },
   ],
   minArgs: 1,
   async run(ctx, flags, args) {
@@ -51,7 +58,9 @@ export const killCommand: Command = {
   aliases: [['container', 'kill']],
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   summary: 'Kill one or more running containers',
-  flags: [{ name: 'signal', short: 's', type: 'string', description: 'Signal to send to the container (default KILL)' }],
+  flags: [
+    { name: 'signal', short: 's', type: 'string', description: 'Signal to send to the container (default KILL)' },
+  ],
   minArgs: 1,
   async run(ctx, flags, args) {
     const containers = await ctx.clients.containers();
@@ -79,12 +88,20 @@ export const waitCommand: Command = {
 /** `tscr rm`. */
 export const rmCommand: Command = {
   path: ['rm'],
-  aliases: [['container', 'rm'], ['container', 'remove']],
+  aliases: [
+    ['container', 'rm'],
+    ['container', 'remove'],
+  ],
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   summary: 'Remove one or more containers',
   flags: [
     { name: 'force', short: 'f', type: 'bool', description: 'Force the removal of a running container (uses SIGKILL)' },
-    { name: 'volumes', short: 'v', type: 'bool', description: 'Remove anonymous volumes associated with the container' },
+    {
+      name: 'volumes',
+      short: 'v',
+      type: 'bool',
+      description: 'Remove anonymous volumes associated with the container',
+    },
   ],
   minArgs: 1,
   async run(ctx, flags, args) {
@@ -117,7 +134,11 @@ function psJson(c: ContainerSummary, now: number): Record<string, string> {
 /** `tscr ps`. */
 export const psCommand: Command = {
   path: ['ps'],
-  aliases: [['container', 'ls'], ['container', 'list'], ['container', 'ps']],
+  aliases: [
+    ['container', 'ls'],
+    ['container', 'list'],
+    ['container', 'ps'],
+  ],
   usage: '[OPTIONS]',
   summary: 'List containers',
   flags: [
@@ -196,7 +217,12 @@ export const logsCommand: Command = {
   summary: 'Fetch the logs of a container',
   flags: [
     { name: 'follow', short: 'f', type: 'bool', description: 'Follow log output' },
-    { name: 'tail', short: 'n', type: 'string', description: 'Number of lines to show from the end of the logs (default "all")' },
+    {
+      name: 'tail',
+      short: 'n',
+      type: 'string',
+      description: 'Number of lines to show from the end of the logs (default "all")',
+    },
     { name: 'since', type: 'string', description: 'Show logs since timestamp (RFC 3339 or Unix seconds)' },
     { name: 'timestamps', short: 't', type: 'bool', description: 'Show timestamps' },
   ],

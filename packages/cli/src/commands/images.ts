@@ -30,7 +30,10 @@ function repoDigest(img: Image, repository: string): string {
 /** `tscr images`. */
 export const imagesCommand: Command = {
   path: ['images'],
-  aliases: [['image', 'ls'], ['image', 'list']],
+  aliases: [
+    ['image', 'ls'],
+    ['image', 'list'],
+  ],
   usage: '[OPTIONS] [REPOSITORY[:TAG]]',
   summary: 'List images',
   flags: [
@@ -86,7 +89,10 @@ export const imagesCommand: Command = {
 /** `tscr rmi`. */
 export const rmiCommand: Command = {
   path: ['rmi'],
-  aliases: [['image', 'rm'], ['image', 'remove']],
+  aliases: [
+    ['image', 'rm'],
+    ['image', 'remove'],
+  ],
   usage: '[OPTIONS] IMAGE [IMAGE...]',
   summary: 'Remove one or more images',
   flags: [{ name: 'force', short: 'f', type: 'bool', description: 'Force removal of the image' }],

@@ -83,10 +83,7 @@ export function applyChanges(changes: readonly string[], config: ImageConfig = {
         c.stopSignal = rest.trim();
         break;
       case 'EXPOSE':
-        c.exposedPorts = [
-          ...(c.exposedPorts ?? []),
-          ...words(rest).map((p) => (p.includes('/') ? p : `${p}/tcp`)),
-        ];
+        c.exposedPorts = [...(c.exposedPorts ?? []), ...words(rest).map((p) => (p.includes('/') ? p : `${p}/tcp`))];
         break;
       case 'VOLUME':
         c.volumes = [...(c.volumes ?? []), ...words(rest)];

@@ -1,11 +1,25 @@
 import type { Command } from '../command.js';
-import { killCommand, logsCommand, psCommand, rmCommand, startCommand, stopCommand, waitCommand } from './containers.js';
+import {
+  killCommand,
+  logsCommand,
+  psCommand,
+  rmCommand,
+  startCommand,
+  stopCommand,
+  waitCommand,
+} from './containers.js';
 import { imagesCommand, importCommand, rmiCommand, tagCommand } from './images.js';
 import { containerInspectCommand, imageInspectCommand, inspectAnyCommand } from './inspect.js';
 import { loginCommand, logoutCommand, pullCommand, pushCommand } from './registry.js';
 import { createCommand, runCommand } from './run.js';
 import { eventsCommand, infoCommand, versionCommand } from './system.js';
-import { volumeCreateCommand, volumeInspectCommand, volumeLsCommand, volumePruneCommand, volumeRmCommand } from './volumes.js';
+import {
+  volumeCreateCommand,
+  volumeInspectCommand,
+  volumeLsCommand,
+  volumePruneCommand,
+  volumeRmCommand,
+} from './volumes.js';
 
 /** Every command, in the order `tscr --help` lists them. */
 export const commands: Command[] = [
@@ -49,7 +63,9 @@ export const groups: Record<string, string> = {
 
 /** Every word path that selects a command, longest first. */
 function paths(): [string[], Command][] {
-  const all: [string[], Command][] = commands.flatMap((c) => [c.path, ...(c.aliases ?? [])].map((p) => [p, c] as [string[], Command]));
+  const all: [string[], Command][] = commands.flatMap((c) =>
+    [c.path, ...(c.aliases ?? [])].map((p) => [p, c] as [string[], Command]),
+  );
   return all.sort((a, b) => b[0].length - a[0].length);
 }
 

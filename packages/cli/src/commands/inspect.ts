@@ -73,7 +73,8 @@ export function dockerContainerJson(c: ContainerInfo): Record<string, unknown> {
   };
 }
 
-const asSet = (keys: string[] | undefined) => (keys && keys.length > 0 ? Object.fromEntries(keys.map((k) => [k, {}])) : null);
+const asSet = (keys: string[] | undefined) =>
+  keys && keys.length > 0 ? Object.fromEntries(keys.map((k) => [k, {}])) : null;
 
 /** An image as `docker image inspect` shows it. */
 export function dockerImageJson(i: Image): Record<string, unknown> {
@@ -128,8 +129,15 @@ function inspectCommand(path: string[], fixed: Kind, aliases: string[][]): Comma
     usage: '[OPTIONS] NAME|ID [NAME|ID...]',
     summary: `Return low-level information on ${fixed ? `${fixed}s` : 'containers or images'}`,
     flags: [
-      { name: 'format', short: 'f', type: 'string', description: 'Format output using a Go template ({{.State.Status}})' },
-      ...(fixed ? [] : [{ name: 'type', type: 'string' as const, description: 'Only inspect objects of the given type' }]),
+      {
+        name: 'format',
+        short: 'f',
+        type: 'string',
+        description: 'Format output using a Go template ({{.State.Status}})',
+      },
+      ...(fixed
+        ? []
+        : [{ name: 'type', type: 'string' as const, description: 'Only inspect objects of the given type' }]),
     ],
     minArgs: 1,
     async run(ctx, flags, args) {

@@ -50,7 +50,11 @@ export async function pullWithProgress(ctx: Context, image: string, o: PullRun):
   const auth = await authFor(ctx, ref);
   const registry = await ctx.clients.registry();
   const images = await ctx.clients.images();
-  const imageId = () => images.get(ref.normalized).then((i) => i.id, () => undefined);
+  const imageId = () =>
+    images.get(ref.normalized).then(
+      (i) => i.id,
+      () => undefined,
+    );
   const before = await imageId();
   await showProgress(o.out, registry.pull(ref.normalized, { ...(auth && { auth }), ...(platform && { platform }) }), {
     tty: isTty(o.out),
@@ -72,8 +76,17 @@ export const pullCommand: Command = {
   summary: 'Download an image from a registry',
   flags: [
     { name: 'quiet', short: 'q', type: 'bool', description: 'Suppress verbose output' },
-    { name: 'platform', type: 'string', description: 'Set platform if server is multi-platform capable (os/arch[/variant])' },
-    { name: 'all-tags', short: 'a', type: 'bool', description: 'Download all tagged images in the repository (not implemented)' },
+    {
+      name: 'platform',
+      type: 'string',
+      description: 'Set platform if server is multi-platform capable (os/arch[/variant])',
+    },
+    {
+      name: 'all-tags',
+      short: 'a',
+      type: 'bool',
+      description: 'Download all tagged images in the repository (not implemented)',
+    },
   ],
   minArgs: 1,
   maxArgs: 1,
@@ -116,7 +129,9 @@ export const pushCommand: Command = {
 async function readAll(stdin: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of stdin as AsyncIterable<Buffer | string>) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c));
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /** `tscr login`. */

@@ -129,7 +129,10 @@ async function createFrom(ctx: Context, flags: FlagValues, args: string[]): Prom
   if (from.length > 0) {
     // The container's own mounts win over inherited ones at the same target.
     const mine = [...(req.hostConfig?.mounts ?? [])];
-    const taken = new Set([...(req.hostConfig?.binds ?? []).map((b) => parseBind(b).target), ...mine.map((m) => m.target)]);
+    const taken = new Set([
+      ...(req.hostConfig?.binds ?? []).map((b) => parseBind(b).target),
+      ...mine.map((m) => m.target),
+    ]);
     const inherited = from.filter((m) => !taken.has(m.target));
     req.hostConfig = { ...req.hostConfig, mounts: [...mine, ...inherited] };
   }
@@ -144,14 +147,18 @@ export const runCommand: Command = {
   aliases: [['container', 'run']],
   usage: '[OPTIONS] IMAGE [COMMAND] [ARG...]',
   summary: 'Create and run a new container from an image',
-  flags: [{ name: 'detach', short: 'd', type: 'bool', description: 'Run container in background and print container ID' }, ...containerFlags],
+  flags: [
+    { name: 'detach', short: 'd', type: 'bool', description: 'Run container in background and print container ID' },
+    ...containerFlags,
+  ],
   stopAtPositional: true,
   minArgs: 1,
   errorExitCode: ExitCodes.daemonError,
   async run(ctx, flags, args) {
     const id = await createFrom(ctx, flags, args);
     const containers = await ctx.clients.containers();
-    if (!bool(flags, 'detach')) return attachStartWait(ctx, containers, id, { start: true, removed: bool(flags, 'rm') });
+    if (!bool(flags, 'detach'))
+      return attachStartWait(ctx, containers, id, { start: true, removed: bool(flags, 'rm') });
     try {
       await containers.start(id);
     } catch (err) {

@@ -9,18 +9,26 @@ import { usageError } from '../args.js';
  * not shared, as in Docker.
  * @throws InvalidArgument (usage) for a bad mode; NotFound for an unknown container.
  */
-export async function volumesFrom(containers: Pick<ContainerService, 'inspect'>, refs: readonly string[]): Promise<MountSpec[]> {
+export async function volumesFrom(
+  containers: Pick<ContainerService, 'inspect'>,
+  refs: readonly string[],
+): Promise<MountSpec[]> {
   const out: MountSpec[] = [];
   for (const entry of refs) {
     const colon = entry.lastIndexOf(':');
     const mode = colon > 0 ? entry.slice(colon + 1) : '';
     const ref = colon > 0 ? entry.slice(0, colon) : entry;
-    if (mode !== '' && mode !== 'ro' && mode !== 'rw') throw usageError(`invalid mode for --volumes-from ${entry}: ${mode}`);
+    if (mode !== '' && mode !== 'ro' && mode !== 'rw')
+      throw usageError(`invalid mode for --volumes-from ${entry}: ${mode}`);
     const info = await containers.inspect(ref);
     for (const m of info.mounts) {
       if (m.type !== 'volume' && m.type !== 'bind') continue;
       const readOnly = mode === 'ro' || (mode === '' && !m.rw);
-      const spec: MountSpec = { type: m.type, source: m.type === 'volume' ? (m.name ?? '') : m.source, target: m.destination };
+      const spec: MountSpec = {
+        type: m.type,
+        source: m.type === 'volume' ? (m.name ?? '') : m.source,
+        target: m.destination,
+      };
       if (readOnly) spec.readOnly = true;
       out.push(spec);
     }

@@ -119,7 +119,11 @@ export const volumeLsCommand: Command = {
           return `${format === 'json' ? JSON.stringify(row) : renderTemplate(format, row)}\n`;
         })
         .join('');
-    } else out = table(['DRIVER', 'VOLUME NAME'], vols.map((v) => [v.driver, v.name]));
+    } else
+      out = table(
+        ['DRIVER', 'VOLUME NAME'],
+        vols.map((v) => [v.driver, v.name]),
+      );
     await write(ctx.io.stdout, out);
     return 0;
   },
@@ -145,7 +149,9 @@ export const volumeInspectCommand: Command = {
       }
     }
     const format = str(flags, 'format');
-    const out = format ? found.map((v) => `${renderTemplate(format, v)}\n`).join('') : `${JSON.stringify(found, null, 4)}\n`;
+    const out = format
+      ? found.map((v) => `${renderTemplate(format, v)}\n`).join('')
+      : `${JSON.stringify(found, null, 4)}\n`;
     await write(ctx.io.stdout, out);
     return code;
   },
@@ -184,7 +190,8 @@ export const volumePruneCommand: Command = {
     if (filters.dangling !== undefined || filters.name || filters.driver) {
       throw invalidArgument('volume prune takes only label filters');
     }
-    if (!bool(flags, 'force')) throw usageError('volume prune asks for confirmation, which tscr cannot do yet: pass --force');
+    if (!bool(flags, 'force'))
+      throw usageError('volume prune asks for confirmation, which tscr cannot do yet: pass --force');
     const r = await (await ctx.clients.volumes()).prune({ all: bool(flags, 'all'), label: filters.label ?? [] });
     const deleted = r.volumesDeleted.length > 0 ? `Deleted Volumes:\n${r.volumesDeleted.join('\n')}\n\n` : '';
     await write(ctx.io.stdout, `${deleted}Total reclaimed space: ${humanSize(r.spaceReclaimed)}\n`);

@@ -65,8 +65,22 @@ describe.skipIf(e2eSkipReason())('tscr CLI end to end', () => {
   });
 
   it('applies -e, -w, -u, -h and --entrypoint', () => {
-    const r = tscr(['run', '--rm', '-e', 'FOO=bar', '-w', '/tmp', '-u', 'tscr', '-h', 'box1', image, 'sh', '-c',
-      'echo $FOO $(pwd) $(id -u) $(hostname) $$ $PATH']);
+    const r = tscr([
+      'run',
+      '--rm',
+      '-e',
+      'FOO=bar',
+      '-w',
+      '/tmp',
+      '-u',
+      'tscr',
+      '-h',
+      'box1',
+      image,
+      'sh',
+      '-c',
+      'echo $FOO $(pwd) $(id -u) $(hostname) $$ $PATH',
+    ]);
     expect(r.stdout.trim()).toBe('bar /tmp 1000 box1 1 /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin');
     expect(tscr(['run', '--rm', '--entrypoint', 'echo', image, 'hi']).stdout).toBe('hi\n');
   });
@@ -83,10 +97,13 @@ describe.skipIf(e2eSkipReason())('tscr CLI end to end', () => {
     expect(info.State.Running).toBe(true);
     const pid = info.State.Pid as number;
     expect(pid).toBeGreaterThan(0);
-    const nsOf = (p: number | string, ns: string) => spawnSync('readlink', [`/proc/${p}/ns/${ns}`], { encoding: 'utf8' }).stdout;
+    const nsOf = (p: number | string, ns: string) =>
+      spawnSync('readlink', [`/proc/${p}/ns/${ns}`], { encoding: 'utf8' }).stdout;
     for (const ns of ['pid', 'mnt', 'uts', 'ipc', 'net']) expect(nsOf(pid, ns), ns).not.toBe(nsOf('self', ns));
     // The overlay root is mounted inside the container's own mount namespace, over the image's layers.
-    const root = readFileSync(`/proc/${pid}/mountinfo`, 'utf8').split('\n').find((l) => l.split(' ')[4] === '/');
+    const root = readFileSync(`/proc/${pid}/mountinfo`, 'utf8')
+      .split('\n')
+      .find((l) => l.split(' ')[4] === '/');
     expect(root).toMatch(/ - overlay overlay .*lowerdir=/);
     expect(root).toContain(dir);
 
@@ -121,8 +138,16 @@ describe.skipIf(e2eSkipReason())('tscr CLI end to end', () => {
 
   it('keeps containers running across a kill -9 of the daemon, with logs and exit codes', async () => {
     const name = uniqueName('survivor');
-    const id = tscr(['run', '-d', '--name', name, image, 'sh', '-c',
-      'echo before; trap "echo bye; exit 7" TERM; while true; do sleep 0.1; done']).stdout.trim();
+    const id = tscr([
+      'run',
+      '-d',
+      '--name',
+      name,
+      image,
+      'sh',
+      '-c',
+      'echo before; trap "echo bye; exit 7" TERM; while true; do sleep 0.1; done',
+    ]).stdout.trim();
     expect(id).toMatch(/^[0-9a-f]{64}$/);
     await d.stop('SIGKILL');
     expect(tscr(['ps']).code).toBe(1); // the daemon is gone
@@ -174,11 +199,25 @@ describe.skipIf(e2eSkipReason())('tscr CLI end to end', () => {
   it('runs with the image config, and flags override it', () => {
     const configured = `${uniqueName('cfg')}:1`;
     const tar = join(dir, 'busybox.tar');
-    const imp = tscr(['image', 'import', '-c', 'CMD ["sh", "-c", "echo $GREETING from $(pwd) as $(id -un)"]',
-      '-c', 'ENV GREETING=hello', '-c', 'WORKDIR /tmp', '-c', 'USER tscr', tar, configured]);
+    const imp = tscr([
+      'image',
+      'import',
+      '-c',
+      'CMD ["sh", "-c", "echo $GREETING from $(pwd) as $(id -un)"]',
+      '-c',
+      'ENV GREETING=hello',
+      '-c',
+      'WORKDIR /tmp',
+      '-c',
+      'USER tscr',
+      tar,
+      configured,
+    ]);
     expect(imp.code).toBe(0);
     expect(tscr(['run', '--rm', configured]).stdout).toBe('hello from /tmp as tscr\n');
-    expect(tscr(['run', '--rm', '-e', 'GREETING=hi', '-w', '/', '-u', 'root', configured]).stdout).toBe('hi from / as root\n');
+    expect(tscr(['run', '--rm', '-e', 'GREETING=hi', '-w', '/', '-u', 'root', configured]).stdout).toBe(
+      'hi from / as root\n',
+    );
     expect(tscr(['run', '--rm', '--entrypoint', 'echo', configured, 'replaced']).stdout).toBe('replaced\n');
     expect(tscr(['rmi', configured]).code).toBe(0);
   });
@@ -187,7 +226,9 @@ describe.skipIf(e2eSkipReason())('tscr CLI end to end', () => {
     const none = tscr(['run', '--rm', image, 'ls', '/sys/class/net']).stdout.split(/\s+/).filter(Boolean);
     expect(none).toEqual(['lo']);
     const hostIfs = readdirSync('/sys/class/net').sort();
-    const inHost = tscr(['run', '--rm', '--network', 'host', image, 'ls', '/sys/class/net']).stdout.split(/\s+/).filter(Boolean);
+    const inHost = tscr(['run', '--rm', '--network', 'host', image, 'ls', '/sys/class/net'])
+      .stdout.split(/\s+/)
+      .filter(Boolean);
     expect(inHost.sort()).toEqual(hostIfs);
   });
 
@@ -199,8 +240,21 @@ describe.skipIf(e2eSkipReason())('tscr CLI end to end', () => {
       });
     });
     const second = `tcp://127.0.0.1:${port}`;
-    const other = spawn('node', [DAEMON, '--host', second, '--root', join(dir, 'root2'), '--exec-root', join(dir, 'exec2'),
-      '--cgroup-parent', d.cgroupParent], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const other = spawn(
+      'node',
+      [
+        DAEMON,
+        '--host',
+        second,
+        '--root',
+        join(dir, 'root2'),
+        '--exec-root',
+        join(dir, 'exec2'),
+        '--cgroup-parent',
+        d.cgroupParent,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
     try {
       await waitFor('a second tscrd', () => tscr(['--host', second, 'version']).code === 0);
       expect(tscr(['--host', second, 'images', '-q']).stdout).toBe('');

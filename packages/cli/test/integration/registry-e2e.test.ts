@@ -9,7 +9,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar, hasCommand, uniqueName } from '@tscr/testkit';
-import { skipUnlessRegistry, startRegistry, type RegistryFixture } from '../../../registry-client/test/fixtures/registry.js';
+import {
+  skipUnlessRegistry,
+  startRegistry,
+  type RegistryFixture,
+} from '../../../registry-client/test/fixtures/registry.js';
 import { E2eDaemon, e2eSkipReason, runCliAsync, type Result } from '../fixtures/e2e.js';
 
 const skip = e2eSkipReason() ?? skipUnlessRegistry();
@@ -136,7 +140,9 @@ describe.skipIf(skip)('tscr pull, push and login against a real registry', () =>
 
     const login = ok(tscr(['login', '-u', 'tscr', '--password-stdin', locked?.host as string], 'sekret\n'));
     expect(login.stdout).toBe('Login Succeeded\n');
-    const config = JSON.parse(readFileSync(join(dockerConfig, 'config.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
+    const config = JSON.parse(readFileSync(join(dockerConfig, 'config.json'), 'utf8')) as {
+      auths: Record<string, { auth: string }>;
+    };
     expect(Buffer.from(config.auths[locked?.host as string]?.auth ?? '', 'base64').toString()).toBe('tscr:sekret');
 
     ok(tscr(['push', ref]));
@@ -144,8 +150,12 @@ describe.skipIf(skip)('tscr pull, push and login against a real registry', () =>
     ok(tscr(['pull', ref]));
     expect(ok(tscr(['run', '--rm', ref, 'echo', 'private'])).stdout).toBe('private\n');
 
-    expect(ok(tscr(['logout', locked?.host as string])).stdout).toBe(`Removing login credentials for ${locked?.host}\n`);
-    const after = JSON.parse(readFileSync(join(dockerConfig, 'config.json'), 'utf8')) as { auths: Record<string, unknown> };
+    expect(ok(tscr(['logout', locked?.host as string])).stdout).toBe(
+      `Removing login credentials for ${locked?.host}\n`,
+    );
+    const after = JSON.parse(readFileSync(join(dockerConfig, 'config.json'), 'utf8')) as {
+      auths: Record<string, unknown>;
+    };
     expect(after.auths[locked?.host as string]).toBeUndefined();
     tscr(['rmi', ref]);
     const again = tscr(['pull', ref]);
@@ -179,9 +189,13 @@ describe.skipIf(skip)('tscr pull, push and login against a real registry', () =>
       for (const format of ['oci', 'v2s2']) {
         const ref = `${open?.host}/tscr-test/skopeo-${format}:1`;
         skopeo('copy', '--dest-tls-verify=false', '--format', format, `oci:${oci}:x`, `docker://${ref}`);
-        const manifest = JSON.parse(skopeo('inspect', '--raw', '--tls-verify=false', `docker://${ref}`)) as { mediaType?: string };
+        const manifest = JSON.parse(skopeo('inspect', '--raw', '--tls-verify=false', `docker://${ref}`)) as {
+          mediaType?: string;
+        };
         expect(manifest.mediaType).toBe(
-          format === 'oci' ? 'application/vnd.oci.image.manifest.v1+json' : 'application/vnd.docker.distribution.manifest.v2+json',
+          format === 'oci'
+            ? 'application/vnd.oci.image.manifest.v1+json'
+            : 'application/vnd.docker.distribution.manifest.v2+json',
         );
         ok(tscr(['pull', ref]));
         expect(ok(tscr(['run', '--rm', ref, 'echo', format])).stdout).toBe(`${format}\n`);

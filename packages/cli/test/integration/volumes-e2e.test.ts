@@ -39,9 +39,13 @@ describe.skipIf(skip)('tscr volumes end to end', () => {
     d = await E2eDaemon.create('volumes');
     dir = d.dir;
     pluginAddress = `unix://${join(dir, 'plugin.sock')}`;
-    plugin = spawn('node', [DAEMON, 'serve-layer', 'volumes', '--listen', pluginAddress, '--root', join(dir, 'plugin-root')], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    plugin = spawn(
+      'node',
+      [DAEMON, 'serve-layer', 'volumes', '--listen', pluginAddress, '--root', join(dir, 'plugin-root')],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
     await waitFor('the volume plug-in', () => existsSync(join(dir, 'plugin.sock')));
     await startDaemon();
     // An image with content at /srv (owned 1234:5678, modes 0750/0640) and a VOLUME /data.
@@ -95,14 +99,34 @@ describe.skipIf(skip)('tscr volumes end to end', () => {
 
   it('fills a new volume from the image, keeping owners and modes', () => {
     const name = uniqueName('copyup');
-    const out = ok(['run', '--rm', '-v', `${name}:/srv`, plain, 'sh', '-c', 'stat -c "%u:%g %a" /srv /srv/app/hello.txt; cat /srv/app/hello.txt']);
+    const out = ok([
+      'run',
+      '--rm',
+      '-v',
+      `${name}:/srv`,
+      plain,
+      'sh',
+      '-c',
+      'stat -c "%u:%g %a" /srv /srv/app/hello.txt; cat /srv/app/hello.txt',
+    ]);
     expect(out).toBe('1234:5678 750\n1234:5678 640\nfrom the image\n');
     const [info] = JSON.parse(ok(['volume', 'inspect', name])) as { Mountpoint: string }[];
     const st = statSync(join(info!.Mountpoint, 'app', 'hello.txt'));
     expect([st.uid, st.gid, st.mode & 0o777]).toEqual([1234, 5678, 0o640]);
     // --mount volume-nocopy leaves a new volume empty.
     const empty = uniqueName('nocopy');
-    expect(ok(['run', '--rm', '--mount', `type=volume,source=${empty},target=/srv,volume-nocopy`, plain, 'ls', '-A', '/srv'])).toBe('');
+    expect(
+      ok([
+        'run',
+        '--rm',
+        '--mount',
+        `type=volume,source=${empty},target=/srv,volume-nocopy`,
+        plain,
+        'ls',
+        '-A',
+        '/srv',
+      ]),
+    ).toBe('');
     ok(['volume', 'rm', name, empty]);
   });
 
@@ -112,11 +136,32 @@ describe.skipIf(skip)('tscr volumes end to end', () => {
     expect(ro.code).not.toBe(0);
     expect(ro.stderr).toMatch(/Read-only file system/);
     const bindSrc = join(dir, 'bind-ro');
-    const bind = tscr(['run', '--rm', '--mount', `type=bind,source=${dir},target=/h,readonly`, plain, 'sh', '-c', 'grep " /h " /proc/self/mountinfo; touch /h/x']);
+    const bind = tscr([
+      'run',
+      '--rm',
+      '--mount',
+      `type=bind,source=${dir},target=/h,readonly`,
+      plain,
+      'sh',
+      '-c',
+      'grep " /h " /proc/self/mountinfo; touch /h/x',
+    ]);
     expect(bind.code).not.toBe(0);
     expect(bind.stdout).toMatch(/ \/h ro[, ]/);
     expect(existsSync(join(dir, 'x'))).toBe(false);
-    const rootRo = ok(['run', '--rm', '--read-only', '-v', `${name}:/v`, '--tmpfs', '/tmp', plain, 'sh', '-c', 'touch /v/ok /tmp/ok && echo yes; touch /nope 2>/dev/null || echo root-ro']);
+    const rootRo = ok([
+      'run',
+      '--rm',
+      '--read-only',
+      '-v',
+      `${name}:/v`,
+      '--tmpfs',
+      '/tmp',
+      plain,
+      'sh',
+      '-c',
+      'touch /v/ok /tmp/ok && echo yes; touch /nope 2>/dev/null || echo root-ro',
+    ]);
     expect(rootRo).toBe('yes\nroot-ro\n');
     // -v with a missing host path creates it; --mount type=bind refuses.
     expect(ok(['run', '--rm', '-v', `${bindSrc}/made:/m`, plain, 'true'])).toBe('');
@@ -129,7 +174,18 @@ describe.skipIf(skip)('tscr volumes end to end', () => {
   });
 
   it('honours propagation modes', () => {
-    const out = ok(['run', '--rm', '-v', `${dir}:/p:rshared`, '-v', `${dir}:/q`, plain, 'sh', '-c', 'grep -E " /(p|q) " /proc/self/mountinfo']);
+    const out = ok([
+      'run',
+      '--rm',
+      '-v',
+      `${dir}:/p:rshared`,
+      '-v',
+      `${dir}:/q`,
+      plain,
+      'sh',
+      '-c',
+      'grep -E " /(p|q) " /proc/self/mountinfo',
+    ]);
     const lines = out.trim().split('\n');
     expect(lines.find((l) => l.includes(' /p '))).toMatch(/shared:\d+/);
     expect(lines.find((l) => l.includes(' /q '))).not.toMatch(/shared:|master:/);
@@ -137,7 +193,19 @@ describe.skipIf(skip)('tscr volumes end to end', () => {
 
   it('loses tmpfs content when the container restarts', () => {
     const name = uniqueName('tmpfs-ctr');
-    ok(['create', '--name', name, '--tmpfs', '/scratch', '--mount', 'type=tmpfs,target=/t2,tmpfs-size=1m', plain, 'sh', '-c', 'ls -A /scratch /t2; echo x > /scratch/f; echo y > /t2/f']);
+    ok([
+      'create',
+      '--name',
+      name,
+      '--tmpfs',
+      '/scratch',
+      '--mount',
+      'type=tmpfs,target=/t2,tmpfs-size=1m',
+      plain,
+      'sh',
+      '-c',
+      'ls -A /scratch /t2; echo x > /scratch/f; echo y > /t2/f',
+    ]);
     ok(['start', name]);
     ok(['wait', name]);
     ok(['start', name]);
@@ -165,7 +233,9 @@ describe.skipIf(skip)('tscr volumes end to end', () => {
     expect(ok(['volume', 'ls', '-q'])).toBe(before);
     const ctr = uniqueName('anon');
     ok(['run', '--name', ctr, '-v', '/extra', image, 'sh', '-c', 'echo hi > /data/new']);
-    const info = JSON.parse(ok(['inspect', ctr])) as { Mounts: { Type: string; Name: string; Destination: string }[] }[];
+    const info = JSON.parse(ok(['inspect', ctr])) as {
+      Mounts: { Type: string; Name: string; Destination: string }[];
+    }[];
     const anon = info[0]!.Mounts.filter((m) => m.Type === 'volume');
     expect(anon.map((m) => m.Destination).sort()).toEqual(['/data', '/extra']);
     for (const m of anon) expect(m.Name).toMatch(/^[0-9a-f]{64}$/);
@@ -173,7 +243,11 @@ describe.skipIf(skip)('tscr volumes end to end', () => {
     ok(['start', ctr]);
     ok(['wait', ctr]);
     const again = JSON.parse(ok(['inspect', ctr])) as typeof info;
-    expect(again[0]!.Mounts.filter((m) => m.Type === 'volume').map((m) => m.Name).sort()).toEqual(anon.map((m) => m.Name).sort());
+    expect(
+      again[0]!.Mounts.filter((m) => m.Type === 'volume')
+        .map((m) => m.Name)
+        .sort(),
+    ).toEqual(anon.map((m) => m.Name).sort());
     const [dataVol] = JSON.parse(ok(['volume', 'inspect', anon.find((m) => m.Destination === '/data')!.Name])) as {
       Labels: Record<string, string>;
     }[];
@@ -204,9 +278,18 @@ describe.skipIf(skip)('tscr volumes end to end', () => {
       [['run', '--rm', '--mount', 'type=volume,source=tscr-test-never,target=rel', plain, 'true'], /must be absolute/],
       [['run', '--rm', '-v', 'tscr-test-never:/', plain, 'true'], /can't be '\/'|destination/],
       [['run', '--rm', '-v', 'tscr-test-never:/d', '--tmpfs', '/d', plain, 'true'], /duplicate mount point: \/d/],
-      [['run', '--rm', '--mount', 'type=volume,source=tscr-test-never,target=/d,volume-driver=nope', plain, 'true'], /plugin "nope" not found/],
-      [['run', '--rm', '--mount', 'type=volume,source=tscr-test-never,target=/d,volume-opt=bogus=1', plain, 'true'], /unknown option/],
-      [['run', '--rm', '-v', 'tscr-test-never:/n', '-v', `${join(dir, 'image.tar')}:/etc/conf.d`, plain, 'true'], /cannot mount file .* over directory/],
+      [
+        ['run', '--rm', '--mount', 'type=volume,source=tscr-test-never,target=/d,volume-driver=nope', plain, 'true'],
+        /plugin "nope" not found/,
+      ],
+      [
+        ['run', '--rm', '--mount', 'type=volume,source=tscr-test-never,target=/d,volume-opt=bogus=1', plain, 'true'],
+        /unknown option/,
+      ],
+      [
+        ['run', '--rm', '-v', 'tscr-test-never:/n', '-v', `${join(dir, 'image.tar')}:/etc/conf.d`, plain, 'true'],
+        /cannot mount file .* over directory/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = tscr(args);
@@ -225,9 +308,22 @@ describe.skipIf(skip)('tscr volumes end to end', () => {
     expect(info!.Mountpoint.startsWith(join(dir, 'plugin-root'))).toBe(true);
     ok(['run', '--rm', '-v', `${name}:/p`, plain, 'sh', '-c', 'echo via-plugin > /p/f']);
     expect(readFileSync(join(info!.Mountpoint, 'f'), 'utf8')).toBe('via-plugin\n');
-    expect(ok(['volume', 'ls', '--filter', 'driver=tscr-test-plugin'])).toMatch(new RegExp(`tscr-test-plugin\\s+${name}`));
+    expect(ok(['volume', 'ls', '--filter', 'driver=tscr-test-plugin'])).toMatch(
+      new RegExp(`tscr-test-plugin\\s+${name}`),
+    );
     // Anonymous volumes can come from the plug-in too.
-    expect(ok(['run', '--rm', '--mount', 'type=volume,target=/a,volume-driver=tscr-test-plugin', plain, 'sh', '-c', 'echo ok > /a/x && cat /a/x'])).toBe('ok\n');
+    expect(
+      ok([
+        'run',
+        '--rm',
+        '--mount',
+        'type=volume,target=/a,volume-driver=tscr-test-plugin',
+        plain,
+        'sh',
+        '-c',
+        'echo ok > /a/x && cat /a/x',
+      ]),
+    ).toBe('ok\n');
     ok(['volume', 'rm', name]);
     expect(tscr(['volume', 'inspect', name]).code).toBe(1);
   });

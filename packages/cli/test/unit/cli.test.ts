@@ -108,19 +108,36 @@ describe('tscr against a fake daemon', () => {
         `busybox      test      ${id}   2 minutes ago   2.14MB\n`,
     );
     expect((await cli(['images', '-q'])).stdout).toBe(`${id}\n`);
-    expect((await cli(['images', '--no-trunc', '-q'])).stdout).toBe(`sha256:${(await d.images.get('busybox:test')).id.slice(7)}\n`);
+    expect((await cli(['images', '--no-trunc', '-q'])).stdout).toBe(
+      `sha256:${(await d.images.get('busybox:test')).id.slice(7)}\n`,
+    );
   });
 
   it('import streams a file with --change and a reference, and prints the ID', async () => {
     const file = join(d.dir, 'rootfs.tar');
     const bytes = Buffer.alloc(300_000, 7);
     await writeFile(file, bytes);
-    const r = await cli(['image', 'import', '-c', 'CMD ["sh"]', '--change', 'ENV A=1', '-m', 'hello', file, 'imported:v1']);
+    const r = await cli([
+      'image',
+      'import',
+      '-c',
+      'CMD ["sh"]',
+      '--change',
+      'ENV A=1',
+      '-m',
+      'hello',
+      file,
+      'imported:v1',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^sha256:[0-9a-f]{64}\n$/);
     expect(d.images.lastImport?.bytes.equals(bytes)).toBe(true);
-    expect(d.images.lastImport?.opts).toMatchObject({ reference: 'imported:v1', message: 'hello', config: { cmd: ['sh'], env: ['A=1'] } });
+    expect(d.images.lastImport?.opts).toMatchObject({
+      reference: 'imported:v1',
+      message: 'hello',
+      config: { cmd: ['sh'], env: ['A=1'] },
+    });
   });
 
   it('import reads stdin for -', async () => {
@@ -178,7 +195,8 @@ describe('tscr against a fake daemon', () => {
     const signals = new EventEmitter();
     const running = cli(['run', '--rm', '--name', 'tscr-test-sleeper', 'busybox:test', 'sleep'], { signals });
     await until(
-      () => [...d.containers.containers.values()].some((c) => c.info.name === 'tscr-test-sleeper' && c.info.state.running),
+      () =>
+        [...d.containers.containers.values()].some((c) => c.info.name === 'tscr-test-sleeper' && c.info.state.running),
       'the container to run',
     );
     signals.emit('SIGINT');
@@ -212,11 +230,21 @@ describe('tscr against a fake daemon', () => {
     expect(id).toMatch(/^[0-9a-f]{64}$/);
 
     const ps = await cli(['ps']);
-    expect(ps.stdout.split('\n')[0]).toBe('CONTAINER ID   IMAGE          COMMAND   CREATED                  STATUS                  PORTS     NAMES');
-    expect(ps.stdout).toContain(`${id.slice(0, 12)}   busybox:test   "sleep"   Less than a second ago   Up Less than a second             tscr-test-bg\n`);
+    expect(ps.stdout.split('\n')[0]).toBe(
+      'CONTAINER ID   IMAGE          COMMAND   CREATED                  STATUS                  PORTS     NAMES',
+    );
+    expect(ps.stdout).toContain(
+      `${id.slice(0, 12)}   busybox:test   "sleep"   Less than a second ago   Up Less than a second             tscr-test-bg\n`,
+    );
     expect((await cli(['ps', '-q', '--no-trunc'])).stdout).toBe(`${id}\n`);
     const json = JSON.parse((await cli(['ps', '--format', 'json'])).stdout.trim()) as Record<string, string>;
-    expect(json).toMatchObject({ ID: id.slice(0, 12), Names: 'tscr-test-bg', State: 'running', Labels: 'a=b', Command: '"sleep"' });
+    expect(json).toMatchObject({
+      ID: id.slice(0, 12),
+      Names: 'tscr-test-bg',
+      State: 'running',
+      Labels: 'a=b',
+      Command: '"sleep"',
+    });
     expect((await cli(['ps', '--format', '{{.Names}}\\t{{.State}}'])).stdout).toBe('tscr-test-bg\trunning\n');
 
     // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON output, probed field by field
@@ -232,7 +260,9 @@ describe('tscr against a fake daemon', () => {
       HostConfig: { AutoRemove: false },
       LogPath: `/fake/${id}.log`,
     });
-    expect((await cli(['inspect', '-f', '{{.State.Status}} {{.Name}}', id.slice(0, 8)])).stdout).toBe('running /tscr-test-bg\n');
+    expect((await cli(['inspect', '-f', '{{.State.Status}} {{.Name}}', id.slice(0, 8)])).stdout).toBe(
+      'running /tscr-test-bg\n',
+    );
 
     expect((await cli(['stop', '-t', '1', 'tscr-test-bg'])).stdout).toBe('tscr-test-bg\n');
     expect((await cli(['wait', 'tscr-test-bg'])).stdout).toBe('143\n');
@@ -264,13 +294,22 @@ describe('tscr against a fake daemon', () => {
 
   it('inspects images, tags and removes them', async () => {
     expect((await cli(['tag', 'busybox:test', 'tscr-test/other:2'])).code).toBe(0);
+    const inspected = await cli(['inspect', '--type', 'image', 'busybox:test']);
     // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON output, probed field by field
-    const [img] = JSON.parse((await cli(['inspect', '--type', 'image', 'busybox:test'])).stdout) as Record<string, any>[];
-    expect(img).toMatchObject({ RepoTags: ['busybox:test', 'tscr-test/other:2'], Os: 'linux', RootFS: { Type: 'layers' } });
+    const [img] = JSON.parse(inspected.stdout) as Record<string, any>[];
+    expect(img).toMatchObject({
+      RepoTags: ['busybox:test', 'tscr-test/other:2'],
+      Os: 'linux',
+      RootFS: { Type: 'layers' },
+    });
     expect((await cli(['rmi', 'tscr-test/other:2'])).stdout).toBe('Untagged: tscr-test/other:2\n');
-    const imported = (await cli(['import', '-', 'tscr-test-gone:1'], { stdin: Readable.from([Buffer.from('x')]) })).stdout.trim();
+    const imported = (
+      await cli(['import', '-', 'tscr-test-gone:1'], { stdin: Readable.from([Buffer.from('x')]) })
+    ).stdout.trim();
     expect((await cli(['rmi', 'tscr-test-gone:1'])).stdout).toBe(`Untagged: tscr-test-gone:1\nDeleted: ${imported}\n`);
-    expect((await cli(['image', 'inspect', 'tscr-test-gone:1'])).stderr).toBe('Error: No such image: tscr-test-gone:1\n');
+    expect((await cli(['image', 'inspect', 'tscr-test-gone:1'])).stderr).toBe(
+      'Error: No such image: tscr-test-gone:1\n',
+    );
   });
 
   it('events streams filtered events until Ctrl-C', async () => {
@@ -283,6 +322,8 @@ describe('tscr against a fake daemon', () => {
     signals.emit('SIGINT');
     const r = await streaming;
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z container start abc \(image=busybox:test, name=n\)\n$/);
+    expect(r.stdout).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z container start abc \(image=busybox:test, name=n\)\n$/,
+    );
   });
 });

@@ -26,12 +26,49 @@ describe('buildCreateRequest', () => {
   });
 
   it('maps every flag to docker-shaped config', async () => {
-    const req = await request([
-      '--rm', '--name', 'web', '-e', 'A=1', '-e', 'FROM_CLIENT', '-e', 'UNSET', '-w', '/tmp', '-u', '1000:1000',
-      '--entrypoint', '/bin/echo', '-h', 'box', '-v', '/src:/dst:ro', '--mount', 'type=bind,source=/a,target=/b,readonly',
-      '--tmpfs', '/run:size=64m', '--network', 'none', '--runtime', 'crun', '-l', 'k=v', '-l', 'flag', '--read-only',
-      '--stop-timeout', '3', '--stop-signal', 'SIGUSR1', 'img', 'hi',
-    ], { FROM_CLIENT: 'yes' });
+    const req = await request(
+      [
+        '--rm',
+        '--name',
+        'web',
+        '-e',
+        'A=1',
+        '-e',
+        'FROM_CLIENT',
+        '-e',
+        'UNSET',
+        '-w',
+        '/tmp',
+        '-u',
+        '1000:1000',
+        '--entrypoint',
+        '/bin/echo',
+        '-h',
+        'box',
+        '-v',
+        '/src:/dst:ro',
+        '--mount',
+        'type=bind,source=/a,target=/b,readonly',
+        '--tmpfs',
+        '/run:size=64m',
+        '--network',
+        'none',
+        '--runtime',
+        'crun',
+        '-l',
+        'k=v',
+        '-l',
+        'flag',
+        '--read-only',
+        '--stop-timeout',
+        '3',
+        '--stop-signal',
+        'SIGUSR1',
+        'img',
+        'hi',
+      ],
+      { FROM_CLIENT: 'yes' },
+    );
     expect(req).toEqual({
       name: 'web',
       config: {
@@ -78,15 +115,28 @@ describe('buildCreateRequest', () => {
 
 describe('mount flags', () => {
   it('parses --mount aliases and tmpfs options', () => {
-    expect(parseMount('type=bind,src=/a,dst=/b,ro=false')).toEqual({ type: 'bind', source: '/a', target: '/b', readOnly: false });
+    expect(parseMount('type=bind,src=/a,dst=/b,ro=false')).toEqual({
+      type: 'bind',
+      source: '/a',
+      target: '/b',
+      readOnly: false,
+    });
     expect(parseMount('type=tmpfs,destination=/t,tmpfs-size=1m,tmpfs-mode=1777')).toEqual({
-      type: 'tmpfs', source: '', target: '/t', options: ['size=1m', 'mode=1777'],
+      type: 'tmpfs',
+      source: '',
+      target: '/t',
+      options: ['size=1m', 'mode=1777'],
     });
     expect(parseMount('source=vol,target=/data')).toEqual({ type: 'volume', source: 'vol', target: '/data' });
   });
 
   it('rejects malformed mounts as usage errors', () => {
-    for (const bad of ['type=bind,target=/b', 'type=nfs,target=/b', 'source=/a', 'type=bind,source=/a,target=/b,color=red']) {
+    for (const bad of [
+      'type=bind,target=/b',
+      'type=nfs,target=/b',
+      'source=/a',
+      'type=bind,source=/a,target=/b,color=red',
+    ]) {
       try {
         parseMount(bad);
         throw new Error(`accepted ${bad}`);

@@ -14,7 +14,13 @@ import {
 
 describe('table', () => {
   it('pads every column but the last to its widest cell plus 3 (at least 10)', () => {
-    const out = table(['REPOSITORY', 'TAG', 'SIZE'], [['busybox', 'test', '2.14MB'], ['a-much-longer-name', 'latest', '1kB']]);
+    const out = table(
+      ['REPOSITORY', 'TAG', 'SIZE'],
+      [
+        ['busybox', 'test', '2.14MB'],
+        ['a-much-longer-name', 'latest', '1kB'],
+      ],
+    );
     expect(out).toBe(
       'REPOSITORY           TAG       SIZE\n' +
         'busybox              test      2.14MB\n' +

@@ -47,7 +47,9 @@ describe('showProgress', () => {
     const { text } = await render(true);
     expect(text).toContain('aaaaaaaaaaaa: Pulling fs layer\nbbbbbbbbbbbb: Already exists\n');
     // Two lines up, clear, redraw, two lines down.
-    expect(text).toContain(`\x1b[2A\r\x1b[2Kaaaaaaaaaaaa: Downloading [${'='.repeat(24)}>${' '.repeat(25)}]  1MB/2MB\x1b[2B\r`);
+    expect(text).toContain(
+      `\x1b[2A\r\x1b[2Kaaaaaaaaaaaa: Downloading [${'='.repeat(24)}>${' '.repeat(25)}]  1MB/2MB\x1b[2B\r`,
+    );
     expect(text).toContain('\x1b[2A\r\x1b[2Kaaaaaaaaaaaa: Pull complete\x1b[2B\r');
     expect(text).not.toContain('Download complete');
   });

@@ -34,7 +34,15 @@ describe('volume flags', () => {
   });
 
   it("shows a volume with Docker's field names", () => {
-    const v = { name: 'v', driver: 'local', mountpoint: '/m', createdAt: 't', labels: {}, options: { type: 'tmpfs' }, usedBy: [] };
+    const v = {
+      name: 'v',
+      driver: 'local',
+      mountpoint: '/m',
+      createdAt: 't',
+      labels: {},
+      options: { type: 'tmpfs' },
+      usedBy: [],
+    };
     expect(dockerVolumeJson(v)).toEqual({
       CreatedAt: 't',
       Driver: 'local',

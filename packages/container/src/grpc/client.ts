@@ -37,7 +37,11 @@ export class GrpcContainerService implements ContainerService {
   }
 
   async create(req: CreateContainerRequest, opts: CallOptions = {}): Promise<{ id: string; warnings: string[] }> {
-    const request = { name: req.name ?? '', config: configToProto(req.config), hostConfig: hostConfigToProto(req.hostConfig) };
+    const request = {
+      name: req.name ?? '',
+      config: configToProto(req.config),
+      hostConfig: hostConfigToProto(req.hostConfig),
+    };
     const res = await callUnary<containersV1.CreateContainerResponse>(
       (cb) => this.client.createContainer(request, cb),
       opts,

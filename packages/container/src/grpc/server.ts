@@ -24,7 +24,9 @@ async function* attachStream(
 ): AsyncGenerator<containersV1.AttachContainerResponse> {
   let onAttached!: () => void;
   const attached = new Promise<'attached'>((resolve) => (onAttached = () => resolve('attached')));
-  const it = impl.attach(req.id, { signal, stdout: req.stdout, stderr: req.stderr, onAttached })[Symbol.asyncIterator]();
+  const it = impl
+    .attach(req.id, { signal, stdout: req.stdout, stderr: req.stderr, onAttached })
+    [Symbol.asyncIterator]();
   try {
     let next = it.next();
     const first = await Promise.race([attached, next]);

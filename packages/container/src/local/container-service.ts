@@ -189,7 +189,9 @@ export class LocalContainerService implements ContainerService {
       if (!ID_PATTERN.test(entry) || this.o.store.get(entry)) continue;
       this.log(`removing leftovers of container ${entry} (interrupted create)`);
       if (tasks.has(entry)) await this.o.runtime.delete(entry, { force: true }).catch(() => undefined);
-      await this.o.images.removeSnapshot(entry).catch((e: unknown) => this.log(`remove snapshot ${entry}: ${messageOf(e)}`));
+      await this.o.images
+        .removeSnapshot(entry)
+        .catch((e: unknown) => this.log(`remove snapshot ${entry}: ${messageOf(e)}`));
       await this.o.volumes
         .release(entry, { removeAnonymous: true })
         .catch((e: unknown) => this.log(`release volumes of ${entry}: ${messageOf(e)}`));
@@ -224,7 +226,9 @@ export class LocalContainerService implements ContainerService {
         // A task left over from an earlier run of this container.
         this.o.runtime.delete(id, { force: true }).catch(() => undefined),
       ]);
-      const mounts = await this.o.volumes.resolveMounts(id, startMountSpecs(info), { imageLayers: imageLayersOf(rootfs) });
+      const mounts = await this.o.volumes.resolveMounts(id, startMountSpecs(info), {
+        imageLayers: imageLayersOf(rootfs),
+      });
       const network = await this.o.networks.attach(id, info.hostConfig.networkMode || 'none');
       attached = true;
       await this.o.runtime.create(buildTaskSpec(info, rootfs, mounts, network, this.o.defaultRuntime));
@@ -257,7 +261,11 @@ export class LocalContainerService implements ContainerService {
 
   /** A failed start: the container keeps its status, with the exit code and error Docker would show. */
   private async recordStartFailure(id: string, err: unknown): Promise<void> {
-    const status: ExitStatus = { exitCode: startFailureExitCode(err), exitedAt: new Date().toISOString(), error: messageOf(err) };
+    const status: ExitStatus = {
+      exitCode: startFailureExitCode(err),
+      exitedAt: new Date().toISOString(),
+      error: messageOf(err),
+    };
     const info = this.o.store.get(id);
     if (!info) return;
     info.state = { ...info.state, exitCode: status.exitCode, error: status.error! };
@@ -371,7 +379,13 @@ export class LocalContainerService implements ContainerService {
       return this.handleExit(id, status);
     }
     if (task?.status === 'running') {
-      info.state = { ...info.state, status: 'running', running: true, pid: task.pid, startedAt: new Date().toISOString() };
+      info.state = {
+        ...info.state,
+        status: 'running',
+        running: true,
+        pid: task.pid,
+        startedAt: new Date().toISOString(),
+      };
       info.rootfs = task.rootfs;
       this.o.store.update(info);
       this.watch(id);

@@ -1,13 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  alreadyExists,
-  invalidArgument,
-  isAlreadyExists,
-  isNotFound,
-  notFound,
-  type ContainerInfo,
-} from '@tscr/api';
+import { alreadyExists, invalidArgument, isAlreadyExists, isNotFound, notFound, type ContainerInfo } from '@tscr/api';
 import type { ContainerStore } from '../store.js';
 import type { CallOptions, CreateContainerRequest } from '../types.js';
 import { mergeConfig } from './config.js';
@@ -22,7 +15,6 @@ export const ID_PATTERN = /^[0-9a-f]{64}$/;
 /** File name of a container's log inside its directory. */
 const LOG_FILE = 'container.log';
 
-
 /**
  * A record by full ID, exact name, or unique ID prefix (in that order).
  * @throws NotFound; InvalidArgument when a prefix matches several IDs.
@@ -34,7 +26,8 @@ export function lookupContainer(store: ContainerStore, ref: string): ContainerIn
   if (/^[0-9a-f]+$/.test(key)) {
     const matches = store.findByIdPrefix(key);
     if (matches.length === 1) return matches[0]!;
-    if (matches.length > 1) throw invalidArgument(`multiple IDs found with provided prefix: ${key}`, { details: { id: key } });
+    if (matches.length > 1)
+      throw invalidArgument(`multiple IDs found with provided prefix: ${key}`, { details: { id: key } });
   }
   throw notFound(`no such container: ${ref}`, { details: { id: ref } });
 }

@@ -10,7 +10,8 @@ export class MemoryContainerStore implements ContainerStore {
 
   /** @throws AlreadyExists when the ID or the name is taken. */
   insert(info: ContainerInfo): void {
-    if (this.byId.has(info.id)) throw alreadyExists(`container ${info.id} already exists`, { details: { id: info.id } });
+    if (this.byId.has(info.id))
+      throw alreadyExists(`container ${info.id} already exists`, { details: { id: info.id } });
     const holder = this.getByName(info.name);
     if (holder) {
       throw alreadyExists(`the container name "/${info.name}" is already in use by container ${holder.id}`, {

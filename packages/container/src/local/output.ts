@@ -21,10 +21,12 @@ export type LogReader = (path: string, opts: ReadLogsOptions) => AsyncIterable<L
 
 /** Resolves when the current run of container `id` has ended (exit, failed start or removal). */
 function runEnded(lifecycle: Lifecycle, id: string, signal?: AbortSignal): Promise<void> {
-  return lifecycle.next(id, (e) => (e.kind === 'start' ? undefined : true), signal).then(
-    () => undefined,
-    () => undefined,
-  );
+  return lifecycle
+    .next(id, (e) => (e.kind === 'start' ? undefined : true), signal)
+    .then(
+      () => undefined,
+      () => undefined,
+    );
 }
 
 /** `logs`: recorded output, and with `follow` live output until the running container stops. */

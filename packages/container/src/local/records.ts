@@ -1,4 +1,10 @@
-import { isTscrError, type ContainerInfo, type ContainerState, type ContainerSummary, type ExitStatus } from '@tscr/api';
+import {
+  isTscrError,
+  type ContainerInfo,
+  type ContainerState,
+  type ContainerSummary,
+  type ExitStatus,
+} from '@tscr/api';
 import { statusText } from './status-text.js';
 
 /** The state of a container that was never started. */
@@ -25,7 +31,9 @@ export function exitStatusOf(info: ContainerInfo): ExitStatus {
 
 /** Quotes like Docker's `COMMAND` column: `"sh -c 'echo hi'"` (without the outer quotes). */
 export function commandLine(info: ContainerInfo): string {
-  return [info.path, ...info.args].map((a) => (/[\s'"]/.test(a) || a === '' ? `'${a.replace(/'/g, `'\\''`)}'` : a)).join(' ');
+  return [info.path, ...info.args]
+    .map((a) => (/[\s'"]/.test(a) || a === '' ? `'${a.replace(/'/g, `'\\''`)}'` : a))
+    .join(' ');
 }
 
 /** One `ps` row. */
@@ -67,4 +75,3 @@ export function startFailureExitCode(err: unknown): number {
   if (reason === 'ExecutableNotExecutable') return 126;
   return 128;
 }
-

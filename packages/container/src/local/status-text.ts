@@ -15,7 +15,9 @@ export function statusText(state: ContainerState, now = Date.now()): string {
     case 'dead':
       return 'Dead';
     case 'exited':
-      return state.finishedAt ? `Exited (${state.exitCode}) ${since(state.finishedAt)} ago` : `Exited (${state.exitCode})`;
+      return state.finishedAt
+        ? `Exited (${state.exitCode}) ${since(state.finishedAt)} ago`
+        : `Exited (${state.exitCode})`;
     case 'created':
       return 'Created';
   }

@@ -48,7 +48,11 @@ export function startMountSpecs(info: Pick<ContainerInfo, 'hostConfig' | 'mounts
 export function imageLayersOf(rootfs: readonly Mount[]): string[] {
   for (const m of rootfs) {
     const lower = m.options.find((o) => o.startsWith('lowerdir='));
-    if (lower) return lower.slice('lowerdir='.length).split(':').filter((d) => d !== '');
+    if (lower)
+      return lower
+        .slice('lowerdir='.length)
+        .split(':')
+        .filter((d) => d !== '');
   }
   return [];
 }

@@ -25,11 +25,17 @@ export async function collect(stream: AsyncIterable<LogEntry>): Promise<string> 
 }
 
 /** The code (and details) a promise rejects with. */
-export async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string; details: Record<string, string> }> {
+export async function rejection(
+  p: Promise<unknown>,
+): Promise<{ code: string; message: string; details: Record<string, string> }> {
   try {
     await p;
   } catch (err) {
-    return { code: errorCode(err), message: err instanceof Error ? err.message : '', details: isTscrError(err) ? err.details : {} };
+    return {
+      code: errorCode(err),
+      message: err instanceof Error ? err.message : '',
+      details: isTscrError(err) ? err.details : {},
+    };
   }
   throw new Error('expected a rejection');
 }
@@ -53,7 +59,9 @@ export function describeContainerService(name: string, setup: () => Promise<Cont
     let h: ContainerHarness;
     let svc: ContainerService;
     const made: string[] = [];
-    const create = async (req: Omit<CreateContainerRequest, 'config'> & { config?: Partial<CreateContainerRequest['config']> }) => {
+    const create = async (
+      req: Omit<CreateContainerRequest, 'config'> & { config?: Partial<CreateContainerRequest['config']> },
+    ) => {
       const { id } = await svc.create({ name: uniqueName('ctr'), ...req, config: { image: h.image, ...req.config } });
       made.push(id);
       return id;
@@ -182,7 +190,10 @@ export function describeContainerService(name: string, setup: () => Promise<Cont
     });
 
     it('removes an autoRemove container when it exits', async () => {
-      const r = await run(svc, { config: { image: h.image, cmd: ['sh', '-c', 'echo gone; exit 5'] }, hostConfig: { autoRemove: true } });
+      const r = await run(svc, {
+        config: { image: h.image, cmd: ['sh', '-c', 'echo gone; exit 5'] },
+        hostConfig: { autoRemove: true },
+      });
       expect(r.status.exitCode).toBe(5);
       expect(r.output).toBe('gone\n');
       expect((await rejection(svc.inspect(r.id))).code).toBe('NotFound');

@@ -17,7 +17,16 @@ export function sampleRecord(id: string, name: string, created = '2024-01-01T00:
     args: ['-c', 'echo hi'],
     config: { image: 'busybox:test', cmd: ['sh', '-c', 'echo hi'], env: ['PATH=/bin'], labels: { a: 'b' } },
     hostConfig: { networkMode: 'none', autoRemove: true, binds: ['/tmp:/tmp:ro'] },
-    state: { status: 'created', running: false, pid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: '', finishedAt: '' },
+    state: {
+      status: 'created',
+      running: false,
+      pid: 0,
+      exitCode: 0,
+      error: '',
+      oomKilled: false,
+      startedAt: '',
+      finishedAt: '',
+    },
     mounts: [{ type: 'bind', source: '/tmp', destination: '/tmp', rw: false }],
     restartCount: 0,
     logPath: `/tmp/${id}/container.log`,
@@ -74,9 +83,19 @@ export function describeContainerStore(
       h.store.update(rec);
       expect(h.store.get(idA)?.state.pid).toBe(42);
       expect(codeOf(() => h.store.update(sampleRecord('c'.repeat(64), 'three')))).toBe('NotFound');
-      expect(h.store.findByIdPrefix('a').map((r) => r.id).sort()).toEqual([idA, idB].sort());
+      expect(
+        h.store
+          .findByIdPrefix('a')
+          .map((r) => r.id)
+          .sort(),
+      ).toEqual([idA, idB].sort());
       expect(h.store.findByIdPrefix('ab').map((r) => r.id)).toEqual([idB]);
-      expect(h.store.list().map((r) => r.name).sort()).toEqual(['one', 'two']);
+      expect(
+        h.store
+          .list()
+          .map((r) => r.name)
+          .sort(),
+      ).toEqual(['one', 'two']);
       h.store.delete(idA);
       h.store.delete(idA);
       expect(h.store.list().map((r) => r.id)).toEqual([idB]);

@@ -40,7 +40,8 @@ async function realStack(): Promise<ContainerHarness & { service: ReturnType<typ
     service,
     image,
     async cleanup() {
-      for (const c of await service.list({ all: true })) await service.remove(c.id, { force: true }).catch(() => undefined);
+      for (const c of await service.list({ all: true }))
+        await service.remove(c.id, { force: true }).catch(() => undefined);
       service.close();
       const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').map((l) => l.split(' ')[4] ?? '');
       for (const m of mounts.filter((p) => p.startsWith(`${dir}/`)).reverse()) {

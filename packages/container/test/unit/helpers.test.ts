@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { humanDuration } from '@tscr/api';
-import { DEFAULT_PATH, MemoryContainerStore, effectiveCommand, mergeEnv, normalizeName, randomName, statusText } from '@tscr/container';
+import {
+  DEFAULT_PATH,
+  MemoryContainerStore,
+  effectiveCommand,
+  mergeEnv,
+  normalizeName,
+  randomName,
+  statusText,
+} from '@tscr/container';
 import { errorCode, type ContainerInfo } from '@tscr/api';
 
 describe('names', () => {
@@ -22,7 +30,10 @@ describe('command and env', () => {
     expect(effectiveCommand({ image: 'i' }, image)).toMatchObject({ path: '/ep', args: ['dflt'] });
     expect(effectiveCommand({ image: 'i', cmd: ['x'] }, image)).toMatchObject({ path: '/ep', args: ['x'] });
     expect(effectiveCommand({ image: 'i', entrypoint: ['sh'] }, image)).toMatchObject({ path: 'sh', args: [] });
-    expect(effectiveCommand({ image: 'i', entrypoint: [], cmd: ['ls'] }, image)).toMatchObject({ path: 'ls', args: [] });
+    expect(effectiveCommand({ image: 'i', entrypoint: [], cmd: ['ls'] }, image)).toMatchObject({
+      path: 'ls',
+      args: [],
+    });
     expect(() => effectiveCommand({ image: 'i' }, {})).toThrow('no command specified');
   });
   it('merges env by key and adds a default PATH', () => {
@@ -36,8 +47,12 @@ describe('status text', () => {
   const base = { running: false, pid: 0, exitCode: 0, error: '', oomKilled: false, startedAt: '', finishedAt: '' };
   it('reads like docker ps', () => {
     expect(statusText({ ...base, status: 'created' }, now)).toBe('Created');
-    expect(statusText({ ...base, status: 'running', running: true, startedAt: '2024-01-01T00:09:57Z' }, now)).toBe('Up 3 seconds');
-    expect(statusText({ ...base, status: 'exited', exitCode: 2, finishedAt: '2024-01-01T00:08:00Z' }, now)).toBe('Exited (2) 2 minutes ago');
+    expect(statusText({ ...base, status: 'running', running: true, startedAt: '2024-01-01T00:09:57Z' }, now)).toBe(
+      'Up 3 seconds',
+    );
+    expect(statusText({ ...base, status: 'exited', exitCode: 2, finishedAt: '2024-01-01T00:08:00Z' }, now)).toBe(
+      'Exited (2) 2 minutes ago',
+    );
     expect(humanDuration(500)).toBe('Less than a second');
     expect(humanDuration(61_000)).toBe('About a minute');
     expect(humanDuration(3 * 3600_000)).toBe('3 hours');

@@ -15,7 +15,9 @@ afterEach(async () => {
   await s.cleanup();
 });
 
-const busybox = (cmd: string[], extra: Partial<ContainerInfo['config']> = {}) => ({ config: { image: 'busybox:test', cmd, ...extra } });
+const busybox = (cmd: string[], extra: Partial<ContainerInfo['config']> = {}) => ({
+  config: { image: 'busybox:test', cmd, ...extra },
+});
 
 async function until(check: () => boolean | Promise<boolean>): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -30,13 +32,25 @@ describe('LocalContainerService: create', () => {
     s.images.images.set('app:1', {
       ...(await s.images.get('busybox:test')),
       id: `sha256:${'e'.repeat(64)}`,
-      config: { entrypoint: ['/app'], cmd: ['--serve'], env: ['A=1', 'B=2'], workingDir: '/srv', user: 'tscr', labels: { x: 'img' } },
+      config: {
+        entrypoint: ['/app'],
+        cmd: ['--serve'],
+        env: ['A=1', 'B=2'],
+        workingDir: '/srv',
+        user: 'tscr',
+        labels: { x: 'img' },
+      },
     });
     const { id } = await s.service.create({ config: { image: 'app:1', env: ['B=3', 'C=4'], labels: { y: 'ctr' } } });
     const info = await s.service.inspect(id);
     expect([info.path, ...info.args]).toEqual(['/app', '--serve']);
     expect(info.config.env).toEqual(['A=1', 'B=3', 'C=4', expect.stringMatching(/^PATH=\//)]);
-    expect(info.config).toMatchObject({ workingDir: '/srv', user: 'tscr', labels: { x: 'img', y: 'ctr' }, hostname: id.slice(0, 12) });
+    expect(info.config).toMatchObject({
+      workingDir: '/srv',
+      user: 'tscr',
+      labels: { x: 'img', y: 'ctr' },
+      hostname: id.slice(0, 12),
+    });
     expect(info.image).toBe(`sha256:${'e'.repeat(64)}`);
     expect(info.name).toMatch(/^[a-z]+_[a-z]+$/);
     expect(s.events.actions(id)).toEqual(['create']);
@@ -57,9 +71,13 @@ describe('LocalContainerService: create', () => {
     s.images.failPrepare = true;
     await expect(s.service.create({ name: 'web', ...busybox(['echo']) })).rejects.toThrow('disk on fire');
     s.images.failPrepare = false;
-    const badMount = await rejection(s.service.create({ name: 'web', ...busybox(['echo']), hostConfig: { binds: ['/tmp:rel'] } }));
+    const badMount = await rejection(
+      s.service.create({ name: 'web', ...busybox(['echo']), hostConfig: { binds: ['/tmp:rel'] } }),
+    );
     expect(badMount.code).toBe('InvalidArgument');
-    const badNet = await rejection(s.service.create({ name: 'web', ...busybox(['echo']), hostConfig: { networkMode: 'nope' } }));
+    const badNet = await rejection(
+      s.service.create({ name: 'web', ...busybox(['echo']), hostConfig: { networkMode: 'nope' } }),
+    );
     expect(badNet.code).toBe('NotFound');
     expect(s.store.list()).toEqual([]);
     expect(s.images.snapshots.size).toBe(0);
@@ -68,7 +86,9 @@ describe('LocalContainerService: create', () => {
 
   it('undoes the snapshot when the volume layer refuses a mount', async () => {
     const mounts = [{ type: 'bind' as const, source: '/x', target: 'relative' }];
-    expect((await rejection(s.service.create({ ...busybox(['echo']), hostConfig: { mounts } }))).code).toBe('InvalidArgument');
+    expect((await rejection(s.service.create({ ...busybox(['echo']), hostConfig: { mounts } }))).code).toBe(
+      'InvalidArgument',
+    );
     expect(s.images.snapshots.size).toBe(0);
     expect(await readdir(s.containersDir)).toEqual([]);
   });
@@ -85,7 +105,10 @@ describe('LocalContainerService: create', () => {
 
 describe('LocalContainerService: start and exit', () => {
   it('gives the runtime a complete task spec and releases everything on exit', async () => {
-    const { id } = await s.service.create({ ...busybox(['sleep', '1000'], { user: '1000', workingDir: '/tmp' }), hostConfig: { networkMode: 'host' } });
+    const { id } = await s.service.create({
+      ...busybox(['sleep', '1000'], { user: '1000', workingDir: '/tmp' }),
+      hostConfig: { networkMode: 'host' },
+    });
     await s.service.start(id);
     const spec = s.runtime.specs.at(-1)!;
     expect(spec).toMatchObject({ id, hostname: id.slice(0, 12), runtime: 'runc', network: { mode: 'host' } });
@@ -98,7 +121,10 @@ describe('LocalContainerService: start and exit', () => {
     await s.service.wait(id);
     await until(() => !s.runtime.tasks.has(id) && !s.networks.attached.has(id));
     expect(s.events.actions(id)).toEqual(['create', 'start', 'kill', 'die']);
-    expect(s.events.events.find((e) => e.action === 'die')?.attributes).toMatchObject({ exitCode: '137', image: 'busybox:test' });
+    expect(s.events.events.find((e) => e.action === 'die')?.attributes).toMatchObject({
+      exitCode: '137',
+      image: 'busybox:test',
+    });
   });
 
   it('serializes concurrent starts', async () => {
@@ -121,7 +147,10 @@ describe('LocalContainerService: start and exit', () => {
   it('maps start failures to exit codes 127 and 126', async () => {
     const { id } = await s.service.create(busybox(['nosuchcmd']));
     const waiting = s.service.wait(id, { condition: 'next-exit' });
-    await expect(s.service.start(id)).rejects.toMatchObject({ code: 'NotFound', details: { reason: 'ExecutableNotFound' } });
+    await expect(s.service.start(id)).rejects.toMatchObject({
+      code: 'NotFound',
+      details: { reason: 'ExecutableNotFound' },
+    });
     expect(await waiting).toMatchObject({ exitCode: 127, error: expect.stringContaining('nosuchcmd') });
     expect(s.networks.attached.has(id)).toBe(false);
 

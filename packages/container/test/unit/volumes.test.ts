@@ -4,11 +4,10 @@ import { createMountSpecs, imageLayersOf, startMountSpecs } from '../../src/loca
 
 describe('container mount specs', () => {
   it('adds an anonymous volume for each image VOLUME no mount covers', () => {
-    const specs = createMountSpecs({ binds: ['named:/data/'], mounts: [{ type: 'tmpfs', source: '', target: '/run' }] }, [
-      '/data',
-      '/logs',
-      '/run',
-    ]);
+    const specs = createMountSpecs(
+      { binds: ['named:/data/'], mounts: [{ type: 'tmpfs', source: '', target: '/run' }] },
+      ['/data', '/logs', '/run'],
+    );
     expect(specs).toEqual([
       { type: 'volume', source: 'named', target: '/data/' },
       { type: 'tmpfs', source: '', target: '/run' },
@@ -34,10 +33,11 @@ describe('container mount specs', () => {
   });
 
   it('reads the image layers from the snapshot mount', () => {
-    expect(imageLayersOf([{ type: 'overlay', source: 'overlay', options: ['lowerdir=/l/2:/l/1', 'upperdir=/u', 'workdir=/w'] }])).toEqual([
-      '/l/2',
-      '/l/1',
-    ]);
+    expect(
+      imageLayersOf([
+        { type: 'overlay', source: 'overlay', options: ['lowerdir=/l/2:/l/1', 'upperdir=/u', 'workdir=/w'] },
+      ]),
+    ).toEqual(['/l/2', '/l/1']);
     expect(imageLayersOf([{ type: 'bind', source: '/r', options: ['rbind'] }])).toEqual([]);
   });
 });

@@ -1,6 +1,12 @@
 import { unimplemented } from '@tscr/api';
 import type { EventPublisher } from '@tscr/container';
-import { parseReference, type CallOptions, type Progress, type Reference, type RegistryClient } from '@tscr/registry-client';
+import {
+  parseReference,
+  type CallOptions,
+  type Progress,
+  type Reference,
+  type RegistryClient,
+} from '@tscr/registry-client';
 import {
   canLogin,
   type LoginResult,
@@ -31,7 +37,9 @@ export class EventedRegistryClient implements RegistryService {
   /** Joins a running pull of the same reference, platform and user, or starts one. */
   async *pull(ref: string, opts: RegistryRequestOptions = {}): AsyncGenerator<Progress, void, undefined> {
     const parsed = parseReference(ref);
-    const platform = opts.platform ? `${opts.platform.os}/${opts.platform.architecture}/${opts.platform.variant ?? ''}` : '';
+    const platform = opts.platform
+      ? `${opts.platform.os}/${opts.platform.architecture}/${opts.platform.variant ?? ''}`
+      : '';
     const key = `${parsed.normalized}\n${platform}\n${opts.auth?.username ?? ''}`;
     let shared = this.inflight.get(key);
     if (!shared) {

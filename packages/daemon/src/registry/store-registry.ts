@@ -21,7 +21,9 @@ export type PullStore = ImageSink & ImageSource;
 /** True when `service` (an image layer) offers the blob access pulls and pushes need. */
 export function isPullStore(service: unknown): service is PullStore {
   const s = service as Partial<Record<keyof PullStore, unknown>>;
-  return ['hasBlob', 'writeBlob', 'readBlob', 'resolve', 'tag'].every((m) => typeof s[m as keyof PullStore] === 'function');
+  return ['hasBlob', 'writeBlob', 'readBlob', 'resolve', 'tag'].every(
+    (m) => typeof s[m as keyof PullStore] === 'function',
+  );
 }
 
 /** Options of {@link StoreRegistryClient}. */

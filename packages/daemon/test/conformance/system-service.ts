@@ -24,13 +24,25 @@ export function describeSystemService(name: string, setup: () => Promise<SystemH
     it('answers ping and version', async () => {
       await h.service.ping();
       const v = await h.service.version();
-      expect(v).toMatchObject({ version: VERSION, apiVersion: 'v1', nodeVersion: process.version, runtime: 'runc', monitor: 'conmon' });
+      expect(v).toMatchObject({
+        version: VERSION,
+        apiVersion: 'v1',
+        nodeVersion: process.version,
+        runtime: 'runc',
+        monitor: 'conmon',
+      });
       expect(v.kernelVersion).not.toBe('');
     });
 
     it('reports info with container counts and layers', async () => {
       const info = await h.service.info();
-      expect(info).toMatchObject({ containers: 3, containersRunning: 1, containersStopped: 2, images: 2, defaultRuntime: 'runc' });
+      expect(info).toMatchObject({
+        containers: 3,
+        containersRunning: 1,
+        containersStopped: 2,
+        images: 2,
+        defaultRuntime: 'runc',
+      });
       expect(info.layers).toEqual([{ layer: 'images', endpoint: 'unix:///tmp/tscr-test-images.sock' }]);
       expect(info.ncpu).toBeGreaterThan(0);
     });

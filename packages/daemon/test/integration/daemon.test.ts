@@ -38,7 +38,8 @@ describe.skipIf(skip)('tscrd in process (runc + conmon)', () => {
   });
 
   afterAll(async () => {
-    for (const c of (await containers?.list({ all: true })) ?? []) await containers.remove(c.id, { force: true }).catch(() => undefined);
+    for (const c of (await containers?.list({ all: true })) ?? [])
+      await containers.remove(c.id, { force: true }).catch(() => undefined);
     images?.close();
     containers?.close();
     system?.close();
@@ -64,14 +65,21 @@ describe.skipIf(skip)('tscrd in process (runc + conmon)', () => {
       }
     })();
     await ready;
-    const r = await run(containers, { config: { image, cmd: ['sh', '-c', 'exit 4'] }, hostConfig: { autoRemove: true } });
+    const r = await run(containers, {
+      config: { image, cmd: ['sh', '-c', 'exit 4'] },
+      hostConfig: { autoRemove: true },
+    });
     await reading;
     ac.abort();
     expect(seen.filter((e) => e.id === r.id).map((e) => e.action)).toEqual(['create', 'start', 'die', 'destroy']);
     expect(seen.find((e) => e.action === 'die')?.attributes).toMatchObject({ exitCode: '4', image });
 
     const info = await system.info();
-    expect(info).toMatchObject({ rootDir: config.root, defaultRuntime: 'runc', stateDatabase: join(config.root, 'tscr.db') });
+    expect(info).toMatchObject({
+      rootDir: config.root,
+      defaultRuntime: 'runc',
+      stateDatabase: join(config.root, 'tscr.db'),
+    });
     expect(info.images).toBeGreaterThanOrEqual(1);
     expect(info.layers.map((l) => l.endpoint)).toEqual(['local', 'local', 'local', 'local', 'local']);
     expect(['1', '2']).toContain(info.cgroupVersion);
@@ -82,7 +90,11 @@ describe.skipIf(skip)('tscrd in process (runc + conmon)', () => {
 
   it('rejects bad input with the right codes and leaves nothing half-made', async () => {
     const containersDir = join(config.root, 'containers');
-    const before = { mounts: await mountsUnder(dir), dirs: await readdir(containersDir), rows: (await containers.list({ all: true })).length };
+    const before = {
+      mounts: await mountsUnder(dir),
+      dirs: await readdir(containersDir),
+      rows: (await containers.list({ all: true })).length,
+    };
 
     const unknown = await rejection(containers.create({ config: { image: 'tscr-test-none:latest', cmd: ['echo'] } }));
     expect(unknown.code).toBe('NotFound');

@@ -12,7 +12,15 @@ import type { DaemonConfig } from '@tscr/daemon';
 import { GrpcImageService } from '@tscr/image/grpc';
 import { makeTempDir, skipUnlessRoot, uniqueName } from '@tscr/testkit';
 import { collect, run } from '../../../container/test/conformance/container-service.js';
-import { cleanupHost, configFlags, importBusybox, startTscrd, testConfig, until, type Child } from '../fixtures/host.js';
+import {
+  cleanupHost,
+  configFlags,
+  importBusybox,
+  startTscrd,
+  testConfig,
+  until,
+  type Child,
+} from '../fixtures/host.js';
 
 const skip = skipUnlessRoot('runc', 'conmon');
 
@@ -46,7 +54,8 @@ describe.skipIf(skip)('tscrd survives kill -9', () => {
   afterAll(async () => {
     if (daemon) {
       const c = connect(daemon.address);
-      for (const x of await c.list({ all: true }).catch(() => [])) await c.remove(x.id, { force: true }).catch(() => undefined);
+      for (const x of await c.list({ all: true }).catch(() => []))
+        await c.remove(x.id, { force: true }).catch(() => undefined);
       await daemon.stop();
     }
     for (const c of clients) c.close();
@@ -60,8 +69,14 @@ describe.skipIf(skip)('tscrd survives kill -9', () => {
     await importBusybox(images, dir, image);
     let c = connect(daemon.address);
 
-    const loop = await c.create({ name: uniqueName('loop'), config: { image, cmd: ['sh', '-c', 'i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done'] } });
-    const short = await c.create({ name: uniqueName('short'), config: { image, cmd: ['sh', '-c', 'sleep 2; exit 7'] } });
+    const loop = await c.create({
+      name: uniqueName('loop'),
+      config: { image, cmd: ['sh', '-c', 'i=0; while true; do echo line $i; i=$((i+1)); sleep 0.1; done'] },
+    });
+    const short = await c.create({
+      name: uniqueName('short'),
+      config: { image, cmd: ['sh', '-c', 'sleep 2; exit 7'] },
+    });
     await c.start(loop.id);
     await c.start(short.id);
     const pid = (await c.inspect(loop.id)).state.pid;
@@ -126,7 +141,10 @@ describe.skipIf(skip)('tscrd with a remote image layer', () => {
     const direct = new GrpcImageService(layer!.address);
     clients.push(direct);
     expect((await direct.get(image)).repoTags.join()).toContain(image.split(':')[0]);
-    const r = await run(containers, { config: { image, cmd: ['echo', 'hello from afar'] }, hostConfig: { autoRemove: true } });
+    const r = await run(containers, {
+      config: { image, cmd: ['echo', 'hello from afar'] },
+      hostConfig: { autoRemove: true },
+    });
     expect(r.status.exitCode).toBe(0);
     expect(r.output).toBe('hello from afar\n');
   });

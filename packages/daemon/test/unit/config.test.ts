@@ -12,7 +12,10 @@ describe('parseCommandLine', () => {
   it('layers flags over the config file over the defaults', async () => {
     const dir = await makeTempDir('config');
     const file = join(dir, 'tscrd.json');
-    await writeFile(file, JSON.stringify({ root: '/srv/tscr', cgroupParent: 'x', layers: { images: 'unix:///tmp/i.sock' } }));
+    await writeFile(
+      file,
+      JSON.stringify({ root: '/srv/tscr', cgroupParent: 'x', layers: { images: 'unix:///tmp/i.sock' } }),
+    );
     const cmd = await parseCommandLine(['--config', file, '--root', '/data', '--layer', 'volumes=unix:///tmp/v.sock']);
     expect(cmd).toMatchObject({
       kind: 'daemon',
@@ -29,12 +32,17 @@ describe('parseCommandLine', () => {
   it('takes volume plug-in drivers from the file and --volume-driver', async () => {
     const dir = await makeTempDir('config');
     const file = join(dir, 'tscrd.json');
-    await writeFile(file, JSON.stringify({ volumeDrivers: { nfs: 'unix:///tmp/nfs.sock', keep: 'unix:///tmp/k.sock' } }));
+    await writeFile(
+      file,
+      JSON.stringify({ volumeDrivers: { nfs: 'unix:///tmp/nfs.sock', keep: 'unix:///tmp/k.sock' } }),
+    );
     const cmd = await parseCommandLine(['--config', file, '--volume-driver', 'nfs=unix:///tmp/other.sock']);
     expect(cmd).toMatchObject({
       config: { volumeDrivers: { nfs: 'unix:///tmp/other.sock', keep: 'unix:///tmp/k.sock' } },
     });
-    await expect(parseCommandLine(['--volume-driver', 'local=unix:///x'])).rejects.toMatchObject({ code: 'InvalidArgument' });
+    await expect(parseCommandLine(['--volume-driver', 'local=unix:///x'])).rejects.toMatchObject({
+      code: 'InvalidArgument',
+    });
     await expect(parseCommandLine(['--volume-driver', 'nope'])).rejects.toMatchObject({ code: 'InvalidArgument' });
     await writeFile(file, JSON.stringify({ volumeDrivers: { bad: 3 } }));
     await expect(parseCommandLine(['--config', file])).rejects.toMatchObject({ code: 'InvalidArgument' });
@@ -43,13 +51,27 @@ describe('parseCommandLine', () => {
 
   it('parses serve-layer', async () => {
     const cmd = await parseCommandLine(['serve-layer', 'images', '--listen', 'unix:///tmp/x.sock', '--root', '/tmp/r']);
-    expect(cmd).toMatchObject({ kind: 'serve-layer', layer: 'images', listen: 'unix:///tmp/x.sock', config: { root: '/tmp/r' } });
+    expect(cmd).toMatchObject({
+      kind: 'serve-layer',
+      layer: 'images',
+      listen: 'unix:///tmp/x.sock',
+      config: { root: '/tmp/r' },
+    });
   });
 
   it('rejects what it does not know', async () => {
-    for (const argv of [['--nope'], ['serve-layer', 'kitchen', '--listen', '/x'], ['serve-layer', 'images'], ['--root', 'rel'], ['--layer', 'disks=local'], ['frobnicate']]) {
+    for (const argv of [
+      ['--nope'],
+      ['serve-layer', 'kitchen', '--listen', '/x'],
+      ['serve-layer', 'images'],
+      ['--root', 'rel'],
+      ['--layer', 'disks=local'],
+      ['frobnicate'],
+    ]) {
       await expect(parseCommandLine(argv)).rejects.toMatchObject({ code: 'InvalidArgument' });
     }
-    await expect(parseCommandLine(['--config', '/nonexistent/tscr-test.json'])).rejects.toMatchObject({ code: 'NotFound' });
+    await expect(parseCommandLine(['--config', '/nonexistent/tscr-test.json'])).rejects.toMatchObject({
+      code: 'NotFound',
+    });
   });
 });

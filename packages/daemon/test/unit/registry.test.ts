@@ -47,7 +47,8 @@ class FakeRegistry implements RegistryService {
   async *pull(ref: string, opts: RegistryRequestOptions = {}): AsyncGenerator<Progress> {
     this.pulls.push({ ref, opts });
     if (ref.includes('missing')) throw notFound(`no such manifest: ${ref}`);
-    if (ref.includes('down')) throw unavailable('registry down.example unreachable', { details: { registry: 'down.example' } });
+    if (ref.includes('down'))
+      throw unavailable('registry down.example unreachable', { details: { registry: 'down.example' } });
     yield { id: '1', status: 'Pulling from x' };
     await this.gate;
     yield { id: '1', status: 'Digest: sha256:abc' };
@@ -130,7 +131,9 @@ describe('SharedStream', () => {
 
 describe('StoreRegistryClient', () => {
   it('raises Unimplemented without a store and checks credentials', async () => {
-    const registry = new StoreRegistryClient({ missingStore: { pull: 'pull into a remote image layer', push: 'push x' } });
+    const registry = new StoreRegistryClient({
+      missingStore: { pull: 'pull into a remote image layer', push: 'push x' },
+    });
     await expect(collect(registry.pull('localhost:5000/x:1'))).rejects.toSatisfy(isUnimplemented);
     await expect(collect(registry.push('localhost:5000/x:1'))).rejects.toSatisfy(isUnimplemented);
     await expect(collect(registry.pull('Not A Ref'))).rejects.toSatisfy(isInvalidArgument);
@@ -182,7 +185,9 @@ describe('the daemon registry layer', () => {
       const pull = collect(layers.registry.service.pull('localhost:5000/x:1'));
       await expect(pull).rejects.toSatisfy(isUnimplemented);
       await expect(pull).rejects.toThrow(/pull into a remote image layer/);
-      await expect(collect(layers.registry.service.push('localhost:5000/x:1'))).rejects.toThrow(/push from a remote image layer/);
+      await expect(collect(layers.registry.service.push('localhost:5000/x:1'))).rejects.toThrow(
+        /push from a remote image layer/,
+      );
     } finally {
       for (const l of Object.values(layers)) l.close();
     }

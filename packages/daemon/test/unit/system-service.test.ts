@@ -49,7 +49,10 @@ describeSystemService('gRPC client', async () => {
 describe('GrpcSystemService', () => {
   it('says Unavailable, with the address, when no daemon listens', async () => {
     const client = new GrpcSystemService('unix:///tmp/tscr-test-nobody-here.sock');
-    await expect(client.ping()).rejects.toMatchObject({ code: 'Unavailable', details: { address: 'unix:///tmp/tscr-test-nobody-here.sock' } });
+    await expect(client.ping()).rejects.toMatchObject({
+      code: 'Unavailable',
+      details: { address: 'unix:///tmp/tscr-test-nobody-here.sock' },
+    });
     client.close();
   });
 });

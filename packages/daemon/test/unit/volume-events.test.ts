@@ -12,7 +12,9 @@ describe('EventedVolumeService', () => {
     const svc = new EventedVolumeService(createLocalVolumeService({ root }), { publish: (e) => seen.push(e) });
     try {
       await svc.create('tscr-test-ev');
-      await svc.resolveMounts('tscr-test-c', [{ type: 'volume', source: 'tscr-test-ev', target: '/e', readOnly: true }]);
+      await svc.resolveMounts('tscr-test-c', [
+        { type: 'volume', source: 'tscr-test-ev', target: '/e', readOnly: true },
+      ]);
       await svc.release('tscr-test-c');
       await svc.remove('tscr-test-ev');
       expect(seen.map((e) => [e.type, e.action, e.id])).toEqual([

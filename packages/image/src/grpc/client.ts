@@ -9,12 +9,7 @@ import {
   parseEndpoint,
 } from '@tscr/api/grpc';
 import type { CallOptions, ImageService, ImportOptions } from '../types.js';
-import {
-  deleteResultFromProto,
-  imageFromProto,
-  importOptionsToProto,
-  mountFromProto,
-} from './convert.js';
+import { deleteResultFromProto, imageFromProto, importOptionsToProto, mountFromProto } from './convert.js';
 
 /** Largest tar chunk sent in one ImportImage message (well under any message limit). */
 const MAX_CHUNK = 256 * 1024;
@@ -46,19 +41,31 @@ export class GrpcImageService implements ImageService {
 
   /** @inheritdoc */
   async list(opts: CallOptions = {}): Promise<Image[]> {
-    const res = await callUnary<imagesV1.ListImagesResponse>((cb) => this.client.listImages({}, cb), opts, this.display);
+    const res = await callUnary<imagesV1.ListImagesResponse>(
+      (cb) => this.client.listImages({}, cb),
+      opts,
+      this.display,
+    );
     return res.images.map(imageFromProto);
   }
 
   /** @inheritdoc */
   async get(ref: string, opts: CallOptions = {}): Promise<Image> {
-    const res = await callUnary<imagesV1.GetImageResponse>((cb) => this.client.getImage({ ref }, cb), opts, this.display);
+    const res = await callUnary<imagesV1.GetImageResponse>(
+      (cb) => this.client.getImage({ ref }, cb),
+      opts,
+      this.display,
+    );
     return imageFromProto(required(res.image));
   }
 
   /** @inheritdoc */
   async tag(source: string, target: string, opts: CallOptions = {}): Promise<void> {
-    await callUnary<imagesV1.TagImageResponse>((cb) => this.client.tagImage({ source, target }, cb), opts, this.display);
+    await callUnary<imagesV1.TagImageResponse>(
+      (cb) => this.client.tagImage({ source, target }, cb),
+      opts,
+      this.display,
+    );
   }
 
   /** @inheritdoc */
@@ -113,7 +120,11 @@ export class GrpcImageService implements ImageService {
 
   /** @inheritdoc */
   async removeSnapshot(key: string, opts: CallOptions = {}): Promise<void> {
-    await callUnary<imagesV1.RemoveSnapshotResponse>((cb) => this.client.removeSnapshot({ key }, cb), opts, this.display);
+    await callUnary<imagesV1.RemoveSnapshotResponse>(
+      (cb) => this.client.removeSnapshot({ key }, cb),
+      opts,
+      this.display,
+    );
   }
 
   /** Closes the channel; later calls fail. */

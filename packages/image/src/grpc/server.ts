@@ -2,12 +2,7 @@ import type { Server } from '@grpc/grpc-js';
 import { invalidArgument } from '@tscr/api';
 import { clientStreamHandler, imagesV1, unaryHandler } from '@tscr/api/grpc';
 import type { ImageService, ImportOptions } from '../types.js';
-import {
-  deleteResultToProto,
-  imageToProto,
-  importOptionsFromProto,
-  mountToProto,
-} from './convert.js';
+import { deleteResultToProto, imageToProto, importOptionsFromProto, mountToProto } from './convert.js';
 
 /**
  * The grpc-js handlers of `tscr.images.v1.Images`, forwarding every call to

@@ -8,7 +8,8 @@ import { findCommand } from './commands.js';
 export type Compression = 'none' | 'gzip' | 'zstd';
 
 /** Media types of image layers (OCI, OCI non-distributable, Docker schema2). */
-const LAYER_TYPE = /^application\/vnd\.(?:oci\.image\.layer\.(?:nondistributable\.)?v1\.tar|docker\.image\.rootfs\.(?:foreign\.)?diff\.tar)(?:[+.](?:gzip|zstd))?$/;
+const LAYER_TYPE =
+  /^application\/vnd\.(?:oci\.image\.layer\.(?:nondistributable\.)?v1\.tar|docker\.image\.rootfs\.(?:foreign\.)?diff\.tar)(?:[+.](?:gzip|zstd))?$/;
 
 /** True for a layer media type (`application/vnd.oci.image.layer.v1.tar+gzip`, Docker's `…rootfs.diff.tar.gzip`, …). */
 export function isLayerMediaType(mediaType: string): boolean {

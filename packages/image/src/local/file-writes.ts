@@ -69,7 +69,8 @@ export async function writeFile(abs: string, chunks: Buffer[], meta: FileMeta): 
   try {
     const size = chunks.reduce((n, c) => n + c.length, 0);
     const written = chunks.length === 1 ? await fh.write(chunks[0] as Buffer) : await fh.writev(chunks);
-    if (written.bytesWritten !== size) throw internal(`short write to ${abs}: ${written.bytesWritten} of ${size} bytes`);
+    if (written.bytesWritten !== size)
+      throw internal(`short write to ${abs}: ${written.bytesWritten} of ${size} bytes`);
     if (meta.owner) await fh.chown(meta.owner.uid, meta.owner.gid);
     await fh.chmod(meta.mode);
     if (meta.times) await fh.utimes(meta.times.atime, meta.times.mtime);

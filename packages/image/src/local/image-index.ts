@@ -84,7 +84,9 @@ export class ImageIndex {
   tag(ref: string, manifest: Descriptor): Promise<string | undefined> {
     return this.update((entries) => {
       const previous = entries.find((e) => e.ref === ref)?.manifest.digest;
-      let next = entries.filter((e) => e.ref !== ref && !(e.ref === undefined && e.manifest.digest === manifest.digest));
+      let next = entries.filter(
+        (e) => e.ref !== ref && !(e.ref === undefined && e.manifest.digest === manifest.digest),
+      );
       next.push({ ref, manifest: plain(manifest) });
       if (previous !== undefined && previous !== manifest.digest) next = keepListed(next, entries, previous);
       return { entries: next, result: previous };

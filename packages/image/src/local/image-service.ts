@@ -227,7 +227,8 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
           { details: { ref, id: s.rec.id } },
         );
       }
-      const untagged = s.byRef !== undefined ? [s.byRef, ...s.refs.filter((r) => r !== s.byRef).sort()] : [...s.refs].sort();
+      const untagged =
+        s.byRef !== undefined ? [s.byRef, ...s.refs.filter((r) => r !== s.byRef).sort()] : [...s.refs].sort();
       await this.index.removeImage(s.rec.manifestDigest);
       await this.collect(s.rec);
       return [...untagged.map((u) => ({ untagged: u })), { deleted: s.rec.id }];
@@ -273,10 +274,15 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
       for (const d of [this.layersDir, this.tempDir, this.records.dir, join(this.root, 'snapshots')]) {
         await mkdir(d, { recursive: true });
       }
-      for (const name of await readdir(this.tempDir)) await rm(join(this.tempDir, name), { recursive: true, force: true });
+      for (const name of await readdir(this.tempDir))
+        await rm(join(this.tempDir, name), { recursive: true, force: true });
       await this.blobs.init();
       await this.index.update((entries) => ({ entries, result: undefined }));
-      await sweepOrphans(this.content, (await this.stored()).map((s) => s.rec), await this.snapshotter.list());
+      await sweepOrphans(
+        this.content,
+        (await this.stored()).map((s) => s.rec),
+        await this.snapshotter.list(),
+      );
     })().catch((err: unknown) => {
       this.ready = undefined;
       throw err;

@@ -1,14 +1,6 @@
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  alreadyExists,
-  fromSystemError,
-  internal,
-  invalidArgument,
-  notFound,
-  type Image,
-  type Mount,
-} from '@tscr/api';
+import { alreadyExists, fromSystemError, internal, invalidArgument, notFound, type Image, type Mount } from '@tscr/api';
 import type { CallOptions, Snapshotter } from '../types.js';
 import { throwIfAborted, writeFileAtomic } from './fs-util.js';
 

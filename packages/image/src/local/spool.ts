@@ -26,7 +26,11 @@ function toBuffer(chunk: Uint8Array): Buffer {
 export function looksLikeTar(block: Buffer): boolean {
   if (block.length < BLOCK) return false;
   if (block.subarray(0, BLOCK).every((b) => b === 0)) return true;
-  const field = block.subarray(148, 156).toString('latin1').replace(/[\0 ]+$/, '').trim();
+  const field = block
+    .subarray(148, 156)
+    .toString('latin1')
+    .replace(/[\0 ]+$/, '')
+    .trim();
   if (!/^[0-7]+$/.test(field)) return false;
   const want = parseInt(field, 8);
   let unsigned = 0;

@@ -228,7 +228,13 @@ class Unpacker {
     for (const rel of this.whiteouts) {
       const abs = join(this.dest, rel);
       // A whiteout hides lower layers only; this layer's own entry wins.
-      if (await lstat(abs).then(() => true, () => false)) continue;
+      if (
+        await lstat(abs).then(
+          () => true,
+          () => false,
+        )
+      )
+        continue;
       await run('mknod', ['-m', '0000', abs, 'c', '0', '0']).catch((err: unknown) => {
         throw fromSystemError(err, `cannot create whiteout ${rel}`);
       });
@@ -237,11 +243,9 @@ class Unpacker {
       const setfattr = findCommand('setfattr');
       if (!setfattr) throw unimplemented('layer whiteouts: opaque directories (setfattr is not installed)');
       for (const rel of this.opaques) {
-        await run(setfattr, ['-n', 'trusted.overlay.opaque', '-v', 'y', join(this.dest, rel)]).catch(
-          (err: unknown) => {
-            throw fromSystemError(err, `cannot mark ${rel || '/'} opaque`);
-          },
-        );
+        await run(setfattr, ['-n', 'trusted.overlay.opaque', '-v', 'y', join(this.dest, rel)]).catch((err: unknown) => {
+          throw fromSystemError(err, `cannot mark ${rel || '/'} opaque`);
+        });
       }
     }
     for (const d of this.dirTimes.reverse()) await utimes(d.abs, d.atime, d.mtime);

@@ -91,7 +91,14 @@ export function describeImageService(name: string, setup: () => Promise<ImageSer
       first = await svc.importTar(createReadStream(tarPath), {
         reference: `${repo}:test`,
         message: 'made by the conformance suite',
-        config: { env: ['PATH=/bin'], cmd: ['sh'], entrypoint: [], workingDir: '/root', labels: { a: 'b' }, exposedPorts: ['80/tcp'] },
+        config: {
+          env: ['PATH=/bin'],
+          cmd: ['sh'],
+          entrypoint: [],
+          workingDir: '/root',
+          labels: { a: 'b' },
+          exposedPorts: ['80/tcp'],
+        },
       });
       expect(first.id).toMatch(/^sha256:[a-f0-9]{64}$/);
       expect(first.manifestDigest).toMatch(/^sha256:[a-f0-9]{64}$/);
@@ -238,9 +245,15 @@ export function describeImageService(name: string, setup: () => Promise<ImageSer
 
     it('rejects a stream that is not a tar and leaves nothing behind', async () => {
       const before = await tree(fx.root);
-      const err = await expectCode(svc.importTar(bytes(Buffer.from('not a tar at all\n'.repeat(100)))), 'InvalidArgument');
+      const err = await expectCode(
+        svc.importTar(bytes(Buffer.from('not a tar at all\n'.repeat(100)))),
+        'InvalidArgument',
+      );
       expect(isInvalidArgument(err)).toBe(true);
-      await expectCode(svc.importTar(bytes(gzipSync('not a tar either'.repeat(100))), { reference: `${repo}:junk` }), 'InvalidArgument');
+      await expectCode(
+        svc.importTar(bytes(gzipSync('not a tar either'.repeat(100))), { reference: `${repo}:junk` }),
+        'InvalidArgument',
+      );
       expect(await tree(fx.root)).toEqual(before);
       await expectCode(svc.get(`${repo}:junk`), 'NotFound');
     });

@@ -7,7 +7,11 @@ import { createDistributionClient, pullImage, pushImage, type Progress } from '@
 import { busyboxRootfsTar, makeTempDir, skipUnlessRoot, uniqueName } from '@tscr/testkit';
 import { createLocalImageService, type LocalImageService } from '../../src/index.js';
 import { buildImage, fakePull } from '../fixtures/pulled-image.js';
-import { skipUnlessRegistry, startRegistry, type RegistryFixture } from '../../../registry-client/test/fixtures/registry.js';
+import {
+  skipUnlessRegistry,
+  startRegistry,
+  type RegistryFixture,
+} from '../../../registry-client/test/fixtures/registry.js';
 
 async function drain(progress: AsyncIterable<Progress>): Promise<Progress[]> {
   const out: Progress[] = [];
@@ -81,7 +85,9 @@ describe.skipIf(skipUnlessRoot('mount', 'umount', 'busybox'))('pulled images (ro
         imported.layers,
         imported.manifestDigest,
       ]);
-      expect(pulled.repoDigests).toEqual([`${registry.host}/tscr-test/${ref.split('/')[2]!.split(':')[0]}@${pulled.manifestDigest}`]);
+      expect(pulled.repoDigests).toEqual([
+        `${registry.host}/tscr-test/${ref.split('/')[2]!.split(':')[0]}@${pulled.manifestDigest}`,
+      ]);
       expect(await readdir(join(work, 'target/layers'))).toHaveLength(1);
       expect(await readdir(join(work, 'target/tmp'))).toEqual([]);
       expect(await runInSnapshot(target, ref, join(work, 'mnt2'))).toBe('hello from a pulled image\n');

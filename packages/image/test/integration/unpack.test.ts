@@ -82,10 +82,13 @@ describe.skipIf(skipUnlessRoot('mknod'))('layer unpacking (root)', () => {
 
   it('handles opaque directories with setfattr, or says it cannot', async () => {
     const before = await tree(root);
-    const attempt = load([{ name: 'opt/', type: '5' }, { name: 'opt/.wh..wh..opq', data: '' }]);
+    const attempt = load([
+      { name: 'opt/', type: '5' },
+      { name: 'opt/.wh..wh..opq', data: '' },
+    ]);
     if (findCommand('setfattr')) {
       const img = await attempt;
-      expect((await readdir(join(fsOf(img), 'opt')))).toEqual([]);
+      expect(await readdir(join(fsOf(img), 'opt'))).toEqual([]);
     } else {
       expect(errorCode(await attempt.catch((e: unknown) => e))).toBe('Unimplemented');
       expect(await tree(root)).toEqual(before);
@@ -95,9 +98,21 @@ describe.skipIf(skipUnlessRoot('mknod'))('layer unpacking (root)', () => {
   it.each<[string, RawEntry[]]>([
     ['a path with ..', [{ name: '../evil', data: 'x' }]],
     ['a deep path with ..', [{ name: 'a/../../evil', data: 'x' }]],
-    ['a write through a symlink', [{ name: 'link', type: '2', linkname: '/tmp' }, { name: 'link/evil', data: 'x' }]],
+    [
+      'a write through a symlink',
+      [
+        { name: 'link', type: '2', linkname: '/tmp' },
+        { name: 'link/evil', data: 'x' },
+      ],
+    ],
     ['a hard link out of the layer', [{ name: 'passwd', type: '1', linkname: '../../../etc/passwd' }]],
-    ['a hard link through a symlink', [{ name: 'l', type: '2', linkname: '/etc' }, { name: 'p', type: '1', linkname: 'l/passwd' }]],
+    [
+      'a hard link through a symlink',
+      [
+        { name: 'l', type: '2', linkname: '/etc' },
+        { name: 'p', type: '1', linkname: 'l/passwd' },
+      ],
+    ],
   ])('refuses %s and leaves nothing behind', async (_what, entries) => {
     const before = await tree(root);
     const err = await load([{ name: 'ok', data: 'fine' }, ...entries]).catch((e: unknown) => e);

@@ -23,7 +23,9 @@ describe('BlobStore', () => {
 
   it('lays out an OCI image layout', async () => {
     await store.init();
-    expect(JSON.parse(await readFile(join(dir, 'content', 'oci-layout'), 'utf8'))).toEqual({ imageLayoutVersion: '1.0.0' });
+    expect(JSON.parse(await readFile(join(dir, 'content', 'oci-layout'), 'utf8'))).toEqual({
+      imageLayoutVersion: '1.0.0',
+    });
     expect(await readdir(join(dir, 'content', 'blobs'))).toEqual(['sha256']);
   });
 

@@ -17,7 +17,11 @@ const layerA = () =>
     { name: 'bin/tool', data: Buffer.alloc(300_000, 7), mode: 0o755 },
     { name: 'bin/tool-link', type: '2', linkname: 'tool' },
   ]);
-const layerB = () => rawTar([{ name: 'etc/motd', data: 'second layer\n' }, { name: 'big', data: Buffer.alloc(2 << 20, 1) }]);
+const layerB = () =>
+  rawTar([
+    { name: 'etc/motd', data: 'second layer\n' },
+    { name: 'big', data: Buffer.alloc(2 << 20, 1) },
+  ]);
 
 async function names(dir: string): Promise<string[]> {
   return (await readdir(dir).catch(() => [])).sort();

@@ -1,11 +1,4 @@
-import {
-  alreadyExists,
-  cancelled,
-  failedPrecondition,
-  invalidArgument,
-  notFound,
-  unimplemented,
-} from '@tscr/api';
+import { alreadyExists, cancelled, failedPrecondition, invalidArgument, notFound, unimplemented } from '@tscr/api';
 import type { CallOptions, CreateNetworkOptions, Network, NetworkAttachment, NetworkService } from '../types.js';
 import { BUILTIN_NETWORKS, HOST_DRIVER, NULL_DRIVER, builtinNetwork } from './builtin.js';
 
@@ -67,7 +60,8 @@ export class LocalNetworkService implements NetworkService {
         { details: { network: name } },
       );
     }
-    if (this.lookup(name)) throw alreadyExists(`network with name ${name} already exists`, { details: { network: name } });
+    if (this.lookup(name))
+      throw alreadyExists(`network with name ${name} already exists`, { details: { network: name } });
     const driver = opts.driver || DEFAULT_DRIVER;
     throw unimplemented(`network driver ${JSON.stringify(driver)}`);
   }

@@ -66,10 +66,12 @@ export class Authorizer {
         return this.fetchToken(registry, challenge.bearer, scopes, creds, signal);
       })();
       this.inflight.set(key, pending);
-      pending.then(
-        (fresh) => this.tokens.set(key, fresh),
-        () => {},
-      ).finally(() => this.inflight.delete(key));
+      pending
+        .then(
+          (fresh) => this.tokens.set(key, fresh),
+          () => {},
+        )
+        .finally(() => this.inflight.delete(key));
     }
     return `Bearer ${(await pending).token}`;
   }

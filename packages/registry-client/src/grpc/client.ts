@@ -16,7 +16,6 @@ import {
 } from './convert.js';
 import type { LoginResult, RegistryAuth, RegistryRequestOptions, RegistryService } from './options.js';
 
-
 /**
  * The registry layer over gRPC: the same {@link RegistryClient} contract,
  * served by `createRegistryServer` somewhere else; pull and push send the

@@ -65,7 +65,10 @@ export function parseReference(ref: string): Reference {
   }
   for (const p of parts) {
     if (!PATH_COMPONENT.test(p)) {
-      bad(ref, p.toLowerCase() === p ? `malformed path component ${JSON.stringify(p)}` : 'repository name must be lowercase');
+      bad(
+        ref,
+        p.toLowerCase() === p ? `malformed path component ${JSON.stringify(p)}` : 'repository name must be lowercase',
+      );
     }
   }
   let path = parts.join('/');

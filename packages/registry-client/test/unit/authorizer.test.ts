@@ -89,7 +89,11 @@ describe('Authorizer under concurrency', () => {
     const { seen, transport } = tokenEndpoint();
     const auth = new Authorizer({ transport });
     auth.challenged('reg', CHALLENGE, ['s'], undefined);
-    const headers = await Promise.all([auth.header('reg', ['s']), auth.header('reg', ['s']), auth.header('reg', ['s'])]);
+    const headers = await Promise.all([
+      auth.header('reg', ['s']),
+      auth.header('reg', ['s']),
+      auth.header('reg', ['s']),
+    ]);
     expect(headers).toEqual(['Bearer t1', 'Bearer t1', 'Bearer t1']);
     expect(seen).toHaveLength(1);
   });

@@ -23,11 +23,15 @@ export class GrpcTaskRuntime implements TaskRuntime {
 
   async create(spec: TaskSpec, opts?: CallOptions): Promise<TaskState> {
     const req = { spec: taskSpecToProto(spec) };
-    return taskOf(await callUnary<runtimeV1.CreateTaskResponse>((cb) => this.client.createTask(req, cb), opts, this.display));
+    return taskOf(
+      await callUnary<runtimeV1.CreateTaskResponse>((cb) => this.client.createTask(req, cb), opts, this.display),
+    );
   }
 
   async start(id: string, opts?: CallOptions): Promise<TaskState> {
-    return taskOf(await callUnary<runtimeV1.StartTaskResponse>((cb) => this.client.startTask({ id }, cb), opts, this.display));
+    return taskOf(
+      await callUnary<runtimeV1.StartTaskResponse>((cb) => this.client.startTask({ id }, cb), opts, this.display),
+    );
   }
 
   async kill(id: string, signal: string, opts?: CallOptions): Promise<void> {
@@ -35,13 +39,19 @@ export class GrpcTaskRuntime implements TaskRuntime {
   }
 
   async wait(id: string, opts?: CallOptions): Promise<ExitStatus> {
-    const res = await callUnary<runtimeV1.WaitTaskResponse>((cb) => this.client.waitTask({ id }, cb), opts, this.display);
+    const res = await callUnary<runtimeV1.WaitTaskResponse>(
+      (cb) => this.client.waitTask({ id }, cb),
+      opts,
+      this.display,
+    );
     if (!res.exitStatus) throw internal('the runtime service answered without an exit status');
     return exitStatusFromProto(res.exitStatus);
   }
 
   async state(id: string, opts?: CallOptions): Promise<TaskState> {
-    return taskOf(await callUnary<runtimeV1.GetTaskResponse>((cb) => this.client.getTask({ id }, cb), opts, this.display));
+    return taskOf(
+      await callUnary<runtimeV1.GetTaskResponse>((cb) => this.client.getTask({ id }, cb), opts, this.display),
+    );
   }
 
   async list(opts?: CallOptions): Promise<TaskState[]> {
@@ -51,7 +61,11 @@ export class GrpcTaskRuntime implements TaskRuntime {
 
   async delete(id: string, opts?: CallOptions & { force?: boolean }): Promise<ExitStatus | undefined> {
     const req = { id, force: opts?.force ?? false };
-    const res = await callUnary<runtimeV1.DeleteTaskResponse>((cb) => this.client.deleteTask(req, cb), opts, this.display);
+    const res = await callUnary<runtimeV1.DeleteTaskResponse>(
+      (cb) => this.client.deleteTask(req, cb),
+      opts,
+      this.display,
+    );
     return res.hasExitStatus && res.exitStatus ? exitStatusFromProto(res.exitStatus) : undefined;
   }
 

@@ -31,7 +31,9 @@ export function run(file: string, args: string[]): Promise<CommandOutput> {
       if (!err) return resolve({ stdout, stderr });
       const code = (err as { code?: unknown }).code;
       if (typeof code === 'number' || (code === undefined && (err as { signal?: unknown }).signal)) {
-        return reject(new CommandFailed(`${file} ${args.join(' ')}`, typeof code === 'number' ? code : null, stdout, stderr));
+        return reject(
+          new CommandFailed(`${file} ${args.join(' ')}`, typeof code === 'number' ? code : null, stdout, stderr),
+        );
       }
       reject(fromSystemError(err, `cannot run ${file}`));
     });

@@ -171,7 +171,9 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
         const { bytesRead } = await fh.read(chunk, 0, CHUNK, pos);
         if (bytesRead === 0) break;
         pos += bytesRead;
-        const data = pending.length ? Buffer.concat([pending, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+        const data = pending.length
+          ? Buffer.concat([pending, chunk.subarray(0, bytesRead)])
+          : chunk.subarray(0, bytesRead);
         let start = 0;
         for (let nl = data.indexOf(NL); nl >= 0; nl = data.indexOf(NL, start)) {
           const entry = parseLogLine(data.subarray(start, nl));

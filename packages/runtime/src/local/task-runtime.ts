@@ -1,7 +1,15 @@
 import { access, mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { ExitStatus } from '@tscr/api';
-import { alreadyExists, cancelled, failedPrecondition, fromSystemError, invalidArgument, isTscrError, notFound } from '@tscr/api';
+import {
+  alreadyExists,
+  cancelled,
+  failedPrecondition,
+  fromSystemError,
+  invalidArgument,
+  isTscrError,
+  notFound,
+} from '@tscr/api';
 import type { CallOptions, TaskRuntime, TaskSpec, TaskState, TaskStatus } from '../types.js';
 import {
   BUNDLE_FILES,

@@ -105,9 +105,6 @@ async function readInRoot(rootfs: RootView, path: string): Promise<string> {
  * @throws InvalidArgument for an unknown user or group name.
  */
 export async function resolveUser(rootfs: RootView, user: string | undefined): Promise<ResolvedUser> {
-  const [passwd, group] = await Promise.all([
-    readInRoot(rootfs, '/etc/passwd'),
-    readInRoot(rootfs, '/etc/group'),
-  ]);
+  const [passwd, group] = await Promise.all([readInRoot(rootfs, '/etc/passwd'), readInRoot(rootfs, '/etc/group')]);
   return resolveUserFrom(user, passwd, group);
 }

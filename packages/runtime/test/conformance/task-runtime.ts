@@ -224,7 +224,11 @@ export function describeTaskRuntime(name: string, setup: (fx: RuntimeFixture) =>
       const work = join(fx.dir, 'ovl-work');
       await Promise.all([mkdir(upper), mkdir(work)]);
       const rootfs = [
-        { type: 'overlay', source: 'overlay', options: [`lowerdir=${fx.rootfsDir}`, `upperdir=${upper}`, `workdir=${work}`] },
+        {
+          type: 'overlay',
+          source: 'overlay',
+          options: [`lowerdir=${fx.rootfsDir}`, `upperdir=${upper}`, `workdir=${work}`],
+        },
       ];
       const { id, code } = await run(['sh', '-c', 'echo hi > /created && cat /created'], { rootfs });
       expect(code).toBe(0);

@@ -16,7 +16,11 @@ describe.skipIf(skipUnlessRoot('runc', 'conmon'))('readLogs on a live task (root
   });
 
   it('follows output from the current end until the task exits, losing nothing at the end', async () => {
-    const spec = fx.spec(['sh', '-c', 'sleep 0.2; i=0; while [ $i -lt 3000 ]; do echo line$i; i=$((i+1)); done; echo bye >&2']);
+    const spec = fx.spec([
+      'sh',
+      '-c',
+      'sleep 0.2; i=0; while [ $i -lt 3000 ]; do echo line$i; i=$((i+1)); done; echo bye >&2',
+    ]);
     await rt.create(spec);
     const offset = await logOffset(spec.logPath);
     const stopped = rt.wait(spec.id);

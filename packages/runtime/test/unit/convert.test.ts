@@ -21,7 +21,13 @@ describe('runtime gRPC conversion', () => {
       annotations: { k: 'v' },
     };
     expect(taskSpecFromProto(wire(runtimeV1.TaskSpec, taskSpecToProto(full)))).toEqual(full);
-    const min: TaskSpec = { id: 'b', rootfs: [], process: { args: ['true'], env: [], cwd: '/' }, hostname: 'h', logPath: '/l' };
+    const min: TaskSpec = {
+      id: 'b',
+      rootfs: [],
+      process: { args: ['true'], env: [], cwd: '/' },
+      hostname: 'h',
+      logPath: '/l',
+    };
     expect(taskSpecFromProto(wire(runtimeV1.TaskSpec, taskSpecToProto(min)))).toEqual(min);
   });
 

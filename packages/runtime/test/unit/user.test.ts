@@ -8,7 +8,14 @@ const passwd = [
   'svc:x:1001:1001::/srv:/bin/false',
   'broken line',
 ].join('\n');
-const group = ['root:x:0:', 'tscr:x:1000:', 'svc:x:1001:', 'audio:x:29:tscr,svc', 'video:x:44:tscr', 'staff:x:50:'].join('\n');
+const group = [
+  'root:x:0:',
+  'tscr:x:1000:',
+  'svc:x:1001:',
+  'audio:x:29:tscr,svc',
+  'video:x:44:tscr',
+  'staff:x:50:',
+].join('\n');
 
 describe('resolveUserFrom', () => {
   it('defaults to root with its home', () => {
@@ -26,7 +33,12 @@ describe('resolveUserFrom', () => {
   });
 
   it('resolves a known uid like its name', () => {
-    expect(resolveUserFrom('1001', passwd, group)).toEqual({ uid: 1001, gid: 1001, additionalGids: [29], home: '/srv' });
+    expect(resolveUserFrom('1001', passwd, group)).toEqual({
+      uid: 1001,
+      gid: 1001,
+      additionalGids: [29],
+      home: '/srv',
+    });
   });
 
   it('accepts an unknown uid with gid 0 and home /', () => {
@@ -34,12 +46,19 @@ describe('resolveUserFrom', () => {
   });
 
   it('resolves name:group and uid:gid, with no supplementary groups', () => {
-    expect(resolveUserFrom('tscr:staff', passwd, group)).toEqual({ uid: 1000, gid: 50, additionalGids: [], home: '/home/tscr' });
+    expect(resolveUserFrom('tscr:staff', passwd, group)).toEqual({
+      uid: 1000,
+      gid: 50,
+      additionalGids: [],
+      home: '/home/tscr',
+    });
     expect(resolveUserFrom('4242:77', passwd, group)).toEqual({ uid: 4242, gid: 77, additionalGids: [], home: '/' });
   });
 
   it('rejects unknown names with InvalidArgument and Docker-like messages', () => {
-    expect(() => resolveUserFrom('x', passwd, group)).toThrow('unable to find user x: no matching entries in passwd file');
+    expect(() => resolveUserFrom('x', passwd, group)).toThrow(
+      'unable to find user x: no matching entries in passwd file',
+    );
     try {
       resolveUserFrom('tscr:nogroup', passwd, group);
       expect.unreachable();

@@ -32,12 +32,20 @@ export class GrpcVolumeService implements VolumeService {
 
   async list(opts: ListVolumesOptions = {}): Promise<Volume[]> {
     const req = filtersToProto(opts.filters);
-    const res = await callUnary<volumeV1.ListVolumesResponse>((cb) => this.client.listVolumes(req, cb), opts, this.target);
+    const res = await callUnary<volumeV1.ListVolumesResponse>(
+      (cb) => this.client.listVolumes(req, cb),
+      opts,
+      this.target,
+    );
     return res.volumes.map(volumeFromProto);
   }
 
   async get(name: string, opts?: CallOptions): Promise<Volume> {
-    const res = await callUnary<volumeV1.GetVolumeResponse>((cb) => this.client.getVolume({ name }, cb), opts, this.target);
+    const res = await callUnary<volumeV1.GetVolumeResponse>(
+      (cb) => this.client.getVolume({ name }, cb),
+      opts,
+      this.target,
+    );
     return volumeFromProto(res.volume);
   }
 
@@ -63,7 +71,11 @@ export class GrpcVolumeService implements VolumeService {
 
   async prune(opts: PruneVolumesOptions = {}): Promise<PruneResult> {
     const req: volumeV1.PruneVolumesRequest = { all: opts.all ?? false, label: opts.label ?? [] };
-    const res = await callUnary<volumeV1.PruneVolumesResponse>((cb) => this.client.pruneVolumes(req, cb), opts, this.target);
+    const res = await callUnary<volumeV1.PruneVolumesResponse>(
+      (cb) => this.client.pruneVolumes(req, cb),
+      opts,
+      this.target,
+    );
     return { volumesDeleted: [...res.volumesDeleted], spaceReclaimed: res.spaceReclaimed };
   }
 
@@ -72,7 +84,11 @@ export class GrpcVolumeService implements VolumeService {
     await callUnary((cb) => this.client.releaseVolumes(req, cb), opts, this.target);
   }
 
-  async resolveMounts(containerId: string, mounts: MountSpec[], opts: ResolveMountsOptions = {}): Promise<ResolvedMount[]> {
+  async resolveMounts(
+    containerId: string,
+    mounts: MountSpec[],
+    opts: ResolveMountsOptions = {},
+  ): Promise<ResolvedMount[]> {
     const req: volumeV1.ResolveMountsRequest = {
       containerId,
       mounts: mounts.map(mountSpecToProto),

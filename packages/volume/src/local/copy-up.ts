@@ -48,7 +48,12 @@ export async function isEmptyDir(dir: string): Promise<boolean> {
  * `target` itself. Several layers are merged through a read-only overlay
  * mounted under `scratchParent` for the copy and always unmounted after.
  */
-export async function copyUp(layers: readonly string[], target: string, dest: string, scratchParent: string): Promise<void> {
+export async function copyUp(
+  layers: readonly string[],
+  target: string,
+  dest: string,
+  scratchParent: string,
+): Promise<void> {
   if (layers.length === 1) {
     await cp(join(layers[0]!, target), dest);
     return;

@@ -35,7 +35,11 @@ export function checkDriverOptions(name: string, opts: Record<string, string>): 
   switch (type) {
     case 'tmpfs':
       if (device !== undefined && device !== 'tmpfs') bad(name, 'a tmpfs volume takes device=tmpfs');
-      return { type: 'tmpfs', source: 'tmpfs', options: tmpfsOptions(`volume ${name}`, false, flags).filter((f) => f !== 'noexec') };
+      return {
+        type: 'tmpfs',
+        source: 'tmpfs',
+        options: tmpfsOptions(`volume ${name}`, false, flags).filter((f) => f !== 'noexec'),
+      };
     case 'none': {
       if (!device || !posix.isAbsolute(device)) bad(name, 'type=none needs device=/absolute/host/path');
       const rest = flags.filter((f) => f !== 'bind' && f !== 'rbind');

@@ -62,7 +62,8 @@ export function tmpfsOptions(target: string, readOnly: boolean, extra: readonly 
       continue;
     }
     const pair = TMPFS_FLAG_PAIRS.find((p) => p.includes(o));
-    if (!pair) throw invalidArgument(`invalid tmpfs option ${JSON.stringify(o)} for ${target}`, { details: { target } });
+    if (!pair)
+      throw invalidArgument(`invalid tmpfs option ${JSON.stringify(o)} for ${target}`, { details: { target } });
     const i = flags.findIndex((f) => pair.includes(f));
     if (i >= 0) flags[i] = o;
     else flags.push(o);

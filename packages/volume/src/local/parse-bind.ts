@@ -16,7 +16,8 @@ export function cleanTarget(target: string): string {
     });
   }
   const clean = posix.normalize(target).replace(/(.)\/+$/, '$1');
-  if (clean === '/') throw invalidArgument(`invalid mount target "/": destination can't be '/'`, { details: { target } });
+  if (clean === '/')
+    throw invalidArgument(`invalid mount target "/": destination can't be '/'`, { details: { target } });
   return clean;
 }
 
@@ -28,7 +29,9 @@ function badSpec(spec: string, why: string): never {
 const RELABEL = new Set(['z', 'Z']);
 
 function isMode(mode: string): boolean {
-  return mode.split(',').every((m) => m === 'ro' || m === 'rw' || m === 'nocopy' || RELABEL.has(m) || PROPAGATION_MODES.has(m));
+  return mode
+    .split(',')
+    .every((m) => m === 'ro' || m === 'rw' || m === 'nocopy' || RELABEL.has(m) || PROPAGATION_MODES.has(m));
 }
 
 /**

@@ -126,7 +126,13 @@ export async function planMounts(
       case 'bind': {
         const { source, mkdir } = await bindSource(containerId, m, destination, imageLayers);
         const extra = (m.options ?? []).filter((o) => o !== CREATE_HOST_PATH);
-        out.push({ kind: 'bind', destination, source, mkdir, options: bindOptions(destination, m.readOnly === true, extra) });
+        out.push({
+          kind: 'bind',
+          destination,
+          source,
+          mkdir,
+          options: bindOptions(destination, m.readOnly === true, extra),
+        });
         break;
       }
       case 'tmpfs':
@@ -135,7 +141,11 @@ export async function planMounts(
             details,
           });
         }
-        out.push({ kind: 'tmpfs', destination, options: tmpfsOptions(destination, m.readOnly === true, m.options ?? []) });
+        out.push({
+          kind: 'tmpfs',
+          destination,
+          options: tmpfsOptions(destination, m.readOnly === true, m.options ?? []),
+        });
         break;
       case 'volume':
         out.push({ kind: 'volume', destination, volume: volumeRequest(m, destination) });

@@ -1,14 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { posix } from 'node:path';
-import {
-  alreadyExists,
-  cancelled,
-  failedPrecondition,
-  invalidArgument,
-  notFound,
-  type MountSpec,
-} from '@tscr/api';
+import { alreadyExists, cancelled, failedPrecondition, invalidArgument, notFound, type MountSpec } from '@tscr/api';
 import type {
   CallOptions,
   CreateVolumeOptions,
@@ -150,7 +143,11 @@ export class LocalVolumeService implements VolumeService {
    * from the image; on a failure in that second step, volumes created by
    * this call are removed again.
    */
-  async resolveMounts(containerId: string, mounts: MountSpec[], opts: ResolveMountsOptions = {}): Promise<ResolvedMount[]> {
+  async resolveMounts(
+    containerId: string,
+    mounts: MountSpec[],
+    opts: ResolveMountsOptions = {},
+  ): Promise<ResolvedMount[]> {
     checkSignal(opts);
     const layers = opts.imageLayers ?? [];
     const plan = await planMounts(containerId, mounts, layers);
@@ -189,10 +186,24 @@ export class LocalVolumeService implements VolumeService {
     const { destination } = p;
     if (p.kind === 'bind') {
       if (p.mkdir) await mkdir(p.source, { recursive: true, mode: 0o755 });
-      return { destination, type: 'bind', source: p.source, options: p.options, mountType: 'bind', rw: !p.options.includes('ro') };
+      return {
+        destination,
+        type: 'bind',
+        source: p.source,
+        options: p.options,
+        mountType: 'bind',
+        rw: !p.options.includes('ro'),
+      };
     }
     if (p.kind === 'tmpfs') {
-      return { destination, type: 'tmpfs', source: 'tmpfs', options: p.options, mountType: 'tmpfs', rw: !p.options.includes('ro') };
+      return {
+        destination,
+        type: 'tmpfs',
+        source: 'tmpfs',
+        options: p.options,
+        mountType: 'tmpfs',
+        rw: !p.options.includes('ro'),
+      };
     }
     const req = p.volume;
     let rec = req.name ? await this.store.get(req.name) : undefined;
@@ -222,7 +233,11 @@ export class LocalVolumeService implements VolumeService {
     return { destination, type: 'bind', source, options, mountType: 'volume', name: rec.name, rw };
   }
 
-  private async make(name: string, labels: Record<string, string>, options: Record<string, string>): Promise<VolumeRecord> {
+  private async make(
+    name: string,
+    labels: Record<string, string>,
+    options: Record<string, string>,
+  ): Promise<VolumeRecord> {
     // A directory without a record is the leftover of an interrupted create or remove.
     await this.store.delete(name);
     await this.store.makeDirs(name);

@@ -1,12 +1,7 @@
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  isCancelled,
-  isInvalidArgument,
-  isNotFound,
-  type MountSpec,
-} from '@tscr/api';
+import { isCancelled, isInvalidArgument, isNotFound, type MountSpec } from '@tscr/api';
 import type { VolumeService } from '@tscr/volume';
 import { makeTempDir } from '@tscr/testkit';
 import { rejection } from './rejection.js';
@@ -59,7 +54,12 @@ export function describeVolumeService(name: string, setup: () => Promise<VolumeS
     });
 
     it('takes propagation and recursion options for binds', async () => {
-      const [m] = await resolve({ type: 'bind', source: join(host, 'link'), target: '/l', options: ['rshared', 'bind'] });
+      const [m] = await resolve({
+        type: 'bind',
+        source: join(host, 'link'),
+        target: '/l',
+        options: ['rshared', 'bind'],
+      });
       expect(m?.options).toEqual(['bind', 'rw', 'rshared']);
       const bad = await rejection(resolve({ type: 'bind', source: host, target: '/x', options: ['exec'] }));
       expect(isInvalidArgument(bad)).toBe(true);

@@ -131,7 +131,8 @@ export function describeVolumes(ctx: () => VolumesContext): void {
     const { svc } = ctx();
     await svc.create('tscr-test-f1', { labels: { tier: 'db', x: '' } });
     await svc.create('tscr-test-f2', { labels: { tier: 'web' } });
-    const by = async (filters: Parameters<VolumeService['list']>[0]) => (await svc.list(filters)).map((v) => v.name).sort();
+    const by = async (filters: Parameters<VolumeService['list']>[0]) =>
+      (await svc.list(filters)).map((v) => v.name).sort();
     expect(await by({ filters: { label: ['tier=db'] } })).toEqual(['tscr-test-f1']);
     expect(await by({ filters: { label: ['tier'] } })).toEqual(['tscr-test-f1', 'tscr-test-f2']);
     expect(await by({ filters: { label: ['tier', 'x'] } })).toEqual(['tscr-test-f1']);
@@ -153,7 +154,9 @@ export function describeVolumes(ctx: () => VolumesContext): void {
     expect((await stat(join(m!.source, 'sub', 'f.txt'))).mode & 0o777).toBe(0o640);
     expect((await stat(m!.source)).mode & 0o777).toBe(0o750);
     await writeFile(join(m!.source, 'sub', 'f.txt'), 'changed');
-    await svc.resolveMounts(cid, [{ type: 'volume', source: 'tscr-test-cu', target: '/srv' }], { imageLayers: [layer] });
+    await svc.resolveMounts(cid, [{ type: 'volume', source: 'tscr-test-cu', target: '/srv' }], {
+      imageLayers: [layer],
+    });
     expect(await readFile(join(m!.source, 'sub', 'f.txt'), 'utf8')).toBe('changed');
     const [n] = await svc.resolveMounts(
       'tscr-test-nocopy',
@@ -209,11 +212,15 @@ export function describeVolumes(ctx: () => VolumesContext): void {
       expect(isInvalidArgument(err)).toBe(true);
     }
     const plugin = await rejection(
-      svc.resolveMounts(cid, [{ type: 'volume', source: 'tscr-test-x', target: '/v', options: ['volume-driver=nope'] }]),
+      svc.resolveMounts(cid, [
+        { type: 'volume', source: 'tscr-test-x', target: '/v', options: ['volume-driver=nope'] },
+      ]),
     );
     expect(isNotFound(plugin)).toBe(true);
     const opt = await rejection(
-      svc.resolveMounts(cid, [{ type: 'volume', source: 'tscr-test-x', target: '/v', options: ['volume-opt=bogus=1'] }]),
+      svc.resolveMounts(cid, [
+        { type: 'volume', source: 'tscr-test-x', target: '/v', options: ['volume-opt=bogus=1'] },
+      ]),
     );
     expect(isInvalidArgument(opt)).toBe(true);
     expect(await names(svc)).toEqual(before);
@@ -223,14 +230,23 @@ export function describeVolumes(ctx: () => VolumesContext): void {
     const { svc, host, cid } = ctx();
     await svc.create('tscr-test-tmpfs', { options: { type: 'tmpfs', device: 'tmpfs', o: 'size=1m,mode=0700' } });
     await svc.create('tscr-test-dev', { options: { type: 'none', o: 'bind', device: join(host, 'data') } });
-    expect((await svc.get('tscr-test-tmpfs')).options).toEqual({ type: 'tmpfs', device: 'tmpfs', o: 'size=1m,mode=0700' });
+    expect((await svc.get('tscr-test-tmpfs')).options).toEqual({
+      type: 'tmpfs',
+      device: 'tmpfs',
+      o: 'size=1m,mode=0700',
+    });
     const [t, d] = await svc.resolveMounts(cid, [
       { type: 'volume', source: 'tscr-test-tmpfs', target: '/t' },
       { type: 'volume', source: 'tscr-test-dev', target: '/d', readOnly: true },
     ]);
     expect(t).toMatchObject({ type: 'tmpfs', source: 'tmpfs', mountType: 'volume', name: 'tscr-test-tmpfs', rw: true });
     expect(t?.options).toContain('size=1m');
-    expect(d).toMatchObject({ type: 'bind', source: join(host, 'data'), options: ['rbind', 'ro', 'rprivate'], rw: false });
+    expect(d).toMatchObject({
+      type: 'bind',
+      source: join(host, 'data'),
+      options: ['rbind', 'ro', 'rprivate'],
+      rw: false,
+    });
     await svc.release(cid);
     await svc.remove('tscr-test-tmpfs');
     await svc.remove('tscr-test-dev');

@@ -32,9 +32,13 @@ describe.skipIf(skipUnlessRoot('mount', 'cp'))('copy-up from a layered image', (
     execFileSync('mknod', [join(upper, 'srv', 'gone.txt'), 'c', '0', '0']);
 
     const svc = createLocalVolumeService({ root: join(dir, 'volumes') });
-    const [m] = await svc.resolveMounts('tscr-test-c', [{ type: 'volume', source: 'tscr-test-layers', target: '/srv' }], {
-      imageLayers: [upper, lower],
-    });
+    const [m] = await svc.resolveMounts(
+      'tscr-test-c',
+      [{ type: 'volume', source: 'tscr-test-layers', target: '/srv' }],
+      {
+        imageLayers: [upper, lower],
+      },
+    );
     expect((await readdir(m!.source)).sort()).toEqual(['new.txt', 'old.txt']);
     expect(await readFile(join(m!.source, 'old.txt'), 'utf8')).toBe('old');
     const st = await stat(join(m!.source, 'new.txt'));
@@ -54,7 +58,9 @@ describe.skipIf(skipUnlessRoot('mount', 'cp'))('copy-up from a layered image', (
     await mkdir(join(lower, 'etc', 'conf'), { recursive: true });
     await mkdir(join(upper, 'etc'), { recursive: true });
     await expect(
-      svc.resolveMounts('tscr-test-c', [{ type: 'bind', source: file, target: '/etc/conf' }], { imageLayers: [upper, lower] }),
+      svc.resolveMounts('tscr-test-c', [{ type: 'bind', source: file, target: '/etc/conf' }], {
+        imageLayers: [upper, lower],
+      }),
     ).rejects.toMatchObject({ code: 'InvalidArgument' });
     await writeFile(join(upper, 'etc', '.wh.conf'), '');
     const [m] = await svc.resolveMounts('tscr-test-c', [{ type: 'bind', source: file, target: '/etc/conf' }], {
