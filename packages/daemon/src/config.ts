@@ -161,10 +161,28 @@ function parseFlags(argv: string[]) {
 }
 
 /** Checks the finished config. @throws InvalidArgument. */
+/**
+ * The API is root-equivalent and the TCP listener has no TLS yet, so TCP is
+ * only allowed on loopback; other hosts get a clear refusal instead of an
+ * open door.
+ */
+function checkHost(host: string): void {
+  const a = host.trim();
+  if (a.startsWith('unix://') || a.startsWith('/')) return;
+  const hostPort = a.startsWith('tcp://') ? a.slice('tcp://'.length) : a;
+  const name = hostPort.slice(0, hostPort.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  if (name === 'localhost' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name)) return;
+  throw invalidArgument(
+    `refusing to listen on ${host}: the API is root-equivalent and TCP has no TLS yet; use a UNIX socket or a loopback address`,
+    { details: { host } },
+  );
+}
+
 function validate(config: DaemonConfig): DaemonConfig {
   for (const key of ['root', 'execRoot'] as const) {
     if (!isAbsolute(config[key])) throw invalidArgument(`${key} must be an absolute path: ${config[key]}`);
   }
+  checkHost(config.host);
   return config;
 }
 
@@ -233,5 +251,6 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
     throw invalidArgument(`serve-layer wants one layer: ${LAYER_NAMES.join(', ')}`);
   }
   if (!values.listen) throw invalidArgument('serve-layer needs --listen ADDR');
+  checkHost(values.listen);
   return { kind: 'serve-layer', layer, listen: values.listen, config };
 }

@@ -67,8 +67,13 @@ describe('parseCommandLine', () => {
       ['--root', 'rel'],
       ['--layer', 'disks=local'],
       ['frobnicate'],
+      ['--host', 'tcp://0.0.0.0:2375'],
+      ['--host', '10.0.0.5:7070'],
     ]) {
       await expect(parseCommandLine(argv)).rejects.toMatchObject({ code: 'InvalidArgument' });
+    }
+    for (const host of ['tcp://127.0.0.1:7070', '[::1]:7070', 'localhost:7070', 'unix:///run/x.sock']) {
+      await expect(parseCommandLine(['--host', host])).resolves.toMatchObject({ kind: 'daemon' });
     }
     await expect(parseCommandLine(['--config', '/nonexistent/tscr-test.json'])).rejects.toMatchObject({
       code: 'NotFound',
