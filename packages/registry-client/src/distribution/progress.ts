@@ -62,3 +62,38 @@ export async function* counted(
     yield chunk;
   }
 }
+
+/** What a {@link reportProgress} task gets: where to report, and its own cancellation. */
+export interface ProgressTask {
+  channel: ProgressChannel;
+  /** Aborted when the caller's signal fires, the reader stops early, or the task calls `abort`. */
+  signal: AbortSignal;
+  /** Cancels the task's remaining work (say, sibling downloads after one failed). */
+  abort(): void;
+}
+
+/**
+ * Runs `work` and yields the progress it reports as it happens; `work`'s
+ * failure is raised after what it reported. Stopping the iteration early, or
+ * the caller's `signal`, cancels `work`.
+ */
+export async function* reportProgress(
+  callerSignal: AbortSignal | undefined,
+  work: (task: ProgressTask) => Promise<void>,
+): AsyncGenerator<Progress, void, undefined> {
+  const ctrl = new AbortController();
+  const onAbort = () => ctrl.abort(callerSignal?.reason);
+  if (callerSignal?.aborted) onAbort();
+  callerSignal?.addEventListener('abort', onAbort, { once: true });
+  const channel = new ProgressChannel();
+  work({ channel, signal: ctrl.signal, abort: () => ctrl.abort() }).then(
+    () => channel.close(),
+    (err: unknown) => channel.close(err),
+  );
+  try {
+    yield* channel;
+  } finally {
+    ctrl.abort();
+    callerSignal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -4,7 +4,7 @@ import { runAll } from '../transport/limit.js';
 import type { CallOptions, Descriptor, ImageSink, Progress, Reference } from '../types.js';
 import type { DistributionClient } from './client.js';
 import { verifyStream } from './digest.js';
-import { ProgressChannel, counted } from './progress.js';
+import { counted, reportProgress } from './progress.js';
 
 /** Options of {@link pullImage}. */
 export interface PullOptions extends CallOptions {
@@ -33,16 +33,9 @@ export async function* pullImage(
   opts: PullOptions = {},
 ): AsyncGenerator<Progress, void, undefined> {
   const ref = typeof refText === 'string' ? parseReference(refText) : refText;
-  const ctrl = new AbortController();
-  const onAbort = () => ctrl.abort(opts.signal?.reason);
-  if (opts.signal?.aborted) onAbort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const signal = ctrl.signal;
-  const channel = new ProgressChannel();
   const id = ref.tag ?? ref.digest ?? ref.normalized;
-  channel.push({ id, status: `Pulling from ${ref.path}` });
-
-  const work = async () => {
+  yield* reportProgress(opts.signal, async ({ channel, signal, abort }) => {
+    channel.push({ id, status: `Pulling from ${ref.path}` });
     const image = await client.resolve(ref, { signal, ...(opts.platform ? { platform: opts.platform } : {}) });
     const fetchBlob = async (desc: Descriptor, bytes?: Uint8Array) => {
       if (await sink.hasBlob(desc.digest, { signal })) {
@@ -61,7 +54,7 @@ export async function* pullImage(
     await runAll(
       [() => fetchBlob(image.config, image.configBytes), ...image.layers.map((l) => () => fetchBlob(l))],
       opts.concurrency ?? 3,
-      () => ctrl.abort(),
+      abort,
     );
     const manifest: Descriptor = { mediaType: image.mediaType, digest: image.digest, size: image.bytes.byteLength };
     if (!(await sink.hasBlob(manifest.digest, { signal }))) {
@@ -70,16 +63,5 @@ export async function* pullImage(
     await sink.tag(ref, manifest, { signal });
     channel.push({ id, status: `Digest: ${image.index?.digest ?? image.digest}` });
     channel.push({ id, status: `Downloaded image for ${ref.familiar}` });
-  };
-
-  work().then(
-    () => channel.close(),
-    (err: unknown) => channel.close(err),
-  );
-  try {
-    yield* channel;
-  } finally {
-    ctrl.abort();
-    opts.signal?.removeEventListener('abort', onAbort);
-  }
+  });
 }

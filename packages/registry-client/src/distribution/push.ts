@@ -5,7 +5,7 @@ import { runAll } from '../transport/limit.js';
 import type { CallOptions, Descriptor, ImageSource, Progress, Reference } from '../types.js';
 import { MAX_MANIFEST_BYTES, type DistributionClient } from './client.js';
 import { readLimited, tooLarge, verifyStream } from './digest.js';
-import { ProgressChannel } from './progress.js';
+import { reportProgress } from './progress.js';
 
 /** Options of {@link pushImage}. */
 export interface PushOptions extends CallOptions {
@@ -31,45 +31,39 @@ export async function* pushImage(
   opts: PushOptions = {},
 ): AsyncGenerator<Progress, void, undefined> {
   const ref = typeof refText === 'string' ? parseReference(refText) : refText;
-  const ctrl = new AbortController();
-  const onAbort = () => ctrl.abort(opts.signal?.reason);
-  if (opts.signal?.aborted) onAbort();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const signal = ctrl.signal;
-  const channel = new ProgressChannel();
   const id = ref.tag ?? ref.digest ?? ref.normalized;
-  channel.push({ id, status: `The push refers to repository [${ref.domain}/${ref.path}]` });
+  yield* reportProgress(opts.signal, async ({ channel, signal, abort }) => {
+    channel.push({ id, status: `The push refers to repository [${ref.domain}/${ref.path}]` });
 
-  const readManifest = async (desc: Descriptor) => {
-    if (desc.size > MAX_MANIFEST_BYTES) throw tooLarge(`manifest ${desc.digest}`, MAX_MANIFEST_BYTES);
-    return readLimited(
-      verifyStream(source.readBlob(desc, { signal }), desc, ref.normalized),
-      MAX_MANIFEST_BYTES,
-      ref.normalized,
-    );
-  };
-  const pushBlob = async (desc: Descriptor) => {
-    channel.push({ id: desc.digest, status: 'Preparing' });
-    const data = verifyStream(source.readBlob(desc, { signal }), desc, ref.normalized);
-    const result = await client.pushBlob(ref, desc, data, {
-      signal,
-      ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}),
-      onProgress: (current) => channel.push({ id: desc.digest, status: 'Pushing', current, total: desc.size }),
-    });
-    channel.push({ id: desc.digest, status: result.status === 'exists' ? 'Layer already exists' : 'Pushed' });
-  };
-  const pushImageManifest = async (desc: Descriptor, bytes: Buffer, target: Reference) => {
-    const m = parseManifest(bytes, `${ref.normalized}@${desc.digest}`);
-    if (m.kind !== 'manifest') throw tooDeep(ref);
-    await runAll(
-      [m.config, ...m.layers].map((d) => () => pushBlob(d)),
-      opts.concurrency ?? 3,
-      () => ctrl.abort(),
-    );
-    return client.putManifest(target, bytes, desc.mediaType || m.mediaType, { signal });
-  };
+    const readManifest = async (desc: Descriptor) => {
+      if (desc.size > MAX_MANIFEST_BYTES) throw tooLarge(`manifest ${desc.digest}`, MAX_MANIFEST_BYTES);
+      return readLimited(
+        verifyStream(source.readBlob(desc, { signal }), desc, ref.normalized),
+        MAX_MANIFEST_BYTES,
+        ref.normalized,
+      );
+    };
+    const pushBlob = async (desc: Descriptor) => {
+      channel.push({ id: desc.digest, status: 'Preparing' });
+      const data = verifyStream(source.readBlob(desc, { signal }), desc, ref.normalized);
+      const result = await client.pushBlob(ref, desc, data, {
+        signal,
+        ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}),
+        onProgress: (current) => channel.push({ id: desc.digest, status: 'Pushing', current, total: desc.size }),
+      });
+      channel.push({ id: desc.digest, status: result.status === 'exists' ? 'Layer already exists' : 'Pushed' });
+    };
+    const pushImageManifest = async (desc: Descriptor, bytes: Buffer, target: Reference) => {
+      const m = parseManifest(bytes, `${ref.normalized}@${desc.digest}`);
+      if (m.kind !== 'manifest') throw tooDeep(ref);
+      await runAll(
+        [m.config, ...m.layers].map((d) => () => pushBlob(d)),
+        opts.concurrency ?? 3,
+        abort,
+      );
+      return client.putManifest(target, bytes, desc.mediaType || m.mediaType, { signal });
+    };
 
-  const work = async () => {
     const top = await source.resolve(ref, { signal });
     const bytes = await readManifest(top);
     const parsed = parseManifest(bytes, ref.normalized);
@@ -91,18 +85,7 @@ export async function* pushImage(
       pushed = await pushImageManifest(top, bytes, ref);
     }
     channel.push({ id, status: `${id}: digest: ${pushed.digest} size: ${pushed.size}` });
-  };
-
-  work().then(
-    () => channel.close(),
-    (err: unknown) => channel.close(err),
-  );
-  try {
-    yield* channel;
-  } finally {
-    ctrl.abort();
-    opts.signal?.removeEventListener('abort', onAbort);
-  }
+  });
 }
 
 function tooDeep(ref: Reference) {
