@@ -3,6 +3,10 @@
 # docker-registry, against the same work done by other tools on the same filesystem:
 #   tscr pull            `tscr pull REF` (fetch, verify, unpack into the image store)
 #   tar -xzf             `tar -xzf` of the same layer file (no network, no verification)
+#   tar -xzf (spread)    the same, placed as tscr places a pull: in turn under one of 8 directories of a
+#                        `chattr +T` one (ext4's Orlov hint spreads them over block groups). Without that,
+#                        both pay for ext4-without-journal's slow inode allocation next to the inodes the
+#                        previous run just deleted; this row is the like-for-like comparison of the work
 #   skopeo copy          `skopeo copy docker://REF oci:DIR` (fetch only, no unpack)
 #   podman pull          `podman pull REF` where installed
 #   tscr push            `tscr push` of the pulled image to another repository
@@ -68,6 +72,13 @@ hf() { # name, prepare, command
     echo "bench: $1 failed:" >&2; tail -5 "$out/pull-$1.txt" >&2; rm -f "$out/pull-$1.json"; }
 }
 hf tar "rm -rf $work/x && mkdir $work/x && sync" "tar -xzf $work/layer.tar.gz -C $work/x"
+mkdir -p "$work/top" && { chattr +T "$work/top" 2>/dev/null || true; }
+cat >"$work/spread.sh" <<SH
+n=\$(cat "$work/top/turn" 2>/dev/null || echo 0); echo \$((n + 1)) >"$work/top/turn"
+rm -rf "$work"/top/s*/x "$work/cur" && mkdir -p "$work/top/s\$((n % 8))/x"
+ln -s "$work/top/s\$((n % 8))/x" "$work/cur" && sync
+SH
+hf tar-spread "bash $work/spread.sh" "tar -xzf $work/layer.tar.gz -C $work/cur/"
 hf tscr-pull "$tscr rmi -f $REF >/dev/null 2>&1; sync" "$tscr pull -q $REF"
 hf skopeo "rm -rf $work/sk && sync" "skopeo --insecure-policy copy -q --src-tls-verify=false docker://$REF oci:$work/sk:1"
 $tscr pull -q "$REF" >/dev/null
@@ -83,6 +94,7 @@ const fs = require("fs"), path = require("path");
 const dir = process.argv[1];
 const rows = [
   ["tar", "`tar -xzf` of the layer (same filesystem)"],
+  ["tar-spread", "`tar -xzf`, placed as tscr places a pull (see the script)"],
   ["tscr-pull", "`tscr pull` (fetch + verify + unpack)"],
   ["skopeo", "`skopeo copy docker:// oci:` (fetch only)"],
   ["podman", "`podman pull`"],

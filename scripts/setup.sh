@@ -3,12 +3,13 @@
 #   system packages (OCI runtimes, the conmon monitor, busybox-static for test images, protoc,
 #   zstd for zstd layers, and for the registry tests: Debian's docker-registry, htpasswd, openssl, skopeo, curl),
 #   npm dependencies, and the build of every package.
-# Usage: scripts/setup.sh [--bench]   (--bench adds hyperfine and podman for the benchmarks)
+# Usage: scripts/setup.sh [--bench]   (--bench adds hyperfine for the benchmarks; podman/buildah/skopeo are for
+#   the archive interop tests and the benchmarks)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(runc crun conmon busybox-static protobuf-compiler iproute2 tar attr zstd docker-registry apache2-utils openssl skopeo curl)
-[ "${1:-}" = "--bench" ] && want+=(hyperfine podman)
+want=(runc crun conmon busybox-static protobuf-compiler iproute2 iptables util-linux tar attr zstd docker-registry apache2-utils openssl skopeo curl tini catatonit gcc libc6-dev docker-compose podman buildah)
+[ "${1:-}" = "--bench" ] && want+=(hyperfine)
 
 missing=()
 for p in "${want[@]}"; do
@@ -32,6 +33,26 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
   echo "$hash" > "$stamp"
+fi
+
+# The stdio relay (attach, TTY exec): a small C program, rebuilt when its source changes.
+relay_src=packages/runtime/native/tscr-relay.c relay_bin=packages/runtime/native/build/tscr-relay
+if [ ! -x "$relay_bin" ] || [ "$relay_src" -nt "$relay_bin" ]; then
+  echo "setup: building $relay_bin"
+  mkdir -p "$(dirname "$relay_bin")"
+  gcc -O2 -Wall -Wextra -o "$relay_bin" "$relay_src"
+fi
+
+# Debian's docker 20.10 client (API 1.41) for the Docker API tests: only /usr/bin/docker out of the docker.io
+# package, which would otherwise bring dockerd and containerd along. No Docker daemon is installed or run.
+docker20=node_modules/.tscr-tools/docker-20.10/docker
+if [ ! -x "$docker20" ] && [ "$(id -u)" = 0 ]; then
+  echo "setup: extracting the docker 20.10 client"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -q docker.io >/dev/null && dpkg-deb -x docker.io_*.deb x)
+  mkdir -p "$(dirname "$docker20")"
+  cp "$tmp/x/usr/bin/docker" "$docker20"
+  rm -rf "$tmp"
 fi
 
 echo "setup: building packages"

@@ -8,7 +8,11 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, rm, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLocalImageService } from '../../packages/image/dist/index.js';
+import { pathToFileURL } from 'node:url';
+// IMAGE_DIST=path/to/index.js times another build of @tscr/image (e.g. one made with `tsup --out-dir`).
+const { createLocalImageService } = await import(
+  process.env.IMAGE_DIST ? pathToFileURL(process.env.IMAGE_DIST).href : '../../packages/image/dist/index.js'
+);
 
 const [file, runsText = '3'] = process.argv.slice(2);
 if (!file) throw new Error('usage: pull-unpack.mjs LAYER.tar.gz [runs]');

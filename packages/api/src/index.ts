@@ -39,7 +39,25 @@ export type {
   ContainerSummary,
   LogEntry,
   ExitStatus,
+  HealthConfig,
+  HealthLogEntry,
+  HealthState,
+  LogConfig,
+  RestartPolicy,
+  PortBindingEntry,
+  EndpointSettings,
+  NetworkSettings,
 } from './types/container.js';
 export type { TscrEvent } from './types/event.js';
+export type {
+  Ulimit,
+  DeviceMapping,
+  Resources,
+  SecurityConfig,
+  ContainerStats,
+  ContainerTop,
+  FilesystemChange,
+  PathStat,
+} from './types/resources.js';
 export { DEFAULT_SOCKET, API_VERSION, VERSION } from './constants.js';
 export { humanDuration } from './duration.js';

@@ -2,6 +2,7 @@ import { DEFAULT_SOCKET } from '@tscr/api';
 import type { ContainerService } from '@tscr/container';
 import type { SystemService } from '@tscr/daemon';
 import type { ImageService } from '@tscr/image';
+import type { NetworkService } from '@tscr/network';
 import type { RegistryService } from '@tscr/registry-client/grpc';
 import type { VolumeService } from '@tscr/volume';
 
@@ -19,6 +20,8 @@ export interface Clients {
   registry(): Promise<RegistryService>;
   system(): Promise<SystemService>;
   volumes(): Promise<VolumeService>;
+  /** Networks: the daemon's network layer (connect/disconnect take container IDs). */
+  networks(): Promise<NetworkService>;
   /** Closes every client created so far. Idempotent. */
   close(): void;
 }
@@ -50,6 +53,7 @@ export function createGrpcClients(host: string): Clients {
     registry: lazy(async () => new (await import('@tscr/registry-client/grpc')).GrpcRegistryClient(host), made),
     system: lazy(async () => new (await import('@tscr/daemon/grpc')).GrpcSystemService(host), made),
     volumes: lazy(async () => new (await import('@tscr/volume/grpc')).GrpcVolumeService(host), made),
+    networks: lazy(async () => new (await import('@tscr/network/grpc')).GrpcNetworkService(host), made),
     close() {
       for (const c of made.splice(0)) c.close?.();
     },

@@ -10,6 +10,13 @@ export type {
   LogsOptions,
   AttachOptions,
   ContainerService,
+  ContainerStdio,
+  StdioAttachOptions,
+  ExecConfig,
+  ExecInfo,
+  StartExecOptions,
+  OutputChunk,
+  TerminalSize,
 } from './types.js';
 export type { ContainerStore, EventPublisher } from './store.js';
 export { LocalContainerService, createLocalContainerService } from './local/container-service.js';
@@ -20,3 +27,7 @@ export { effectiveCommand, mergeEnv, DEFAULT_PATH } from './local/config.js';
 export type { EffectiveCommand } from './local/config.js';
 export { normalizeName, randomName } from './local/names.js';
 export { statusText } from './local/status-text.js';
+export type { ContainerControl, ArchiveResult, PutArchiveOptions } from './control-types.js';
+export type { CommitOptions, ContainerCommitter } from './types.js';
+export { commitConfig } from './local/commit.js';
+export { psTable } from './local/top.js';

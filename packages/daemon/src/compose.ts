@@ -9,8 +9,12 @@ import { Server } from '@grpc/grpc-js';
 import { listen } from '@tscr/api/grpc';
 import { createLocalContainerService, type LocalContainerService } from '@tscr/container';
 import { addContainerService } from '@tscr/container/grpc';
+import { createLocalBuilder } from '@tscr/builder';
+import { addBuilderService } from '@tscr/builder/grpc';
+import { createDockerApiServer, type DockerApiServer } from '@tscr/docker-api';
 import { DEFAULT_RUNTIMES, monitorVersion, readLogs, runtimeVersion } from '@tscr/runtime';
 import type { DaemonConfig, LayerName } from './config.js';
+import { SqliteEventLog } from './event-log.js';
 import { EventBus } from './events.js';
 import { addSystemService } from './grpc/server.js';
 import { EventedImageService } from './image-events.js';
@@ -35,6 +39,8 @@ export interface Daemon {
 export interface ComposedDaemon extends Daemon {
   containers: LocalContainerService;
   events: EventBus;
+  /** Where the Docker Engine API listens, when it is served. */
+  dockerAddress?: string;
 }
 
 /** Options of {@link composeDaemon} and {@link serveLayer}. */
@@ -70,12 +76,13 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   await mkdir(config.execRoot, { recursive: true, mode: 0o711 });
   await mkdir(paths.containers, { recursive: true, mode: 0o700 });
 
-  const events = new EventBus();
+  const stateDatabase = join(config.root, STATE_DB_FILE);
+  const events = new EventBus(1024, { log: new SqliteEventLog(stateDatabase) });
   const layers = buildLayers(config);
-  const images = new EventedImageService(layers.images.service, events);
+  // Prune also collects snapshots whose container is gone (store is set before any call).
+  const images = new EventedImageService(layers.images.service, events, () => store.list().map((c) => c.id));
   const volumes = new EventedVolumeService(layers.volumes.service, events);
   const registry = new EventedRegistryClient(layers.registry.service, events);
-  const stateDatabase = join(config.root, STATE_DB_FILE);
   const store = new SqliteContainerStore(stateDatabase);
   const containers = createLocalContainerService({
     images,
@@ -88,6 +95,11 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     defaultRuntime: config.defaultRuntime,
     readLogs,
     logger,
+  });
+  const builder = createLocalBuilder({
+    images,
+    runtime: layers.runtime.service,
+    stateDir: join(config.root, 'builder'),
   });
   const system = new LocalSystemService({
     containers,
@@ -110,16 +122,29 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   addLayerService(server, 'registry', registry);
   addContainerService(server, containers);
   addSystemService(server, system);
+  addBuilderService(server, builder, { spoolDir: join(config.root, 'builder', 'uploads') });
 
   const release = () => {
     containers.close();
     for (const name of LAYER_NAMES) layers[name].close();
     store.close();
+    events.close();
   };
   let address: string;
+  let dockerApi: DockerApiServer | undefined;
   try {
+    // The network layer creates the default bridge and reconciles host objects on its first call.
+    await layers.networks.service.list();
     await containers.recover();
     address = await listen(server, config.host);
+    // The Docker Engine API: a second front door over the same services.
+    if (config.dockerHost) {
+      const backends = { containers, images, registry, volumes, networks: layers.networks.service, system, builder };
+      dockerApi = await createDockerApiServer(backends, config.dockerHost, {
+        logger,
+        ...(config.dockerTls ? { tls: config.dockerTls } : {}),
+      });
+    }
   } catch (err) {
     server.forceShutdown();
     release();
@@ -130,8 +155,11 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     address,
     containers,
     events,
+    ...(dockerApi ? { dockerAddress: dockerApi.address } : {}),
     async close() {
+      await dockerApi?.close();
       await shutdownServer(server);
+      await layers.networks.shutdown?.().catch((err: unknown) => logger(`network shutdown: ${(err as Error).message}`));
       release();
     },
   };

@@ -29,6 +29,21 @@ export interface DaemonConfig {
   volumeDrivers?: Record<string, string>;
   /** Registries (`host:port`) spoken to over plain HTTP; loopback registries always are. */
   insecureRegistries?: string[];
+  /**
+   * Where the Docker Engine API listens: `unix:///path` (mode 0600) or, with
+   * `dockerTls`, `tcp://host:port`. Default `unix://<execRoot>/docker.sock`;
+   * empty disables it (`--no-docker-api`).
+   */
+  dockerHost?: string;
+  /** Mutual TLS of a TCP Docker API: PEM paths of the server cert, its key, and the CA clients must chain to. */
+  dockerTls?: { cert: string; key: string; ca: string };
+  /**
+   * Prefix of the daemon's host network objects (bridges, veths, iptables chains), 2-6 lowercase
+   * letters/digits. Default: `tscr` with the default root, else `ts` and 4 hex digits of the root's hash.
+   */
+  networkPrefix?: string;
+  /** Address pool bridge networks take /24 subnets from; default `172.30.0.0/16`. */
+  networkPool?: string;
 }
 
 /** The defaults, as dockerd's: socket under /run, state under /var/lib. */
@@ -56,7 +71,8 @@ export const USAGE = `Usage:
 
 Flags:
   --config FILE            JSON file with any of: host, root, execRoot, defaultRuntime, cgroupParent, layers, volumeDrivers,
-                           insecureRegistries
+                           insecureRegistries, networkPrefix (2-6 of [a-z0-9]; default tscr, or ts + a hash of a
+                           non-default root), networkPool (default 172.30.0.0/16)
   --host ADDR              API address (default ${DEFAULT_CONFIG.host})
   --root DIR               persistent state (default ${DEFAULT_CONFIG.root})
   --exec-root DIR          runtime state (default ${DEFAULT_CONFIG.execRoot})
@@ -67,6 +83,11 @@ Flags:
                            volume driver NAME served at gRPC ADDRESS (e.g. tscrd serve-layer volumes); repeatable
   --insecure-registry HOST:PORT
                            reach this registry over plain HTTP (loopback always is); repeatable
+  --docker-host ADDR       Docker Engine API address (default unix://<exec-root>/docker.sock, i.e.
+                           unix:///run/tscr/docker.sock); tcp://HOST:PORT needs the three TLS flags
+  --docker-tlscert FILE, --docker-tlskey FILE, --docker-tlscacert FILE
+                           mutual TLS of a TCP Docker API (clients need a cert signed by the CA)
+  --no-docker-api          serve no Docker Engine API
 `;
 
 /** A registry as `host`, `host:port` or `[v6]:port`, nothing more. */
@@ -131,7 +152,9 @@ export function parseConfigFile(value: unknown, where = 'config file'): Partial<
       out.volumeDrivers = checkVolumeDrivers(v as Record<string, unknown>, where);
     } else if (key === 'insecureRegistries') {
       out.insecureRegistries = checkRegistries(v, where);
-    } else if (['host', 'root', 'execRoot', 'defaultRuntime', 'cgroupParent'].includes(key)) {
+    } else if (
+      ['host', 'root', 'execRoot', 'defaultRuntime', 'cgroupParent', 'networkPrefix', 'networkPool'].includes(key)
+    ) {
       if (typeof v !== 'string' || v === '') throw invalidArgument(`${where}: ${key} must be a non-empty string`);
       (out as Record<string, string>)[key] = v;
     } else throw invalidArgument(`${where}: unknown setting ${JSON.stringify(key)}`);
@@ -155,6 +178,11 @@ function parseFlags(argv: string[]) {
       layer: { type: 'string', multiple: true },
       'volume-driver': { type: 'string', multiple: true },
       'insecure-registry': { type: 'string', multiple: true },
+      'docker-host': { type: 'string' },
+      'docker-tlscert': { type: 'string' },
+      'docker-tlskey': { type: 'string' },
+      'docker-tlscacert': { type: 'string' },
+      'no-docker-api': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -178,11 +206,40 @@ function checkHost(host: string): void {
   );
 }
 
+/** The Docker API is root-equivalent too: TCP only with mutual TLS. */
+function checkDockerHost(config: DaemonConfig): void {
+  const a = config.dockerHost?.trim() ?? '';
+  if (a === '' || a.startsWith('unix://') || a.startsWith('/')) return;
+  if (!config.dockerTls)
+    throw invalidArgument(
+      `refusing to serve the Docker API on ${a} without mutual TLS: give --docker-tlscert, --docker-tlskey and --docker-tlscacert`,
+      { details: { host: a } },
+    );
+}
+
+/** The Docker API settings from the flags. @throws InvalidArgument for half-given TLS. */
+function dockerFlags(
+  values: Record<string, string | boolean | string[] | undefined>,
+  execRoot: string,
+): Pick<DaemonConfig, 'dockerHost' | 'dockerTls'> {
+  const tls = [values['docker-tlscert'], values['docker-tlskey'], values['docker-tlscacert']];
+  if (tls.some(Boolean) && !tls.every(Boolean))
+    throw invalidArgument('--docker-tlscert, --docker-tlskey and --docker-tlscacert go together');
+  if (values['no-docker-api']) {
+    if (values['docker-host']) throw invalidArgument('--no-docker-api and --docker-host exclude each other');
+    return { dockerHost: '' };
+  }
+  const host = typeof values['docker-host'] === 'string' ? values['docker-host'] : `unix://${execRoot}/docker.sock`;
+  const [cert, key, ca] = tls as (string | undefined)[];
+  return cert && key && ca ? { dockerHost: host, dockerTls: { cert, key, ca } } : { dockerHost: host };
+}
+
 function validate(config: DaemonConfig): DaemonConfig {
   for (const key of ['root', 'execRoot'] as const) {
     if (!isAbsolute(config[key])) throw invalidArgument(`${key} must be an absolute path: ${config[key]}`);
   }
   checkHost(config.host);
+  checkDockerHost(config);
   return config;
 }
 
@@ -239,6 +296,9 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
         ...checkRegistries(values['insecure-registry'] ?? [], '--insecure-registry'),
       ]),
     ],
+    ...dockerFlags(values, values['exec-root'] ?? file.execRoot ?? DEFAULT_CONFIG.execRoot),
+    ...(file.networkPrefix && { networkPrefix: file.networkPrefix }),
+    ...(file.networkPool && { networkPool: file.networkPool }),
   });
 
   const [command, layer, ...rest] = positionals;

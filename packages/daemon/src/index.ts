@@ -5,8 +5,10 @@
  */
 export type { CallOptions, VersionInfo, SystemInfo, EventsOptions, SystemService } from './types.js';
 export { SqliteContainerStore, STATE_DB_FILE } from './state/sqlite-store.js';
-export { EventBus } from './events.js';
-export type { SubscribeOptions } from './events.js';
+export { EventBus, eventMatcher, parseEventTime } from './events.js';
+export type { SubscribeOptions, EventBusOptions } from './events.js';
+export { SqliteEventLog } from './event-log.js';
+export type { EventLog } from './event-log.js';
 export { LocalSystemService, cgroupVersion, commandVersion } from './system.js';
 export type { LocalSystemServiceOptions } from './system.js';
 export { EventedImageService } from './image-events.js';

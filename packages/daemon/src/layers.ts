@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Server } from '@grpc/grpc-js';
 import { createLocalImageService, type ImageService } from '@tscr/image';
 import { GrpcImageService, addImageService } from '@tscr/image/grpc';
-import { createLocalNetworkService, type NetworkService } from '@tscr/network';
+import { createLocalNetworkService, networkPrefixForRoot, type NetworkService } from '@tscr/network';
 import { GrpcNetworkService, addNetworkService } from '@tscr/network/grpc';
 import { createRegistryClient, type RegistryClient } from '@tscr/registry-client';
 import { GrpcRegistryClient, addRegistryService } from '@tscr/registry-client/grpc';
@@ -10,7 +10,7 @@ import { createLocalTaskRuntime, type TaskRuntime } from '@tscr/runtime';
 import { GrpcTaskRuntime, addRuntimeService } from '@tscr/runtime/grpc';
 import { VolumeRouter, createLocalVolumeService, type VolumeService } from '@tscr/volume';
 import { GrpcVolumeService, addVolumeService } from '@tscr/volume/grpc';
-import type { DaemonConfig, LayerName } from './config.js';
+import { DEFAULT_CONFIG, type DaemonConfig, type LayerName } from './config.js';
 import { StoreRegistryClient, isPullStore } from './registry/store-registry.js';
 
 /** A layer as the daemon uses it, whether built here or reached over gRPC. */
@@ -20,6 +20,8 @@ export interface Layer<T> {
   endpoint: string;
   /** Releases what the layer holds (the gRPC channel of a remote one). */
   close(): void;
+  /** Asynchronous clean-up at daemon shutdown, before `close` (the network layer removes unused bridges). */
+  shutdown?(): Promise<void>;
 }
 
 /** Every layer under the container service. */
@@ -50,6 +52,11 @@ function remote<T extends { close(): void }>(service: T, endpoint: string): Laye
   return { service, endpoint, close: () => service.close() };
 }
 
+/** `tscr` for the default root; `ts` + 4 hex digits of the root's hash otherwise, so daemons never share host objects. */
+function networkPrefixFor(root: string): string {
+  return root === DEFAULT_CONFIG.root ? 'tscr' : networkPrefixForRoot(root);
+}
+
 /** Builds one layer in process. */
 function buildLocal(config: DaemonConfig, name: LayerName): Layer<unknown> {
   const paths = layerPaths(config);
@@ -64,8 +71,20 @@ function buildLocal(config: DaemonConfig, name: LayerName): Layer<unknown> {
           cgroupParent: config.cgroupParent,
         }),
       );
-    case 'networks':
-      return local(createLocalNetworkService({ root: paths.networks }));
+    case 'networks': {
+      const networks = createLocalNetworkService({
+        root: paths.networks,
+        runDir: join(config.execRoot, 'netns'),
+        prefix: config.networkPrefix ?? networkPrefixFor(config.root),
+        ...(config.networkPool && { pool: config.networkPool }),
+      });
+      return {
+        service: networks,
+        endpoint: 'local',
+        close: () => networks.close(),
+        shutdown: () => networks.shutdown(),
+      };
+    }
     case 'volumes':
       return local(createLocalVolumeService({ root: paths.volumes }));
     case 'registry':

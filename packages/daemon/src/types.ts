@@ -50,6 +50,19 @@ export interface EventsOptions extends CallOptions {
   /** Only events of these types (`container`, `image`…); empty or absent means all. */
   types?: string[];
   /**
+   * Replay recorded events from this time on, then continue live: RFC 3339,
+   * Unix seconds (`1700000000.5`) or a duration back from now (`10m`).
+   */
+  since?: string;
+  /** End the stream once this time has passed (same forms as `since`). */
+  until?: string;
+  /**
+   * Docker's filters: `type`, `event`, `container` (ID or name), `image`,
+   * `label` (`k` or `k=v`), `volume`, `network`. Values of one key are
+   * ORed, keys ANDed. @throws InvalidArgument for an unknown key.
+   */
+  filters?: Record<string, string[]>;
+  /**
    * Called once the subscription is in place (over gRPC: once the server
    * says so); events published after this are not missed.
    */

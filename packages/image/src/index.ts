@@ -4,6 +4,17 @@
  * client live behind the `@tscr/image/grpc` subpath.
  */
 export type { CallOptions, ImageStore, ImportOptions, ImageImporter, Snapshotter, ImageService } from './types.js';
+export type { LayerBuilder, LayerInfo, DiffOptions, NewHistoryEntry, NewImage } from './types.js';
+export type {
+  ArchiveFormat,
+  SaveOptions,
+  LoadedImage,
+  ImageArchiver,
+  HistoryEntry,
+  PruneOptions,
+  PruneResult,
+  ImageCollector,
+} from './types.js';
 export type { Image, ImageConfig, ImageDeleteResult, Mount, Descriptor } from '@tscr/api';
 export { LocalImageService, createLocalImageService } from './local/image-service.js';
 export { normalizeTag } from './local/names.js';

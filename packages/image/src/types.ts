@@ -65,5 +65,165 @@ export interface Snapshotter {
   removeSnapshot(key: string, opts?: CallOptions): Promise<void>;
 }
 
+/** Archive formats of {@link ImageArchiver}. */
+export type ArchiveFormat = 'docker-archive' | 'oci-archive';
+
+/** Options of {@link ImageArchiver.save}. */
+export interface SaveOptions extends CallOptions {
+  /** Default `docker-archive` (`manifest.json`); `oci-archive` writes an OCI image layout. */
+  format?: ArchiveFormat;
+}
+
+/** One image a {@link ImageArchiver.load} stored. */
+export interface LoadedImage {
+  /** The image ID (config digest). */
+  id: string;
+  /** References it was tagged with (normalized); empty when the archive named none. */
+  refs: string[];
+}
+
+/** Saves images to, and loads them from, tar archives (`docker save`/`docker load`). */
+export interface ImageArchiver {
+  /**
+   * The images `refs` name as one tar stream (read it to the end, or abort).
+   * Images are resolved before the first byte comes.
+   * @throws NotFound for an unknown image; InvalidArgument for no image or a malformed reference.
+   */
+  save(refs: string[], opts?: SaveOptions): AsyncIterable<Uint8Array>;
+  /**
+   * Stores the images of a docker-archive (also legacy layouts) or OCI image
+   * layout tar, told apart by their content, and tags them as the archive
+   * names them. Nothing is left behind when it fails.
+   * @throws InvalidArgument for a stream that is not such an archive, a truncated one,
+   *   or a layer whose content does not match its config.
+   */
+  load(tar: AsyncIterable<Uint8Array>, opts?: CallOptions): Promise<LoadedImage[]>;
+}
+
+/** One step of an image's history, newest first (like `docker history`). */
+export interface HistoryEntry {
+  /** The image ID for the top step, `<missing>` for the steps below. */
+  id: string;
+  /** RFC 3339; empty when unknown. */
+  created: string;
+  createdBy: string;
+  /** Bytes of the layer this step made; 0 for a metadata-only step. */
+  size: number;
+  comment: string;
+  /** True when the step made no layer. */
+  emptyLayer: boolean;
+  /** References of the image whose top step this is (the image itself). */
+  tags: string[];
+}
+
+/** Options of {@link ImageCollector.prune}. */
+export interface PruneOptions extends CallOptions {
+  /** Remove every image no snapshot (container) uses, not only the dangling (untagged) ones. */
+  all?: boolean;
+  /** `label=KEY`, `label=KEY=VALUE`, `label!=…`: only images whose labels match. */
+  filters?: string[];
+  /**
+   * Keys of the snapshots still in use (the containers the container layer
+   * knows). When given, other snapshots older than the collection grace
+   * period are removed first; omitted, snapshots are left alone.
+   */
+  liveSnapshots?: string[];
+}
+
+/** What {@link ImageCollector.prune} removed. */
+export interface PruneResult {
+  deleted: ImageDeleteResult[];
+  /** Bytes of blobs and unpacked layers freed. */
+  spaceReclaimed: number;
+}
+
+/** Image history and removal of what is no longer used. */
+export interface ImageCollector {
+  /** The history of image `ref`, newest step first. @throws NotFound. */
+  history(ref: string, opts?: CallOptions): Promise<HistoryEntry[]>;
+  /**
+   * Removes dangling images (with `all`, every image no snapshot uses), then
+   * collects blobs and unpacked layers no image or snapshot references.
+   * Never removes an image a snapshot (a container) uses.
+   * @throws InvalidArgument for a malformed filter.
+   */
+  prune(opts?: PruneOptions): Promise<PruneResult>;
+}
+
+/** A stored layer made by {@link LayerBuilder.diff}. */
+export interface LayerInfo {
+  /** `sha256:` of the uncompressed tar. */
+  diffId: string;
+  /** `sha256:` of the stored (gzip) blob. */
+  digest: string;
+  /** Size of the stored blob in bytes. */
+  size: number;
+  mediaType: string;
+  /** True when the snapshot had no changes (the layer is an empty tar). */
+  empty: boolean;
+}
+
+/** Options of {@link LayerBuilder.diff}. */
+export interface DiffOptions extends CallOptions {
+  /**
+   * Paths (absolute, in the container) the runtime creates as mount points,
+   * e.g. `/etc/hosts`: left out of the layer when they are an empty file or
+   * directory that no lower layer has.
+   */
+  mountPoints?: string[];
+  /** Seconds since the epoch every entry's mtime is set to (default 0), so equal changes give equal digests. */
+  epoch?: number;
+}
+
+/** One history entry to record in a new image (OCI `history`). */
+export interface NewHistoryEntry {
+  created?: string;
+  createdBy?: string;
+  comment?: string;
+  author?: string;
+  /** True for a step that made no layer (metadata only). */
+  emptyLayer?: boolean;
+}
+
+/** What {@link LayerBuilder.createImage} makes. */
+export interface NewImage {
+  /** The base image (reference or ID); omitted: `scratch`. */
+  parent?: string;
+  /** Layers (from {@link LayerBuilder.diff}) appended to the parent's. */
+  layers?: LayerInfo[];
+  /** The whole config of the new image (not merged with the parent's). */
+  config: ImageConfig;
+  /** Appended to the parent's history; entries without `emptyLayer` must match `layers` in number. */
+  history?: NewHistoryEntry[];
+  /** Reference to tag the new image with. */
+  reference?: string;
+  /** RFC 3339 creation time; default now. */
+  created?: string;
+  author?: string;
+}
+
+/** Makes layers from snapshots and images from layers (the builder's and `commit`'s primitives). */
+export interface LayerBuilder {
+  /**
+   * Stores the changes of snapshot `key` (its writable layer against the
+   * layers below) as a gzip layer: OCI whiteouts (`.wh.x`, `.wh..wh..opq`)
+   * for deletions and opaque directories, entries in a stable order, mtimes
+   * set to `opts.epoch`. The snapshot stays. @throws NotFound for an unknown snapshot.
+   */
+  diff(key: string, opts?: DiffOptions): Promise<LayerInfo>;
+  /**
+   * Creates an image from a parent, appended layers, a config and history,
+   * optionally tagging it. @throws NotFound for an unknown parent or layer;
+   * InvalidArgument for a history that does not match the layers or a malformed reference.
+   */
+  createImage(req: NewImage, opts?: CallOptions): Promise<Image>;
+}
+
 /** The whole image layer, as the daemon consumes it and gRPC serves it. */
-export interface ImageService extends ImageStore, ImageImporter, Snapshotter {}
+export interface ImageService
+  extends ImageStore,
+    ImageImporter,
+    Snapshotter,
+    ImageArchiver,
+    ImageCollector,
+    LayerBuilder {}

@@ -54,6 +54,12 @@ export interface ImageSource {
   resolve(ref: Reference, opts?: CallOptions): Promise<Descriptor>;
   /** The bytes of a stored blob (manifests included). @throws NotFound. */
   readBlob(desc: Descriptor, opts?: CallOptions): AsyncIterable<Uint8Array>;
+  /**
+   * Optional: called once a push of `ref` succeeded, with the manifest (or
+   * index) the registry now holds, so the store can record the image's
+   * repo digest (`repo@sha256:…`), as docker does after a push.
+   */
+  pushed?(ref: Reference, manifest: Descriptor, opts?: CallOptions): Promise<void>;
 }
 
 /** Talks to registries. */

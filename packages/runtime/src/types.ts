@@ -1,4 +1,4 @@
-import type { ExitStatus, Mount } from '@tscr/api';
+import type { ExitStatus, Mount, Resources, SecurityConfig } from '@tscr/api';
 
 /** Options every call takes. */
 export interface CallOptions {
@@ -16,6 +16,10 @@ export interface ProcessSpec {
   /** `name`, `uid`, `name:group`, `uid:gid`; resolved in the rootfs' /etc/passwd and /etc/group. */
   user?: string;
   terminal?: boolean;
+  /** Keep a stdin the task's attaches write to (`docker run -i`); without it stdin is /dev/null. */
+  openStdin?: boolean;
+  /** With `openStdin`: close stdin when the first attach that wrote to it ends (`docker run -i` attached). */
+  stdinOnce?: boolean;
 }
 
 /** An OCI runtime-spec mount. */
@@ -47,9 +51,15 @@ export interface TaskSpec {
   network?: NetworkNamespace;
   /** File the monitor appends the task's output to. */
   logPath: string;
+  /** Rotate `logPath` by size (see log-rotate.ts); default 10 MiB x 3 files. */
+  logRotation?: { maxSize: number; maxFiles: number };
   /** `runc` or `crun`; default: the runtime's configured default. */
   runtime?: string;
   annotations?: Record<string, string>;
+  /** Cgroup limits and process rlimits/devices; see resources.ts. */
+  resources?: Resources;
+  /** Capabilities, seccomp, no-new-privileges, init, groups, sysctls, /dev/shm size. */
+  security?: SecurityConfig;
 }
 
 /** `created` (process waiting to exec), `running`, `stopped`. */
@@ -101,4 +111,135 @@ export interface TaskRuntime {
    * @throws NotFound; FailedPrecondition when running without force.
    */
   delete(id: string, opts?: CallOptions & { force?: boolean }): Promise<ExitStatus | undefined>;
+  /**
+   * Changes the cgroup limits of a live task (`runc update`); unset fields stay.
+   * @throws NotFound; FailedPrecondition when not running; InvalidArgument.
+   */
+  update(id: string, resources: Resources, opts?: CallOptions): Promise<void>;
+  /** Freezes every process of the task. @throws NotFound; FailedPrecondition when not running. */
+  pause(id: string, opts?: CallOptions): Promise<void>;
+  /** Thaws a paused task. @throws NotFound; FailedPrecondition when not paused. */
+  resume(id: string, opts?: CallOptions): Promise<void>;
+  /** One resource sample from the task's cgroups and network namespace. @throws NotFound; FailedPrecondition. */
+  stats(id: string, opts?: CallOptions): Promise<TaskStats>;
+  /** The processes in the task's cgroup. @throws NotFound; FailedPrecondition when not running. */
+  top(id: string, opts?: CallOptions): Promise<ProcessInfo[]>;
+  /**
+   * Runs a process in a running task's namespaces and cgroup (`runc exec`).
+   * Output flows while `session.output` is read: a consumer that stops
+   * reading stops the process once the pipes fill. Aborting `opts.signal`
+   * kills the process.
+   * @throws NotFound (task; or details.reason `ExecutableNotFound`: args[0] is
+   * not in the container, exit code 127); PermissionDenied (details.reason
+   * `ExecutableNotExecutable`, 126); FailedPrecondition when the task is not
+   * running; InvalidArgument (unknown user, missing working directory).
+   */
+  exec(id: string, spec: ExecSpec, io?: TaskIO, opts?: CallOptions): Promise<ExecSession>;
+  /** Resizes the terminal of a live exec session. @throws NotFound (no such session); FailedPrecondition (no TTY). */
+  resizeExec(id: string, execId: string, size: TerminalSize, opts?: CallOptions): Promise<void>;
+  /**
+   * Joins the task's stdio through its monitor: output from now on (not the
+   * past: that is in the log) and, with `io.stdin`, input (the task must have
+   * been created with `openStdin`). Output ends when the task exits, or when
+   * `opts.signal` aborts (the detach).
+   * @throws NotFound; FailedPrecondition when the task is not running, or
+   * stdin is given and the task has none.
+   */
+  attach(id: string, io?: TaskIO, opts?: CallOptions): Promise<AttachSession>;
+  /** Resizes the task's terminal. @throws NotFound; FailedPrecondition (no TTY, not running). */
+  resize(id: string, size: TerminalSize, opts?: CallOptions): Promise<void>;
+}
+
+/** One raw resource sample of a task (counters, not rates). */
+export interface TaskStats {
+  /** RFC 3339 with nanoseconds. */
+  read: string;
+  cpuTotalNs: number;
+  /** The host's CPU time over all CPUs, microseconds (for CPU %; µs keep it within 2^53). */
+  systemCpuUs: number;
+  onlineCpus: number;
+  memoryUsage: number;
+  /** The effective limit; the host's memory when unlimited. */
+  memoryLimit: number;
+  pids: number;
+  netRxBytes: number;
+  netTxBytes: number;
+  blockReadBytes: number;
+  blockWriteBytes: number;
+}
+
+/** One process of a task, read from /proc. */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  uid: number;
+  /** Start time, milliseconds since the epoch. */
+  startMs: number;
+  /** User + system CPU time, nanoseconds. */
+  cpuNs: number;
+  /** Controlling terminal (`pts/0`) or `?`. */
+  tty: string;
+  /** argv (empty for kernel threads and zombies). */
+  args: string[];
+  /** The short name from /proc/<pid>/stat. */
+  comm: string;
+}
+
+/** A terminal size in character cells. */
+export interface TerminalSize {
+  width: number;
+  height: number;
+}
+
+/** One chunk of a process's output. With a TTY everything is `stdout`. */
+export interface OutputChunk {
+  stream: 'stdout' | 'stderr';
+  data: Uint8Array;
+}
+
+/** The stdio a caller brings to an exec or an attach. */
+export interface TaskIO {
+  /** Input for the process; its end closes the process's stdin. Absent: no stdin. */
+  stdin?: AsyncIterable<Uint8Array>;
+  /** False: discard the output (detached exec). Default true. */
+  output?: boolean;
+}
+
+/** A process to run in a running task ({@link TaskRuntime.exec}). */
+export interface ExecSpec {
+  /** Exec ID, unique among the task's live sessions (`[A-Za-z0-9_.-]`). */
+  id: string;
+  /** argv; args[0] is looked up in the container's PATH. */
+  args: string[];
+  /** `KEY=value`, added to the task's environment. */
+  env?: string[];
+  /** Absolute working directory; default the task's. */
+  cwd?: string;
+  /** `name`, `uid`, `name:group`, `uid:gid`; default the task's user. */
+  user?: string;
+  /** Allocate a pseudo-TTY. */
+  terminal?: boolean;
+  /** Every capability. */
+  privileged?: boolean;
+  /** Initial terminal size (with `terminal`). */
+  size?: TerminalSize;
+}
+
+/** A running exec ({@link TaskRuntime.exec}). */
+export interface ExecSession {
+  /** Host PID of the process (0 when not known). */
+  pid: number;
+  /**
+   * The output, until the process and its pipes are done. Read it once; leaving
+   * early drops the rest (the process runs on: abort the call to stop it).
+   */
+  output: AsyncIterable<OutputChunk>;
+  /** Resolves when the process has exited: its code, or 128+signal. */
+  exit: Promise<ExitStatus>;
+}
+
+/** A joined task ({@link TaskRuntime.attach}). */
+export interface AttachSession {
+  /** The output from the moment of the attach until the task exits or the call is aborted. */
+  output: AsyncIterable<OutputChunk>;
 }

@@ -1,4 +1,5 @@
 /** Domain types of images, shared by every layer. Plain data; no wire types. */
+import type { HealthConfig } from './container.js';
 
 /** An OCI content descriptor. */
 export interface Descriptor {
@@ -26,6 +27,12 @@ export interface ImageConfig {
   exposedPorts?: string[];
   /** Paths declared as volumes. */
   volumes?: string[];
+  /** The image's HEALTHCHECK. */
+  healthcheck?: HealthConfig;
+  /** Default shell of shell-form instructions (Dockerfile `SHELL`), e.g. `["/bin/sh", "-c"]`. */
+  shell?: string[];
+  /** Dockerfile instructions recorded by `ONBUILD`, run when the image is used as a base. */
+  onBuild?: string[];
 }
 
 /** An image as the image store knows it. */

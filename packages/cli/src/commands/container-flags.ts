@@ -2,6 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { fromSystemError, type MountSpec } from '@tscr/api';
 import type { CreateContainerRequest } from '@tscr/container';
 import { bool, int, list, str, usageError, type FlagSpec, type FlagValues } from '../args.js';
+import { applySuperviseFlags, superviseFlags } from './supervise-flags.js';
+import { applyResourceFlags, resourceFlags } from './resource-flags.js';
+import { applyNetworkFlags, networkFlags } from './network.js';
 
 /** The flags `run` and `create` share (docker's names and short forms). */
 export const containerFlags: FlagSpec[] = [
@@ -20,7 +23,13 @@ export const containerFlags: FlagSpec[] = [
     type: 'list',
     description: 'Mount volumes from the specified container(s) (CONTAINER[:ro|rw])',
   },
-  { name: 'network', type: 'string', aliases: ['net'], description: 'Connect a container to a network (none, host)' },
+  {
+    name: 'network',
+    type: 'string',
+    aliases: ['net'],
+    description: 'Connect a container to a network (bridge, none, host, container:NAME, or a network)',
+  },
+  ...networkFlags,
   { name: 'runtime', type: 'string', description: 'Runtime to use for this container (runc, crun)' },
   { name: 'label', short: 'l', type: 'list', description: 'Set meta data on a container' },
   { name: 'read-only', type: 'bool', description: "Mount the container's root filesystem as read only" },
@@ -33,8 +42,12 @@ export const containerFlags: FlagSpec[] = [
     type: 'string',
     description: 'Platform to pull if the image is multi-platform (os/arch[/variant])',
   },
-  { name: 'tty', short: 't', type: 'bool', description: 'Allocate a pseudo-TTY (not implemented yet)' },
-  { name: 'interactive', short: 'i', type: 'bool', description: 'Keep STDIN open (not implemented yet)' },
+  { name: 'tty', short: 't', type: 'bool', description: 'Allocate a pseudo-TTY' },
+  { name: 'interactive', short: 'i', type: 'bool', description: 'Keep STDIN open even if not attached' },
+  { name: 'detach-keys', type: 'string', description: 'Override the key sequence for detaching a container' },
+  { name: 'attach', short: 'a', type: 'list', description: 'Attach to STDIN, STDOUT or STDERR' },
+  ...superviseFlags,
+  ...resourceFlags,
 ];
 
 /** `K=V` stays; a bare `K` takes the client's value, or is dropped when unset (as docker does). */
@@ -136,9 +149,17 @@ function labels(entries: string[]): Record<string, string> | undefined {
   return out;
 }
 
+/** `--env-file` then `-e` entries, bare names resolved from the client's environment. */
+export async function envList(flags: FlagValues, env: Record<string, string | undefined>): Promise<string[]> {
+  const entries: string[] = [];
+  for (const file of list(flags, 'env-file')) entries.push(...(await readEnvFile(file)));
+  entries.push(...list(flags, 'env'));
+  return entries.map((e) => envEntry(e, env)).filter((e): e is string => e !== undefined);
+}
+
 /**
  * Turns `run`/`create` flags and `IMAGE [CMD...]` into a create request.
- * @throws TscrError InvalidArgument (usage) for malformed flags; Unimplemented for `-t`/`-i`.
+ * @throws TscrError InvalidArgument (usage) for malformed flags.
  */
 export async function buildCreateRequest(
   flags: FlagValues,
@@ -147,10 +168,7 @@ export async function buildCreateRequest(
 ): Promise<CreateContainerRequest> {
   const [image, ...cmd] = args;
   if (!image) throw usageError('requires at least 1 argument');
-  const envList: string[] = [];
-  for (const file of list(flags, 'env-file')) envList.push(...(await readEnvFile(file)));
-  envList.push(...list(flags, 'env'));
-  const resolvedEnv = envList.map((e) => envEntry(e, env)).filter((e): e is string => e !== undefined);
+  const resolvedEnv = await envList(flags, env);
   const entrypoint = str(flags, 'entrypoint');
   const mounts = [...list(flags, 'mount').map(parseMount), ...list(flags, 'tmpfs').map(parseTmpfs)];
   const req: CreateContainerRequest = {
@@ -179,5 +197,9 @@ export async function buildCreateRequest(
   };
   const name = str(flags, 'name');
   if (name !== undefined) req.name = name;
+  req.hostConfig ??= {};
+  applySuperviseFlags(flags, req.config, req.hostConfig);
+  applyResourceFlags(flags, req.hostConfig);
+  applyNetworkFlags(flags, req);
   return req;
 }

@@ -1,8 +1,9 @@
-import { isCancelled, type ContainerSummary, type LogEntry } from '@tscr/api';
+import { isCancelled, type ContainerSummary } from '@tscr/api';
 import { bool, int, str, usageError } from '../args.js';
 import { forEachArg, write, type Command, type Context } from '../command.js';
 import { quotedCommand, renderTemplate, shortId, table, timeAgo } from '../format.js';
 import { attachStartWait } from './run.js';
+import { interactiveSession } from './attach.js';
 
 /** `tscr start`. */
 export const startCommand: Command = {
@@ -10,12 +11,27 @@ export const startCommand: Command = {
   aliases: [['container', 'start']],
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   summary: 'Start one or more stopped containers',
-  flags: [{ name: 'attach', short: 'a', type: 'bool', description: 'Attach STDOUT/STDERR and forward signals' }],
+  flags: [
+    { name: 'attach', short: 'a', type: 'bool', description: 'Attach STDOUT/STDERR and forward signals' },
+    { name: 'interactive', short: 'i', type: 'bool', description: "Attach container's STDIN" },
+    { name: 'detach-keys', type: 'string', description: 'Override the key sequence for detaching a container' },
+  ],
   minArgs: 1,
   async run(ctx, flags, args) {
     const containers = await ctx.clients.containers();
-    if (bool(flags, 'attach')) {
+    if (bool(flags, 'attach') || bool(flags, 'interactive')) {
       if (args.length > 1) throw usageError('you cannot start and attach multiple containers at once');
+      const info = await containers.inspect(args[0]!);
+      if (info.config.tty || bool(flags, 'interactive')) {
+        const detachKeys = str(flags, 'detach-keys');
+        return interactiveSession(ctx, containers, info.id, {
+          start: true,
+          removed: false,
+          tty: Boolean(info.config.tty),
+          stdin: bool(flags, 'interactive') && Boolean(info.config.openStdin),
+          ...(detachKeys ? { detachKeys } : {}),
+        });
+      }
       return attachStartWait(ctx, containers, args[0]!, { start: true, removed: false });
     }
     return forEachArg(ctx, args, async (id) => {
@@ -182,16 +198,6 @@ export const psCommand: Command = {
   },
 };
 
-/** Prefixes every line of `data` with `time ` (for `logs -t`); `atLineStart` carries across entries. */
-function timestamped(entry: LogEntry, atLineStart: boolean): Uint8Array {
-  const text = Buffer.from(entry.data).toString('latin1');
-  const parts = text.split('\n');
-  const out = parts
-    .map((p, k) => ((k === 0 && !atLineStart) || (k === parts.length - 1 && p === '') ? p : `${entry.time} ${p}`))
-    .join('\n');
-  return Buffer.from(out, 'latin1');
-}
-
 /** Streams until done, or until SIGINT/SIGTERM ends it quietly (for `logs -f`, `events`). */
 export async function untilInterrupted(ctx: Context, fn: (signal: AbortSignal) => Promise<void>): Promise<number> {
   const ac = new AbortController();
@@ -208,45 +214,3 @@ export async function untilInterrupted(ctx: Context, fn: (signal: AbortSignal) =
   }
   return 0;
 }
-
-/** `tscr logs`. */
-export const logsCommand: Command = {
-  path: ['logs'],
-  aliases: [['container', 'logs']],
-  usage: '[OPTIONS] CONTAINER',
-  summary: 'Fetch the logs of a container',
-  flags: [
-    { name: 'follow', short: 'f', type: 'bool', description: 'Follow log output' },
-    {
-      name: 'tail',
-      short: 'n',
-      type: 'string',
-      description: 'Number of lines to show from the end of the logs (default "all")',
-    },
-    { name: 'since', type: 'string', description: 'Show logs since timestamp (RFC 3339 or Unix seconds)' },
-    { name: 'timestamps', short: 't', type: 'bool', description: 'Show timestamps' },
-  ],
-  minArgs: 1,
-  maxArgs: 1,
-  async run(ctx, flags, args) {
-    const containers = await ctx.clients.containers();
-    const tailFlag = str(flags, 'tail') ?? 'all';
-    if (tailFlag !== 'all' && !/^-?\d+$/.test(tailFlag)) throw usageError(`invalid value for --tail: ${tailFlag}`);
-    const tail = tailFlag === 'all' ? undefined : Number.parseInt(tailFlag, 10);
-    const stamps = bool(flags, 'timestamps');
-    const lineStart = { stdout: true, stderr: true };
-    return untilInterrupted(ctx, async (signal) => {
-      const entries = containers.logs(args[0]!, {
-        follow: bool(flags, 'follow'),
-        ...(tail !== undefined && tail >= 0 && { tail }),
-        ...(str(flags, 'since') !== undefined && { since: str(flags, 'since') }),
-        signal,
-      });
-      for await (const e of entries) {
-        const data = stamps ? timestamped(e, lineStart[e.stream]) : e.data;
-        if (e.data.length > 0) lineStart[e.stream] = e.data[e.data.length - 1] === 0x0a;
-        await write(e.stream === 'stderr' ? ctx.io.stderr : ctx.io.stdout, data);
-      }
-    });
-  },
-};

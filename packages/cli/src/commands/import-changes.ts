@@ -1,4 +1,4 @@
-import { unimplemented, type ImageConfig } from '@tscr/api';
+import type { ImageConfig } from '@tscr/api';
 import { usageError } from '../args.js';
 
 /** `["a", "b"]` (JSON form) or shell form, which runs under `/bin/sh -c`. */
@@ -44,7 +44,7 @@ function words(rest: string): string[] {
 /**
  * Applies `docker import --change` instructions (`CMD`, `ENTRYPOINT`, `ENV`,
  * `WORKDIR`, `USER`, `LABEL`, `EXPOSE`, `VOLUME`, `STOPSIGNAL`) to `config`.
- * @throws TscrError InvalidArgument for an unknown instruction; Unimplemented for ONBUILD.
+ * @throws TscrError InvalidArgument for an unknown instruction or an ONBUILD without a trigger.
  */
 export function applyChanges(changes: readonly string[], config: ImageConfig = {}): ImageConfig {
   const c: ImageConfig = { ...config };
@@ -88,8 +88,14 @@ export function applyChanges(changes: readonly string[], config: ImageConfig = {
       case 'VOLUME':
         c.volumes = [...(c.volumes ?? []), ...words(rest)];
         break;
-      case 'ONBUILD':
-        throw unimplemented('ONBUILD in import --change');
+      case 'ONBUILD': {
+        const trigger = rest.trim();
+        if (trigger === '' || /^(ONBUILD|FROM|MAINTAINER)\b/i.test(trigger)) {
+          throw usageError(`invalid ONBUILD trigger: ${JSON.stringify(trigger)}`);
+        }
+        c.onBuild = [...(c.onBuild ?? []), trigger];
+        break;
+      }
       default:
         throw usageError(`${instruction} is not a valid change command`);
     }

@@ -1,18 +1,21 @@
 import type { Command } from '../command.js';
-import {
-  killCommand,
-  logsCommand,
-  psCommand,
-  rmCommand,
-  startCommand,
-  stopCommand,
-  waitCommand,
-} from './containers.js';
+import { killCommand, psCommand, rmCommand, startCommand, stopCommand, waitCommand } from './containers.js';
+import { loadCommand, saveCommand } from './archive.js';
+import { buildCommand } from './build.js';
+import { commitCommand } from './commit.js';
+import { historyCommand } from './history.js';
 import { imagesCommand, importCommand, rmiCommand, tagCommand } from './images.js';
+import { imagePruneCommand } from './prune.js';
 import { containerInspectCommand, imageInspectCommand, inspectAnyCommand } from './inspect.js';
 import { loginCommand, logoutCommand, pullCommand, pushCommand } from './registry.js';
 import { createCommand, runCommand } from './run.js';
-import { eventsCommand, infoCommand, versionCommand } from './system.js';
+import { controlCommands } from './control-commands.js';
+import { infoCommand, versionCommand } from './system.js';
+import { eventsCommand } from './events.js';
+import { logsCommand } from './logs.js';
+import { attachCommand } from './attach.js';
+import { execCommand } from './exec.js';
+import { networkCommands } from './network.js';
 import {
   volumeCreateCommand,
   volumeInspectCommand,
@@ -32,15 +35,23 @@ export const commands: Command[] = [
   rmCommand,
   psCommand,
   logsCommand,
+  execCommand,
+  attachCommand,
   inspectAnyCommand,
   imagesCommand,
   pullCommand,
   pushCommand,
   loginCommand,
   logoutCommand,
+  buildCommand,
   importCommand,
   rmiCommand,
   tagCommand,
+  saveCommand,
+  loadCommand,
+  historyCommand,
+  imagePruneCommand,
+  commitCommand,
   versionCommand,
   infoCommand,
   eventsCommand,
@@ -51,6 +62,8 @@ export const commands: Command[] = [
   volumeInspectCommand,
   volumeRmCommand,
   volumePruneCommand,
+  ...networkCommands,
+  ...controlCommands,
 ];
 
 /** Management command groups: `tscr container …`, `tscr image …`, `tscr system …`. */
@@ -59,6 +72,7 @@ export const groups: Record<string, string> = {
   image: 'Manage images',
   system: 'Manage tscr',
   volume: 'Manage volumes',
+  network: 'Manage networks',
 };
 
 /** Every word path that selects a command, longest first. */

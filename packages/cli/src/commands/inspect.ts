@@ -2,6 +2,8 @@ import { isNotFound, isUnavailable, notFound, type ContainerInfo, type Image } f
 import { str, usageError } from '../args.js';
 import { reportError, write, type Command, type Context } from '../command.js';
 import { familiarName, renderTemplate } from '../format.js';
+import { dockerNetworkHostConfigJson, dockerNetworkSettingsJson } from './network.js';
+import { dockerResourcesJson } from './resource-flags.js';
 
 /** Docker's zero time, shown for times that never happened. */
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -26,6 +28,13 @@ export function dockerContainerJson(c: ContainerInfo): Record<string, unknown> {
       Error: state.error,
       StartedAt: state.startedAt || ZERO_TIME,
       FinishedAt: state.finishedAt || ZERO_TIME,
+      ...(state.health && {
+        Health: {
+          Status: state.health.status,
+          FailingStreak: state.health.failingStreak,
+          Log: state.health.log.map((l) => ({ Start: l.start, End: l.end, ExitCode: l.exitCode, Output: l.output })),
+        },
+      }),
     },
     Image: c.image,
     LogPath: c.logPath,
@@ -38,6 +47,13 @@ export function dockerContainerJson(c: ContainerInfo): Record<string, unknown> {
       AutoRemove: host.autoRemove ?? false,
       ReadonlyRootfs: host.readonlyRootfs ?? false,
       Runtime: host.runtime ?? '',
+      ...dockerNetworkHostConfigJson(c),
+      ...dockerResourcesJson(host),
+      RestartPolicy: {
+        Name: host.restartPolicy?.name ?? 'no',
+        MaximumRetryCount: host.restartPolicy?.maximumRetryCount ?? 0,
+      },
+      LogConfig: { Type: host.logConfig?.type || 'k8s-file', Config: host.logConfig?.config ?? {} },
       Mounts: (host.mounts ?? []).map((m) => ({
         Type: m.type,
         Source: m.source,
@@ -47,6 +63,7 @@ export function dockerContainerJson(c: ContainerInfo): Record<string, unknown> {
       })),
     },
     GraphDriver: { Name: 'overlay', Data: { MergedDir: c.rootfs } },
+    NetworkSettings: dockerNetworkSettingsJson(c),
     Mounts: c.mounts.map((m) => ({
       Type: m.type,
       ...(m.name !== undefined && { Name: m.name }),
@@ -69,6 +86,15 @@ export function dockerContainerJson(c: ContainerInfo): Record<string, unknown> {
       Labels: cfg.labels ?? {},
       ...(cfg.stopSignal !== undefined && { StopSignal: cfg.stopSignal }),
       ...(cfg.stopTimeout !== undefined && { StopTimeout: cfg.stopTimeout }),
+      ...(cfg.healthcheck && {
+        Healthcheck: {
+          Test: cfg.healthcheck.test ?? [],
+          Interval: (cfg.healthcheck.intervalMs ?? 0) * 1e6,
+          Timeout: (cfg.healthcheck.timeoutMs ?? 0) * 1e6,
+          StartPeriod: (cfg.healthcheck.startPeriodMs ?? 0) * 1e6,
+          Retries: cfg.healthcheck.retries ?? 0,
+        },
+      }),
     },
   };
 }
@@ -95,6 +121,8 @@ export function dockerImageJson(i: Image): Record<string, unknown> {
       Entrypoint: cfg.entrypoint ?? null,
       Labels: cfg.labels ?? null,
       ...(cfg.stopSignal !== undefined && { StopSignal: cfg.stopSignal }),
+      OnBuild: cfg.onBuild ?? null,
+      ...(cfg.shell !== undefined && { Shell: cfg.shell }),
     },
     Architecture: i.architecture,
     Os: i.os,

@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { unimplemented } from '@tscr/api';
+import { cancelled, unimplemented } from '@tscr/api';
 import { DockerConfigStore, parsePlatform, parseReference, type Reference } from '@tscr/registry-client';
 import type { RegistryAuth } from '@tscr/registry-client/grpc';
 import { usageError, bool, str } from '../args.js';
@@ -55,7 +55,7 @@ export async function pullWithProgress(ctx: Context, image: string, o: PullRun):
       (i) => i.id,
       () => undefined,
     );
-  const before = await imageId();
+  const before = o.quiet ? undefined : await imageId();
   await showProgress(o.out, registry.pull(ref.normalized, { ...(auth && { auth }), ...(platform && { platform }) }), {
     tty: isTty(o.out),
     quiet: o.quiet,
@@ -81,18 +81,16 @@ export const pullCommand: Command = {
       type: 'string',
       description: 'Set platform if server is multi-platform capable (os/arch[/variant])',
     },
-    {
-      name: 'all-tags',
-      short: 'a',
-      type: 'bool',
-      description: 'Download all tagged images in the repository (not implemented)',
-    },
+    { name: 'all-tags', short: 'a', type: 'bool', description: 'Download all tagged images in the repository' },
   ],
   minArgs: 1,
   maxArgs: 1,
   async run(ctx, flags, args) {
-    if (bool(flags, 'all-tags')) throw unimplemented('pull --all-tags');
     const platform = str(flags, 'platform');
+    if (bool(flags, 'all-tags')) {
+      await pullAllTags(ctx, args[0]!, bool(flags, 'quiet'), platform);
+      return 0;
+    }
     const ref = await pullWithProgress(ctx, args[0]!, {
       out: ctx.io.stdout,
       quiet: bool(flags, 'quiet'),
@@ -102,6 +100,27 @@ export const pullCommand: Command = {
     return 0;
   },
 };
+
+/** `tscr pull --all-tags REPO`: every tag of the repository, one after the other, as docker. */
+async function pullAllTags(ctx: Context, name: string, quiet: boolean, platform: string | undefined): Promise<void> {
+  const ref = parseReference(name);
+  if (ref.digest !== undefined || name.slice(name.lastIndexOf('/') + 1).includes(':')) {
+    throw usageError("tag can't be used with --all-tags/-a");
+  }
+  const registry = await ctx.clients.registry();
+  if (!registry.listTags) throw unimplemented('pull --all-tags (the daemon cannot list tags)');
+  const auth = await authFor(ctx, ref);
+  const repo = `${ref.domain}/${ref.path}`;
+  const tags = await registry.listTags(repo, auth ? { auth } : {});
+  for (const tag of [...tags].sort()) {
+    await pullWithProgress(ctx, `${repo}:${tag}`, {
+      out: ctx.io.stdout,
+      quiet,
+      ...(platform !== undefined && { platform }),
+    });
+  }
+  await write(ctx.io.stdout, `${repo}\n`);
+}
 
 /** `tscr push`. */
 export const pushCommand: Command = {
@@ -125,6 +144,66 @@ export const pushCommand: Command = {
     return 0;
   },
 };
+
+/** A terminal on standard input. */
+export interface TtyInput extends NodeJS.ReadableStream {
+  isTTY?: boolean;
+  setRawMode?(raw: boolean): unknown;
+}
+
+/**
+ * Reads one line typed on `input` after printing `prompt` to `out`; with
+ * `echo` false the terminal is put in raw mode and nothing typed is shown
+ * (backspace edits, Ctrl-C and Ctrl-D cancel).
+ * @throws Cancelled on Ctrl-C or Ctrl-D, or when the input ends.
+ */
+export async function promptLine(
+  input: TtyInput,
+  out: NodeJS.WritableStream,
+  prompt: string,
+  echo: boolean,
+): Promise<string> {
+  const raw = !echo && typeof input.setRawMode === 'function';
+  if (raw) input.setRawMode?.(true); // before the prompt: nothing typed after it may echo
+  try {
+    await write(out, prompt);
+    // Events, not an async iterator: leaving one early would destroy stdin for the next prompt.
+    return await new Promise<string>((resolve, reject) => {
+      let line = '';
+      const done = (err?: unknown) => {
+        input.off('data', onData);
+        input.off('end', onEnd);
+        input.pause();
+        if (err === undefined) resolve(line);
+        else reject(err);
+      };
+      const onData = (chunk: Buffer | string) => {
+        const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+        for (let i = 0; i < text.length; i++) {
+          const ch = text[i] as string;
+          if (ch === '\r' || ch === '\n') {
+            const rest = text.slice(text[i + 1] === '\n' && ch === '\r' ? i + 2 : i + 1);
+            done();
+            if (rest) input.unshift(rest); // typed ahead: the next prompt's
+            return;
+          }
+          if (ch === '\x03' || ch === '\x04') return done(cancelled('login cancelled'));
+          if (ch === '\x7f' || ch === '\b') line = line.slice(0, -1);
+          else line += ch;
+        }
+      };
+      const onEnd = () => done(cancelled('login cancelled: the terminal closed'));
+      input.on('data', onData);
+      input.on('end', onEnd);
+      input.resume();
+    });
+  } finally {
+    if (raw) {
+      input.setRawMode?.(false);
+      await write(out, '\n');
+    }
+  }
+}
 
 async function readAll(stdin: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -163,7 +242,13 @@ export const loginCommand: Command = {
       if (stored) ({ username, password } = stored);
     }
     if (username === undefined || password === undefined || username === '' || password === '') {
-      throw unimplemented('interactive login: give --username with --password or --password-stdin');
+      // As docker: ask on a terminal for what is missing, else refuse.
+      const tty = ctx.io.stdin as TtyInput | undefined;
+      if (!tty?.isTTY) throw usageError('Cannot perform an interactive login from a non TTY device');
+      if (!username) username = await promptLine(tty, ctx.io.stdout, 'Username: ', true);
+      if (!username) throw usageError('Username is required');
+      password = await promptLine(tty, ctx.io.stdout, 'Password: ', false);
+      if (!password) throw usageError('Password is required');
     }
     const registryClient = await ctx.clients.registry();
     await registryClient.login(registry, { username, password });

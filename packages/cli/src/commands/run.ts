@@ -1,10 +1,12 @@
-import { isCancelled, isNotFound, unimplemented } from '@tscr/api';
+import { failedPrecondition, isCancelled, isNotFound } from '@tscr/api';
 import type { ContainerService } from '@tscr/container';
 import { bool, list, str, usageError, type FlagValues } from '../args.js';
 import { reportError, write, type Command, type Context } from '../command.js';
 import { ExitCodes, startFailureExitCode } from '../errors.js';
 import { buildCreateRequest, containerFlags } from './container-flags.js';
 import { volumesFrom } from './volumes-from.js';
+import { interactiveSession } from './attach.js';
+import { parseDetachKeys } from './tty.js';
 import { pullWithProgress } from './registry.js';
 import { familiarName } from '../format.js';
 import { parseBind } from '@tscr/volume';
@@ -120,9 +122,20 @@ async function pullFirst(ctx: Context, flags: FlagValues, image: string): Promis
   await pullWithProgress(ctx, image, { out: ctx.io.stderr, quiet: false, ...(platform !== undefined && { platform }) });
 }
 
-async function createFrom(ctx: Context, flags: FlagValues, args: string[]): Promise<string> {
-  if (bool(flags, 'tty') || bool(flags, 'interactive')) throw unimplemented('interactive TTY/stdin (tscr run -it)');
+/** `-a` values (stdin, stdout, stderr), checked. */
+function attachStreams(flags: FlagValues): Set<string> {
+  const streams = new Set(list(flags, 'attach').map((s) => s.toLowerCase()));
+  for (const s of streams) {
+    if (!['stdin', 'stdout', 'stderr'].includes(s)) throw usageError(`invalid argument "${s}" for "-a, --attach"`);
+  }
+  return streams;
+}
+
+/** `foreground`: `run` without `-d`, whose `-i` closes the container's stdin when ours ends. */
+async function createFrom(ctx: Context, flags: FlagValues, args: string[], foreground = false): Promise<string> {
   const req = await buildCreateRequest(flags, args, ctx.io.env);
+  // `run -i` in the foreground: the container's stdin closes when ours ends (docker's StdinOnce).
+  if (req.config.openStdin && foreground) req.config.stdinOnce = true;
   await pullFirst(ctx, flags, req.config.image);
   const containers = await ctx.clients.containers();
   const from = await volumesFrom(containers, list(flags, 'volumes-from'));
@@ -155,8 +168,27 @@ export const runCommand: Command = {
   minArgs: 1,
   errorExitCode: ExitCodes.daemonError,
   async run(ctx, flags, args) {
-    const id = await createFrom(ctx, flags, args);
+    const streams = attachStreams(flags);
+    if (bool(flags, 'detach') && streams.size > 0) throw usageError('conflicting options: -a and -d');
+    const detachKeys = str(flags, 'detach-keys');
+    if (detachKeys) parseDetachKeys(detachKeys);
+    const wantsStdin = bool(flags, 'interactive') || streams.has('stdin');
+    if (wantsStdin && !bool(flags, 'detach') && !ctx.io.stdin) throw failedPrecondition('stdin is not available');
+    const id = await createFrom(ctx, flags, args, !bool(flags, 'detach'));
     const containers = await ctx.clients.containers();
+    const tty = bool(flags, 'tty');
+    const stdin = wantsStdin;
+    if (!bool(flags, 'detach') && (tty || stdin || streams.size > 0)) {
+      return interactiveSession(ctx, containers, id, {
+        start: true,
+        removed: bool(flags, 'rm'),
+        tty,
+        stdin,
+        stdout: streams.size === 0 || streams.has('stdout'),
+        stderr: streams.size === 0 || streams.has('stderr'),
+        ...(detachKeys ? { detachKeys } : {}),
+      });
+    }
     if (!bool(flags, 'detach'))
       return attachStartWait(ctx, containers, id, { start: true, removed: bool(flags, 'rm') });
     try {

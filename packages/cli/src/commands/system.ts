@@ -1,9 +1,8 @@
-import { API_VERSION, VERSION, type TscrEvent } from '@tscr/api';
+import { API_VERSION, VERSION } from '@tscr/api';
 import type { SystemInfo, VersionInfo } from '@tscr/daemon';
-import { list, str, usageError } from '../args.js';
+import { str } from '../args.js';
 import { reportError, write, type Command } from '../command.js';
 import { binarySize, renderTemplate } from '../format.js';
-import { untilInterrupted } from './containers.js';
 
 /** `linux/amd64` from Node's names. */
 export function osArch(os: string, arch: string): string {
@@ -130,74 +129,5 @@ export const infoCommand: Command = {
     else out = infoText(info, ctx.debug);
     await write(ctx.io.stdout, out);
     return 0;
-  },
-};
-
-/** Unix nanoseconds (decimal string) as RFC 3339 with 9 fraction digits, UTC. */
-export function eventTime(timeNano: string): string {
-  const ns = BigInt(timeNano || '0');
-  const ms = Number(ns / 1_000_000n);
-  const frac = (ns % 1_000_000_000n).toString().padStart(9, '0');
-  return `${new Date(ms).toISOString().slice(0, 19)}.${frac}Z`;
-}
-
-/** One event line as `docker events` prints it: `TIME TYPE ACTION ID (k=v, …)`. */
-export function eventLine(e: TscrEvent): string {
-  const attrs = Object.entries(e.attributes)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k}=${v}`)
-    .join(', ');
-  return `${eventTime(e.timeNano)} ${e.type} ${e.action} ${e.id}${attrs ? ` (${attrs})` : ''}`;
-}
-
-function eventJson(e: TscrEvent) {
-  return {
-    Type: e.type,
-    Action: e.action,
-    Actor: { ID: e.id, Attributes: e.attributes },
-    scope: 'local',
-    time: Number(BigInt(e.timeNano || '0') / 1_000_000_000n),
-    timeNano: Number(e.timeNano || '0'),
-  };
-}
-
-/** `tscr events`. */
-export const eventsCommand: Command = {
-  path: ['events'],
-  aliases: [['system', 'events']],
-  usage: '[OPTIONS]',
-  summary: 'Get real time events from the server',
-  flags: [
-    { name: 'filter', type: 'list', description: 'Filter output (type=, event=, container=, image=)' },
-    { name: 'format', short: 'f', type: 'string', description: "Format output: 'json' or a Go template" },
-  ],
-  maxArgs: 0,
-  async run(ctx, flags) {
-    const filters: Record<string, string[]> = {};
-    for (const f of list(flags, 'filter')) {
-      const eq = f.indexOf('=');
-      const key = f.slice(0, eq);
-      if (eq < 0 || !['type', 'event', 'container', 'image'].includes(key)) throw usageError(`invalid filter '${f}'`);
-      filters[key] = [...(filters[key] ?? []), f.slice(eq + 1)];
-    }
-    const matches = (e: TscrEvent) =>
-      (!filters.event || filters.event.includes(e.action)) &&
-      (!filters.container ||
-        (e.type === 'container' && filters.container.some((c) => e.id.startsWith(c) || e.attributes.name === c))) &&
-      (!filters.image || filters.image.some((i) => e.attributes.image === i || e.id.startsWith(i)));
-    const format = str(flags, 'format');
-    const system = await ctx.clients.system();
-    return untilInterrupted(ctx, async (signal) => {
-      for await (const e of system.events({ ...(filters.type && { types: filters.type }), signal })) {
-        if (!matches(e)) continue;
-        const line =
-          format === undefined
-            ? eventLine(e)
-            : format === 'json'
-              ? JSON.stringify(eventJson(e))
-              : renderTemplate(format, eventJson(e));
-        await write(ctx.io.stdout, `${line}\n`);
-      }
-    });
   },
 };

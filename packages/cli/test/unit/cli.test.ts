@@ -178,7 +178,7 @@ describe('tscr against a fake daemon', () => {
     expect(d.containers.containers.size).toBe(before + 1);
   });
 
-  it('run fails with 125 for a missing image and for -it', async () => {
+  it('run fails with 125 for a missing image and for -it without a stdin', async () => {
     const r = await cli(['run', '--pull', 'never', 'no-such-image:1']);
     expect(r.code).toBe(125);
     expect(r.stderr).toBe('Error: No such image: no-such-image:1\n');
@@ -188,7 +188,7 @@ describe('tscr against a fake daemon', () => {
     expect(pulled.stderr).toMatch(/^Unable to find image 'no-such-image:1' locally\nError: /);
     const it = await cli(['run', '-it', 'busybox:test', 'sh']);
     expect(it.code).toBe(125);
-    expect(it.stderr).toBe('Error: unimplemented: interactive TTY/stdin (tscr run -it)\n');
+    expect(it.stderr).toBe('Error: stdin is not available\n');
   });
 
   it('run forwards Ctrl-C to the container', async () => {

@@ -31,8 +31,9 @@ describe('applyChanges', () => {
     });
   });
 
-  it('rejects unknown instructions and says ONBUILD is not built', () => {
+  it('rejects unknown instructions; records ONBUILD triggers', () => {
     expect(() => applyChanges(['RUN echo'])).toThrow(/not a valid change command/);
-    expect(() => applyChanges(['ONBUILD RUN x'])).toThrow(/unimplemented/);
+    expect(applyChanges(['ONBUILD RUN x', 'ONBUILD COPY a b']).onBuild).toEqual(['RUN x', 'COPY a b']);
+    expect(() => applyChanges(['ONBUILD FROM x'])).toThrow(/ONBUILD trigger/);
   });
 });

@@ -1,4 +1,12 @@
-import type { ContainerInfo, ContainerSummary, ExitStatus, LogEntry } from '@tscr/api';
+import {
+  internal,
+  type ContainerInfo,
+  type ContainerSummary,
+  type ExitStatus,
+  type Image,
+  type LogEntry,
+} from '@tscr/api';
+import { imageFromProto } from '@tscr/image/grpc';
 import {
   callServerStream,
   callUnary,
@@ -10,6 +18,7 @@ import {
 import type {
   AttachOptions,
   CallOptions,
+  CommitOptions,
   ContainerService,
   CreateContainerRequest,
   LogsOptions,
@@ -23,6 +32,10 @@ import {
   logEntryFromProto,
   summaryFromProto,
 } from './convert.js';
+import { endpointsToProto } from './network-convert.js';
+import { GrpcContainerControl } from './control.js';
+import { GrpcContainerStdio } from './stdio-client.js';
+import { commitToProto } from './commit-convert.js';
 
 /** A {@link ContainerService} served by a tscr daemon (or a container layer) over gRPC. */
 export class GrpcContainerService implements ContainerService {
@@ -41,6 +54,7 @@ export class GrpcContainerService implements ContainerService {
       name: req.name ?? '',
       config: configToProto(req.config),
       hostConfig: hostConfigToProto(req.hostConfig),
+      networkingConfig: endpointsToProto(req.networkingConfig),
     };
     const res = await callUnary<containersV1.CreateContainerResponse>(
       (cb) => this.client.createContainer(request, cb),
@@ -86,6 +100,16 @@ export class GrpcContainerService implements ContainerService {
     return res.containers.map(summaryFromProto);
   }
 
+  async commit(id: string, opts: CommitOptions = {}): Promise<Image> {
+    const res = await callUnary<containersV1.CommitContainerResponse>(
+      (cb) => this.client.commitContainer(commitToProto(id, opts), cb),
+      opts,
+      this.target,
+    );
+    if (!res.image) throw internal('malformed response from the container service: missing image');
+    return imageFromProto(res.image);
+  }
+
   async inspect(id: string, opts: CallOptions = {}): Promise<ContainerInfo> {
     const res = await callUnary<containersV1.InspectContainerResponse>(
       (cb) => this.client.inspectContainer({ id }, cb),
@@ -103,6 +127,7 @@ export class GrpcContainerService implements ContainerService {
       stderr: opts.stderr ?? true,
       tail: opts.tail ?? -1,
       since: opts.since ?? '',
+      until: opts.until ?? '',
     };
     const stream = callServerStream<containersV1.ContainerLogsResponse>(
       () => this.client.containerLogs(request),
@@ -133,7 +158,34 @@ export class GrpcContainerService implements ContainerService {
     }
   }
 
+  private get stdio(): GrpcContainerStdio {
+    return new GrpcContainerStdio(() => this.client, this.target);
+  }
+  attachStdio: GrpcContainerStdio['attachStdio'] = (id, opts) => this.stdio.attachStdio(id, opts);
+  resize: GrpcContainerStdio['resize'] = (id, size, opts) => this.stdio.resize(id, size, opts);
+  createExec: GrpcContainerStdio['createExec'] = (id, config, opts) => this.stdio.createExec(id, config, opts);
+  startExec: GrpcContainerStdio['startExec'] = (execId, opts) => this.stdio.startExec(execId, opts);
+  inspectExec: GrpcContainerStdio['inspectExec'] = (execId, opts) => this.stdio.inspectExec(execId, opts);
+  resizeExec: GrpcContainerStdio['resizeExec'] = (execId, size, opts) => this.stdio.resizeExec(execId, size, opts);
+
   /** Closes the channel; calls in flight fail with Cancelled or Unavailable. */
+  private get control(): GrpcContainerControl {
+    return new GrpcContainerControl(() => this.client, this.target);
+  }
+  update: GrpcContainerControl['update'] = (id, resources, opts) => this.control.update(id, resources, opts);
+  pause: GrpcContainerControl['pause'] = (id, opts) => this.control.pause(id, opts);
+  unpause: GrpcContainerControl['unpause'] = (id, opts) => this.control.unpause(id, opts);
+  restart: GrpcContainerControl['restart'] = (id, opts) => this.control.restart(id, opts);
+  rename: GrpcContainerControl['rename'] = (id, name, opts) => this.control.rename(id, name, opts);
+  top: GrpcContainerControl['top'] = (id, opts) => this.control.top(id, opts);
+  stats: GrpcContainerControl['stats'] = (id, opts) => this.control.stats(id, opts);
+  changes: GrpcContainerControl['changes'] = (id, opts) => this.control.changes(id, opts);
+  export: GrpcContainerControl['export'] = (id, opts) => this.control.export(id, opts);
+  statPath: GrpcContainerControl['statPath'] = (id, path, opts) => this.control.statPath(id, path, opts);
+  getArchive: GrpcContainerControl['getArchive'] = (id, path, opts) => this.control.getArchive(id, path, opts);
+  putArchive: GrpcContainerControl['putArchive'] = (id, path, tar, opts) =>
+    this.control.putArchive(id, path, tar, opts);
+
   close(): void {
     this.client.close();
   }

@@ -5,13 +5,29 @@ import type {
   ContainerStatus,
   ContainerSummary,
   ExitStatus,
+  HealthState,
   HostConfig,
   LogEntry,
   MountPoint,
   MountSpec,
+  RestartPolicy,
 } from '@tscr/api';
 import { internal } from '@tscr/api';
-import type { containersV1, typesV1 } from '@tscr/api/grpc';
+import { healthConfigFromProto, healthConfigToProto, type containersV1, type typesV1 } from '@tscr/api/grpc';
+import {
+  networkHostConfigFromProto,
+  networkHostConfigToProto,
+  networkSettingsFromProto,
+  networkSettingsToProto,
+} from './network-convert.js';
+import {
+  resourcesEmpty,
+  resourcesFromProto,
+  resourcesToProto,
+  securityEmpty,
+  securityFromProto,
+  securityToProto,
+} from '@tscr/runtime/grpc';
 
 /** Proto messages carry no "unset": these keep domain objects free of empty fields. */
 function set<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | '' | 0 | false | undefined): void {
@@ -45,9 +61,11 @@ export function configToProto(c: ContainerConfig): containersV1.ContainerConfig 
     labels: c.labels ?? {},
     tty: Boolean(c.tty),
     openStdin: Boolean(c.openStdin),
+    stdinOnce: Boolean(c.stdinOnce),
     stopSignal: c.stopSignal ?? '',
     stopTimeout: c.stopTimeout ?? 0,
     hasStopTimeout: c.stopTimeout !== undefined,
+    healthcheck: c.healthcheck ? healthConfigToProto(c.healthcheck) : undefined,
   };
 }
 
@@ -64,8 +82,10 @@ export function configFromProto(c: containersV1.ContainerConfig | undefined): Co
   if (Object.keys(c.labels).length) out.labels = { ...c.labels };
   set(out, 'tty', c.tty);
   set(out, 'openStdin', c.openStdin);
+  set(out, 'stdinOnce', c.stdinOnce);
   set(out, 'stopSignal', c.stopSignal);
   if (c.hasStopTimeout) out.stopTimeout = c.stopTimeout;
+  if (c.healthcheck) out.healthcheck = healthConfigFromProto(c.healthcheck);
   return out;
 }
 
@@ -78,6 +98,13 @@ export function hostConfigToProto(h: HostConfig | undefined): containersV1.HostC
     autoRemove: Boolean(h?.autoRemove),
     readonlyRootfs: Boolean(h?.readonlyRootfs),
     runtime: h?.runtime ?? '',
+    restartPolicy: h?.restartPolicy
+      ? { name: h.restartPolicy.name, maximumRetryCount: h.restartPolicy.maximumRetryCount ?? 0 }
+      : undefined,
+    logConfig: h?.logConfig ? { type: h.logConfig.type ?? '', config: { ...h.logConfig.config } } : undefined,
+    ...networkHostConfigToProto(h),
+    ...(h && !resourcesEmpty(h) ? { resources: resourcesToProto(h) } : {}),
+    ...(h && !securityEmpty(h) ? { security: securityToProto(h) } : {}),
   };
 }
 
@@ -86,16 +113,31 @@ export function hostConfigFromProto(h: containersV1.HostConfig | undefined): Hos
   const out: HostConfig = {};
   if (!h) return out;
   set(out, 'networkMode', h.networkMode);
+  Object.assign(out, networkHostConfigFromProto(h));
   if (h.binds.length) out.binds = h.binds;
   if (h.mounts.length) out.mounts = h.mounts.map(mountSpecFromProto);
   set(out, 'autoRemove', h.autoRemove);
   set(out, 'readonlyRootfs', h.readonlyRootfs);
   set(out, 'runtime', h.runtime);
+  if (h.restartPolicy?.name) {
+    out.restartPolicy = { name: h.restartPolicy.name as RestartPolicy['name'] };
+    set(out.restartPolicy, 'maximumRetryCount', h.restartPolicy.maximumRetryCount);
+  }
+  if (h.logConfig) {
+    out.logConfig = {};
+    set(out.logConfig, 'type', h.logConfig.type);
+    if (Object.keys(h.logConfig.config).length) out.logConfig.config = { ...h.logConfig.config };
+  }
+  Object.assign(out, resourcesFromProto(h.resources), securityFromProto(h.security));
   return out;
 }
 
 function stateToProto(s: ContainerState): containersV1.ContainerState {
-  return { ...s };
+  return {
+    ...s,
+    paused: Boolean(s.paused),
+    health: s.health ? { ...s.health, log: s.health.log.map((l) => ({ ...l })) } : undefined,
+  };
 }
 
 function stateFromProto(s: containersV1.ContainerState | undefined): ContainerState {
@@ -108,6 +150,14 @@ function stateFromProto(s: containersV1.ContainerState | undefined): ContainerSt
     oomKilled: s?.oomKilled ?? false,
     startedAt: s?.startedAt ?? '',
     finishedAt: s?.finishedAt ?? '',
+    ...(s?.paused && { paused: true }),
+    ...(s?.health && {
+      health: {
+        status: s.health.status as HealthState['status'],
+        failingStreak: s.health.failingStreak,
+        log: s.health.log.map((l) => ({ ...l })),
+      },
+    }),
   };
 }
 
@@ -125,6 +175,7 @@ export function infoToProto(i: ContainerInfo): containersV1.ContainerInfo {
     hostConfig: hostConfigToProto(i.hostConfig),
     state: stateToProto(i.state),
     mounts: i.mounts.map((m) => ({ ...m, name: m.name ?? '' })),
+    networkSettings: networkSettingsToProto(i.networkSettings),
   };
 }
 
@@ -145,6 +196,7 @@ export function infoFromProto(i: containersV1.ContainerInfo | undefined): Contai
     restartCount: i.restartCount,
     logPath: i.logPath,
     rootfs: i.rootfs,
+    ...(i.networkSettings && { networkSettings: networkSettingsFromProto(i.networkSettings) }),
   };
 }
 

@@ -10,6 +10,11 @@ import {
   logEntryToProto,
   summaryToProto,
 } from './convert.js';
+import { endpointsFromProto } from './network-convert.js';
+import { controlHandlers } from './control.js';
+import { stdioHandlers } from './stdio-server.js';
+import { commitFromProto } from './commit-convert.js';
+import { imageToProto } from '@tscr/image/grpc';
 
 const WAIT_CONDITIONS: readonly string[] = ['not-running', 'next-exit', 'removed'];
 
@@ -51,7 +56,13 @@ async function* attachStream(
 export function createContainerServer(impl: ContainerService): containersV1.ContainersServer {
   return {
     createContainer: unaryHandler(async (req, { signal }) => {
-      const create = { config: configFromProto(req.config), hostConfig: hostConfigFromProto(req.hostConfig) };
+      const create = {
+        config: configFromProto(req.config),
+        hostConfig: hostConfigFromProto(req.hostConfig),
+        ...(Object.keys(req.networkingConfig).length > 0 && {
+          networkingConfig: endpointsFromProto(req.networkingConfig),
+        }),
+      };
       return impl.create(req.name ? { ...create, name: req.name } : create, { signal });
     }),
     startContainer: unaryHandler(async (req, { signal }) => {
@@ -79,6 +90,9 @@ export function createContainerServer(impl: ContainerService): containersV1.Cont
     listContainers: unaryHandler(async (req, { signal }) => ({
       containers: (await impl.list({ signal, all: req.all })).map(summaryToProto),
     })),
+    commitContainer: unaryHandler(async (req, { signal }) => ({
+      image: imageToProto(await impl.commit(req.id, { ...commitFromProto(req), signal })),
+    })),
     inspectContainer: unaryHandler(async (req, { signal }) => ({
       container: infoToProto(await impl.inspect(req.id, { signal })),
     })),
@@ -86,9 +100,12 @@ export function createContainerServer(impl: ContainerService): containersV1.Cont
       const opts: LogsOptions = { signal, follow: req.follow, stdout: req.stdout, stderr: req.stderr };
       if (req.tail >= 0) opts.tail = req.tail;
       if (req.since) opts.since = req.since;
+      if (req.until) opts.until = req.until;
       for await (const entry of impl.logs(req.id, opts)) yield { entry: logEntryToProto(entry) };
     }),
     attachContainer: serverStreamHandler((req, { signal }) => attachStream(impl, req, signal)),
+    ...controlHandlers(impl),
+    ...stdioHandlers(impl),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   type ContainerInfo,
   type ContainerSummary,
   type ExitStatus,
+  type Image,
   type LogEntry,
 } from '@tscr/api';
 import type { ImageService } from '@tscr/image';
@@ -18,25 +19,40 @@ import type { ContainerStore, EventPublisher } from '../store.js';
 import type {
   AttachOptions,
   CallOptions,
+  CommitOptions,
   ContainerService,
   CreateContainerRequest,
+  ExecConfig,
+  ExecInfo,
   LogsOptions,
+  OutputChunk,
+  StartExecOptions,
+  StdioAttachOptions,
+  TerminalSize,
   WaitCondition,
 } from '../types.js';
+import { commitContainer } from './commit.js';
 import { ID_PATTERN, createContainer, lookupContainer } from './create.js';
 import { KeyedMutex } from './keyed-mutex.js';
+import { LocalContainerControl } from './control.js';
+import { attachNetwork, liveNetworkSettings } from './networking.js';
 import { Lifecycle, waitFor } from './lifecycle.js';
 import { attachContainer, readContainerLogs, type LogReader } from './output.js';
 import { exitStatusOf, nowRfc3339Nano, startFailureExitCode, toSummary } from './records.js';
+import { runtimeProbe, type ProbeExec } from './health.js';
+import { Supervisor } from './supervisor.js';
 import { buildTaskSpec } from './task-spec.js';
+import { StdioAttacher } from './attach-stdio.js';
+import { ExecService } from './exec-service.js';
 import { imageLayersOf, startMountSpecs } from './volumes.js';
 
 /** What {@link LocalContainerService} is built from. */
 export interface LocalContainerServiceOptions {
   /** Image lookup and the snapshots that become root filesystems. */
-  images: Pick<ImageService, 'get' | 'prepare' | 'mounts' | 'removeSnapshot'>;
+  images: Pick<ImageService, 'get' | 'prepare' | 'mounts' | 'removeSnapshot'> &
+    Partial<Pick<ImageService, 'diff' | 'createImage'>>;
   runtime: TaskRuntime;
-  networks: Pick<NetworkService, 'get' | 'attach' | 'detach'>;
+  networks: Pick<NetworkService, 'get' | 'attach' | 'detach' | 'attachment'>;
   volumes: Pick<VolumeService, 'resolveMounts' | 'release'>;
   store: ContainerStore;
   /** Receives create/start/die/stop/kill/destroy events. */
@@ -49,6 +65,8 @@ export interface LocalContainerServiceOptions {
   readLogs?: LogReader;
   /** Where failures of background work (exit handling) are reported; default `console.error`. */
   logger?: (message: string) => void;
+  /** Runs healthcheck probes; default: the runtime's `exec`. */
+  probe?: ProbeExec;
 }
 
 const DEFAULT_STOP_TIMEOUT = 10;
@@ -69,9 +87,30 @@ export class LocalContainerService implements ContainerService {
   private readonly watchers = new Map<string, Promise<void>>();
   private readonly shutdown = new AbortController();
   private readonly log: (message: string) => void;
+  /** Restart policies and healthchecks. */
+  private readonly supervisor: Supervisor;
+
+  /** update, pause, top, stats, rename and the filesystem calls (control.ts). */
+  private readonly control: LocalContainerControl;
+  private readonly stdio: StdioAttacher;
+  private readonly execs: ExecService;
 
   constructor(private readonly o: LocalContainerServiceOptions) {
     this.log = o.logger ?? ((m) => console.error(m));
+    this.control = new LocalContainerControl({
+      o,
+      lock: this.lock,
+      resolve: (ref) => this.resolve(ref),
+      publish: (action, info, extra) => this.publish(action, info, extra),
+    });
+    this.supervisor = new Supervisor({
+      store: o.store,
+      exec: o.probe ?? runtimeProbe(o.runtime),
+      publish: (action, info, extra) => this.publish(action, info, extra),
+      log: this.log,
+    });
+    this.stdio = new StdioAttacher(o.runtime);
+    this.execs = new ExecService(o.runtime, (ref) => this.resolve(ref));
   }
 
   async create(req: CreateContainerRequest, opts: CallOptions = {}): Promise<{ id: string; warnings: string[] }> {
@@ -80,13 +119,24 @@ export class LocalContainerService implements ContainerService {
     return { id: info.id, warnings: [] };
   }
 
+  /** @inheritdoc Needs an image layer with `diff` and `createImage` (else Unimplemented). */
+  async commit(ref: string, opts: CommitOptions = {}): Promise<Image> {
+    const info = this.resolve(ref);
+    const image = await this.lock.run(info.id, () =>
+      commitContainer({ images: this.o.images, runtime: this.o.runtime }, this.resolve(info.id), opts),
+    );
+    this.publish('commit', info, { comment: opts.comment ?? '', imageID: image.id });
+    return image;
+  }
+
   async start(ref: string, _opts: CallOptions = {}): Promise<void> {
     const { id } = this.resolve(ref);
-    await this.lock.run(id, () => this.startLocked(id));
+    await this.lock.run(id, () => this.startLocked(id, true));
   }
 
   async stop(ref: string, opts: CallOptions & { timeout?: number } = {}): Promise<void> {
     const info = this.resolve(ref);
+    this.markStopped(info.id);
     if (!info.state.running) return;
     const timeout = opts.timeout ?? info.config.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
     await this.signal(info.id, info.config.stopSignal || 'SIGTERM');
@@ -105,7 +155,12 @@ export class LocalContainerService implements ContainerService {
   async kill(ref: string, signal = 'SIGKILL', opts: CallOptions = {}): Promise<void> {
     const info = this.resolve(ref);
     const notRunning = () => failedPrecondition(`container ${info.id} is not running`, { details: { id: info.id } });
-    if (!info.state.running) throw notRunning();
+    if (!info.state.running) {
+      // A container waiting to be restarted: SIGKILL or its stop signal ends the wait.
+      if (info.state.status === 'restarting' && this.endsRun(info, signal)) return this.markStopped(info.id);
+      throw notRunning();
+    }
+    if (this.endsRun(info, signal)) this.markStopped(info.id);
     try {
       await this.o.runtime.kill(info.id, signal, opts);
     } catch (err) {
@@ -127,6 +182,7 @@ export class LocalContainerService implements ContainerService {
 
   async remove(ref: string, opts: CallOptions & { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const { id } = this.resolve(ref);
+    this.supervisor.cancelRestart(id);
     for (;;) {
       const info = this.o.store.get(id);
       if (!info) return;
@@ -155,13 +211,17 @@ export class LocalContainerService implements ContainerService {
     const now = Date.now();
     return this.o.store
       .list()
-      .filter((i) => opts.all || i.state.running)
+      .filter((i) => opts.all || i.state.running || i.state.status === 'restarting')
       .sort((a, b) => b.created.localeCompare(a.created) || a.id.localeCompare(b.id))
       .map((i) => toSummary(i, now));
   }
 
   async inspect(ref: string, _opts: CallOptions = {}): Promise<ContainerInfo> {
-    return this.resolve(ref);
+    const info = this.resolve(ref);
+    const attachment = info.state.running
+      ? await this.o.networks.attachment(info.id).catch(() => undefined)
+      : undefined;
+    return { ...info, networkSettings: liveNetworkSettings(info, attachment) };
   }
 
   async *logs(ref: string, opts: LogsOptions = {}): AsyncGenerator<LogEntry> {
@@ -181,14 +241,15 @@ export class LocalContainerService implements ContainerService {
    */
   async recover(opts: CallOptions = {}): Promise<void> {
     const tasks = new Map((await this.o.runtime.list(opts)).map((t) => [t.id, t]));
-    for (const info of this.o.store.list()) {
-      await this.lock.run(info.id, () => this.recoverOne(info.id, tasks.get(info.id)));
-    }
+    await Promise.all(
+      this.o.store.list().map((info) => this.lock.run(info.id, () => this.recoverOne(info.id, tasks.get(info.id)))),
+    );
     const entries = await readdir(this.o.containersDir).catch(() => [] as string[]);
     for (const entry of entries) {
       if (!ID_PATTERN.test(entry) || this.o.store.get(entry)) continue;
       this.log(`removing leftovers of container ${entry} (interrupted create)`);
-      if (tasks.has(entry)) await this.o.runtime.delete(entry, { force: true }).catch(() => undefined);
+      await this.o.runtime.delete(entry, { force: true }).catch(() => undefined);
+      await this.o.networks.detach(entry).catch(() => undefined);
       await this.o.images
         .removeSnapshot(entry)
         .catch((e: unknown) => this.log(`remove snapshot ${entry}: ${messageOf(e)}`));
@@ -197,11 +258,74 @@ export class LocalContainerService implements ContainerService {
         .catch((e: unknown) => this.log(`release volumes of ${entry}: ${messageOf(e)}`));
       await rm(join(this.o.containersDir, entry), { recursive: true, force: true });
     }
+    // Restart policies resume: containers that died while the daemon was down, or were waiting to restart.
+    for (const info of this.o.store.list()) {
+      if (info.state.running || this.supervisor.restartPending(info.id)) continue;
+      if (!this.supervisor.restartAtDaemonStart(info)) continue;
+      void this.lock
+        .run(info.id, async () => {
+          const current = this.o.store.get(info.id);
+          if (!current || current.state.running) return;
+          if (current.manuallyStopped) this.o.store.update({ ...current, manuallyStopped: false });
+          await this.startLocked(info.id, false);
+        })
+        .catch((err: unknown) => this.log(`restart of container ${info.id} at daemon start: ${messageOf(err)}`));
+    }
   }
 
   /** Stops the background watchers; containers keep running (a later `recover` picks them up). */
+  update: LocalContainerControl['update'] = (ref, resources, opts) => this.control.update(ref, resources, opts);
+  pause: LocalContainerControl['pause'] = (ref, opts) => this.control.pause(ref, opts);
+  unpause: LocalContainerControl['unpause'] = (ref, opts) => this.control.unpause(ref, opts);
+  rename: LocalContainerControl['rename'] = (ref, name, opts) => this.control.rename(ref, name, opts);
+  top: LocalContainerControl['top'] = (ref, opts) => this.control.top(ref, opts);
+  stats: LocalContainerControl['stats'] = (ref, opts) => this.control.stats(ref, opts);
+  changes: LocalContainerControl['changes'] = (ref, opts) => this.control.changes(ref, opts);
+  export: LocalContainerControl['export'] = (ref, opts) => this.control.export(ref, opts);
+  statPath: LocalContainerControl['statPath'] = (ref, path, opts) => this.control.statPath(ref, path, opts);
+  getArchive: LocalContainerControl['getArchive'] = (ref, path, opts) => this.control.getArchive(ref, path, opts);
+  putArchive: LocalContainerControl['putArchive'] = (ref, path, tar, opts) =>
+    this.control.putArchive(ref, path, tar, opts);
+
+  /** Stops it if running (see {@link stop}), then starts it. */
+  async restart(ref: string, opts: CallOptions & { timeout?: number } = {}): Promise<void> {
+    const info = this.resolve(ref);
+    await this.stop(info.id, opts);
+    await this.start(info.id, opts);
+    this.publish('restart', info);
+  }
+
+  async *attachStdio(ref: string, opts: StdioAttachOptions = {}): AsyncGenerator<OutputChunk> {
+    yield* this.stdio.attach(this.resolve(ref), opts);
+  }
+
+  async resize(ref: string, size: TerminalSize, opts: CallOptions = {}): Promise<void> {
+    const info = this.resolve(ref);
+    if (!info.config.tty) {
+      throw failedPrecondition(`container ${info.id} has no TTY`, { details: { reason: 'NoTerminal', id: info.id } });
+    }
+    await this.o.runtime.resize(info.id, size, opts);
+  }
+
+  async createExec(ref: string, config: ExecConfig, _opts: CallOptions = {}): Promise<{ id: string }> {
+    return this.execs.create(ref, config);
+  }
+
+  startExec(execId: string, opts: StartExecOptions = {}): AsyncIterable<OutputChunk> {
+    return this.execs.start(execId, opts);
+  }
+
+  async inspectExec(execId: string, _opts: CallOptions = {}): Promise<ExecInfo> {
+    return this.execs.inspect(execId);
+  }
+
+  resizeExec(execId: string, size: TerminalSize, _opts: CallOptions = {}): Promise<void> {
+    return this.execs.resize(execId, size);
+  }
+
   close(): void {
     this.shutdown.abort(new Error('container service closed'));
+    this.supervisor.close();
   }
 
   /** A record by full ID, name or unique ID prefix. @throws NotFound; InvalidArgument when ambiguous. */
@@ -209,10 +333,16 @@ export class LocalContainerService implements ContainerService {
     return lookupContainer(this.o.store, ref);
   }
 
-  private async startLocked(id: string): Promise<void> {
+  /** `manual`: a user's start (resets the restart policy's count and back-off), not the policy's. */
+  private async startLocked(id: string, manual: boolean): Promise<void> {
     const info = this.o.store.get(id);
     if (!info) throw notFound(`no such container: ${id}`, { details: { id } });
     if (info.state.running) return;
+    if (manual) {
+      this.supervisor.reset(id);
+      info.restartCount = 0;
+      info.manuallyStopped = false;
+    } else if (info.manuallyStopped) return;
     if (info.state.status === 'removing' || info.state.status === 'dead') {
       throw failedPrecondition(`container ${id} is marked for removal and cannot be started`, { details: { id } });
     }
@@ -229,10 +359,14 @@ export class LocalContainerService implements ContainerService {
       const mounts = await this.o.volumes.resolveMounts(id, startMountSpecs(info), {
         imageLayers: imageLayersOf(rootfs),
       });
-      const network = await this.o.networks.attach(id, info.hostConfig.networkMode || 'none');
       attached = true;
-      await this.o.runtime.create(buildTaskSpec(info, rootfs, mounts, network, this.o.defaultRuntime));
+      const net = await attachNetwork(this.o, info, mounts);
+      const network = net.attachment;
+      await this.o.runtime.create(
+        buildTaskSpec(info, rootfs, [...mounts, ...net.mounts], network, this.o.defaultRuntime),
+      );
       created = true;
+      await this.stdio.beforeStart(id);
       task = await this.o.runtime.start(id);
     } catch (err) {
       if (created) await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
@@ -251,12 +385,16 @@ export class LocalContainerService implements ContainerService {
       startedAt: new Date().toISOString(),
       finishedAt: '',
     };
-    info.restartCount += 1;
+    const health = this.supervisor.initialHealth(info);
+    if (health) info.state.health = health;
+    else delete info.state.health;
+    if (!manual) info.restartCount += 1;
     info.rootfs = task.rootfs;
     this.o.store.update(info);
     this.lifecycle.emit(id, { kind: 'start', since });
     this.publish('start', info);
     this.watch(id);
+    this.supervisor.running(info);
   }
 
   /** A failed start: the container keeps its status, with the exit code and error Docker would show. */
@@ -268,7 +406,12 @@ export class LocalContainerService implements ContainerService {
     };
     const info = this.o.store.get(id);
     if (!info) return;
-    info.state = { ...info.state, exitCode: status.exitCode, error: status.error! };
+    info.state = {
+      ...info.state,
+      ...(info.state.status === 'restarting' && { status: 'exited' as const, finishedAt: status.exitedAt }),
+      exitCode: status.exitCode,
+      error: status.error!,
+    };
     this.o.store.update(info);
     this.lifecycle.emit(id, { kind: 'exit', status });
     if (info.hostConfig.autoRemove) {
@@ -311,12 +454,14 @@ export class LocalContainerService implements ContainerService {
     } catch (err) {
       if (!isFailedPrecondition(err) && !isNotFound(err)) throw err;
     }
+    if (this.o.store.get(id)?.state.paused) await this.o.runtime.resume(id).catch(() => undefined); // frozen tasks take signals once thawed
   }
 
   /** Records an exit, releases the task and network, and removes an `autoRemove` container. */
   private async handleExit(id: string, status: ExitStatus): Promise<void> {
     const info = this.o.store.get(id);
     if (!info?.state.running) return;
+    this.supervisor.exited(id);
     info.state = {
       ...info.state,
       status: 'exited',
@@ -324,18 +469,52 @@ export class LocalContainerService implements ContainerService {
       pid: 0,
       exitCode: status.exitCode,
       oomKilled: Boolean(status.oomKilled),
+      paused: false,
       error: status.error ?? '',
       finishedAt: status.exitedAt || new Date().toISOString(),
     };
     info.rootfs = '';
     this.o.store.update(info);
+    if (status.oomKilled) this.publish('oom', info);
     this.publish('die', info, { exitCode: String(status.exitCode) });
     this.lifecycle.emit(id, { kind: 'exit', status });
     await this.o.runtime.delete(id, { force: true }).catch((err: unknown) => {
       if (!isNotFound(err)) this.log(`delete task ${id}: ${messageOf(err)}`);
     });
     await this.o.networks.detach(id).catch((err: unknown) => this.log(`detach network of ${id}: ${messageOf(err)}`));
-    if (info.hostConfig.autoRemove) await this.removeLocked(id, status);
+    if (info.hostConfig.autoRemove) return this.removeLocked(id, status);
+    this.scheduleRestart(id);
+  }
+
+  /** Shows `restarting` and starts the container again after its back-off, when its policy says so. */
+  private scheduleRestart(id: string): void {
+    const info = this.o.store.get(id);
+    if (!info || info.state.running) return;
+    const delay = this.supervisor.afterExit(info, () => {
+      void this.lock
+        .run(id, () => this.startLocked(id, false))
+        .catch((err: unknown) => this.log(`restart of container ${id}: ${messageOf(err)}`));
+    });
+    if (delay === undefined) return;
+    info.state = { ...info.state, status: 'restarting' };
+    this.o.store.update(info);
+  }
+
+  /** A user stopped it: no policy restart (until a manual start, or for `always` a daemon restart). */
+  private markStopped(id: string): void {
+    this.supervisor.cancelRestart(id);
+    const info = this.o.store.get(id);
+    if (!info) return;
+    info.manuallyStopped = true;
+    if (info.state.status === 'restarting') info.state = { ...info.state, status: 'exited' };
+    this.o.store.update(info);
+  }
+
+  /** Whether `signal` is SIGKILL or the container's stop signal (Docker then treats the kill as a stop). */
+  private endsRun(info: ContainerInfo, signal: string): boolean {
+    const norm = (s: string) => s.toUpperCase().replace(/^SIG/, '');
+    const sig = norm(signal);
+    return sig === 'KILL' || sig === '9' || sig === norm(info.config.stopSignal || 'SIGTERM');
   }
 
   /** Removes task, snapshot, directory and record of a container that is not running. */
@@ -344,6 +523,7 @@ export class LocalContainerService implements ContainerService {
     const info = this.o.store.get(id);
     if (!info) return;
     const removeAnonymous = removeVolumes ?? Boolean(info.hostConfig.autoRemove);
+    this.supervisor.reset(id);
     info.state = { ...info.state, status: 'removing' };
     this.o.store.update(info);
     await this.o.runtime.delete(id, { force: true }).catch((err: unknown) => {
@@ -366,11 +546,13 @@ export class LocalContainerService implements ContainerService {
     if (info.state.status === 'removing') return this.removeLocked(id);
     if (info.state.running) {
       if (task?.status === 'running') {
-        if (task.pid !== info.state.pid || info.state.status !== 'running') {
-          info.state = { ...info.state, status: 'running', pid: task.pid };
+        const status = info.state.paused ? 'paused' : 'running'; // a paused task stays paused across restarts
+        if (task.pid !== info.state.pid || info.state.status !== status) {
+          info.state = { ...info.state, status, pid: task.pid };
           this.o.store.update(info);
         }
         this.watch(id);
+        this.supervisor.running(info);
         return;
       }
       const status: ExitStatus = task
@@ -387,9 +569,15 @@ export class LocalContainerService implements ContainerService {
         startedAt: new Date().toISOString(),
       };
       info.rootfs = task.rootfs;
+      const health = this.supervisor.initialHealth(info);
+      if (health) info.state.health = health;
       this.o.store.update(info);
+      this.lifecycle.emit(id, { kind: 'start', since: nowRfc3339Nano() });
+      this.publish('start', info);
       this.watch(id);
-    } else if (task) {
+      this.supervisor.running(info);
+    } else {
+      // A start interrupted before its task ran: remove whatever the runtime has of it (half-written bundles too).
       await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
       await this.o.networks.detach(id).catch(() => undefined);
     }
@@ -400,7 +588,7 @@ export class LocalContainerService implements ContainerService {
   }
 
   private publish(action: string, info: ContainerInfo, extra: Record<string, string> = {}): void {
-    const attributes = { name: info.name, image: info.config.image, ...extra };
+    const attributes = { ...info.config.labels, name: info.name, image: info.config.image, ...extra };
     this.o.events?.publish({ type: 'container', action, id: info.id, attributes });
   }
 }

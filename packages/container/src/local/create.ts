@@ -1,12 +1,17 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alreadyExists, invalidArgument, isAlreadyExists, isNotFound, notFound, type ContainerInfo } from '@tscr/api';
+import { logRotationOf } from '@tscr/runtime';
 import type { ContainerStore } from '../store.js';
 import type { CallOptions, CreateContainerRequest } from '../types.js';
 import { mergeConfig } from './config.js';
 import type { LocalContainerServiceOptions } from './container-service.js';
+import { mergeHealthcheck, validateHealthcheck } from './health.js';
 import { newContainerId, normalizeName, randomName } from './names.js';
+import { checkNetworking, defaultNetworkMode, initialNetworkSettings } from './networking.js';
 import { createdState } from './records.js';
+import { validateRestartPolicy } from './restart.js';
+import { validateHostOptions } from './update.js';
 import { createMountSpecs, imageLayersOf } from './volumes.js';
 
 /** A full container ID. */
@@ -71,9 +76,18 @@ export async function createContainer(
   });
   const id = newContainerId();
   const { config, command } = mergeConfig(req.config, image.config, id);
-  const hostConfig = { ...(req.hostConfig ?? {}), networkMode: req.hostConfig?.networkMode || 'none' };
+  const hostConfig = {
+    ...(req.hostConfig ?? {}),
+    networkMode: req.hostConfig?.networkMode || (await defaultNetworkMode(o.networks)),
+  };
+  validateRestartPolicy(hostConfig.restartPolicy, Boolean(hostConfig.autoRemove));
+  validateHostOptions(hostConfig);
+  validateHealthcheck(req.config.healthcheck);
+  logRotationOf(hostConfig.logConfig);
+  const healthcheck = mergeHealthcheck(req.config.healthcheck, image.config.healthcheck);
+  if (healthcheck) config.healthcheck = healthcheck;
   const specs = createMountSpecs(hostConfig, image.config.volumes);
-  await o.networks.get(hostConfig.networkMode, opts);
+  await checkNetworking(o, hostConfig, req.networkingConfig);
 
   const dir = join(o.containersDir, id);
   const undo: (() => Promise<unknown>)[] = [];
@@ -103,12 +117,21 @@ export async function createContainer(
       restartCount: 0,
       logPath,
       rootfs: '',
+      networkSettings: initialNetworkSettings(req.networkingConfig),
     };
-    try {
-      o.store.insert(info);
-    } catch (err) {
-      if (isAlreadyExists(err)) assertNameFree(o.store, name);
-      throw err;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        o.store.insert(info);
+        break;
+      } catch (err) {
+        // A random name another concurrent create took meanwhile: pick another.
+        if (isAlreadyExists(err) && !req.name && attempt < 20 && o.store.getByName(info.name)) {
+          info.name = freeName(o.store);
+          continue;
+        }
+        if (isAlreadyExists(err)) assertNameFree(o.store, info.name);
+        throw err;
+      }
     }
     return info;
   } catch (err) {

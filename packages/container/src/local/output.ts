@@ -9,6 +9,7 @@ export interface ReadLogsOptions {
   follow?: boolean;
   tail?: number;
   since?: string;
+  until?: string;
   stdout?: boolean;
   stderr?: boolean;
   signal?: AbortSignal;
@@ -18,6 +19,27 @@ export interface ReadLogsOptions {
 
 /** Reads a task's log file as entries (the runtime package's `readLogs`). */
 export type LogReader = (path: string, opts: ReadLogsOptions) => AsyncIterable<LogEntry>;
+
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * `logs --since/--until` as Docker takes them: RFC 3339 (passed on), Unix
+ * seconds with an optional fraction, or a duration back from now (`10m`),
+ * the latter two turned into RFC 3339 with nanoseconds.
+ */
+export function logTime(text: string, now = Date.now()): string {
+  const unix = /^(\d+)(?:\.(\d{1,9}))?$/.exec(text);
+  if (unix) {
+    return `${new Date(Number(unix[1]) * 1000).toISOString().slice(0, 19)}.${(unix[2] ?? '').padEnd(9, '0')}Z`;
+  }
+  if (text && text.replace(DURATION_PART, '') === '') {
+    let ms = 0;
+    for (const m of text.matchAll(DURATION_PART)) ms += Number(m[1]) * UNIT_MS[m[2]!]!;
+    return new Date(now - ms).toISOString();
+  }
+  return text;
+}
 
 /** Resolves when the current run of container `id` has ended (exit, failed start or removal). */
 function runEnded(lifecycle: Lifecycle, id: string, signal?: AbortSignal): Promise<void> {
@@ -40,7 +62,8 @@ export async function* readContainerLogs(
   if (!follow && !existsSync(info.logPath)) return;
   const read: ReadLogsOptions = { follow, stdout: opts.stdout ?? true, stderr: opts.stderr ?? true };
   if (opts.tail !== undefined && opts.tail >= 0) read.tail = opts.tail;
-  if (opts.since) read.since = opts.since;
+  if (opts.since) read.since = logTime(opts.since);
+  if (opts.until) read.until = logTime(opts.until);
   if (opts.signal) read.signal = opts.signal;
   if (follow) read.stopped = runEnded(lifecycle, info.id, opts.signal);
   yield* readLogs(info.logPath, read);

@@ -4,8 +4,14 @@ import { humanDuration, type ContainerState } from '@tscr/api';
 export function statusText(state: ContainerState, now = Date.now()): string {
   const since = (time: string) => humanDuration(Math.max(0, now - Date.parse(time)));
   switch (state.status) {
-    case 'running':
-      return state.startedAt ? `Up ${since(state.startedAt)}` : 'Up';
+    case 'running': {
+      const health = !state.health
+        ? ''
+        : state.health.status === 'starting'
+          ? ' (health: starting)'
+          : ` (${state.health.status})`;
+      return `${state.startedAt ? `Up ${since(state.startedAt)}` : 'Up'}${health}`;
+    }
     case 'paused':
       return `Up ${since(state.startedAt)} (Paused)`;
     case 'restarting':

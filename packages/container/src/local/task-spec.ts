@@ -1,6 +1,7 @@
 import type { ContainerInfo, Mount } from '@tscr/api';
 import type { NetworkAttachment } from '@tscr/network';
-import type { TaskSpec } from '@tscr/runtime';
+import { logRotationOf, type TaskSpec } from '@tscr/runtime';
+import { taskResources, taskSecurity } from './update.js';
 import type { ResolvedMount } from '@tscr/volume';
 
 /** Annotation carrying the container's name on its task. */
@@ -26,15 +27,21 @@ export function buildTaskSpec(
       env,
       cwd: config.workingDir || '/',
       terminal: Boolean(config.tty),
+      ...(config.openStdin ? { openStdin: true, stdinOnce: Boolean(config.stdinOnce) } : {}),
     },
     hostname,
     readonlyRootfs: Boolean(hostConfig.readonlyRootfs),
     mounts: mounts.map((m) => ({ destination: m.destination, type: m.type, source: m.source, options: m.options })),
     network: network.path === undefined ? { mode: network.mode } : { mode: network.mode, path: network.path },
     logPath: info.logPath,
+    logRotation: logRotationOf(hostConfig.logConfig),
     annotations: { [NAME_ANNOTATION]: info.name },
   };
   if (config.user) spec.process.user = config.user;
+  const resources = taskResources(hostConfig);
+  if (resources) spec.resources = resources;
+  const security = taskSecurity(hostConfig);
+  if (security) spec.security = security;
   const runtime = hostConfig.runtime || defaultRuntime;
   if (runtime) spec.runtime = runtime;
   return spec;

@@ -39,7 +39,15 @@ export class GrpcSystemService implements SystemService {
 
   async *events(opts: EventsOptions = {}): AsyncGenerator<TscrEvent> {
     const stream = callServerStream<systemV1.EventsResponse>(
-      () => this.client.events({ types: opts.types ?? [] }),
+      () =>
+        this.client.events({
+          types: opts.types ?? [],
+          since: opts.since ?? '',
+          until: opts.until ?? '',
+          filters: Object.entries(opts.filters ?? {}).flatMap(([key, values]) =>
+            values.map((value) => ({ key, value })),
+          ),
+        }),
       opts,
       this.target,
     );

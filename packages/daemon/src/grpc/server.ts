@@ -1,6 +1,6 @@
 import type { Server } from '@grpc/grpc-js';
 import { serverStreamHandler, systemV1, unaryHandler } from '@tscr/api/grpc';
-import type { SystemService } from '../types.js';
+import type { EventsOptions, SystemService } from '../types.js';
 import { eventToProto, infoToProto, versionToProto } from './convert.js';
 
 /** Events over the wire: a first message without an event says the subscription is in place. */
@@ -11,7 +11,12 @@ async function* eventStream(
 ): AsyncGenerator<systemV1.EventsResponse> {
   let onSubscribed!: () => void;
   const subscribed = new Promise<'subscribed'>((resolve) => (onSubscribed = () => resolve('subscribed')));
-  const it = impl.events({ signal, types: req.types, onSubscribed })[Symbol.asyncIterator]();
+  const filters: Record<string, string[]> = {};
+  for (const f of req.filters) filters[f.key] = [...(filters[f.key] ?? []), f.value];
+  const opts: EventsOptions = { signal, types: req.types, filters, onSubscribed };
+  if (req.since) opts.since = req.since;
+  if (req.until) opts.until = req.until;
+  const it = impl.events(opts)[Symbol.asyncIterator]();
   try {
     let next = it.next();
     const first = await Promise.race([subscribed, next]);

@@ -8,6 +8,7 @@ import {
   type RegistryClient,
 } from '@tscr/registry-client';
 import {
+  canListTags,
   canLogin,
   type LoginResult,
   type RegistryAuth,
@@ -59,6 +60,12 @@ export class EventedRegistryClient implements RegistryService {
     const parsed = parseReference(ref);
     yield* this.inner.push(ref, opts);
     this.publish('push', parsed);
+  }
+
+  /** @throws Unimplemented when the inner layer cannot list tags; else as its `listTags`. */
+  async listTags(repository: string, opts?: RegistryRequestOptions): Promise<string[]> {
+    if (!canListTags(this.inner)) throw unimplemented('registry tag listing');
+    return this.inner.listTags(repository, opts);
   }
 
   /** @throws Unimplemented when the inner layer cannot log in; else as its `login`. */

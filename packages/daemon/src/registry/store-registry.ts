@@ -42,9 +42,11 @@ export function registryHost(server: string): string {
   return host === 'index.docker.io' || host === 'registry-1.docker.io' ? 'docker.io' : host;
 }
 
-/** Request credentials → what the distribution client sends. @throws InvalidArgument; Unimplemented for identity tokens. */
+/** Request credentials → what the distribution client sends. @throws InvalidArgument. */
 function credentialsOf(auth: RegistryAuth, registry: string): Credentials {
-  if (auth.identityToken && !auth.password) throw unimplemented('identity-token credentials');
+  if (auth.identityToken) {
+    return { username: auth.username ?? '', password: auth.password ?? '', identityToken: auth.identityToken };
+  }
   if (!auth.username || !auth.password) {
     throw invalidArgument(`credentials for ${registry} need a username and a password`, { details: { ref: registry } });
   }
@@ -81,6 +83,15 @@ export class StoreRegistryClient implements RegistryService {
     if (!this.options.store) throw unimplemented(this.options.missingStore?.push ?? 'registry push');
     yield* this.clientFor(parsed, { ...opts, platform: undefined }).push(
       parsed.normalized,
+      opts.signal ? { signal: opts.signal } : {},
+    );
+  }
+
+  /** Every tag of `repository`'s repository, with the request's credentials. @throws as `DistributionClient.listTags`. */
+  async listTags(repository: string, opts: RegistryRequestOptions = {}): Promise<string[]> {
+    const parsed = parseReference(repository);
+    return this.clientFor(parsed, { ...opts, platform: undefined }).distribution.listTags(
+      parsed,
       opts.signal ? { signal: opts.signal } : {},
     );
   }

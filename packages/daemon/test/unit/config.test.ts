@@ -6,7 +6,11 @@ import { makeTempDir } from '@tscr/testkit';
 
 describe('parseCommandLine', () => {
   it('uses the defaults', async () => {
-    expect(await parseCommandLine([])).toEqual({ kind: 'daemon', config: DEFAULT_CONFIG });
+    // The Docker API socket defaults to <exec-root>/docker.sock (not in DEFAULT_CONFIG, which embedders spread).
+    expect(await parseCommandLine([])).toEqual({
+      kind: 'daemon',
+      config: { ...DEFAULT_CONFIG, dockerHost: 'unix:///run/tscr/docker.sock' },
+    });
   });
 
   it('layers flags over the config file over the defaults', async () => {

@@ -14,7 +14,11 @@ const inner: ImageService = {
   prepare: async () => [],
   mounts: async () => [],
   removeSnapshot: async () => undefined,
-};
+  save: async function* () {},
+  load: async () => [],
+  history: async () => [],
+  prune: async () => ({ deleted: [], spaceReclaimed: 0 }),
+} as unknown as ImageService;
 
 describe('EventedImageService', () => {
   it('publishes import, tag, untag and delete events and forwards results', async () => {

@@ -2,13 +2,26 @@ import type { ChannelOptions } from '@grpc/grpc-js';
 import { internal, type Image, type ImageDeleteResult, type Mount } from '@tscr/api';
 import {
   callClientStream,
+  callServerStream,
   callUnary,
   clientChannelOptions,
   clientCredentials,
   imagesV1,
   parseEndpoint,
 } from '@tscr/api/grpc';
-import type { CallOptions, ImageService, ImportOptions } from '../types.js';
+import type {
+  CallOptions,
+  HistoryEntry,
+  ImageService,
+  ImportOptions,
+  LoadedImage,
+  PruneOptions,
+  PruneResult,
+  SaveOptions,
+} from '../types.js';
+import type { DiffOptions, LayerInfo, NewImage } from '../types.js';
+import { historyFromProto, loadedFromProto, pruneFromProto } from './archive-convert.js';
+import { diffRequestToProto, layerFromProto, newImageToProto } from './layer-convert.js';
 import { deleteResultFromProto, imageFromProto, importOptionsToProto, mountFromProto } from './convert.js';
 
 /** Largest tar chunk sent in one ImportImage message (well under any message limit). */
@@ -125,6 +138,86 @@ export class GrpcImageService implements ImageService {
       opts,
       this.display,
     );
+  }
+
+  /** @inheritdoc */
+  async *save(refs: string[], opts: SaveOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+    const format = opts.format ?? 'docker-archive';
+    const stream = callServerStream<imagesV1.SaveImagesResponse>(
+      () => this.client.saveImages({ refs, format }),
+      opts,
+      this.display,
+    );
+    for await (const msg of stream) if (msg.chunk.length > 0) yield msg.chunk;
+  }
+
+  /** @inheritdoc */
+  async load(tar: AsyncIterable<Uint8Array>, opts: CallOptions = {}): Promise<LoadedImage[]> {
+    async function* messages(): AsyncGenerator<imagesV1.LoadImagesRequest, void, undefined> {
+      for await (const chunk of tar) {
+        for (let at = 0; at < chunk.byteLength; at += MAX_CHUNK) {
+          const length = Math.min(MAX_CHUNK, chunk.byteLength - at);
+          yield { chunk: Buffer.from(chunk.buffer, chunk.byteOffset + at, length) };
+        }
+      }
+    }
+    const res = await callClientStream<imagesV1.LoadImagesRequest, imagesV1.LoadImagesResponse>(
+      (cb) => this.client.loadImages(cb),
+      messages(),
+      opts,
+      this.display,
+    );
+    return res.images.map(loadedFromProto);
+  }
+
+  /** @inheritdoc */
+  async history(ref: string, opts: CallOptions = {}): Promise<HistoryEntry[]> {
+    const res = await callUnary<imagesV1.ImageHistoryResponse>(
+      (cb) => this.client.imageHistory({ ref }, cb),
+      opts,
+      this.display,
+    );
+    return res.steps.map(historyFromProto);
+  }
+
+  /** @inheritdoc */
+  async prune(opts: PruneOptions = {}): Promise<PruneResult> {
+    const res = await callUnary<imagesV1.PruneImagesResponse>(
+      (cb) =>
+        this.client.pruneImages(
+          {
+            all: opts.all === true,
+            filters: opts.filters ?? [],
+            liveSnapshots: opts.liveSnapshots ?? [],
+            hasLiveSnapshots: opts.liveSnapshots !== undefined,
+          },
+          cb,
+        ),
+      opts,
+      this.display,
+    );
+    return pruneFromProto(res);
+  }
+
+  /** @inheritdoc */
+  async diff(key: string, opts: DiffOptions = {}): Promise<LayerInfo> {
+    const res = await callUnary<imagesV1.DiffSnapshotResponse>(
+      (cb) => this.client.diffSnapshot(diffRequestToProto(key, opts), cb),
+      opts,
+      this.display,
+    );
+    if (!res.layer) throw internal('malformed response from the image service: missing layer');
+    return layerFromProto(res.layer);
+  }
+
+  /** @inheritdoc */
+  async createImage(req: NewImage, opts: CallOptions = {}): Promise<Image> {
+    const res = await callUnary<imagesV1.CreateImageResponse>(
+      (cb) => this.client.createImage(newImageToProto(req), cb),
+      opts,
+      this.display,
+    );
+    return imageFromProto(required(res.image));
   }
 
   /** Closes the channel; later calls fail. */

@@ -1,6 +1,6 @@
 /** The only place domain image types meet their proto messages. */
 import type { Image, ImageConfig, ImageDeleteResult, Mount } from '@tscr/api';
-import type { imagesV1, typesV1 } from '@tscr/api/grpc';
+import { healthConfigFromProto, healthConfigToProto, type imagesV1, type typesV1 } from '@tscr/api/grpc';
 import type { ImportOptions } from '../types.js';
 
 /** Domain config → proto (`hasEntrypoint` keeps "none" apart from "empty"). */
@@ -16,6 +16,9 @@ export function configToProto(c: ImageConfig = {}): imagesV1.ImageConfig {
     stopSignal: c.stopSignal ?? '',
     exposedPorts: c.exposedPorts ?? [],
     volumes: c.volumes ?? [],
+    healthcheck: c.healthcheck ? healthConfigToProto(c.healthcheck) : undefined,
+    shell: c.shell ?? [],
+    onBuild: c.onBuild ?? [],
   };
 }
 
@@ -32,6 +35,9 @@ export function configFromProto(p: imagesV1.ImageConfig | undefined): ImageConfi
   if (p.stopSignal) out.stopSignal = p.stopSignal;
   if (p.exposedPorts.length > 0) out.exposedPorts = p.exposedPorts;
   if (p.volumes.length > 0) out.volumes = p.volumes;
+  if (p.healthcheck) out.healthcheck = healthConfigFromProto(p.healthcheck);
+  if (p.shell.length > 0) out.shell = p.shell;
+  if (p.onBuild.length > 0) out.onBuild = p.onBuild;
   return out;
 }
 

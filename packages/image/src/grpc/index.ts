@@ -5,3 +5,4 @@
 export { createImageServer, addImageService } from './server.js';
 export { GrpcImageService } from './client.js';
 export type { GrpcImageServiceOptions } from './client.js';
+export { configFromProto, configToProto, imageFromProto, imageToProto } from './convert.js';

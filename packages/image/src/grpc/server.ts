@@ -1,7 +1,9 @@
 import type { Server } from '@grpc/grpc-js';
 import { invalidArgument } from '@tscr/api';
-import { clientStreamHandler, imagesV1, unaryHandler } from '@tscr/api/grpc';
+import { clientStreamHandler, imagesV1, serverStreamHandler, unaryHandler } from '@tscr/api/grpc';
 import type { ImageService, ImportOptions } from '../types.js';
+import { formatFromProto, historyToProto, loadedToProto, pruneToProto } from './archive-convert.js';
+import { diffOptionsFromProto, layerToProto, newImageFromProto } from './layer-convert.js';
 import { deleteResultToProto, imageToProto, importOptionsFromProto, mountToProto } from './convert.js';
 
 /**
@@ -50,9 +52,39 @@ export function createImageServer(impl: ImageService): imagesV1.ImagesServer {
     prepareSnapshot: unaryHandler(async (req: imagesV1.PrepareSnapshotRequest, ctx) => ({
       mounts: (await impl.prepare(req.key, req.image, { signal: ctx.signal })).map(mountToProto),
     })),
+    diffSnapshot: unaryHandler(async (req: imagesV1.DiffSnapshotRequest, ctx) => ({
+      layer: layerToProto(await impl.diff(req.key, { ...diffOptionsFromProto(req), signal: ctx.signal })),
+    })),
+    createImage: unaryHandler(async (req: imagesV1.CreateImageRequest, ctx) => ({
+      image: imageToProto(await impl.createImage(newImageFromProto(req), { signal: ctx.signal })),
+    })),
     snapshotMounts: unaryHandler(async (req: imagesV1.SnapshotMountsRequest, ctx) => ({
       mounts: (await impl.mounts(req.key, { signal: ctx.signal })).map(mountToProto),
     })),
+    saveImages: serverStreamHandler(async function* (req: imagesV1.SaveImagesRequest, ctx) {
+      for await (const chunk of impl.save(req.refs, { format: formatFromProto(req.format), signal: ctx.signal })) {
+        yield { chunk: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength) };
+      }
+    }),
+    loadImages: clientStreamHandler(async (requests: AsyncIterable<imagesV1.LoadImagesRequest>, ctx) => {
+      async function* chunks(): AsyncGenerator<Buffer, void, undefined> {
+        for await (const r of requests) if (r.chunk.length > 0) yield r.chunk;
+      }
+      return { images: (await impl.load(chunks(), { signal: ctx.signal })).map(loadedToProto) };
+    }),
+    imageHistory: unaryHandler(async (req: imagesV1.ImageHistoryRequest, ctx) => ({
+      steps: (await impl.history(req.ref, { signal: ctx.signal })).map(historyToProto),
+    })),
+    pruneImages: unaryHandler(async (req: imagesV1.PruneImagesRequest, ctx) =>
+      pruneToProto(
+        await impl.prune({
+          all: req.all,
+          filters: req.filters,
+          ...(req.hasLiveSnapshots && { liveSnapshots: req.liveSnapshots }),
+          signal: ctx.signal,
+        }),
+      ),
+    ),
     removeSnapshot: unaryHandler(async (req: imagesV1.RemoveSnapshotRequest, ctx) => {
       await impl.removeSnapshot(req.key, { signal: ctx.signal });
       return {};

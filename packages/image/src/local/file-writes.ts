@@ -1,11 +1,8 @@
-import { open } from 'node:fs/promises';
-import type { ReadEntry } from 'tar';
+import { closeSync, constants, fchmodSync, fchownSync, futimesSync, openSync, readFileSync, writevSync } from 'node:fs';
 import { internal } from '@tscr/api';
 
-/** Files up to this size are read into memory and written in the background. */
+/** Files up to this size are read into memory and written in one go. */
 export const SMALL_FILE = 1 << 20;
-/** Background file writes at once: enough to keep the thread pool busy, and memory bounded (× {@link SMALL_FILE}). */
-const IN_FLIGHT = 8;
 
 /** Ownership, mode and times to give a file. */
 export interface FileMeta {
@@ -15,66 +12,78 @@ export interface FileMeta {
   times?: { atime: Date; mtime: Date };
 }
 
+/** How new files come out before any chown or chmod: what a creation gives for free. */
+export interface Creation {
+  /** The process's umask, when known (else every file gets a chmod). */
+  umask: number | undefined;
+  /** uid and gid a new file gets without a chown, or undefined when that is not known (a setgid directory). */
+  owner: { uid: number; gid: number } | undefined;
+}
+
+const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
 /**
- * Writes small regular files of a layer concurrently, at most
- * {@link IN_FLIGHT} at a time: the tar stream is sequential, but creating a
- * file takes several system calls, each a trip to the thread pool. The
- * caller must {@link drain} before any entry that could depend on a file
- * still being written (links, directories, a path written before).
+ * The process's umask, read from `/proc/self/status` (reading it with
+ * `process.umask()` would set it twice); undefined where that is not there.
  */
-export class FileWrites {
-  private readonly pending = new Set<Promise<void>>();
-  private failure: unknown;
-
-  /** Reads `entry`'s body and starts writing it to `abs`; waits while too many writes run. */
-  async add(entry: ReadEntry, abs: string, meta: FileMeta): Promise<void> {
-    this.check();
-    const chunks: Buffer[] = [];
-    for await (const chunk of entry) chunks.push(chunk as Buffer);
-    const write: Promise<void> = writeFile(abs, chunks, meta).then(
-      () => void this.pending.delete(write),
-      (err: unknown) => {
-        this.pending.delete(write);
-        this.failure ??= err;
-      },
-    );
-    this.pending.add(write);
-    if (this.pending.size >= IN_FLIGHT) await Promise.race(this.pending);
-    this.check();
-  }
-
-  /** Waits for every write started. @throws the first write's failure. */
-  async drain(): Promise<void> {
-    while (this.pending.size > 0) await Promise.all(this.pending);
-    this.check();
-  }
-
-  /** Waits for every write started, ignoring failures (when the unpack is failing anyway). */
-  async settle(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled(this.pending);
-  }
-
-  private check(): void {
-    if (this.failure !== undefined) throw this.failure;
+export function processUmask(): number | undefined {
+  try {
+    const m = /^Umask:\s*([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'latin1'));
+    return m ? parseInt(m[1] as string, 8) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
 /**
- * Creates `abs` (which must not exist) with `chunks` as content, then sets
- * owner, mode (after chown, which clears setuid bits) and times through the
- * open descriptor.
+ * Creates `abs` (which must not exist: O_EXCL, and no final symlink is
+ * followed) with `chunks` as content and `meta`'s owner, mode and times,
+ * with blocking system calls: one open, one writev, one futimes, one close,
+ * plus a chown only when the owner differs from what creation gives and a
+ * chmod only when the mode is not what creation gives (special bits, bits
+ * the umask takes away, or after a chown, which clears setuid bits).
+ *
+ * A layer holds thousands of small files: a call per system call through
+ * the thread pool costs more than the calls themselves (a thread hop and a
+ * wake-up each way), while these calls take microseconds.
  */
-export async function writeFile(abs: string, chunks: Buffer[], meta: FileMeta): Promise<void> {
-  const fh = await open(abs, 'wx', 0o600);
+export function writeFileNow(abs: string, chunks: Buffer[], meta: FileMeta, creation: Creation): void {
+  const mode = meta.mode & 0o7777;
+  const fd = openSync(abs, CREATE, mode & 0o777);
   try {
     const size = chunks.reduce((n, c) => n + c.length, 0);
-    const written = chunks.length === 1 ? await fh.write(chunks[0] as Buffer) : await fh.writev(chunks);
-    if (written.bytesWritten !== size)
-      throw internal(`short write to ${abs}: ${written.bytesWritten} of ${size} bytes`);
-    if (meta.owner) await fh.chown(meta.owner.uid, meta.owner.gid);
-    await fh.chmod(meta.mode);
-    if (meta.times) await fh.utimes(meta.times.atime, meta.times.mtime);
+    let done = 0;
+    let rest = chunks;
+    while (done < size) {
+      const n = writevSync(fd, rest);
+      if (n <= 0) throw internal(`short write to ${abs}: ${done} of ${size} bytes`);
+      done += n;
+      rest = skip(rest, n);
+    }
+    const chown =
+      meta.owner !== undefined &&
+      (creation.owner === undefined || creation.owner.uid !== meta.owner.uid || creation.owner.gid !== meta.owner.gid);
+    if (chown && meta.owner) fchownSync(fd, meta.owner.uid, meta.owner.gid);
+    // chmod after chown: chown clears setuid/setgid bits.
+    const masked = creation.umask === undefined || (mode & creation.umask) !== 0;
+    if (chown || masked || mode > 0o777) fchmodSync(fd, mode);
+    if (meta.times) futimesSync(fd, meta.times.atime, meta.times.mtime);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
+}
+
+/** `chunks` without their first `n` bytes. */
+function skip(chunks: Buffer[], n: number): Buffer[] {
+  const out: Buffer[] = [];
+  let left = n;
+  for (const c of chunks) {
+    if (left >= c.length) {
+      left -= c.length;
+      continue;
+    }
+    out.push(left > 0 ? c.subarray(left) : c);
+    left = 0;
+  }
+  return out;
 }

@@ -1,7 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { lstat, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { cancelled, fromSystemError } from '@tscr/api';
+import { findCommand } from './commands.js';
 
 /** True when `path` exists (without following a final symlink). */
 export async function exists(path: string): Promise<boolean> {
@@ -39,4 +41,36 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) {
     throw cancelled(`call cancelled${signal.reason instanceof Error ? `: ${signal.reason.message}` : ''}`);
   }
+}
+
+const marked = new Set<string>();
+const turns = new Map<string, number>();
+
+/** Scratch parents of {@link scratchParent}, each in a block group of its own. */
+export const SCRATCH_PARENTS = 8;
+
+/**
+ * A directory to make a pull's scratch directory in: one of
+ * {@link SCRATCH_PARENTS} subdirectories `s0`… of `dir`, in turn. `dir` is
+ * marked as the top of unrelated trees (`chattr +T`, ext2/3/4's Orlov hint),
+ * so its subdirectories are spread over block groups, and what is made under
+ * each stays in its group. Taking them in turn, a pull does not make its
+ * files in the group where the layer removed just before had its inodes:
+ * ext4 without a journal steps over just-deleted inodes one by one for a
+ * while (seconds, minutes while their table is dirty), so `rmi` then `pull`
+ * paid for that on every file. Elsewhere (another filesystem, no `chattr`)
+ * the directories are plain ones.
+ */
+export async function scratchParent(dir: string): Promise<string> {
+  const turn = turns.get(dir) ?? 0;
+  turns.set(dir, turn + 1);
+  if (!marked.has(dir)) {
+    marked.add(dir);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const chattr = findCommand('chattr');
+    if (chattr) await new Promise<void>((resolve) => execFile(chattr, ['+T', dir], () => resolve()));
+  }
+  const parent = join(dir, `s${turn % SCRATCH_PARENTS}`);
+  await mkdir(parent, { recursive: true, mode: 0o700 });
+  return parent;
 }

@@ -17,7 +17,19 @@ import {
   type ImageSource,
   type Reference,
 } from '@tscr/registry-client';
-import type { CallOptions, ImageService, ImportOptions } from '../types.js';
+import type {
+  CallOptions,
+  HistoryEntry,
+  ImageService,
+  ImportOptions,
+  LoadedImage,
+  PruneOptions,
+  PruneResult,
+  SaveOptions,
+} from '../types.js';
+import { loadArchive } from './archive-load.js';
+import { saveArchive, type SaveItem } from './archive-save.js';
+import { imageHistory, labelsMatch, parsePruneFilters } from './history.js';
 import { BlobStore, digestHex } from './blob-store.js';
 import { throwIfAborted } from './fs-util.js';
 import { ImageIndex } from './image-index.js';
@@ -30,7 +42,9 @@ import { checkPulledImage, hasUsableBlob, pulledNames, type PulledContext } from
 import { SharedWrites } from './shared-writes.js';
 import { sweepOrphans } from './sweep.js';
 import { noSuchImage, normalizeTag, parseJson, repositoryOf } from './names.js';
-import { LocalSnapshotter } from './snapshotter.js';
+import { LocalSnapshotter, validateSnapshotKey } from './snapshotter.js';
+import { storeSnapshotDiff, writeNewImage, type LayerContext } from './new-image.js';
+import type { DiffOptions, LayerInfo, NewImage } from '../types.js';
 
 /** Options of {@link createLocalImageService}. */
 export interface LocalImageServiceOptions {
@@ -41,6 +55,11 @@ export interface LocalImageServiceOptions {
    * (layer blob → diff ID), `snapshots/<key>/` and `tmp/`.
    */
   root: string;
+  /**
+   * Unreferenced blobs younger than this are kept by {@link LocalImageService.prune}'s
+   * collection (a pull in flight stores blobs before it tags). Default one hour.
+   */
+  gcGraceMs?: number;
 }
 
 /** An image in the index with the references that name it. */
@@ -77,15 +96,19 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
   private readonly tempDir: string;
   private readonly lock = new Mutex();
   private readonly cache = new Map<string, ImageRecord>();
+  /** Manifest digest → bytes its layers unpacked to (Docker's image size), when known. */
+  private readonly unpackedSizes = new Map<string, number>();
   private readonly records: LayerRecords;
   /** Blob writes in flight: a second write of the same digest waits for the first. */
   private readonly writing = new SharedWrites();
   /** What pulled blobs are checked against. */
   private readonly content: PulledContext;
   private ready: Promise<void> | undefined;
+  private readonly gcGraceMs: number;
 
   constructor(options: LocalImageServiceOptions) {
     this.root = options.root;
+    this.gcGraceMs = options.gcGraceMs ?? 60 * 60 * 1000;
     this.layersDir = join(this.root, 'layers');
     this.tempDir = join(this.root, 'tmp');
     const content = join(this.root, 'content');
@@ -202,6 +225,19 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
     }
   }
 
+  /**
+   * After a push ({@link ImageSource}): records `repo@<manifest digest>` of
+   * `ref`'s repository as a repo digest of the image pushed, as docker does.
+   * Does nothing when the manifest is not stored here.
+   */
+  async pushed(ref: Reference, manifest: RegistryDescriptor, opts: CallOptions = {}): Promise<void> {
+    const desc: Descriptor = { mediaType: manifest.mediaType, digest: manifest.digest, size: manifest.size };
+    const { digest } = pulledNames({ ...ref, digest: manifest.digest }, desc);
+    await this.locked(opts, async () => {
+      if (await this.blobs.has(desc.digest)) await this.index.tag(digest, desc);
+    });
+  }
+
   /** @inheritdoc */
   async remove(ref: string, opts: CallOptions & { force?: boolean } = {}): Promise<ImageDeleteResult[]> {
     const force = opts.force === true;
@@ -268,6 +304,125 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
     });
   }
 
+  /** @inheritdoc */
+  async *save(refs: string[], opts: SaveOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+    if (refs.length === 0) throw invalidArgument('save needs at least one image');
+    const format = opts.format ?? 'docker-archive';
+    if (format !== 'docker-archive' && format !== 'oci-archive') {
+      throw invalidArgument(`unknown archive format ${JSON.stringify(format)}: want docker-archive or oci-archive`);
+    }
+    const items = await this.locked(opts, async () => {
+      const out: SaveItem[] = [];
+      for (const ref of refs) {
+        const s = await this.find(ref);
+        const names = s.byRef !== undefined && !s.byRef.includes('@') ? [s.byRef] : []; // by ID: untagged, as Docker
+        const known = out.find((i) => i.rec.id === s.rec.id);
+        if (known) known.refs.push(...names.filter((n) => !known.refs.includes(n)));
+        else out.push({ rec: s.rec, refs: names });
+      }
+      return out;
+    });
+    yield* saveArchive({ blobs: this.blobs, tempDir: this.tempDir }, items, format, opts.signal);
+  }
+
+  /** @inheritdoc */
+  async load(tar: AsyncIterable<Uint8Array>, opts: CallOptions = {}): Promise<LoadedImage[]> {
+    throwIfAborted(opts.signal);
+    await this.init();
+    return loadArchive(
+      {
+        blobs: this.blobs,
+        tempDir: this.tempDir,
+        writeBlob: (desc, data, signal) => this.writeBlob(desc, data, { signal }),
+        manifestOf: (id) => this.locked({}, async () => (await this.stored()).find((s) => s.rec.id === id)?.desc),
+        commitImage: (desc, refs) =>
+          this.locked({}, async () => {
+            await checkPulledImage(this.content, desc);
+            if (refs.length === 0) await this.index.addUntagged(desc);
+            for (const ref of refs) await this.index.tag(ref, desc);
+          }),
+        discard: (digests) =>
+          this.locked({}, async () => {
+            const images = (await this.stored()).map((s) => s.rec);
+            await sweepOrphans(this.content, images, await this.snapshotter.list(), { only: digests });
+          }),
+      },
+      tar,
+      opts.signal,
+    );
+  }
+
+  /** @inheritdoc */
+  async history(ref: string, opts: CallOptions = {}): Promise<HistoryEntry[]> {
+    const s = await this.locked(opts, () => this.find(ref));
+    return imageHistory(s.rec, s.refs);
+  }
+
+  /** @inheritdoc Blobs younger than `gcGraceMs` that nothing names are kept (a pull may be in flight). */
+  async prune(opts: PruneOptions = {}): Promise<PruneResult> {
+    const filters = parsePruneFilters(opts.filters);
+    return this.locked(opts, async () => {
+      if (opts.liveSnapshots !== undefined) await this.removeDeadSnapshots(new Set(opts.liveSnapshots));
+      const inUse = new Set((await this.snapshotter.list()).map((r) => r.image));
+      const deleted: PruneResult['deleted'] = [];
+      let spaceReclaimed = 0;
+      for (const s of await this.stored()) {
+        if (inUse.has(s.rec.id)) continue;
+        if (!opts.all && s.refs.some((r) => !r.includes('@'))) continue;
+        if (!labelsMatch(filters, s.rec.config.config?.Labels)) continue;
+        await this.index.removeImage(s.rec.manifestDigest);
+        spaceReclaimed += await this.collect(s.rec);
+        deleted.push(...[...s.refs].sort().map((untagged) => ({ untagged })), { deleted: s.rec.id });
+      }
+      const images = (await this.stored()).map((s) => s.rec);
+      spaceReclaimed += await sweepOrphans(this.content, images, await this.snapshotter.list(), {
+        minAgeMs: this.gcGraceMs,
+      });
+      return { deleted, spaceReclaimed };
+    });
+  }
+
+  /** @inheritdoc */
+  async diff(key: string, opts: DiffOptions = {}): Promise<LayerInfo> {
+    validateSnapshotKey(key);
+    const record = await this.locked(opts, () => this.snapshotter.record(key));
+    const lowers = [...record.layers].reverse().map((id) => join(this.layersDir, digestHex(id), 'fs'));
+    return storeSnapshotDiff(this.layerContext(), join(this.root, 'snapshots', key, 'upper'), lowers, opts);
+  }
+
+  /** @inheritdoc */
+  async createImage(req: NewImage, opts: CallOptions = {}): Promise<Image> {
+    const reference = req.reference ? normalizeTag(req.reference) : undefined;
+    return this.locked(opts, async () => {
+      const parent = req.parent ? (await this.find(req.parent)).rec : undefined;
+      const digest = await writeNewImage(this.layerContext(), parent, req, reference);
+      const found = (await this.stored()).find((s) => s.rec.manifestDigest === digest);
+      if (!found) throw internal(`new image ${digest} vanished`);
+      return this.toImage(found);
+    });
+  }
+
+  private layerContext(): LayerContext {
+    return {
+      blobs: this.blobs,
+      index: this.index,
+      records: this.records,
+      layersDir: this.layersDir,
+      tempDir: this.tempDir,
+      lock: this.lock,
+    };
+  }
+
+  /** Removes the snapshots not in `live` that are older than the grace period (a create or build may be under way). */
+  private async removeDeadSnapshots(live: Set<string>): Promise<void> {
+    const now = Date.now();
+    for (const r of await this.snapshotter.list()) {
+      if (live.has(r.key) || now - Date.parse(r.created) < this.gcGraceMs) continue;
+      await this.snapshotter.remove(r.key);
+      await this.collectLayers(r.layers);
+    }
+  }
+
   /** Creates the directories and drops scratch files and orphans (of failed pulls) a crash or failure left behind. */
   private init(): Promise<void> {
     this.ready ??= (async () => {
@@ -322,6 +477,9 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
     const id = manifest.config.digest;
     const config = parseJson<OciImageConfig>(await this.blobs.get(id), id);
     const rec: ImageRecord = { manifestDigest, manifest, id, config };
+    let unpacked = 0;
+    for (const l of manifest.layers ?? []) unpacked += (await this.records.get(l.digest))?.size ?? l.size;
+    this.unpackedSizes.set(manifestDigest, unpacked);
     this.cache.set(manifestDigest, rec);
     return rec;
   }
@@ -363,23 +521,29 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
   }
 
   private toImage(s: Stored): Image {
-    return toImage(s.rec, s.refs);
+    const image = toImage(s.rec, s.refs);
+    // As docker: the size layers take unpacked (a pulled layer's blob is compressed).
+    const size = this.unpackedSizes.get(s.rec.manifestDigest);
+    return size === undefined ? image : { ...image, size };
   }
 
-  /** Deletes the blobs and unpacked layers of a removed image that nothing else uses. */
-  private async collect(rec: ImageRecord): Promise<void> {
+  /** Deletes the blobs and unpacked layers of a removed image that nothing else uses; resolves with the bytes freed. */
+  private async collect(rec: ImageRecord): Promise<number> {
     const keep = new Set<string>();
     for (const s of await this.stored()) {
       keep.add(s.rec.manifestDigest).add(s.rec.id);
       for (const l of s.rec.manifest.layers) keep.add(l.digest);
     }
+    let freed = 0;
     for (const digest of [rec.manifestDigest, rec.id, ...rec.manifest.layers.map((l) => l.digest)]) {
       if (keep.has(digest)) continue;
+      freed += await this.blobs.size(digest).catch(() => 0);
       await this.blobs.delete(digest);
       await this.records.delete(digest);
     }
     this.cache.delete(rec.manifestDigest);
     await this.collectLayers(rec.config.rootfs.diff_ids);
+    return freed;
   }
 
   /** Deletes the unpacked layers among `diffIds` that no image or snapshot uses. */

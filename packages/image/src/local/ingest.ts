@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { TscrError, cancelled, fromSystemError, invalidArgument, isTscrError, type Descriptor } from '@tscr/api';
 import { digestHex, type BlobStore } from './blob-store.js';
 import { decompressor, isLayerMediaType, sniffCompression } from './decompress.js';
-import { exists } from './fs-util.js';
+import { exists, scratchParent } from './fs-util.js';
 import type { LayerRecords } from './layer-records.js';
 import type { Mutex } from './mutex.js';
 import { unpackLayerStream } from './unpack.js';
@@ -47,8 +47,7 @@ export async function ingestBlob(
   signal?: AbortSignal,
 ): Promise<void> {
   digestHex(desc.digest);
-  await mkdir(ctx.tempDir, { recursive: true });
-  const work = await mkdtemp(join(ctx.tempDir, 'pull-'));
+  const work = await mkdtemp(join(await scratchParent(ctx.tempDir), 'pull-'));
   try {
     const blobFile = join(work, 'blob');
     if (!isLayerMediaType(desc.mediaType)) {
@@ -59,7 +58,7 @@ export async function ingestBlob(
     }
     const staged = join(work, 'layer');
     await mkdir(join(staged, 'fs'), { recursive: true, mode: 0o755 });
-    const { size, diffID } = await teeAndUnpack(data, blobFile, join(staged, 'fs'), signal);
+    const { size, diffID, unpacked } = await teeAndUnpack(data, blobFile, join(staged, 'fs'), signal);
     checkSize(desc, size);
     await ctx.lock.run(async () => {
       const layerDir = join(ctx.layersDir, digestHex(diffID));
@@ -68,7 +67,7 @@ export async function ingestBlob(
         await rm(layerDir, { recursive: true, force: true });
         await rename(staged, layerDir);
       }
-      await ctx.records.put(desc.digest, { diffID, mediaType: desc.mediaType });
+      await ctx.records.put(desc.digest, { diffID, mediaType: desc.mediaType, size: unpacked });
       await ctx.blobs.commit(blobFile, desc.digest);
     });
   } catch (err) {
@@ -129,6 +128,29 @@ async function peek(data: AsyncIterable<Uint8Array>): Promise<{ head: Buffer; al
   return { head: Buffer.concat(parts), all: all() };
 }
 
+/**
+ * Compressed bytes go on in pieces of at least this size: each write to
+ * zlib (or the blob file) is a trip through the thread pool, and network
+ * reads come in 64 KiB pieces.
+ */
+const BATCH = 1 << 20;
+
+/** `source` re-cut into buffers of at least `min` bytes (the last may be shorter). */
+async function* coalesce(source: AsyncIterable<Uint8Array>, min: number): AsyncGenerator<Buffer, void, undefined> {
+  let parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of source) {
+    parts.push(chunk);
+    size += chunk.byteLength;
+    if (size >= min) {
+      yield Buffer.concat(parts, size);
+      parts = [];
+      size = 0;
+    }
+  }
+  if (size > 0) yield Buffer.concat(parts, size);
+}
+
 /** Passes chunks through while writing them to `file`, waiting for the file when it is behind. */
 function teeTo(file: WriteStream): { tee: Transform; bytes: () => number } {
   let size = 0;
@@ -155,7 +177,7 @@ async function teeAndUnpack(
   blobFile: string,
   dest: string,
   signal?: AbortSignal,
-): Promise<{ size: number; diffID: string }> {
+): Promise<{ size: number; diffID: string; unpacked: number }> {
   const { head, all } = await peek(data);
   let decompress: Duplex;
   try {
@@ -174,7 +196,9 @@ async function teeAndUnpack(
       cb(null, chunk);
     },
   });
-  const piped = pipeline(Readable.from(all, { highWaterMark: 4 }), tee, decompress, hasher, { signal });
+  const piped = pipeline(Readable.from(coalesce(all, BATCH), { highWaterMark: 2 }), tee, decompress, hasher, {
+    signal,
+  });
   const unpacked = unpackLayerStream(hasher, dest, { signal }, 'the layer blob');
   const [p, u] = await Promise.allSettled([piped, unpacked]);
   if (p.status === 'rejected' || u.status === 'rejected') {
@@ -184,7 +208,7 @@ async function teeAndUnpack(
     if (file.closed) resolve();
     else file.once('close', resolve).once('error', reject);
   });
-  return { size: bytes(), diffID: `sha256:${hash.digest('hex')}` };
+  return { size: bytes(), diffID: `sha256:${hash.digest('hex')}`, unpacked: u.value.size };
 }
 
 /** The error that explains a failed tee: the source's own (DataLoss, Cancelled) first, then the unpacker's. */

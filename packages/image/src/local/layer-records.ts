@@ -10,6 +10,8 @@ export interface LayerRecord {
   diffID: string;
   /** The blob's media type as the manifest gave it. */
   mediaType: string;
+  /** Bytes of content the layer unpacked to (see `UnpackStats.size`); absent in records of older pulls. */
+  size?: number;
 }
 
 /**

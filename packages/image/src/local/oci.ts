@@ -1,4 +1,4 @@
-import type { Descriptor, Image, ImageConfig } from '@tscr/api';
+import type { Descriptor, HealthConfig, Image, ImageConfig } from '@tscr/api';
 
 /** OCI media types this package writes. */
 export const MediaTypes = {
@@ -18,16 +18,21 @@ export interface OciRunConfig {
   StopSignal?: string;
   ExposedPorts?: Record<string, object>;
   Volumes?: Record<string, object>;
+  /** Docker's HEALTHCHECK; durations in nanoseconds. */
+  Healthcheck?: { Test?: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; Retries?: number };
+  Shell?: string[];
+  OnBuild?: string[];
 }
 
 /** An OCI image config document (the blob whose digest is the image ID). */
 export interface OciImageConfig {
   created?: string;
+  author?: string;
   architecture: string;
   os: string;
   config?: OciRunConfig;
   rootfs: { type: 'layers'; diff_ids: string[] };
-  history?: { created?: string; created_by?: string; comment?: string; empty_layer?: boolean }[];
+  history?: { created?: string; created_by?: string; author?: string; comment?: string; empty_layer?: boolean }[];
 }
 
 /** An OCI image manifest document. */
@@ -64,6 +69,9 @@ export function toOciRunConfig(c: ImageConfig = {}): OciRunConfig {
   if (ports) out.ExposedPorts = ports;
   const volumes = asSet(c.volumes);
   if (volumes) out.Volumes = volumes;
+  if (c.healthcheck) out.Healthcheck = toOciHealthcheck(c.healthcheck);
+  if (nonEmpty(c.shell)) out.Shell = [...(c.shell as string[])];
+  if (nonEmpty(c.onBuild)) out.OnBuild = [...(c.onBuild as string[])];
   return out;
 }
 
@@ -79,6 +87,29 @@ export function fromOciRunConfig(c: OciRunConfig = {}): ImageConfig {
   if (c.StopSignal) out.stopSignal = c.StopSignal;
   if (c.ExposedPorts && Object.keys(c.ExposedPorts).length > 0) out.exposedPorts = Object.keys(c.ExposedPorts);
   if (c.Volumes && Object.keys(c.Volumes).length > 0) out.volumes = Object.keys(c.Volumes);
+  if (c.Healthcheck?.Test?.length) out.healthcheck = fromOciHealthcheck(c.Healthcheck);
+  if (nonEmpty(c.Shell)) out.shell = c.Shell;
+  if (nonEmpty(c.OnBuild)) out.onBuild = c.OnBuild;
+  return out;
+}
+
+const NS_PER_MS = 1_000_000;
+
+function toOciHealthcheck(h: HealthConfig): NonNullable<OciRunConfig['Healthcheck']> {
+  const out: NonNullable<OciRunConfig['Healthcheck']> = { Test: [...(h.test ?? [])] };
+  if (h.intervalMs) out.Interval = h.intervalMs * NS_PER_MS;
+  if (h.timeoutMs) out.Timeout = h.timeoutMs * NS_PER_MS;
+  if (h.startPeriodMs) out.StartPeriod = h.startPeriodMs * NS_PER_MS;
+  if (h.retries) out.Retries = h.retries;
+  return out;
+}
+
+function fromOciHealthcheck(h: NonNullable<OciRunConfig['Healthcheck']>): HealthConfig {
+  const out: HealthConfig = { test: [...(h.Test ?? [])] };
+  if (h.Interval) out.intervalMs = Math.round(h.Interval / NS_PER_MS);
+  if (h.Timeout) out.timeoutMs = Math.round(h.Timeout / NS_PER_MS);
+  if (h.StartPeriod) out.startPeriodMs = Math.round(h.StartPeriod / NS_PER_MS);
+  if (h.Retries) out.retries = h.Retries;
   return out;
 }
 

@@ -1,12 +1,25 @@
 import { execFile } from 'node:child_process';
-import { createReadStream } from 'node:fs';
-import { chmod, lchown, link, lstat, lutimes, mkdir, open, rm, symlink, utimes } from 'node:fs/promises';
+import {
+  chmodSync,
+  closeSync,
+  createReadStream,
+  lchownSync,
+  linkSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { Parser, type ReadEntry } from 'tar';
-import { fromSystemError, invalidArgument, isTscrError, unimplemented } from '@tscr/api';
-import { FileWrites, SMALL_FILE, type FileMeta } from './file-writes.js';
+import { fromSystemError, internal, invalidArgument, isTscrError, unimplemented } from '@tscr/api';
+import { SMALL_FILE, processUmask, writeFileNow, type Creation, type FileMeta } from './file-writes.js';
 import { throwIfAborted } from './fs-util.js';
 import { findCommand } from './commands.js';
 
@@ -18,6 +31,16 @@ const OPAQUE_MARKER = '.wh..wh..opq';
 /** Options of {@link unpackLayer}. */
 export interface UnpackOptions {
   signal?: AbortSignal;
+}
+
+/** What an unpack wrote. */
+export interface UnpackStats {
+  /**
+   * Bytes of content unpacked: regular files (hard links once) and symlink
+   * targets, as `du --apparent-size` of the layer counts it and as Docker
+   * reports a layer's size.
+   */
+  size: number;
 }
 
 interface DirTimes {
@@ -108,8 +131,8 @@ async function* entriesOf(input: Readable, what: string): AsyncGenerator<ReadEnt
  * `.wh..wh..opq` the `trusted.overlay.opaque` xattr (via `setfattr`, else
  * Unimplemented). The caller removes `dest` when this throws.
  */
-export async function unpackLayer(tarFile: string, dest: string, options: UnpackOptions = {}): Promise<void> {
-  await unpackLayerStream(createReadStream(tarFile, { highWaterMark: READ_CHUNK }), dest, options, tarFile);
+export async function unpackLayer(tarFile: string, dest: string, options: UnpackOptions = {}): Promise<UnpackStats> {
+  return unpackLayerStream(createReadStream(tarFile, { highWaterMark: READ_CHUNK }), dest, options, tarFile);
 }
 
 /**
@@ -123,9 +146,9 @@ export async function unpackLayerStream(
   dest: string,
   options: UnpackOptions = {},
   what = 'the layer stream',
-): Promise<void> {
-  const u = new Unpacker(dest);
+): Promise<UnpackStats> {
   try {
+    const u = new Unpacker(dest);
     for await (const entry of entriesOf(input, what)) {
       throwIfAborted(options.signal);
       try {
@@ -135,15 +158,19 @@ export async function unpackLayerStream(
       }
     }
     await u.finish();
+    return { size: u.size };
   } catch (err) {
-    await u.settle(); // no file write may outlive the call: the caller removes `dest`
     if (isTscrError(err)) throw err;
     throw fromSystemError(err, 'cannot unpack layer');
   }
 }
 
-const isRoot = () => process.getuid?.() === 0;
-
+/**
+ * Applies tar entries one at a time with blocking system calls (see
+ * `writeFileNow`): each takes microseconds, while a trip through the thread
+ * pool per call costs more than the call. Only file bodies are awaited,
+ * so the event loop still turns between chunks of the stream.
+ */
 class Unpacker {
   private readonly knownDirs = new Set<string>(['']);
   private readonly whiteouts: string[] = [];
@@ -151,21 +178,29 @@ class Unpacker {
   private readonly dirTimes: DirTimes[] = [];
   /** Every path this unpack created: anything else does not exist (`dest` starts empty). */
   private readonly seen = new Set<string>();
-  private readonly writes = new FileWrites();
+  private readonly root = process.getuid?.() === 0;
+  /** What a new file gets without chown or chmod; the owner is forgotten once a directory is setgid. */
+  private readonly creation: Creation;
+  /** See {@link UnpackStats.size}. */
+  size = 0;
 
-  constructor(private readonly dest: string) {}
+  constructor(private readonly dest: string) {
+    const owner = this.root ? { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 } : undefined;
+    this.creation = { umask: processUmask(), owner };
+    if (lstatSync(dest).mode & 0o2000) this.creation.owner = undefined;
+  }
 
   async apply(entry: ReadEntry): Promise<void> {
     const rel = cleanEntryPath(entry.path);
     const abs = rel === '' ? this.dest : join(this.dest, rel);
     if (rel === '') {
       if (entry.type !== 'Directory') throw invalidArgument('tar entry for the layer root is not a directory');
-      await this.setMetadata(entry, abs, true);
+      this.setMetadata(entry, abs, true);
       return;
     }
     const dir = posix.dirname(rel);
     const base = posix.basename(rel);
-    await this.ensureDir(dir === '.' ? '' : dir, entry.path);
+    this.ensureDir(dir === '.' ? '' : dir, entry.path);
     if (base === OPAQUE_MARKER) {
       this.opaques.push(dir === '.' ? '' : dir);
       return;
@@ -177,18 +212,23 @@ class Unpacker {
     const isDir = entry.type === 'Directory' || entry.type === 'GNUDumpDir';
     const fresh = !this.seen.has(rel) && !this.knownDirs.has(rel);
     this.seen.add(rel);
+    if (isFile(entry)) this.size += entry.size ?? 0;
+    else if (entry.type === 'SymbolicLink') this.size += Buffer.byteLength(entry.linkpath ?? '');
     if (fresh && isSmallFile(entry)) {
-      await this.writes.add(entry, abs, this.metaOf(entry, false));
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry) chunks.push(chunk as Buffer);
+      writeFileNow(abs, chunks, this.metaOf(entry), this.creation);
       return;
     }
-    await this.writes.drain(); // what follows may depend on files still being written
-    if (!fresh) await this.clearTarget(rel, abs, isDir);
+    if (!fresh) this.clearTarget(rel, abs, isDir);
     switch (entry.type) {
       case 'Directory':
       case 'GNUDumpDir':
-        await mkdir(abs, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
-          if (err.code !== 'EEXIST') throw err;
-        });
+        try {
+          mkdirSync(abs, { mode: 0o700 });
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        }
         this.knownDirs.add(rel);
         break;
       case 'File':
@@ -197,13 +237,13 @@ class Unpacker {
         await writeEntry(entry, abs);
         break;
       case 'SymbolicLink':
-        await symlink(entry.linkpath ?? '', abs);
+        symlinkSync(entry.linkpath ?? '', abs);
         break;
       case 'Link': {
         const target = cleanEntryPath(entry.linkpath ?? '', 'link target');
         const targetDir = posix.dirname(target);
-        await this.assertDir(targetDir === '.' ? '' : targetDir, entry.path);
-        await link(join(this.dest, target), abs);
+        this.assertDir(targetDir === '.' ? '' : targetDir, entry.path);
+        linkSync(join(this.dest, target), abs);
         return; // a hard link shares its target's metadata
       }
       case 'CharacterDevice':
@@ -214,27 +254,15 @@ class Unpacker {
       default:
         return; // metadata-only and unsupported entry kinds carry no file
     }
-    await this.setMetadata(entry, abs, isDir);
-  }
-
-  /** Waits for background file writes to end, ignoring their failures. */
-  settle(): Promise<void> {
-    return this.writes.settle();
+    this.setMetadata(entry, abs, isDir);
   }
 
   /** Applies whiteouts and directory times once every entry is in place. */
   async finish(): Promise<void> {
-    await this.writes.drain();
     for (const rel of this.whiteouts) {
       const abs = join(this.dest, rel);
       // A whiteout hides lower layers only; this layer's own entry wins.
-      if (
-        await lstat(abs).then(
-          () => true,
-          () => false,
-        )
-      )
-        continue;
+      if (lstatSync(abs, { throwIfNoEntry: false })) continue;
       await run('mknod', ['-m', '0000', abs, 'c', '0', '0']).catch((err: unknown) => {
         throw fromSystemError(err, `cannot create whiteout ${rel}`);
       });
@@ -248,22 +276,19 @@ class Unpacker {
         });
       }
     }
-    for (const d of this.dirTimes.reverse()) await utimes(d.abs, d.atime, d.mtime);
+    for (const d of this.dirTimes.reverse()) utimesSync(d.abs, d.atime, d.mtime);
   }
 
   /** Makes every missing directory of `rel`, refusing to pass through a symlink. */
-  private async ensureDir(rel: string, entryPath: string): Promise<void> {
+  private ensureDir(rel: string, entryPath: string): void {
     if (this.knownDirs.has(rel)) return;
     let sofar = '';
     for (const part of rel.split('/')) {
       sofar = sofar ? `${sofar}/${part}` : part;
       if (this.knownDirs.has(sofar)) continue;
       const abs = join(this.dest, sofar);
-      const st = await lstat(abs).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return undefined;
-        throw err;
-      });
-      if (!st) await mkdir(abs, { mode: 0o755 });
+      const st = lstatSync(abs, { throwIfNoEntry: false });
+      if (!st) mkdirSync(abs, { mode: 0o755 });
       else if (st.isSymbolicLink()) throw throughSymlink(entryPath, sofar);
       else if (!st.isDirectory()) throw invalidArgument(`tar entry parent ${JSON.stringify(sofar)} is not a directory`);
       this.knownDirs.add(sofar);
@@ -271,47 +296,53 @@ class Unpacker {
   }
 
   /** Checks every component of `rel` is an existing real directory. */
-  private async assertDir(rel: string, entryPath: string): Promise<void> {
+  private assertDir(rel: string, entryPath: string): void {
     let sofar = '';
     for (const part of rel === '' ? [] : rel.split('/')) {
       sofar = sofar ? `${sofar}/${part}` : part;
-      const st = await lstat(join(this.dest, sofar));
+      const st = lstatSync(join(this.dest, sofar));
       if (st.isSymbolicLink()) throw throughSymlink(entryPath, sofar);
       if (!st.isDirectory()) throw invalidArgument(`tar link ${JSON.stringify(entryPath)} has a bad target`);
     }
   }
 
   /** Removes what is in the way of a new entry (a directory stays for a directory). */
-  private async clearTarget(rel: string, abs: string, isDir: boolean): Promise<void> {
-    const st = await lstat(abs).catch(() => undefined);
+  private clearTarget(rel: string, abs: string, isDir: boolean): void {
+    const st = lstatSync(abs, { throwIfNoEntry: false });
     if (!st || (isDir && st.isDirectory())) return;
-    await rm(abs, { recursive: true, force: true });
+    rmSync(abs, { recursive: true, force: true });
     for (const d of this.knownDirs) if (d === rel || d.startsWith(`${rel}/`)) this.knownDirs.delete(d);
   }
 
-  private metaOf(entry: ReadEntry, isDir: boolean): FileMeta {
-    const meta: FileMeta = { mode: (entry.mode ?? (isDir ? 0o755 : 0o644)) & 0o7777 };
-    if (isRoot()) meta.owner = { uid: entry.uid ?? 0, gid: entry.gid ?? 0 };
+  private metaOf(entry: ReadEntry): FileMeta {
+    const meta: FileMeta = { mode: (entry.mode ?? 0o644) & 0o7777 };
+    if (this.root) meta.owner = { uid: entry.uid ?? 0, gid: entry.gid ?? 0 };
     if (entry.mtime) meta.times = { atime: entry.atime ?? entry.mtime, mtime: entry.mtime };
     return meta;
   }
 
-  private async setMetadata(entry: ReadEntry, abs: string, isDir: boolean): Promise<void> {
+  private setMetadata(entry: ReadEntry, abs: string, isDir: boolean): void {
     const symlinkEntry = entry.type === 'SymbolicLink';
-    if (isRoot()) await lchown(abs, entry.uid ?? 0, entry.gid ?? 0);
+    const mode = (entry.mode ?? (isDir ? 0o755 : 0o644)) & 0o7777;
+    if (this.root) lchownSync(abs, entry.uid ?? 0, entry.gid ?? 0);
     // chmod after chown: chown clears setuid/setgid bits.
-    if (!symlinkEntry) await chmod(abs, (entry.mode ?? (isDir ? 0o755 : 0o644)) & 0o7777);
+    if (!symlinkEntry) chmodSync(abs, mode);
+    // Files made in a setgid directory take its group: from now on, every file gets its chown.
+    if (isDir && mode & 0o2000) this.creation.owner = undefined;
     if (entry.mtime) {
       const atime = entry.atime ?? entry.mtime;
       if (isDir) this.dirTimes.push({ abs, atime, mtime: entry.mtime });
-      else await lutimes(abs, atime, entry.mtime);
+      else lutimesSync(abs, atime, entry.mtime);
     }
   }
 }
 
+function isFile(entry: ReadEntry): boolean {
+  return entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile';
+}
+
 function isSmallFile(entry: ReadEntry): boolean {
-  const file = entry.type === 'File' || entry.type === 'OldFile' || entry.type === 'ContiguousFile';
-  return file && (entry.size ?? 0) <= SMALL_FILE;
+  return isFile(entry) && (entry.size ?? 0) <= SMALL_FILE;
 }
 
 function throughSymlink(path: string, link: string) {
@@ -319,12 +350,20 @@ function throughSymlink(path: string, link: string) {
   return invalidArgument(what, { details: { path } });
 }
 
+/** Streams a big file's body to `abs` (which must not exist). */
 async function writeEntry(entry: ReadEntry, abs: string): Promise<void> {
-  const fh = await open(abs, 'wx', 0o600);
+  const fd = openSync(abs, 'wx', 0o600);
   try {
-    for await (const chunk of entry) await fh.write(chunk as Buffer);
+    for await (const chunk of entry) {
+      const buf = chunk as Buffer;
+      for (let off = 0; off < buf.length; ) {
+        const n = writeSync(fd, buf, off);
+        if (n <= 0) throw internal(`short write to ${abs}`);
+        off += n;
+      }
+    }
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 

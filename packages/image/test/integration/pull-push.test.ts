@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDistributionClient, pullImage, pushImage, type Progress } from '@tscr/registry-client';
@@ -17,6 +17,18 @@ async function drain(progress: AsyncIterable<Progress>): Promise<Progress[]> {
   const out: Progress[] = [];
   for await (const p of progress) out.push(p);
   return out;
+}
+
+/** Bytes of regular files (each inode once) and symlink targets under `dir`. */
+async function apparentSize(dir: string): Promise<number> {
+  const seen = new Set<number>();
+  let total = 0;
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    const st = await lstat(join(e.parentPath, e.name));
+    if ((st.isFile() || st.isSymbolicLink()) && !seen.has(st.ino)) total += st.size;
+    seen.add(st.ino);
+  }
+  return total;
 }
 
 /** Mounts a snapshot's overlay on `target`, runs busybox in it (no namespaces needed) and unmounts. */
@@ -53,6 +65,11 @@ describe.skipIf(skipUnlessRoot('mount', 'umount', 'busybox'))('pulled images (ro
     const busybox = await stat(join(work, 'fake/layers', img.diffIds[0]!.slice(7), 'fs/bin/busybox'));
     expect([busybox.uid, busybox.mode & 0o111]).toEqual([0, 0o111]);
     expect(await runInSnapshot(svc, ref, join(work, 'mnt1'))).toBe('hello from a pulled image\n');
+    // As docker, the image size is what the layers unpacked to, not their compressed blobs.
+    const unpacked = await apparentSize(join(work, 'fake/layers', img.diffIds[0]!.slice(7), 'fs'));
+    const compressed = img.layers.reduce((n, l) => n + l.desc.size, 0);
+    expect((await svc.get(ref)).size).toBe(unpacked);
+    expect(unpacked).toBeGreaterThan(compressed);
     await svc.remove(ref);
     expect(await readdir(join(work, 'fake/layers'))).toEqual([]);
   });
@@ -89,12 +106,27 @@ describe.skipIf(skipUnlessRoot('mount', 'umount', 'busybox'))('pulled images (ro
         `${registry.host}/tscr-test/${ref.split('/')[2]!.split(':')[0]}@${pulled.manifestDigest}`,
       ]);
       expect(await readdir(join(work, 'target/layers'))).toHaveLength(1);
-      expect(await readdir(join(work, 'target/tmp'))).toEqual([]);
+      // Nothing left in scratch space but the (empty) parents pulls take turns with.
+      for (const name of await readdir(join(work, 'target/tmp'))) {
+        expect(name).toMatch(/^s\d$/);
+        expect(await readdir(join(work, 'target/tmp', name))).toEqual([]);
+      }
       expect(await runInSnapshot(target, ref, join(work, 'mnt2'))).toBe('hello from a pulled image\n');
 
-      // A second pull finds everything stored.
+      // A second pull finds everything stored; progress names the layer, not the config (as docker).
       const again = await drain(pullImage(client, ref, target));
-      expect(again.filter((p) => p.status === 'Already exists')).toHaveLength(2);
+      const existing = again.filter((p) => p.status === 'Already exists');
+      expect(existing).toHaveLength(imported.layers.length);
+      expect(again.some((p) => p.id === pulled.id)).toBe(false);
+      expect(pulled.size).toBeGreaterThan(0);
+
+      // Pushing records the pushed manifest as a repo digest of the source image, as docker.
+      const copy = `${registry.host}/tscr-test/${uniqueName('copy')}:v2`;
+      await source.tag(ref, copy);
+      await drain(pushImage(client, copy, source));
+      expect((await source.get(copy)).repoDigests).toContain(
+        `${copy.slice(0, copy.lastIndexOf(':'))}@${imported.manifestDigest}`,
+      );
     });
   });
 });

@@ -65,6 +65,38 @@ describe.skipIf(skipUnlessRoot('mknod'))('layer unpacking (root)', () => {
     expect((await stat(join(fs, 'bin/su'))).mtime.getTime()).toBe(1_700_000_000_000);
   });
 
+  it('gives files their owner, group and mode whatever the umask and setgid directories would give', async () => {
+    const big = Buffer.alloc((1 << 20) + 4097, 7); // past the in-memory size: streamed
+    const img = await load([
+      { name: 'shared/', type: '5', mode: 0o2775, uid: 0, gid: 50 },
+      { name: 'shared/root-owned', data: 'x', mode: 0o644, uid: 0, gid: 0 },
+      { name: 'shared/sub/', type: '5', mode: 0o755 },
+      { name: 'shared/sub/deep', data: 'y', mode: 0o640, uid: 0, gid: 0 },
+      { name: 'open', data: 'z', mode: 0o777 },
+      { name: 'sticky', data: 'z', mode: 0o1755 },
+      { name: 'owned', data: 'z', mode: 0o4750, uid: 7, gid: 8 },
+      { name: 'big', data: big, mode: 0o600, uid: 3, gid: 4 },
+      { name: 'twice', data: 'first', mode: 0o600 },
+      { name: 'twice', data: 'second', mode: 0o644 },
+    ]);
+    const fs = fsOf(img);
+    const own = async (p: string) => {
+      const st = await stat(join(fs, p));
+      return [st.mode & 0o7777, st.uid, st.gid];
+    };
+    expect(await own('shared')).toEqual([0o2775, 0, 50]);
+    expect(await own('shared/root-owned')).toEqual([0o644, 0, 0]);
+    expect(await own('shared/sub/deep')).toEqual([0o640, 0, 0]);
+    expect(await own('open')).toEqual([0o777, 0, 0]);
+    expect(await own('sticky')).toEqual([0o1755, 0, 0]);
+    expect(await own('owned')).toEqual([0o4750, 7, 8]);
+    expect(await own('big')).toEqual([0o600, 3, 4]);
+    expect((await readFile(join(fs, 'big'))).equals(big)).toBe(true);
+    expect(await readFile(join(fs, 'twice'), 'utf8')).toBe('second');
+    expect(await own('twice')).toEqual([0o644, 0, 0]);
+    expect((await stat(join(fs, 'open'))).mtime.getTime()).toBe(1_700_000_000_000);
+  });
+
   it('turns whiteout files into overlayfs whiteouts', async () => {
     const img = await load([
       { name: 'etc/', type: '5' },

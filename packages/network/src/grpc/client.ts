@@ -1,6 +1,21 @@
 import { callUnary, clientChannelOptions, clientCredentials, networkV1, parseEndpoint } from '@tscr/api/grpc';
-import type { CallOptions, CreateNetworkOptions, Network, NetworkAttachment, NetworkService } from '../types.js';
-import { attachmentFromProto, networkFromProto } from './convert.js';
+import type {
+  AttachOptions,
+  CallOptions,
+  ConnectOptions,
+  CreateNetworkOptions,
+  Endpoint,
+  Network,
+  NetworkAttachment,
+  NetworkService,
+} from '../types.js';
+import {
+  attachmentFromProto,
+  endpointFromProto,
+  endpointRequestToProto,
+  networkFromProto,
+  portToProto,
+} from './convert.js';
 
 /**
  * The network layer over gRPC: the same {@link NetworkService} contract,
@@ -37,7 +52,16 @@ export class GrpcNetworkService implements NetworkService {
   }
 
   async create(name: string, opts: CreateNetworkOptions = {}): Promise<Network> {
-    const req: networkV1.CreateNetworkRequest = { name, driver: opts.driver ?? '', labels: opts.labels ?? {} };
+    const req: networkV1.CreateNetworkRequest = {
+      name,
+      driver: opts.driver ?? '',
+      labels: opts.labels ?? {},
+      subnet: opts.subnet ?? '',
+      gateway: opts.gateway ?? '',
+      ipRange: opts.ipRange ?? '',
+      internal: Boolean(opts.internal),
+      options: opts.options ?? {},
+    };
     const res = await callUnary<networkV1.CreateNetworkResponse>(
       (cb) => this.client.createNetwork(req, cb),
       opts,
@@ -50,17 +74,54 @@ export class GrpcNetworkService implements NetworkService {
     await callUnary((cb) => this.client.removeNetwork({ name }, cb), opts, this.target);
   }
 
-  async attach(containerId: string, networkMode: string, opts?: CallOptions): Promise<NetworkAttachment> {
-    const res = await callUnary<networkV1.AttachResponse>(
-      (cb) => this.client.attach({ containerId, networkMode }, cb),
+  async prune(opts?: CallOptions): Promise<string[]> {
+    const res = await callUnary<networkV1.PruneNetworksResponse>(
+      (cb) => this.client.pruneNetworks({}, cb),
       opts,
       this.target,
     );
+    return res.removed;
+  }
+
+  async attach(containerId: string, networkMode: string, opts: AttachOptions = {}): Promise<NetworkAttachment> {
+    const req: networkV1.AttachRequest = {
+      containerId,
+      networkMode,
+      name: opts.name ?? '',
+      endpoints: (opts.endpoints ?? []).map(endpointRequestToProto),
+      ports: (opts.ports ?? []).map(portToProto),
+    };
+    const res = await callUnary<networkV1.AttachResponse>((cb) => this.client.attach(req, cb), opts, this.target);
     return attachmentFromProto(res);
   }
 
   async detach(containerId: string, opts?: CallOptions): Promise<void> {
     await callUnary((cb) => this.client.detach({ containerId }, cb), opts, this.target);
+  }
+
+  async connect(containerId: string, network: string, opts: ConnectOptions = {}): Promise<Endpoint> {
+    const req: networkV1.ConnectRequest = {
+      containerId,
+      network,
+      name: opts.name ?? '',
+      aliases: [...(opts.aliases ?? [])],
+      ip: opts.ip ?? '',
+    };
+    const res = await callUnary<networkV1.ConnectResponse>((cb) => this.client.connect(req, cb), opts, this.target);
+    return endpointFromProto(res.endpoint);
+  }
+
+  async disconnect(containerId: string, network: string, opts?: CallOptions): Promise<void> {
+    await callUnary((cb) => this.client.disconnect({ containerId, network }, cb), opts, this.target);
+  }
+
+  async attachment(containerId: string, opts?: CallOptions): Promise<NetworkAttachment | undefined> {
+    const res = await callUnary<networkV1.GetAttachmentResponse>(
+      (cb) => this.client.getAttachment({ containerId }, cb),
+      opts,
+      this.target,
+    );
+    return res.attachment ? attachmentFromProto(res.attachment) : undefined;
   }
 
   /** Closes the channel. */

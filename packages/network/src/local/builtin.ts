@@ -21,5 +21,16 @@ export function builtinNetworkId(name: string): string {
 
 /** The {@link Network} record of a predefined network. */
 export function builtinNetwork(name: string, driver: string, created: string): Network {
-  return { id: builtinNetworkId(name), name, driver, created, labels: {}, builtin: true };
+  return {
+    id: builtinNetworkId(name),
+    name,
+    driver,
+    created,
+    labels: {},
+    builtin: true,
+    internal: false,
+    options: {},
+    ipam: [],
+    containers: {},
+  };
 }

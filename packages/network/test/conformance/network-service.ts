@@ -80,12 +80,31 @@ export function describeNetworkService(name: string, setup: () => Promise<Networ
     });
 
     it('attaches by network mode', async () => {
-      expect(await svc.attach('tscr-test-c1', 'none')).toEqual({ mode: 'none' });
-      expect(await svc.attach('tscr-test-c2', '')).toEqual({ mode: 'none' });
-      expect(await svc.attach('tscr-test-c3', 'host')).toEqual({ mode: 'host' });
+      const none = { mode: 'none', endpoints: [], ports: [], dns: [] };
+      expect(await svc.attach('tscr-test-c1', 'none')).toEqual(none);
+      expect(await svc.attach('tscr-test-c2', '')).toEqual(none);
+      expect(await svc.attach('tscr-test-c3', 'host')).toMatchObject({ mode: 'host', endpoints: [], ports: [] });
       const host = await svc.get('host');
-      expect(await svc.attach('tscr-test-c4', host.id)).toEqual({ mode: 'host' });
+      expect((await svc.attach('tscr-test-c4', host.id)).mode).toBe('host');
+      expect(await svc.attachment('tscr-test-c1')).toEqual(none);
       for (const id of ['tscr-test-c1', 'tscr-test-c2', 'tscr-test-c3', 'tscr-test-c4']) await svc.detach(id);
+      expect(await svc.attachment('tscr-test-c1')).toBeUndefined();
+    });
+
+    it('refuses published ports on the none network', async () => {
+      const ports = [{ containerPort: 80, protocol: 'tcp' as const, hostIp: '', hostPort: 8080 }];
+      expect(isInvalidArgument(await rejection(svc.attach('tscr-test-c7', 'none', { ports })))).toBe(true);
+    });
+
+    it('connects and disconnects only on bridge networks', async () => {
+      expect(isFailedPrecondition(await rejection(svc.connect('tscr-test-c8', 'host')))).toBe(true);
+      expect(isFailedPrecondition(await rejection(svc.disconnect('tscr-test-c8', 'none')))).toBe(true);
+      expect(isNotFound(await rejection(svc.connect('tscr-test-c8', 'tscr-test-nonexistent')))).toBe(true);
+    });
+
+    it('prunes nothing when only predefined networks exist', async () => {
+      expect(await svc.prune()).toEqual([]);
+      expect((await svc.list()).length).toBe(2);
     });
 
     it('rejects network modes it cannot honour', async () => {

@@ -26,6 +26,8 @@ const EXPIRY_MARGIN_MS = 5_000;
 /** The distribution spec's default token lifetime. */
 const DEFAULT_TOKEN_SECONDS = 60;
 const MAX_TOKEN_RESPONSE = 1 << 20;
+/** `client_id` of OAuth2 token requests. */
+const CLIENT_ID = 'tscr';
 
 /**
  * Answers registry authentication challenges: remembers each registry's
@@ -53,7 +55,7 @@ export class Authorizer {
     if (!challenge) return undefined;
     if (challenge.scheme === 'basic') {
       const creds = await this.options.credentials?.get(registry);
-      return creds ? basic(creds) : undefined;
+      return creds && (creds.password || !creds.identityToken) ? basic(creds) : undefined;
     }
     const key = tokenKey(registry, challenge.bearer, scopes);
     const cached = this.tokens.get(key);
@@ -115,14 +117,34 @@ export class Authorizer {
     signal: AbortSignal | undefined,
   ): Promise<CachedToken> {
     const url = new URL(bearer.realm);
-    if (bearer.service !== undefined) url.searchParams.set('service', bearer.service);
-    for (const s of scopes.length ? scopes : bearer.scope ? [bearer.scope] : []) url.searchParams.append('scope', s);
+    const wanted = scopes.length ? scopes : bearer.scope ? [bearer.scope] : [];
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (creds) {
-      headers.authorization = basic(creds);
-      url.searchParams.set('account', creds.username);
+    let method = 'GET';
+    let form: Uint8Array | undefined;
+    if (creds?.identityToken) {
+      // OAuth2 refresh token (docker's identity token): POST a form, as the token spec says.
+      const params = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken });
+      if (bearer.service !== undefined) params.set('service', bearer.service);
+      if (wanted.length) params.set('scope', wanted.join(' '));
+      params.set('client_id', CLIENT_ID);
+      method = 'POST';
+      form = Buffer.from(params.toString());
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    } else {
+      if (bearer.service !== undefined) url.searchParams.set('service', bearer.service);
+      for (const s of wanted) url.searchParams.append('scope', s);
+      if (creds) {
+        headers.authorization = basic(creds);
+        url.searchParams.set('account', creds.username);
+      }
     }
-    const res = await this.options.transport.send({ method: 'GET', url: url.toString(), headers, signal });
+    const res = await this.options.transport.send({
+      method,
+      url: url.toString(),
+      headers,
+      ...(form ? { body: form } : {}),
+      ...(signal ? { signal } : {}),
+    });
     const details = { registry, realm: bearer.realm };
     if (res.status !== 200) {
       res.discard();

@@ -7,6 +7,12 @@ import { fromSystemError, invalidArgument } from '@tscr/api';
 export interface Credentials {
   username: string;
   password: string;
+  /**
+   * An OAuth2 refresh token (Docker's `identitytoken`): token requests
+   * trade it for access tokens (`grant_type=refresh_token`) instead of
+   * sending the password.
+   */
+  identityToken?: string;
 }
 
 /** Where credentials live, keyed by registry host (`docker.io`, `localhost:5000`). */
@@ -35,7 +41,10 @@ function registryOfKey(key: string): string {
 }
 
 interface ConfigFile {
-  auths?: Record<string, { auth?: string; username?: string; password?: string; [k: string]: unknown }>;
+  auths?: Record<
+    string,
+    { auth?: string; username?: string; password?: string; identitytoken?: string; [k: string]: unknown }
+  >;
   [k: string]: unknown;
 }
 
@@ -55,6 +64,7 @@ export class DockerConfigStore implements CredentialStore {
     const key = Object.keys(auths).find((k) => k === registry || registryOfKey(k) === registry);
     if (key === undefined) return undefined;
     const entry = auths[key] ?? {};
+    const token = entry.identitytoken ? { identityToken: entry.identitytoken } : {};
     if (entry.auth) {
       const text = Buffer.from(entry.auth, 'base64').toString('utf8');
       const colon = text.indexOf(':');
@@ -62,9 +72,10 @@ export class DockerConfigStore implements CredentialStore {
         throw invalidArgument(`malformed auth entry for ${registry} in ${this.path}`, {
           details: { path: this.path, registry },
         });
-      return { username: text.slice(0, colon), password: text.slice(colon + 1) };
+      return { username: text.slice(0, colon), password: text.slice(colon + 1), ...token };
     }
-    if (entry.username && entry.password) return { username: entry.username, password: entry.password };
+    if (entry.username && entry.password) return { username: entry.username, password: entry.password, ...token };
+    if (entry.identitytoken) return { username: entry.username ?? '', password: '', ...token };
     return undefined;
   }
 
@@ -74,6 +85,7 @@ export class DockerConfigStore implements CredentialStore {
     for (const k of Object.keys(auths)) if (registryOfKey(k) === registry) delete auths[k];
     const key = registry === 'docker.io' ? DOCKER_HUB_AUTH_KEY : registry;
     auths[key] = { auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64') };
+    if (credentials.identityToken) auths[key].identitytoken = credentials.identityToken;
     await this.save({ ...config, auths });
   }
 

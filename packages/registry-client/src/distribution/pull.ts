@@ -37,25 +37,26 @@ export async function* pullImage(
   yield* reportProgress(opts.signal, async ({ channel, signal, abort }) => {
     channel.push({ id, status: `Pulling from ${ref.path}` });
     const image = await client.resolve(ref, { signal, ...(opts.platform ? { platform: opts.platform } : {}) });
-    const fetchBlob = async (desc: Descriptor, bytes?: Uint8Array) => {
+    // The config (fetched with the manifest) is stored silently: as docker, progress names layers only.
+    const storeConfig = async () => {
+      if (await sink.hasBlob(image.config.digest, { signal })) return;
+      await sink.writeBlob(image.config, verifyStream(once(image.configBytes), image.config, ref.normalized), {
+        signal,
+      });
+    };
+    const fetchLayer = async (desc: Descriptor) => {
       if (await sink.hasBlob(desc.digest, { signal })) {
         channel.push({ id: desc.digest, status: 'Already exists' });
         return;
       }
       channel.push({ id: desc.digest, status: 'Pulling fs layer', current: 0, total: desc.size });
-      const data = bytes
-        ? verifyStream(once(bytes), desc, ref.normalized)
-        : counted(client.getBlob(ref, desc, { signal }), (current) =>
-            channel.push({ id: desc.digest, status: 'Downloading', current, total: desc.size }),
-          );
+      const data = counted(client.getBlob(ref, desc, { signal }), (current) =>
+        channel.push({ id: desc.digest, status: 'Downloading', current, total: desc.size }),
+      );
       await sink.writeBlob(desc, data, { signal });
       channel.push({ id: desc.digest, status: 'Download complete', current: desc.size, total: desc.size });
     };
-    await runAll(
-      [() => fetchBlob(image.config, image.configBytes), ...image.layers.map((l) => () => fetchBlob(l))],
-      opts.concurrency ?? 3,
-      abort,
-    );
+    await runAll([storeConfig, ...image.layers.map((l) => () => fetchLayer(l))], opts.concurrency ?? 3, abort);
     const manifest: Descriptor = { mediaType: image.mediaType, digest: image.digest, size: image.bytes.byteLength };
     if (!(await sink.hasBlob(manifest.digest, { signal }))) {
       await sink.writeBlob(manifest, verifyStream(once(image.bytes), manifest, ref.normalized), { signal });

@@ -43,21 +43,23 @@ export async function* pushImage(
         ref.normalized,
       );
     };
-    const pushBlob = async (desc: Descriptor) => {
-      channel.push({ id: desc.digest, status: 'Preparing' });
+    /** Uploads one blob; `layer` false (the config) reports nothing: as docker, progress names layers only. */
+    const pushBlob = async (desc: Descriptor, layer: boolean) => {
+      const report = (p: Omit<Progress, 'id'>) => layer && channel.push({ id: desc.digest, ...p });
+      report({ status: 'Preparing' });
       const data = verifyStream(source.readBlob(desc, { signal }), desc, ref.normalized);
       const result = await client.pushBlob(ref, desc, data, {
         signal,
         ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}),
-        onProgress: (current) => channel.push({ id: desc.digest, status: 'Pushing', current, total: desc.size }),
+        onProgress: (current) => report({ status: 'Pushing', current, total: desc.size }),
       });
-      channel.push({ id: desc.digest, status: result.status === 'exists' ? 'Layer already exists' : 'Pushed' });
+      report({ status: result.status === 'exists' ? 'Layer already exists' : 'Pushed' });
     };
     const pushImageManifest = async (desc: Descriptor, bytes: Buffer, target: Reference) => {
       const m = parseManifest(bytes, `${ref.normalized}@${desc.digest}`);
       if (m.kind !== 'manifest') throw tooDeep(ref);
       await runAll(
-        [m.config, ...m.layers].map((d) => () => pushBlob(d)),
+        [() => pushBlob(m.config, false), ...m.layers.map((d) => () => pushBlob(d, true))],
         opts.concurrency ?? 3,
         abort,
       );
@@ -84,6 +86,7 @@ export async function* pushImage(
     } else {
       pushed = await pushImageManifest(top, bytes, ref);
     }
+    await source.pushed?.(ref, pushed, { signal });
     channel.push({ id, status: `${id}: digest: ${pushed.digest} size: ${pushed.size}` });
   });
 }

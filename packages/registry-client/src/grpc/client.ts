@@ -56,6 +56,13 @@ export class GrpcRegistryClient implements RegistryService {
     }
   }
 
+  /** @throws as the server's `listTags`; Unimplemented when the server cannot list tags. */
+  async listTags(repository: string, opts: RegistryRequestOptions = {}): Promise<string[]> {
+    const req: registryV1.ListTagsRequest = { repository, auth: authToProto(opts.auth) };
+    const res = await callUnary<registryV1.ListTagsResponse>((cb) => this.client.listTags(req, cb), opts, this.target);
+    return res.tags;
+  }
+
   /** @throws Unauthenticated when refused; Unavailable when unreachable; Unimplemented when the server cannot log in. */
   async login(registry: string, auth: RegistryAuth, opts?: CallOptions): Promise<LoginResult> {
     const req: registryV1.LoginRequest = { registry, username: auth.username ?? '', password: auth.password ?? '' };

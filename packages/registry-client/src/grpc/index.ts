@@ -4,5 +4,12 @@
  */
 export { createRegistryServer, addRegistryService } from './server.js';
 export { GrpcRegistryClient } from './client.js';
-export { canLogin } from './options.js';
-export type { RegistryAuth, RegistryRequestOptions, LoginResult, RegistryLogin, RegistryService } from './options.js';
+export { canListTags, canLogin } from './options.js';
+export type {
+  RegistryAuth,
+  RegistryRequestOptions,
+  LoginResult,
+  RegistryLogin,
+  RegistryService,
+  RegistryTags,
+} from './options.js';

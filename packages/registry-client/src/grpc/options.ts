@@ -40,6 +40,20 @@ export interface RegistryLogin {
   login(registry: string, auth: RegistryAuth, opts?: CallOptions): Promise<LoginResult>;
 }
 
+/** A registry layer that can list a repository's tags (`docker pull --all-tags`). */
+export interface RegistryTags {
+  /**
+   * Every tag of `repository` (a reference; its tag or digest is ignored), following pagination.
+   * @throws InvalidArgument for a malformed name; NotFound; Unauthenticated; Unavailable.
+   */
+  listTags(repository: string, opts?: RegistryRequestOptions): Promise<string[]>;
+}
+
+/** True when `impl` can list tags (the gRPC server answers Unimplemented otherwise). */
+export function canListTags(impl: RegistryClient): impl is RegistryClient & RegistryTags {
+  return typeof (impl as Partial<RegistryTags>).listTags === 'function';
+}
+
 /** True when `impl` can log in (the gRPC server answers Unimplemented otherwise). */
 export function canLogin(impl: RegistryClient): impl is RegistryClient & RegistryLogin {
   return typeof (impl as Partial<RegistryLogin>).login === 'function';
@@ -50,7 +64,7 @@ export function canLogin(impl: RegistryClient): impl is RegistryClient & Registr
  * {@link RegistryRequestOptions}, and it can log in. {@link GrpcRegistryClient}
  * is one; the daemon's local registry layer is another.
  */
-export interface RegistryService extends RegistryClient, RegistryLogin {
+export interface RegistryService extends RegistryClient, RegistryLogin, Partial<RegistryTags> {
   pull(ref: string, opts?: RegistryRequestOptions): AsyncIterable<Progress>;
   push(ref: string, opts?: RegistryRequestOptions): AsyncIterable<Progress>;
 }

@@ -3,7 +3,7 @@ import { unimplemented } from '@tscr/api';
 import { registryV1, serverStreamHandler, unaryHandler } from '@tscr/api/grpc';
 import type { Progress, RegistryClient } from '../types.js';
 import { authFromProto, platformFromProto, progressToProto, referenceToProto } from './convert.js';
-import { canLogin, type RegistryRequestOptions } from './options.js';
+import { canListTags, canLogin, type RegistryRequestOptions } from './options.js';
 
 async function* progressMessages(source: AsyncIterable<Progress>): AsyncGenerator<{ progress: registryV1.Progress }> {
   for await (const p of source) yield { progress: progressToProto(p) };
@@ -34,6 +34,13 @@ export function createRegistryServer(impl: RegistryClient): registryV1.RegistryS
       const auth = authFromProto(req.auth);
       if (auth) opts.auth = auth;
       return progressMessages(impl.push(req.ref, opts));
+    }),
+    listTags: unaryHandler(async (req: registryV1.ListTagsRequest, { signal }) => {
+      if (!canListTags(impl)) throw unimplemented('registry tag listing');
+      const opts: RegistryRequestOptions = { signal };
+      const auth = authFromProto(req.auth);
+      if (auth) opts.auth = auth;
+      return { tags: await impl.listTags(req.repository, opts) };
     }),
     login: unaryHandler(async (req: registryV1.LoginRequest, { signal }) => {
       if (!canLogin(impl)) throw unimplemented('registry login');

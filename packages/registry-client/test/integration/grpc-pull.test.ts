@@ -47,7 +47,7 @@ describe.skipIf(skip)(`pull and push through the gRPC registry service ${skip ? 
     expect(pushed.at(-1)?.status).toContain(image.manifest.digest);
     // Pull the same image under another name into the same store: every blob is there already.
     const pulled = await drain(client.pull(ref, { signal: AbortSignal.timeout(20_000) }));
-    expect(pulled.filter((p) => p.status === 'Already exists')).toHaveLength(2);
+    expect(pulled.filter((p) => p.status === 'Already exists')).toHaveLength(image.layers.length);
     expect(JSON.parse(await readFile(store.blobPath(image.manifest.digest), 'utf8'))).toMatchObject({
       schemaVersion: 2,
     });

@@ -74,6 +74,32 @@ describe('Authorizer', () => {
     expect(seen).toHaveLength(0);
   });
 
+  it('trades an identity token for access tokens with a refresh-token grant, never sending a password', async () => {
+    const { transport, seen } = tokenEndpoint();
+    const credentials = memoryCredentials({ reg: { username: 'u', password: '', identityToken: 'refresh-me' } });
+    const auth = new Authorizer({ transport, credentials });
+    auth.challenged('reg', CHALLENGE, ['repository:a:pull', 'repository:b:pull'], undefined);
+    expect(await auth.header('reg', ['repository:a:pull', 'repository:b:pull'])).toBe('Bearer t1');
+    const req = seen[0]!;
+    expect([req.method, req.url, req.headers?.['content-type'], req.headers?.authorization]).toEqual([
+      'POST',
+      'https://auth.example/token',
+      'application/x-www-form-urlencoded',
+      undefined,
+    ]);
+    const form = new URLSearchParams(Buffer.from(req.body as Uint8Array).toString());
+    expect(Object.fromEntries(form)).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'refresh-me',
+      service: 'reg',
+      scope: 'repository:a:pull repository:b:pull',
+      client_id: 'tscr',
+    });
+    // Basic auth cannot carry an identity token: the request goes anonymous.
+    auth.challenged('reg', 'Basic realm="x"', [], undefined);
+    expect(await auth.header('reg', [])).toBeUndefined();
+  });
+
   it('raises Unauthenticated when the token endpoint refuses', async () => {
     const { transport } = tokenEndpoint(401);
     const auth = new Authorizer({ transport });

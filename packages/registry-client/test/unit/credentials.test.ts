@@ -60,6 +60,26 @@ describe('DockerConfigStore', () => {
     expect(await store.get('localhost:5000')).toBeUndefined();
   });
 
+  it("reads and writes identity tokens (docker's `identitytoken`)", async () => {
+    const path = join(dir, 'token.json');
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    await writeFile(
+      path,
+      JSON.stringify({
+        auths: {
+          'reg.example': { auth: b64('someone:'), identitytoken: 'r1' },
+          'only.example': { identitytoken: 'r2' },
+        },
+      }),
+    );
+    const store = new DockerConfigStore(path);
+    expect(await store.get('reg.example')).toEqual({ username: 'someone', password: '', identityToken: 'r1' });
+    expect(await store.get('only.example')).toEqual({ username: '', password: '', identityToken: 'r2' });
+    await store.set('new.example', { username: 'me', password: '', identityToken: 'r3' });
+    const saved = JSON.parse(await readFile(path, 'utf8')) as { auths: Record<string, unknown> };
+    expect(saved.auths['new.example']).toEqual({ auth: b64('me:'), identitytoken: 'r3' });
+  });
+
   it('raises InvalidArgument for a file that is not a Docker config', async () => {
     const path = join(dir, 'bad.json');
     await writeFile(path, '[not json');

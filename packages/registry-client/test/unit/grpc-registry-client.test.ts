@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { isUnimplemented, unimplemented } from '@tscr/api';
 import { listen } from '@tscr/api/grpc';
 import { createRegistryClient, type Progress, type RegistryClient } from '@tscr/registry-client';
-import { GrpcRegistryClient, addRegistryService } from '@tscr/registry-client/grpc';
+import {
+  GrpcRegistryClient,
+  addRegistryService,
+  type RegistryRequestOptions,
+  type RegistryTags,
+} from '@tscr/registry-client/grpc';
 import { makeTempDir } from '@tscr/testkit';
 import { describeRegistryClient } from '../conformance/registry-client.js';
 
@@ -56,6 +61,34 @@ describe('GrpcRegistryClient', () => {
       expect(isUnimplemented(err)).toBe(true);
     } finally {
       await fx.close();
+    }
+  });
+
+  it("lists tags over the wire with the request's credentials, or says it cannot", async () => {
+    const local = createRegistryClient();
+    const calls: Array<[string, RegistryRequestOptions | undefined]> = [];
+    const fake: RegistryClient & RegistryTags = {
+      parseReference: (ref) => local.parseReference(ref),
+      pull: (ref, opts) => local.pull(ref, opts),
+      push: (ref, opts) => local.push(ref, opts),
+      async listTags(repository, opts) {
+        calls.push([repository, opts]);
+        return ['1', 'latest'];
+      },
+    };
+    const fx = await serve(fake);
+    const bare = await serve(local);
+    try {
+      expect(await fx.client.listTags('localhost:5000/app', { auth: { username: 'u', password: 'p' } })).toEqual([
+        '1',
+        'latest',
+      ]);
+      expect(calls[0]?.[0]).toBe('localhost:5000/app');
+      expect(calls[0]?.[1]?.auth).toEqual({ username: 'u', password: 'p' });
+      expect(isUnimplemented(await bare.client.listTags('app').catch((e: unknown) => e))).toBe(true);
+    } finally {
+      await fx.close();
+      await bare.close();
     }
   });
 });

@@ -1,8 +1,22 @@
-import type { ExitStatus } from '@tscr/api';
+import type { ExitStatus, Resources } from '@tscr/api';
 import { internal } from '@tscr/api';
 import { callUnary, clientChannelOptions, clientCredentials, parseEndpoint, runtimeV1 } from '@tscr/api/grpc';
-import type { CallOptions, TaskRuntime, TaskSpec, TaskState } from '../types.js';
+import type {
+  AttachSession,
+  CallOptions,
+  ExecSession,
+  ExecSpec,
+  ProcessInfo,
+  TaskIO,
+  TaskRuntime,
+  TaskSpec,
+  TaskState,
+  TaskStats,
+  TerminalSize,
+} from '../types.js';
+import { grpcAttach, grpcExec } from './stdio-client.js';
 import { exitStatusFromProto, taskSpecToProto, taskStateFromProto } from './convert.js';
+import { processInfoFromProto, resourcesToProto, taskStatsFromProto } from './resources-convert.js';
 
 function taskOf(res: { task?: runtimeV1.TaskState | undefined }): TaskState {
   if (!res.task) throw internal('the runtime service answered without a task');
@@ -67,6 +81,51 @@ export class GrpcTaskRuntime implements TaskRuntime {
       this.display,
     );
     return res.hasExitStatus && res.exitStatus ? exitStatusFromProto(res.exitStatus) : undefined;
+  }
+
+  async update(id: string, resources: Resources, opts?: CallOptions): Promise<void> {
+    const req = { id, resources: resourcesToProto(resources) };
+    await callUnary<runtimeV1.UpdateTaskResponse>((cb) => this.client.updateTask(req, cb), opts, this.display);
+  }
+
+  async pause(id: string, opts?: CallOptions): Promise<void> {
+    await callUnary<runtimeV1.PauseTaskResponse>((cb) => this.client.pauseTask({ id }, cb), opts, this.display);
+  }
+
+  async resume(id: string, opts?: CallOptions): Promise<void> {
+    await callUnary<runtimeV1.ResumeTaskResponse>((cb) => this.client.resumeTask({ id }, cb), opts, this.display);
+  }
+
+  async stats(id: string, opts?: CallOptions): Promise<TaskStats> {
+    const res = await callUnary<runtimeV1.TaskStatsResponse>(
+      (cb) => this.client.taskStats({ id }, cb),
+      opts,
+      this.display,
+    );
+    return taskStatsFromProto(res.stats);
+  }
+
+  async top(id: string, opts?: CallOptions): Promise<ProcessInfo[]> {
+    const res = await callUnary<runtimeV1.TopTaskResponse>((cb) => this.client.topTask({ id }, cb), opts, this.display);
+    return res.processes.map(processInfoFromProto);
+  }
+
+  exec(id: string, spec: ExecSpec, io: TaskIO = {}, opts?: CallOptions): Promise<ExecSession> {
+    return grpcExec(this.client, this.display, id, spec, io, opts?.signal);
+  }
+
+  async resizeExec(id: string, execId: string, size: TerminalSize, opts?: CallOptions): Promise<void> {
+    const req = { taskId: id, execId, size };
+    await callUnary<runtimeV1.ResizeExecResponse>((cb) => this.client.resizeExec(req, cb), opts, this.display);
+  }
+
+  attach(id: string, io: TaskIO = {}, opts?: CallOptions): Promise<AttachSession> {
+    return grpcAttach(this.client, this.display, id, io, opts?.signal);
+  }
+
+  async resize(id: string, size: TerminalSize, opts?: CallOptions): Promise<void> {
+    const req = { taskId: id, size };
+    await callUnary<runtimeV1.ResizeTaskResponse>((cb) => this.client.resizeTask(req, cb), opts, this.display);
   }
 
   /** Closes the channel. */

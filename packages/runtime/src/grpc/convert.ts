@@ -1,6 +1,7 @@
 import type { ExitStatus } from '@tscr/api';
 import type { runtimeV1, typesV1 } from '@tscr/api/grpc';
 import type { NetworkNamespace, TaskSpec, TaskState, TaskStatus } from '../types.js';
+import { resourcesFromProto, resourcesToProto, securityFromProto, securityToProto } from './resources-convert.js';
 
 /** Domain ExitStatus → wire. */
 export function exitStatusToProto(e: ExitStatus): typesV1.ExitStatus {
@@ -28,6 +29,8 @@ export function taskSpecToProto(s: TaskSpec): runtimeV1.TaskSpec {
       cwd: s.process.cwd,
       user: s.process.user ?? '',
       terminal: s.process.terminal ?? false,
+      openStdin: s.process.openStdin ?? false,
+      stdinOnce: s.process.stdinOnce ?? false,
     },
     hostname: s.hostname,
     readonlyRootfs: s.readonlyRootfs ?? false,
@@ -36,6 +39,10 @@ export function taskSpecToProto(s: TaskSpec): runtimeV1.TaskSpec {
     logPath: s.logPath,
     runtime: s.runtime ?? '',
     annotations: { ...(s.annotations ?? {}) },
+    ...(s.resources ? { resources: resourcesToProto(s.resources) } : {}),
+    ...(s.security ? { security: securityToProto(s.security) } : {}),
+    logMaxSize: s.logRotation?.maxSize ?? 0,
+    logMaxFiles: s.logRotation?.maxFiles ?? 0,
   };
 }
 
@@ -51,6 +58,8 @@ export function taskSpecFromProto(s: runtimeV1.TaskSpec): TaskSpec {
       cwd: p?.cwd ?? '',
       ...(p?.user ? { user: p.user } : {}),
       ...(p?.terminal ? { terminal: true } : {}),
+      ...(p?.openStdin ? { openStdin: true } : {}),
+      ...(p?.stdinOnce ? { stdinOnce: true } : {}),
     },
     hostname: s.hostname,
     logPath: s.logPath,
@@ -65,6 +74,9 @@ export function taskSpecFromProto(s: runtimeV1.TaskSpec): TaskSpec {
   }
   if (s.runtime) spec.runtime = s.runtime;
   if (Object.keys(s.annotations).length) spec.annotations = { ...s.annotations };
+  if (s.logMaxSize && s.logMaxFiles) spec.logRotation = { maxSize: Number(s.logMaxSize), maxFiles: s.logMaxFiles };
+  if (s.resources) spec.resources = resourcesFromProto(s.resources);
+  if (s.security) spec.security = securityFromProto(s.security);
   return spec;
 }
 

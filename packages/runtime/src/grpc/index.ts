@@ -4,3 +4,13 @@
  */
 export { createRuntimeServer, addRuntimeService } from './server.js';
 export { GrpcTaskRuntime } from './client.js';
+export { bidiHandler, callBidi, stdinOf } from './bidi.js';
+export type { BidiContext } from './bidi.js';
+export {
+  resourcesToProto,
+  resourcesFromProto,
+  resourcesEmpty,
+  securityToProto,
+  securityFromProto,
+  securityEmpty,
+} from './resources-convert.js';

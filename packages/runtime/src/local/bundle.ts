@@ -11,6 +11,8 @@ export interface TaskRecord {
   /** Runtime binary used to create it. */
   runtimePath: string;
   logPath: string;
+  /** Size rotation of `logPath`. */
+  logRotation?: { maxSize: number; maxFiles: number };
   /** False when the rootfs is an overlay mounted inside the container (nothing to unmount on the host). */
   rootfsOnHost?: boolean;
 }

@@ -23,6 +23,10 @@ export interface MonitorOptions {
   /** Where conmon puts the attach socket link. */
   socketDir: string;
   terminal?: boolean;
+  /** Give the task a stdin pipe that attaches write to. */
+  stdin?: boolean;
+  /** Keep that stdin open when an attach that wrote to it ends. */
+  leaveStdinOpen?: boolean;
 }
 
 /** The monitor's own stdout/stderr, kept in the bundle for diagnostics. */
@@ -60,6 +64,8 @@ export function monitorArgs(o: MonitorOptions): string[] {
     'error',
     '--no-sync-log',
     ...(o.terminal ? ['-t'] : []),
+    ...(o.stdin ? ['-i'] : []),
+    ...(o.stdin && o.leaveStdinOpen ? ['--leave-stdin-open'] : []),
   ];
 }
 

@@ -125,12 +125,67 @@ export async function tailOffset(fh: FileHandle, size: number, n: number): Promi
   }
 }
 
+/** Counts the messages in the first `size` bytes (an unfinished last message counts as one). */
+async function countMessages(fh: FileHandle, size: number): Promise<number> {
+  let count = 0;
+  let pos = 0;
+  let pending = Buffer.alloc(0);
+  let open = false;
+  const chunk = Buffer.allocUnsafe(CHUNK);
+  while (pos < size) {
+    const { bytesRead } = await fh.read(chunk, 0, Math.min(CHUNK, size - pos), pos);
+    if (bytesRead === 0) break;
+    pos += bytesRead;
+    const data = pending.length ? Buffer.concat([pending, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
+    let start = 0;
+    for (let nl = data.indexOf(NL); nl >= 0; nl = data.indexOf(NL, start)) {
+      if (isFullLine(data.subarray(start, nl))) {
+        count += 1;
+        open = false;
+      } else open = true;
+      start = nl + 1;
+    }
+    pending = Buffer.from(data.subarray(start));
+  }
+  return count + (open ? 1 : 0);
+}
+
+/** Opens the rotated files of `path` (`path.1`, `path.2`, …), oldest first. */
+async function openRotated(path: string): Promise<FileHandle[]> {
+  const out: FileHandle[] = [];
+  for (let n = 1; n <= 1000; n++) {
+    try {
+      out.unshift(await open(`${path}.${n}`, 'r'));
+    } catch {
+      break;
+    }
+  }
+  return out;
+}
+
+/** Where the last `n` messages over `files` (oldest first) begin. */
+async function tailStart(files: FileHandle[], n: number): Promise<{ index: number; pos: number }> {
+  let remaining = n;
+  for (let i = files.length - 1; i >= 0; i--) {
+    const fh = files[i]!;
+    const size = (await fh.stat()).size;
+    if (remaining <= 0) return { index: i, pos: size };
+    const pos = await tailOffset(fh, size, remaining);
+    if (pos > 0) return { index: i, pos };
+    remaining -= await countMessages(fh, size);
+    if (remaining <= 0) return { index: i, pos: 0 };
+  }
+  return { index: 0, pos: 0 };
+}
+
 /**
- * Reads a conmon k8s-file log as {@link LogEntry}s. Pull-based: the file is
- * read a chunk at a time as the consumer asks, so nothing is buffered
- * without bound. With `follow`, at the end of the file it waits for growth
- * (fs.watch plus a slow poll) and ends once `stopped` has settled and the
- * file is drained, or when `signal` aborts.
+ * Reads a conmon k8s-file log as {@link LogEntry}s, the rotated files
+ * (`path.N` … `path.1`, see log-rotate.ts) first. Pull-based: files are read
+ * a chunk at a time as the consumer asks, so nothing is buffered without
+ * bound. With `follow`, at the end of the file it waits for growth
+ * (fs.watch plus a slow poll), moves on to the new file when the log is
+ * rotated, and ends once `stopped` has settled and the file is drained, or
+ * when `signal` aborts.
  * @throws NotFound when the file does not exist; InvalidArgument for a bad time.
  */
 export async function* readLogs(path: string, opts: ReadLogsOptions = {}): AsyncGenerator<LogEntry, void, undefined> {
@@ -145,6 +200,8 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
   } catch (err) {
     throw fromSystemError(err, `cannot read log ${path}`);
   }
+  // Opened up front, so a rotation while reading loses nothing.
+  const rotated = opts.fromEnd || (opts.offset !== undefined && opts.tail === undefined) ? [] : await openRotated(path);
   let stopped = false;
   let dirty = false;
   let wake: (() => void) | undefined;
@@ -156,46 +213,80 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
   const onAbort = () => wake?.();
   signal?.addEventListener('abort', onAbort, { once: true });
   let watcher: FSWatcher | undefined;
+  const chunk = Buffer.allocUnsafe(CHUNK);
+  let pos = 0;
+  let pending = Buffer.alloc(0);
+  /** Reads `file` from `pos` to its current end, yielding the wanted entries. */
+  async function* drain(file: FileHandle): AsyncGenerator<LogEntry, boolean, undefined> {
+    for (;;) {
+      if (signal?.aborted) return false;
+      const { bytesRead } = await file.read(chunk, 0, CHUNK, pos);
+      if (bytesRead === 0) return true;
+      pos += bytesRead;
+      const data = pending.length
+        ? Buffer.concat([pending, chunk.subarray(0, bytesRead)])
+        : chunk.subarray(0, bytesRead);
+      let start = 0;
+      for (let nl = data.indexOf(NL); nl >= 0; nl = data.indexOf(NL, start)) {
+        const entry = parseLogLine(data.subarray(start, nl));
+        start = nl + 1;
+        if (!entry || !want[entry.stream]) continue;
+        if (sinceNs !== undefined || untilNs !== undefined) {
+          const t = parseTimeNs(entry.time);
+          if (t !== undefined && sinceNs !== undefined && t < sinceNs) continue;
+          if (t !== undefined && untilNs !== undefined && t >= untilNs) continue;
+        }
+        yield entry;
+        if (signal?.aborted) return false;
+      }
+      pending = Buffer.from(data.subarray(start));
+    }
+  }
   try {
-    const size = (await fh.stat()).size;
-    let pos =
-      opts.tail !== undefined ? await tailOffset(fh, size, opts.tail) : opts.fromEnd ? size : (opts.offset ?? 0);
-    let pending = Buffer.alloc(0);
-    const chunk = Buffer.allocUnsafe(CHUNK);
+    const files = [...rotated, fh];
+    let index = files.length - 1;
+    if (opts.tail !== undefined) ({ index, pos } = await tailStart(files, opts.tail));
+    else if (opts.fromEnd) pos = (await fh.stat()).size;
+    else if (opts.offset !== undefined) pos = opts.offset;
+    else index = 0;
+    for (; index < files.length - 1; index++) {
+      if (!(yield* drain(files[index]!))) return;
+      pos = 0;
+      pending = Buffer.alloc(0);
+    }
+    let ino = (await fh.stat()).ino;
     for (;;) {
       const stoppedBeforePass = stopped;
       dirty = false;
-      // Read to the end of the file, yielding entry by entry.
-      for (;;) {
-        if (signal?.aborted) return;
-        const { bytesRead } = await fh.read(chunk, 0, CHUNK, pos);
-        if (bytesRead === 0) break;
-        pos += bytesRead;
-        const data = pending.length
-          ? Buffer.concat([pending, chunk.subarray(0, bytesRead)])
-          : chunk.subarray(0, bytesRead);
-        let start = 0;
-        for (let nl = data.indexOf(NL); nl >= 0; nl = data.indexOf(NL, start)) {
-          const entry = parseLogLine(data.subarray(start, nl));
-          start = nl + 1;
-          if (!entry || !want[entry.stream]) continue;
-          if (sinceNs !== undefined || untilNs !== undefined) {
-            const t = parseTimeNs(entry.time);
-            if (t !== undefined && sinceNs !== undefined && t < sinceNs) continue;
-            if (t !== undefined && untilNs !== undefined && t >= untilNs) continue;
-          }
-          yield entry;
-          if (signal?.aborted) return;
+      if (!(yield* drain(fh))) return;
+      if (!opts.follow || signal?.aborted) return;
+      // Rotated: the monitor writes to a new file at `path` once it exists; the old one is complete.
+      const now = await stat(path).catch(() => undefined);
+      if (now && now.ino !== ino) {
+        if (!(yield* drain(fh))) return;
+        const next = await open(path, 'r').catch(() => undefined);
+        if (next) {
+          await fh.close();
+          fh = next;
+          ino = (await fh.stat()).ino;
+          pos = 0;
+          pending = Buffer.alloc(0);
+          watcher?.close();
+          watcher = undefined;
+          continue;
         }
-        pending = Buffer.from(data.subarray(start));
       }
-      if (!opts.follow || stoppedBeforePass || signal?.aborted) return;
+      if (stoppedBeforePass) return;
       if (!watcher) {
-        watcher = watch(path, () => {
-          dirty = true;
-          wake?.();
-        });
-        watcher.on('error', () => undefined);
+        try {
+          watcher = watch(path, () => {
+            dirty = true;
+            wake?.();
+          });
+          watcher.on('error', () => undefined);
+        } catch {
+          // Being rotated right now: the poll picks the new file up.
+        }
       }
       if (dirty || stopped || signal?.aborted) continue;
       await new Promise<void>((resolve) => {
@@ -211,6 +302,6 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
   } finally {
     signal?.removeEventListener('abort', onAbort);
     watcher?.close();
-    await fh.close();
+    await Promise.all([fh, ...rotated].map((f) => f.close().catch(() => undefined)));
   }
 }

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { OciMount, TaskSpec } from '../types.js';
 import { DEFAULT_PATH } from './lookpath.js';
+import type { LinuxResources } from './resources.js';
+import type { SeccompProfile } from './seccomp.js';
+import type { DeviceNode } from './security.js';
 import type { ResolvedUser } from './user.js';
 
 /** The parts of the OCI runtime-spec (config.json) that tscr writes. */
@@ -24,7 +27,10 @@ export interface OciRuntimeSpec {
   linux: {
     namespaces: { type: string; path?: string }[];
     cgroupsPath: string;
-    resources: { devices: { allow: boolean; access: string }[] };
+    resources: LinuxResources;
+    devices?: DeviceNode[];
+    sysctl?: Record<string, string>;
+    seccomp?: SeccompProfile;
     maskedPaths: string[];
     readonlyPaths: string[];
   };

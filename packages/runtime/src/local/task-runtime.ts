@@ -10,7 +10,21 @@ import {
   isTscrError,
   notFound,
 } from '@tscr/api';
-import type { CallOptions, TaskRuntime, TaskSpec, TaskState, TaskStatus } from '../types.js';
+import type { Resources } from '@tscr/api';
+import type {
+  AttachSession,
+  CallOptions,
+  ExecSession,
+  ExecSpec,
+  ProcessInfo,
+  TaskIO,
+  TaskRuntime,
+  TaskSpec,
+  TaskState,
+  TaskStats,
+  TaskStatus,
+  TerminalSize,
+} from '../types.js';
 import {
   BUNDLE_FILES,
   listTaskIds,
@@ -23,7 +37,9 @@ import {
   type TaskRecord,
 } from './bundle.js';
 import { startMonitor } from './conmon.js';
+import { TaskStdio, writeStdioInfo } from './exec-registry.js';
 import { ExitWatcher, readExitFile, type ExitRecord } from './exits.js';
+import { DEFAULT_LOG_ROTATION, LogRotator } from './log-rotate.js';
 import { checkExecutable } from './lookpath.js';
 import { mountRootfs, unmountRootfs } from './mount.js';
 import { overlayRoot } from './overlay-root.js';
@@ -31,6 +47,12 @@ import { OciCli, type OciState } from './oci-cli.js';
 import { parseSignal } from './signals.js';
 import { buildOciSpec, hostNofileHardLimit, processEnv } from './spec.js';
 import { resolveUser } from './user.js';
+import { cgroupsOf, cgroupPids } from './cgroups.js';
+import { pauseTask, resumeTask, updateTask } from './control.js';
+import { readProcesses } from './processes.js';
+import { hostCgroupVersion, hostHardLimits } from './resources.js';
+import { applyTaskOptions, type HostFacts, readHostFacts, resolveGroupAdd, validateTaskOptions } from './security.js';
+import { readTaskStats } from './stats.js';
 
 /** Options of {@link createLocalTaskRuntime}. */
 export interface LocalTaskRuntimeOptions {
@@ -48,6 +70,8 @@ export interface LocalTaskRuntimeOptions {
   conmonPath?: string;
   /** Parent cgroup of every task (`/<cgroupParent>/<id>`). Default `tscr`. */
   cgroupParent?: string;
+  /** The stdio relay (attach, TTY exec). Default `$TSCR_RELAY`, else `native/build/tscr-relay` of this package. */
+  relayPath?: string;
 }
 
 /** The default runtime name → binary table. */
@@ -80,8 +104,12 @@ export class LocalTaskRuntime implements TaskRuntime {
   private readonly cgroupParent: string;
   private readonly clis = new Map<string, OciCli>();
   private readonly exits: ExitWatcher;
+  /** Rotates the logs of running tasks (started by `start`, and by `list` after a restart). */
+  private readonly rotator = new LogRotator();
   private dirsReady: Promise<void> | undefined;
   private nofileHardLimit: number | undefined;
+  private readonly stdio: TaskStdio;
+  private facts: HostFacts | undefined;
 
   constructor(opts: LocalTaskRuntimeOptions) {
     if (!isAbsolute(opts.stateDir)) throw invalidArgument(`stateDir must be absolute: ${opts.stateDir}`);
@@ -95,6 +123,16 @@ export class LocalTaskRuntime implements TaskRuntime {
     this.cgroupParent = opts.cgroupParent ?? 'tscr';
     if (!this.runtimes[this.defaultRuntime]) throw invalidArgument(`unknown default runtime ${this.defaultRuntime}`);
     this.exits = new ExitWatcher(this.exitsDir, (id) => this.monitorAlive(id));
+    this.stdio = new TaskStdio({
+      execsDir: join(opts.stateDir, 'execs'),
+      ...(opts.relayPath ? { relayPath: opts.relayPath } : {}),
+      task: async (id) => {
+        const rec = await this.record(id);
+        const st = await this.state(id);
+        const cli = this.cliOf(rec);
+        return { status: st.status, pid: st.pid, bundle: st.bundle, runtimeBinary: cli.binary, runtimeRoot: cli.root };
+      },
+    });
   }
 
   /** The host's hard RLIMIT_NOFILE, read once. */
@@ -106,6 +144,7 @@ export class LocalTaskRuntime implements TaskRuntime {
   async create(spec: TaskSpec, opts?: CallOptions): Promise<TaskState> {
     checkAborted(opts);
     const runtime = this.validate(spec);
+    validateTaskOptions(spec, this.hostFacts());
     await this.ensureDirs();
     const cli = this.cli(runtime, this.runtimes[runtime]!);
     const bundle = this.bundle(spec.id);
@@ -122,6 +161,7 @@ export class LocalTaskRuntime implements TaskRuntime {
       runtime,
       runtimePath: cli.binary,
       logPath: spec.logPath,
+      logRotation: spec.logRotation ?? { ...DEFAULT_LOG_ROTATION },
       rootfsOnHost: !overlay,
     };
     try {
@@ -133,6 +173,8 @@ export class LocalTaskRuntime implements TaskRuntime {
       if (!overlay) await mountRootfs(spec.rootfs, rootfs);
       const view = overlay ? overlay.layers : rootfs;
       const user = await resolveUser(view, spec.process.user);
+      const extraGids = await resolveGroupAdd(view, spec.security?.groupAdd);
+      user.additionalGids = [...new Set([...user.additionalGids, ...extraGids])].filter((g) => g !== user.gid);
       await checkExecutable(
         view,
         spec.process.args[0]!,
@@ -141,19 +183,25 @@ export class LocalTaskRuntime implements TaskRuntime {
         (spec.mounts ?? []).map((m) => m.destination),
       );
       const hostNet = spec.network?.mode === 'host';
-      const config = buildOciSpec(spec, {
-        rootfsPath: rootfs,
-        user,
-        cgroupParent: this.cgroupParent,
-        etcFiles: {
-          hostname: join(bundle, BUNDLE_FILES.hostname),
-          hosts: join(bundle, BUNDLE_FILES.hosts),
-          ...(hostNet ? { resolvConf: join(bundle, BUNDLE_FILES.resolvConf) } : {}),
-        },
-        nofileHardLimit: this.hostNofileLimit(),
-        ...(overlay ? { rootMount: overlay.mount } : {}),
-      });
+      const config = applyTaskOptions(
+        buildOciSpec(spec, {
+          rootfsPath: rootfs,
+          user,
+          cgroupParent: this.cgroupParent,
+          etcFiles: {
+            hostname: join(bundle, BUNDLE_FILES.hostname),
+            hosts: join(bundle, BUNDLE_FILES.hosts),
+            ...(hostNet ? { resolvConf: join(bundle, BUNDLE_FILES.resolvConf) } : {}),
+          },
+          nofileHardLimit: this.hostNofileLimit(),
+          ...(overlay ? { rootMount: overlay.mount } : {}),
+        }),
+        spec,
+        this.hostFacts(),
+      );
       await writeBundle(bundle, record, config, hostNet);
+      const openStdin = spec.process.openStdin ?? false;
+      await writeStdioInfo(bundle, { terminal: spec.process.terminal ?? false, openStdin });
       const pid = await startMonitor({
         conmonPath: this.conmonPath,
         id: spec.id,
@@ -164,6 +212,8 @@ export class LocalTaskRuntime implements TaskRuntime {
         exitDir: this.exitsDir,
         socketDir: this.socketsDir,
         terminal: spec.process.terminal ?? false,
+        stdin: openStdin,
+        leaveStdinOpen: openStdin && (spec.process.terminal || !spec.process.stdinOnce),
       });
       return { id: spec.id, status: 'created', pid, bundle, rootfs: rootfsPath(bundle, !overlay, pid) };
     } catch (err) {
@@ -186,6 +236,7 @@ export class LocalTaskRuntime implements TaskRuntime {
       throw err;
     }
     const exit = await this.exitOf(id);
+    if (!exit) this.watchLog(rec);
     return this.stateOf(rec, exit ? 'stopped' : 'running', exit ? 0 : initPid, exit);
   }
 
@@ -253,6 +304,7 @@ export class LocalTaskRuntime implements TaskRuntime {
         const exit = exits[i];
         if (exit) return this.stateOf(rec, 'stopped', 0, exit);
         const oci = ociByRuntime.get(rec.runtime)?.get(rec.id);
+        if (oci?.status === 'running' || oci?.status === 'paused') this.watchLog(rec);
         if (oci) return this.fromOci(rec, oci);
         return this.stateOf(rec, 'stopped', 0, await this.exitOf(rec.id));
       }),
@@ -261,7 +313,10 @@ export class LocalTaskRuntime implements TaskRuntime {
 
   async delete(id: string, opts?: CallOptions & { force?: boolean }): Promise<ExitStatus | undefined> {
     checkAborted(opts);
-    const rec = await this.record(id);
+    const rec = await this.record(id).catch(async (err: unknown) => {
+      await this.removeHalfMade(id);
+      throw err;
+    });
     const cli = this.cliOf(rec);
     let exit = await this.exitOf(id);
     if (!exit && (await cli.exists(id))) {
@@ -282,7 +337,69 @@ export class LocalTaskRuntime implements TaskRuntime {
     return result;
   }
 
+  async update(id: string, resources: Resources, opts?: CallOptions): Promise<void> {
+    const { cli } = await this.live(id, opts);
+    const facts = this.hostFacts();
+    await updateTask(cli, id, this.bundle(id), resources, facts.cgroupVersion, facts.onlineCpus);
+  }
+
+  async pause(id: string, opts?: CallOptions): Promise<void> {
+    const { cli, status } = await this.live(id, opts);
+    if (status === 'paused') throw failedPrecondition(`task ${id} is already paused`);
+    await pauseTask(cli, id);
+  }
+
+  async resume(id: string, opts?: CallOptions): Promise<void> {
+    const { cli, status } = await this.live(id, opts);
+    if (status !== 'paused') throw failedPrecondition(`task ${id} is not paused`);
+    await resumeTask(cli, id);
+  }
+
+  async stats(id: string, opts?: CallOptions): Promise<TaskStats> {
+    const { pid } = await this.live(id, opts);
+    return readTaskStats(pid, await cgroupsOf(pid, this.hostFacts().cgroupVersion === 'v2'));
+  }
+
+  async top(id: string, opts?: CallOptions): Promise<ProcessInfo[]> {
+    const { pid } = await this.live(id, opts);
+    return readProcesses(await cgroupPids(await cgroupsOf(pid, this.hostFacts().cgroupVersion === 'v2')));
+  }
+
+  exec(id: string, spec: ExecSpec, io?: TaskIO, opts?: CallOptions): Promise<ExecSession> {
+    return this.stdio.exec(id, spec, io, opts);
+  }
+
+  resizeExec(id: string, execId: string, size: TerminalSize, _opts?: CallOptions): Promise<void> {
+    return this.stdio.resizeExec(id, execId, size);
+  }
+
+  attach(id: string, io?: TaskIO, opts?: CallOptions): Promise<AttachSession> {
+    return this.stdio.attach(id, io, opts);
+  }
+
+  resize(id: string, size: TerminalSize, _opts?: CallOptions): Promise<void> {
+    return this.stdio.resize(id, size);
+  }
+
   // ---- helpers ----
+
+  /** The host's cgroup version, limits and devices, read once. */
+  private hostFacts(): HostFacts {
+    this.facts ??= readHostFacts(hostCgroupVersion(), hostHardLimits());
+    return this.facts;
+  }
+
+  /** A running (or paused) task's runtime, OCI status and init PID. @throws NotFound; FailedPrecondition. */
+  private async live(id: string, opts?: CallOptions): Promise<{ cli: OciCli; status: string; pid: number }> {
+    checkAborted(opts);
+    const rec = await this.record(id);
+    const cli = this.cliOf(rec);
+    const notRunning = () => failedPrecondition(`task ${id} is not running`, { details: { id } });
+    if ((await this.exitOf(id)) || !(await cli.exists(id))) throw notRunning();
+    const oci = await cli.state(id).catch(() => undefined);
+    if (!oci || (oci.status !== 'running' && oci.status !== 'paused') || !oci.pid) throw notRunning();
+    return { cli, status: oci.status, pid: oci.pid };
+  }
 
   private validate(spec: TaskSpec): string {
     if (!TASK_ID.test(spec.id ?? '')) throw invalidArgument(`invalid task id ${JSON.stringify(spec.id)}`);
@@ -301,6 +418,28 @@ export class LocalTaskRuntime implements TaskRuntime {
     const runtime = spec.runtime || this.defaultRuntime;
     if (!this.runtimes[runtime]) throw invalidArgument(`unknown runtime ${runtime}`);
     return runtime;
+  }
+
+  /**
+   * Removes the bundle of a create that was cut off before its record was
+   * written (a daemon killed mid-create): no monitor was started yet, so
+   * there is at most a rootfs mount and some files.
+   */
+  private async removeHalfMade(id: string): Promise<void> {
+    if (!TASK_ID.test(id)) return;
+    const bundle = this.bundle(id);
+    const exists = await access(bundle).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) return;
+    await unmountRootfs(join(bundle, BUNDLE_FILES.rootfs)).catch(() => undefined);
+    await removeBundle(bundle).catch(() => undefined);
+  }
+
+  /** Rotates the task's log while it runs. */
+  private watchLog(rec: TaskRecord): void {
+    this.rotator.add(rec.id, rec.logPath, this.bundle(rec.id), rec.logRotation ?? DEFAULT_LOG_ROTATION);
   }
 
   private ensureDirs(): Promise<void> {
@@ -390,6 +529,7 @@ export class LocalTaskRuntime implements TaskRuntime {
    * `exited`: its exit was recorded, so the runtime state may be removed in process.
    */
   private async cleanup(id: string, cli: OciCli, force: boolean, exited = false): Promise<void> {
+    this.rotator.remove(id);
     const bundle = this.bundle(id);
     const onHost = (await readRecord(bundle, id).catch(() => undefined))?.rootfsOnHost !== false;
     await Promise.all([

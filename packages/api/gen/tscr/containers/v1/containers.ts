@@ -9,9 +9,13 @@ import {
   type CallOptions,
   ChannelCredentials,
   Client,
+  ClientDuplexStream,
   type ClientOptions,
   ClientReadableStream,
   type ClientUnaryCall,
+  ClientWritableStream,
+  handleBidiStreamingCall,
+  handleClientStreamingCall,
   handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -19,8 +23,11 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import Long from "long";
 import _m0 from "protobufjs/minimal";
-import { ExitStatus, LogEntry } from "../../types/v1/types";
+import { Image, ImageConfig } from "../../images/v1/images";
+import { Resources, SecurityOptions } from "../../types/v1/resources";
+import { ExitStatus, HealthConfig, LogEntry } from "../../types/v1/types";
 
 export const protobufPackage = "tscr.containers.v1";
 
@@ -44,14 +51,51 @@ export interface ContainerConfig {
   labels: { [key: string]: string };
   tty: boolean;
   openStdin: boolean;
+  /** Fields 50-59: stdio (h-exec). */
+  stdinOnce: boolean;
   stopSignal: string;
   stopTimeout: number;
   hasStopTimeout: boolean;
+  /**
+   * Fields 30-39 belong to restart/health/logs (h-supervise).
+   * Unset: the image's HEALTHCHECK applies.
+   */
+  healthcheck?: HealthConfig | undefined;
 }
 
 export interface ContainerConfig_LabelsEntry {
   key: string;
   value: string;
+}
+
+export interface RestartPolicy {
+  /** "no", "always", "unless-stopped", "on-failure". */
+  name: string;
+  maximumRetryCount: number;
+}
+
+export interface LogConfig {
+  type: string;
+  config: { [key: string]: string };
+}
+
+export interface LogConfig_ConfigEntry {
+  key: string;
+  value: string;
+}
+
+export interface HealthLogEntry {
+  start: string;
+  end: string;
+  exitCode: number;
+  output: string;
+}
+
+export interface HealthState {
+  /** "starting", "healthy", "unhealthy". */
+  status: string;
+  failingStreak: number;
+  log: HealthLogEntry[];
 }
 
 export interface HostConfig {
@@ -61,6 +105,58 @@ export interface HostConfig {
   autoRemove: boolean;
   readonlyRootfs: boolean;
   runtime: string;
+  /** Fields 40-49: limits and security options (h-control). */
+  resources?: Resources | undefined;
+  security?:
+    | SecurityOptions
+    | undefined;
+  /** Fields 30-39 belong to restart/health/logs (h-supervise). */
+  restartPolicy?: RestartPolicy | undefined;
+  logConfig?:
+    | LogConfig
+    | undefined;
+  /** Fields 50-59: networking (h-network). */
+  portBindings: PortBinding[];
+  publishAllPorts: boolean;
+  dns: string[];
+  dnsSearch: string[];
+  dnsOptions: string[];
+  extraHosts: string[];
+}
+
+/** One host side of a published port. */
+export interface PortBinding {
+  /** "80/tcp". */
+  port: string;
+  hostIp: string;
+  hostPort: string;
+}
+
+/** A container's settings on one network (Docker's EndpointSettings). */
+export interface EndpointSettings {
+  aliases: string[];
+  /** IPAMConfig.IPv4Address. */
+  ipv4Address: string;
+  networkId: string;
+  ipAddress: string;
+  ipPrefixLen: number;
+  gateway: string;
+  macAddress: string;
+}
+
+export interface NetworkSettings {
+  ipAddress: string;
+  ipPrefixLen: number;
+  gateway: string;
+  macAddress: string;
+  ports: PortBinding[];
+  networks: { [key: string]: EndpointSettings };
+  sandboxKey: string;
+}
+
+export interface NetworkSettings_NetworksEntry {
+  key: string;
+  value?: EndpointSettings | undefined;
 }
 
 export interface ContainerState {
@@ -72,6 +168,10 @@ export interface ContainerState {
   oomKilled: boolean;
   startedAt: string;
   finishedAt: string;
+  /** Fields 40-49 (h-control). */
+  paused: boolean;
+  /** Fields 30-39 belong to restart/health/logs (h-supervise). Unset: no healthcheck. */
+  health?: HealthState | undefined;
 }
 
 export interface MountPoint {
@@ -96,6 +196,8 @@ export interface ContainerInfo {
   restartCount: number;
   logPath: string;
   rootfs: string;
+  /** Fields 50-59: networking (h-network). */
+  networkSettings?: NetworkSettings | undefined;
 }
 
 export interface ContainerSummary {
@@ -118,7 +220,16 @@ export interface ContainerSummary_LabelsEntry {
 export interface CreateContainerRequest {
   name: string;
   config?: ContainerConfig | undefined;
-  hostConfig?: HostConfig | undefined;
+  hostConfig?:
+    | HostConfig
+    | undefined;
+  /** Fields 50-59: networking (h-network). By network name. */
+  networkingConfig: { [key: string]: EndpointSettings };
+}
+
+export interface CreateContainerRequest_NetworkingConfigEntry {
+  key: string;
+  value?: EndpointSettings | undefined;
 }
 
 export interface CreateContainerResponse {
@@ -195,6 +306,8 @@ export interface ContainerLogsRequest {
   tail: number;
   /** RFC 3339 or Unix seconds; empty means from the start. */
   since: string;
+  /** Fields 30-39 belong to logs (h-supervise). RFC 3339 or Unix seconds; empty means no bound. */
+  until: string;
 }
 
 export interface ContainerLogsResponse {
@@ -209,6 +322,277 @@ export interface AttachContainerRequest {
 
 export interface AttachContainerResponse {
   entry?: LogEntry | undefined;
+}
+
+export interface UpdateContainerRequest {
+  id: string;
+  resources?: Resources | undefined;
+}
+
+export interface UpdateContainerResponse {
+  warnings: string[];
+}
+
+export interface PauseContainerRequest {
+  id: string;
+}
+
+export interface PauseContainerResponse {
+}
+
+export interface UnpauseContainerRequest {
+  id: string;
+}
+
+export interface UnpauseContainerResponse {
+}
+
+export interface RestartContainerRequest {
+  id: string;
+  timeout: number;
+  hasTimeout: boolean;
+}
+
+export interface RestartContainerResponse {
+}
+
+export interface RenameContainerRequest {
+  id: string;
+  newName: string;
+}
+
+export interface RenameContainerResponse {
+}
+
+export interface TopContainerRequest {
+  id: string;
+  /** ps options; empty means "-ef". */
+  psArgs: string[];
+}
+
+export interface TopRow {
+  fields: string[];
+}
+
+export interface TopContainerResponse {
+  titles: string[];
+  processes: TopRow[];
+}
+
+export interface ContainerStatsRequest {
+  id: string;
+  noStream: boolean;
+}
+
+export interface ContainerStats {
+  id: string;
+  name: string;
+  read: string;
+  cpuPercent: number;
+  cpuTotalNs: number;
+  memoryUsage: number;
+  memoryLimit: number;
+  memoryPercent: number;
+  netRxBytes: number;
+  netTxBytes: number;
+  blockReadBytes: number;
+  blockWriteBytes: number;
+  pids: number;
+}
+
+export interface ContainerStatsResponse {
+  stats?: ContainerStats | undefined;
+}
+
+export interface ContainerChangesRequest {
+  id: string;
+}
+
+export interface FilesystemChange {
+  /** "A", "C" or "D". */
+  kind: string;
+  path: string;
+}
+
+export interface ContainerChangesResponse {
+  changes: FilesystemChange[];
+}
+
+export interface ExportContainerRequest {
+  id: string;
+}
+
+export interface ExportContainerResponse {
+  data: Buffer;
+}
+
+export interface PathStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
+export interface StatContainerPathRequest {
+  id: string;
+  path: string;
+}
+
+export interface StatContainerPathResponse {
+  stat?: PathStat | undefined;
+}
+
+export interface GetContainerArchiveRequest {
+  id: string;
+  path: string;
+}
+
+export interface GetContainerArchiveResponse {
+  stat?: PathStat | undefined;
+  data: Buffer;
+}
+
+export interface PutContainerArchiveRequest {
+  /** First message only. */
+  id: string;
+  path: string;
+  noOverwriteDirNonDir: boolean;
+  copyUidGid: boolean;
+  /** Every later message. */
+  data: Buffer;
+}
+
+export interface PutContainerArchiveResponse {
+}
+
+export interface CommitContainerRequest {
+  id: string;
+  reference: string;
+  comment: string;
+  author: string;
+  /** Freeze a running container meanwhile (the CLI's default is true). */
+  pause: boolean;
+  /** Dockerfile-like changes (-c) over the container's config; unset: none. */
+  changes?: ImageConfig | undefined;
+}
+
+export interface CommitContainerResponse {
+  image?: Image | undefined;
+}
+
+export interface TerminalSize {
+  width: number;
+  height: number;
+}
+
+/** One chunk of output. */
+export interface OutputChunk {
+  /** "stdout" or "stderr". */
+  stream: string;
+  data: Buffer;
+}
+
+export interface AttachStdioStart {
+  id: string;
+  /** The client sends stdin. */
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  /** The client treats the stream as a terminal. */
+  tty: boolean;
+}
+
+export interface AttachStdioRequest {
+  start?: AttachStdioStart | undefined;
+  stdin?:
+    | Buffer
+    | undefined;
+  /** The end of stdin. */
+  closeStdin?: boolean | undefined;
+}
+
+export interface AttachStdioResponse {
+  /** The attachment is in place (a start now misses nothing). */
+  attached?: boolean | undefined;
+  output?: OutputChunk | undefined;
+}
+
+export interface ResizeContainerRequest {
+  id: string;
+  size?: TerminalSize | undefined;
+}
+
+export interface ResizeContainerResponse {
+}
+
+export interface ExecConfig {
+  cmd: string[];
+  env: string[];
+  workingDir: string;
+  user: string;
+  tty: boolean;
+  privileged: boolean;
+  attachStdin: boolean;
+  attachStdout: boolean;
+  attachStderr: boolean;
+}
+
+export interface CreateExecRequest {
+  /** The container (ID, prefix or name). */
+  id: string;
+  config?: ExecConfig | undefined;
+}
+
+export interface CreateExecResponse {
+  id: string;
+}
+
+export interface StartExecStart {
+  execId: string;
+  detach: boolean;
+  size?:
+    | TerminalSize
+    | undefined;
+  /** The client sends stdin. */
+  stdin: boolean;
+}
+
+export interface StartExecRequest {
+  start?: StartExecStart | undefined;
+  stdin?: Buffer | undefined;
+  closeStdin?: boolean | undefined;
+}
+
+export interface StartExecResponse {
+  output?: OutputChunk | undefined;
+}
+
+export interface ExecInfo {
+  id: string;
+  containerId: string;
+  config?: ExecConfig | undefined;
+  running: boolean;
+  exitCode: number;
+  /** False while the exec has no exit code yet. */
+  hasExitCode: boolean;
+  pid: number;
+}
+
+export interface InspectExecRequest {
+  id: string;
+}
+
+export interface InspectExecResponse {
+  exec?: ExecInfo | undefined;
+}
+
+export interface ResizeExecRequest {
+  id: string;
+  size?: TerminalSize | undefined;
+}
+
+export interface ResizeExecResponse {
 }
 
 function createBaseMountSpec(): MountSpec {
@@ -330,9 +714,11 @@ function createBaseContainerConfig(): ContainerConfig {
     labels: {},
     tty: false,
     openStdin: false,
+    stdinOnce: false,
     stopSignal: "",
     stopTimeout: 0,
     hasStopTimeout: false,
+    healthcheck: undefined,
   };
 }
 
@@ -371,6 +757,9 @@ export const ContainerConfig = {
     if (message.openStdin !== false) {
       writer.uint32(88).bool(message.openStdin);
     }
+    if (message.stdinOnce !== false) {
+      writer.uint32(400).bool(message.stdinOnce);
+    }
     if (message.stopSignal !== "") {
       writer.uint32(98).string(message.stopSignal);
     }
@@ -379,6 +768,9 @@ export const ContainerConfig = {
     }
     if (message.hasStopTimeout !== false) {
       writer.uint32(112).bool(message.hasStopTimeout);
+    }
+    if (message.healthcheck !== undefined) {
+      HealthConfig.encode(message.healthcheck, writer.uint32(242).fork()).ldelim();
     }
     return writer;
   },
@@ -470,6 +862,13 @@ export const ContainerConfig = {
 
           message.openStdin = reader.bool();
           continue;
+        case 50:
+          if (tag !== 400) {
+            break;
+          }
+
+          message.stdinOnce = reader.bool();
+          continue;
         case 12:
           if (tag !== 98) {
             break;
@@ -490,6 +889,13 @@ export const ContainerConfig = {
           }
 
           message.hasStopTimeout = reader.bool();
+          continue;
+        case 30:
+          if (tag !== 242) {
+            break;
+          }
+
+          message.healthcheck = HealthConfig.decode(reader, reader.uint32());
           continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
@@ -520,9 +926,11 @@ export const ContainerConfig = {
         : {},
       tty: isSet(object.tty) ? globalThis.Boolean(object.tty) : false,
       openStdin: isSet(object.openStdin) ? globalThis.Boolean(object.openStdin) : false,
+      stdinOnce: isSet(object.stdinOnce) ? globalThis.Boolean(object.stdinOnce) : false,
       stopSignal: isSet(object.stopSignal) ? globalThis.String(object.stopSignal) : "",
       stopTimeout: isSet(object.stopTimeout) ? globalThis.Number(object.stopTimeout) : 0,
       hasStopTimeout: isSet(object.hasStopTimeout) ? globalThis.Boolean(object.hasStopTimeout) : false,
+      healthcheck: isSet(object.healthcheck) ? HealthConfig.fromJSON(object.healthcheck) : undefined,
     };
   },
 
@@ -567,6 +975,9 @@ export const ContainerConfig = {
     if (message.openStdin !== false) {
       obj.openStdin = message.openStdin;
     }
+    if (message.stdinOnce !== false) {
+      obj.stdinOnce = message.stdinOnce;
+    }
     if (message.stopSignal !== "") {
       obj.stopSignal = message.stopSignal;
     }
@@ -575,6 +986,9 @@ export const ContainerConfig = {
     }
     if (message.hasStopTimeout !== false) {
       obj.hasStopTimeout = message.hasStopTimeout;
+    }
+    if (message.healthcheck !== undefined) {
+      obj.healthcheck = HealthConfig.toJSON(message.healthcheck);
     }
     return obj;
   },
@@ -644,8 +1058,401 @@ export const ContainerConfig_LabelsEntry = {
   },
 };
 
+function createBaseRestartPolicy(): RestartPolicy {
+  return { name: "", maximumRetryCount: 0 };
+}
+
+export const RestartPolicy = {
+  encode(message: RestartPolicy, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.maximumRetryCount !== 0) {
+      writer.uint32(16).int32(message.maximumRetryCount);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): RestartPolicy {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRestartPolicy();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.maximumRetryCount = reader.int32();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): RestartPolicy {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      maximumRetryCount: isSet(object.maximumRetryCount) ? globalThis.Number(object.maximumRetryCount) : 0,
+    };
+  },
+
+  toJSON(message: RestartPolicy): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.maximumRetryCount !== 0) {
+      obj.maximumRetryCount = Math.round(message.maximumRetryCount);
+    }
+    return obj;
+  },
+};
+
+function createBaseLogConfig(): LogConfig {
+  return { type: "", config: {} };
+}
+
+export const LogConfig = {
+  encode(message: LogConfig, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    Object.entries(message.config).forEach(([key, value]) => {
+      LogConfig_ConfigEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).ldelim();
+    });
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): LogConfig {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseLogConfig();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.type = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          const entry2 = LogConfig_ConfigEntry.decode(reader, reader.uint32());
+          if (entry2.value !== undefined) {
+            message.config[entry2.key] = entry2.value;
+          }
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): LogConfig {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      config: isObject(object.config)
+        ? Object.entries(object.config).reduce<{ [key: string]: string }>((acc, [key, value]) => {
+          acc[key] = String(value);
+          return acc;
+        }, {})
+        : {},
+    };
+  },
+
+  toJSON(message: LogConfig): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.config) {
+      const entries = Object.entries(message.config);
+      if (entries.length > 0) {
+        obj.config = {};
+        entries.forEach(([k, v]) => {
+          obj.config[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+};
+
+function createBaseLogConfig_ConfigEntry(): LogConfig_ConfigEntry {
+  return { key: "", value: "" };
+}
+
+export const LogConfig_ConfigEntry = {
+  encode(message: LogConfig_ConfigEntry, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): LogConfig_ConfigEntry {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseLogConfig_ConfigEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): LogConfig_ConfigEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: LogConfig_ConfigEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+};
+
+function createBaseHealthLogEntry(): HealthLogEntry {
+  return { start: "", end: "", exitCode: 0, output: "" };
+}
+
+export const HealthLogEntry = {
+  encode(message: HealthLogEntry, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.start !== "") {
+      writer.uint32(10).string(message.start);
+    }
+    if (message.end !== "") {
+      writer.uint32(18).string(message.end);
+    }
+    if (message.exitCode !== 0) {
+      writer.uint32(24).int32(message.exitCode);
+    }
+    if (message.output !== "") {
+      writer.uint32(34).string(message.output);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): HealthLogEntry {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseHealthLogEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.start = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.end = reader.string();
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.exitCode = reader.int32();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.output = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): HealthLogEntry {
+    return {
+      start: isSet(object.start) ? globalThis.String(object.start) : "",
+      end: isSet(object.end) ? globalThis.String(object.end) : "",
+      exitCode: isSet(object.exitCode) ? globalThis.Number(object.exitCode) : 0,
+      output: isSet(object.output) ? globalThis.String(object.output) : "",
+    };
+  },
+
+  toJSON(message: HealthLogEntry): unknown {
+    const obj: any = {};
+    if (message.start !== "") {
+      obj.start = message.start;
+    }
+    if (message.end !== "") {
+      obj.end = message.end;
+    }
+    if (message.exitCode !== 0) {
+      obj.exitCode = Math.round(message.exitCode);
+    }
+    if (message.output !== "") {
+      obj.output = message.output;
+    }
+    return obj;
+  },
+};
+
+function createBaseHealthState(): HealthState {
+  return { status: "", failingStreak: 0, log: [] };
+}
+
+export const HealthState = {
+  encode(message: HealthState, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.status !== "") {
+      writer.uint32(10).string(message.status);
+    }
+    if (message.failingStreak !== 0) {
+      writer.uint32(16).int32(message.failingStreak);
+    }
+    for (const v of message.log) {
+      HealthLogEntry.encode(v!, writer.uint32(26).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): HealthState {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseHealthState();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.status = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.failingStreak = reader.int32();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.log.push(HealthLogEntry.decode(reader, reader.uint32()));
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): HealthState {
+    return {
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      failingStreak: isSet(object.failingStreak) ? globalThis.Number(object.failingStreak) : 0,
+      log: globalThis.Array.isArray(object?.log) ? object.log.map((e: any) => HealthLogEntry.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: HealthState): unknown {
+    const obj: any = {};
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.failingStreak !== 0) {
+      obj.failingStreak = Math.round(message.failingStreak);
+    }
+    if (message.log?.length) {
+      obj.log = message.log.map((e) => HealthLogEntry.toJSON(e));
+    }
+    return obj;
+  },
+};
+
 function createBaseHostConfig(): HostConfig {
-  return { networkMode: "", binds: [], mounts: [], autoRemove: false, readonlyRootfs: false, runtime: "" };
+  return {
+    networkMode: "",
+    binds: [],
+    mounts: [],
+    autoRemove: false,
+    readonlyRootfs: false,
+    runtime: "",
+    resources: undefined,
+    security: undefined,
+    restartPolicy: undefined,
+    logConfig: undefined,
+    portBindings: [],
+    publishAllPorts: false,
+    dns: [],
+    dnsSearch: [],
+    dnsOptions: [],
+    extraHosts: [],
+  };
 }
 
 export const HostConfig = {
@@ -667,6 +1474,36 @@ export const HostConfig = {
     }
     if (message.runtime !== "") {
       writer.uint32(50).string(message.runtime);
+    }
+    if (message.resources !== undefined) {
+      Resources.encode(message.resources, writer.uint32(322).fork()).ldelim();
+    }
+    if (message.security !== undefined) {
+      SecurityOptions.encode(message.security, writer.uint32(330).fork()).ldelim();
+    }
+    if (message.restartPolicy !== undefined) {
+      RestartPolicy.encode(message.restartPolicy, writer.uint32(242).fork()).ldelim();
+    }
+    if (message.logConfig !== undefined) {
+      LogConfig.encode(message.logConfig, writer.uint32(250).fork()).ldelim();
+    }
+    for (const v of message.portBindings) {
+      PortBinding.encode(v!, writer.uint32(402).fork()).ldelim();
+    }
+    if (message.publishAllPorts !== false) {
+      writer.uint32(408).bool(message.publishAllPorts);
+    }
+    for (const v of message.dns) {
+      writer.uint32(418).string(v!);
+    }
+    for (const v of message.dnsSearch) {
+      writer.uint32(426).string(v!);
+    }
+    for (const v of message.dnsOptions) {
+      writer.uint32(434).string(v!);
+    }
+    for (const v of message.extraHosts) {
+      writer.uint32(442).string(v!);
     }
     return writer;
   },
@@ -720,6 +1557,76 @@ export const HostConfig = {
 
           message.runtime = reader.string();
           continue;
+        case 40:
+          if (tag !== 322) {
+            break;
+          }
+
+          message.resources = Resources.decode(reader, reader.uint32());
+          continue;
+        case 41:
+          if (tag !== 330) {
+            break;
+          }
+
+          message.security = SecurityOptions.decode(reader, reader.uint32());
+          continue;
+        case 30:
+          if (tag !== 242) {
+            break;
+          }
+
+          message.restartPolicy = RestartPolicy.decode(reader, reader.uint32());
+          continue;
+        case 31:
+          if (tag !== 250) {
+            break;
+          }
+
+          message.logConfig = LogConfig.decode(reader, reader.uint32());
+          continue;
+        case 50:
+          if (tag !== 402) {
+            break;
+          }
+
+          message.portBindings.push(PortBinding.decode(reader, reader.uint32()));
+          continue;
+        case 51:
+          if (tag !== 408) {
+            break;
+          }
+
+          message.publishAllPorts = reader.bool();
+          continue;
+        case 52:
+          if (tag !== 418) {
+            break;
+          }
+
+          message.dns.push(reader.string());
+          continue;
+        case 53:
+          if (tag !== 426) {
+            break;
+          }
+
+          message.dnsSearch.push(reader.string());
+          continue;
+        case 54:
+          if (tag !== 434) {
+            break;
+          }
+
+          message.dnsOptions.push(reader.string());
+          continue;
+        case 55:
+          if (tag !== 442) {
+            break;
+          }
+
+          message.extraHosts.push(reader.string());
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -737,6 +1644,24 @@ export const HostConfig = {
       autoRemove: isSet(object.autoRemove) ? globalThis.Boolean(object.autoRemove) : false,
       readonlyRootfs: isSet(object.readonlyRootfs) ? globalThis.Boolean(object.readonlyRootfs) : false,
       runtime: isSet(object.runtime) ? globalThis.String(object.runtime) : "",
+      resources: isSet(object.resources) ? Resources.fromJSON(object.resources) : undefined,
+      security: isSet(object.security) ? SecurityOptions.fromJSON(object.security) : undefined,
+      restartPolicy: isSet(object.restartPolicy) ? RestartPolicy.fromJSON(object.restartPolicy) : undefined,
+      logConfig: isSet(object.logConfig) ? LogConfig.fromJSON(object.logConfig) : undefined,
+      portBindings: globalThis.Array.isArray(object?.portBindings)
+        ? object.portBindings.map((e: any) => PortBinding.fromJSON(e))
+        : [],
+      publishAllPorts: isSet(object.publishAllPorts) ? globalThis.Boolean(object.publishAllPorts) : false,
+      dns: globalThis.Array.isArray(object?.dns) ? object.dns.map((e: any) => globalThis.String(e)) : [],
+      dnsSearch: globalThis.Array.isArray(object?.dnsSearch)
+        ? object.dnsSearch.map((e: any) => globalThis.String(e))
+        : [],
+      dnsOptions: globalThis.Array.isArray(object?.dnsOptions)
+        ? object.dnsOptions.map((e: any) => globalThis.String(e))
+        : [],
+      extraHosts: globalThis.Array.isArray(object?.extraHosts)
+        ? object.extraHosts.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -760,6 +1685,460 @@ export const HostConfig = {
     if (message.runtime !== "") {
       obj.runtime = message.runtime;
     }
+    if (message.resources !== undefined) {
+      obj.resources = Resources.toJSON(message.resources);
+    }
+    if (message.security !== undefined) {
+      obj.security = SecurityOptions.toJSON(message.security);
+    }
+    if (message.restartPolicy !== undefined) {
+      obj.restartPolicy = RestartPolicy.toJSON(message.restartPolicy);
+    }
+    if (message.logConfig !== undefined) {
+      obj.logConfig = LogConfig.toJSON(message.logConfig);
+    }
+    if (message.portBindings?.length) {
+      obj.portBindings = message.portBindings.map((e) => PortBinding.toJSON(e));
+    }
+    if (message.publishAllPorts !== false) {
+      obj.publishAllPorts = message.publishAllPorts;
+    }
+    if (message.dns?.length) {
+      obj.dns = message.dns;
+    }
+    if (message.dnsSearch?.length) {
+      obj.dnsSearch = message.dnsSearch;
+    }
+    if (message.dnsOptions?.length) {
+      obj.dnsOptions = message.dnsOptions;
+    }
+    if (message.extraHosts?.length) {
+      obj.extraHosts = message.extraHosts;
+    }
+    return obj;
+  },
+};
+
+function createBasePortBinding(): PortBinding {
+  return { port: "", hostIp: "", hostPort: "" };
+}
+
+export const PortBinding = {
+  encode(message: PortBinding, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.port !== "") {
+      writer.uint32(10).string(message.port);
+    }
+    if (message.hostIp !== "") {
+      writer.uint32(18).string(message.hostIp);
+    }
+    if (message.hostPort !== "") {
+      writer.uint32(26).string(message.hostPort);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): PortBinding {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePortBinding();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.port = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.hostIp = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.hostPort = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): PortBinding {
+    return {
+      port: isSet(object.port) ? globalThis.String(object.port) : "",
+      hostIp: isSet(object.hostIp) ? globalThis.String(object.hostIp) : "",
+      hostPort: isSet(object.hostPort) ? globalThis.String(object.hostPort) : "",
+    };
+  },
+
+  toJSON(message: PortBinding): unknown {
+    const obj: any = {};
+    if (message.port !== "") {
+      obj.port = message.port;
+    }
+    if (message.hostIp !== "") {
+      obj.hostIp = message.hostIp;
+    }
+    if (message.hostPort !== "") {
+      obj.hostPort = message.hostPort;
+    }
+    return obj;
+  },
+};
+
+function createBaseEndpointSettings(): EndpointSettings {
+  return { aliases: [], ipv4Address: "", networkId: "", ipAddress: "", ipPrefixLen: 0, gateway: "", macAddress: "" };
+}
+
+export const EndpointSettings = {
+  encode(message: EndpointSettings, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.aliases) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.ipv4Address !== "") {
+      writer.uint32(18).string(message.ipv4Address);
+    }
+    if (message.networkId !== "") {
+      writer.uint32(26).string(message.networkId);
+    }
+    if (message.ipAddress !== "") {
+      writer.uint32(34).string(message.ipAddress);
+    }
+    if (message.ipPrefixLen !== 0) {
+      writer.uint32(40).int32(message.ipPrefixLen);
+    }
+    if (message.gateway !== "") {
+      writer.uint32(50).string(message.gateway);
+    }
+    if (message.macAddress !== "") {
+      writer.uint32(58).string(message.macAddress);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): EndpointSettings {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseEndpointSettings();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.aliases.push(reader.string());
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.ipv4Address = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.networkId = reader.string();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.ipAddress = reader.string();
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.ipPrefixLen = reader.int32();
+          continue;
+        case 6:
+          if (tag !== 50) {
+            break;
+          }
+
+          message.gateway = reader.string();
+          continue;
+        case 7:
+          if (tag !== 58) {
+            break;
+          }
+
+          message.macAddress = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): EndpointSettings {
+    return {
+      aliases: globalThis.Array.isArray(object?.aliases) ? object.aliases.map((e: any) => globalThis.String(e)) : [],
+      ipv4Address: isSet(object.ipv4Address) ? globalThis.String(object.ipv4Address) : "",
+      networkId: isSet(object.networkId) ? globalThis.String(object.networkId) : "",
+      ipAddress: isSet(object.ipAddress) ? globalThis.String(object.ipAddress) : "",
+      ipPrefixLen: isSet(object.ipPrefixLen) ? globalThis.Number(object.ipPrefixLen) : 0,
+      gateway: isSet(object.gateway) ? globalThis.String(object.gateway) : "",
+      macAddress: isSet(object.macAddress) ? globalThis.String(object.macAddress) : "",
+    };
+  },
+
+  toJSON(message: EndpointSettings): unknown {
+    const obj: any = {};
+    if (message.aliases?.length) {
+      obj.aliases = message.aliases;
+    }
+    if (message.ipv4Address !== "") {
+      obj.ipv4Address = message.ipv4Address;
+    }
+    if (message.networkId !== "") {
+      obj.networkId = message.networkId;
+    }
+    if (message.ipAddress !== "") {
+      obj.ipAddress = message.ipAddress;
+    }
+    if (message.ipPrefixLen !== 0) {
+      obj.ipPrefixLen = Math.round(message.ipPrefixLen);
+    }
+    if (message.gateway !== "") {
+      obj.gateway = message.gateway;
+    }
+    if (message.macAddress !== "") {
+      obj.macAddress = message.macAddress;
+    }
+    return obj;
+  },
+};
+
+function createBaseNetworkSettings(): NetworkSettings {
+  return { ipAddress: "", ipPrefixLen: 0, gateway: "", macAddress: "", ports: [], networks: {}, sandboxKey: "" };
+}
+
+export const NetworkSettings = {
+  encode(message: NetworkSettings, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.ipAddress !== "") {
+      writer.uint32(10).string(message.ipAddress);
+    }
+    if (message.ipPrefixLen !== 0) {
+      writer.uint32(16).int32(message.ipPrefixLen);
+    }
+    if (message.gateway !== "") {
+      writer.uint32(26).string(message.gateway);
+    }
+    if (message.macAddress !== "") {
+      writer.uint32(34).string(message.macAddress);
+    }
+    for (const v of message.ports) {
+      PortBinding.encode(v!, writer.uint32(42).fork()).ldelim();
+    }
+    Object.entries(message.networks).forEach(([key, value]) => {
+      NetworkSettings_NetworksEntry.encode({ key: key as any, value }, writer.uint32(50).fork()).ldelim();
+    });
+    if (message.sandboxKey !== "") {
+      writer.uint32(58).string(message.sandboxKey);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): NetworkSettings {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseNetworkSettings();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.ipAddress = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.ipPrefixLen = reader.int32();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.gateway = reader.string();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.macAddress = reader.string();
+          continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.ports.push(PortBinding.decode(reader, reader.uint32()));
+          continue;
+        case 6:
+          if (tag !== 50) {
+            break;
+          }
+
+          const entry6 = NetworkSettings_NetworksEntry.decode(reader, reader.uint32());
+          if (entry6.value !== undefined) {
+            message.networks[entry6.key] = entry6.value;
+          }
+          continue;
+        case 7:
+          if (tag !== 58) {
+            break;
+          }
+
+          message.sandboxKey = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): NetworkSettings {
+    return {
+      ipAddress: isSet(object.ipAddress) ? globalThis.String(object.ipAddress) : "",
+      ipPrefixLen: isSet(object.ipPrefixLen) ? globalThis.Number(object.ipPrefixLen) : 0,
+      gateway: isSet(object.gateway) ? globalThis.String(object.gateway) : "",
+      macAddress: isSet(object.macAddress) ? globalThis.String(object.macAddress) : "",
+      ports: globalThis.Array.isArray(object?.ports) ? object.ports.map((e: any) => PortBinding.fromJSON(e)) : [],
+      networks: isObject(object.networks)
+        ? Object.entries(object.networks).reduce<{ [key: string]: EndpointSettings }>((acc, [key, value]) => {
+          acc[key] = EndpointSettings.fromJSON(value);
+          return acc;
+        }, {})
+        : {},
+      sandboxKey: isSet(object.sandboxKey) ? globalThis.String(object.sandboxKey) : "",
+    };
+  },
+
+  toJSON(message: NetworkSettings): unknown {
+    const obj: any = {};
+    if (message.ipAddress !== "") {
+      obj.ipAddress = message.ipAddress;
+    }
+    if (message.ipPrefixLen !== 0) {
+      obj.ipPrefixLen = Math.round(message.ipPrefixLen);
+    }
+    if (message.gateway !== "") {
+      obj.gateway = message.gateway;
+    }
+    if (message.macAddress !== "") {
+      obj.macAddress = message.macAddress;
+    }
+    if (message.ports?.length) {
+      obj.ports = message.ports.map((e) => PortBinding.toJSON(e));
+    }
+    if (message.networks) {
+      const entries = Object.entries(message.networks);
+      if (entries.length > 0) {
+        obj.networks = {};
+        entries.forEach(([k, v]) => {
+          obj.networks[k] = EndpointSettings.toJSON(v);
+        });
+      }
+    }
+    if (message.sandboxKey !== "") {
+      obj.sandboxKey = message.sandboxKey;
+    }
+    return obj;
+  },
+};
+
+function createBaseNetworkSettings_NetworksEntry(): NetworkSettings_NetworksEntry {
+  return { key: "", value: undefined };
+}
+
+export const NetworkSettings_NetworksEntry = {
+  encode(message: NetworkSettings_NetworksEntry, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      EndpointSettings.encode(message.value, writer.uint32(18).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): NetworkSettings_NetworksEntry {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseNetworkSettings_NetworksEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = EndpointSettings.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): NetworkSettings_NetworksEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? EndpointSettings.fromJSON(object.value) : undefined,
+    };
+  },
+
+  toJSON(message: NetworkSettings_NetworksEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = EndpointSettings.toJSON(message.value);
+    }
     return obj;
   },
 };
@@ -774,6 +2153,8 @@ function createBaseContainerState(): ContainerState {
     oomKilled: false,
     startedAt: "",
     finishedAt: "",
+    paused: false,
+    health: undefined,
   };
 }
 
@@ -802,6 +2183,12 @@ export const ContainerState = {
     }
     if (message.finishedAt !== "") {
       writer.uint32(66).string(message.finishedAt);
+    }
+    if (message.paused !== false) {
+      writer.uint32(320).bool(message.paused);
+    }
+    if (message.health !== undefined) {
+      HealthState.encode(message.health, writer.uint32(242).fork()).ldelim();
     }
     return writer;
   },
@@ -869,6 +2256,20 @@ export const ContainerState = {
 
           message.finishedAt = reader.string();
           continue;
+        case 40:
+          if (tag !== 320) {
+            break;
+          }
+
+          message.paused = reader.bool();
+          continue;
+        case 30:
+          if (tag !== 242) {
+            break;
+          }
+
+          message.health = HealthState.decode(reader, reader.uint32());
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -888,6 +2289,8 @@ export const ContainerState = {
       oomKilled: isSet(object.oomKilled) ? globalThis.Boolean(object.oomKilled) : false,
       startedAt: isSet(object.startedAt) ? globalThis.String(object.startedAt) : "",
       finishedAt: isSet(object.finishedAt) ? globalThis.String(object.finishedAt) : "",
+      paused: isSet(object.paused) ? globalThis.Boolean(object.paused) : false,
+      health: isSet(object.health) ? HealthState.fromJSON(object.health) : undefined,
     };
   },
 
@@ -916,6 +2319,12 @@ export const ContainerState = {
     }
     if (message.finishedAt !== "") {
       obj.finishedAt = message.finishedAt;
+    }
+    if (message.paused !== false) {
+      obj.paused = message.paused;
+    }
+    if (message.health !== undefined) {
+      obj.health = HealthState.toJSON(message.health);
     }
     return obj;
   },
@@ -1042,6 +2451,7 @@ function createBaseContainerInfo(): ContainerInfo {
     restartCount: 0,
     logPath: "",
     rootfs: "",
+    networkSettings: undefined,
   };
 }
 
@@ -1085,6 +2495,9 @@ export const ContainerInfo = {
     }
     if (message.rootfs !== "") {
       writer.uint32(106).string(message.rootfs);
+    }
+    if (message.networkSettings !== undefined) {
+      NetworkSettings.encode(message.networkSettings, writer.uint32(402).fork()).ldelim();
     }
     return writer;
   },
@@ -1187,6 +2600,13 @@ export const ContainerInfo = {
 
           message.rootfs = reader.string();
           continue;
+        case 50:
+          if (tag !== 402) {
+            break;
+          }
+
+          message.networkSettings = NetworkSettings.decode(reader, reader.uint32());
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1211,6 +2631,7 @@ export const ContainerInfo = {
       restartCount: isSet(object.restartCount) ? globalThis.Number(object.restartCount) : 0,
       logPath: isSet(object.logPath) ? globalThis.String(object.logPath) : "",
       rootfs: isSet(object.rootfs) ? globalThis.String(object.rootfs) : "",
+      networkSettings: isSet(object.networkSettings) ? NetworkSettings.fromJSON(object.networkSettings) : undefined,
     };
   },
 
@@ -1254,6 +2675,9 @@ export const ContainerInfo = {
     }
     if (message.rootfs !== "") {
       obj.rootfs = message.rootfs;
+    }
+    if (message.networkSettings !== undefined) {
+      obj.networkSettings = NetworkSettings.toJSON(message.networkSettings);
     }
     return obj;
   },
@@ -1500,7 +2924,7 @@ export const ContainerSummary_LabelsEntry = {
 };
 
 function createBaseCreateContainerRequest(): CreateContainerRequest {
-  return { name: "", config: undefined, hostConfig: undefined };
+  return { name: "", config: undefined, hostConfig: undefined, networkingConfig: {} };
 }
 
 export const CreateContainerRequest = {
@@ -1514,6 +2938,10 @@ export const CreateContainerRequest = {
     if (message.hostConfig !== undefined) {
       HostConfig.encode(message.hostConfig, writer.uint32(26).fork()).ldelim();
     }
+    Object.entries(message.networkingConfig).forEach(([key, value]) => {
+      CreateContainerRequest_NetworkingConfigEntry.encode({ key: key as any, value }, writer.uint32(402).fork())
+        .ldelim();
+    });
     return writer;
   },
 
@@ -1545,6 +2973,16 @@ export const CreateContainerRequest = {
 
           message.hostConfig = HostConfig.decode(reader, reader.uint32());
           continue;
+        case 50:
+          if (tag !== 402) {
+            break;
+          }
+
+          const entry50 = CreateContainerRequest_NetworkingConfigEntry.decode(reader, reader.uint32());
+          if (entry50.value !== undefined) {
+            message.networkingConfig[entry50.key] = entry50.value;
+          }
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1559,6 +2997,12 @@ export const CreateContainerRequest = {
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       config: isSet(object.config) ? ContainerConfig.fromJSON(object.config) : undefined,
       hostConfig: isSet(object.hostConfig) ? HostConfig.fromJSON(object.hostConfig) : undefined,
+      networkingConfig: isObject(object.networkingConfig)
+        ? Object.entries(object.networkingConfig).reduce<{ [key: string]: EndpointSettings }>((acc, [key, value]) => {
+          acc[key] = EndpointSettings.fromJSON(value);
+          return acc;
+        }, {})
+        : {},
     };
   },
 
@@ -1572,6 +3016,79 @@ export const CreateContainerRequest = {
     }
     if (message.hostConfig !== undefined) {
       obj.hostConfig = HostConfig.toJSON(message.hostConfig);
+    }
+    if (message.networkingConfig) {
+      const entries = Object.entries(message.networkingConfig);
+      if (entries.length > 0) {
+        obj.networkingConfig = {};
+        entries.forEach(([k, v]) => {
+          obj.networkingConfig[k] = EndpointSettings.toJSON(v);
+        });
+      }
+    }
+    return obj;
+  },
+};
+
+function createBaseCreateContainerRequest_NetworkingConfigEntry(): CreateContainerRequest_NetworkingConfigEntry {
+  return { key: "", value: undefined };
+}
+
+export const CreateContainerRequest_NetworkingConfigEntry = {
+  encode(message: CreateContainerRequest_NetworkingConfigEntry, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      EndpointSettings.encode(message.value, writer.uint32(18).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): CreateContainerRequest_NetworkingConfigEntry {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateContainerRequest_NetworkingConfigEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = EndpointSettings.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateContainerRequest_NetworkingConfigEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? EndpointSettings.fromJSON(object.value) : undefined,
+    };
+  },
+
+  toJSON(message: CreateContainerRequest_NetworkingConfigEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = EndpointSettings.toJSON(message.value);
     }
     return obj;
   },
@@ -2358,7 +3875,7 @@ export const InspectContainerResponse = {
 };
 
 function createBaseContainerLogsRequest(): ContainerLogsRequest {
-  return { id: "", follow: false, stdout: false, stderr: false, tail: 0, since: "" };
+  return { id: "", follow: false, stdout: false, stderr: false, tail: 0, since: "", until: "" };
 }
 
 export const ContainerLogsRequest = {
@@ -2380,6 +3897,9 @@ export const ContainerLogsRequest = {
     }
     if (message.since !== "") {
       writer.uint32(50).string(message.since);
+    }
+    if (message.until !== "") {
+      writer.uint32(242).string(message.until);
     }
     return writer;
   },
@@ -2433,6 +3953,13 @@ export const ContainerLogsRequest = {
 
           message.since = reader.string();
           continue;
+        case 30:
+          if (tag !== 242) {
+            break;
+          }
+
+          message.until = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -2450,6 +3977,7 @@ export const ContainerLogsRequest = {
       stderr: isSet(object.stderr) ? globalThis.Boolean(object.stderr) : false,
       tail: isSet(object.tail) ? globalThis.Number(object.tail) : 0,
       since: isSet(object.since) ? globalThis.String(object.since) : "",
+      until: isSet(object.until) ? globalThis.String(object.until) : "",
     };
   },
 
@@ -2472,6 +4000,9 @@ export const ContainerLogsRequest = {
     }
     if (message.since !== "") {
       obj.since = message.since;
+    }
+    if (message.until !== "") {
+      obj.until = message.until;
     }
     return obj;
   },
@@ -2651,6 +4182,3245 @@ export const AttachContainerResponse = {
   },
 };
 
+function createBaseUpdateContainerRequest(): UpdateContainerRequest {
+  return { id: "", resources: undefined };
+}
+
+export const UpdateContainerRequest = {
+  encode(message: UpdateContainerRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.resources !== undefined) {
+      Resources.encode(message.resources, writer.uint32(18).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): UpdateContainerRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseUpdateContainerRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.resources = Resources.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): UpdateContainerRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      resources: isSet(object.resources) ? Resources.fromJSON(object.resources) : undefined,
+    };
+  },
+
+  toJSON(message: UpdateContainerRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.resources !== undefined) {
+      obj.resources = Resources.toJSON(message.resources);
+    }
+    return obj;
+  },
+};
+
+function createBaseUpdateContainerResponse(): UpdateContainerResponse {
+  return { warnings: [] };
+}
+
+export const UpdateContainerResponse = {
+  encode(message: UpdateContainerResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.warnings) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): UpdateContainerResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseUpdateContainerResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.warnings.push(reader.string());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): UpdateContainerResponse {
+    return {
+      warnings: globalThis.Array.isArray(object?.warnings) ? object.warnings.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: UpdateContainerResponse): unknown {
+    const obj: any = {};
+    if (message.warnings?.length) {
+      obj.warnings = message.warnings;
+    }
+    return obj;
+  },
+};
+
+function createBasePauseContainerRequest(): PauseContainerRequest {
+  return { id: "" };
+}
+
+export const PauseContainerRequest = {
+  encode(message: PauseContainerRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): PauseContainerRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePauseContainerRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): PauseContainerRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: PauseContainerRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+};
+
+function createBasePauseContainerResponse(): PauseContainerResponse {
+  return {};
+}
+
+export const PauseContainerResponse = {
+  encode(_: PauseContainerResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): PauseContainerResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePauseContainerResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): PauseContainerResponse {
+    return {};
+  },
+
+  toJSON(_: PauseContainerResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseUnpauseContainerRequest(): UnpauseContainerRequest {
+  return { id: "" };
+}
+
+export const UnpauseContainerRequest = {
+  encode(message: UnpauseContainerRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): UnpauseContainerRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseUnpauseContainerRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): UnpauseContainerRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: UnpauseContainerRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+};
+
+function createBaseUnpauseContainerResponse(): UnpauseContainerResponse {
+  return {};
+}
+
+export const UnpauseContainerResponse = {
+  encode(_: UnpauseContainerResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): UnpauseContainerResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseUnpauseContainerResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): UnpauseContainerResponse {
+    return {};
+  },
+
+  toJSON(_: UnpauseContainerResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseRestartContainerRequest(): RestartContainerRequest {
+  return { id: "", timeout: 0, hasTimeout: false };
+}
+
+export const RestartContainerRequest = {
+  encode(message: RestartContainerRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.timeout !== 0) {
+      writer.uint32(16).int32(message.timeout);
+    }
+    if (message.hasTimeout !== false) {
+      writer.uint32(24).bool(message.hasTimeout);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): RestartContainerRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRestartContainerRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.timeout = reader.int32();
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.hasTimeout = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): RestartContainerRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      timeout: isSet(object.timeout) ? globalThis.Number(object.timeout) : 0,
+      hasTimeout: isSet(object.hasTimeout) ? globalThis.Boolean(object.hasTimeout) : false,
+    };
+  },
+
+  toJSON(message: RestartContainerRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.timeout !== 0) {
+      obj.timeout = Math.round(message.timeout);
+    }
+    if (message.hasTimeout !== false) {
+      obj.hasTimeout = message.hasTimeout;
+    }
+    return obj;
+  },
+};
+
+function createBaseRestartContainerResponse(): RestartContainerResponse {
+  return {};
+}
+
+export const RestartContainerResponse = {
+  encode(_: RestartContainerResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): RestartContainerResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRestartContainerResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): RestartContainerResponse {
+    return {};
+  },
+
+  toJSON(_: RestartContainerResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseRenameContainerRequest(): RenameContainerRequest {
+  return { id: "", newName: "" };
+}
+
+export const RenameContainerRequest = {
+  encode(message: RenameContainerRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.newName !== "") {
+      writer.uint32(18).string(message.newName);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): RenameContainerRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRenameContainerRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.newName = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): RenameContainerRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      newName: isSet(object.newName) ? globalThis.String(object.newName) : "",
+    };
+  },
+
+  toJSON(message: RenameContainerRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.newName !== "") {
+      obj.newName = message.newName;
+    }
+    return obj;
+  },
+};
+
+function createBaseRenameContainerResponse(): RenameContainerResponse {
+  return {};
+}
+
+export const RenameContainerResponse = {
+  encode(_: RenameContainerResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): RenameContainerResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRenameContainerResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): RenameContainerResponse {
+    return {};
+  },
+
+  toJSON(_: RenameContainerResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseTopContainerRequest(): TopContainerRequest {
+  return { id: "", psArgs: [] };
+}
+
+export const TopContainerRequest = {
+  encode(message: TopContainerRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    for (const v of message.psArgs) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): TopContainerRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseTopContainerRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.psArgs.push(reader.string());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): TopContainerRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      psArgs: globalThis.Array.isArray(object?.psArgs) ? object.psArgs.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: TopContainerRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.psArgs?.length) {
+      obj.psArgs = message.psArgs;
+    }
+    return obj;
+  },
+};
+
+function createBaseTopRow(): TopRow {
+  return { fields: [] };
+}
+
+export const TopRow = {
+  encode(message: TopRow, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.fields) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): TopRow {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseTopRow();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.fields.push(reader.string());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): TopRow {
+    return {
+      fields: globalThis.Array.isArray(object?.fields) ? object.fields.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: TopRow): unknown {
+    const obj: any = {};
+    if (message.fields?.length) {
+      obj.fields = message.fields;
+    }
+    return obj;
+  },
+};
+
+function createBaseTopContainerResponse(): TopContainerResponse {
+  return { titles: [], processes: [] };
+}
+
+export const TopContainerResponse = {
+  encode(message: TopContainerResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.titles) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.processes) {
+      TopRow.encode(v!, writer.uint32(18).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): TopContainerResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseTopContainerResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.titles.push(reader.string());
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.processes.push(TopRow.decode(reader, reader.uint32()));
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): TopContainerResponse {
+    return {
+      titles: globalThis.Array.isArray(object?.titles) ? object.titles.map((e: any) => globalThis.String(e)) : [],
+      processes: globalThis.Array.isArray(object?.processes)
+        ? object.processes.map((e: any) => TopRow.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: TopContainerResponse): unknown {
+    const obj: any = {};
+    if (message.titles?.length) {
+      obj.titles = message.titles;
+    }
+    if (message.processes?.length) {
+      obj.processes = message.processes.map((e) => TopRow.toJSON(e));
+    }
+    return obj;
+  },
+};
+
+function createBaseContainerStatsRequest(): ContainerStatsRequest {
+  return { id: "", noStream: false };
+}
+
+export const ContainerStatsRequest = {
+  encode(message: ContainerStatsRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.noStream !== false) {
+      writer.uint32(16).bool(message.noStream);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ContainerStatsRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseContainerStatsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.noStream = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ContainerStatsRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      noStream: isSet(object.noStream) ? globalThis.Boolean(object.noStream) : false,
+    };
+  },
+
+  toJSON(message: ContainerStatsRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.noStream !== false) {
+      obj.noStream = message.noStream;
+    }
+    return obj;
+  },
+};
+
+function createBaseContainerStats(): ContainerStats {
+  return {
+    id: "",
+    name: "",
+    read: "",
+    cpuPercent: 0,
+    cpuTotalNs: 0,
+    memoryUsage: 0,
+    memoryLimit: 0,
+    memoryPercent: 0,
+    netRxBytes: 0,
+    netTxBytes: 0,
+    blockReadBytes: 0,
+    blockWriteBytes: 0,
+    pids: 0,
+  };
+}
+
+export const ContainerStats = {
+  encode(message: ContainerStats, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.read !== "") {
+      writer.uint32(26).string(message.read);
+    }
+    if (message.cpuPercent !== 0) {
+      writer.uint32(33).double(message.cpuPercent);
+    }
+    if (message.cpuTotalNs !== 0) {
+      writer.uint32(40).int64(message.cpuTotalNs);
+    }
+    if (message.memoryUsage !== 0) {
+      writer.uint32(48).int64(message.memoryUsage);
+    }
+    if (message.memoryLimit !== 0) {
+      writer.uint32(56).int64(message.memoryLimit);
+    }
+    if (message.memoryPercent !== 0) {
+      writer.uint32(65).double(message.memoryPercent);
+    }
+    if (message.netRxBytes !== 0) {
+      writer.uint32(72).int64(message.netRxBytes);
+    }
+    if (message.netTxBytes !== 0) {
+      writer.uint32(80).int64(message.netTxBytes);
+    }
+    if (message.blockReadBytes !== 0) {
+      writer.uint32(88).int64(message.blockReadBytes);
+    }
+    if (message.blockWriteBytes !== 0) {
+      writer.uint32(96).int64(message.blockWriteBytes);
+    }
+    if (message.pids !== 0) {
+      writer.uint32(104).int64(message.pids);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ContainerStats {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseContainerStats();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.read = reader.string();
+          continue;
+        case 4:
+          if (tag !== 33) {
+            break;
+          }
+
+          message.cpuPercent = reader.double();
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.cpuTotalNs = longToNumber(reader.int64() as Long);
+          continue;
+        case 6:
+          if (tag !== 48) {
+            break;
+          }
+
+          message.memoryUsage = longToNumber(reader.int64() as Long);
+          continue;
+        case 7:
+          if (tag !== 56) {
+            break;
+          }
+
+          message.memoryLimit = longToNumber(reader.int64() as Long);
+          continue;
+        case 8:
+          if (tag !== 65) {
+            break;
+          }
+
+          message.memoryPercent = reader.double();
+          continue;
+        case 9:
+          if (tag !== 72) {
+            break;
+          }
+
+          message.netRxBytes = longToNumber(reader.int64() as Long);
+          continue;
+        case 10:
+          if (tag !== 80) {
+            break;
+          }
+
+          message.netTxBytes = longToNumber(reader.int64() as Long);
+          continue;
+        case 11:
+          if (tag !== 88) {
+            break;
+          }
+
+          message.blockReadBytes = longToNumber(reader.int64() as Long);
+          continue;
+        case 12:
+          if (tag !== 96) {
+            break;
+          }
+
+          message.blockWriteBytes = longToNumber(reader.int64() as Long);
+          continue;
+        case 13:
+          if (tag !== 104) {
+            break;
+          }
+
+          message.pids = longToNumber(reader.int64() as Long);
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ContainerStats {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      read: isSet(object.read) ? globalThis.String(object.read) : "",
+      cpuPercent: isSet(object.cpuPercent) ? globalThis.Number(object.cpuPercent) : 0,
+      cpuTotalNs: isSet(object.cpuTotalNs) ? globalThis.Number(object.cpuTotalNs) : 0,
+      memoryUsage: isSet(object.memoryUsage) ? globalThis.Number(object.memoryUsage) : 0,
+      memoryLimit: isSet(object.memoryLimit) ? globalThis.Number(object.memoryLimit) : 0,
+      memoryPercent: isSet(object.memoryPercent) ? globalThis.Number(object.memoryPercent) : 0,
+      netRxBytes: isSet(object.netRxBytes) ? globalThis.Number(object.netRxBytes) : 0,
+      netTxBytes: isSet(object.netTxBytes) ? globalThis.Number(object.netTxBytes) : 0,
+      blockReadBytes: isSet(object.blockReadBytes) ? globalThis.Number(object.blockReadBytes) : 0,
+      blockWriteBytes: isSet(object.blockWriteBytes) ? globalThis.Number(object.blockWriteBytes) : 0,
+      pids: isSet(object.pids) ? globalThis.Number(object.pids) : 0,
+    };
+  },
+
+  toJSON(message: ContainerStats): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.read !== "") {
+      obj.read = message.read;
+    }
+    if (message.cpuPercent !== 0) {
+      obj.cpuPercent = message.cpuPercent;
+    }
+    if (message.cpuTotalNs !== 0) {
+      obj.cpuTotalNs = Math.round(message.cpuTotalNs);
+    }
+    if (message.memoryUsage !== 0) {
+      obj.memoryUsage = Math.round(message.memoryUsage);
+    }
+    if (message.memoryLimit !== 0) {
+      obj.memoryLimit = Math.round(message.memoryLimit);
+    }
+    if (message.memoryPercent !== 0) {
+      obj.memoryPercent = message.memoryPercent;
+    }
+    if (message.netRxBytes !== 0) {
+      obj.netRxBytes = Math.round(message.netRxBytes);
+    }
+    if (message.netTxBytes !== 0) {
+      obj.netTxBytes = Math.round(message.netTxBytes);
+    }
+    if (message.blockReadBytes !== 0) {
+      obj.blockReadBytes = Math.round(message.blockReadBytes);
+    }
+    if (message.blockWriteBytes !== 0) {
+      obj.blockWriteBytes = Math.round(message.blockWriteBytes);
+    }
+    if (message.pids !== 0) {
+      obj.pids = Math.round(message.pids);
+    }
+    return obj;
+  },
+};
+
+function createBaseContainerStatsResponse(): ContainerStatsResponse {
+  return { stats: undefined };
+}
+
+export const ContainerStatsResponse = {
+  encode(message: ContainerStatsResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.stats !== undefined) {
+      ContainerStats.encode(message.stats, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ContainerStatsResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseContainerStatsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.stats = ContainerStats.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ContainerStatsResponse {
+    return { stats: isSet(object.stats) ? ContainerStats.fromJSON(object.stats) : undefined };
+  },
+
+  toJSON(message: ContainerStatsResponse): unknown {
+    const obj: any = {};
+    if (message.stats !== undefined) {
+      obj.stats = ContainerStats.toJSON(message.stats);
+    }
+    return obj;
+  },
+};
+
+function createBaseContainerChangesRequest(): ContainerChangesRequest {
+  return { id: "" };
+}
+
+export const ContainerChangesRequest = {
+  encode(message: ContainerChangesRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ContainerChangesRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseContainerChangesRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ContainerChangesRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: ContainerChangesRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+};
+
+function createBaseFilesystemChange(): FilesystemChange {
+  return { kind: "", path: "" };
+}
+
+export const FilesystemChange = {
+  encode(message: FilesystemChange, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): FilesystemChange {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseFilesystemChange();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.kind = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.path = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): FilesystemChange {
+    return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+    };
+  },
+
+  toJSON(message: FilesystemChange): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    return obj;
+  },
+};
+
+function createBaseContainerChangesResponse(): ContainerChangesResponse {
+  return { changes: [] };
+}
+
+export const ContainerChangesResponse = {
+  encode(message: ContainerChangesResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.changes) {
+      FilesystemChange.encode(v!, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ContainerChangesResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseContainerChangesResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.changes.push(FilesystemChange.decode(reader, reader.uint32()));
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ContainerChangesResponse {
+    return {
+      changes: globalThis.Array.isArray(object?.changes)
+        ? object.changes.map((e: any) => FilesystemChange.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ContainerChangesResponse): unknown {
+    const obj: any = {};
+    if (message.changes?.length) {
+      obj.changes = message.changes.map((e) => FilesystemChange.toJSON(e));
+    }
+    return obj;
+  },
+};
+
+function createBaseExportContainerRequest(): ExportContainerRequest {
+  return { id: "" };
+}
+
+export const ExportContainerRequest = {
+  encode(message: ExportContainerRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ExportContainerRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExportContainerRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ExportContainerRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: ExportContainerRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+};
+
+function createBaseExportContainerResponse(): ExportContainerResponse {
+  return { data: Buffer.alloc(0) };
+}
+
+export const ExportContainerResponse = {
+  encode(message: ExportContainerResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ExportContainerResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExportContainerResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.data = reader.bytes() as Buffer;
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ExportContainerResponse {
+    return { data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: ExportContainerResponse): unknown {
+    const obj: any = {};
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+};
+
+function createBasePathStat(): PathStat {
+  return { name: "", size: 0, mode: 0, mtime: "", linkTarget: "" };
+}
+
+export const PathStat = {
+  encode(message: PathStat, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.size !== 0) {
+      writer.uint32(16).int64(message.size);
+    }
+    if (message.mode !== 0) {
+      writer.uint32(24).uint32(message.mode);
+    }
+    if (message.mtime !== "") {
+      writer.uint32(34).string(message.mtime);
+    }
+    if (message.linkTarget !== "") {
+      writer.uint32(42).string(message.linkTarget);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): PathStat {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePathStat();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.size = longToNumber(reader.int64() as Long);
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.mode = reader.uint32();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.mtime = reader.string();
+          continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.linkTarget = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): PathStat {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      mode: isSet(object.mode) ? globalThis.Number(object.mode) : 0,
+      mtime: isSet(object.mtime) ? globalThis.String(object.mtime) : "",
+      linkTarget: isSet(object.linkTarget) ? globalThis.String(object.linkTarget) : "",
+    };
+  },
+
+  toJSON(message: PathStat): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.mode !== 0) {
+      obj.mode = Math.round(message.mode);
+    }
+    if (message.mtime !== "") {
+      obj.mtime = message.mtime;
+    }
+    if (message.linkTarget !== "") {
+      obj.linkTarget = message.linkTarget;
+    }
+    return obj;
+  },
+};
+
+function createBaseStatContainerPathRequest(): StatContainerPathRequest {
+  return { id: "", path: "" };
+}
+
+export const StatContainerPathRequest = {
+  encode(message: StatContainerPathRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): StatContainerPathRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStatContainerPathRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.path = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): StatContainerPathRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+    };
+  },
+
+  toJSON(message: StatContainerPathRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    return obj;
+  },
+};
+
+function createBaseStatContainerPathResponse(): StatContainerPathResponse {
+  return { stat: undefined };
+}
+
+export const StatContainerPathResponse = {
+  encode(message: StatContainerPathResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.stat !== undefined) {
+      PathStat.encode(message.stat, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): StatContainerPathResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStatContainerPathResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.stat = PathStat.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): StatContainerPathResponse {
+    return { stat: isSet(object.stat) ? PathStat.fromJSON(object.stat) : undefined };
+  },
+
+  toJSON(message: StatContainerPathResponse): unknown {
+    const obj: any = {};
+    if (message.stat !== undefined) {
+      obj.stat = PathStat.toJSON(message.stat);
+    }
+    return obj;
+  },
+};
+
+function createBaseGetContainerArchiveRequest(): GetContainerArchiveRequest {
+  return { id: "", path: "" };
+}
+
+export const GetContainerArchiveRequest = {
+  encode(message: GetContainerArchiveRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): GetContainerArchiveRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetContainerArchiveRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.path = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetContainerArchiveRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+    };
+  },
+
+  toJSON(message: GetContainerArchiveRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    return obj;
+  },
+};
+
+function createBaseGetContainerArchiveResponse(): GetContainerArchiveResponse {
+  return { stat: undefined, data: Buffer.alloc(0) };
+}
+
+export const GetContainerArchiveResponse = {
+  encode(message: GetContainerArchiveResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.stat !== undefined) {
+      PathStat.encode(message.stat, writer.uint32(10).fork()).ldelim();
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(18).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): GetContainerArchiveResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetContainerArchiveResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.stat = PathStat.decode(reader, reader.uint32());
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.data = reader.bytes() as Buffer;
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetContainerArchiveResponse {
+    return {
+      stat: isSet(object.stat) ? PathStat.fromJSON(object.stat) : undefined,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: GetContainerArchiveResponse): unknown {
+    const obj: any = {};
+    if (message.stat !== undefined) {
+      obj.stat = PathStat.toJSON(message.stat);
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+};
+
+function createBasePutContainerArchiveRequest(): PutContainerArchiveRequest {
+  return { id: "", path: "", noOverwriteDirNonDir: false, copyUidGid: false, data: Buffer.alloc(0) };
+}
+
+export const PutContainerArchiveRequest = {
+  encode(message: PutContainerArchiveRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.noOverwriteDirNonDir !== false) {
+      writer.uint32(24).bool(message.noOverwriteDirNonDir);
+    }
+    if (message.copyUidGid !== false) {
+      writer.uint32(32).bool(message.copyUidGid);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(42).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): PutContainerArchiveRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePutContainerArchiveRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.path = reader.string();
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.noOverwriteDirNonDir = reader.bool();
+          continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.copyUidGid = reader.bool();
+          continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.data = reader.bytes() as Buffer;
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): PutContainerArchiveRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      noOverwriteDirNonDir: isSet(object.noOverwriteDirNonDir)
+        ? globalThis.Boolean(object.noOverwriteDirNonDir)
+        : false,
+      copyUidGid: isSet(object.copyUidGid) ? globalThis.Boolean(object.copyUidGid) : false,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: PutContainerArchiveRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.noOverwriteDirNonDir !== false) {
+      obj.noOverwriteDirNonDir = message.noOverwriteDirNonDir;
+    }
+    if (message.copyUidGid !== false) {
+      obj.copyUidGid = message.copyUidGid;
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+};
+
+function createBasePutContainerArchiveResponse(): PutContainerArchiveResponse {
+  return {};
+}
+
+export const PutContainerArchiveResponse = {
+  encode(_: PutContainerArchiveResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): PutContainerArchiveResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePutContainerArchiveResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): PutContainerArchiveResponse {
+    return {};
+  },
+
+  toJSON(_: PutContainerArchiveResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseCommitContainerRequest(): CommitContainerRequest {
+  return { id: "", reference: "", comment: "", author: "", pause: false, changes: undefined };
+}
+
+export const CommitContainerRequest = {
+  encode(message: CommitContainerRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.reference !== "") {
+      writer.uint32(18).string(message.reference);
+    }
+    if (message.comment !== "") {
+      writer.uint32(26).string(message.comment);
+    }
+    if (message.author !== "") {
+      writer.uint32(34).string(message.author);
+    }
+    if (message.pause !== false) {
+      writer.uint32(40).bool(message.pause);
+    }
+    if (message.changes !== undefined) {
+      ImageConfig.encode(message.changes, writer.uint32(50).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): CommitContainerRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCommitContainerRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.reference = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.comment = reader.string();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.author = reader.string();
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.pause = reader.bool();
+          continue;
+        case 6:
+          if (tag !== 50) {
+            break;
+          }
+
+          message.changes = ImageConfig.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CommitContainerRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      reference: isSet(object.reference) ? globalThis.String(object.reference) : "",
+      comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
+      author: isSet(object.author) ? globalThis.String(object.author) : "",
+      pause: isSet(object.pause) ? globalThis.Boolean(object.pause) : false,
+      changes: isSet(object.changes) ? ImageConfig.fromJSON(object.changes) : undefined,
+    };
+  },
+
+  toJSON(message: CommitContainerRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.reference !== "") {
+      obj.reference = message.reference;
+    }
+    if (message.comment !== "") {
+      obj.comment = message.comment;
+    }
+    if (message.author !== "") {
+      obj.author = message.author;
+    }
+    if (message.pause !== false) {
+      obj.pause = message.pause;
+    }
+    if (message.changes !== undefined) {
+      obj.changes = ImageConfig.toJSON(message.changes);
+    }
+    return obj;
+  },
+};
+
+function createBaseCommitContainerResponse(): CommitContainerResponse {
+  return { image: undefined };
+}
+
+export const CommitContainerResponse = {
+  encode(message: CommitContainerResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.image !== undefined) {
+      Image.encode(message.image, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): CommitContainerResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCommitContainerResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.image = Image.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CommitContainerResponse {
+    return { image: isSet(object.image) ? Image.fromJSON(object.image) : undefined };
+  },
+
+  toJSON(message: CommitContainerResponse): unknown {
+    const obj: any = {};
+    if (message.image !== undefined) {
+      obj.image = Image.toJSON(message.image);
+    }
+    return obj;
+  },
+};
+
+function createBaseTerminalSize(): TerminalSize {
+  return { width: 0, height: 0 };
+}
+
+export const TerminalSize = {
+  encode(message: TerminalSize, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.width !== 0) {
+      writer.uint32(8).uint32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(16).uint32(message.height);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): TerminalSize {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseTerminalSize();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.width = reader.uint32();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.height = reader.uint32();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): TerminalSize {
+    return {
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
+    };
+  },
+
+  toJSON(message: TerminalSize): unknown {
+    const obj: any = {};
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = Math.round(message.height);
+    }
+    return obj;
+  },
+};
+
+function createBaseOutputChunk(): OutputChunk {
+  return { stream: "", data: Buffer.alloc(0) };
+}
+
+export const OutputChunk = {
+  encode(message: OutputChunk, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.stream !== "") {
+      writer.uint32(10).string(message.stream);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(18).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): OutputChunk {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseOutputChunk();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.stream = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.data = reader.bytes() as Buffer;
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): OutputChunk {
+    return {
+      stream: isSet(object.stream) ? globalThis.String(object.stream) : "",
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: OutputChunk): unknown {
+    const obj: any = {};
+    if (message.stream !== "") {
+      obj.stream = message.stream;
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+};
+
+function createBaseAttachStdioStart(): AttachStdioStart {
+  return { id: "", stdin: false, stdout: false, stderr: false, tty: false };
+}
+
+export const AttachStdioStart = {
+  encode(message: AttachStdioStart, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.stdin !== false) {
+      writer.uint32(16).bool(message.stdin);
+    }
+    if (message.stdout !== false) {
+      writer.uint32(24).bool(message.stdout);
+    }
+    if (message.stderr !== false) {
+      writer.uint32(32).bool(message.stderr);
+    }
+    if (message.tty !== false) {
+      writer.uint32(40).bool(message.tty);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): AttachStdioStart {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseAttachStdioStart();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.stdin = reader.bool();
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.stdout = reader.bool();
+          continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.stderr = reader.bool();
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.tty = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): AttachStdioStart {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      stdin: isSet(object.stdin) ? globalThis.Boolean(object.stdin) : false,
+      stdout: isSet(object.stdout) ? globalThis.Boolean(object.stdout) : false,
+      stderr: isSet(object.stderr) ? globalThis.Boolean(object.stderr) : false,
+      tty: isSet(object.tty) ? globalThis.Boolean(object.tty) : false,
+    };
+  },
+
+  toJSON(message: AttachStdioStart): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.stdin !== false) {
+      obj.stdin = message.stdin;
+    }
+    if (message.stdout !== false) {
+      obj.stdout = message.stdout;
+    }
+    if (message.stderr !== false) {
+      obj.stderr = message.stderr;
+    }
+    if (message.tty !== false) {
+      obj.tty = message.tty;
+    }
+    return obj;
+  },
+};
+
+function createBaseAttachStdioRequest(): AttachStdioRequest {
+  return { start: undefined, stdin: undefined, closeStdin: undefined };
+}
+
+export const AttachStdioRequest = {
+  encode(message: AttachStdioRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.start !== undefined) {
+      AttachStdioStart.encode(message.start, writer.uint32(10).fork()).ldelim();
+    }
+    if (message.stdin !== undefined) {
+      writer.uint32(18).bytes(message.stdin);
+    }
+    if (message.closeStdin !== undefined) {
+      writer.uint32(24).bool(message.closeStdin);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): AttachStdioRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseAttachStdioRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.start = AttachStdioStart.decode(reader, reader.uint32());
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.stdin = reader.bytes() as Buffer;
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.closeStdin = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): AttachStdioRequest {
+    return {
+      start: isSet(object.start) ? AttachStdioStart.fromJSON(object.start) : undefined,
+      stdin: isSet(object.stdin) ? Buffer.from(bytesFromBase64(object.stdin)) : undefined,
+      closeStdin: isSet(object.closeStdin) ? globalThis.Boolean(object.closeStdin) : undefined,
+    };
+  },
+
+  toJSON(message: AttachStdioRequest): unknown {
+    const obj: any = {};
+    if (message.start !== undefined) {
+      obj.start = AttachStdioStart.toJSON(message.start);
+    }
+    if (message.stdin !== undefined) {
+      obj.stdin = base64FromBytes(message.stdin);
+    }
+    if (message.closeStdin !== undefined) {
+      obj.closeStdin = message.closeStdin;
+    }
+    return obj;
+  },
+};
+
+function createBaseAttachStdioResponse(): AttachStdioResponse {
+  return { attached: undefined, output: undefined };
+}
+
+export const AttachStdioResponse = {
+  encode(message: AttachStdioResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.attached !== undefined) {
+      writer.uint32(8).bool(message.attached);
+    }
+    if (message.output !== undefined) {
+      OutputChunk.encode(message.output, writer.uint32(18).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): AttachStdioResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseAttachStdioResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.attached = reader.bool();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.output = OutputChunk.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): AttachStdioResponse {
+    return {
+      attached: isSet(object.attached) ? globalThis.Boolean(object.attached) : undefined,
+      output: isSet(object.output) ? OutputChunk.fromJSON(object.output) : undefined,
+    };
+  },
+
+  toJSON(message: AttachStdioResponse): unknown {
+    const obj: any = {};
+    if (message.attached !== undefined) {
+      obj.attached = message.attached;
+    }
+    if (message.output !== undefined) {
+      obj.output = OutputChunk.toJSON(message.output);
+    }
+    return obj;
+  },
+};
+
+function createBaseResizeContainerRequest(): ResizeContainerRequest {
+  return { id: "", size: undefined };
+}
+
+export const ResizeContainerRequest = {
+  encode(message: ResizeContainerRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.size !== undefined) {
+      TerminalSize.encode(message.size, writer.uint32(18).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ResizeContainerRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseResizeContainerRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.size = TerminalSize.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ResizeContainerRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      size: isSet(object.size) ? TerminalSize.fromJSON(object.size) : undefined,
+    };
+  },
+
+  toJSON(message: ResizeContainerRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.size !== undefined) {
+      obj.size = TerminalSize.toJSON(message.size);
+    }
+    return obj;
+  },
+};
+
+function createBaseResizeContainerResponse(): ResizeContainerResponse {
+  return {};
+}
+
+export const ResizeContainerResponse = {
+  encode(_: ResizeContainerResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ResizeContainerResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseResizeContainerResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): ResizeContainerResponse {
+    return {};
+  },
+
+  toJSON(_: ResizeContainerResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseExecConfig(): ExecConfig {
+  return {
+    cmd: [],
+    env: [],
+    workingDir: "",
+    user: "",
+    tty: false,
+    privileged: false,
+    attachStdin: false,
+    attachStdout: false,
+    attachStderr: false,
+  };
+}
+
+export const ExecConfig = {
+  encode(message: ExecConfig, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.cmd) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.env) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.workingDir !== "") {
+      writer.uint32(26).string(message.workingDir);
+    }
+    if (message.user !== "") {
+      writer.uint32(34).string(message.user);
+    }
+    if (message.tty !== false) {
+      writer.uint32(40).bool(message.tty);
+    }
+    if (message.privileged !== false) {
+      writer.uint32(48).bool(message.privileged);
+    }
+    if (message.attachStdin !== false) {
+      writer.uint32(56).bool(message.attachStdin);
+    }
+    if (message.attachStdout !== false) {
+      writer.uint32(64).bool(message.attachStdout);
+    }
+    if (message.attachStderr !== false) {
+      writer.uint32(72).bool(message.attachStderr);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ExecConfig {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExecConfig();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.cmd.push(reader.string());
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.env.push(reader.string());
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.workingDir = reader.string();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.user = reader.string();
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.tty = reader.bool();
+          continue;
+        case 6:
+          if (tag !== 48) {
+            break;
+          }
+
+          message.privileged = reader.bool();
+          continue;
+        case 7:
+          if (tag !== 56) {
+            break;
+          }
+
+          message.attachStdin = reader.bool();
+          continue;
+        case 8:
+          if (tag !== 64) {
+            break;
+          }
+
+          message.attachStdout = reader.bool();
+          continue;
+        case 9:
+          if (tag !== 72) {
+            break;
+          }
+
+          message.attachStderr = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ExecConfig {
+    return {
+      cmd: globalThis.Array.isArray(object?.cmd) ? object.cmd.map((e: any) => globalThis.String(e)) : [],
+      env: globalThis.Array.isArray(object?.env) ? object.env.map((e: any) => globalThis.String(e)) : [],
+      workingDir: isSet(object.workingDir) ? globalThis.String(object.workingDir) : "",
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+      tty: isSet(object.tty) ? globalThis.Boolean(object.tty) : false,
+      privileged: isSet(object.privileged) ? globalThis.Boolean(object.privileged) : false,
+      attachStdin: isSet(object.attachStdin) ? globalThis.Boolean(object.attachStdin) : false,
+      attachStdout: isSet(object.attachStdout) ? globalThis.Boolean(object.attachStdout) : false,
+      attachStderr: isSet(object.attachStderr) ? globalThis.Boolean(object.attachStderr) : false,
+    };
+  },
+
+  toJSON(message: ExecConfig): unknown {
+    const obj: any = {};
+    if (message.cmd?.length) {
+      obj.cmd = message.cmd;
+    }
+    if (message.env?.length) {
+      obj.env = message.env;
+    }
+    if (message.workingDir !== "") {
+      obj.workingDir = message.workingDir;
+    }
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    if (message.tty !== false) {
+      obj.tty = message.tty;
+    }
+    if (message.privileged !== false) {
+      obj.privileged = message.privileged;
+    }
+    if (message.attachStdin !== false) {
+      obj.attachStdin = message.attachStdin;
+    }
+    if (message.attachStdout !== false) {
+      obj.attachStdout = message.attachStdout;
+    }
+    if (message.attachStderr !== false) {
+      obj.attachStderr = message.attachStderr;
+    }
+    return obj;
+  },
+};
+
+function createBaseCreateExecRequest(): CreateExecRequest {
+  return { id: "", config: undefined };
+}
+
+export const CreateExecRequest = {
+  encode(message: CreateExecRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.config !== undefined) {
+      ExecConfig.encode(message.config, writer.uint32(18).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): CreateExecRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateExecRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.config = ExecConfig.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateExecRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      config: isSet(object.config) ? ExecConfig.fromJSON(object.config) : undefined,
+    };
+  },
+
+  toJSON(message: CreateExecRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.config !== undefined) {
+      obj.config = ExecConfig.toJSON(message.config);
+    }
+    return obj;
+  },
+};
+
+function createBaseCreateExecResponse(): CreateExecResponse {
+  return { id: "" };
+}
+
+export const CreateExecResponse = {
+  encode(message: CreateExecResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): CreateExecResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateExecResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateExecResponse {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: CreateExecResponse): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+};
+
+function createBaseStartExecStart(): StartExecStart {
+  return { execId: "", detach: false, size: undefined, stdin: false };
+}
+
+export const StartExecStart = {
+  encode(message: StartExecStart, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.execId !== "") {
+      writer.uint32(10).string(message.execId);
+    }
+    if (message.detach !== false) {
+      writer.uint32(16).bool(message.detach);
+    }
+    if (message.size !== undefined) {
+      TerminalSize.encode(message.size, writer.uint32(26).fork()).ldelim();
+    }
+    if (message.stdin !== false) {
+      writer.uint32(32).bool(message.stdin);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): StartExecStart {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStartExecStart();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.execId = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.detach = reader.bool();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.size = TerminalSize.decode(reader, reader.uint32());
+          continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.stdin = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): StartExecStart {
+    return {
+      execId: isSet(object.execId) ? globalThis.String(object.execId) : "",
+      detach: isSet(object.detach) ? globalThis.Boolean(object.detach) : false,
+      size: isSet(object.size) ? TerminalSize.fromJSON(object.size) : undefined,
+      stdin: isSet(object.stdin) ? globalThis.Boolean(object.stdin) : false,
+    };
+  },
+
+  toJSON(message: StartExecStart): unknown {
+    const obj: any = {};
+    if (message.execId !== "") {
+      obj.execId = message.execId;
+    }
+    if (message.detach !== false) {
+      obj.detach = message.detach;
+    }
+    if (message.size !== undefined) {
+      obj.size = TerminalSize.toJSON(message.size);
+    }
+    if (message.stdin !== false) {
+      obj.stdin = message.stdin;
+    }
+    return obj;
+  },
+};
+
+function createBaseStartExecRequest(): StartExecRequest {
+  return { start: undefined, stdin: undefined, closeStdin: undefined };
+}
+
+export const StartExecRequest = {
+  encode(message: StartExecRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.start !== undefined) {
+      StartExecStart.encode(message.start, writer.uint32(10).fork()).ldelim();
+    }
+    if (message.stdin !== undefined) {
+      writer.uint32(18).bytes(message.stdin);
+    }
+    if (message.closeStdin !== undefined) {
+      writer.uint32(24).bool(message.closeStdin);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): StartExecRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStartExecRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.start = StartExecStart.decode(reader, reader.uint32());
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.stdin = reader.bytes() as Buffer;
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.closeStdin = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): StartExecRequest {
+    return {
+      start: isSet(object.start) ? StartExecStart.fromJSON(object.start) : undefined,
+      stdin: isSet(object.stdin) ? Buffer.from(bytesFromBase64(object.stdin)) : undefined,
+      closeStdin: isSet(object.closeStdin) ? globalThis.Boolean(object.closeStdin) : undefined,
+    };
+  },
+
+  toJSON(message: StartExecRequest): unknown {
+    const obj: any = {};
+    if (message.start !== undefined) {
+      obj.start = StartExecStart.toJSON(message.start);
+    }
+    if (message.stdin !== undefined) {
+      obj.stdin = base64FromBytes(message.stdin);
+    }
+    if (message.closeStdin !== undefined) {
+      obj.closeStdin = message.closeStdin;
+    }
+    return obj;
+  },
+};
+
+function createBaseStartExecResponse(): StartExecResponse {
+  return { output: undefined };
+}
+
+export const StartExecResponse = {
+  encode(message: StartExecResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.output !== undefined) {
+      OutputChunk.encode(message.output, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): StartExecResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseStartExecResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.output = OutputChunk.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): StartExecResponse {
+    return { output: isSet(object.output) ? OutputChunk.fromJSON(object.output) : undefined };
+  },
+
+  toJSON(message: StartExecResponse): unknown {
+    const obj: any = {};
+    if (message.output !== undefined) {
+      obj.output = OutputChunk.toJSON(message.output);
+    }
+    return obj;
+  },
+};
+
+function createBaseExecInfo(): ExecInfo {
+  return { id: "", containerId: "", config: undefined, running: false, exitCode: 0, hasExitCode: false, pid: 0 };
+}
+
+export const ExecInfo = {
+  encode(message: ExecInfo, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.containerId !== "") {
+      writer.uint32(18).string(message.containerId);
+    }
+    if (message.config !== undefined) {
+      ExecConfig.encode(message.config, writer.uint32(26).fork()).ldelim();
+    }
+    if (message.running !== false) {
+      writer.uint32(32).bool(message.running);
+    }
+    if (message.exitCode !== 0) {
+      writer.uint32(40).int32(message.exitCode);
+    }
+    if (message.hasExitCode !== false) {
+      writer.uint32(48).bool(message.hasExitCode);
+    }
+    if (message.pid !== 0) {
+      writer.uint32(56).int32(message.pid);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ExecInfo {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExecInfo();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.containerId = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.config = ExecConfig.decode(reader, reader.uint32());
+          continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.running = reader.bool();
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.exitCode = reader.int32();
+          continue;
+        case 6:
+          if (tag !== 48) {
+            break;
+          }
+
+          message.hasExitCode = reader.bool();
+          continue;
+        case 7:
+          if (tag !== 56) {
+            break;
+          }
+
+          message.pid = reader.int32();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ExecInfo {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      containerId: isSet(object.containerId) ? globalThis.String(object.containerId) : "",
+      config: isSet(object.config) ? ExecConfig.fromJSON(object.config) : undefined,
+      running: isSet(object.running) ? globalThis.Boolean(object.running) : false,
+      exitCode: isSet(object.exitCode) ? globalThis.Number(object.exitCode) : 0,
+      hasExitCode: isSet(object.hasExitCode) ? globalThis.Boolean(object.hasExitCode) : false,
+      pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
+    };
+  },
+
+  toJSON(message: ExecInfo): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.config !== undefined) {
+      obj.config = ExecConfig.toJSON(message.config);
+    }
+    if (message.running !== false) {
+      obj.running = message.running;
+    }
+    if (message.exitCode !== 0) {
+      obj.exitCode = Math.round(message.exitCode);
+    }
+    if (message.hasExitCode !== false) {
+      obj.hasExitCode = message.hasExitCode;
+    }
+    if (message.pid !== 0) {
+      obj.pid = Math.round(message.pid);
+    }
+    return obj;
+  },
+};
+
+function createBaseInspectExecRequest(): InspectExecRequest {
+  return { id: "" };
+}
+
+export const InspectExecRequest = {
+  encode(message: InspectExecRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): InspectExecRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseInspectExecRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): InspectExecRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: InspectExecRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+};
+
+function createBaseInspectExecResponse(): InspectExecResponse {
+  return { exec: undefined };
+}
+
+export const InspectExecResponse = {
+  encode(message: InspectExecResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.exec !== undefined) {
+      ExecInfo.encode(message.exec, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): InspectExecResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseInspectExecResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.exec = ExecInfo.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): InspectExecResponse {
+    return { exec: isSet(object.exec) ? ExecInfo.fromJSON(object.exec) : undefined };
+  },
+
+  toJSON(message: InspectExecResponse): unknown {
+    const obj: any = {};
+    if (message.exec !== undefined) {
+      obj.exec = ExecInfo.toJSON(message.exec);
+    }
+    return obj;
+  },
+};
+
+function createBaseResizeExecRequest(): ResizeExecRequest {
+  return { id: "", size: undefined };
+}
+
+export const ResizeExecRequest = {
+  encode(message: ResizeExecRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.size !== undefined) {
+      TerminalSize.encode(message.size, writer.uint32(18).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ResizeExecRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseResizeExecRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.size = TerminalSize.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ResizeExecRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      size: isSet(object.size) ? TerminalSize.fromJSON(object.size) : undefined,
+    };
+  },
+
+  toJSON(message: ResizeExecRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.size !== undefined) {
+      obj.size = TerminalSize.toJSON(message.size);
+    }
+    return obj;
+  },
+};
+
+function createBaseResizeExecResponse(): ResizeExecResponse {
+  return {};
+}
+
+export const ResizeExecResponse = {
+  encode(_: ResizeExecResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ResizeExecResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseResizeExecResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): ResizeExecResponse {
+    return {};
+  },
+
+  toJSON(_: ResizeExecResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
 export type ContainersService = typeof ContainersService;
 export const ContainersService = {
   createContainer: {
@@ -2746,6 +7516,195 @@ export const ContainersService = {
     responseSerialize: (value: AttachContainerResponse) => Buffer.from(AttachContainerResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer) => AttachContainerResponse.decode(value),
   },
+  /**
+   * Interactive stdio (h-exec). AttachStdio: the first request is `start`, then stdin; the responses
+   * are `attached`, then output. StartExec: `start`, then stdin; the output (then InspectExec has the exit code).
+   */
+  attachStdio: {
+    path: "/tscr.containers.v1.Containers/AttachStdio",
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: (value: AttachStdioRequest) => Buffer.from(AttachStdioRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => AttachStdioRequest.decode(value),
+    responseSerialize: (value: AttachStdioResponse) => Buffer.from(AttachStdioResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => AttachStdioResponse.decode(value),
+  },
+  resizeContainer: {
+    path: "/tscr.containers.v1.Containers/ResizeContainer",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ResizeContainerRequest) => Buffer.from(ResizeContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ResizeContainerRequest.decode(value),
+    responseSerialize: (value: ResizeContainerResponse) => Buffer.from(ResizeContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ResizeContainerResponse.decode(value),
+  },
+  createExec: {
+    path: "/tscr.containers.v1.Containers/CreateExec",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: CreateExecRequest) => Buffer.from(CreateExecRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => CreateExecRequest.decode(value),
+    responseSerialize: (value: CreateExecResponse) => Buffer.from(CreateExecResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => CreateExecResponse.decode(value),
+  },
+  startExec: {
+    path: "/tscr.containers.v1.Containers/StartExec",
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: (value: StartExecRequest) => Buffer.from(StartExecRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => StartExecRequest.decode(value),
+    responseSerialize: (value: StartExecResponse) => Buffer.from(StartExecResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => StartExecResponse.decode(value),
+  },
+  inspectExec: {
+    path: "/tscr.containers.v1.Containers/InspectExec",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: InspectExecRequest) => Buffer.from(InspectExecRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => InspectExecRequest.decode(value),
+    responseSerialize: (value: InspectExecResponse) => Buffer.from(InspectExecResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => InspectExecResponse.decode(value),
+  },
+  resizeExec: {
+    path: "/tscr.containers.v1.Containers/ResizeExec",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ResizeExecRequest) => Buffer.from(ResizeExecRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ResizeExecRequest.decode(value),
+    responseSerialize: (value: ResizeExecResponse) => Buffer.from(ResizeExecResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ResizeExecResponse.decode(value),
+  },
+  /** Control (h-control): limits, pause, stats, processes, rename, restart, filesystem. */
+  updateContainer: {
+    path: "/tscr.containers.v1.Containers/UpdateContainer",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: UpdateContainerRequest) => Buffer.from(UpdateContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => UpdateContainerRequest.decode(value),
+    responseSerialize: (value: UpdateContainerResponse) => Buffer.from(UpdateContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => UpdateContainerResponse.decode(value),
+  },
+  pauseContainer: {
+    path: "/tscr.containers.v1.Containers/PauseContainer",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: PauseContainerRequest) => Buffer.from(PauseContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => PauseContainerRequest.decode(value),
+    responseSerialize: (value: PauseContainerResponse) => Buffer.from(PauseContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => PauseContainerResponse.decode(value),
+  },
+  unpauseContainer: {
+    path: "/tscr.containers.v1.Containers/UnpauseContainer",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: UnpauseContainerRequest) => Buffer.from(UnpauseContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => UnpauseContainerRequest.decode(value),
+    responseSerialize: (value: UnpauseContainerResponse) =>
+      Buffer.from(UnpauseContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => UnpauseContainerResponse.decode(value),
+  },
+  restartContainer: {
+    path: "/tscr.containers.v1.Containers/RestartContainer",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: RestartContainerRequest) => Buffer.from(RestartContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => RestartContainerRequest.decode(value),
+    responseSerialize: (value: RestartContainerResponse) =>
+      Buffer.from(RestartContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => RestartContainerResponse.decode(value),
+  },
+  renameContainer: {
+    path: "/tscr.containers.v1.Containers/RenameContainer",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: RenameContainerRequest) => Buffer.from(RenameContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => RenameContainerRequest.decode(value),
+    responseSerialize: (value: RenameContainerResponse) => Buffer.from(RenameContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => RenameContainerResponse.decode(value),
+  },
+  topContainer: {
+    path: "/tscr.containers.v1.Containers/TopContainer",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: TopContainerRequest) => Buffer.from(TopContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => TopContainerRequest.decode(value),
+    responseSerialize: (value: TopContainerResponse) => Buffer.from(TopContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => TopContainerResponse.decode(value),
+  },
+  /** One sample per second (or one only with no_stream). */
+  containerStats: {
+    path: "/tscr.containers.v1.Containers/ContainerStats",
+    requestStream: false,
+    responseStream: true,
+    requestSerialize: (value: ContainerStatsRequest) => Buffer.from(ContainerStatsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ContainerStatsRequest.decode(value),
+    responseSerialize: (value: ContainerStatsResponse) => Buffer.from(ContainerStatsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ContainerStatsResponse.decode(value),
+  },
+  containerChanges: {
+    path: "/tscr.containers.v1.Containers/ContainerChanges",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ContainerChangesRequest) => Buffer.from(ContainerChangesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ContainerChangesRequest.decode(value),
+    responseSerialize: (value: ContainerChangesResponse) =>
+      Buffer.from(ContainerChangesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ContainerChangesResponse.decode(value),
+  },
+  /** The container's filesystem as a tar stream. */
+  exportContainer: {
+    path: "/tscr.containers.v1.Containers/ExportContainer",
+    requestStream: false,
+    responseStream: true,
+    requestSerialize: (value: ExportContainerRequest) => Buffer.from(ExportContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ExportContainerRequest.decode(value),
+    responseSerialize: (value: ExportContainerResponse) => Buffer.from(ExportContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ExportContainerResponse.decode(value),
+  },
+  statContainerPath: {
+    path: "/tscr.containers.v1.Containers/StatContainerPath",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: StatContainerPathRequest) => Buffer.from(StatContainerPathRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => StatContainerPathRequest.decode(value),
+    responseSerialize: (value: StatContainerPathResponse) =>
+      Buffer.from(StatContainerPathResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => StatContainerPathResponse.decode(value),
+  },
+  /** The first message carries the stat, the following ones the tar stream. */
+  getContainerArchive: {
+    path: "/tscr.containers.v1.Containers/GetContainerArchive",
+    requestStream: false,
+    responseStream: true,
+    requestSerialize: (value: GetContainerArchiveRequest) =>
+      Buffer.from(GetContainerArchiveRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => GetContainerArchiveRequest.decode(value),
+    responseSerialize: (value: GetContainerArchiveResponse) =>
+      Buffer.from(GetContainerArchiveResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => GetContainerArchiveResponse.decode(value),
+  },
+  /** The first message names the container and directory, the following ones carry the tar stream. */
+  putContainerArchive: {
+    path: "/tscr.containers.v1.Containers/PutContainerArchive",
+    requestStream: true,
+    responseStream: false,
+    requestSerialize: (value: PutContainerArchiveRequest) =>
+      Buffer.from(PutContainerArchiveRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => PutContainerArchiveRequest.decode(value),
+    responseSerialize: (value: PutContainerArchiveResponse) =>
+      Buffer.from(PutContainerArchiveResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => PutContainerArchiveResponse.decode(value),
+  },
+  /** A new image from the container's filesystem and config (docker commit). */
+  commitContainer: {
+    path: "/tscr.containers.v1.Containers/CommitContainer",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: CommitContainerRequest) => Buffer.from(CommitContainerRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => CommitContainerRequest.decode(value),
+    responseSerialize: (value: CommitContainerResponse) => Buffer.from(CommitContainerResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => CommitContainerResponse.decode(value),
+  },
 } as const;
 
 export interface ContainersServer extends UntypedServiceImplementation {
@@ -2761,6 +7720,35 @@ export interface ContainersServer extends UntypedServiceImplementation {
   containerLogs: handleServerStreamingCall<ContainerLogsRequest, ContainerLogsResponse>;
   /** Output produced from now on, until the container stops. */
   attachContainer: handleServerStreamingCall<AttachContainerRequest, AttachContainerResponse>;
+  /**
+   * Interactive stdio (h-exec). AttachStdio: the first request is `start`, then stdin; the responses
+   * are `attached`, then output. StartExec: `start`, then stdin; the output (then InspectExec has the exit code).
+   */
+  attachStdio: handleBidiStreamingCall<AttachStdioRequest, AttachStdioResponse>;
+  resizeContainer: handleUnaryCall<ResizeContainerRequest, ResizeContainerResponse>;
+  createExec: handleUnaryCall<CreateExecRequest, CreateExecResponse>;
+  startExec: handleBidiStreamingCall<StartExecRequest, StartExecResponse>;
+  inspectExec: handleUnaryCall<InspectExecRequest, InspectExecResponse>;
+  resizeExec: handleUnaryCall<ResizeExecRequest, ResizeExecResponse>;
+  /** Control (h-control): limits, pause, stats, processes, rename, restart, filesystem. */
+  updateContainer: handleUnaryCall<UpdateContainerRequest, UpdateContainerResponse>;
+  pauseContainer: handleUnaryCall<PauseContainerRequest, PauseContainerResponse>;
+  unpauseContainer: handleUnaryCall<UnpauseContainerRequest, UnpauseContainerResponse>;
+  restartContainer: handleUnaryCall<RestartContainerRequest, RestartContainerResponse>;
+  renameContainer: handleUnaryCall<RenameContainerRequest, RenameContainerResponse>;
+  topContainer: handleUnaryCall<TopContainerRequest, TopContainerResponse>;
+  /** One sample per second (or one only with no_stream). */
+  containerStats: handleServerStreamingCall<ContainerStatsRequest, ContainerStatsResponse>;
+  containerChanges: handleUnaryCall<ContainerChangesRequest, ContainerChangesResponse>;
+  /** The container's filesystem as a tar stream. */
+  exportContainer: handleServerStreamingCall<ExportContainerRequest, ExportContainerResponse>;
+  statContainerPath: handleUnaryCall<StatContainerPathRequest, StatContainerPathResponse>;
+  /** The first message carries the stat, the following ones the tar stream. */
+  getContainerArchive: handleServerStreamingCall<GetContainerArchiveRequest, GetContainerArchiveResponse>;
+  /** The first message names the container and directory, the following ones carry the tar stream. */
+  putContainerArchive: handleClientStreamingCall<PutContainerArchiveRequest, PutContainerArchiveResponse>;
+  /** A new image from the container's filesystem and config (docker commit). */
+  commitContainer: handleUnaryCall<CommitContainerRequest, CommitContainerResponse>;
 }
 
 export interface ContainersClient extends Client {
@@ -2904,6 +7892,266 @@ export interface ContainersClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<AttachContainerResponse>;
+  /**
+   * Interactive stdio (h-exec). AttachStdio: the first request is `start`, then stdin; the responses
+   * are `attached`, then output. StartExec: `start`, then stdin; the output (then InspectExec has the exit code).
+   */
+  attachStdio(): ClientDuplexStream<AttachStdioRequest, AttachStdioResponse>;
+  attachStdio(options: Partial<CallOptions>): ClientDuplexStream<AttachStdioRequest, AttachStdioResponse>;
+  attachStdio(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<AttachStdioRequest, AttachStdioResponse>;
+  resizeContainer(
+    request: ResizeContainerRequest,
+    callback: (error: ServiceError | null, response: ResizeContainerResponse) => void,
+  ): ClientUnaryCall;
+  resizeContainer(
+    request: ResizeContainerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResizeContainerResponse) => void,
+  ): ClientUnaryCall;
+  resizeContainer(
+    request: ResizeContainerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResizeContainerResponse) => void,
+  ): ClientUnaryCall;
+  createExec(
+    request: CreateExecRequest,
+    callback: (error: ServiceError | null, response: CreateExecResponse) => void,
+  ): ClientUnaryCall;
+  createExec(
+    request: CreateExecRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateExecResponse) => void,
+  ): ClientUnaryCall;
+  createExec(
+    request: CreateExecRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateExecResponse) => void,
+  ): ClientUnaryCall;
+  startExec(): ClientDuplexStream<StartExecRequest, StartExecResponse>;
+  startExec(options: Partial<CallOptions>): ClientDuplexStream<StartExecRequest, StartExecResponse>;
+  startExec(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<StartExecRequest, StartExecResponse>;
+  inspectExec(
+    request: InspectExecRequest,
+    callback: (error: ServiceError | null, response: InspectExecResponse) => void,
+  ): ClientUnaryCall;
+  inspectExec(
+    request: InspectExecRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: InspectExecResponse) => void,
+  ): ClientUnaryCall;
+  inspectExec(
+    request: InspectExecRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: InspectExecResponse) => void,
+  ): ClientUnaryCall;
+  resizeExec(
+    request: ResizeExecRequest,
+    callback: (error: ServiceError | null, response: ResizeExecResponse) => void,
+  ): ClientUnaryCall;
+  resizeExec(
+    request: ResizeExecRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResizeExecResponse) => void,
+  ): ClientUnaryCall;
+  resizeExec(
+    request: ResizeExecRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResizeExecResponse) => void,
+  ): ClientUnaryCall;
+  /** Control (h-control): limits, pause, stats, processes, rename, restart, filesystem. */
+  updateContainer(
+    request: UpdateContainerRequest,
+    callback: (error: ServiceError | null, response: UpdateContainerResponse) => void,
+  ): ClientUnaryCall;
+  updateContainer(
+    request: UpdateContainerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateContainerResponse) => void,
+  ): ClientUnaryCall;
+  updateContainer(
+    request: UpdateContainerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateContainerResponse) => void,
+  ): ClientUnaryCall;
+  pauseContainer(
+    request: PauseContainerRequest,
+    callback: (error: ServiceError | null, response: PauseContainerResponse) => void,
+  ): ClientUnaryCall;
+  pauseContainer(
+    request: PauseContainerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PauseContainerResponse) => void,
+  ): ClientUnaryCall;
+  pauseContainer(
+    request: PauseContainerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PauseContainerResponse) => void,
+  ): ClientUnaryCall;
+  unpauseContainer(
+    request: UnpauseContainerRequest,
+    callback: (error: ServiceError | null, response: UnpauseContainerResponse) => void,
+  ): ClientUnaryCall;
+  unpauseContainer(
+    request: UnpauseContainerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UnpauseContainerResponse) => void,
+  ): ClientUnaryCall;
+  unpauseContainer(
+    request: UnpauseContainerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UnpauseContainerResponse) => void,
+  ): ClientUnaryCall;
+  restartContainer(
+    request: RestartContainerRequest,
+    callback: (error: ServiceError | null, response: RestartContainerResponse) => void,
+  ): ClientUnaryCall;
+  restartContainer(
+    request: RestartContainerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RestartContainerResponse) => void,
+  ): ClientUnaryCall;
+  restartContainer(
+    request: RestartContainerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RestartContainerResponse) => void,
+  ): ClientUnaryCall;
+  renameContainer(
+    request: RenameContainerRequest,
+    callback: (error: ServiceError | null, response: RenameContainerResponse) => void,
+  ): ClientUnaryCall;
+  renameContainer(
+    request: RenameContainerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RenameContainerResponse) => void,
+  ): ClientUnaryCall;
+  renameContainer(
+    request: RenameContainerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RenameContainerResponse) => void,
+  ): ClientUnaryCall;
+  topContainer(
+    request: TopContainerRequest,
+    callback: (error: ServiceError | null, response: TopContainerResponse) => void,
+  ): ClientUnaryCall;
+  topContainer(
+    request: TopContainerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TopContainerResponse) => void,
+  ): ClientUnaryCall;
+  topContainer(
+    request: TopContainerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TopContainerResponse) => void,
+  ): ClientUnaryCall;
+  /** One sample per second (or one only with no_stream). */
+  containerStats(
+    request: ContainerStatsRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ContainerStatsResponse>;
+  containerStats(
+    request: ContainerStatsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ContainerStatsResponse>;
+  containerChanges(
+    request: ContainerChangesRequest,
+    callback: (error: ServiceError | null, response: ContainerChangesResponse) => void,
+  ): ClientUnaryCall;
+  containerChanges(
+    request: ContainerChangesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ContainerChangesResponse) => void,
+  ): ClientUnaryCall;
+  containerChanges(
+    request: ContainerChangesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ContainerChangesResponse) => void,
+  ): ClientUnaryCall;
+  /** The container's filesystem as a tar stream. */
+  exportContainer(
+    request: ExportContainerRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExportContainerResponse>;
+  exportContainer(
+    request: ExportContainerRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ExportContainerResponse>;
+  statContainerPath(
+    request: StatContainerPathRequest,
+    callback: (error: ServiceError | null, response: StatContainerPathResponse) => void,
+  ): ClientUnaryCall;
+  statContainerPath(
+    request: StatContainerPathRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StatContainerPathResponse) => void,
+  ): ClientUnaryCall;
+  statContainerPath(
+    request: StatContainerPathRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StatContainerPathResponse) => void,
+  ): ClientUnaryCall;
+  /** The first message carries the stat, the following ones the tar stream. */
+  getContainerArchive(
+    request: GetContainerArchiveRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<GetContainerArchiveResponse>;
+  getContainerArchive(
+    request: GetContainerArchiveRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<GetContainerArchiveResponse>;
+  /** The first message names the container and directory, the following ones carry the tar stream. */
+  putContainerArchive(
+    callback: (error: ServiceError | null, response: PutContainerArchiveResponse) => void,
+  ): ClientWritableStream<PutContainerArchiveRequest>;
+  putContainerArchive(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PutContainerArchiveResponse) => void,
+  ): ClientWritableStream<PutContainerArchiveRequest>;
+  putContainerArchive(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PutContainerArchiveResponse) => void,
+  ): ClientWritableStream<PutContainerArchiveRequest>;
+  putContainerArchive(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PutContainerArchiveResponse) => void,
+  ): ClientWritableStream<PutContainerArchiveRequest>;
+  /** A new image from the container's filesystem and config (docker commit). */
+  commitContainer(
+    request: CommitContainerRequest,
+    callback: (error: ServiceError | null, response: CommitContainerResponse) => void,
+  ): ClientUnaryCall;
+  commitContainer(
+    request: CommitContainerRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CommitContainerResponse) => void,
+  ): ClientUnaryCall;
+  commitContainer(
+    request: CommitContainerRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CommitContainerResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const ContainersClient = makeGenericClientConstructor(
@@ -2914,6 +8162,29 @@ export const ContainersClient = makeGenericClientConstructor(
   service: typeof ContainersService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
+
+function longToNumber(long: Long): number {
+  if (long.gt(globalThis.Number.MAX_SAFE_INTEGER)) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (long.lt(globalThis.Number.MIN_SAFE_INTEGER)) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return long.toNumber();
+}
+
+if (_m0.util.Long !== Long) {
+  _m0.util.Long = Long as any;
+  _m0.configure();
+}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;

@@ -10,9 +10,11 @@ import {
   ChannelCredentials,
   Client,
   type ClientOptions,
+  ClientReadableStream,
   type ClientUnaryCall,
   ClientWritableStream,
   handleClientStreamingCall,
+  handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   Metadata,
@@ -21,7 +23,7 @@ import {
 } from "@grpc/grpc-js";
 import Long from "long";
 import _m0 from "protobufjs/minimal";
-import { Mount } from "../../types/v1/types";
+import { HealthConfig, Mount } from "../../types/v1/types";
 
 export const protobufPackage = "tscr.images.v1";
 
@@ -37,6 +39,14 @@ export interface ImageConfig {
   stopSignal: string;
   exposedPorts: string[];
   volumes: string[];
+  /** Unset: the image has no HEALTHCHECK. */
+  healthcheck?:
+    | HealthConfig
+    | undefined;
+  /** Dockerfile SHELL; empty: the default. */
+  shell: string[];
+  /** Dockerfile ONBUILD triggers. */
+  onBuild: string[];
 }
 
 export interface ImageConfig_LabelsEntry {
@@ -140,6 +150,103 @@ export interface RemoveSnapshotRequest {
 export interface RemoveSnapshotResponse {
 }
 
+export interface DiffSnapshotRequest {
+  key: string;
+  /** Runtime-made mount points left out when empty and absent below. */
+  mountPoints: string[];
+  /** Seconds since the epoch every entry's mtime is set to. */
+  epoch: number;
+}
+
+export interface LayerInfo {
+  diffId: string;
+  digest: string;
+  size: number;
+  mediaType: string;
+  empty: boolean;
+}
+
+export interface DiffSnapshotResponse {
+  layer?: LayerInfo | undefined;
+}
+
+export interface HistoryEntry {
+  created: string;
+  createdBy: string;
+  comment: string;
+  author: string;
+  emptyLayer: boolean;
+}
+
+export interface CreateImageRequest {
+  /** Empty: scratch. */
+  parent: string;
+  layers: LayerInfo[];
+  config?: ImageConfig | undefined;
+  history: HistoryEntry[];
+  reference: string;
+  created: string;
+  author: string;
+}
+
+export interface CreateImageResponse {
+  image?: Image | undefined;
+}
+
+export interface SaveImagesRequest {
+  refs: string[];
+  /** "docker-archive" (default) or "oci-archive". */
+  format: string;
+}
+
+export interface SaveImagesResponse {
+  chunk: Buffer;
+}
+
+export interface LoadImagesRequest {
+  chunk: Buffer;
+}
+
+export interface LoadedImage {
+  id: string;
+  refs: string[];
+}
+
+export interface LoadImagesResponse {
+  images: LoadedImage[];
+}
+
+export interface ImageHistoryRequest {
+  ref: string;
+}
+
+export interface HistoryStep {
+  id: string;
+  created: string;
+  createdBy: string;
+  size: number;
+  comment: string;
+  emptyLayer: boolean;
+  tags: string[];
+}
+
+export interface ImageHistoryResponse {
+  steps: HistoryStep[];
+}
+
+export interface PruneImagesRequest {
+  all: boolean;
+  filters: string[];
+  /** Snapshots in use; with has_live_snapshots, older others are removed. */
+  liveSnapshots: string[];
+  hasLiveSnapshots: boolean;
+}
+
+export interface PruneImagesResponse {
+  deleted: ImageDeleteResult[];
+  spaceReclaimed: number;
+}
+
 function createBaseImageConfig(): ImageConfig {
   return {
     user: "",
@@ -152,6 +259,9 @@ function createBaseImageConfig(): ImageConfig {
     stopSignal: "",
     exposedPorts: [],
     volumes: [],
+    healthcheck: undefined,
+    shell: [],
+    onBuild: [],
   };
 }
 
@@ -186,6 +296,15 @@ export const ImageConfig = {
     }
     for (const v of message.volumes) {
       writer.uint32(82).string(v!);
+    }
+    if (message.healthcheck !== undefined) {
+      HealthConfig.encode(message.healthcheck, writer.uint32(242).fork()).ldelim();
+    }
+    for (const v of message.shell) {
+      writer.uint32(162).string(v!);
+    }
+    for (const v of message.onBuild) {
+      writer.uint32(170).string(v!);
     }
     return writer;
   },
@@ -270,6 +389,27 @@ export const ImageConfig = {
 
           message.volumes.push(reader.string());
           continue;
+        case 30:
+          if (tag !== 242) {
+            break;
+          }
+
+          message.healthcheck = HealthConfig.decode(reader, reader.uint32());
+          continue;
+        case 20:
+          if (tag !== 162) {
+            break;
+          }
+
+          message.shell.push(reader.string());
+          continue;
+        case 21:
+          if (tag !== 170) {
+            break;
+          }
+
+          message.onBuild.push(reader.string());
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -300,6 +440,9 @@ export const ImageConfig = {
         ? object.exposedPorts.map((e: any) => globalThis.String(e))
         : [],
       volumes: globalThis.Array.isArray(object?.volumes) ? object.volumes.map((e: any) => globalThis.String(e)) : [],
+      healthcheck: isSet(object.healthcheck) ? HealthConfig.fromJSON(object.healthcheck) : undefined,
+      shell: globalThis.Array.isArray(object?.shell) ? object.shell.map((e: any) => globalThis.String(e)) : [],
+      onBuild: globalThis.Array.isArray(object?.onBuild) ? object.onBuild.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -340,6 +483,15 @@ export const ImageConfig = {
     }
     if (message.volumes?.length) {
       obj.volumes = message.volumes;
+    }
+    if (message.healthcheck !== undefined) {
+      obj.healthcheck = HealthConfig.toJSON(message.healthcheck);
+    }
+    if (message.shell?.length) {
+      obj.shell = message.shell;
+    }
+    if (message.onBuild?.length) {
+      obj.onBuild = message.onBuild;
     }
     return obj;
   },
@@ -1566,6 +1718,1196 @@ export const RemoveSnapshotResponse = {
   },
 };
 
+function createBaseDiffSnapshotRequest(): DiffSnapshotRequest {
+  return { key: "", mountPoints: [], epoch: 0 };
+}
+
+export const DiffSnapshotRequest = {
+  encode(message: DiffSnapshotRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    for (const v of message.mountPoints) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.epoch !== 0) {
+      writer.uint32(24).int64(message.epoch);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): DiffSnapshotRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDiffSnapshotRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.mountPoints.push(reader.string());
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.epoch = longToNumber(reader.int64() as Long);
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): DiffSnapshotRequest {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      mountPoints: globalThis.Array.isArray(object?.mountPoints)
+        ? object.mountPoints.map((e: any) => globalThis.String(e))
+        : [],
+      epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+    };
+  },
+
+  toJSON(message: DiffSnapshotRequest): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.mountPoints?.length) {
+      obj.mountPoints = message.mountPoints;
+    }
+    if (message.epoch !== 0) {
+      obj.epoch = Math.round(message.epoch);
+    }
+    return obj;
+  },
+};
+
+function createBaseLayerInfo(): LayerInfo {
+  return { diffId: "", digest: "", size: 0, mediaType: "", empty: false };
+}
+
+export const LayerInfo = {
+  encode(message: LayerInfo, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.diffId !== "") {
+      writer.uint32(10).string(message.diffId);
+    }
+    if (message.digest !== "") {
+      writer.uint32(18).string(message.digest);
+    }
+    if (message.size !== 0) {
+      writer.uint32(24).int64(message.size);
+    }
+    if (message.mediaType !== "") {
+      writer.uint32(34).string(message.mediaType);
+    }
+    if (message.empty !== false) {
+      writer.uint32(40).bool(message.empty);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): LayerInfo {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseLayerInfo();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.diffId = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.digest = reader.string();
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.size = longToNumber(reader.int64() as Long);
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.mediaType = reader.string();
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.empty = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): LayerInfo {
+    return {
+      diffId: isSet(object.diffId) ? globalThis.String(object.diffId) : "",
+      digest: isSet(object.digest) ? globalThis.String(object.digest) : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      mediaType: isSet(object.mediaType) ? globalThis.String(object.mediaType) : "",
+      empty: isSet(object.empty) ? globalThis.Boolean(object.empty) : false,
+    };
+  },
+
+  toJSON(message: LayerInfo): unknown {
+    const obj: any = {};
+    if (message.diffId !== "") {
+      obj.diffId = message.diffId;
+    }
+    if (message.digest !== "") {
+      obj.digest = message.digest;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.mediaType !== "") {
+      obj.mediaType = message.mediaType;
+    }
+    if (message.empty !== false) {
+      obj.empty = message.empty;
+    }
+    return obj;
+  },
+};
+
+function createBaseDiffSnapshotResponse(): DiffSnapshotResponse {
+  return { layer: undefined };
+}
+
+export const DiffSnapshotResponse = {
+  encode(message: DiffSnapshotResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.layer !== undefined) {
+      LayerInfo.encode(message.layer, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): DiffSnapshotResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDiffSnapshotResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.layer = LayerInfo.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): DiffSnapshotResponse {
+    return { layer: isSet(object.layer) ? LayerInfo.fromJSON(object.layer) : undefined };
+  },
+
+  toJSON(message: DiffSnapshotResponse): unknown {
+    const obj: any = {};
+    if (message.layer !== undefined) {
+      obj.layer = LayerInfo.toJSON(message.layer);
+    }
+    return obj;
+  },
+};
+
+function createBaseHistoryEntry(): HistoryEntry {
+  return { created: "", createdBy: "", comment: "", author: "", emptyLayer: false };
+}
+
+export const HistoryEntry = {
+  encode(message: HistoryEntry, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.created !== "") {
+      writer.uint32(10).string(message.created);
+    }
+    if (message.createdBy !== "") {
+      writer.uint32(18).string(message.createdBy);
+    }
+    if (message.comment !== "") {
+      writer.uint32(26).string(message.comment);
+    }
+    if (message.author !== "") {
+      writer.uint32(34).string(message.author);
+    }
+    if (message.emptyLayer !== false) {
+      writer.uint32(40).bool(message.emptyLayer);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): HistoryEntry {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseHistoryEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.created = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.createdBy = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.comment = reader.string();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.author = reader.string();
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.emptyLayer = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): HistoryEntry {
+    return {
+      created: isSet(object.created) ? globalThis.String(object.created) : "",
+      createdBy: isSet(object.createdBy) ? globalThis.String(object.createdBy) : "",
+      comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
+      author: isSet(object.author) ? globalThis.String(object.author) : "",
+      emptyLayer: isSet(object.emptyLayer) ? globalThis.Boolean(object.emptyLayer) : false,
+    };
+  },
+
+  toJSON(message: HistoryEntry): unknown {
+    const obj: any = {};
+    if (message.created !== "") {
+      obj.created = message.created;
+    }
+    if (message.createdBy !== "") {
+      obj.createdBy = message.createdBy;
+    }
+    if (message.comment !== "") {
+      obj.comment = message.comment;
+    }
+    if (message.author !== "") {
+      obj.author = message.author;
+    }
+    if (message.emptyLayer !== false) {
+      obj.emptyLayer = message.emptyLayer;
+    }
+    return obj;
+  },
+};
+
+function createBaseCreateImageRequest(): CreateImageRequest {
+  return { parent: "", layers: [], config: undefined, history: [], reference: "", created: "", author: "" };
+}
+
+export const CreateImageRequest = {
+  encode(message: CreateImageRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.parent !== "") {
+      writer.uint32(10).string(message.parent);
+    }
+    for (const v of message.layers) {
+      LayerInfo.encode(v!, writer.uint32(18).fork()).ldelim();
+    }
+    if (message.config !== undefined) {
+      ImageConfig.encode(message.config, writer.uint32(26).fork()).ldelim();
+    }
+    for (const v of message.history) {
+      HistoryEntry.encode(v!, writer.uint32(34).fork()).ldelim();
+    }
+    if (message.reference !== "") {
+      writer.uint32(42).string(message.reference);
+    }
+    if (message.created !== "") {
+      writer.uint32(50).string(message.created);
+    }
+    if (message.author !== "") {
+      writer.uint32(58).string(message.author);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): CreateImageRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateImageRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.parent = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.layers.push(LayerInfo.decode(reader, reader.uint32()));
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.config = ImageConfig.decode(reader, reader.uint32());
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.history.push(HistoryEntry.decode(reader, reader.uint32()));
+          continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.reference = reader.string();
+          continue;
+        case 6:
+          if (tag !== 50) {
+            break;
+          }
+
+          message.created = reader.string();
+          continue;
+        case 7:
+          if (tag !== 58) {
+            break;
+          }
+
+          message.author = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateImageRequest {
+    return {
+      parent: isSet(object.parent) ? globalThis.String(object.parent) : "",
+      layers: globalThis.Array.isArray(object?.layers) ? object.layers.map((e: any) => LayerInfo.fromJSON(e)) : [],
+      config: isSet(object.config) ? ImageConfig.fromJSON(object.config) : undefined,
+      history: globalThis.Array.isArray(object?.history)
+        ? object.history.map((e: any) => HistoryEntry.fromJSON(e))
+        : [],
+      reference: isSet(object.reference) ? globalThis.String(object.reference) : "",
+      created: isSet(object.created) ? globalThis.String(object.created) : "",
+      author: isSet(object.author) ? globalThis.String(object.author) : "",
+    };
+  },
+
+  toJSON(message: CreateImageRequest): unknown {
+    const obj: any = {};
+    if (message.parent !== "") {
+      obj.parent = message.parent;
+    }
+    if (message.layers?.length) {
+      obj.layers = message.layers.map((e) => LayerInfo.toJSON(e));
+    }
+    if (message.config !== undefined) {
+      obj.config = ImageConfig.toJSON(message.config);
+    }
+    if (message.history?.length) {
+      obj.history = message.history.map((e) => HistoryEntry.toJSON(e));
+    }
+    if (message.reference !== "") {
+      obj.reference = message.reference;
+    }
+    if (message.created !== "") {
+      obj.created = message.created;
+    }
+    if (message.author !== "") {
+      obj.author = message.author;
+    }
+    return obj;
+  },
+};
+
+function createBaseCreateImageResponse(): CreateImageResponse {
+  return { image: undefined };
+}
+
+export const CreateImageResponse = {
+  encode(message: CreateImageResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.image !== undefined) {
+      Image.encode(message.image, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): CreateImageResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateImageResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.image = Image.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateImageResponse {
+    return { image: isSet(object.image) ? Image.fromJSON(object.image) : undefined };
+  },
+
+  toJSON(message: CreateImageResponse): unknown {
+    const obj: any = {};
+    if (message.image !== undefined) {
+      obj.image = Image.toJSON(message.image);
+    }
+    return obj;
+  },
+};
+
+function createBaseSaveImagesRequest(): SaveImagesRequest {
+  return { refs: [], format: "" };
+}
+
+export const SaveImagesRequest = {
+  encode(message: SaveImagesRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.refs) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.format !== "") {
+      writer.uint32(18).string(message.format);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): SaveImagesRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSaveImagesRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.refs.push(reader.string());
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.format = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): SaveImagesRequest {
+    return {
+      refs: globalThis.Array.isArray(object?.refs) ? object.refs.map((e: any) => globalThis.String(e)) : [],
+      format: isSet(object.format) ? globalThis.String(object.format) : "",
+    };
+  },
+
+  toJSON(message: SaveImagesRequest): unknown {
+    const obj: any = {};
+    if (message.refs?.length) {
+      obj.refs = message.refs;
+    }
+    if (message.format !== "") {
+      obj.format = message.format;
+    }
+    return obj;
+  },
+};
+
+function createBaseSaveImagesResponse(): SaveImagesResponse {
+  return { chunk: Buffer.alloc(0) };
+}
+
+export const SaveImagesResponse = {
+  encode(message: SaveImagesResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.chunk.length !== 0) {
+      writer.uint32(10).bytes(message.chunk);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): SaveImagesResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSaveImagesResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.chunk = reader.bytes() as Buffer;
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): SaveImagesResponse {
+    return { chunk: isSet(object.chunk) ? Buffer.from(bytesFromBase64(object.chunk)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: SaveImagesResponse): unknown {
+    const obj: any = {};
+    if (message.chunk.length !== 0) {
+      obj.chunk = base64FromBytes(message.chunk);
+    }
+    return obj;
+  },
+};
+
+function createBaseLoadImagesRequest(): LoadImagesRequest {
+  return { chunk: Buffer.alloc(0) };
+}
+
+export const LoadImagesRequest = {
+  encode(message: LoadImagesRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.chunk.length !== 0) {
+      writer.uint32(10).bytes(message.chunk);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): LoadImagesRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseLoadImagesRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.chunk = reader.bytes() as Buffer;
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): LoadImagesRequest {
+    return { chunk: isSet(object.chunk) ? Buffer.from(bytesFromBase64(object.chunk)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: LoadImagesRequest): unknown {
+    const obj: any = {};
+    if (message.chunk.length !== 0) {
+      obj.chunk = base64FromBytes(message.chunk);
+    }
+    return obj;
+  },
+};
+
+function createBaseLoadedImage(): LoadedImage {
+  return { id: "", refs: [] };
+}
+
+export const LoadedImage = {
+  encode(message: LoadedImage, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    for (const v of message.refs) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): LoadedImage {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseLoadedImage();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.refs.push(reader.string());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): LoadedImage {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      refs: globalThis.Array.isArray(object?.refs) ? object.refs.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: LoadedImage): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.refs?.length) {
+      obj.refs = message.refs;
+    }
+    return obj;
+  },
+};
+
+function createBaseLoadImagesResponse(): LoadImagesResponse {
+  return { images: [] };
+}
+
+export const LoadImagesResponse = {
+  encode(message: LoadImagesResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.images) {
+      LoadedImage.encode(v!, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): LoadImagesResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseLoadImagesResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.images.push(LoadedImage.decode(reader, reader.uint32()));
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): LoadImagesResponse {
+    return {
+      images: globalThis.Array.isArray(object?.images) ? object.images.map((e: any) => LoadedImage.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: LoadImagesResponse): unknown {
+    const obj: any = {};
+    if (message.images?.length) {
+      obj.images = message.images.map((e) => LoadedImage.toJSON(e));
+    }
+    return obj;
+  },
+};
+
+function createBaseImageHistoryRequest(): ImageHistoryRequest {
+  return { ref: "" };
+}
+
+export const ImageHistoryRequest = {
+  encode(message: ImageHistoryRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.ref !== "") {
+      writer.uint32(10).string(message.ref);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ImageHistoryRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseImageHistoryRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.ref = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ImageHistoryRequest {
+    return { ref: isSet(object.ref) ? globalThis.String(object.ref) : "" };
+  },
+
+  toJSON(message: ImageHistoryRequest): unknown {
+    const obj: any = {};
+    if (message.ref !== "") {
+      obj.ref = message.ref;
+    }
+    return obj;
+  },
+};
+
+function createBaseHistoryStep(): HistoryStep {
+  return { id: "", created: "", createdBy: "", size: 0, comment: "", emptyLayer: false, tags: [] };
+}
+
+export const HistoryStep = {
+  encode(message: HistoryStep, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.created !== "") {
+      writer.uint32(18).string(message.created);
+    }
+    if (message.createdBy !== "") {
+      writer.uint32(26).string(message.createdBy);
+    }
+    if (message.size !== 0) {
+      writer.uint32(32).int64(message.size);
+    }
+    if (message.comment !== "") {
+      writer.uint32(42).string(message.comment);
+    }
+    if (message.emptyLayer !== false) {
+      writer.uint32(48).bool(message.emptyLayer);
+    }
+    for (const v of message.tags) {
+      writer.uint32(58).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): HistoryStep {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseHistoryStep();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.created = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.createdBy = reader.string();
+          continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.size = longToNumber(reader.int64() as Long);
+          continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.comment = reader.string();
+          continue;
+        case 6:
+          if (tag !== 48) {
+            break;
+          }
+
+          message.emptyLayer = reader.bool();
+          continue;
+        case 7:
+          if (tag !== 58) {
+            break;
+          }
+
+          message.tags.push(reader.string());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): HistoryStep {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      created: isSet(object.created) ? globalThis.String(object.created) : "",
+      createdBy: isSet(object.createdBy) ? globalThis.String(object.createdBy) : "",
+      size: isSet(object.size) ? globalThis.Number(object.size) : 0,
+      comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
+      emptyLayer: isSet(object.emptyLayer) ? globalThis.Boolean(object.emptyLayer) : false,
+      tags: globalThis.Array.isArray(object?.tags) ? object.tags.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: HistoryStep): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.created !== "") {
+      obj.created = message.created;
+    }
+    if (message.createdBy !== "") {
+      obj.createdBy = message.createdBy;
+    }
+    if (message.size !== 0) {
+      obj.size = Math.round(message.size);
+    }
+    if (message.comment !== "") {
+      obj.comment = message.comment;
+    }
+    if (message.emptyLayer !== false) {
+      obj.emptyLayer = message.emptyLayer;
+    }
+    if (message.tags?.length) {
+      obj.tags = message.tags;
+    }
+    return obj;
+  },
+};
+
+function createBaseImageHistoryResponse(): ImageHistoryResponse {
+  return { steps: [] };
+}
+
+export const ImageHistoryResponse = {
+  encode(message: ImageHistoryResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.steps) {
+      HistoryStep.encode(v!, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ImageHistoryResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseImageHistoryResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.steps.push(HistoryStep.decode(reader, reader.uint32()));
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ImageHistoryResponse {
+    return {
+      steps: globalThis.Array.isArray(object?.steps) ? object.steps.map((e: any) => HistoryStep.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ImageHistoryResponse): unknown {
+    const obj: any = {};
+    if (message.steps?.length) {
+      obj.steps = message.steps.map((e) => HistoryStep.toJSON(e));
+    }
+    return obj;
+  },
+};
+
+function createBasePruneImagesRequest(): PruneImagesRequest {
+  return { all: false, filters: [], liveSnapshots: [], hasLiveSnapshots: false };
+}
+
+export const PruneImagesRequest = {
+  encode(message: PruneImagesRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.all !== false) {
+      writer.uint32(8).bool(message.all);
+    }
+    for (const v of message.filters) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.liveSnapshots) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.hasLiveSnapshots !== false) {
+      writer.uint32(32).bool(message.hasLiveSnapshots);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): PruneImagesRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePruneImagesRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.all = reader.bool();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.filters.push(reader.string());
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.liveSnapshots.push(reader.string());
+          continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.hasLiveSnapshots = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): PruneImagesRequest {
+    return {
+      all: isSet(object.all) ? globalThis.Boolean(object.all) : false,
+      filters: globalThis.Array.isArray(object?.filters) ? object.filters.map((e: any) => globalThis.String(e)) : [],
+      liveSnapshots: globalThis.Array.isArray(object?.liveSnapshots)
+        ? object.liveSnapshots.map((e: any) => globalThis.String(e))
+        : [],
+      hasLiveSnapshots: isSet(object.hasLiveSnapshots) ? globalThis.Boolean(object.hasLiveSnapshots) : false,
+    };
+  },
+
+  toJSON(message: PruneImagesRequest): unknown {
+    const obj: any = {};
+    if (message.all !== false) {
+      obj.all = message.all;
+    }
+    if (message.filters?.length) {
+      obj.filters = message.filters;
+    }
+    if (message.liveSnapshots?.length) {
+      obj.liveSnapshots = message.liveSnapshots;
+    }
+    if (message.hasLiveSnapshots !== false) {
+      obj.hasLiveSnapshots = message.hasLiveSnapshots;
+    }
+    return obj;
+  },
+};
+
+function createBasePruneImagesResponse(): PruneImagesResponse {
+  return { deleted: [], spaceReclaimed: 0 };
+}
+
+export const PruneImagesResponse = {
+  encode(message: PruneImagesResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.deleted) {
+      ImageDeleteResult.encode(v!, writer.uint32(10).fork()).ldelim();
+    }
+    if (message.spaceReclaimed !== 0) {
+      writer.uint32(16).int64(message.spaceReclaimed);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): PruneImagesResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePruneImagesResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.deleted.push(ImageDeleteResult.decode(reader, reader.uint32()));
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.spaceReclaimed = longToNumber(reader.int64() as Long);
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): PruneImagesResponse {
+    return {
+      deleted: globalThis.Array.isArray(object?.deleted)
+        ? object.deleted.map((e: any) => ImageDeleteResult.fromJSON(e))
+        : [],
+      spaceReclaimed: isSet(object.spaceReclaimed) ? globalThis.Number(object.spaceReclaimed) : 0,
+    };
+  },
+
+  toJSON(message: PruneImagesResponse): unknown {
+    const obj: any = {};
+    if (message.deleted?.length) {
+      obj.deleted = message.deleted.map((e) => ImageDeleteResult.toJSON(e));
+    }
+    if (message.spaceReclaimed !== 0) {
+      obj.spaceReclaimed = Math.round(message.spaceReclaimed);
+    }
+    return obj;
+  },
+};
+
 export type ImagesService = typeof ImagesService;
 export const ImagesService = {
   listImages: {
@@ -1642,6 +2984,62 @@ export const ImagesService = {
     responseSerialize: (value: RemoveSnapshotResponse) => Buffer.from(RemoveSnapshotResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer) => RemoveSnapshotResponse.decode(value),
   },
+  /** Layers: a snapshot's changes as a stored layer, and a new image from a parent plus layers. */
+  diffSnapshot: {
+    path: "/tscr.images.v1.Images/DiffSnapshot",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: DiffSnapshotRequest) => Buffer.from(DiffSnapshotRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => DiffSnapshotRequest.decode(value),
+    responseSerialize: (value: DiffSnapshotResponse) => Buffer.from(DiffSnapshotResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => DiffSnapshotResponse.decode(value),
+  },
+  createImage: {
+    path: "/tscr.images.v1.Images/CreateImage",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: CreateImageRequest) => Buffer.from(CreateImageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => CreateImageRequest.decode(value),
+    responseSerialize: (value: CreateImageResponse) => Buffer.from(CreateImageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => CreateImageResponse.decode(value),
+  },
+  /** Archives (docker save/load): the tar streams out in chunks; a load's first message carries no chunk. */
+  saveImages: {
+    path: "/tscr.images.v1.Images/SaveImages",
+    requestStream: false,
+    responseStream: true,
+    requestSerialize: (value: SaveImagesRequest) => Buffer.from(SaveImagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => SaveImagesRequest.decode(value),
+    responseSerialize: (value: SaveImagesResponse) => Buffer.from(SaveImagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => SaveImagesResponse.decode(value),
+  },
+  loadImages: {
+    path: "/tscr.images.v1.Images/LoadImages",
+    requestStream: true,
+    responseStream: false,
+    requestSerialize: (value: LoadImagesRequest) => Buffer.from(LoadImagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => LoadImagesRequest.decode(value),
+    responseSerialize: (value: LoadImagesResponse) => Buffer.from(LoadImagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => LoadImagesResponse.decode(value),
+  },
+  imageHistory: {
+    path: "/tscr.images.v1.Images/ImageHistory",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ImageHistoryRequest) => Buffer.from(ImageHistoryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ImageHistoryRequest.decode(value),
+    responseSerialize: (value: ImageHistoryResponse) => Buffer.from(ImageHistoryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ImageHistoryResponse.decode(value),
+  },
+  pruneImages: {
+    path: "/tscr.images.v1.Images/PruneImages",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: PruneImagesRequest) => Buffer.from(PruneImagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => PruneImagesRequest.decode(value),
+    responseSerialize: (value: PruneImagesResponse) => Buffer.from(PruneImagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => PruneImagesResponse.decode(value),
+  },
 } as const;
 
 export interface ImagesServer extends UntypedServiceImplementation {
@@ -1655,6 +3053,14 @@ export interface ImagesServer extends UntypedServiceImplementation {
   prepareSnapshot: handleUnaryCall<PrepareSnapshotRequest, PrepareSnapshotResponse>;
   snapshotMounts: handleUnaryCall<SnapshotMountsRequest, SnapshotMountsResponse>;
   removeSnapshot: handleUnaryCall<RemoveSnapshotRequest, RemoveSnapshotResponse>;
+  /** Layers: a snapshot's changes as a stored layer, and a new image from a parent plus layers. */
+  diffSnapshot: handleUnaryCall<DiffSnapshotRequest, DiffSnapshotResponse>;
+  createImage: handleUnaryCall<CreateImageRequest, CreateImageResponse>;
+  /** Archives (docker save/load): the tar streams out in chunks; a load's first message carries no chunk. */
+  saveImages: handleServerStreamingCall<SaveImagesRequest, SaveImagesResponse>;
+  loadImages: handleClientStreamingCall<LoadImagesRequest, LoadImagesResponse>;
+  imageHistory: handleUnaryCall<ImageHistoryRequest, ImageHistoryResponse>;
+  pruneImages: handleUnaryCall<PruneImagesRequest, PruneImagesResponse>;
 }
 
 export interface ImagesClient extends Client {
@@ -1780,6 +3186,90 @@ export interface ImagesClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RemoveSnapshotResponse) => void,
+  ): ClientUnaryCall;
+  /** Layers: a snapshot's changes as a stored layer, and a new image from a parent plus layers. */
+  diffSnapshot(
+    request: DiffSnapshotRequest,
+    callback: (error: ServiceError | null, response: DiffSnapshotResponse) => void,
+  ): ClientUnaryCall;
+  diffSnapshot(
+    request: DiffSnapshotRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DiffSnapshotResponse) => void,
+  ): ClientUnaryCall;
+  diffSnapshot(
+    request: DiffSnapshotRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DiffSnapshotResponse) => void,
+  ): ClientUnaryCall;
+  createImage(
+    request: CreateImageRequest,
+    callback: (error: ServiceError | null, response: CreateImageResponse) => void,
+  ): ClientUnaryCall;
+  createImage(
+    request: CreateImageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateImageResponse) => void,
+  ): ClientUnaryCall;
+  createImage(
+    request: CreateImageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateImageResponse) => void,
+  ): ClientUnaryCall;
+  /** Archives (docker save/load): the tar streams out in chunks; a load's first message carries no chunk. */
+  saveImages(request: SaveImagesRequest, options?: Partial<CallOptions>): ClientReadableStream<SaveImagesResponse>;
+  saveImages(
+    request: SaveImagesRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<SaveImagesResponse>;
+  loadImages(
+    callback: (error: ServiceError | null, response: LoadImagesResponse) => void,
+  ): ClientWritableStream<LoadImagesRequest>;
+  loadImages(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LoadImagesResponse) => void,
+  ): ClientWritableStream<LoadImagesRequest>;
+  loadImages(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LoadImagesResponse) => void,
+  ): ClientWritableStream<LoadImagesRequest>;
+  loadImages(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LoadImagesResponse) => void,
+  ): ClientWritableStream<LoadImagesRequest>;
+  imageHistory(
+    request: ImageHistoryRequest,
+    callback: (error: ServiceError | null, response: ImageHistoryResponse) => void,
+  ): ClientUnaryCall;
+  imageHistory(
+    request: ImageHistoryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ImageHistoryResponse) => void,
+  ): ClientUnaryCall;
+  imageHistory(
+    request: ImageHistoryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ImageHistoryResponse) => void,
+  ): ClientUnaryCall;
+  pruneImages(
+    request: PruneImagesRequest,
+    callback: (error: ServiceError | null, response: PruneImagesResponse) => void,
+  ): ClientUnaryCall;
+  pruneImages(
+    request: PruneImagesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PruneImagesResponse) => void,
+  ): ClientUnaryCall;
+  pruneImages(
+    request: PruneImagesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PruneImagesResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -21,6 +21,26 @@ import _m0 from "protobufjs/minimal";
 
 export const protobufPackage = "tscr.network.v1";
 
+export interface IpamConfig {
+  subnet: string;
+  gateway: string;
+  ipRange: string;
+}
+
+export interface Endpoint {
+  networkId: string;
+  networkName: string;
+  containerId: string;
+  containerName: string;
+  aliases: string[];
+  interfaceName: string;
+  ipAddress: string;
+  prefixLen: number;
+  gateway: string;
+  macAddress: string;
+  staticIp: boolean;
+}
+
 export interface Network {
   id: string;
   name: string;
@@ -29,11 +49,36 @@ export interface Network {
   created: string;
   labels: { [key: string]: string };
   builtin: boolean;
+  internal: boolean;
+  options: { [key: string]: string };
+  ipam: IpamConfig[];
+  bridge: string;
+  /** By container ID. */
+  containers: { [key: string]: Endpoint };
 }
 
 export interface Network_LabelsEntry {
   key: string;
   value: string;
+}
+
+export interface Network_OptionsEntry {
+  key: string;
+  value: string;
+}
+
+export interface Network_ContainersEntry {
+  key: string;
+  value?: Endpoint | undefined;
+}
+
+export interface PortMapping {
+  containerPort: number;
+  /** "tcp" or "udp". */
+  protocol: string;
+  hostIp: string;
+  /** 0 in a request: pick a free port. */
+  hostPort: number;
 }
 
 export interface ListNetworksRequest {
@@ -55,9 +100,19 @@ export interface CreateNetworkRequest {
   name: string;
   driver: string;
   labels: { [key: string]: string };
+  subnet: string;
+  gateway: string;
+  ipRange: string;
+  internal: boolean;
+  options: { [key: string]: string };
 }
 
 export interface CreateNetworkRequest_LabelsEntry {
+  key: string;
+  value: string;
+}
+
+export interface CreateNetworkRequest_OptionsEntry {
   key: string;
   value: string;
 }
@@ -73,16 +128,35 @@ export interface RemoveNetworkRequest {
 export interface RemoveNetworkResponse {
 }
 
+export interface PruneNetworksRequest {
+}
+
+export interface PruneNetworksResponse {
+  removed: string[];
+}
+
+export interface EndpointRequest {
+  network: string;
+  aliases: string[];
+  ip: string;
+}
+
 export interface AttachRequest {
   containerId: string;
-  /** "none", "host", or a network name. */
+  /** "none", "host", "bridge", "container:<id>", or a network name. */
   networkMode: string;
+  name: string;
+  endpoints: EndpointRequest[];
+  ports: PortMapping[];
 }
 
 export interface AttachResponse {
   /** "none", "host" or "path" (see tscr.runtime.v1.NetworkNamespace). */
   namespaceMode: string;
   namespacePath: string;
+  endpoints: Endpoint[];
+  ports: PortMapping[];
+  dns: string[];
 }
 
 export interface DetachRequest {
@@ -92,8 +166,329 @@ export interface DetachRequest {
 export interface DetachResponse {
 }
 
+export interface ConnectRequest {
+  containerId: string;
+  network: string;
+  name: string;
+  aliases: string[];
+  ip: string;
+}
+
+export interface ConnectResponse {
+  endpoint?: Endpoint | undefined;
+}
+
+export interface DisconnectRequest {
+  containerId: string;
+  network: string;
+}
+
+export interface DisconnectResponse {
+}
+
+export interface GetAttachmentRequest {
+  containerId: string;
+}
+
+export interface GetAttachmentResponse {
+  /** Unset when nothing is set up for the container. */
+  attachment?: AttachResponse | undefined;
+}
+
+function createBaseIpamConfig(): IpamConfig {
+  return { subnet: "", gateway: "", ipRange: "" };
+}
+
+export const IpamConfig = {
+  encode(message: IpamConfig, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.subnet !== "") {
+      writer.uint32(10).string(message.subnet);
+    }
+    if (message.gateway !== "") {
+      writer.uint32(18).string(message.gateway);
+    }
+    if (message.ipRange !== "") {
+      writer.uint32(26).string(message.ipRange);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): IpamConfig {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseIpamConfig();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.subnet = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.gateway = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.ipRange = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): IpamConfig {
+    return {
+      subnet: isSet(object.subnet) ? globalThis.String(object.subnet) : "",
+      gateway: isSet(object.gateway) ? globalThis.String(object.gateway) : "",
+      ipRange: isSet(object.ipRange) ? globalThis.String(object.ipRange) : "",
+    };
+  },
+
+  toJSON(message: IpamConfig): unknown {
+    const obj: any = {};
+    if (message.subnet !== "") {
+      obj.subnet = message.subnet;
+    }
+    if (message.gateway !== "") {
+      obj.gateway = message.gateway;
+    }
+    if (message.ipRange !== "") {
+      obj.ipRange = message.ipRange;
+    }
+    return obj;
+  },
+};
+
+function createBaseEndpoint(): Endpoint {
+  return {
+    networkId: "",
+    networkName: "",
+    containerId: "",
+    containerName: "",
+    aliases: [],
+    interfaceName: "",
+    ipAddress: "",
+    prefixLen: 0,
+    gateway: "",
+    macAddress: "",
+    staticIp: false,
+  };
+}
+
+export const Endpoint = {
+  encode(message: Endpoint, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.networkId !== "") {
+      writer.uint32(10).string(message.networkId);
+    }
+    if (message.networkName !== "") {
+      writer.uint32(18).string(message.networkName);
+    }
+    if (message.containerId !== "") {
+      writer.uint32(26).string(message.containerId);
+    }
+    if (message.containerName !== "") {
+      writer.uint32(34).string(message.containerName);
+    }
+    for (const v of message.aliases) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.interfaceName !== "") {
+      writer.uint32(50).string(message.interfaceName);
+    }
+    if (message.ipAddress !== "") {
+      writer.uint32(58).string(message.ipAddress);
+    }
+    if (message.prefixLen !== 0) {
+      writer.uint32(64).int32(message.prefixLen);
+    }
+    if (message.gateway !== "") {
+      writer.uint32(74).string(message.gateway);
+    }
+    if (message.macAddress !== "") {
+      writer.uint32(82).string(message.macAddress);
+    }
+    if (message.staticIp !== false) {
+      writer.uint32(88).bool(message.staticIp);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): Endpoint {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseEndpoint();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.networkId = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.networkName = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.containerId = reader.string();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.containerName = reader.string();
+          continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.aliases.push(reader.string());
+          continue;
+        case 6:
+          if (tag !== 50) {
+            break;
+          }
+
+          message.interfaceName = reader.string();
+          continue;
+        case 7:
+          if (tag !== 58) {
+            break;
+          }
+
+          message.ipAddress = reader.string();
+          continue;
+        case 8:
+          if (tag !== 64) {
+            break;
+          }
+
+          message.prefixLen = reader.int32();
+          continue;
+        case 9:
+          if (tag !== 74) {
+            break;
+          }
+
+          message.gateway = reader.string();
+          continue;
+        case 10:
+          if (tag !== 82) {
+            break;
+          }
+
+          message.macAddress = reader.string();
+          continue;
+        case 11:
+          if (tag !== 88) {
+            break;
+          }
+
+          message.staticIp = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): Endpoint {
+    return {
+      networkId: isSet(object.networkId) ? globalThis.String(object.networkId) : "",
+      networkName: isSet(object.networkName) ? globalThis.String(object.networkName) : "",
+      containerId: isSet(object.containerId) ? globalThis.String(object.containerId) : "",
+      containerName: isSet(object.containerName) ? globalThis.String(object.containerName) : "",
+      aliases: globalThis.Array.isArray(object?.aliases) ? object.aliases.map((e: any) => globalThis.String(e)) : [],
+      interfaceName: isSet(object.interfaceName) ? globalThis.String(object.interfaceName) : "",
+      ipAddress: isSet(object.ipAddress) ? globalThis.String(object.ipAddress) : "",
+      prefixLen: isSet(object.prefixLen) ? globalThis.Number(object.prefixLen) : 0,
+      gateway: isSet(object.gateway) ? globalThis.String(object.gateway) : "",
+      macAddress: isSet(object.macAddress) ? globalThis.String(object.macAddress) : "",
+      staticIp: isSet(object.staticIp) ? globalThis.Boolean(object.staticIp) : false,
+    };
+  },
+
+  toJSON(message: Endpoint): unknown {
+    const obj: any = {};
+    if (message.networkId !== "") {
+      obj.networkId = message.networkId;
+    }
+    if (message.networkName !== "") {
+      obj.networkName = message.networkName;
+    }
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.containerName !== "") {
+      obj.containerName = message.containerName;
+    }
+    if (message.aliases?.length) {
+      obj.aliases = message.aliases;
+    }
+    if (message.interfaceName !== "") {
+      obj.interfaceName = message.interfaceName;
+    }
+    if (message.ipAddress !== "") {
+      obj.ipAddress = message.ipAddress;
+    }
+    if (message.prefixLen !== 0) {
+      obj.prefixLen = Math.round(message.prefixLen);
+    }
+    if (message.gateway !== "") {
+      obj.gateway = message.gateway;
+    }
+    if (message.macAddress !== "") {
+      obj.macAddress = message.macAddress;
+    }
+    if (message.staticIp !== false) {
+      obj.staticIp = message.staticIp;
+    }
+    return obj;
+  },
+};
+
 function createBaseNetwork(): Network {
-  return { id: "", name: "", driver: "", created: "", labels: {}, builtin: false };
+  return {
+    id: "",
+    name: "",
+    driver: "",
+    created: "",
+    labels: {},
+    builtin: false,
+    internal: false,
+    options: {},
+    ipam: [],
+    bridge: "",
+    containers: {},
+  };
 }
 
 export const Network = {
@@ -116,6 +511,21 @@ export const Network = {
     if (message.builtin !== false) {
       writer.uint32(48).bool(message.builtin);
     }
+    if (message.internal !== false) {
+      writer.uint32(56).bool(message.internal);
+    }
+    Object.entries(message.options).forEach(([key, value]) => {
+      Network_OptionsEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).ldelim();
+    });
+    for (const v of message.ipam) {
+      IpamConfig.encode(v!, writer.uint32(74).fork()).ldelim();
+    }
+    if (message.bridge !== "") {
+      writer.uint32(82).string(message.bridge);
+    }
+    Object.entries(message.containers).forEach(([key, value]) => {
+      Network_ContainersEntry.encode({ key: key as any, value }, writer.uint32(90).fork()).ldelim();
+    });
     return writer;
   },
 
@@ -171,6 +581,47 @@ export const Network = {
 
           message.builtin = reader.bool();
           continue;
+        case 7:
+          if (tag !== 56) {
+            break;
+          }
+
+          message.internal = reader.bool();
+          continue;
+        case 8:
+          if (tag !== 66) {
+            break;
+          }
+
+          const entry8 = Network_OptionsEntry.decode(reader, reader.uint32());
+          if (entry8.value !== undefined) {
+            message.options[entry8.key] = entry8.value;
+          }
+          continue;
+        case 9:
+          if (tag !== 74) {
+            break;
+          }
+
+          message.ipam.push(IpamConfig.decode(reader, reader.uint32()));
+          continue;
+        case 10:
+          if (tag !== 82) {
+            break;
+          }
+
+          message.bridge = reader.string();
+          continue;
+        case 11:
+          if (tag !== 90) {
+            break;
+          }
+
+          const entry11 = Network_ContainersEntry.decode(reader, reader.uint32());
+          if (entry11.value !== undefined) {
+            message.containers[entry11.key] = entry11.value;
+          }
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -193,6 +644,21 @@ export const Network = {
         }, {})
         : {},
       builtin: isSet(object.builtin) ? globalThis.Boolean(object.builtin) : false,
+      internal: isSet(object.internal) ? globalThis.Boolean(object.internal) : false,
+      options: isObject(object.options)
+        ? Object.entries(object.options).reduce<{ [key: string]: string }>((acc, [key, value]) => {
+          acc[key] = String(value);
+          return acc;
+        }, {})
+        : {},
+      ipam: globalThis.Array.isArray(object?.ipam) ? object.ipam.map((e: any) => IpamConfig.fromJSON(e)) : [],
+      bridge: isSet(object.bridge) ? globalThis.String(object.bridge) : "",
+      containers: isObject(object.containers)
+        ? Object.entries(object.containers).reduce<{ [key: string]: Endpoint }>((acc, [key, value]) => {
+          acc[key] = Endpoint.fromJSON(value);
+          return acc;
+        }, {})
+        : {},
     };
   },
 
@@ -221,6 +687,33 @@ export const Network = {
     }
     if (message.builtin !== false) {
       obj.builtin = message.builtin;
+    }
+    if (message.internal !== false) {
+      obj.internal = message.internal;
+    }
+    if (message.options) {
+      const entries = Object.entries(message.options);
+      if (entries.length > 0) {
+        obj.options = {};
+        entries.forEach(([k, v]) => {
+          obj.options[k] = v;
+        });
+      }
+    }
+    if (message.ipam?.length) {
+      obj.ipam = message.ipam.map((e) => IpamConfig.toJSON(e));
+    }
+    if (message.bridge !== "") {
+      obj.bridge = message.bridge;
+    }
+    if (message.containers) {
+      const entries = Object.entries(message.containers);
+      if (entries.length > 0) {
+        obj.containers = {};
+        entries.forEach(([k, v]) => {
+          obj.containers[k] = Endpoint.toJSON(v);
+        });
+      }
     }
     return obj;
   },
@@ -285,6 +778,226 @@ export const Network_LabelsEntry = {
     }
     if (message.value !== "") {
       obj.value = message.value;
+    }
+    return obj;
+  },
+};
+
+function createBaseNetwork_OptionsEntry(): Network_OptionsEntry {
+  return { key: "", value: "" };
+}
+
+export const Network_OptionsEntry = {
+  encode(message: Network_OptionsEntry, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): Network_OptionsEntry {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseNetwork_OptionsEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): Network_OptionsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: Network_OptionsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+};
+
+function createBaseNetwork_ContainersEntry(): Network_ContainersEntry {
+  return { key: "", value: undefined };
+}
+
+export const Network_ContainersEntry = {
+  encode(message: Network_ContainersEntry, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      Endpoint.encode(message.value, writer.uint32(18).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): Network_ContainersEntry {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseNetwork_ContainersEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = Endpoint.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): Network_ContainersEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? Endpoint.fromJSON(object.value) : undefined,
+    };
+  },
+
+  toJSON(message: Network_ContainersEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = Endpoint.toJSON(message.value);
+    }
+    return obj;
+  },
+};
+
+function createBasePortMapping(): PortMapping {
+  return { containerPort: 0, protocol: "", hostIp: "", hostPort: 0 };
+}
+
+export const PortMapping = {
+  encode(message: PortMapping, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.containerPort !== 0) {
+      writer.uint32(8).int32(message.containerPort);
+    }
+    if (message.protocol !== "") {
+      writer.uint32(18).string(message.protocol);
+    }
+    if (message.hostIp !== "") {
+      writer.uint32(26).string(message.hostIp);
+    }
+    if (message.hostPort !== 0) {
+      writer.uint32(32).int32(message.hostPort);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): PortMapping {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePortMapping();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.containerPort = reader.int32();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.protocol = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.hostIp = reader.string();
+          continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.hostPort = reader.int32();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): PortMapping {
+    return {
+      containerPort: isSet(object.containerPort) ? globalThis.Number(object.containerPort) : 0,
+      protocol: isSet(object.protocol) ? globalThis.String(object.protocol) : "",
+      hostIp: isSet(object.hostIp) ? globalThis.String(object.hostIp) : "",
+      hostPort: isSet(object.hostPort) ? globalThis.Number(object.hostPort) : 0,
+    };
+  },
+
+  toJSON(message: PortMapping): unknown {
+    const obj: any = {};
+    if (message.containerPort !== 0) {
+      obj.containerPort = Math.round(message.containerPort);
+    }
+    if (message.protocol !== "") {
+      obj.protocol = message.protocol;
+    }
+    if (message.hostIp !== "") {
+      obj.hostIp = message.hostIp;
+    }
+    if (message.hostPort !== 0) {
+      obj.hostPort = Math.round(message.hostPort);
     }
     return obj;
   },
@@ -472,7 +1185,7 @@ export const GetNetworkResponse = {
 };
 
 function createBaseCreateNetworkRequest(): CreateNetworkRequest {
-  return { name: "", driver: "", labels: {} };
+  return { name: "", driver: "", labels: {}, subnet: "", gateway: "", ipRange: "", internal: false, options: {} };
 }
 
 export const CreateNetworkRequest = {
@@ -485,6 +1198,21 @@ export const CreateNetworkRequest = {
     }
     Object.entries(message.labels).forEach(([key, value]) => {
       CreateNetworkRequest_LabelsEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).ldelim();
+    });
+    if (message.subnet !== "") {
+      writer.uint32(34).string(message.subnet);
+    }
+    if (message.gateway !== "") {
+      writer.uint32(42).string(message.gateway);
+    }
+    if (message.ipRange !== "") {
+      writer.uint32(50).string(message.ipRange);
+    }
+    if (message.internal !== false) {
+      writer.uint32(56).bool(message.internal);
+    }
+    Object.entries(message.options).forEach(([key, value]) => {
+      CreateNetworkRequest_OptionsEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).ldelim();
     });
     return writer;
   },
@@ -520,6 +1248,44 @@ export const CreateNetworkRequest = {
             message.labels[entry3.key] = entry3.value;
           }
           continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.subnet = reader.string();
+          continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.gateway = reader.string();
+          continue;
+        case 6:
+          if (tag !== 50) {
+            break;
+          }
+
+          message.ipRange = reader.string();
+          continue;
+        case 7:
+          if (tag !== 56) {
+            break;
+          }
+
+          message.internal = reader.bool();
+          continue;
+        case 8:
+          if (tag !== 66) {
+            break;
+          }
+
+          const entry8 = CreateNetworkRequest_OptionsEntry.decode(reader, reader.uint32());
+          if (entry8.value !== undefined) {
+            message.options[entry8.key] = entry8.value;
+          }
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -535,6 +1301,16 @@ export const CreateNetworkRequest = {
       driver: isSet(object.driver) ? globalThis.String(object.driver) : "",
       labels: isObject(object.labels)
         ? Object.entries(object.labels).reduce<{ [key: string]: string }>((acc, [key, value]) => {
+          acc[key] = String(value);
+          return acc;
+        }, {})
+        : {},
+      subnet: isSet(object.subnet) ? globalThis.String(object.subnet) : "",
+      gateway: isSet(object.gateway) ? globalThis.String(object.gateway) : "",
+      ipRange: isSet(object.ipRange) ? globalThis.String(object.ipRange) : "",
+      internal: isSet(object.internal) ? globalThis.Boolean(object.internal) : false,
+      options: isObject(object.options)
+        ? Object.entries(object.options).reduce<{ [key: string]: string }>((acc, [key, value]) => {
           acc[key] = String(value);
           return acc;
         }, {})
@@ -556,6 +1332,27 @@ export const CreateNetworkRequest = {
         obj.labels = {};
         entries.forEach(([k, v]) => {
           obj.labels[k] = v;
+        });
+      }
+    }
+    if (message.subnet !== "") {
+      obj.subnet = message.subnet;
+    }
+    if (message.gateway !== "") {
+      obj.gateway = message.gateway;
+    }
+    if (message.ipRange !== "") {
+      obj.ipRange = message.ipRange;
+    }
+    if (message.internal !== false) {
+      obj.internal = message.internal;
+    }
+    if (message.options) {
+      const entries = Object.entries(message.options);
+      if (entries.length > 0) {
+        obj.options = {};
+        entries.forEach(([k, v]) => {
+          obj.options[k] = v;
         });
       }
     }
@@ -616,6 +1413,70 @@ export const CreateNetworkRequest_LabelsEntry = {
   },
 
   toJSON(message: CreateNetworkRequest_LabelsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+};
+
+function createBaseCreateNetworkRequest_OptionsEntry(): CreateNetworkRequest_OptionsEntry {
+  return { key: "", value: "" };
+}
+
+export const CreateNetworkRequest_OptionsEntry = {
+  encode(message: CreateNetworkRequest_OptionsEntry, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): CreateNetworkRequest_OptionsEntry {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateNetworkRequest_OptionsEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateNetworkRequest_OptionsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CreateNetworkRequest_OptionsEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
       obj.key = message.key;
@@ -758,8 +1619,171 @@ export const RemoveNetworkResponse = {
   },
 };
 
+function createBasePruneNetworksRequest(): PruneNetworksRequest {
+  return {};
+}
+
+export const PruneNetworksRequest = {
+  encode(_: PruneNetworksRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): PruneNetworksRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePruneNetworksRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): PruneNetworksRequest {
+    return {};
+  },
+
+  toJSON(_: PruneNetworksRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBasePruneNetworksResponse(): PruneNetworksResponse {
+  return { removed: [] };
+}
+
+export const PruneNetworksResponse = {
+  encode(message: PruneNetworksResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.removed) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): PruneNetworksResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePruneNetworksResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.removed.push(reader.string());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): PruneNetworksResponse {
+    return {
+      removed: globalThis.Array.isArray(object?.removed) ? object.removed.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: PruneNetworksResponse): unknown {
+    const obj: any = {};
+    if (message.removed?.length) {
+      obj.removed = message.removed;
+    }
+    return obj;
+  },
+};
+
+function createBaseEndpointRequest(): EndpointRequest {
+  return { network: "", aliases: [], ip: "" };
+}
+
+export const EndpointRequest = {
+  encode(message: EndpointRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.network !== "") {
+      writer.uint32(10).string(message.network);
+    }
+    for (const v of message.aliases) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.ip !== "") {
+      writer.uint32(26).string(message.ip);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): EndpointRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseEndpointRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.network = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.aliases.push(reader.string());
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.ip = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): EndpointRequest {
+    return {
+      network: isSet(object.network) ? globalThis.String(object.network) : "",
+      aliases: globalThis.Array.isArray(object?.aliases) ? object.aliases.map((e: any) => globalThis.String(e)) : [],
+      ip: isSet(object.ip) ? globalThis.String(object.ip) : "",
+    };
+  },
+
+  toJSON(message: EndpointRequest): unknown {
+    const obj: any = {};
+    if (message.network !== "") {
+      obj.network = message.network;
+    }
+    if (message.aliases?.length) {
+      obj.aliases = message.aliases;
+    }
+    if (message.ip !== "") {
+      obj.ip = message.ip;
+    }
+    return obj;
+  },
+};
+
 function createBaseAttachRequest(): AttachRequest {
-  return { containerId: "", networkMode: "" };
+  return { containerId: "", networkMode: "", name: "", endpoints: [], ports: [] };
 }
 
 export const AttachRequest = {
@@ -769,6 +1793,15 @@ export const AttachRequest = {
     }
     if (message.networkMode !== "") {
       writer.uint32(18).string(message.networkMode);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    for (const v of message.endpoints) {
+      EndpointRequest.encode(v!, writer.uint32(34).fork()).ldelim();
+    }
+    for (const v of message.ports) {
+      PortMapping.encode(v!, writer.uint32(42).fork()).ldelim();
     }
     return writer;
   },
@@ -794,6 +1827,27 @@ export const AttachRequest = {
 
           message.networkMode = reader.string();
           continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.endpoints.push(EndpointRequest.decode(reader, reader.uint32()));
+          continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.ports.push(PortMapping.decode(reader, reader.uint32()));
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -807,6 +1861,11 @@ export const AttachRequest = {
     return {
       containerId: isSet(object.containerId) ? globalThis.String(object.containerId) : "",
       networkMode: isSet(object.networkMode) ? globalThis.String(object.networkMode) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      endpoints: globalThis.Array.isArray(object?.endpoints)
+        ? object.endpoints.map((e: any) => EndpointRequest.fromJSON(e))
+        : [],
+      ports: globalThis.Array.isArray(object?.ports) ? object.ports.map((e: any) => PortMapping.fromJSON(e)) : [],
     };
   },
 
@@ -818,12 +1877,21 @@ export const AttachRequest = {
     if (message.networkMode !== "") {
       obj.networkMode = message.networkMode;
     }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.endpoints?.length) {
+      obj.endpoints = message.endpoints.map((e) => EndpointRequest.toJSON(e));
+    }
+    if (message.ports?.length) {
+      obj.ports = message.ports.map((e) => PortMapping.toJSON(e));
+    }
     return obj;
   },
 };
 
 function createBaseAttachResponse(): AttachResponse {
-  return { namespaceMode: "", namespacePath: "" };
+  return { namespaceMode: "", namespacePath: "", endpoints: [], ports: [], dns: [] };
 }
 
 export const AttachResponse = {
@@ -833,6 +1901,15 @@ export const AttachResponse = {
     }
     if (message.namespacePath !== "") {
       writer.uint32(18).string(message.namespacePath);
+    }
+    for (const v of message.endpoints) {
+      Endpoint.encode(v!, writer.uint32(26).fork()).ldelim();
+    }
+    for (const v of message.ports) {
+      PortMapping.encode(v!, writer.uint32(34).fork()).ldelim();
+    }
+    for (const v of message.dns) {
+      writer.uint32(42).string(v!);
     }
     return writer;
   },
@@ -858,6 +1935,27 @@ export const AttachResponse = {
 
           message.namespacePath = reader.string();
           continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.endpoints.push(Endpoint.decode(reader, reader.uint32()));
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.ports.push(PortMapping.decode(reader, reader.uint32()));
+          continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.dns.push(reader.string());
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -871,6 +1969,11 @@ export const AttachResponse = {
     return {
       namespaceMode: isSet(object.namespaceMode) ? globalThis.String(object.namespaceMode) : "",
       namespacePath: isSet(object.namespacePath) ? globalThis.String(object.namespacePath) : "",
+      endpoints: globalThis.Array.isArray(object?.endpoints)
+        ? object.endpoints.map((e: any) => Endpoint.fromJSON(e))
+        : [],
+      ports: globalThis.Array.isArray(object?.ports) ? object.ports.map((e: any) => PortMapping.fromJSON(e)) : [],
+      dns: globalThis.Array.isArray(object?.dns) ? object.dns.map((e: any) => globalThis.String(e)) : [],
     };
   },
 
@@ -881,6 +1984,15 @@ export const AttachResponse = {
     }
     if (message.namespacePath !== "") {
       obj.namespacePath = message.namespacePath;
+    }
+    if (message.endpoints?.length) {
+      obj.endpoints = message.endpoints.map((e) => Endpoint.toJSON(e));
+    }
+    if (message.ports?.length) {
+      obj.ports = message.ports.map((e) => PortMapping.toJSON(e));
+    }
+    if (message.dns?.length) {
+      obj.dns = message.dns;
     }
     return obj;
   },
@@ -969,6 +2081,355 @@ export const DetachResponse = {
   },
 };
 
+function createBaseConnectRequest(): ConnectRequest {
+  return { containerId: "", network: "", name: "", aliases: [], ip: "" };
+}
+
+export const ConnectRequest = {
+  encode(message: ConnectRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    if (message.network !== "") {
+      writer.uint32(18).string(message.network);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    for (const v of message.aliases) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.ip !== "") {
+      writer.uint32(42).string(message.ip);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ConnectRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseConnectRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.containerId = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.network = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.aliases.push(reader.string());
+          continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.ip = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ConnectRequest {
+    return {
+      containerId: isSet(object.containerId) ? globalThis.String(object.containerId) : "",
+      network: isSet(object.network) ? globalThis.String(object.network) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      aliases: globalThis.Array.isArray(object?.aliases) ? object.aliases.map((e: any) => globalThis.String(e)) : [],
+      ip: isSet(object.ip) ? globalThis.String(object.ip) : "",
+    };
+  },
+
+  toJSON(message: ConnectRequest): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.network !== "") {
+      obj.network = message.network;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.aliases?.length) {
+      obj.aliases = message.aliases;
+    }
+    if (message.ip !== "") {
+      obj.ip = message.ip;
+    }
+    return obj;
+  },
+};
+
+function createBaseConnectResponse(): ConnectResponse {
+  return { endpoint: undefined };
+}
+
+export const ConnectResponse = {
+  encode(message: ConnectResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.endpoint !== undefined) {
+      Endpoint.encode(message.endpoint, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ConnectResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseConnectResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.endpoint = Endpoint.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ConnectResponse {
+    return { endpoint: isSet(object.endpoint) ? Endpoint.fromJSON(object.endpoint) : undefined };
+  },
+
+  toJSON(message: ConnectResponse): unknown {
+    const obj: any = {};
+    if (message.endpoint !== undefined) {
+      obj.endpoint = Endpoint.toJSON(message.endpoint);
+    }
+    return obj;
+  },
+};
+
+function createBaseDisconnectRequest(): DisconnectRequest {
+  return { containerId: "", network: "" };
+}
+
+export const DisconnectRequest = {
+  encode(message: DisconnectRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    if (message.network !== "") {
+      writer.uint32(18).string(message.network);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): DisconnectRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDisconnectRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.containerId = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.network = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): DisconnectRequest {
+    return {
+      containerId: isSet(object.containerId) ? globalThis.String(object.containerId) : "",
+      network: isSet(object.network) ? globalThis.String(object.network) : "",
+    };
+  },
+
+  toJSON(message: DisconnectRequest): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    if (message.network !== "") {
+      obj.network = message.network;
+    }
+    return obj;
+  },
+};
+
+function createBaseDisconnectResponse(): DisconnectResponse {
+  return {};
+}
+
+export const DisconnectResponse = {
+  encode(_: DisconnectResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): DisconnectResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDisconnectResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): DisconnectResponse {
+    return {};
+  },
+
+  toJSON(_: DisconnectResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseGetAttachmentRequest(): GetAttachmentRequest {
+  return { containerId: "" };
+}
+
+export const GetAttachmentRequest = {
+  encode(message: GetAttachmentRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.containerId !== "") {
+      writer.uint32(10).string(message.containerId);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): GetAttachmentRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetAttachmentRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.containerId = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetAttachmentRequest {
+    return { containerId: isSet(object.containerId) ? globalThis.String(object.containerId) : "" };
+  },
+
+  toJSON(message: GetAttachmentRequest): unknown {
+    const obj: any = {};
+    if (message.containerId !== "") {
+      obj.containerId = message.containerId;
+    }
+    return obj;
+  },
+};
+
+function createBaseGetAttachmentResponse(): GetAttachmentResponse {
+  return { attachment: undefined };
+}
+
+export const GetAttachmentResponse = {
+  encode(message: GetAttachmentResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.attachment !== undefined) {
+      AttachResponse.encode(message.attachment, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): GetAttachmentResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetAttachmentResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.attachment = AttachResponse.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): GetAttachmentResponse {
+    return { attachment: isSet(object.attachment) ? AttachResponse.fromJSON(object.attachment) : undefined };
+  },
+
+  toJSON(message: GetAttachmentResponse): unknown {
+    const obj: any = {};
+    if (message.attachment !== undefined) {
+      obj.attachment = AttachResponse.toJSON(message.attachment);
+    }
+    return obj;
+  },
+};
+
 export type NetworksService = typeof NetworksService;
 export const NetworksService = {
   listNetworks: {
@@ -1007,7 +2468,16 @@ export const NetworksService = {
     responseSerialize: (value: RemoveNetworkResponse) => Buffer.from(RemoveNetworkResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer) => RemoveNetworkResponse.decode(value),
   },
-  /** Decides the network namespace of a container about to start. */
+  pruneNetworks: {
+    path: "/tscr.network.v1.Networks/PruneNetworks",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: PruneNetworksRequest) => Buffer.from(PruneNetworksRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => PruneNetworksRequest.decode(value),
+    responseSerialize: (value: PruneNetworksResponse) => Buffer.from(PruneNetworksResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => PruneNetworksResponse.decode(value),
+  },
+  /** Sets up the network namespace of a container about to start. */
   attach: {
     path: "/tscr.network.v1.Networks/Attach",
     requestStream: false,
@@ -1026,6 +2496,35 @@ export const NetworksService = {
     responseSerialize: (value: DetachResponse) => Buffer.from(DetachResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer) => DetachResponse.decode(value),
   },
+  /** Adds or removes an endpoint of a running container. */
+  connect: {
+    path: "/tscr.network.v1.Networks/Connect",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ConnectRequest) => Buffer.from(ConnectRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ConnectRequest.decode(value),
+    responseSerialize: (value: ConnectResponse) => Buffer.from(ConnectResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ConnectResponse.decode(value),
+  },
+  disconnect: {
+    path: "/tscr.network.v1.Networks/Disconnect",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: DisconnectRequest) => Buffer.from(DisconnectRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => DisconnectRequest.decode(value),
+    responseSerialize: (value: DisconnectResponse) => Buffer.from(DisconnectResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => DisconnectResponse.decode(value),
+  },
+  /** What is set up for a container now. */
+  getAttachment: {
+    path: "/tscr.network.v1.Networks/GetAttachment",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: GetAttachmentRequest) => Buffer.from(GetAttachmentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => GetAttachmentRequest.decode(value),
+    responseSerialize: (value: GetAttachmentResponse) => Buffer.from(GetAttachmentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => GetAttachmentResponse.decode(value),
+  },
 } as const;
 
 export interface NetworksServer extends UntypedServiceImplementation {
@@ -1033,9 +2532,15 @@ export interface NetworksServer extends UntypedServiceImplementation {
   getNetwork: handleUnaryCall<GetNetworkRequest, GetNetworkResponse>;
   createNetwork: handleUnaryCall<CreateNetworkRequest, CreateNetworkResponse>;
   removeNetwork: handleUnaryCall<RemoveNetworkRequest, RemoveNetworkResponse>;
-  /** Decides the network namespace of a container about to start. */
+  pruneNetworks: handleUnaryCall<PruneNetworksRequest, PruneNetworksResponse>;
+  /** Sets up the network namespace of a container about to start. */
   attach: handleUnaryCall<AttachRequest, AttachResponse>;
   detach: handleUnaryCall<DetachRequest, DetachResponse>;
+  /** Adds or removes an endpoint of a running container. */
+  connect: handleUnaryCall<ConnectRequest, ConnectResponse>;
+  disconnect: handleUnaryCall<DisconnectRequest, DisconnectResponse>;
+  /** What is set up for a container now. */
+  getAttachment: handleUnaryCall<GetAttachmentRequest, GetAttachmentResponse>;
 }
 
 export interface NetworksClient extends Client {
@@ -1099,7 +2604,22 @@ export interface NetworksClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RemoveNetworkResponse) => void,
   ): ClientUnaryCall;
-  /** Decides the network namespace of a container about to start. */
+  pruneNetworks(
+    request: PruneNetworksRequest,
+    callback: (error: ServiceError | null, response: PruneNetworksResponse) => void,
+  ): ClientUnaryCall;
+  pruneNetworks(
+    request: PruneNetworksRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PruneNetworksResponse) => void,
+  ): ClientUnaryCall;
+  pruneNetworks(
+    request: PruneNetworksRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PruneNetworksResponse) => void,
+  ): ClientUnaryCall;
+  /** Sets up the network namespace of a container about to start. */
   attach(
     request: AttachRequest,
     callback: (error: ServiceError | null, response: AttachResponse) => void,
@@ -1129,6 +2649,53 @@ export interface NetworksClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DetachResponse) => void,
+  ): ClientUnaryCall;
+  /** Adds or removes an endpoint of a running container. */
+  connect(
+    request: ConnectRequest,
+    callback: (error: ServiceError | null, response: ConnectResponse) => void,
+  ): ClientUnaryCall;
+  connect(
+    request: ConnectRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ConnectResponse) => void,
+  ): ClientUnaryCall;
+  connect(
+    request: ConnectRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ConnectResponse) => void,
+  ): ClientUnaryCall;
+  disconnect(
+    request: DisconnectRequest,
+    callback: (error: ServiceError | null, response: DisconnectResponse) => void,
+  ): ClientUnaryCall;
+  disconnect(
+    request: DisconnectRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DisconnectResponse) => void,
+  ): ClientUnaryCall;
+  disconnect(
+    request: DisconnectRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DisconnectResponse) => void,
+  ): ClientUnaryCall;
+  /** What is set up for a container now. */
+  getAttachment(
+    request: GetAttachmentRequest,
+    callback: (error: ServiceError | null, response: GetAttachmentResponse) => void,
+  ): ClientUnaryCall;
+  getAttachment(
+    request: GetAttachmentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetAttachmentResponse) => void,
+  ): ClientUnaryCall;
+  getAttachment(
+    request: GetAttachmentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetAttachmentResponse) => void,
   ): ClientUnaryCall;
 }
 

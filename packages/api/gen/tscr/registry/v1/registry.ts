@@ -98,6 +98,17 @@ export interface LoginResponse {
   identityToken: string;
 }
 
+export interface ListTagsRequest {
+  /** A repository ("localhost:5000/app", "alpine"); a tag or digest in it is ignored. */
+  repository: string;
+  /** Absent: anonymous. */
+  auth?: AuthConfig | undefined;
+}
+
+export interface ListTagsResponse {
+  tags: string[];
+}
+
 function createBaseReference(): Reference {
   return { domain: "", path: "", tag: "", digest: "", normalized: "", familiar: "" };
 }
@@ -864,6 +875,118 @@ export const LoginResponse = {
   },
 };
 
+function createBaseListTagsRequest(): ListTagsRequest {
+  return { repository: "", auth: undefined };
+}
+
+export const ListTagsRequest = {
+  encode(message: ListTagsRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.repository !== "") {
+      writer.uint32(10).string(message.repository);
+    }
+    if (message.auth !== undefined) {
+      AuthConfig.encode(message.auth, writer.uint32(18).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ListTagsRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListTagsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.repository = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.auth = AuthConfig.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListTagsRequest {
+    return {
+      repository: isSet(object.repository) ? globalThis.String(object.repository) : "",
+      auth: isSet(object.auth) ? AuthConfig.fromJSON(object.auth) : undefined,
+    };
+  },
+
+  toJSON(message: ListTagsRequest): unknown {
+    const obj: any = {};
+    if (message.repository !== "") {
+      obj.repository = message.repository;
+    }
+    if (message.auth !== undefined) {
+      obj.auth = AuthConfig.toJSON(message.auth);
+    }
+    return obj;
+  },
+};
+
+function createBaseListTagsResponse(): ListTagsResponse {
+  return { tags: [] };
+}
+
+export const ListTagsResponse = {
+  encode(message: ListTagsResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.tags) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ListTagsResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListTagsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.tags.push(reader.string());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ListTagsResponse {
+    return { tags: globalThis.Array.isArray(object?.tags) ? object.tags.map((e: any) => globalThis.String(e)) : [] };
+  },
+
+  toJSON(message: ListTagsResponse): unknown {
+    const obj: any = {};
+    if (message.tags?.length) {
+      obj.tags = message.tags;
+    }
+    return obj;
+  },
+};
+
 export type RegistryService = typeof RegistryService;
 export const RegistryService = {
   parseReference: {
@@ -903,6 +1026,16 @@ export const RegistryService = {
     responseSerialize: (value: LoginResponse) => Buffer.from(LoginResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer) => LoginResponse.decode(value),
   },
+  /** Every tag of a repository (`docker pull --all-tags`). */
+  listTags: {
+    path: "/tscr.registry.v1.Registry/ListTags",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ListTagsRequest) => Buffer.from(ListTagsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ListTagsRequest.decode(value),
+    responseSerialize: (value: ListTagsResponse) => Buffer.from(ListTagsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ListTagsResponse.decode(value),
+  },
 } as const;
 
 export interface RegistryServer extends UntypedServiceImplementation {
@@ -911,6 +1044,8 @@ export interface RegistryServer extends UntypedServiceImplementation {
   push: handleServerStreamingCall<PushRequest, PushResponse>;
   /** Checks credentials against a registry (`docker login`); stores nothing. */
   login: handleUnaryCall<LoginRequest, LoginResponse>;
+  /** Every tag of a repository (`docker pull --all-tags`). */
+  listTags: handleUnaryCall<ListTagsRequest, ListTagsResponse>;
 }
 
 export interface RegistryClient extends Client {
@@ -948,6 +1083,22 @@ export interface RegistryClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: LoginResponse) => void,
+  ): ClientUnaryCall;
+  /** Every tag of a repository (`docker pull --all-tags`). */
+  listTags(
+    request: ListTagsRequest,
+    callback: (error: ServiceError | null, response: ListTagsResponse) => void,
+  ): ClientUnaryCall;
+  listTags(
+    request: ListTagsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListTagsResponse) => void,
+  ): ClientUnaryCall;
+  listTags(
+    request: ListTagsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListTagsResponse) => void,
   ): ClientUnaryCall;
 }
 

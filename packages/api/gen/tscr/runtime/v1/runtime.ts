@@ -9,15 +9,19 @@ import {
   type CallOptions,
   ChannelCredentials,
   Client,
+  ClientDuplexStream,
   type ClientOptions,
   type ClientUnaryCall,
+  handleBidiStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   Metadata,
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import Long from "long";
 import _m0 from "protobufjs/minimal";
+import { ProcessInfo, Resources, SecurityOptions, TaskStats } from "../../types/v1/resources";
 import { ExitStatus, Mount } from "../../types/v1/types";
 
 export const protobufPackage = "tscr.runtime.v1";
@@ -29,6 +33,9 @@ export interface ProcessSpec {
   /** `name`, `uid`, `name:group` or `uid:gid`, resolved inside the rootfs. */
   user: string;
   terminal: boolean;
+  /** Fields 50-59: stdio (h-exec). A stdin pipe attaches write to; closed when the first attach ends. */
+  openStdin: boolean;
+  stdinOnce: boolean;
 }
 
 /** An OCI runtime-spec mount (destination inside the container). */
@@ -58,6 +65,14 @@ export interface TaskSpec {
   /** "runc" or "crun"; empty means the runtime's default. */
   runtime: string;
   annotations: { [key: string]: string };
+  /** Fields 40-49: limits and security options (h-control). */
+  resources?: Resources | undefined;
+  security?:
+    | SecurityOptions
+    | undefined;
+  /** Fields 30-39: logs (h-supervise). Rotation of log_path; 0 means the default. */
+  logMaxSize: number;
+  logMaxFiles: number;
 }
 
 export interface TaskSpec_AnnotationsEntry {
@@ -135,8 +150,134 @@ export interface DeleteTaskResponse {
   hasExitStatus: boolean;
 }
 
+export interface UpdateTaskRequest {
+  id: string;
+  resources?: Resources | undefined;
+}
+
+export interface UpdateTaskResponse {
+}
+
+export interface PauseTaskRequest {
+  id: string;
+}
+
+export interface PauseTaskResponse {
+}
+
+export interface ResumeTaskRequest {
+  id: string;
+}
+
+export interface ResumeTaskResponse {
+}
+
+export interface TaskStatsRequest {
+  id: string;
+}
+
+export interface TaskStatsResponse {
+  stats?: TaskStats | undefined;
+}
+
+export interface TopTaskRequest {
+  id: string;
+}
+
+export interface TopTaskResponse {
+  processes: ProcessInfo[];
+}
+
+export interface TerminalSize {
+  width: number;
+  height: number;
+}
+
+/** One chunk of a process's output. */
+export interface OutputChunk {
+  /** "stdout" or "stderr". */
+  stream: string;
+  data: Buffer;
+}
+
+export interface ExecSpec {
+  /** Exec ID, unique among the task's live sessions. */
+  id: string;
+  args: string[];
+  env: string[];
+  cwd: string;
+  user: string;
+  terminal: boolean;
+  privileged: boolean;
+  size?: TerminalSize | undefined;
+}
+
+export interface ExecStart {
+  taskId: string;
+  spec?:
+    | ExecSpec
+    | undefined;
+  /** The caller sends stdin (else the process gets none). */
+  stdin: boolean;
+  /** Discard the output (a detached exec). */
+  discardOutput: boolean;
+}
+
+export interface ExecTaskRequest {
+  start?: ExecStart | undefined;
+  stdin?:
+    | Buffer
+    | undefined;
+  /** The end of stdin. */
+  closeStdin?: boolean | undefined;
+}
+
+export interface ExecStarted {
+  pid: number;
+}
+
+export interface ExecTaskResponse {
+  started?: ExecStarted | undefined;
+  output?: OutputChunk | undefined;
+  exit?: ExitStatus | undefined;
+}
+
+export interface ResizeExecRequest {
+  taskId: string;
+  execId: string;
+  size?: TerminalSize | undefined;
+}
+
+export interface ResizeExecResponse {
+}
+
+export interface AttachStart {
+  taskId: string;
+  stdin: boolean;
+}
+
+export interface AttachTaskRequest {
+  start?: AttachStart | undefined;
+  stdin?: Buffer | undefined;
+  closeStdin?: boolean | undefined;
+}
+
+export interface AttachTaskResponse {
+  /** The attachment is in place. */
+  attached?: boolean | undefined;
+  output?: OutputChunk | undefined;
+}
+
+export interface ResizeTaskRequest {
+  taskId: string;
+  size?: TerminalSize | undefined;
+}
+
+export interface ResizeTaskResponse {
+}
+
 function createBaseProcessSpec(): ProcessSpec {
-  return { args: [], env: [], cwd: "", user: "", terminal: false };
+  return { args: [], env: [], cwd: "", user: "", terminal: false, openStdin: false, stdinOnce: false };
 }
 
 export const ProcessSpec = {
@@ -155,6 +296,12 @@ export const ProcessSpec = {
     }
     if (message.terminal !== false) {
       writer.uint32(40).bool(message.terminal);
+    }
+    if (message.openStdin !== false) {
+      writer.uint32(400).bool(message.openStdin);
+    }
+    if (message.stdinOnce !== false) {
+      writer.uint32(408).bool(message.stdinOnce);
     }
     return writer;
   },
@@ -201,6 +348,20 @@ export const ProcessSpec = {
 
           message.terminal = reader.bool();
           continue;
+        case 50:
+          if (tag !== 400) {
+            break;
+          }
+
+          message.openStdin = reader.bool();
+          continue;
+        case 51:
+          if (tag !== 408) {
+            break;
+          }
+
+          message.stdinOnce = reader.bool();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -217,6 +378,8 @@ export const ProcessSpec = {
       cwd: isSet(object.cwd) ? globalThis.String(object.cwd) : "",
       user: isSet(object.user) ? globalThis.String(object.user) : "",
       terminal: isSet(object.terminal) ? globalThis.Boolean(object.terminal) : false,
+      openStdin: isSet(object.openStdin) ? globalThis.Boolean(object.openStdin) : false,
+      stdinOnce: isSet(object.stdinOnce) ? globalThis.Boolean(object.stdinOnce) : false,
     };
   },
 
@@ -236,6 +399,12 @@ export const ProcessSpec = {
     }
     if (message.terminal !== false) {
       obj.terminal = message.terminal;
+    }
+    if (message.openStdin !== false) {
+      obj.openStdin = message.openStdin;
+    }
+    if (message.stdinOnce !== false) {
+      obj.stdinOnce = message.stdinOnce;
     }
     return obj;
   },
@@ -409,6 +578,10 @@ function createBaseTaskSpec(): TaskSpec {
     logPath: "",
     runtime: "",
     annotations: {},
+    resources: undefined,
+    security: undefined,
+    logMaxSize: 0,
+    logMaxFiles: 0,
   };
 }
 
@@ -444,6 +617,18 @@ export const TaskSpec = {
     Object.entries(message.annotations).forEach(([key, value]) => {
       TaskSpec_AnnotationsEntry.encode({ key: key as any, value }, writer.uint32(82).fork()).ldelim();
     });
+    if (message.resources !== undefined) {
+      Resources.encode(message.resources, writer.uint32(322).fork()).ldelim();
+    }
+    if (message.security !== undefined) {
+      SecurityOptions.encode(message.security, writer.uint32(330).fork()).ldelim();
+    }
+    if (message.logMaxSize !== 0) {
+      writer.uint32(240).int64(message.logMaxSize);
+    }
+    if (message.logMaxFiles !== 0) {
+      writer.uint32(248).int32(message.logMaxFiles);
+    }
     return writer;
   },
 
@@ -527,6 +712,34 @@ export const TaskSpec = {
             message.annotations[entry10.key] = entry10.value;
           }
           continue;
+        case 40:
+          if (tag !== 322) {
+            break;
+          }
+
+          message.resources = Resources.decode(reader, reader.uint32());
+          continue;
+        case 41:
+          if (tag !== 330) {
+            break;
+          }
+
+          message.security = SecurityOptions.decode(reader, reader.uint32());
+          continue;
+        case 30:
+          if (tag !== 240) {
+            break;
+          }
+
+          message.logMaxSize = longToNumber(reader.int64() as Long);
+          continue;
+        case 31:
+          if (tag !== 248) {
+            break;
+          }
+
+          message.logMaxFiles = reader.int32();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -553,6 +766,10 @@ export const TaskSpec = {
           return acc;
         }, {})
         : {},
+      resources: isSet(object.resources) ? Resources.fromJSON(object.resources) : undefined,
+      security: isSet(object.security) ? SecurityOptions.fromJSON(object.security) : undefined,
+      logMaxSize: isSet(object.logMaxSize) ? globalThis.Number(object.logMaxSize) : 0,
+      logMaxFiles: isSet(object.logMaxFiles) ? globalThis.Number(object.logMaxFiles) : 0,
     };
   },
 
@@ -593,6 +810,18 @@ export const TaskSpec = {
           obj.annotations[k] = v;
         });
       }
+    }
+    if (message.resources !== undefined) {
+      obj.resources = Resources.toJSON(message.resources);
+    }
+    if (message.security !== undefined) {
+      obj.security = SecurityOptions.toJSON(message.security);
+    }
+    if (message.logMaxSize !== 0) {
+      obj.logMaxSize = Math.round(message.logMaxSize);
+    }
+    if (message.logMaxFiles !== 0) {
+      obj.logMaxFiles = Math.round(message.logMaxFiles);
     }
     return obj;
   },
@@ -1492,6 +1721,1457 @@ export const DeleteTaskResponse = {
   },
 };
 
+function createBaseUpdateTaskRequest(): UpdateTaskRequest {
+  return { id: "", resources: undefined };
+}
+
+export const UpdateTaskRequest = {
+  encode(message: UpdateTaskRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.resources !== undefined) {
+      Resources.encode(message.resources, writer.uint32(18).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): UpdateTaskRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseUpdateTaskRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.resources = Resources.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): UpdateTaskRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      resources: isSet(object.resources) ? Resources.fromJSON(object.resources) : undefined,
+    };
+  },
+
+  toJSON(message: UpdateTaskRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.resources !== undefined) {
+      obj.resources = Resources.toJSON(message.resources);
+    }
+    return obj;
+  },
+};
+
+function createBaseUpdateTaskResponse(): UpdateTaskResponse {
+  return {};
+}
+
+export const UpdateTaskResponse = {
+  encode(_: UpdateTaskResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): UpdateTaskResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseUpdateTaskResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): UpdateTaskResponse {
+    return {};
+  },
+
+  toJSON(_: UpdateTaskResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBasePauseTaskRequest(): PauseTaskRequest {
+  return { id: "" };
+}
+
+export const PauseTaskRequest = {
+  encode(message: PauseTaskRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): PauseTaskRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePauseTaskRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): PauseTaskRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: PauseTaskRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+};
+
+function createBasePauseTaskResponse(): PauseTaskResponse {
+  return {};
+}
+
+export const PauseTaskResponse = {
+  encode(_: PauseTaskResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): PauseTaskResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBasePauseTaskResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): PauseTaskResponse {
+    return {};
+  },
+
+  toJSON(_: PauseTaskResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseResumeTaskRequest(): ResumeTaskRequest {
+  return { id: "" };
+}
+
+export const ResumeTaskRequest = {
+  encode(message: ResumeTaskRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ResumeTaskRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseResumeTaskRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ResumeTaskRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: ResumeTaskRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+};
+
+function createBaseResumeTaskResponse(): ResumeTaskResponse {
+  return {};
+}
+
+export const ResumeTaskResponse = {
+  encode(_: ResumeTaskResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ResumeTaskResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseResumeTaskResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): ResumeTaskResponse {
+    return {};
+  },
+
+  toJSON(_: ResumeTaskResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseTaskStatsRequest(): TaskStatsRequest {
+  return { id: "" };
+}
+
+export const TaskStatsRequest = {
+  encode(message: TaskStatsRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): TaskStatsRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseTaskStatsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): TaskStatsRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: TaskStatsRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+};
+
+function createBaseTaskStatsResponse(): TaskStatsResponse {
+  return { stats: undefined };
+}
+
+export const TaskStatsResponse = {
+  encode(message: TaskStatsResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.stats !== undefined) {
+      TaskStats.encode(message.stats, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): TaskStatsResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseTaskStatsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.stats = TaskStats.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): TaskStatsResponse {
+    return { stats: isSet(object.stats) ? TaskStats.fromJSON(object.stats) : undefined };
+  },
+
+  toJSON(message: TaskStatsResponse): unknown {
+    const obj: any = {};
+    if (message.stats !== undefined) {
+      obj.stats = TaskStats.toJSON(message.stats);
+    }
+    return obj;
+  },
+};
+
+function createBaseTopTaskRequest(): TopTaskRequest {
+  return { id: "" };
+}
+
+export const TopTaskRequest = {
+  encode(message: TopTaskRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): TopTaskRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseTopTaskRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): TopTaskRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: TopTaskRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+};
+
+function createBaseTopTaskResponse(): TopTaskResponse {
+  return { processes: [] };
+}
+
+export const TopTaskResponse = {
+  encode(message: TopTaskResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.processes) {
+      ProcessInfo.encode(v!, writer.uint32(10).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): TopTaskResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseTopTaskResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.processes.push(ProcessInfo.decode(reader, reader.uint32()));
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): TopTaskResponse {
+    return {
+      processes: globalThis.Array.isArray(object?.processes)
+        ? object.processes.map((e: any) => ProcessInfo.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: TopTaskResponse): unknown {
+    const obj: any = {};
+    if (message.processes?.length) {
+      obj.processes = message.processes.map((e) => ProcessInfo.toJSON(e));
+    }
+    return obj;
+  },
+};
+
+function createBaseTerminalSize(): TerminalSize {
+  return { width: 0, height: 0 };
+}
+
+export const TerminalSize = {
+  encode(message: TerminalSize, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.width !== 0) {
+      writer.uint32(8).uint32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(16).uint32(message.height);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): TerminalSize {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseTerminalSize();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.width = reader.uint32();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.height = reader.uint32();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): TerminalSize {
+    return {
+      width: isSet(object.width) ? globalThis.Number(object.width) : 0,
+      height: isSet(object.height) ? globalThis.Number(object.height) : 0,
+    };
+  },
+
+  toJSON(message: TerminalSize): unknown {
+    const obj: any = {};
+    if (message.width !== 0) {
+      obj.width = Math.round(message.width);
+    }
+    if (message.height !== 0) {
+      obj.height = Math.round(message.height);
+    }
+    return obj;
+  },
+};
+
+function createBaseOutputChunk(): OutputChunk {
+  return { stream: "", data: Buffer.alloc(0) };
+}
+
+export const OutputChunk = {
+  encode(message: OutputChunk, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.stream !== "") {
+      writer.uint32(10).string(message.stream);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(18).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): OutputChunk {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseOutputChunk();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.stream = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.data = reader.bytes() as Buffer;
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): OutputChunk {
+    return {
+      stream: isSet(object.stream) ? globalThis.String(object.stream) : "",
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: OutputChunk): unknown {
+    const obj: any = {};
+    if (message.stream !== "") {
+      obj.stream = message.stream;
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+};
+
+function createBaseExecSpec(): ExecSpec {
+  return { id: "", args: [], env: [], cwd: "", user: "", terminal: false, privileged: false, size: undefined };
+}
+
+export const ExecSpec = {
+  encode(message: ExecSpec, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    for (const v of message.args) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.env) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.cwd !== "") {
+      writer.uint32(34).string(message.cwd);
+    }
+    if (message.user !== "") {
+      writer.uint32(42).string(message.user);
+    }
+    if (message.terminal !== false) {
+      writer.uint32(48).bool(message.terminal);
+    }
+    if (message.privileged !== false) {
+      writer.uint32(56).bool(message.privileged);
+    }
+    if (message.size !== undefined) {
+      TerminalSize.encode(message.size, writer.uint32(66).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ExecSpec {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExecSpec();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.args.push(reader.string());
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.env.push(reader.string());
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.cwd = reader.string();
+          continue;
+        case 5:
+          if (tag !== 42) {
+            break;
+          }
+
+          message.user = reader.string();
+          continue;
+        case 6:
+          if (tag !== 48) {
+            break;
+          }
+
+          message.terminal = reader.bool();
+          continue;
+        case 7:
+          if (tag !== 56) {
+            break;
+          }
+
+          message.privileged = reader.bool();
+          continue;
+        case 8:
+          if (tag !== 66) {
+            break;
+          }
+
+          message.size = TerminalSize.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ExecSpec {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      args: globalThis.Array.isArray(object?.args) ? object.args.map((e: any) => globalThis.String(e)) : [],
+      env: globalThis.Array.isArray(object?.env) ? object.env.map((e: any) => globalThis.String(e)) : [],
+      cwd: isSet(object.cwd) ? globalThis.String(object.cwd) : "",
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+      terminal: isSet(object.terminal) ? globalThis.Boolean(object.terminal) : false,
+      privileged: isSet(object.privileged) ? globalThis.Boolean(object.privileged) : false,
+      size: isSet(object.size) ? TerminalSize.fromJSON(object.size) : undefined,
+    };
+  },
+
+  toJSON(message: ExecSpec): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.args?.length) {
+      obj.args = message.args;
+    }
+    if (message.env?.length) {
+      obj.env = message.env;
+    }
+    if (message.cwd !== "") {
+      obj.cwd = message.cwd;
+    }
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    if (message.terminal !== false) {
+      obj.terminal = message.terminal;
+    }
+    if (message.privileged !== false) {
+      obj.privileged = message.privileged;
+    }
+    if (message.size !== undefined) {
+      obj.size = TerminalSize.toJSON(message.size);
+    }
+    return obj;
+  },
+};
+
+function createBaseExecStart(): ExecStart {
+  return { taskId: "", spec: undefined, stdin: false, discardOutput: false };
+}
+
+export const ExecStart = {
+  encode(message: ExecStart, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.spec !== undefined) {
+      ExecSpec.encode(message.spec, writer.uint32(18).fork()).ldelim();
+    }
+    if (message.stdin !== false) {
+      writer.uint32(24).bool(message.stdin);
+    }
+    if (message.discardOutput !== false) {
+      writer.uint32(32).bool(message.discardOutput);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ExecStart {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExecStart();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.taskId = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.spec = ExecSpec.decode(reader, reader.uint32());
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.stdin = reader.bool();
+          continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.discardOutput = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ExecStart {
+    return {
+      taskId: isSet(object.taskId) ? globalThis.String(object.taskId) : "",
+      spec: isSet(object.spec) ? ExecSpec.fromJSON(object.spec) : undefined,
+      stdin: isSet(object.stdin) ? globalThis.Boolean(object.stdin) : false,
+      discardOutput: isSet(object.discardOutput) ? globalThis.Boolean(object.discardOutput) : false,
+    };
+  },
+
+  toJSON(message: ExecStart): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.spec !== undefined) {
+      obj.spec = ExecSpec.toJSON(message.spec);
+    }
+    if (message.stdin !== false) {
+      obj.stdin = message.stdin;
+    }
+    if (message.discardOutput !== false) {
+      obj.discardOutput = message.discardOutput;
+    }
+    return obj;
+  },
+};
+
+function createBaseExecTaskRequest(): ExecTaskRequest {
+  return { start: undefined, stdin: undefined, closeStdin: undefined };
+}
+
+export const ExecTaskRequest = {
+  encode(message: ExecTaskRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.start !== undefined) {
+      ExecStart.encode(message.start, writer.uint32(10).fork()).ldelim();
+    }
+    if (message.stdin !== undefined) {
+      writer.uint32(18).bytes(message.stdin);
+    }
+    if (message.closeStdin !== undefined) {
+      writer.uint32(24).bool(message.closeStdin);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ExecTaskRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExecTaskRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.start = ExecStart.decode(reader, reader.uint32());
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.stdin = reader.bytes() as Buffer;
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.closeStdin = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ExecTaskRequest {
+    return {
+      start: isSet(object.start) ? ExecStart.fromJSON(object.start) : undefined,
+      stdin: isSet(object.stdin) ? Buffer.from(bytesFromBase64(object.stdin)) : undefined,
+      closeStdin: isSet(object.closeStdin) ? globalThis.Boolean(object.closeStdin) : undefined,
+    };
+  },
+
+  toJSON(message: ExecTaskRequest): unknown {
+    const obj: any = {};
+    if (message.start !== undefined) {
+      obj.start = ExecStart.toJSON(message.start);
+    }
+    if (message.stdin !== undefined) {
+      obj.stdin = base64FromBytes(message.stdin);
+    }
+    if (message.closeStdin !== undefined) {
+      obj.closeStdin = message.closeStdin;
+    }
+    return obj;
+  },
+};
+
+function createBaseExecStarted(): ExecStarted {
+  return { pid: 0 };
+}
+
+export const ExecStarted = {
+  encode(message: ExecStarted, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.pid !== 0) {
+      writer.uint32(8).int32(message.pid);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ExecStarted {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExecStarted();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.pid = reader.int32();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ExecStarted {
+    return { pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0 };
+  },
+
+  toJSON(message: ExecStarted): unknown {
+    const obj: any = {};
+    if (message.pid !== 0) {
+      obj.pid = Math.round(message.pid);
+    }
+    return obj;
+  },
+};
+
+function createBaseExecTaskResponse(): ExecTaskResponse {
+  return { started: undefined, output: undefined, exit: undefined };
+}
+
+export const ExecTaskResponse = {
+  encode(message: ExecTaskResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.started !== undefined) {
+      ExecStarted.encode(message.started, writer.uint32(10).fork()).ldelim();
+    }
+    if (message.output !== undefined) {
+      OutputChunk.encode(message.output, writer.uint32(18).fork()).ldelim();
+    }
+    if (message.exit !== undefined) {
+      ExitStatus.encode(message.exit, writer.uint32(26).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ExecTaskResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExecTaskResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.started = ExecStarted.decode(reader, reader.uint32());
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.output = OutputChunk.decode(reader, reader.uint32());
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.exit = ExitStatus.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ExecTaskResponse {
+    return {
+      started: isSet(object.started) ? ExecStarted.fromJSON(object.started) : undefined,
+      output: isSet(object.output) ? OutputChunk.fromJSON(object.output) : undefined,
+      exit: isSet(object.exit) ? ExitStatus.fromJSON(object.exit) : undefined,
+    };
+  },
+
+  toJSON(message: ExecTaskResponse): unknown {
+    const obj: any = {};
+    if (message.started !== undefined) {
+      obj.started = ExecStarted.toJSON(message.started);
+    }
+    if (message.output !== undefined) {
+      obj.output = OutputChunk.toJSON(message.output);
+    }
+    if (message.exit !== undefined) {
+      obj.exit = ExitStatus.toJSON(message.exit);
+    }
+    return obj;
+  },
+};
+
+function createBaseResizeExecRequest(): ResizeExecRequest {
+  return { taskId: "", execId: "", size: undefined };
+}
+
+export const ResizeExecRequest = {
+  encode(message: ResizeExecRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.execId !== "") {
+      writer.uint32(18).string(message.execId);
+    }
+    if (message.size !== undefined) {
+      TerminalSize.encode(message.size, writer.uint32(26).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ResizeExecRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseResizeExecRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.taskId = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.execId = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.size = TerminalSize.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ResizeExecRequest {
+    return {
+      taskId: isSet(object.taskId) ? globalThis.String(object.taskId) : "",
+      execId: isSet(object.execId) ? globalThis.String(object.execId) : "",
+      size: isSet(object.size) ? TerminalSize.fromJSON(object.size) : undefined,
+    };
+  },
+
+  toJSON(message: ResizeExecRequest): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.execId !== "") {
+      obj.execId = message.execId;
+    }
+    if (message.size !== undefined) {
+      obj.size = TerminalSize.toJSON(message.size);
+    }
+    return obj;
+  },
+};
+
+function createBaseResizeExecResponse(): ResizeExecResponse {
+  return {};
+}
+
+export const ResizeExecResponse = {
+  encode(_: ResizeExecResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ResizeExecResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseResizeExecResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): ResizeExecResponse {
+    return {};
+  },
+
+  toJSON(_: ResizeExecResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseAttachStart(): AttachStart {
+  return { taskId: "", stdin: false };
+}
+
+export const AttachStart = {
+  encode(message: AttachStart, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.stdin !== false) {
+      writer.uint32(16).bool(message.stdin);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): AttachStart {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseAttachStart();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.taskId = reader.string();
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.stdin = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): AttachStart {
+    return {
+      taskId: isSet(object.taskId) ? globalThis.String(object.taskId) : "",
+      stdin: isSet(object.stdin) ? globalThis.Boolean(object.stdin) : false,
+    };
+  },
+
+  toJSON(message: AttachStart): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.stdin !== false) {
+      obj.stdin = message.stdin;
+    }
+    return obj;
+  },
+};
+
+function createBaseAttachTaskRequest(): AttachTaskRequest {
+  return { start: undefined, stdin: undefined, closeStdin: undefined };
+}
+
+export const AttachTaskRequest = {
+  encode(message: AttachTaskRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.start !== undefined) {
+      AttachStart.encode(message.start, writer.uint32(10).fork()).ldelim();
+    }
+    if (message.stdin !== undefined) {
+      writer.uint32(18).bytes(message.stdin);
+    }
+    if (message.closeStdin !== undefined) {
+      writer.uint32(24).bool(message.closeStdin);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): AttachTaskRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseAttachTaskRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.start = AttachStart.decode(reader, reader.uint32());
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.stdin = reader.bytes() as Buffer;
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.closeStdin = reader.bool();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): AttachTaskRequest {
+    return {
+      start: isSet(object.start) ? AttachStart.fromJSON(object.start) : undefined,
+      stdin: isSet(object.stdin) ? Buffer.from(bytesFromBase64(object.stdin)) : undefined,
+      closeStdin: isSet(object.closeStdin) ? globalThis.Boolean(object.closeStdin) : undefined,
+    };
+  },
+
+  toJSON(message: AttachTaskRequest): unknown {
+    const obj: any = {};
+    if (message.start !== undefined) {
+      obj.start = AttachStart.toJSON(message.start);
+    }
+    if (message.stdin !== undefined) {
+      obj.stdin = base64FromBytes(message.stdin);
+    }
+    if (message.closeStdin !== undefined) {
+      obj.closeStdin = message.closeStdin;
+    }
+    return obj;
+  },
+};
+
+function createBaseAttachTaskResponse(): AttachTaskResponse {
+  return { attached: undefined, output: undefined };
+}
+
+export const AttachTaskResponse = {
+  encode(message: AttachTaskResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.attached !== undefined) {
+      writer.uint32(8).bool(message.attached);
+    }
+    if (message.output !== undefined) {
+      OutputChunk.encode(message.output, writer.uint32(18).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): AttachTaskResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseAttachTaskResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 8) {
+            break;
+          }
+
+          message.attached = reader.bool();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.output = OutputChunk.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): AttachTaskResponse {
+    return {
+      attached: isSet(object.attached) ? globalThis.Boolean(object.attached) : undefined,
+      output: isSet(object.output) ? OutputChunk.fromJSON(object.output) : undefined,
+    };
+  },
+
+  toJSON(message: AttachTaskResponse): unknown {
+    const obj: any = {};
+    if (message.attached !== undefined) {
+      obj.attached = message.attached;
+    }
+    if (message.output !== undefined) {
+      obj.output = OutputChunk.toJSON(message.output);
+    }
+    return obj;
+  },
+};
+
+function createBaseResizeTaskRequest(): ResizeTaskRequest {
+  return { taskId: "", size: undefined };
+}
+
+export const ResizeTaskRequest = {
+  encode(message: ResizeTaskRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.taskId !== "") {
+      writer.uint32(10).string(message.taskId);
+    }
+    if (message.size !== undefined) {
+      TerminalSize.encode(message.size, writer.uint32(18).fork()).ldelim();
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ResizeTaskRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseResizeTaskRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.taskId = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.size = TerminalSize.decode(reader, reader.uint32());
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ResizeTaskRequest {
+    return {
+      taskId: isSet(object.taskId) ? globalThis.String(object.taskId) : "",
+      size: isSet(object.size) ? TerminalSize.fromJSON(object.size) : undefined,
+    };
+  },
+
+  toJSON(message: ResizeTaskRequest): unknown {
+    const obj: any = {};
+    if (message.taskId !== "") {
+      obj.taskId = message.taskId;
+    }
+    if (message.size !== undefined) {
+      obj.size = TerminalSize.toJSON(message.size);
+    }
+    return obj;
+  },
+};
+
+function createBaseResizeTaskResponse(): ResizeTaskResponse {
+  return {};
+}
+
+export const ResizeTaskResponse = {
+  encode(_: ResizeTaskResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ResizeTaskResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseResizeTaskResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): ResizeTaskResponse {
+    return {};
+  },
+
+  toJSON(_: ResizeTaskResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
 export type RuntimeService = typeof RuntimeService;
 export const RuntimeService = {
   createTask: {
@@ -1557,6 +3237,92 @@ export const RuntimeService = {
     responseSerialize: (value: DeleteTaskResponse) => Buffer.from(DeleteTaskResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer) => DeleteTaskResponse.decode(value),
   },
+  /** Limits, pause/resume, stats and processes of a live task (h-control). */
+  updateTask: {
+    path: "/tscr.runtime.v1.Runtime/UpdateTask",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: UpdateTaskRequest) => Buffer.from(UpdateTaskRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => UpdateTaskRequest.decode(value),
+    responseSerialize: (value: UpdateTaskResponse) => Buffer.from(UpdateTaskResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => UpdateTaskResponse.decode(value),
+  },
+  pauseTask: {
+    path: "/tscr.runtime.v1.Runtime/PauseTask",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: PauseTaskRequest) => Buffer.from(PauseTaskRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => PauseTaskRequest.decode(value),
+    responseSerialize: (value: PauseTaskResponse) => Buffer.from(PauseTaskResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => PauseTaskResponse.decode(value),
+  },
+  resumeTask: {
+    path: "/tscr.runtime.v1.Runtime/ResumeTask",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ResumeTaskRequest) => Buffer.from(ResumeTaskRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ResumeTaskRequest.decode(value),
+    responseSerialize: (value: ResumeTaskResponse) => Buffer.from(ResumeTaskResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ResumeTaskResponse.decode(value),
+  },
+  taskStats: {
+    path: "/tscr.runtime.v1.Runtime/TaskStats",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: TaskStatsRequest) => Buffer.from(TaskStatsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => TaskStatsRequest.decode(value),
+    responseSerialize: (value: TaskStatsResponse) => Buffer.from(TaskStatsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => TaskStatsResponse.decode(value),
+  },
+  topTask: {
+    path: "/tscr.runtime.v1.Runtime/TopTask",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: TopTaskRequest) => Buffer.from(TopTaskRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => TopTaskRequest.decode(value),
+    responseSerialize: (value: TopTaskResponse) => Buffer.from(TopTaskResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => TopTaskResponse.decode(value),
+  },
+  /**
+   * Interactive stdio (h-exec). Exec: the first request is `start`, then stdin; the responses are
+   * `started`, output chunks, and last `exit`. Attach: `start`, then stdin; `attached`, then output.
+   */
+  execTask: {
+    path: "/tscr.runtime.v1.Runtime/ExecTask",
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: (value: ExecTaskRequest) => Buffer.from(ExecTaskRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ExecTaskRequest.decode(value),
+    responseSerialize: (value: ExecTaskResponse) => Buffer.from(ExecTaskResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ExecTaskResponse.decode(value),
+  },
+  resizeExec: {
+    path: "/tscr.runtime.v1.Runtime/ResizeExec",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ResizeExecRequest) => Buffer.from(ResizeExecRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ResizeExecRequest.decode(value),
+    responseSerialize: (value: ResizeExecResponse) => Buffer.from(ResizeExecResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ResizeExecResponse.decode(value),
+  },
+  attachTask: {
+    path: "/tscr.runtime.v1.Runtime/AttachTask",
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: (value: AttachTaskRequest) => Buffer.from(AttachTaskRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => AttachTaskRequest.decode(value),
+    responseSerialize: (value: AttachTaskResponse) => Buffer.from(AttachTaskResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => AttachTaskResponse.decode(value),
+  },
+  resizeTask: {
+    path: "/tscr.runtime.v1.Runtime/ResizeTask",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ResizeTaskRequest) => Buffer.from(ResizeTaskRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ResizeTaskRequest.decode(value),
+    responseSerialize: (value: ResizeTaskResponse) => Buffer.from(ResizeTaskResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ResizeTaskResponse.decode(value),
+  },
 } as const;
 
 export interface RuntimeServer extends UntypedServiceImplementation {
@@ -1567,6 +3333,20 @@ export interface RuntimeServer extends UntypedServiceImplementation {
   getTask: handleUnaryCall<GetTaskRequest, GetTaskResponse>;
   listTasks: handleUnaryCall<ListTasksRequest, ListTasksResponse>;
   deleteTask: handleUnaryCall<DeleteTaskRequest, DeleteTaskResponse>;
+  /** Limits, pause/resume, stats and processes of a live task (h-control). */
+  updateTask: handleUnaryCall<UpdateTaskRequest, UpdateTaskResponse>;
+  pauseTask: handleUnaryCall<PauseTaskRequest, PauseTaskResponse>;
+  resumeTask: handleUnaryCall<ResumeTaskRequest, ResumeTaskResponse>;
+  taskStats: handleUnaryCall<TaskStatsRequest, TaskStatsResponse>;
+  topTask: handleUnaryCall<TopTaskRequest, TopTaskResponse>;
+  /**
+   * Interactive stdio (h-exec). Exec: the first request is `start`, then stdin; the responses are
+   * `started`, output chunks, and last `exit`. Attach: `start`, then stdin; `attached`, then output.
+   */
+  execTask: handleBidiStreamingCall<ExecTaskRequest, ExecTaskResponse>;
+  resizeExec: handleUnaryCall<ResizeExecRequest, ResizeExecResponse>;
+  attachTask: handleBidiStreamingCall<AttachTaskRequest, AttachTaskResponse>;
+  resizeTask: handleUnaryCall<ResizeTaskRequest, ResizeTaskResponse>;
 }
 
 export interface RuntimeClient extends Client {
@@ -1675,6 +3455,125 @@ export interface RuntimeClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteTaskResponse) => void,
   ): ClientUnaryCall;
+  /** Limits, pause/resume, stats and processes of a live task (h-control). */
+  updateTask(
+    request: UpdateTaskRequest,
+    callback: (error: ServiceError | null, response: UpdateTaskResponse) => void,
+  ): ClientUnaryCall;
+  updateTask(
+    request: UpdateTaskRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateTaskResponse) => void,
+  ): ClientUnaryCall;
+  updateTask(
+    request: UpdateTaskRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateTaskResponse) => void,
+  ): ClientUnaryCall;
+  pauseTask(
+    request: PauseTaskRequest,
+    callback: (error: ServiceError | null, response: PauseTaskResponse) => void,
+  ): ClientUnaryCall;
+  pauseTask(
+    request: PauseTaskRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PauseTaskResponse) => void,
+  ): ClientUnaryCall;
+  pauseTask(
+    request: PauseTaskRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PauseTaskResponse) => void,
+  ): ClientUnaryCall;
+  resumeTask(
+    request: ResumeTaskRequest,
+    callback: (error: ServiceError | null, response: ResumeTaskResponse) => void,
+  ): ClientUnaryCall;
+  resumeTask(
+    request: ResumeTaskRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResumeTaskResponse) => void,
+  ): ClientUnaryCall;
+  resumeTask(
+    request: ResumeTaskRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResumeTaskResponse) => void,
+  ): ClientUnaryCall;
+  taskStats(
+    request: TaskStatsRequest,
+    callback: (error: ServiceError | null, response: TaskStatsResponse) => void,
+  ): ClientUnaryCall;
+  taskStats(
+    request: TaskStatsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TaskStatsResponse) => void,
+  ): ClientUnaryCall;
+  taskStats(
+    request: TaskStatsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TaskStatsResponse) => void,
+  ): ClientUnaryCall;
+  topTask(
+    request: TopTaskRequest,
+    callback: (error: ServiceError | null, response: TopTaskResponse) => void,
+  ): ClientUnaryCall;
+  topTask(
+    request: TopTaskRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TopTaskResponse) => void,
+  ): ClientUnaryCall;
+  topTask(
+    request: TopTaskRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TopTaskResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Interactive stdio (h-exec). Exec: the first request is `start`, then stdin; the responses are
+   * `started`, output chunks, and last `exit`. Attach: `start`, then stdin; `attached`, then output.
+   */
+  execTask(): ClientDuplexStream<ExecTaskRequest, ExecTaskResponse>;
+  execTask(options: Partial<CallOptions>): ClientDuplexStream<ExecTaskRequest, ExecTaskResponse>;
+  execTask(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<ExecTaskRequest, ExecTaskResponse>;
+  resizeExec(
+    request: ResizeExecRequest,
+    callback: (error: ServiceError | null, response: ResizeExecResponse) => void,
+  ): ClientUnaryCall;
+  resizeExec(
+    request: ResizeExecRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResizeExecResponse) => void,
+  ): ClientUnaryCall;
+  resizeExec(
+    request: ResizeExecRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResizeExecResponse) => void,
+  ): ClientUnaryCall;
+  attachTask(): ClientDuplexStream<AttachTaskRequest, AttachTaskResponse>;
+  attachTask(options: Partial<CallOptions>): ClientDuplexStream<AttachTaskRequest, AttachTaskResponse>;
+  attachTask(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<AttachTaskRequest, AttachTaskResponse>;
+  resizeTask(
+    request: ResizeTaskRequest,
+    callback: (error: ServiceError | null, response: ResizeTaskResponse) => void,
+  ): ClientUnaryCall;
+  resizeTask(
+    request: ResizeTaskRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResizeTaskResponse) => void,
+  ): ClientUnaryCall;
+  resizeTask(
+    request: ResizeTaskRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResizeTaskResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const RuntimeClient = makeGenericClientConstructor(RuntimeService, "tscr.runtime.v1.Runtime") as unknown as {
@@ -1682,6 +3581,29 @@ export const RuntimeClient = makeGenericClientConstructor(RuntimeService, "tscr.
   service: typeof RuntimeService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
+
+function longToNumber(long: Long): number {
+  if (long.gt(globalThis.Number.MAX_SAFE_INTEGER)) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (long.lt(globalThis.Number.MIN_SAFE_INTEGER)) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return long.toNumber();
+}
+
+if (_m0.util.Long !== Long) {
+  _m0.util.Long = Long as any;
+  _m0.configure();
+}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;

@@ -79,6 +79,20 @@ export interface InfoRequest {
 export interface EventsRequest {
   /** Only events of these types (empty means all). */
   types: string[];
+  /** Replay recorded events from this time on (RFC 3339, Unix seconds[.frac] or a duration like "10m"); empty: live only. */
+  since: string;
+  /** Stop once this time has passed (same forms); empty: never. */
+  until: string;
+  /**
+   * Docker's filters: key "type", "event", "container", "image", "label" ("k" or "k=v"), "volume", "network".
+   * Values of one key are ORed, different keys ANDed.
+   */
+  filters: EventFilter[];
+}
+
+export interface EventFilter {
+  key: string;
+  value: string;
 }
 
 export interface Event {
@@ -797,13 +811,22 @@ export const InfoRequest = {
 };
 
 function createBaseEventsRequest(): EventsRequest {
-  return { types: [] };
+  return { types: [], since: "", until: "", filters: [] };
 }
 
 export const EventsRequest = {
   encode(message: EventsRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
     for (const v of message.types) {
       writer.uint32(10).string(v!);
+    }
+    if (message.since !== "") {
+      writer.uint32(18).string(message.since);
+    }
+    if (message.until !== "") {
+      writer.uint32(26).string(message.until);
+    }
+    for (const v of message.filters) {
+      EventFilter.encode(v!, writer.uint32(34).fork()).ldelim();
     }
     return writer;
   },
@@ -822,6 +845,27 @@ export const EventsRequest = {
 
           message.types.push(reader.string());
           continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.since = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.until = reader.string();
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.filters.push(EventFilter.decode(reader, reader.uint32()));
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -832,13 +876,91 @@ export const EventsRequest = {
   },
 
   fromJSON(object: any): EventsRequest {
-    return { types: globalThis.Array.isArray(object?.types) ? object.types.map((e: any) => globalThis.String(e)) : [] };
+    return {
+      types: globalThis.Array.isArray(object?.types) ? object.types.map((e: any) => globalThis.String(e)) : [],
+      since: isSet(object.since) ? globalThis.String(object.since) : "",
+      until: isSet(object.until) ? globalThis.String(object.until) : "",
+      filters: globalThis.Array.isArray(object?.filters) ? object.filters.map((e: any) => EventFilter.fromJSON(e)) : [],
+    };
   },
 
   toJSON(message: EventsRequest): unknown {
     const obj: any = {};
     if (message.types?.length) {
       obj.types = message.types;
+    }
+    if (message.since !== "") {
+      obj.since = message.since;
+    }
+    if (message.until !== "") {
+      obj.until = message.until;
+    }
+    if (message.filters?.length) {
+      obj.filters = message.filters.map((e) => EventFilter.toJSON(e));
+    }
+    return obj;
+  },
+};
+
+function createBaseEventFilter(): EventFilter {
+  return { key: "", value: "" };
+}
+
+export const EventFilter = {
+  encode(message: EventFilter, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): EventFilter {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseEventFilter();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): EventFilter {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: EventFilter): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
     }
     return obj;
   },

@@ -5,6 +5,7 @@
 // source: tscr/types/v1/types.proto
 
 /* eslint-disable */
+import Long from "long";
 import _m0 from "protobufjs/minimal";
 
 export const protobufPackage = "tscr.types.v1";
@@ -29,6 +30,18 @@ export interface LogEntry {
   /** RFC 3339 with nanoseconds. */
   time: string;
   data: Buffer;
+}
+
+/**
+ * A healthcheck (Docker's Healthcheck). test: ["NONE"], ["CMD", argv...] or ["CMD-SHELL", "cmd"].
+ * Durations in milliseconds; 0 means the default.
+ */
+export interface HealthConfig {
+  test: string[];
+  intervalMs: number;
+  timeoutMs: number;
+  startPeriodMs: number;
+  retries: number;
 }
 
 /** How a process ended. */
@@ -259,6 +272,112 @@ export const LogEntry = {
   },
 };
 
+function createBaseHealthConfig(): HealthConfig {
+  return { test: [], intervalMs: 0, timeoutMs: 0, startPeriodMs: 0, retries: 0 };
+}
+
+export const HealthConfig = {
+  encode(message: HealthConfig, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    for (const v of message.test) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.intervalMs !== 0) {
+      writer.uint32(16).int64(message.intervalMs);
+    }
+    if (message.timeoutMs !== 0) {
+      writer.uint32(24).int64(message.timeoutMs);
+    }
+    if (message.startPeriodMs !== 0) {
+      writer.uint32(32).int64(message.startPeriodMs);
+    }
+    if (message.retries !== 0) {
+      writer.uint32(40).int32(message.retries);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): HealthConfig {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseHealthConfig();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.test.push(reader.string());
+          continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.intervalMs = longToNumber(reader.int64() as Long);
+          continue;
+        case 3:
+          if (tag !== 24) {
+            break;
+          }
+
+          message.timeoutMs = longToNumber(reader.int64() as Long);
+          continue;
+        case 4:
+          if (tag !== 32) {
+            break;
+          }
+
+          message.startPeriodMs = longToNumber(reader.int64() as Long);
+          continue;
+        case 5:
+          if (tag !== 40) {
+            break;
+          }
+
+          message.retries = reader.int32();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): HealthConfig {
+    return {
+      test: globalThis.Array.isArray(object?.test) ? object.test.map((e: any) => globalThis.String(e)) : [],
+      intervalMs: isSet(object.intervalMs) ? globalThis.Number(object.intervalMs) : 0,
+      timeoutMs: isSet(object.timeoutMs) ? globalThis.Number(object.timeoutMs) : 0,
+      startPeriodMs: isSet(object.startPeriodMs) ? globalThis.Number(object.startPeriodMs) : 0,
+      retries: isSet(object.retries) ? globalThis.Number(object.retries) : 0,
+    };
+  },
+
+  toJSON(message: HealthConfig): unknown {
+    const obj: any = {};
+    if (message.test?.length) {
+      obj.test = message.test;
+    }
+    if (message.intervalMs !== 0) {
+      obj.intervalMs = Math.round(message.intervalMs);
+    }
+    if (message.timeoutMs !== 0) {
+      obj.timeoutMs = Math.round(message.timeoutMs);
+    }
+    if (message.startPeriodMs !== 0) {
+      obj.startPeriodMs = Math.round(message.startPeriodMs);
+    }
+    if (message.retries !== 0) {
+      obj.retries = Math.round(message.retries);
+    }
+    return obj;
+  },
+};
+
 function createBaseExitStatus(): ExitStatus {
   return { exitCode: 0, exitedAt: "", oomKilled: false, error: "" };
 }
@@ -357,6 +476,21 @@ function bytesFromBase64(b64: string): Uint8Array {
 
 function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
+}
+
+function longToNumber(long: Long): number {
+  if (long.gt(globalThis.Number.MAX_SAFE_INTEGER)) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (long.lt(globalThis.Number.MIN_SAFE_INTEGER)) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return long.toNumber();
+}
+
+if (_m0.util.Long !== Long) {
+  _m0.util.Long = Long as any;
+  _m0.configure();
 }
 
 function isSet(value: any): boolean {

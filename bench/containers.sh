@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# 50 sleeping containers (`sleep 3600`, no network), in one run against the peers on this machine:
+#   seq   50 `run -d` one after another          par   50 `run -d` clients started at once, then wait
+#   ps    listing with 50 running (hyperfine)    RSS   the daemon's VmRSS idle and with 50 running
+#   PSS   the monitor's (conmon's) proportional set size per container, from /proc/PID/smaps_rollup
+# Peers: podman (private --root/--runroot, --runtime runc, --network none) and containerd's `ctr` where
+# installed; without ctr the figure measured on this machine in /work/shared/PEERS.md is shown, labelled so.
+# Goals (issue 7): par <= 0.8x ctr; daemon <= 90 MiB RSS with 50 running; monitor <= 0.5 MiB PSS.
+# Needs root. Usage: bash bench/containers.sh [--runs N] [--count N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
+runs=3
+count=50
+while [ $# -gt 0 ]; do
+  case $1 in
+    --runs) runs=$2; shift 2 ;;
+    --count) count=$2; shift 2 ;;
+    *) echo "usage: $0 [--runs N] [--count N]" >&2; exit 2 ;;
+  esac
+done
+CTR_REF_PAR=2.460 # PEERS.md, section d: `ctr run -d` x50 at once, median of 3 (reference, not this run)
+
+out=bench/.bench-out
+mkdir -p "$out"
+work=$(mktemp -d /tmp/tscr-bench-ctr-XXXXXX)
+cg=tscr-bench-ctr-$$
+daemon=""
+P=""
+# podman's rm sometimes fails on a busy shm mount under load: retry until none is left.
+podman_clear() {
+  for _ in 1 2 3 4 5; do
+    $P rm -f -a -t 0 >/dev/null 2>&1
+    [ -z "$($P ps -aq 2>/dev/null)" ] && return 0
+    sleep 2
+  done
+  echo "bench: podman containers left after 5 attempts" >&2
+}
+cleanup() {
+  set +e
+  if [ -n "$daemon" ]; then
+    ids=$($tscr ps -aq 2>/dev/null)
+    [ -n "$ids" ] && $tscr rm -f $ids >/dev/null 2>&1
+    kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+  fi
+  if [ -n "$P" ]; then
+    podman_clear
+    $P system reset -f >/dev/null 2>&1
+  fi
+  if command -v ctr >/dev/null && [ -S "$work/containerd/containerd.sock" ]; then
+    for c in $(ctr -a "$work/containerd/containerd.sock" -n tscr-bench task ls -q 2>/dev/null); do
+      ctr -a "$work/containerd/containerd.sock" -n tscr-bench task kill -s KILL "$c" >/dev/null 2>&1
+    done
+  fi
+  [ -n "${ctrd:-}" ] && kill "$ctrd" 2>/dev/null && wait "$ctrd" 2>/dev/null
+  # Last resort for anything an engine failed to remove: its monitors mention $work; runc ends their containers.
+  for pid in $(pgrep -x conmon); do
+    tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$work" || continue
+    id=$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n '/^-c$/{n;p}')
+    runc delete -f "$id" >/dev/null 2>&1 || runc --root "$work/exec/runtime/runc-root" delete -f "$id" >/dev/null 2>&1
+  done
+  umount -R "$work" 2>/dev/null
+  for m in $(grep -o " $work[^ ]*" /proc/self/mountinfo | sort -r); do umount -l "$m" 2>/dev/null; done
+  rm -rf "$work"
+  for c in /sys/fs/cgroup/*/"$cg" /sys/fs/cgroup/*/tscr-bench-podman; do
+    [ -d "$c" ] && { for s in "$c"/*/; do [ -d "$s" ] && rmdir "$s"; done; rmdir "$c"; }
+  done 2>/dev/null
+  true
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+median() { sort -n | awk '{a[NR]=$1} END {printf "%.3f", (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+rss_mib() { awk '/^VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status"; }
+# PSS of every conmon whose command line mentions $1: "total_MiB per_container_MiB count".
+monitor_pss() {
+  local total=0 n=0 pid
+  for pid in $(pgrep -x conmon); do
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$1" || continue
+    total=$((total + $(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup")))
+    n=$((n + 1))
+  done
+  awk -v t="$total" -v n="$n" 'BEGIN {printf "%.1f %.2f %d", t/1024, (n ? t/1024/n : 0), n}'
+}
+
+bash scripts/busybox-rootfs.sh "$work/busybox.tar" >/dev/null
+
+# ---- tscr: a private daemon for the run.
+export TSCR_HOST="unix://$work/exec/tscr.sock"
+tscr="node packages/cli/dist/main.cjs"
+# Started as its bin (`tscrd`), so the node flags of its shebang apply.
+packages/daemon/dist/main.cjs --host "$TSCR_HOST" --root "$work/root" --exec-root "$work/exec" \
+  --cgroup-parent "$cg" >"$work/tscrd.log" 2>&1 &
+daemon=$!
+for _ in $(seq 100); do $tscr version >/dev/null 2>&1 && break; sleep 0.1; done
+$tscr image import "$work/busybox.tar" tscr-bench/busybox:latest >/dev/null
+IMG=tscr-bench/busybox:latest
+sleep 5
+tscr_rss_idle=$(rss_mib "$daemon")
+
+# Runs `$1 NAME` for NAME in 1..count one by one (seq) or all at once (par); prints seconds.
+start_seq() { local t0; t0=$(now); for i in $(seq "$count"); do $1 "b$i" >/dev/null; done; echo "$(now) - $t0" | bc; }
+start_par() {
+  local t0 pids=() i fail=0
+  t0=$(now)
+  for i in $(seq "$count"); do $1 "b$i" >/dev/null & pids+=($!); done
+  for p in "${pids[@]}"; do wait "$p" || fail=1; done
+  [ $fail = 0 ] || echo "bench: some parallel starts failed" >&2
+  echo "$(now) - $t0" | bc
+}
+tscr_run() { $tscr run -d --network none --name "$1" "$IMG" sleep 3600; }
+tscr_clear() { local ids; ids=$($tscr ps -aq); [ -z "$ids" ] || $tscr rm -f $ids >/dev/null; }
+tscr_seq=(); tscr_par=()
+for r in $(seq "$runs"); do tscr_seq+=("$(start_seq tscr_run)"); tscr_clear; done
+for r in $(seq "$runs"); do
+  tscr_par+=("$(start_par tscr_run)")
+  [ "$r" = "$runs" ] || tscr_clear
+done
+tscr_running=$($tscr ps -q | wc -l)
+# The daemon's share: the same 50 at once through one warm gRPC client (no CLI processes), on top of the 50 running.
+tscr_api_par=$(node bench/containers-api.mjs "$IMG" "$count" | awk '{print $4}')
+hyperfine -N --warmup 2 --runs 10 --export-json "$out/containers-tscr-ps.json" "$tscr ps" >/dev/null 2>&1
+tscr_ps=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).results[0].median.toFixed(3))' \
+  "$out/containers-tscr-ps.json")
+sleep 2
+tscr_rss_50=$(rss_mib "$daemon")
+read -r tscr_pss_total tscr_pss_each tscr_monitors <<<"$(monitor_pss "$work/exec")"
+tscr_clear
+
+# ---- podman, same shape.
+pod_seq=(); pod_par=(); pod_ps=""; pod_pss_total=""; pod_pss_each=""; pod_monitors=""
+if command -v podman >/dev/null; then
+  printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n' >"$work/containers.conf"
+  export CONTAINERS_CONF="$work/containers.conf"
+  P="podman --root $work/podman-root --runroot $work/podman-run --tmpdir $work/podman-tmp --cgroup-manager cgroupfs"
+  P="$P --events-backend none"
+  $P import -q "$work/busybox.tar" localhost/bench-busybox >/dev/null
+  pod_run() {
+    $P run -d --runtime runc --network none --cgroup-parent /tscr-bench-podman --name "$1" localhost/bench-busybox \
+      sleep 3600
+  }
+  pod_clear() { podman_clear; }
+  for r in $(seq "$runs"); do pod_seq+=("$(start_seq pod_run)"); pod_clear; done
+  for r in $(seq "$runs"); do
+    pod_par+=("$(start_par pod_run)")
+    [ "$r" = "$runs" ] || pod_clear
+  done
+  hyperfine -N --warmup 2 --runs 10 --export-json "$out/containers-podman-ps.json" "$P ps" >/dev/null 2>&1
+  pod_ps=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).results[0].median.toFixed(3))' \
+    "$out/containers-podman-ps.json")
+  read -r pod_pss_total pod_pss_each pod_monitors <<<"$(monitor_pss "$work/podman")"
+  pod_clear
+fi
+
+# ---- containerd's ctr, where installed (not a Debian default here).
+ctr_par=""; ctr_note="reference: PEERS.md (not this run)"
+if command -v ctr >/dev/null && command -v containerd >/dev/null; then
+  mkdir -p "$work/containerd"
+  printf 'version = 2\nroot = "%s/containerd/root"\nstate = "%s/containerd/state"\n[grpc]\n  address = "%s/containerd/containerd.sock"\n[plugins."io.containerd.grpc.v1.cri"]\n  disable = true\n' \
+    "$work" "$work" "$work" >"$work/containerd/config.toml"
+  containerd --config "$work/containerd/config.toml" >"$work/containerd.log" 2>&1 &
+  ctrd=$!
+  C="ctr -a $work/containerd/containerd.sock -n tscr-bench"
+  for _ in $(seq 100); do $C version >/dev/null 2>&1 && break; sleep 0.1; done
+  skopeo copy -q "oci-archive:$work/busybox.tar" "docker-archive:$work/busybox-docker.tar" >/dev/null 2>&1 || true
+  if $C image import --base-name bench "$work/busybox-docker.tar" >/dev/null 2>&1; then
+    ctr_img=$($C image ls -q | head -1)
+    ctr_run() { $C run -d "$ctr_img" "$1" sleep 3600; }
+    ctr_pars=()
+    for r in $(seq "$runs"); do
+      ctr_pars+=("$(start_par ctr_run)")
+      for c in $($C task ls -q); do $C task kill -s KILL "$c" >/dev/null 2>&1; done
+      sleep 1
+      for c in $($C container ls -q); do $C task delete "$c" >/dev/null 2>&1; $C container delete "$c" >/dev/null 2>&1; done
+    done
+    ctr_par=$(printf '%s\n' "${ctr_pars[@]}" | median)
+    ctr_note="this run"
+  fi
+fi
+[ -n "$ctr_par" ] || ctr_par=$CTR_REF_PAR
+
+med() { printf '%s\n' "$@" | median; }
+ts=$(med "${tscr_seq[@]}"); tp=$(med "${tscr_par[@]}")
+ps_=""; pp=""
+[ ${#pod_seq[@]} -gt 0 ] && { ps_=$(med "${pod_seq[@]}"); pp=$(med "${pod_par[@]}"); }
+ratio() { [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2fx", a/b}' || echo "–"; }
+verdict() { awk -v v="$1" -v g="$2" 'BEGIN {print (v <= g) ? "met" : "NOT met"}'; }
+
+{
+  echo "## $count sleeping containers (sleep 3600, --network none); medians of $runs runs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo
+  echo "| what | tscr | podman (runc) | ctr | tscr/podman | tscr/ctr |"
+  echo "|---|---|---|---|---|---|"
+  echo "| $count one by one, s | $ts | ${ps_:-–} | – | $(ratio "$ts" "$ps_") | – |"
+  echo "| $count at once, s | $tp | ${pp:-–} | $ctr_par ($ctr_note) | $(ratio "$tp" "$pp") | $(ratio "$tp" "$ctr_par") |"
+  echo "| $count at once through the API (daemon side, no CLI processes), s | $tscr_api_par | – | – | – | $(ratio "$tscr_api_par" "$ctr_par") |"
+  echo "| ps with $tscr_running running, s | $tscr_ps | ${pod_ps:-–} | – | $(ratio "$tscr_ps" "$pod_ps") | – |"
+  echo "| daemon RSS idle, MiB | $tscr_rss_idle | (daemonless) | 35.8 (PEERS.md) | – | – |"
+  echo "| daemon RSS, $count running, MiB | $tscr_rss_50 | (daemonless) | 58.2 (PEERS.md) | – | – |"
+  echo "| monitor PSS per container, MiB | $tscr_pss_each (conmon x$tscr_monitors) | ${pod_pss_each:-–} (conmon x${pod_monitors:-0}) | 2.6 shim (PEERS.md) | – | – |"
+  echo
+  echo "Goals: $count at once <= 0.8x ctr ($(awk -v c="$ctr_par" 'BEGIN {printf "%.2f", 0.8*c}') s): $(verdict "$tp" "$(awk -v c="$ctr_par" 'BEGIN {print 0.8*c}')");" \
+    "daemon <= 90 MiB with $count running: $(verdict "$tscr_rss_50" 90); monitor <= 0.5 MiB PSS: $(verdict "$tscr_pss_each" 0.5)"
+} | tee "$out/containers.md"

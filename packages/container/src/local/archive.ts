@@ -1,0 +1,149 @@
+import { lstat, readdir, readlink, stat as statFollow } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { PathStat } from '@tscr/api';
+import { failedPrecondition, fromSystemError, invalidArgument, isTscrError, notFound } from '@tscr/api';
+import { Pack, Unpack } from 'tar';
+import type { RootView } from './fsview.js';
+import { resolveExisting } from './safe-path.js';
+
+/** Go's os.FileMode type bits, as Docker's path-stat header carries them. */
+const MODE_DIR = 2 ** 31;
+const MODE_SYMLINK = 2 ** 27;
+const MODE_DEVICE = 2 ** 26;
+const MODE_PIPE = 2 ** 25;
+const MODE_SOCKET = 2 ** 24;
+const MODE_SETUID = 2 ** 23;
+const MODE_SETGID = 2 ** 22;
+const MODE_CHARDEV = 2 ** 21;
+const MODE_STICKY = 2 ** 20;
+
+/**
+ * A stat as Docker's archive HEAD reports it. The container's root itself is
+ * followed (a running container's root is the `/proc/<pid>/root` link).
+ */
+export async function pathStat(host: string, name: string): Promise<PathStat> {
+  const st = name === '/' ? await statFollow(host) : await lstat(host);
+  let mode = st.mode & 0o777;
+  if (st.isDirectory()) mode += MODE_DIR;
+  if (st.isSymbolicLink()) mode += MODE_SYMLINK;
+  if (st.isBlockDevice()) mode += MODE_DEVICE;
+  if (st.isCharacterDevice()) mode += MODE_DEVICE + MODE_CHARDEV;
+  if (st.isFIFO()) mode += MODE_PIPE;
+  if (st.isSocket()) mode += MODE_SOCKET;
+  if (st.mode & 0o4000) mode += MODE_SETUID;
+  if (st.mode & 0o2000) mode += MODE_SETGID;
+  if (st.mode & 0o1000) mode += MODE_STICKY;
+  return {
+    name,
+    size: st.size,
+    mode,
+    mtime: st.mtime.toISOString(),
+    linkTarget: st.isSymbolicLink() ? await readlink(host) : '',
+  };
+}
+
+/** True for a container path strictly below one of `mountPoints` (their contents are not ours to archive). */
+function belowMount(inContainer: string, mountPoints: string[]): boolean {
+  return mountPoints.some((m) => inContainer.startsWith(m.endsWith('/') ? m : `${m}/`));
+}
+
+/**
+ * A tar stream of `entries` (relative to `cwd`, which is the container path
+ * `cwdInContainer`), with modes, owners and symlinks as they are; nothing
+ * below another mount point is included.
+ */
+function packStream(cwd: string, cwdInContainer: string, entries: string[], mountPoints: string[]) {
+  const pack = new Pack({
+    cwd,
+    portable: false,
+    noPax: false,
+    filter: (path: string) => !belowMount(posix.join(cwdInContainer, path), mountPoints),
+  });
+  for (const e of entries) pack.add(e);
+  pack.end();
+  return pack as unknown as AsyncIterable<Uint8Array>;
+}
+
+/**
+ * Stat of a container path; the last component is followed only when the
+ * path ends in `/` or `/.` (as `docker cp` treats `link/`). @throws NotFound; InvalidArgument.
+ */
+export async function statInView(view: RootView, path: string): Promise<PathStat> {
+  const r = await resolveExisting(view.root, path, path.endsWith('/') || path.endsWith('/.'));
+  return pathStat(r.host, posix.basename(r.inContainer) || '/');
+}
+
+/**
+ * `path` as a tar stream whose entries are named from its base name. A path
+ * ending in `/.` or `/` whose target is a symlink follows it (as `docker cp` does).
+ * @throws NotFound; InvalidArgument.
+ */
+export async function archiveFromView(
+  view: RootView,
+  path: string,
+): Promise<{ stat: PathStat; tar: AsyncIterable<Uint8Array> }> {
+  const follow = path.endsWith('/') || path.endsWith('/.');
+  const r = await resolveExisting(view.root, path, follow);
+  const name = posix.basename(r.inContainer);
+  const stat = await pathStat(r.host, name || '/');
+  if (r.inContainer === '/') {
+    const entries = await readdir(view.root);
+    return { stat, tar: packStream(view.root, '/', entries, view.mountPoints) };
+  }
+  const parent = posix.dirname(r.host);
+  return { stat, tar: packStream(parent, posix.dirname(r.inContainer), [name], view.mountPoints) };
+}
+
+/** The whole filesystem as a tar stream (entries without a leading `./`). */
+export async function exportView(view: RootView): Promise<AsyncIterable<Uint8Array>> {
+  const entries = (await readdir(view.root)).sort();
+  return packStream(view.root, '/', entries, view.mountPoints);
+}
+
+/**
+ * Extracts `tar` into the container directory `path`, keeping modes and
+ * owners. Entries with `..` or absolute names, and entries that would be
+ * written through a symlink, are refused by the extractor.
+ * @throws NotFound; FailedPrecondition (not a directory, read-only root);
+ * InvalidArgument (a malformed or escaping archive).
+ */
+export async function extractIntoView(
+  view: RootView,
+  path: string,
+  tar: AsyncIterable<Uint8Array>,
+  noOverwriteDirNonDir = false,
+): Promise<void> {
+  const r = await resolveExisting(view.root, path, true);
+  const st = await statFollow(r.host); // resolved: only the root itself can still be a link
+  if (!st.isDirectory()) {
+    throw failedPrecondition(`extraction point is not a directory: ${path}`, { details: { path } });
+  }
+  if (view.readonly && !view.mountPoints.some((m) => r.inContainer === m || r.inContainer.startsWith(`${m}/`))) {
+    throw failedPrecondition('container rootfs is marked read-only', { details: { path } });
+  }
+  const problems: string[] = [];
+  const unpack = new Unpack({
+    cwd: r.host,
+    strict: true,
+    preserveOwner: true,
+    preservePaths: false,
+    unlink: !noOverwriteDirNonDir,
+    onwarn: (code: string, message: string | Error) => {
+      problems.push(`${code}: ${message instanceof Error ? message.message : message}`);
+    },
+  });
+  try {
+    await pipeline(Readable.from(tar), unpack as unknown as NodeJS.WritableStream);
+  } catch (err) {
+    if (isTscrError(err)) throw err;
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('TAR_')) {
+      throw invalidArgument(`cannot extract the archive: ${(err as Error).message}`, { cause: err });
+    }
+    if (code === 'ENOENT') throw notFound(`cannot extract into ${path}: ${(err as Error).message}`, { cause: err });
+    throw fromSystemError(err, `cannot extract into ${path}`);
+  }
+  if (problems.length > 0) throw invalidArgument(`archive refused: ${problems.join('; ')}`);
+}

@@ -1,0 +1,266 @@
+/** tscr's containers → dockerd's list and inspect JSON. */
+import type {
+  ContainerInfo,
+  ContainerSummary,
+  EndpointSettings,
+  HostConfig,
+  MountPoint,
+  MountSpec,
+  PortBindingEntry,
+} from '@tscr/api';
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** RFC 3339 → Unix seconds (0 when empty). */
+export function unixSeconds(rfc3339: string): number {
+  const t = Date.parse(rfc3339);
+  return Number.isNaN(t) ? 0 : Math.floor(t / 1000);
+}
+
+/** `80/tcp` → where it is published, as list rows show it. */
+function portsJson(ports: Record<string, PortBindingEntry[]> | undefined) {
+  const out: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] = [];
+  for (const [key, bindings] of Object.entries(ports ?? {})) {
+    const [port = '0', type = 'tcp'] = key.split('/');
+    if (!bindings?.length) out.push({ PrivatePort: Number(port), Type: type });
+    for (const b of bindings ?? [])
+      out.push({ IP: b.hostIp || '0.0.0.0', PrivatePort: Number(port), PublicPort: Number(b.hostPort), Type: type });
+  }
+  return out;
+}
+
+/** One row of `GET /containers/json`; `info` adds ports, networks and mounts. */
+export function containerSummaryJson(c: ContainerSummary, info?: ContainerInfo) {
+  const networks: Record<string, unknown> = {};
+  for (const [name, e] of Object.entries(info?.networkSettings?.networks ?? {})) networks[name] = endpointJson(e);
+  return {
+    Id: c.id,
+    Names: c.names.map((n) => (n.startsWith('/') ? n : `/${n}`)),
+    Image: c.image,
+    ImageID: c.imageId,
+    Command: c.command,
+    Created: unixSeconds(c.created),
+    Ports: portsJson(info?.networkSettings?.ports),
+    Labels: c.labels ?? {},
+    State: c.state,
+    Status: c.status,
+    HostConfig: { NetworkMode: info?.hostConfig.networkMode || 'bridge' },
+    NetworkSettings: { Networks: networks },
+    Mounts: (info?.mounts ?? []).map(mountPointJson),
+  };
+}
+
+function mountJson(m: MountSpec) {
+  return {
+    Type: m.type,
+    Source: m.source,
+    Target: m.target,
+    ReadOnly: Boolean(m.readOnly),
+    ...(m.type === 'tmpfs' && m.options?.length ? { TmpfsOptions: {} } : {}),
+  };
+}
+
+/** dockerd's `HostConfig` in inspect. */
+export function hostConfigJson(h: HostConfig) {
+  return {
+    Binds: h.binds ?? null,
+    ContainerIDFile: '',
+    LogConfig: { Type: h.logConfig?.type || 'k8s-file', Config: h.logConfig?.config ?? {} },
+    NetworkMode: h.networkMode || 'bridge',
+    PortBindings: bindingsJson(h.portBindings),
+    RestartPolicy: { Name: h.restartPolicy?.name ?? 'no', MaximumRetryCount: h.restartPolicy?.maximumRetryCount ?? 0 },
+    AutoRemove: Boolean(h.autoRemove),
+    VolumeDriver: '',
+    VolumesFrom: null,
+    ConsoleSize: [0, 0],
+    CapAdd: h.capAdd ?? null,
+    CapDrop: h.capDrop ?? null,
+    CgroupnsMode: h.cgroupnsMode ?? 'host',
+    Dns: h.dns ?? [],
+    DnsOptions: h.dnsOptions ?? [],
+    DnsSearch: h.dnsSearch ?? [],
+    ExtraHosts: h.extraHosts ?? null,
+    GroupAdd: h.groupAdd ?? null,
+    IpcMode: 'private',
+    Cgroup: '',
+    Links: null,
+    OomScoreAdj: 0,
+    PidMode: '',
+    Privileged: Boolean(h.privileged),
+    PublishAllPorts: Boolean(h.publishAllPorts),
+    ReadonlyRootfs: Boolean(h.readonlyRootfs),
+    SecurityOpt: h.securityOpt ?? null,
+    UTSMode: '',
+    UsernsMode: '',
+    ShmSize: h.shmSize ?? 67108864,
+    Runtime: h.runtime || 'runc',
+    Isolation: '',
+    CpuShares: h.cpuShares ?? 0,
+    Memory: h.memory ?? 0,
+    NanoCpus: h.nanoCpus ?? 0,
+    CgroupParent: '',
+    BlkioWeight: h.blkioWeight ?? 0,
+    CpuPeriod: h.cpuPeriod ?? 0,
+    CpuQuota: h.cpuQuota ?? 0,
+    CpusetCpus: h.cpusetCpus ?? '',
+    CpusetMems: h.cpusetMems ?? '',
+    Devices: [],
+    MemoryReservation: h.memoryReservation ?? 0,
+    MemorySwap: h.memorySwap ?? 0,
+    MemorySwappiness: null,
+    OomKillDisable: h.oomKillDisable ?? false,
+    PidsLimit: h.pidsLimit ?? null,
+    Ulimits: (h.ulimits ?? []).map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
+    Mounts: (h.mounts ?? []).map(mountJson),
+    Init: h.init ?? null,
+    MaskedPaths: [],
+    ReadonlyPaths: [],
+  };
+}
+
+function healthJson(info: ContainerInfo) {
+  const h = info.state.health;
+  if (!h) return undefined;
+  return {
+    Status: h.status,
+    FailingStreak: h.failingStreak,
+    Log: h.log.map((l) => ({ Start: l.start, End: l.end, ExitCode: l.exitCode, Output: l.output })),
+  };
+}
+
+/** `GET /containers/{id}/json`. */
+export function containerInspectJson(info: ContainerInfo) {
+  const c = info.config;
+  const health = healthJson(info);
+  const paused = Boolean(info.state.paused);
+  const ns = info.networkSettings;
+  const networks: Record<string, unknown> = {};
+  for (const [name, e] of Object.entries(ns?.networks ?? {})) networks[name] = endpointJson(e);
+  return {
+    Id: info.id,
+    Created: info.created,
+    Path: info.path,
+    Args: info.args,
+    State: {
+      Status: info.state.status,
+      Running: info.state.running,
+      Paused: paused,
+      Restarting: info.state.status === 'restarting',
+      OOMKilled: info.state.oomKilled,
+      Dead: info.state.status === 'dead',
+      Pid: info.state.pid,
+      ExitCode: info.state.exitCode,
+      Error: info.state.error,
+      StartedAt: info.state.startedAt || ZERO_TIME,
+      FinishedAt: info.state.finishedAt || ZERO_TIME,
+      ...(health ? { Health: health } : {}),
+    },
+    Image: info.image,
+    ResolvConfPath: '',
+    HostnamePath: '',
+    HostsPath: '',
+    LogPath: info.logPath,
+    Name: `/${info.name}`,
+    RestartCount: info.restartCount,
+    Driver: 'overlay2',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: null,
+    HostConfig: hostConfigJson(info.hostConfig),
+    GraphDriver: { Name: 'overlay2', Data: { MergedDir: info.rootfs } },
+    Mounts: info.mounts.map(mountPointJson),
+    Config: {
+      Hostname: c.hostname ?? info.id.slice(0, 12),
+      Domainname: '',
+      User: c.user ?? '',
+      AttachStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
+      Tty: Boolean(c.tty),
+      OpenStdin: Boolean(c.openStdin),
+      StdinOnce: false,
+      Env: c.env ?? [],
+      Cmd: c.cmd ?? null,
+      ...(c.healthcheck
+        ? {
+            Healthcheck: {
+              Test: c.healthcheck.test ?? [],
+              Interval: (c.healthcheck.intervalMs ?? 0) * 1e6,
+              Timeout: (c.healthcheck.timeoutMs ?? 0) * 1e6,
+              StartPeriod: (c.healthcheck.startPeriodMs ?? 0) * 1e6,
+              Retries: c.healthcheck.retries ?? 0,
+            },
+          }
+        : {}),
+      Image: c.image,
+      Volumes: null,
+      WorkingDir: c.workingDir ?? '',
+      Entrypoint: c.entrypoint ?? null,
+      OnBuild: null,
+      Labels: c.labels ?? {},
+      ...(c.stopSignal ? { StopSignal: c.stopSignal } : {}),
+      ...(c.stopTimeout !== undefined ? { StopTimeout: c.stopTimeout } : {}),
+    },
+    NetworkSettings: {
+      Bridge: '',
+      SandboxID: '',
+      SandboxKey: ns?.sandboxKey ?? '',
+      HairpinMode: false,
+      LinkLocalIPv6Address: '',
+      LinkLocalIPv6PrefixLen: 0,
+      Ports: bindingsJson(ns?.ports),
+      SecondaryIPAddresses: null,
+      SecondaryIPv6Addresses: null,
+      EndpointID: '',
+      Gateway: ns?.gateway ?? '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      IPAddress: ns?.ipAddress ?? '',
+      IPPrefixLen: ns?.ipPrefixLen ?? 0,
+      IPv6Gateway: '',
+      MacAddress: ns?.macAddress ?? '',
+      Networks: networks,
+    },
+  };
+}
+
+/** `{"80/tcp": [{HostIp, HostPort}]}`. */
+function bindingsJson(ports: Record<string, PortBindingEntry[]> | undefined) {
+  const out: Record<string, { HostIp: string; HostPort: string }[] | null> = {};
+  for (const [key, bindings] of Object.entries(ports ?? {}))
+    out[key] = bindings?.length ? bindings.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort })) : null;
+  return out;
+}
+
+function mountPointJson(m: MountPoint) {
+  return {
+    Type: m.type,
+    ...(m.name ? { Name: m.name, Driver: 'local' } : {}),
+    Source: m.source,
+    Destination: m.destination,
+    Mode: m.rw ? '' : 'ro',
+    RW: m.rw,
+    Propagation: m.type === 'bind' ? 'rprivate' : '',
+  };
+}
+
+function endpointJson(e: EndpointSettings) {
+  return {
+    IPAMConfig: e.ipamConfig?.ipv4Address ? { IPv4Address: e.ipamConfig.ipv4Address } : null,
+    Links: null,
+    Aliases: e.aliases?.length ? e.aliases : null,
+    MacAddress: e.macAddress ?? '',
+    NetworkID: e.networkId ?? '',
+    EndpointID: '',
+    Gateway: e.gateway ?? '',
+    IPAddress: e.ipAddress ?? '',
+    IPPrefixLen: e.ipPrefixLen ?? 0,
+    IPv6Gateway: '',
+    GlobalIPv6Address: '',
+    GlobalIPv6PrefixLen: 0,
+    DriverOpts: null,
+    DNSNames: null,
+  };
+}

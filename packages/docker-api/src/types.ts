@@ -1,0 +1,108 @@
+/**
+ * What the Docker Engine API front door is built from: the same layer
+ * interfaces the daemon's gRPC API serves. Nothing here is a wire type;
+ * the Docker JSON shapes live in `convert/`.
+ */
+import type { TscrEvent } from '@tscr/api';
+import type { BuilderService } from '@tscr/builder';
+import type { ContainerService } from '@tscr/container';
+import type { ImageService } from '@tscr/image';
+import type { NetworkService } from '@tscr/network';
+import type { RegistryService } from '@tscr/registry-client/grpc';
+import type { VolumeService } from '@tscr/volume';
+
+/** Options every call takes. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** `GET /version`, as the daemon's SystemService reports it (a structural subset). */
+export interface EngineVersion {
+  version: string;
+  nodeVersion: string;
+  os: string;
+  arch: string;
+  kernelVersion: string;
+  runtime: string;
+  runtimeVersion: string;
+  monitor: string;
+  monitorVersion: string;
+}
+
+/** `GET /info`, as the daemon's SystemService reports it (a structural subset). */
+export interface EngineInfo {
+  containers: number;
+  containersRunning: number;
+  containersPaused: number;
+  containersStopped: number;
+  images: number;
+  rootDir: string;
+  storageDriver: string;
+  defaultRuntime: string;
+  runtimes: string[];
+  cgroupVersion: string;
+  kernelVersion: string;
+  operatingSystem: string;
+  ncpu: number;
+  memTotal: number;
+  name: string;
+  serverVersion: string;
+}
+
+/**
+ * The daemon itself: the subset of `@tscr/daemon`'s SystemService this
+ * package uses (declared here so the daemon can depend on this package, not
+ * the other way round).
+ */
+export interface SystemBackend {
+  version(opts?: CallOptions): Promise<EngineVersion>;
+  info(opts?: CallOptions): Promise<EngineInfo>;
+  /**
+   * Recorded events from `since` (Unix seconds or RFC 3339) on, then live ones until `until`;
+   * `onSubscribed` fires once nothing published later can be missed.
+   */
+  events(
+    opts?: CallOptions & { types?: string[]; since?: string; until?: string; onSubscribed?: () => void },
+  ): AsyncIterable<TscrEvent>;
+}
+
+/** The layers the Docker API maps onto; the daemon passes the ones its gRPC API serves. */
+export interface DockerApiBackends {
+  containers: ContainerService;
+  images: ImageService;
+  /** Pull, push and login, honouring per-request credentials (`X-Registry-Auth`). */
+  registry: RegistryService;
+  volumes: VolumeService;
+  networks: NetworkService;
+  system: SystemBackend;
+  /** `POST /build`; without it the endpoint answers 501. */
+  builder?: BuilderService;
+}
+
+/** Server certificate, key and the CA that client certificates must chain to (mutual TLS). */
+export interface DockerApiTls {
+  /** PEM file paths. */
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+/** Options of {@link createDockerApiServer}. */
+export interface DockerApiOptions {
+  /** Where background problems are reported; default `console.error`. */
+  logger?: (message: string) => void;
+  /** Largest JSON request body accepted, in bytes (default 4 MiB); larger ones get 413. */
+  maxJsonBody?: number;
+  /** Required for TCP addresses; the server refuses TCP without it. */
+  tls?: DockerApiTls;
+  /** Reported by `GET /info` as `ID` and used in `Name` when the system service has none. */
+  daemonId?: string;
+}
+
+/** A listening Docker API server. */
+export interface DockerApiServer {
+  /** `unix:///path` or `tcp://host:port` (with the bound port). */
+  address: string;
+  /** Stops accepting connections and ends open streams. */
+  close(): Promise<void>;
+}
