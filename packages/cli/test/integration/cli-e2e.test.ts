@@ -223,7 +223,9 @@ describe.skipIf(e2eSkipReason())('tscr CLI end to end', () => {
   });
 
   it('gives network none a namespace with only loopback, and host the host network', () => {
-    const none = tscr(['run', '--rm', image, 'ls', '/sys/class/net']).stdout.split(/\s+/).filter(Boolean);
+    const none = tscr(['run', '--rm', '--network', 'none', image, 'ls', '/sys/class/net'])
+      .stdout.split(/\s+/)
+      .filter(Boolean);
     expect(none).toEqual(['lo']);
     const hostIfs = readdirSync('/sys/class/net').sort();
     const inHost = tscr(['run', '--rm', '--network', 'host', image, 'ls', '/sys/class/net'])
