@@ -14,7 +14,10 @@ const containers = new GrpcContainerService(host);
 
 async function once() {
   const t0 = process.hrtime.bigint();
-  const { id } = await containers.create({ config: { image: values.image, cmd: ['true'] }, hostConfig: {} });
+  const { id } = await containers.create({
+    config: { image: values.image, cmd: ['true'] },
+    hostConfig: { networkMode: 'none' },
+  });
   const drained = (async () => {
     for await (const _ of containers.attach(id, { stdout: true, stderr: true })) void _;
   })();

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Latency of a trivial container, start to exit, in one run against the peers on this machine:
-#   tscr CLI        `tscr run --rm IMG true` from CLI start to exit (hyperfine)
+#   tscr CLI        `tscr run --rm --network none IMG true` from CLI start to exit (hyperfine)
 #   tscr API        create/start/wait/remove through the gRPC client from a warm Node process
 #   runc / crun     `runc run` / `crun run` on an equivalent bundle (busybox rootfs, runc spec, no network)
 #   podman          `podman run --rm --network none IMG true` (runc and default crun) where installed
@@ -57,7 +57,7 @@ hf() { # name, command...
 }
 hf runc "runc --root $work/runc-root run --bundle $work/bundle bench-runc"
 hf crun "crun --root $work/crun-root run --bundle $work/bundle bench-crun"
-hf tscr-cli "$tscr run --rm $IMG true"
+hf tscr-cli "$tscr run --rm --network none $IMG true"
 node bench/api-latency.mjs --runs "$runs" --image "$IMG" --out "$out/tscr-api.json"
 
 if command -v podman >/dev/null; then
