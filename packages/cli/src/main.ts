@@ -5,8 +5,7 @@
  * `$XDG_CACHE_HOME/tscr` (default `~/.cache/tscr`), one file per Node version.
  * `TSCR_NO_COMPILE_CACHE=1` loads the bundle plainly. Only node builtins here.
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,13 +14,16 @@ import { Script } from 'node:vm';
 const bundle = join(__dirname, 'cli.cjs');
 
 /**
- * One cache file per bundle content and Node build: V8 itself only checks the
- * source length, so a rebuilt bundle must never meet an old cache.
+ * One cache file per bundle build and Node build: V8 itself only checks the
+ * source length, so a rebuilt bundle must never meet an old cache. The bundle's
+ * inode, size and mtime name the build (hashing 1 MB of source on every start
+ * cost more than the rest of this loader).
  */
-function cachePath(source: string): string {
+function cachePath(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  const digest = createHash('sha1').update(source).digest('hex').slice(0, 16);
-  return join(base, 'tscr', `cli-${process.version}-${process.arch}-${digest}.v8cache`);
+  const st = statSync(bundle, { bigint: true });
+  const build = `${st.ino.toString(36)}-${st.size.toString(36)}-${st.mtimeNs.toString(36)}`;
+  return join(base, 'tscr', `cli-${process.version}-${process.arch}-${build}.v8cache`);
 }
 
 function saveCache(file: string, data: Buffer): void {
@@ -40,7 +42,7 @@ function saveCache(file: string, data: Buffer): void {
 /** Runs the bundle as a CommonJS module compiled with cached code when V8 accepts it. */
 function loadWithCodeCache(): void {
   const source = readFileSync(bundle, 'utf8').replace(/^#!/, '//');
-  const file = cachePath(source);
+  const file = cachePath();
   let cached: Buffer | undefined;
   try {
     cached = readFileSync(file);

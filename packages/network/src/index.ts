@@ -20,5 +20,5 @@ export type {
 export { LocalNetworkService, createLocalNetworkService } from './local/network-service.js';
 export type { LocalNetworkServiceOptions } from './local/network-service.js';
 export { builtinNetworkId } from './local/builtin.js';
-export { parsePortSpec } from './local/ports.js';
+export { parsePortSpec } from './local/port-spec.js';
 export { DEFAULT_BRIDGE, networkPrefixForRoot, purgeHostNetwork } from './local/bridge-driver.js';
