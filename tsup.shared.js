@@ -12,6 +12,8 @@ export function packageConfig({ entry, ...rest }) {
     outDir: 'dist',
     // Sibling packages (and a package's own main entry) stay imports, so each class exists once.
     external: [/^@tscr\//],
+    // import.meta.url in the CJS build, __dirname/__filename in the ESM one.
+    shims: true,
     ...rest,
   };
 }

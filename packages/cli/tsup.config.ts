@@ -18,6 +18,7 @@ export default defineConfig([
     clean: false,
     minify: true,
     noExternal: [/.*/],
+    shims: true,
     // Resolve sibling packages to their sources (root tsconfig paths), not their built dist.
     tsconfig: '../../tsconfig.json',
     banner: { js: '#!/usr/bin/env node' },

@@ -1,5 +1,5 @@
 import { isCancelled, type ContainerSummary } from '@tscr/api';
-import { bool, int, str, usageError } from '../args.js';
+import { bool, int, str, usageError, type FlagSpec } from '../args.js';
 import { forEachArg, write, type Command, type Context } from '../command.js';
 import { quotedCommand, renderTemplate, shortId, table, timeAgo } from '../format.js';
 import { attachStartWait } from './run.js';
@@ -41,22 +41,23 @@ export const startCommand: Command = {
   },
 };
 
+/** `-t/--time`, the grace period of `stop` and `restart`. */
+export const stopTimeFlag: FlagSpec = {
+  name: 'time',
+  short: 't',
+  type: 'int',
+  aliases: ['timeout'],
+  valueName: 'int',
+  description: 'Seconds to wait before killing the container',
+};
+
 /** `tscr stop`. */
 export const stopCommand: Command = {
   path: ['stop'],
   aliases: [['container', 'stop']],
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   summary: 'Stop one or more running containers',
-  flags: [
-    {
-      name: 'time',
-      short: 't',
-      type: 'int',
-      aliases: ['timeout'],
-      valueName: 'int',
-      description: 'Seconds to wait before killing the container',
-    },
-  ],
+  flags: [stopTimeFlag],
   minArgs: 1,
   async run(ctx, flags, args) {
     const containers = await ctx.clients.containers();

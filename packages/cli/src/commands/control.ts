@@ -1,5 +1,6 @@
 import { int, usageError, type FlagValues } from '../args.js';
 import { forEachArg, write, type Command } from '../command.js';
+import { stopTimeFlag } from './containers.js';
 import { table } from '../format.js';
 import { limitFlags, limitsFromFlags } from './resource-flags.js';
 
@@ -64,16 +65,7 @@ export const restartCommand: Command = {
   aliases: [['container', 'restart']],
   usage: '[OPTIONS] CONTAINER [CONTAINER...]',
   summary: 'Restart one or more containers',
-  flags: [
-    {
-      name: 'time',
-      short: 't',
-      type: 'int',
-      aliases: ['timeout'],
-      valueName: 'int',
-      description: 'Seconds to wait before killing the container',
-    },
-  ],
+  flags: [stopTimeFlag],
   minArgs: 1,
   async run(ctx, flags, args) {
     const containers = await ctx.clients.containers();

@@ -1,7 +1,8 @@
-import { isNotFound, isUnavailable, notFound, type ContainerInfo, type Image } from '@tscr/api';
+import { isNotFound, notFound, type ContainerInfo, type Image } from '@tscr/api';
 import { str, usageError } from '../args.js';
-import { reportError, write, type Command, type Context } from '../command.js';
-import { familiarName, renderTemplate } from '../format.js';
+import type { Command, Context } from '../command.js';
+import { familiarName } from '../format.js';
+import { printInspected } from './inspect-print.js';
 import { dockerNetworkHostConfigJson, dockerNetworkSettingsJson } from './network.js';
 import { dockerResourcesJson } from './resource-flags.js';
 
@@ -173,23 +174,7 @@ function inspectCommand(path: string[], fixed: Kind, aliases: string[][]): Comma
       if (type !== undefined && type !== 'container' && type !== 'image') {
         throw usageError(`"${type}" is not a valid value for --type`);
       }
-      const found: Record<string, unknown>[] = [];
-      let code = 0;
-      for (const name of args) {
-        try {
-          found.push(await lookup(ctx, type, name));
-        } catch (err) {
-          if (isUnavailable(err)) throw err;
-          code = 1;
-          await reportError(ctx, err);
-        }
-      }
-      const format = str(flags, 'format');
-      const out = format
-        ? found.map((v) => `${renderTemplate(format, v)}\n`).join('')
-        : `${JSON.stringify(found, null, 4)}\n`;
-      await write(ctx.io.stdout, out);
-      return code;
+      return printInspected(ctx, flags, args, (name) => lookup(ctx, type, name));
     },
   };
 }

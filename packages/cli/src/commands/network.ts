@@ -2,7 +2,8 @@ import { notFound, type ContainerInfo, type PortBindingEntry } from '@tscr/api';
 import type { CreateContainerRequest } from '@tscr/container';
 import { type Network, parsePortSpec } from '@tscr/network';
 import { bool, list, str, usageError, type FlagSpec, type FlagValues } from '../args.js';
-import { forEachArg, reportError, write, type Command } from '../command.js';
+import { forEachArg, write, type Command } from '../command.js';
+import { printInspected } from './inspect-print.js';
 import { renderTemplate, shortId, table } from '../format.js';
 
 /** The networking flags of `run` and `create` (docker's names). */
@@ -232,22 +233,7 @@ export const networkInspectCommand: Command = {
   minArgs: 1,
   async run(ctx, flags, args) {
     const networks = await ctx.clients.networks();
-    const found: Record<string, unknown>[] = [];
-    let code = 0;
-    for (const name of args) {
-      try {
-        found.push(dockerNetworkJson(await networks.get(name)));
-      } catch (err) {
-        code = 1;
-        await reportError(ctx, err);
-      }
-    }
-    const format = str(flags, 'format');
-    const out = format
-      ? found.map((v) => `${renderTemplate(format, v)}\n`).join('')
-      : `${JSON.stringify(found, null, 4)}\n`;
-    await write(ctx.io.stdout, out);
-    return code;
+    return printInspected(ctx, flags, args, async (name) => dockerNetworkJson(await networks.get(name)));
   },
 };
 

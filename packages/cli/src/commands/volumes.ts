@@ -1,7 +1,8 @@
 import { invalidArgument } from '@tscr/api';
 import type { Volume, VolumeFilters } from '@tscr/volume';
 import { bool, list, str, usageError } from '../args.js';
-import { forEachArg, reportError, write, type Command } from '../command.js';
+import { forEachArg, write, type Command } from '../command.js';
+import { printInspected } from './inspect-print.js';
 import { humanSize, renderTemplate, table } from '../format.js';
 
 /** A volume as `docker volume inspect` shows it. */
@@ -138,22 +139,7 @@ export const volumeInspectCommand: Command = {
   minArgs: 1,
   async run(ctx, flags, args) {
     const volumes = await ctx.clients.volumes();
-    const found: Record<string, unknown>[] = [];
-    let code = 0;
-    for (const name of args) {
-      try {
-        found.push(dockerVolumeJson(await volumes.get(name)));
-      } catch (err) {
-        code = 1;
-        await reportError(ctx, err);
-      }
-    }
-    const format = str(flags, 'format');
-    const out = format
-      ? found.map((v) => `${renderTemplate(format, v)}\n`).join('')
-      : `${JSON.stringify(found, null, 4)}\n`;
-    await write(ctx.io.stdout, out);
-    return code;
+    return printInspected(ctx, flags, args, async (name) => dockerVolumeJson(await volumes.get(name)));
   },
 };
 
