@@ -100,6 +100,12 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     images,
     runtime: layers.runtime.service,
     stateDir: join(config.root, 'builder'),
+    // FROM an image that is not here pulls it, anonymously, as `docker build` does.
+    async pullImage(ref, { signal }) {
+      for await (const _ of registry.pull(ref, signal ? { signal } : {})) {
+        // progress is not shown in build output
+      }
+    },
   });
   const system = new LocalSystemService({
     containers,

@@ -15,6 +15,7 @@ import {
   isTscrError,
   notFound,
   unimplemented,
+  type Image,
   type ImageConfig,
 } from '@tscr/api';
 import { normalizeTag, ociArchitecture, type ImageService, type NewHistoryEntry } from '@tscr/image';
@@ -38,6 +39,11 @@ export interface LocalBuilderOptions {
   stateDir: string;
   /** Where background problems are reported. */
   logger?: (message: string) => void;
+  /**
+   * Fetches a base image that is not local (as `docker build` does), e.g.
+   * the daemon's registry client; without it a missing base image is NotFound.
+   */
+  pullImage?: (ref: string, opts: { signal?: AbortSignal }) => Promise<void>;
 }
 
 /** One stage's state while it is built. */
@@ -231,6 +237,26 @@ export class LocalBuilder implements BuilderService {
     return this.commitMetadata(b, st);
   }
 
+  /** The base image of a stage: local, else pulled when the builder can pull. */
+  private async baseImage(b: Build, ref: string, line: number): Promise<Image> {
+    const signal = b.opts.signal;
+    const missing = (cause: unknown, why: string) =>
+      notFound(`${b.df.file}:${line}: base image ${ref} not found${why}`, { cause, details: { image: ref } });
+    try {
+      return await this.o.images.get(ref, { signal });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      if (!this.o.pullImage) throw missing(err, ' (pull it first)');
+    }
+    await b.emit({ type: 'message', text: `Pulling ${ref}` });
+    try {
+      await this.o.pullImage(ref, { signal });
+    } catch (err) {
+      throw isNotFound(err) ? missing(err, ' locally or in its registry') : err;
+    }
+    return this.o.images.get(ref, { signal });
+  }
+
   /** The state after FROM: the base image's config (its ONBUILD triggers run here). */
   private async fromState(b: Build, stage: Stage): Promise<StageState> {
     const args = new Map<string, string>();
@@ -249,15 +275,7 @@ export class LocalBuilder implements BuilderService {
       st.key = chainKey('scratch');
       return st;
     }
-    const image = await this.o.images.get(stage.base, { signal: b.opts.signal }).catch((err: unknown) => {
-      if (isNotFound(err)) {
-        throw notFound(`${b.df.file}:${stage.from.line}: base image ${stage.base} not found (pull it first)`, {
-          cause: err,
-          details: { image: stage.base },
-        });
-      }
-      throw err;
-    });
+    const image = await this.baseImage(b, stage.base, stage.from.line);
     st.image = image.id;
     st.layers = image.layers.length;
     st.config = structuredClone(image.config) as ImageConfig;

@@ -236,6 +236,18 @@ describe.skipIf(skip)('tscr container control end to end', () => {
     ok(['rm', '-f', running, stopped]);
   });
 
+  it('cp reads a path inside a volume of a running container', () => {
+    const vol = uniqueName('cpvol');
+    const id = runDetached(['-v', `${vol}:/data`, image, 'sh', '-c', 'echo in-volume > /data/f; sleep 300']);
+    let out = tscr(['cp', `${id}:/data/f`, '-']);
+    for (let i = 0; i < 50 && !out.stdout.includes('in-volume'); i++) out = tscr(['cp', `${id}:/data/f`, '-']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toMatch(/^f\0/);
+    expect(out.stdout).toContain('in-volume');
+    ok(['rm', '-f', '-v', id]);
+    ok(['volume', 'rm', vol]);
+  });
+
   it('cp refuses paths that escape the container root', async () => {
     const id = ok(['create', image, 'true']).trim();
     const file = join(dir, 'esc.txt');

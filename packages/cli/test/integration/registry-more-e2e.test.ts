@@ -6,7 +6,7 @@
  * Root only.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar, hasCommand, uniqueName } from '@tscr/testkit';
@@ -144,5 +144,24 @@ describe.skipIf(skip)('tscr push digests, pull --all-tags and interactive login'
     const piped = tscr(['login', host], '');
     expect(piped.code).not.toBe(0);
     expect(piped.stderr).toContain('Cannot perform an interactive login from a non TTY device');
+  });
+  it('pulls a missing base image for a build, as docker build does', () => {
+    const base = `${open?.host}/tscr-test/build-base:1`;
+    ok(tscr(['tag', local, base]));
+    ok(tscr(['push', base]));
+    ok(tscr(['rmi', base]));
+    const ctx = join(d.dir, 'build-ctx');
+    mkdirSync(ctx, { recursive: true });
+    writeFileSync(join(ctx, 'Dockerfile'), `FROM ${base}\nRUN echo pulled > /f\n`);
+    const built = ok(tscr(['build', '-t', `${uniqueName('built')}:1`, ctx]));
+    expect(built.stderr).toContain(`Pulling ${base}`);
+    const digests: string[] = inspect(base).RepoDigests;
+    expect(digests.some((r) => r.startsWith(`${open?.host}/tscr-test/build-base@sha256:`))).toBe(true);
+
+    writeFileSync(join(ctx, 'Dockerfile'), `FROM ${open?.host}/tscr-test/never-pushed:1\n`);
+    const failed = tscr(['build', ctx]);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toContain('base image');
+    expect(failed.stderr).toContain('not found locally or in its registry');
   });
 });

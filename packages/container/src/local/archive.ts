@@ -92,8 +92,10 @@ export async function archiveFromView(
     const entries = await readdir(view.root);
     return { stat, tar: packStream(view.root, '/', entries, view.mountPoints) };
   }
-  const parent = posix.dirname(r.host);
-  return { stat, tar: packStream(parent, posix.dirname(r.inContainer), [name], view.mountPoints) };
+  // A mount the path lies in (a volume at /data for /data/f) is what is asked for; only mounts below it are left out.
+  const within = (m: string) => r.inContainer === m || r.inContainer.startsWith(m.endsWith('/') ? m : `${m}/`);
+  const below = view.mountPoints.filter((m) => !within(m));
+  return { stat, tar: packStream(posix.dirname(r.host), posix.dirname(r.inContainer), [name], below) };
 }
 
 /** The whole filesystem as a tar stream (entries without a leading `./`). */
