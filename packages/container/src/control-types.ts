@@ -1,6 +1,13 @@
 import type { ContainerStats, ContainerTop, FilesystemChange, PathStat, Resources } from '@tscr/api';
 import type { CallOptions } from './types.js';
 
+/** Options of {@link ContainerControl.connectNetwork}. */
+export interface ConnectNetworkOptions extends CallOptions {
+  aliases?: string[];
+  /** A fixed IPv4 address on that network. */
+  ip?: string;
+}
+
 /** Options of {@link ContainerControl.putArchive}. */
 export interface PutArchiveOptions extends CallOptions {
   /** Refuse to replace a directory with a non-directory or the other way round (Docker's `noOverwriteDirNonDir`). */
@@ -32,6 +39,16 @@ export interface ContainerControl {
   restart(id: string, opts?: CallOptions & { timeout?: number }): Promise<void>;
   /** @throws NotFound; AlreadyExists when the name is taken; InvalidArgument for a bad name. */
   rename(id: string, newName: string, opts?: CallOptions): Promise<void>;
+  /**
+   * Connects it to one more network, kept in its configuration: a running
+   * container gets the endpoint at once, a stopped one at its next start.
+   * @throws NotFound (container or network); FailedPrecondition when already
+   * connected or its network mode has no namespace of its own (host, none,
+   * container:); InvalidArgument for a bad address.
+   */
+  connectNetwork(id: string, network: string, opts?: ConnectNetworkOptions): Promise<void>;
+  /** Disconnects it from a network, for now and later starts. @throws NotFound; FailedPrecondition when not connected. */
+  disconnectNetwork(id: string, network: string, opts?: CallOptions): Promise<void>;
   /**
    * Its processes as `ps` would print them; `psArgs` as ps takes them
    * (default `-ef`). @throws FailedPrecondition when not running; InvalidArgument.

@@ -270,11 +270,11 @@ export const networkPruneCommand: Command = {
   },
 };
 
-/** `tscr network connect`: a running container joins one more network. */
+/** `tscr network connect`: a container joins one more network (a running one at once, kept for later starts). */
 export const networkConnectCommand: Command = {
   path: ['network', 'connect'],
   usage: '[OPTIONS] NETWORK CONTAINER',
-  summary: 'Connect a running container to a network',
+  summary: 'Connect a container to a network',
   flags: [
     { name: 'alias', type: 'list', description: 'Add network-scoped alias for the container' },
     { name: 'ip', type: 'string', description: 'IPv4 address (e.g., 172.30.100.104)' },
@@ -282,10 +282,8 @@ export const networkConnectCommand: Command = {
   minArgs: 2,
   maxArgs: 2,
   async run(ctx, flags, args) {
-    const c = await (await ctx.clients.containers()).inspect(args[1]!);
     const ip = str(flags, 'ip');
-    await (await ctx.clients.networks()).connect(c.id, args[0]!, {
-      name: c.name,
+    await (await ctx.clients.containers()).connectNetwork(args[1]!, args[0]!, {
       aliases: list(flags, 'alias'),
       ...(ip !== undefined && { ip }),
     });
@@ -297,13 +295,12 @@ export const networkConnectCommand: Command = {
 export const networkDisconnectCommand: Command = {
   path: ['network', 'disconnect'],
   usage: 'NETWORK CONTAINER',
-  summary: 'Disconnect a running container from a network',
+  summary: 'Disconnect a container from a network',
   flags: [],
   minArgs: 2,
   maxArgs: 2,
   async run(ctx, _flags, args) {
-    const c = await (await ctx.clients.containers()).inspect(args[1]!);
-    await (await ctx.clients.networks()).disconnect(c.id, args[0]!);
+    await (await ctx.clients.containers()).disconnectNetwork(args[1]!, args[0]!);
     return 0;
   },
 };

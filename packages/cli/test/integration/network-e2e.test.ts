@@ -174,6 +174,13 @@ describe.skipIf(skip)('tscr networks end to end', () => {
     expect(isFailedConnect(tscr(['network', 'connect', net, 'tscr-test-probe']))).toBe(true);
     ok(['network', 'disconnect', net, 'tscr-test-probe']);
     await waitFor('probe down after disconnect', () => last() === 'DOWN');
+    // A connection made while stopped is there at the next start, and every start after.
+    ok(['stop', '-t', '1', 'tscr-test-probe']);
+    ok(['network', 'connect', '--alias', 'probe', net, 'tscr-test-probe']);
+    ok(['start', 'tscr-test-probe']);
+    await waitFor('probe up after a connect while stopped', () => last() === 'UP');
+    ok(['restart', '-t', '1', 'tscr-test-probe']);
+    expect(ipOf('tscr-test-probe', net)).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     ok(['rm', '-f', 'tscr-test-probe']);
   });
 

@@ -177,6 +177,10 @@ export class GrpcContainerService implements ContainerService {
   unpause: GrpcContainerControl['unpause'] = (id, opts) => this.control.unpause(id, opts);
   restart: GrpcContainerControl['restart'] = (id, opts) => this.control.restart(id, opts);
   rename: GrpcContainerControl['rename'] = (id, name, opts) => this.control.rename(id, name, opts);
+  connectNetwork: GrpcContainerControl['connectNetwork'] = (id, network, opts) =>
+    this.control.connectNetwork(id, network, opts);
+  disconnectNetwork: GrpcContainerControl['disconnectNetwork'] = (id, network, opts) =>
+    this.control.disconnectNetwork(id, network, opts);
   top: GrpcContainerControl['top'] = (id, opts) => this.control.top(id, opts);
   stats: GrpcContainerControl['stats'] = (id, opts) => this.control.stats(id, opts);
   changes: GrpcContainerControl['changes'] = (id, opts) => this.control.changes(id, opts);

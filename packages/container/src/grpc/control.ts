@@ -10,7 +10,7 @@ import {
   unaryHandler,
 } from '@tscr/api/grpc';
 import { resourcesFromProto, resourcesToProto } from '@tscr/runtime/grpc';
-import type { ArchiveResult, ContainerControl, PutArchiveOptions } from '../control-types.js';
+import type { ArchiveResult, ConnectNetworkOptions, ContainerControl, PutArchiveOptions } from '../control-types.js';
 import type { CallOptions } from '../types.js';
 
 /** The wire size of tar chunks sent by the server and the client. */
@@ -48,6 +48,8 @@ export function controlHandlers(
   | 'unpauseContainer'
   | 'restartContainer'
   | 'renameContainer'
+  | 'connectContainerNetwork'
+  | 'disconnectContainerNetwork'
   | 'topContainer'
   | 'containerStats'
   | 'containerChanges'
@@ -74,6 +76,18 @@ export function controlHandlers(
     }),
     renameContainer: unaryHandler(async (req, { signal }) => {
       await impl.rename(req.id, req.newName, { signal });
+      return {};
+    }),
+    connectContainerNetwork: unaryHandler(async (req, { signal }) => {
+      await impl.connectNetwork(req.id, req.network, {
+        signal,
+        ...(req.aliases.length > 0 && { aliases: req.aliases }),
+        ...(req.ip && { ip: req.ip }),
+      });
+      return {};
+    }),
+    disconnectContainerNetwork: unaryHandler(async (req, { signal }) => {
+      await impl.disconnectNetwork(req.id, req.network, { signal });
       return {};
     }),
     topContainer: unaryHandler(async (req, { signal }) => {
@@ -148,6 +162,15 @@ export class GrpcContainerControl implements ContainerControl {
 
   async rename(id: string, newName: string, opts: CallOptions = {}): Promise<void> {
     await callUnary((cb) => this.client().renameContainer({ id, newName }, cb), opts, this.target);
+  }
+
+  async connectNetwork(id: string, network: string, opts: ConnectNetworkOptions = {}): Promise<void> {
+    const req = { id, network, aliases: opts.aliases ?? [], ip: opts.ip ?? '' };
+    await callUnary((cb) => this.client().connectContainerNetwork(req, cb), opts, this.target);
+  }
+
+  async disconnectNetwork(id: string, network: string, opts: CallOptions = {}): Promise<void> {
+    await callUnary((cb) => this.client().disconnectContainerNetwork({ id, network }, cb), opts, this.target);
   }
 
   async top(id: string, opts: CallOptions & { psArgs?: string[] } = {}): Promise<ContainerTop> {

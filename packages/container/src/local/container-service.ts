@@ -34,7 +34,8 @@ import type {
 import { commitContainer } from './commit.js';
 import { ID_PATTERN, createContainer, lookupContainer } from './create.js';
 import { KeyedMutex } from './keyed-mutex.js';
-import { LocalContainerControl } from './control.js';
+import { type ControlContext, LocalContainerControl } from './control.js';
+import { connectNetwork, disconnectNetwork } from './network-connect.js';
 import { attachNetwork, liveNetworkSettings } from './networking.js';
 import { Lifecycle, waitFor } from './lifecycle.js';
 import { attachContainer, readContainerLogs, type LogReader } from './output.js';
@@ -52,7 +53,7 @@ export interface LocalContainerServiceOptions {
   images: Pick<ImageService, 'get' | 'prepare' | 'mounts' | 'removeSnapshot'> &
     Partial<Pick<ImageService, 'diff' | 'createImage'>>;
   runtime: TaskRuntime;
-  networks: Pick<NetworkService, 'get' | 'attach' | 'detach' | 'attachment'>;
+  networks: Pick<NetworkService, 'get' | 'attach' | 'detach' | 'attachment' | 'connect' | 'disconnect'>;
   volumes: Pick<VolumeService, 'resolveMounts' | 'release'>;
   store: ContainerStore;
   /** Receives create/start/die/stop/kill/destroy events. */
@@ -91,18 +92,20 @@ export class LocalContainerService implements ContainerService {
   private readonly supervisor: Supervisor;
 
   /** update, pause, top, stats, rename and the filesystem calls (control.ts). */
+  private readonly controlContext: ControlContext;
   private readonly control: LocalContainerControl;
   private readonly stdio: StdioAttacher;
   private readonly execs: ExecService;
 
   constructor(private readonly o: LocalContainerServiceOptions) {
     this.log = o.logger ?? ((m) => console.error(m));
-    this.control = new LocalContainerControl({
+    this.controlContext = {
       o,
       lock: this.lock,
       resolve: (ref) => this.resolve(ref),
       publish: (action, info, extra) => this.publish(action, info, extra),
-    });
+    };
+    this.control = new LocalContainerControl(this.controlContext);
     this.supervisor = new Supervisor({
       store: o.store,
       exec: o.probe ?? runtimeProbe(o.runtime),
@@ -278,6 +281,10 @@ export class LocalContainerService implements ContainerService {
   pause: LocalContainerControl['pause'] = (ref, opts) => this.control.pause(ref, opts);
   unpause: LocalContainerControl['unpause'] = (ref, opts) => this.control.unpause(ref, opts);
   rename: LocalContainerControl['rename'] = (ref, name, opts) => this.control.rename(ref, name, opts);
+  connectNetwork: ContainerService['connectNetwork'] = (ref, network, opts) =>
+    connectNetwork(this.controlContext, ref, network, opts);
+  disconnectNetwork: ContainerService['disconnectNetwork'] = (ref, network, opts) =>
+    disconnectNetwork(this.controlContext, ref, network, opts);
   top: LocalContainerControl['top'] = (ref, opts) => this.control.top(ref, opts);
   stats: LocalContainerControl['stats'] = (ref, opts) => this.control.stats(ref, opts);
   changes: LocalContainerControl['changes'] = (ref, opts) => this.control.changes(ref, opts);

@@ -23,7 +23,6 @@ import {
   sendJson,
 } from '../http.js';
 import { has, method } from '../optional.js';
-import { checkNoPendingDisconnect } from './networks.js';
 import { type Route, route } from './route.js';
 
 const LIST_FILTERS = ['label', 'name', 'id', 'status', 'ancestor', 'exited', 'network', 'volume', 'health', 'is-task'];
@@ -106,7 +105,6 @@ async function start(ctx: Ctx): Promise<void> {
   if (ctx.query.get('detachKeys')) throw unsupportedOption('detachKeys');
   const info = await about('container', id, () => ctx.backends.containers.inspect(id, { signal: ctx.signal }));
   if (info.state.running) return sendEmpty(ctx, 304);
-  checkNoPendingDisconnect(info.id);
   await ctx.backends.containers.start(info.id, { signal: ctx.signal });
   sendEmpty(ctx, 204);
 }

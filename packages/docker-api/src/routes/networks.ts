@@ -1,10 +1,9 @@
 /** Networks: list, inspect, create, remove, connect, disconnect, prune. */
 import { invalidArgument } from '@tscr/api';
-import type { ContainerInfo, EndpointSettings } from '@tscr/api';
 import type { CreateNetworkOptions, Network } from '@tscr/network';
 import { isNeutral } from '../convert/create.js';
 import { networkJson } from '../convert/networks.js';
-import { about, notImplementedEndpoint, unsupportedOption } from '../errors.js';
+import { about, unsupportedOption } from '../errors.js';
 import { type Ctx, checkFilterKeys, filtersParam, readJsonObject, sendEmpty, sendJson } from '../http.js';
 import { method } from '../optional.js';
 import { containerId } from './lookup.js';
@@ -96,53 +95,13 @@ async function remove(ctx: Ctx): Promise<void> {
   sendEmpty(ctx, 204);
 }
 
-/**
- * Disconnects of containers that are not running, from a network they are
- * configured for, waiting for the reconnect that docker-compose sends right
- * after (with the same settings). A start while one is pending is refused.
- */
-const pendingDisconnects = new Map<string, Set<string>>();
-
-/** @throws 501 when `id` has a disconnect that was not followed by its reconnect. */
-export function checkNoPendingDisconnect(id: string): void {
-  const pending = pendingDisconnects.get(id);
-  if (pending?.size)
-    throw notImplementedEndpoint(
-      `POST /networks/{id}/disconnect of a container that is not running (${[...pending].join(', ')})`,
-    );
-}
-
-/** The configured endpoint of a stopped container on network `n` (by name or ID), if any. */
-function configured(info: ContainerInfo, n: Network): EndpointSettings | undefined {
-  const nets = info.networkSettings?.networks ?? {};
-  return nets[n.name] ?? Object.values(nets).find((e) => e.networkId === n.id);
-}
-
 async function connect(ctx: Ctx): Promise<void> {
   const body = await readJsonObject(ctx);
   const net = ctx.params.id ?? '';
-  const network = await about('network', net, () => ctx.backends.networks.get(net, { signal: ctx.signal }));
+  await about('network', net, () => ctx.backends.networks.get(net, { signal: ctx.signal }));
   const id = await containerId({ ...ctx, params: { id: String(body.Container ?? '') } });
   const ep = (body.EndpointConfig ?? {}) as { Aliases?: string[]; IPAMConfig?: { IPv4Address?: string } };
-  const info = await ctx.backends.containers.inspect(id, { signal: ctx.signal });
-  if (!info.state.running) {
-    // A reconnect with settings the container already has is what it was before the disconnect.
-    const current = configured(info, network);
-    const pending = pendingDisconnects.get(id);
-    const sameAliases = (ep.Aliases ?? []).every(
-      (a) => current?.aliases?.includes(a) || a === info.name || id.startsWith(a),
-    );
-    const sameIp = !ep.IPAMConfig?.IPv4Address || ep.IPAMConfig.IPv4Address === current?.ipamConfig?.ipv4Address;
-    if (current && pending?.has(network.name) && sameAliases && sameIp) {
-      pending.delete(network.name);
-      if (pending.size === 0) pendingDisconnects.delete(id);
-      return sendEmpty(ctx, 200);
-    }
-    throw notImplementedEndpoint('POST /networks/{id}/connect of a container that is not running');
-  }
-  const connectFn = method(ctx.backends.networks, 'connect', 'POST /networks/{id}/connect');
-  await connectFn(id, net, {
-    name: info.name,
+  await ctx.backends.containers.connectNetwork(id, net, {
     ...(ep.Aliases?.length ? { aliases: ep.Aliases } : {}),
     ...(ep.IPAMConfig?.IPv4Address ? { ip: ep.IPAMConfig.IPv4Address } : {}),
     signal: ctx.signal,
@@ -153,16 +112,9 @@ async function connect(ctx: Ctx): Promise<void> {
 async function disconnect(ctx: Ctx): Promise<void> {
   const body = await readJsonObject(ctx);
   const net = ctx.params.id ?? '';
-  const network = await about('network', net, () => ctx.backends.networks.get(net, { signal: ctx.signal }));
+  await about('network', net, () => ctx.backends.networks.get(net, { signal: ctx.signal }));
   const id = await containerId({ ...ctx, params: { id: String(body.Container ?? '') } });
-  const info = await ctx.backends.containers.inspect(id, { signal: ctx.signal });
-  if (!info.state.running && configured(info, network)) {
-    const pending = pendingDisconnects.get(id) ?? new Set<string>();
-    pending.add(network.name);
-    pendingDisconnects.set(id, pending);
-    return sendEmpty(ctx, 200);
-  }
-  await method(ctx.backends.networks, 'disconnect', 'POST /networks/{id}/disconnect')(id, net, { signal: ctx.signal });
+  await ctx.backends.containers.disconnectNetwork(id, net, { signal: ctx.signal });
   sendEmpty(ctx, 200);
 }
 

@@ -364,6 +364,24 @@ export interface RenameContainerRequest {
 export interface RenameContainerResponse {
 }
 
+export interface ConnectContainerNetworkRequest {
+  id: string;
+  network: string;
+  aliases: string[];
+  ip: string;
+}
+
+export interface ConnectContainerNetworkResponse {
+}
+
+export interface DisconnectContainerNetworkRequest {
+  id: string;
+  network: string;
+}
+
+export interface DisconnectContainerNetworkResponse {
+}
+
 export interface TopContainerRequest {
   id: string;
   /** ps options; empty means "-ef". */
@@ -4674,6 +4692,232 @@ export const RenameContainerResponse = {
   },
 };
 
+function createBaseConnectContainerNetworkRequest(): ConnectContainerNetworkRequest {
+  return { id: "", network: "", aliases: [], ip: "" };
+}
+
+export const ConnectContainerNetworkRequest = {
+  encode(message: ConnectContainerNetworkRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.network !== "") {
+      writer.uint32(18).string(message.network);
+    }
+    for (const v of message.aliases) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.ip !== "") {
+      writer.uint32(34).string(message.ip);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ConnectContainerNetworkRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseConnectContainerNetworkRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.network = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.aliases.push(reader.string());
+          continue;
+        case 4:
+          if (tag !== 34) {
+            break;
+          }
+
+          message.ip = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): ConnectContainerNetworkRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      network: isSet(object.network) ? globalThis.String(object.network) : "",
+      aliases: globalThis.Array.isArray(object?.aliases) ? object.aliases.map((e: any) => globalThis.String(e)) : [],
+      ip: isSet(object.ip) ? globalThis.String(object.ip) : "",
+    };
+  },
+
+  toJSON(message: ConnectContainerNetworkRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.network !== "") {
+      obj.network = message.network;
+    }
+    if (message.aliases?.length) {
+      obj.aliases = message.aliases;
+    }
+    if (message.ip !== "") {
+      obj.ip = message.ip;
+    }
+    return obj;
+  },
+};
+
+function createBaseConnectContainerNetworkResponse(): ConnectContainerNetworkResponse {
+  return {};
+}
+
+export const ConnectContainerNetworkResponse = {
+  encode(_: ConnectContainerNetworkResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): ConnectContainerNetworkResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseConnectContainerNetworkResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): ConnectContainerNetworkResponse {
+    return {};
+  },
+
+  toJSON(_: ConnectContainerNetworkResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
+function createBaseDisconnectContainerNetworkRequest(): DisconnectContainerNetworkRequest {
+  return { id: "", network: "" };
+}
+
+export const DisconnectContainerNetworkRequest = {
+  encode(message: DisconnectContainerNetworkRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.network !== "") {
+      writer.uint32(18).string(message.network);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): DisconnectContainerNetworkRequest {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDisconnectContainerNetworkRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.network = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): DisconnectContainerNetworkRequest {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      network: isSet(object.network) ? globalThis.String(object.network) : "",
+    };
+  },
+
+  toJSON(message: DisconnectContainerNetworkRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.network !== "") {
+      obj.network = message.network;
+    }
+    return obj;
+  },
+};
+
+function createBaseDisconnectContainerNetworkResponse(): DisconnectContainerNetworkResponse {
+  return {};
+}
+
+export const DisconnectContainerNetworkResponse = {
+  encode(_: DisconnectContainerNetworkResponse, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): DisconnectContainerNetworkResponse {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseDisconnectContainerNetworkResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(_: any): DisconnectContainerNetworkResponse {
+    return {};
+  },
+
+  toJSON(_: DisconnectContainerNetworkResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+};
+
 function createBaseTopContainerRequest(): TopContainerRequest {
   return { id: "", psArgs: [] };
 }
@@ -7622,6 +7866,28 @@ export const ContainersService = {
     responseSerialize: (value: RenameContainerResponse) => Buffer.from(RenameContainerResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer) => RenameContainerResponse.decode(value),
   },
+  connectContainerNetwork: {
+    path: "/tscr.containers.v1.Containers/ConnectContainerNetwork",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: ConnectContainerNetworkRequest) =>
+      Buffer.from(ConnectContainerNetworkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => ConnectContainerNetworkRequest.decode(value),
+    responseSerialize: (value: ConnectContainerNetworkResponse) =>
+      Buffer.from(ConnectContainerNetworkResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => ConnectContainerNetworkResponse.decode(value),
+  },
+  disconnectContainerNetwork: {
+    path: "/tscr.containers.v1.Containers/DisconnectContainerNetwork",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: DisconnectContainerNetworkRequest) =>
+      Buffer.from(DisconnectContainerNetworkRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer) => DisconnectContainerNetworkRequest.decode(value),
+    responseSerialize: (value: DisconnectContainerNetworkResponse) =>
+      Buffer.from(DisconnectContainerNetworkResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer) => DisconnectContainerNetworkResponse.decode(value),
+  },
   topContainer: {
     path: "/tscr.containers.v1.Containers/TopContainer",
     requestStream: false,
@@ -7736,6 +8002,8 @@ export interface ContainersServer extends UntypedServiceImplementation {
   unpauseContainer: handleUnaryCall<UnpauseContainerRequest, UnpauseContainerResponse>;
   restartContainer: handleUnaryCall<RestartContainerRequest, RestartContainerResponse>;
   renameContainer: handleUnaryCall<RenameContainerRequest, RenameContainerResponse>;
+  connectContainerNetwork: handleUnaryCall<ConnectContainerNetworkRequest, ConnectContainerNetworkResponse>;
+  disconnectContainerNetwork: handleUnaryCall<DisconnectContainerNetworkRequest, DisconnectContainerNetworkResponse>;
   topContainer: handleUnaryCall<TopContainerRequest, TopContainerResponse>;
   /** One sample per second (or one only with no_stream). */
   containerStats: handleServerStreamingCall<ContainerStatsRequest, ContainerStatsResponse>;
@@ -8043,6 +8311,36 @@ export interface ContainersClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RenameContainerResponse) => void,
+  ): ClientUnaryCall;
+  connectContainerNetwork(
+    request: ConnectContainerNetworkRequest,
+    callback: (error: ServiceError | null, response: ConnectContainerNetworkResponse) => void,
+  ): ClientUnaryCall;
+  connectContainerNetwork(
+    request: ConnectContainerNetworkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ConnectContainerNetworkResponse) => void,
+  ): ClientUnaryCall;
+  connectContainerNetwork(
+    request: ConnectContainerNetworkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ConnectContainerNetworkResponse) => void,
+  ): ClientUnaryCall;
+  disconnectContainerNetwork(
+    request: DisconnectContainerNetworkRequest,
+    callback: (error: ServiceError | null, response: DisconnectContainerNetworkResponse) => void,
+  ): ClientUnaryCall;
+  disconnectContainerNetwork(
+    request: DisconnectContainerNetworkRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DisconnectContainerNetworkResponse) => void,
+  ): ClientUnaryCall;
+  disconnectContainerNetwork(
+    request: DisconnectContainerNetworkRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DisconnectContainerNetworkResponse) => void,
   ): ClientUnaryCall;
   topContainer(
     request: TopContainerRequest,
