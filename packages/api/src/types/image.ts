@@ -56,6 +56,8 @@ export interface Image {
   layers: string[];
   /** Free-form comment (for example from `import --message`). */
   comment?: string;
+  /** ID of the image this one was built or committed from (Docker's `Parent`); none for pulled or imported ones. */
+  parent?: string;
 }
 
 /** What `remove` did to one image: a reference removed, or the image deleted. */

@@ -252,7 +252,17 @@ export class LocalBuilder implements BuilderService {
     try {
       await this.o.pullImage(ref, { signal });
     } catch (err) {
-      throw isNotFound(err) ? missing(err, ' locally or in its registry') : err;
+      if (isNotFound(err)) throw missing(err, ' locally or in its registry');
+      if (!isTscrError(err) || err.code === 'Cancelled') throw err;
+      // The registry's own code (Unavailable, Unauthenticated…), with the Dockerfile line in front.
+      throw new TscrError(
+        err.code,
+        `${b.df.file}:${line}: base image ${ref} not found locally, and pulling it failed: ${err.message}`,
+        {
+          cause: err,
+          details: { ...err.details, image: ref },
+        },
+      );
     }
     return this.o.images.get(ref, { signal });
   }

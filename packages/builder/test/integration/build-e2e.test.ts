@@ -62,6 +62,7 @@ describe.skipIf(e2eSkipReason())('tscr build end to end', () => {
     (
       JSON.parse(ok(['image', 'inspect', ref])) as {
         Id: string;
+        Parent: string;
         Config: Record<string, unknown>;
         RootFS: { Layers: string[] };
       }[]
@@ -170,6 +171,20 @@ describe.skipIf(e2eSkipReason())('tscr build end to end', () => {
     expect(inspect(tag).Id).toBe(firstId);
   });
 
+  it('lists the images of the steps only with images -a, and image prune keeps them (they are not dangling)', () => {
+    const ids = (...extra: string[]) =>
+      ok(['images', '-q', '--no-trunc', ...extra])
+        .trim()
+        .split('\n');
+    const parent = inspect(tag).Parent;
+    expect(parent).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(ids('-a')).toContain(parent);
+    expect(ids()).not.toContain(parent);
+    ok(['image', 'prune', '-f']);
+    expect(ids('-a')).toContain(parent);
+    expect(cachedSteps(build('-t', tag, '--label', 'from=cli'))).toEqual([2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13]);
+  });
+
   it('changing one file rebuilds from the COPY that reads it, and nothing before it', () => {
     writeFileSync(join(ctx, 'a.txt'), 'A2\n');
     const out = build('-t', tag, '--label', 'from=cli');
@@ -212,9 +227,10 @@ describe.skipIf(e2eSkipReason())('tscr build end to end', () => {
     ],
     [
       'a base image that does not exist',
-      'FROM tscr-test-none:nope\nRUN true\n',
+      // On a closed loopback port: the pull it causes stays on this machine.
+      'FROM 127.0.0.1:9/tscr-test-none:nope\nRUN true\n',
       '',
-      /Dockerfile:1: base image tscr-test-none:nope not found/,
+      /Dockerfile:1: base image 127\.0\.0\.1:9\/tscr-test-none:nope not found locally, and pulling it failed/,
     ],
     [
       'a COPY --from cycle',

@@ -27,6 +27,13 @@ function repoDigest(img: Image, repository: string): string {
   return '<none>';
 }
 
+/** As docker: untagged images that other images were built from (a build's steps) show only with `-a`. */
+function visibleImages(images: Image[], all: boolean): Image[] {
+  if (all) return images;
+  const parents = new Set(images.map((i) => i.parent).filter((p) => p !== undefined));
+  return images.filter((i) => i.repoTags.length > 0 || !parents.has(i.id));
+}
+
 /** `tscr images`. */
 export const imagesCommand: Command = {
   path: ['images'],
@@ -37,6 +44,7 @@ export const imagesCommand: Command = {
   usage: '[OPTIONS] [REPOSITORY[:TAG]]',
   summary: 'List images',
   flags: [
+    { name: 'all', short: 'a', type: 'bool', description: 'Show all images (default hides intermediate images)' },
     { name: 'quiet', short: 'q', type: 'bool', description: 'Only show image IDs' },
     { name: 'no-trunc', type: 'bool', description: "Don't truncate output" },
     { name: 'digests', type: 'bool', description: 'Show digests' },
@@ -44,7 +52,7 @@ export const imagesCommand: Command = {
   ],
   maxArgs: 1,
   async run(ctx, flags, args) {
-    const rows = imageRows(await (await ctx.clients.images()).list(), args[0]);
+    const rows = imageRows(visibleImages(await (await ctx.clients.images()).list(), bool(flags, 'all')), args[0]);
     const noTrunc = bool(flags, 'no-trunc');
     const id = (img: Image) => (noTrunc ? img.id : shortId(img.id));
     const now = ctx.now();

@@ -110,6 +110,7 @@ export function dockerImageJson(i: Image): Record<string, unknown> {
     Id: i.id,
     RepoTags: i.repoTags.map(familiarName),
     RepoDigests: i.repoDigests.map(familiarName),
+    Parent: i.parent ?? '',
     Comment: i.comment ?? '',
     Created: i.created,
     Config: {

@@ -20,7 +20,7 @@ function unixSeconds(rfc3339: string): number {
 export function imageSummaryJson(i: Image, version: number) {
   return {
     Id: i.id,
-    ParentId: '',
+    ParentId: i.parent ?? '',
     RepoTags: i.repoTags.map(familiar),
     RepoDigests: i.repoDigests.map(familiar),
     Created: unixSeconds(i.created),
@@ -77,7 +77,7 @@ export function imageInspectJson(i: Image, version: number) {
     Id: i.id,
     RepoTags: i.repoTags.map(familiar),
     RepoDigests: i.repoDigests.map(familiar),
-    Parent: '',
+    Parent: i.parent ?? '',
     Comment: i.comment ?? '',
     Created: i.created,
     ...(version < 45 ? { Container: '', ContainerConfig: config } : {}),

@@ -29,10 +29,13 @@ async function list(ctx: Ctx): Promise<void> {
   const filters = filtersParam(ctx.query);
   checkFilterKeys(filters, ['dangling', 'label', 'reference', 'before', 'since']);
   let images = await ctx.backends.images.list({ signal: ctx.signal });
+  // Untagged images others were built from are intermediates: neither dangling nor listed without `all`.
+  const parents = new Set(images.map((i) => i.parent).filter((p) => p !== undefined));
+  const intermediate = (i: (typeof images)[number]) => i.repoTags.length === 0 && parents.has(i.id);
   const dangling = filters.get('dangling')?.[0];
   if (dangling !== undefined) {
     const want = dangling === 'true' || dangling === '1';
-    images = images.filter((i) => (i.repoTags.length === 0) === want);
+    images = images.filter((i) => (i.repoTags.length === 0 && !intermediate(i)) === want);
   }
   for (const l of filters.get('label') ?? []) images = images.filter((i) => labelMatches(i.config.labels, l));
   const refs = filters.get('reference') ?? [];
@@ -43,7 +46,7 @@ async function list(ctx: Ctx): Promise<void> {
       images = images.filter((i) => (key === 'before' ? i.created < pivot.created : i.created > pivot.created));
     }
   }
-  if (!boolParam(ctx.query, 'all')) images = images.filter((i) => i.repoTags.length > 0 || dangling !== undefined);
+  if (!boolParam(ctx.query, 'all')) images = images.filter((i) => !intermediate(i));
   sendJson(
     ctx,
     200,

@@ -55,6 +55,7 @@ export function imageToProto(i: Image): imagesV1.Image {
     config: configToProto(i.config),
     layers: i.layers,
     comment: i.comment ?? '',
+    parent: i.parent ?? '',
   };
 }
 
@@ -73,6 +74,7 @@ export function imageFromProto(p: imagesV1.Image): Image {
     layers: p.layers,
   };
   if (p.comment) out.comment = p.comment;
+  if (p.parent) out.parent = p.parent;
   return out;
 }
 

@@ -41,6 +41,7 @@ import { toImage, type ImageRecord, type OciImageConfig, type OciManifest } from
 import { checkPulledImage, hasUsableBlob, pulledNames, type PulledContext } from './pulled.js';
 import { SharedWrites } from './shared-writes.js';
 import { sweepOrphans } from './sweep.js';
+import { parentsOf } from './lineage.js';
 import { noSuchImage, normalizeTag, parseJson, repositoryOf } from './names.js';
 import { LocalSnapshotter, validateSnapshotKey } from './snapshotter.js';
 import { storeSnapshotDiff, writeNewImage, type LayerContext } from './new-image.js';
@@ -126,14 +127,16 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
   /** @inheritdoc */
   async list(opts: CallOptions = {}): Promise<Image[]> {
     const all = await this.locked(opts, () => this.stored());
+    const parents = parentsOf(all.map((s) => s.rec));
     return all
-      .map((s) => this.toImage(s))
+      .map((s) => this.toImage(s, parents))
       .sort((a, b) => b.created.localeCompare(a.created) || a.id.localeCompare(b.id));
   }
 
   /** @inheritdoc */
   async get(ref: string, opts: CallOptions = {}): Promise<Image> {
-    return this.toImage(await this.locked(opts, () => this.find(ref)));
+    const [found, all] = await this.locked(opts, async () => [await this.find(ref), await this.stored()] as const);
+    return this.toImage(found, parentsOf(all.map((s) => s.rec)));
   }
 
   /**
@@ -366,9 +369,12 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
       const inUse = new Set((await this.snapshotter.list()).map((r) => r.image));
       const deleted: PruneResult['deleted'] = [];
       let spaceReclaimed = 0;
-      for (const s of await this.stored()) {
+      const stored = await this.stored();
+      // As docker: an untagged image that others were built from is an intermediate, not dangling.
+      const hasChildren = new Set(parentsOf(stored.map((s) => s.rec)).values());
+      for (const s of stored) {
         if (inUse.has(s.rec.id)) continue;
-        if (!opts.all && s.refs.some((r) => !r.includes('@'))) continue;
+        if (!opts.all && (s.refs.some((r) => !r.includes('@')) || hasChildren.has(s.rec.id))) continue;
         if (!labelsMatch(filters, s.rec.config.config?.Labels)) continue;
         await this.index.removeImage(s.rec.manifestDigest);
         spaceReclaimed += await this.collect(s.rec);
@@ -520,8 +526,10 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
     throw noSuchImage(ref);
   }
 
-  private toImage(s: Stored): Image {
+  private toImage(s: Stored, parents?: Map<string, string>): Image {
     const image = toImage(s.rec, s.refs);
+    const parent = parents?.get(s.rec.id);
+    if (parent) image.parent = parent;
     // As docker: the size layers take unpacked (a pulled layer's blob is compressed).
     const size = this.unpackedSizes.get(s.rec.manifestDigest);
     return size === undefined ? image : { ...image, size };

@@ -66,6 +66,8 @@ export interface Image {
   config?: ImageConfig | undefined;
   layers: string[];
   comment: string;
+  /** The image this one was built or committed from; empty for pulled and imported ones. */
+  parent: string;
 }
 
 export interface ListImagesRequest {
@@ -574,6 +576,7 @@ function createBaseImage(): Image {
     config: undefined,
     layers: [],
     comment: "",
+    parent: "",
   };
 }
 
@@ -611,6 +614,9 @@ export const Image = {
     }
     if (message.comment !== "") {
       writer.uint32(90).string(message.comment);
+    }
+    if (message.parent !== "") {
+      writer.uint32(98).string(message.parent);
     }
     return writer;
   },
@@ -699,6 +705,13 @@ export const Image = {
 
           message.comment = reader.string();
           continue;
+        case 12:
+          if (tag !== 98) {
+            break;
+          }
+
+          message.parent = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -723,6 +736,7 @@ export const Image = {
       config: isSet(object.config) ? ImageConfig.fromJSON(object.config) : undefined,
       layers: globalThis.Array.isArray(object?.layers) ? object.layers.map((e: any) => globalThis.String(e)) : [],
       comment: isSet(object.comment) ? globalThis.String(object.comment) : "",
+      parent: isSet(object.parent) ? globalThis.String(object.parent) : "",
     };
   },
 
@@ -760,6 +774,9 @@ export const Image = {
     }
     if (message.comment !== "") {
       obj.comment = message.comment;
+    }
+    if (message.parent !== "") {
+      obj.parent = message.parent;
     }
     return obj;
   },
