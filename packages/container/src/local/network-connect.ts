@@ -3,9 +3,7 @@ import { failedPrecondition, invalidArgument } from '@tscr/api';
 import type { ConnectNetworkOptions } from '../control-types.js';
 import type { CallOptions } from '../types.js';
 import type { ControlContext } from './control.js';
-import { DEFAULT_NETWORK_MODE, initialNetworkSettings } from './networking.js';
-
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+import { DEFAULT_NETWORK_MODE, IPV4, initialNetworkSettings } from './networking.js';
 
 /** The network a container's mode names (`default` and empty mean the default bridge). */
 function primaryOf(info: ContainerInfo): string {

@@ -38,7 +38,7 @@ export async function defaultNetworkMode(networks: Pick<NetworkService, 'get'>):
   }
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+export const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const PORT_KEY = /^(\d{1,5})(\/(tcp|udp))?$/;
 
 function portKey(key: string): { port: number; protocol: 'tcp' | 'udp' } {
