@@ -10,7 +10,7 @@ import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar, uniqueName } from '@tscr/testkit';
-import { CLI, E2eDaemon, e2eSkipReason, type Result } from '../fixtures/e2e.js';
+import { CLI, E2eDaemon, e2eSkipReason, mountsUnder, type Result } from '../fixtures/e2e.js';
 
 const skip = e2eSkipReason();
 const MiB = 1024 * 1024;
@@ -245,6 +245,22 @@ describe.skipIf(skip)('tscr container control end to end', () => {
     expect(out.stdout).toMatch(/^f\0/);
     expect(out.stdout).toContain('in-volume');
     ok(['rm', '-f', '-v', id]);
+    ok(['volume', 'rm', vol]);
+  });
+
+  it('cp reads and writes a volume of a stopped container', async () => {
+    const vol = uniqueName('cpvol');
+    const id = ok(['run', '-d', '-v', `${vol}:/data`, image, 'sh', '-c', 'echo stopped-volume > /data/g']).trim();
+    ok(['wait', id]);
+    const out = tscr(['cp', `${id}:/data/g`, '-']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toContain('stopped-volume');
+    const file = join(dir, 'into-volume.txt');
+    await writeFile(file, 'copied in\n');
+    ok(['cp', file, `${id}:/data/`]);
+    expect(ok(['run', '--rm', '-v', `${vol}:/data`, image, 'cat', '/data/into-volume.txt'])).toBe('copied in\n');
+    expect(mountsUnder(id)).toEqual([]); // the view of the stopped container is gone again
+    ok(['rm', '-v', id]);
     ok(['volume', 'rm', vol]);
   });
 

@@ -1,8 +1,9 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, rmdir } from 'node:fs/promises';
+import { mkdir, readFile, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerInfo, Mount } from '@tscr/api';
 import { fromSystemError, internal } from '@tscr/api';
+import { resolveExisting } from './safe-path.js';
 
 /** A container's root filesystem as the host sees it, for as long as it is held. */
 export interface RootView {
@@ -60,8 +61,9 @@ export async function runningView(info: ContainerInfo): Promise<RootView> {
 
 /**
  * The root of a stopped container: its snapshot (writable layer over the
- * image's layers) mounted at `dir` until released. The caller holds the
- * container's lock so that it does not start meanwhile.
+ * image's layers) mounted at `dir`, with its volumes and binds mounted where
+ * it would see them, until released. The caller holds the container's lock so
+ * that it does not start meanwhile.
  */
 export async function stoppedView(info: ContainerInfo, rootfs: Mount[], dir: string): Promise<RootView> {
   try {
@@ -69,14 +71,14 @@ export async function stoppedView(info: ContainerInfo, rootfs: Mount[], dir: str
   } catch (err) {
     throw fromSystemError(err, `cannot create ${dir}`);
   }
-  let mounted = 0;
+  const targets: string[] = [];
   const release = async () => {
-    while (mounted > 0) {
-      await run('umount', [dir]).catch(() => run('umount', ['-l', dir]));
-      mounted--;
+    for (let t = targets.pop(); t !== undefined; t = targets.pop()) {
+      await run('umount', [t]).catch(() => run('umount', ['-l', t]));
     }
     await rmdir(dir).catch(() => undefined);
   };
+  const mountPoints: string[] = [];
   try {
     for (const m of rootfs) {
       const options = m.options.filter((o) => o !== 'rbind' && o !== 'bind');
@@ -85,13 +87,30 @@ export async function stoppedView(info: ContainerInfo, rootfs: Mount[], dir: str
       } else {
         await run('mount', ['-t', m.type, ...(options.length ? ['-o', options.join(',')] : []), m.source, dir]);
       }
-      mounted++;
+      targets.push(dir);
+    }
+    for (const m of info.mounts ?? []) {
+      // A tmpfs holds nothing while stopped; a mount point the image lacks was never made.
+      if (m.type === 'tmpfs' || !m.source) continue;
+      const at = await resolveExisting(dir, m.destination, true).catch(() => undefined);
+      if (!at || !(await exists(m.source))) continue;
+      await run('mount', ['--bind', m.source, at.host]);
+      targets.push(at.host);
+      if (!m.rw) await run('mount', ['-o', 'remount,bind,ro', at.host]);
+      mountPoints.push(at.inContainer);
     }
   } catch (err) {
     await release();
     throw err;
   }
-  return { root: dir, mountPoints: [], readonly: Boolean(info.hostConfig.readonlyRootfs), release };
+  return { root: dir, mountPoints, readonly: Boolean(info.hostConfig.readonlyRootfs), release };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Where a stopped container's snapshot is mounted while its files are read or written. */
