@@ -1,10 +1,17 @@
+import { existsSync } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { failedPrecondition } from '@tscr/api';
 
-/** The relay binary's name; `scripts/setup.sh` builds it into `packages/runtime/native/build/`. */
+/**
+ * The relay binary's name. The package's `install` script (`native/install.cjs`) compiles it into
+ * `native/build/` when a C compiler is present; `scripts/setup.sh` does the same in the repository.
+ */
 export const RELAY_NAME = 'tscr-relay';
+
+/** The relay's C source, next to `build/` in the package's `native/` folder. */
+const RELAY_SOURCE = 'tscr-relay.c';
 
 /** This module's directory, in the ESM and the CJS build alike. */
 function moduleDir(): string {
@@ -35,8 +42,18 @@ export async function findRelay(configured?: string): Promise<string> {
     )
       return c;
   }
-  throw failedPrecondition(
-    `${RELAY_NAME} (needed for attach and TTY exec) is missing: looked in ${candidates.join(', ')}; run scripts/setup.sh to build it`,
-    { details: { reason: 'RelayMissing' } },
+  throw failedPrecondition(relayMissingMessage(candidates), { details: { reason: 'RelayMissing' } });
+}
+
+/** What to do when the relay is missing: the places looked at, and the three ways to provide it. */
+export function relayMissingMessage(looked: string[]): string {
+  const target =
+    relayCandidates().find((c) => existsSync(join(dirname(dirname(c)), RELAY_SOURCE))) ?? relayCandidates()[1]!;
+  const source = join(dirname(dirname(target)), RELAY_SOURCE);
+  return (
+    `${RELAY_NAME} (needed for attach and TTY exec) is missing: looked in ${looked.join(', ')}. ` +
+    `Build it with \`mkdir -p ${dirname(target)} && cc -O2 -o ${target} ${source}\` ` +
+    '(or `npm rebuild @tscr/runtime` once a C compiler is installed), ' +
+    'or pass a built relay as the `relayPath` option of createLocalTaskRuntime, or set the TSCR_RELAY environment variable (also for tscrd)'
   );
 }

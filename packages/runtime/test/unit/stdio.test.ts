@@ -47,7 +47,12 @@ describe('relay and sizes', () => {
   it('names where it looked when the relay is missing', async () => {
     const err = await findRelay('/nonexistent/tscr-relay').catch((e: unknown) => e);
     expect(errorCode(err)).toBe('FailedPrecondition');
-    expect(String((err as Error).message)).toMatch(/\/nonexistent\/tscr-relay.*scripts\/setup\.sh/);
+    const message = String((err as Error).message);
+    expect(message).toMatch(/\/nonexistent\/tscr-relay/);
+    // It says exactly what to do: the compile command (with this package's paths), relayPath, TSCR_RELAY.
+    expect(message).toMatch(/cc -O2 -o \S+\/native\/build\/tscr-relay \S+\/native\/tscr-relay\.c/);
+    expect(message).toMatch(/`relayPath`/);
+    expect(message).toMatch(/TSCR_RELAY/);
   });
 
   it('rejects terminal sizes outside 1..65535', () => {

@@ -1,0 +1,48 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, constants, copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hasCommand, makeTempDir } from '@tscr/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const native = fileURLToPath(new URL('../../native/', import.meta.url));
+
+/** A copy of the package's native/ folder, as npm would unpack it (no build/). */
+async function unpacked(dirs: string[]): Promise<string> {
+  const dir = await makeTempDir('relay-install');
+  dirs.push(dir);
+  mkdirSync(join(dir, 'native'));
+  for (const f of ['install.cjs', 'tscr-relay.c']) copyFileSync(join(native, f), join(dir, 'native', f));
+  return join(dir, 'native');
+}
+
+describe('the install script of @tscr/runtime', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it.skipIf(!hasCommand('cc'))('compiles tscr-relay into native/build, which then runs', async () => {
+    const dir = await unpacked(dirs);
+    execFileSync(process.execPath, [join(dir, 'install.cjs')], { stdio: 'pipe' });
+    const relay = join(dir, 'build', 'tscr-relay');
+    accessSync(relay, constants.X_OK);
+    // Without arguments the relay prints its usage and fails: it is a working binary.
+    const r = spawnSync(relay, [], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/usage/i);
+  });
+
+  it('without a compiler, succeeds and says what to do instead', async () => {
+    const dir = await unpacked(dirs);
+    const r = spawnSync(process.execPath, [join(dir, 'install.cjs')], {
+      encoding: 'utf8',
+      env: { PATH: '/nonexistent', CC: '' },
+    });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/no C compiler found/);
+    expect(r.stderr).toMatch(/relayPath/);
+    expect(r.stderr).toMatch(/TSCR_RELAY/);
+    expect(r.stderr).toContain(`cc -O2 -o ${join(dir, 'build', 'tscr-relay')} ${join(dir, 'tscr-relay.c')}`);
+  });
+});
