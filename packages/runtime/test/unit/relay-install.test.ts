@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hasCommand, makeTempDir } from '@tscr/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
+import { prebuiltRelayPackage, relayCandidates } from '../../src/local/relay.js';
 
 const native = fileURLToPath(new URL('../../native/', import.meta.url));
 
@@ -45,4 +46,16 @@ describe('the install script of @tscr/runtime', () => {
     expect(r.stderr).toMatch(/TSCR_RELAY/);
     expect(r.stderr).toContain(`cc -O2 -o ${join(dir, 'build', 'tscr-relay')} ${join(dir, 'tscr-relay.c')}`);
   });
+});
+
+describe('the prebuilt relay', () => {
+  it.skipIf(process.platform !== 'linux' || process.arch !== 'x64')(
+    'is looked for in the per-platform optional package, after the compiled one',
+    () => {
+      expect(prebuiltRelayPackage()).toBe('@tscr/relay-linux-x64');
+      const candidates = relayCandidates();
+      expect(candidates.at(-1)).toMatch(/relay-linux-x64\/bin\/tscr-relay$/);
+      expect(candidates[0]).toMatch(/native\/build\/tscr-relay$/);
+    },
+  );
 });
