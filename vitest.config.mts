@@ -8,6 +8,7 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 const packages = readdirSync(`${root}packages`);
 const alias = packages.flatMap((name) => [
   { find: `@tscr/${name}/grpc`, replacement: `${root}packages/${name}/src/grpc/index.ts` },
+  { find: `@tscr/${name}/local`, replacement: `${root}packages/${name}/src/local/index.ts` },
   { find: new RegExp(`^@tscr/${name}$`), replacement: `${root}packages/${name}/src/index.ts` },
 ]);
 

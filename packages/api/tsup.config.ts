@@ -7,5 +7,7 @@ export default defineConfig(
     // The generated code imports `protobufjs/minimal` without an extension, which
     // Node's ESM resolver rejects; bundling the wire runtime sidesteps that.
     noExternal: ['protobufjs', 'long'],
+    // Declarations come from scripts/emit-types.mjs (file by file, so proto namespaces stay whole).
+    dts: false,
   }),
 );

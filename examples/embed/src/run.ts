@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ExitStatus } from '@tscr/api';
-import { createLocalImageService } from '@tscr/image';
-import { createLocalTaskRuntime, readLogs } from '@tscr/runtime';
+import { createLocalImageService } from '@tscr/image/local';
+import { createLocalTaskRuntime, readLogs } from '@tscr/runtime/local';
 import { makeBusyboxTar } from './busybox-tar.js';
 
 /** What the example runs. */

@@ -61,3 +61,5 @@ export type {
 } from './types/resources.js';
 export { DEFAULT_SOCKET, API_VERSION, VERSION } from './constants.js';
 export { humanDuration } from './duration.js';
+export type { CallOptions } from './types/call.js';
+export type { VersionInfo, SystemInfo, EventsOptions, SystemService } from './types/system.js';

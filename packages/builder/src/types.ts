@@ -1,8 +1,6 @@
-/** Options every call takes. */
-export interface CallOptions {
-  /** Aborting cancels the build: the running step is stopped and what it made removed. */
-  signal?: AbortSignal;
-}
+import type { CallOptions } from '@tscr/api';
+
+export type { CallOptions };
 
 /** What to build from a context. */
 export interface BuildOptions extends CallOptions {

@@ -1,6 +1,6 @@
 import { DEFAULT_SOCKET } from '@tscr/api';
 import type { ContainerService } from '@tscr/container';
-import type { SystemService } from '@tscr/daemon';
+import type { SystemService } from '@tscr/api';
 import type { ImageService } from '@tscr/image';
 import type { NetworkService } from '@tscr/network';
 import type { RegistryService } from '@tscr/registry-client/grpc';
@@ -51,7 +51,7 @@ export function createGrpcClients(host: string): Clients {
     containers: lazy(async () => new (await import('@tscr/container/grpc')).GrpcContainerService(host), made),
     images: lazy(async () => new (await import('@tscr/image/grpc')).GrpcImageService(host), made),
     registry: lazy(async () => new (await import('@tscr/registry-client/grpc')).GrpcRegistryClient(host), made),
-    system: lazy(async () => new (await import('@tscr/daemon/grpc')).GrpcSystemService(host), made),
+    system: lazy(async () => new (await import('@tscr/api/grpc')).GrpcSystemService(host), made),
     volumes: lazy(async () => new (await import('@tscr/volume/grpc')).GrpcVolumeService(host), made),
     networks: lazy(async () => new (await import('@tscr/network/grpc')).GrpcNetworkService(host), made),
     close() {

@@ -2,6 +2,8 @@
  * @tscr/container — Docker-shaped containers over the image, runtime,
  * network and volume layers. The gRPC server and client live in
  * `@tscr/container/grpc`.
+ * This entry holds the interface types and pure helpers only (nothing that
+ * touches the host); the local implementation is `@tscr/container/local`.
  */
 export type {
   CallOptions,
@@ -19,10 +21,6 @@ export type {
   TerminalSize,
 } from './types.js';
 export type { ContainerStore, EventPublisher } from './store.js';
-export { LocalContainerService, createLocalContainerService } from './local/container-service.js';
-export type { LocalContainerServiceOptions } from './local/container-service.js';
-export type { LogReader, ReadLogsOptions } from './local/output.js';
-export { MemoryContainerStore } from './local/memory-store.js';
 export { effectiveCommand, mergeEnv, DEFAULT_PATH } from './local/config.js';
 export type { EffectiveCommand } from './local/config.js';
 export { normalizeName, randomName } from './local/names.js';

@@ -10,11 +10,9 @@ import type {
   LogEntry,
 } from '@tscr/api';
 import type { ContainerControl } from './control-types.js';
+import type { CallOptions } from '@tscr/api';
 
-/** Options every call takes. */
-export interface CallOptions {
-  signal?: AbortSignal;
-}
+export type { CallOptions };
 
 /** What `create` needs. */
 export interface CreateContainerRequest {

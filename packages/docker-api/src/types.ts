@@ -3,68 +3,24 @@
  * interfaces the daemon's gRPC API serves. Nothing here is a wire type;
  * the Docker JSON shapes live in `convert/`.
  */
-import type { TscrEvent } from '@tscr/api';
 import type { BuilderService } from '@tscr/builder';
 import type { ContainerService } from '@tscr/container';
 import type { ImageService } from '@tscr/image';
 import type { NetworkService } from '@tscr/network';
 import type { RegistryService } from '@tscr/registry-client/grpc';
 import type { VolumeService } from '@tscr/volume';
+import type { CallOptions, SystemInfo, SystemService, VersionInfo } from '@tscr/api';
 
-/** Options every call takes. */
-export interface CallOptions {
-  signal?: AbortSignal;
-}
+export type { CallOptions };
 
-/** `GET /version`, as the daemon's SystemService reports it (a structural subset). */
-export interface EngineVersion {
-  version: string;
-  nodeVersion: string;
-  os: string;
-  arch: string;
-  kernelVersion: string;
-  runtime: string;
-  runtimeVersion: string;
-  monitor: string;
-  monitorVersion: string;
-}
+/** `GET /version`: the daemon's version report (the System service's type, from `@tscr/api`). */
+export type EngineVersion = VersionInfo;
 
-/** `GET /info`, as the daemon's SystemService reports it (a structural subset). */
-export interface EngineInfo {
-  containers: number;
-  containersRunning: number;
-  containersPaused: number;
-  containersStopped: number;
-  images: number;
-  rootDir: string;
-  storageDriver: string;
-  defaultRuntime: string;
-  runtimes: string[];
-  cgroupVersion: string;
-  kernelVersion: string;
-  operatingSystem: string;
-  ncpu: number;
-  memTotal: number;
-  name: string;
-  serverVersion: string;
-}
+/** `GET /info`: the daemon's `info` (the System service's type, from `@tscr/api`). */
+export type EngineInfo = SystemInfo;
 
-/**
- * The daemon itself: the subset of `@tscr/daemon`'s SystemService this
- * package uses (declared here so the daemon can depend on this package, not
- * the other way round).
- */
-export interface SystemBackend {
-  version(opts?: CallOptions): Promise<EngineVersion>;
-  info(opts?: CallOptions): Promise<EngineInfo>;
-  /**
-   * Recorded events from `since` (Unix seconds or RFC 3339) on, then live ones until `until`;
-   * `onSubscribed` fires once nothing published later can be missed.
-   */
-  events(
-    opts?: CallOptions & { types?: string[]; since?: string; until?: string; onSubscribed?: () => void },
-  ): AsyncIterable<TscrEvent>;
-}
+/** The daemon itself: the part of the System service (`@tscr/api`) the Docker API uses. */
+export type SystemBackend = Pick<SystemService, 'version' | 'info' | 'events'>;
 
 /** The layers the Docker API maps onto; the daemon passes the ones its gRPC API serves. */
 export interface DockerApiBackends {

@@ -1,10 +1,7 @@
 import type { Image, ImageConfig, ImageDeleteResult, Mount } from '@tscr/api';
+import type { CallOptions } from '@tscr/api';
 
-/** Options every call takes. */
-export interface CallOptions {
-  /** Aborting cancels the call with a Cancelled error. */
-  signal?: AbortSignal;
-}
+export type { CallOptions };
 
 /** Reads and changes image metadata. */
 export interface ImageStore {

@@ -2,6 +2,8 @@
  * @tscr/network — networks and how containers join them: the predefined
  * `none` and `host` networks and bridge networks (IPAM, DNS by name,
  * published ports). The gRPC server and client live in `@tscr/network/grpc`.
+ * This entry holds the interface types and pure helpers only (nothing that
+ * touches the host); the local implementation is `@tscr/network/local`.
  */
 export type {
   AttachOptions,
@@ -17,8 +19,5 @@ export type {
   PortBinding,
   PortMapping,
 } from './types.js';
-export { LocalNetworkService, createLocalNetworkService } from './local/network-service.js';
-export type { LocalNetworkServiceOptions } from './local/network-service.js';
 export { builtinNetworkId } from './local/builtin.js';
 export { parsePortSpec } from './local/port-spec.js';
-export { DEFAULT_BRIDGE, networkPrefixForRoot, purgeHostNetwork } from './local/bridge-driver.js';

@@ -1,7 +1,6 @@
-/** Options every call takes. */
-export interface CallOptions {
-  signal?: AbortSignal;
-}
+import type { CallOptions } from '@tscr/api';
+
+export type { CallOptions };
 
 /** One address pool of a network (Docker's `IPAM.Config` entry). */
 export interface IpamConfig {

@@ -1,10 +1,8 @@
 import type { Descriptor } from './manifest/types.js';
-export type { Descriptor };
+import type { CallOptions } from '@tscr/api';
 
-/** Options every call takes. */
-export interface CallOptions {
-  signal?: AbortSignal;
-}
+export type { CallOptions };
+export type { Descriptor };
 
 /** A parsed, normalized image reference. */
 export interface Reference {

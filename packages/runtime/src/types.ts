@@ -1,9 +1,7 @@
 import type { ExitStatus, Mount, Resources, SecurityConfig } from '@tscr/api';
+import type { CallOptions } from '@tscr/api';
 
-/** Options every call takes. */
-export interface CallOptions {
-  signal?: AbortSignal;
-}
+export type { CallOptions };
 
 /** The process a task runs. */
 export interface ProcessSpec {

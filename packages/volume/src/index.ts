@@ -4,6 +4,8 @@
  * and tmpfs mounts, Docker's `-v` / `--tmpfs` syntax, and a router over
  * several drivers (plug-in drivers are VolumeServices reached over gRPC).
  * The gRPC server and client live in `@tscr/volume/grpc`.
+ * This entry holds the interface types and pure helpers only (nothing that
+ * touches the host); the local implementation is `@tscr/volume/local`.
  */
 export type {
   CallOptions,
@@ -18,9 +20,6 @@ export type {
   ReleaseOptions,
   VolumeService,
 } from './types.js';
-export { LocalVolumeService, createLocalVolumeService } from './local/volume-service.js';
-export type { LocalVolumeServiceOptions } from './local/volume-service.js';
 export { parseBind, parseTmpfs } from './local/parse-bind.js';
 export { TMPFS_DEFAULT_OPTIONS } from './local/options.js';
-export { ANONYMOUS_LABEL } from './local/filters.js';
 export { VolumeRouter, DEFAULT_DRIVER } from './router.js';

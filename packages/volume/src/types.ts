@@ -1,9 +1,7 @@
 import type { MountSpec } from '@tscr/api';
+import type { CallOptions } from '@tscr/api';
 
-/** Options every call takes. */
-export interface CallOptions {
-  signal?: AbortSignal;
-}
+export type { CallOptions };
 
 /** A named (or anonymous) volume. */
 export interface Volume {

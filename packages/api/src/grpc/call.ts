@@ -2,11 +2,9 @@ import type { ClientReadableStream, ClientUnaryCall, ClientWritableStream, Servi
 import { type TscrError, cancelled } from '@tscr/api';
 import { fromStatus } from './status.js';
 
-/** Options every client call takes. */
-export interface CallOptions {
-  /** Aborting cancels the call; the promise or iterator rejects with Cancelled. */
-  signal?: AbortSignal;
-}
+import type { CallOptions } from '../types/call.js';
+
+export type { CallOptions };
 
 function abortError(signal: AbortSignal): TscrError {
   return cancelled(`call cancelled${signal.reason instanceof Error ? `: ${signal.reason.message}` : ''}`);

@@ -12,6 +12,8 @@ export type { CallOptions } from './call.js';
 export { unaryHandler, serverStreamHandler, clientStreamHandler } from './handlers.js';
 export type { CallContext } from './handlers.js';
 export { listen } from './listen.js';
+export { createSystemServer, addSystemService } from './system-server.js';
+export { GrpcSystemService } from './system-client.js';
 export { healthConfigToProto, healthConfigFromProto } from './health-convert.js';
 export * as typesV1 from '../../gen/tscr/types/v1/types.js';
 export * as resourcesV1 from '../../gen/tscr/types/v1/resources.js';

@@ -2,7 +2,7 @@ import { copyFile, chmod, lchown, lstat, mkdir, open, readFile, readlink, rm, sy
 import { join, posix } from 'node:path';
 import { extract } from 'tar';
 import { invalidArgument } from '@tscr/api';
-import { resolveUserFrom } from '@tscr/runtime';
+import { resolveUserFrom } from '@tscr/runtime/local';
 import { walkSource, type Source, type SourceRoot } from './sources.js';
 
 /**

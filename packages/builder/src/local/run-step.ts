@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { failedPrecondition, type Mount } from '@tscr/api';
-import { readLogs, type TaskRuntime } from '@tscr/runtime';
+import type { TaskRuntime } from '@tscr/runtime';
+import { readLogs } from '@tscr/runtime/local';
 
 /** What a RUN step runs. */
 export interface RunSpec {

@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { fromSystemError, invalidArgument, notFound, unimplemented } from '@tscr/api';
-import type { BuildEvent, BuildOptions } from '@tscr/builder';
+import { DockerIgnore, type BuildEvent, type BuildOptions } from '@tscr/builder';
 import { bool, list, str } from '../args.js';
 import { write, type Command, type Context } from '../command.js';
 import { shortId } from '../format.js';
@@ -33,8 +33,8 @@ async function contextTar(dir: string): Promise<AsyncIterable<Uint8Array>> {
   });
   if (!st.isDirectory()) throw invalidArgument(`unable to prepare context: ${dir} is not a directory`);
   const ignoreText = await readFile(resolve(dir, '.dockerignore'), 'utf8').catch(() => '');
-  // The rules load only when there are some (the builder's module graph is not small).
-  const ignore = ignoreText.trim() ? (await import('@tscr/builder')).DockerIgnore.parse(ignoreText) : undefined;
+  // DockerIgnore is a pure helper of the builder's "." entry: the CLI bundle carries no builder code beyond it.
+  const ignore = ignoreText.trim() ? DockerIgnore.parse(ignoreText) : undefined;
   const { create } = await import('tar');
   const keep = new Set(['Dockerfile', '.dockerignore']);
   return create(

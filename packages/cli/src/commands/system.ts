@@ -1,5 +1,5 @@
 import { API_VERSION, VERSION } from '@tscr/api';
-import type { SystemInfo, VersionInfo } from '@tscr/daemon';
+import type { SystemInfo, VersionInfo } from '@tscr/api';
 import { str } from '../args.js';
 import { reportError, write, type Command } from '../command.js';
 import { binarySize, renderTemplate } from '../format.js';

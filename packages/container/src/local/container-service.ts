@@ -13,7 +13,8 @@ import {
 } from '@tscr/api';
 import type { ImageService } from '@tscr/image';
 import type { NetworkService } from '@tscr/network';
-import { readLogs as readRuntimeLogs, type TaskRuntime, type TaskState } from '@tscr/runtime';
+import type { TaskRuntime, TaskState } from '@tscr/runtime';
+import { readLogs as readRuntimeLogs } from '@tscr/runtime/local';
 import type { VolumeService } from '@tscr/volume';
 import type { ContainerStore, EventPublisher } from '../store.js';
 import type {

@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alreadyExists, invalidArgument, isAlreadyExists, isNotFound, notFound, type ContainerInfo } from '@tscr/api';
-import { logRotationOf } from '@tscr/runtime';
+import { logRotationOf } from '@tscr/runtime/local';
 import type { ContainerStore } from '../store.js';
 import type { CallOptions, CreateContainerRequest } from '../types.js';
 import { mergeConfig } from './config.js';

@@ -1,6 +1,7 @@
 import type { ContainerInfo, Mount } from '@tscr/api';
 import type { NetworkAttachment } from '@tscr/network';
-import { logRotationOf, type TaskSpec } from '@tscr/runtime';
+import type { TaskSpec } from '@tscr/runtime';
+import { logRotationOf } from '@tscr/runtime/local';
 import { taskResources, taskSecurity } from './update.js';
 import type { ResolvedMount } from '@tscr/volume';
 

@@ -1,14 +1,13 @@
 import type { HostConfig, Resources, SecurityConfig } from '@tscr/api';
+import { pickResources, pickSecurity } from '@tscr/runtime';
 import {
   capabilitySet,
   checkSysctls,
   hostHardLimits,
   parseSecurityOpts,
-  pickResources,
-  pickSecurity,
   processRlimits,
   validateResources,
-} from '@tscr/runtime';
+} from '@tscr/runtime/local';
 import { availableParallelism } from 'node:os';
 
 let hardLimits: ReadonlyMap<string, number> | undefined;

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { humanDuration } from '@tscr/api';
-import {
-  DEFAULT_PATH,
-  MemoryContainerStore,
-  effectiveCommand,
-  mergeEnv,
-  normalizeName,
-  randomName,
-  statusText,
-} from '@tscr/container';
+import { DEFAULT_PATH, effectiveCommand, mergeEnv, normalizeName, randomName, statusText } from '@tscr/container';
+import { MemoryContainerStore } from '@tscr/container/local';
 import { errorCode, type ContainerInfo } from '@tscr/api';
 
 describe('names', () => {

@@ -1,8 +1,6 @@
 /**
- * @tscr/daemon/grpc — the System service on the wire: the server that wraps
- * any SystemService and the client the CLI uses. Light on purpose: nothing
- * here loads the state database or any layer.
+ * @tscr/daemon/grpc — the System service on the wire. The server and client now live in
+ * `@tscr/api/grpc` (so clients need not depend on the daemon); re-exported here.
  */
-export { createSystemServer, addSystemService } from './server.js';
-export { GrpcSystemService } from './client.js';
-export type { SystemService, VersionInfo, SystemInfo, EventsOptions, CallOptions } from '../types.js';
+export { createSystemServer, addSystemService, GrpcSystemService } from '@tscr/api/grpc';
+export type { SystemService, VersionInfo, SystemInfo, EventsOptions, CallOptions } from '@tscr/api';

@@ -1,18 +1,16 @@
 import { cancelled, invalidArgument, unimplemented } from '@tscr/api';
 import {
-  createRegistryClient,
-  login,
   memoryCredentials,
   parseReference,
   type CallOptions,
   type Credentials,
   type ImageSink,
   type ImageSource,
-  type LocalRegistryClient,
   type Progress,
   type Reference,
   type RegistryClient,
 } from '@tscr/registry-client';
+import { createRegistryClient, login, type LocalRegistryClient } from '@tscr/registry-client/local';
 import type { LoginResult, RegistryAuth, RegistryRequestOptions, RegistryService } from '@tscr/registry-client/grpc';
 
 /** An image store that pulls can write to and pushes read from. */

@@ -1,7 +1,8 @@
 /** The SystemService contract, run against the local service and through gRPC. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION, type TscrEvent } from '@tscr/api';
-import type { EventBus, SystemService } from '@tscr/daemon';
+import type { SystemService } from '@tscr/daemon';
+import type { EventBus } from '@tscr/daemon/local';
 
 /** What a conformance run needs: the service, and the bus its events come from. */
 export interface SystemHarness {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TscrEvent } from '@tscr/api';
-import { EventBus, SqliteEventLog, eventMatcher, parseEventTime } from '@tscr/daemon';
+import { eventMatcher, parseEventTime } from '@tscr/daemon';
+import { EventBus, SqliteEventLog } from '@tscr/daemon/local';
 
 const ev = (type: string, action: string, id = 'x', attributes: Record<string, string> = {}) => ({
   type,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventBus } from '@tscr/daemon';
+import { EventBus } from '@tscr/daemon/local';
 import type { TscrEvent } from '@tscr/api';
 
 const ev = (type: string, action: string) => ({ type, action, id: 'x', attributes: {} });

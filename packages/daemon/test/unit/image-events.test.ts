@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Image } from '@tscr/api';
-import { EventBus, EventedImageService } from '@tscr/daemon';
+import { EventBus, EventedImageService } from '@tscr/daemon/local';
 import type { ImageService } from '@tscr/image';
 
 const image = { id: `sha256:${'1'.repeat(64)}` } as Image;

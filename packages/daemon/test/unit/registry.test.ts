@@ -13,16 +13,15 @@ import {
   type TscrEvent,
 } from '@tscr/api';
 import { listen } from '@tscr/api/grpc';
+import { DEFAULT_CONFIG, parseCommandLine } from '@tscr/daemon';
 import {
-  DEFAULT_CONFIG,
   EventBus,
   EventedRegistryClient,
   SharedStream,
   StoreRegistryClient,
   buildLayers,
   isPullStore,
-  parseCommandLine,
-} from '@tscr/daemon';
+} from '@tscr/daemon/local';
 import { parseReference, type CallOptions, type Progress } from '@tscr/registry-client';
 import {
   GrpcRegistryClient,

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SqliteContainerStore } from '@tscr/daemon';
+import { SqliteContainerStore } from '@tscr/daemon/local';
 import { makeTempDir } from '@tscr/testkit';
 import { describeContainerStore, sampleRecord } from '../../../container/test/conformance/container-store.js';
 

@@ -4,7 +4,7 @@ import { Server } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { listen } from '@tscr/api/grpc';
 import type { ContainerSummary, Image } from '@tscr/api';
-import { EventBus, LocalSystemService, cgroupVersion } from '@tscr/daemon';
+import { EventBus, LocalSystemService, cgroupVersion } from '@tscr/daemon/local';
 import { GrpcSystemService, addSystemService } from '@tscr/daemon/grpc';
 import { makeTempDir } from '@tscr/testkit';
 import { describeSystemService } from '../conformance/system-service.js';

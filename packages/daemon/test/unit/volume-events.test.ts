@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { TscrEvent } from '@tscr/api';
-import { createLocalVolumeService } from '@tscr/volume';
+import { createLocalVolumeService } from '@tscr/volume/local';
 import { makeTempDir } from '@tscr/testkit';
 import { EventedVolumeService } from '../../src/volume-events.js';
 

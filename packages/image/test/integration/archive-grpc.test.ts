@@ -5,7 +5,7 @@ import { Server } from '@grpc/grpc-js';
 import { describe } from 'vitest';
 import { listen } from '@tscr/api/grpc';
 import { makeTempDir } from '@tscr/testkit';
-import { createLocalImageService } from '../../src/index.js';
+import { createLocalImageService } from '../../src/local/index.js';
 import { GrpcImageService, addImageService } from '../../src/grpc/index.js';
 import { describeImageArchive } from '../conformance/archive.js';
 

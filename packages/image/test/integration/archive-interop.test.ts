@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar, hasCommand, isRoot, makeTempDir, uniqueName } from '@tscr/testkit';
-import { createLocalImageService, type LocalImageService } from '../../src/index.js';
+import { createLocalImageService, type LocalImageService } from '../../src/local/index.js';
 
 const run = promisify(execFile);
 const usable = isRoot() && hasCommand('podman') && hasCommand('skopeo') && hasCommand('busybox');

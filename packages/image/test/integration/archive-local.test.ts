@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { describe } from 'vitest';
 import { makeTempDir } from '@tscr/testkit';
-import { createLocalImageService } from '../../src/index.js';
+import { createLocalImageService } from '../../src/local/index.js';
 import { describeImageArchive } from '../conformance/archive.js';
 
 describe.skipIf(!existsSync('/bin/busybox'))('local image archives (needs /bin/busybox)', () => {

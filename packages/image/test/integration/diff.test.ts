@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar, makeTempDir, rejection, skipUnlessRoot, uniqueName } from '@tscr/testkit';
 import { Server } from '@grpc/grpc-js';
 import { listen } from '@tscr/api/grpc';
-import { createLocalImageService, type ImageService, type LayerInfo } from '../../src/index.js';
+import type { ImageService, LayerInfo } from '../../src/index.js';
+import { createLocalImageService } from '../../src/local/index.js';
 import { GrpcImageService, addImageService } from '../../src/grpc/index.js';
 
 /** Names, types and mtimes of a stored gzip layer's entries, in order. */

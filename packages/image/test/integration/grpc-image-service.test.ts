@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { isNotFound } from '@tscr/api';
 import { listen } from '@tscr/api/grpc';
 import { makeTempDir } from '@tscr/testkit';
-import { createLocalImageService } from '../../src/index.js';
+import { createLocalImageService } from '../../src/local/index.js';
 import { GrpcImageService, addImageService } from '../../src/grpc/index.js';
 import { describeImageService } from '../conformance/image-service.js';
 

@@ -4,7 +4,7 @@ import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar, makeTempDir, skipUnlessRoot, uniqueName } from '@tscr/testkit';
-import { createLocalImageService, type LocalImageService } from '../../src/index.js';
+import { createLocalImageService, type LocalImageService } from '../../src/local/index.js';
 
 describe.skipIf(skipUnlessRoot('mount', 'umount', 'busybox'))('overlay snapshots (root)', () => {
   let root: string;

@@ -3,9 +3,10 @@ import { createReadStream } from 'node:fs';
 import { lstat, mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDistributionClient, pullImage, pushImage, type Progress } from '@tscr/registry-client';
+import type { Progress } from '@tscr/registry-client';
+import { createDistributionClient, pullImage, pushImage } from '@tscr/registry-client/local';
 import { busyboxRootfsTar, makeTempDir, skipUnlessRoot, uniqueName } from '@tscr/testkit';
-import { createLocalImageService, type LocalImageService } from '../../src/index.js';
+import { createLocalImageService, type LocalImageService } from '../../src/local/index.js';
 import { buildImage, fakePull } from '../fixtures/pulled-image.js';
 import {
   skipUnlessRegistry,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, isInvalidArgument, type Image } from '@tscr/api';
 import { makeTempDir, skipUnlessRoot, uniqueName } from '@tscr/testkit';
-import { createLocalImageService, type LocalImageService } from '../../src/index.js';
+import { createLocalImageService, type LocalImageService } from '../../src/local/index.js';
 import { findCommand } from '../../src/local/commands.js';
 import { rawTar, type RawEntry } from '../fixtures/raw-tar.js';
 

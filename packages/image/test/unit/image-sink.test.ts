@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TscrError, errorCode } from '@tscr/api';
 import { parseReference, verifyStream } from '@tscr/registry-client';
 import { hasCommand, makeTempDir, rejection, uniqueName } from '@tscr/testkit';
-import { createLocalImageService, type LocalImageService } from '../../src/index.js';
+import { createLocalImageService, type LocalImageService } from '../../src/local/index.js';
 import { buildImage, chunked, fakePull, sha, verified, type PulledImage } from '../fixtures/pulled-image.js';
 import { rawTar } from '../fixtures/raw-tar.js';
 

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { errorCode, type Descriptor } from '@tscr/api';
 import { makeTempDir } from '@tscr/testkit';
-import { BlobStore, createLocalImageService, ImageIndex, MediaTypes, sha256Digest } from '../../src/index.js';
-import type { LocalImageService, OciImageConfig, OciManifest } from '../../src/index.js';
+import { MediaTypes } from '../../src/index.js';
+import { BlobStore, createLocalImageService, ImageIndex, sha256Digest } from '../../src/local/index.js';
+import type { OciImageConfig, OciManifest } from '../../src/index.js';
+import type { LocalImageService } from '../../src/local/index.js';
 
 const LAYER = sha256Digest('layer');
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFailedPrecondition, isInvalidArgument, isNotFound } from '@tscr/api';
 import { Server } from '@grpc/grpc-js';
 import { listen } from '@tscr/api/grpc';
-import { createLocalNetworkService, type LocalNetworkService } from '@tscr/network';
+import { createLocalNetworkService, type LocalNetworkService } from '@tscr/network/local';
 import { GrpcNetworkService, addNetworkService } from '@tscr/network/grpc';
 import { makeTempDir, rejection, skipUnlessRoot } from '@tscr/testkit';
 

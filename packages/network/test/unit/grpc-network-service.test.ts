@@ -4,7 +4,7 @@ import { Server } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { isNotFound, isUnavailable } from '@tscr/api';
 import { listen } from '@tscr/api/grpc';
-import { createLocalNetworkService } from '@tscr/network';
+import { createLocalNetworkService } from '@tscr/network/local';
 import { GrpcNetworkService, addNetworkService } from '@tscr/network/grpc';
 import { makeTempDir } from '@tscr/testkit';
 import { describeNetworkService } from '../conformance/network-service.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { builtinNetworkId, createLocalNetworkService } from '@tscr/network';
+import { builtinNetworkId } from '@tscr/network';
+import { createLocalNetworkService } from '@tscr/network/local';
 import { describeNetworkService } from '../conformance/network-service.js';
 
 describeNetworkService('LocalNetworkService', async () => ({

@@ -3,16 +3,14 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, isCancelled, isNotFound, isUnavailable } from '@tscr/api';
+import { MediaTypes, parseReference, type Progress } from '@tscr/registry-client';
 import {
-  MediaTypes,
   createDistributionClient,
   createHttpTransport,
   createRegistryClient,
-  parseReference,
   type DistributionClient,
   type HttpTransport,
-  type Progress,
-} from '@tscr/registry-client';
+} from '@tscr/registry-client/local';
 import { busyboxRootfsTar, makeTempDir, rejection } from '@tscr/testkit';
 import { OciLayout, buildImage, type TestImage } from '../fixtures/oci-layout.js';
 import { freePort, skipUnlessRegistry, startRegistry, type RegistryFixture } from '../fixtures/registry.js';

@@ -3,7 +3,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode } from '@tscr/api';
-import { createDistributionClient, pullImage, type DistributionClient } from '@tscr/registry-client';
+import { createDistributionClient, pullImage, type DistributionClient } from '@tscr/registry-client/local';
 import { makeTempDir, rejection } from '@tscr/testkit';
 import { OciLayout } from '../fixtures/oci-layout.js';
 import { startLyingRegistry, type LyingRegistry } from '../fixtures/lying-registry.js';

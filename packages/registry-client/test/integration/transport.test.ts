@@ -5,7 +5,7 @@ import https from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode } from '@tscr/api';
-import { createHttpTransport } from '@tscr/registry-client';
+import { createHttpTransport } from '@tscr/registry-client/local';
 import { hasCommand, makeTempDir, rejection } from '@tscr/testkit';
 
 describe.skipIf(!hasCommand('openssl'))('HTTPS transport (skipped without openssl)', () => {

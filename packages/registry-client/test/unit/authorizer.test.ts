@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { errorCode } from '@tscr/api';
-import { Authorizer, memoryCredentials, type HttpRequest, type HttpTransport } from '@tscr/registry-client';
+import { memoryCredentials } from '@tscr/registry-client';
+import { Authorizer, type HttpRequest, type HttpTransport } from '@tscr/registry-client/local';
 import { rejection } from '@tscr/testkit';
 
 /** A token endpoint in memory: counts requests and hands out numbered tokens. */

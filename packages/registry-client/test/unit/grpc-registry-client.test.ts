@@ -4,7 +4,8 @@ import { Server } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { isUnimplemented, unimplemented } from '@tscr/api';
 import { listen } from '@tscr/api/grpc';
-import { createRegistryClient, type Progress, type RegistryClient } from '@tscr/registry-client';
+import type { Progress, RegistryClient } from '@tscr/registry-client';
+import { createRegistryClient } from '@tscr/registry-client/local';
 import {
   GrpcRegistryClient,
   addRegistryService,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopback, parseReference, registryBaseUrl } from '@tscr/registry-client';
+import { parseReference } from '@tscr/registry-client';
+import { isLoopback, registryBaseUrl } from '@tscr/registry-client/local';
 
 const baseOf = (ref: string, insecure: string[] = []) => registryBaseUrl(parseReference(ref).domain, insecure);
 

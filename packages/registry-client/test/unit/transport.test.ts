@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { unavailable } from '@tscr/api';
-import { createLimiter, withRetries, type HttpResponse, type HttpTransport } from '@tscr/registry-client';
+import { createLimiter, withRetries, type HttpResponse, type HttpTransport } from '@tscr/registry-client/local';
 
 const response = (status: number): HttpResponse => ({
   status,

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode } from '@tscr/api';
-import { execCapture, type OutputChunk, type TaskRuntime } from '@tscr/runtime';
+import type { OutputChunk, TaskRuntime } from '@tscr/runtime';
+import { execCapture } from '@tscr/runtime/local';
 import { makeRuntimeFixture, type RuntimeFixture } from './fixture.js';
 import type { RuntimeUnderTest } from './task-runtime.js';
 

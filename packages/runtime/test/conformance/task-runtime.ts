@@ -3,7 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, isTscrError } from '@tscr/api';
-import { createLocalTaskRuntime, type TaskRuntime } from '@tscr/runtime';
+import type { TaskRuntime } from '@tscr/runtime';
+import { createLocalTaskRuntime } from '@tscr/runtime/local';
 import { makeRuntimeFixture, type RuntimeFixture } from './fixture.js';
 
 /** What a conformance run needs: the runtime under test, built over `fx`. */

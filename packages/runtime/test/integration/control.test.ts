@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode } from '@tscr/api';
 import { listen } from '@tscr/api/grpc';
 import { skipUnlessRoot } from '@tscr/testkit';
-import { createLocalTaskRuntime, type TaskRuntime, type TaskSpec } from '@tscr/runtime';
+import type { TaskRuntime, TaskSpec } from '@tscr/runtime';
+import { createLocalTaskRuntime } from '@tscr/runtime/local';
 import { addRuntimeService, GrpcTaskRuntime } from '@tscr/runtime/grpc';
 import { makeRuntimeFixture, type RuntimeFixture } from '../conformance/fixture.js';
 

@@ -3,7 +3,7 @@ import { Server } from '@grpc/grpc-js';
 import { describe } from 'vitest';
 import { listen } from '@tscr/api/grpc';
 import { skipUnlessRoot } from '@tscr/testkit';
-import { createLocalTaskRuntime } from '@tscr/runtime';
+import { createLocalTaskRuntime } from '@tscr/runtime/local';
 import { GrpcTaskRuntime, addRuntimeService } from '@tscr/runtime/grpc';
 import { describeTaskRuntime } from '../conformance/task-runtime.js';
 

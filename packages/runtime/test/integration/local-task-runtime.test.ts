@@ -1,6 +1,6 @@
 import { describe } from 'vitest';
 import { skipUnlessRoot } from '@tscr/testkit';
-import { createLocalTaskRuntime } from '@tscr/runtime';
+import { createLocalTaskRuntime } from '@tscr/runtime/local';
 import { describeTaskRuntime } from '../conformance/task-runtime.js';
 
 describe.skipIf(skipUnlessRoot('runc', 'conmon'))('LocalTaskRuntime (root)', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipUnlessRoot } from '@tscr/testkit';
-import { createLocalTaskRuntime, logOffset, readLogs, type LocalTaskRuntime } from '@tscr/runtime';
+import { createLocalTaskRuntime, logOffset, readLogs, type LocalTaskRuntime } from '@tscr/runtime/local';
 import { makeRuntimeFixture, type RuntimeFixture } from '../conformance/fixture.js';
 
 describe.skipIf(skipUnlessRoot('runc', 'conmon'))('readLogs on a live task (root)', () => {

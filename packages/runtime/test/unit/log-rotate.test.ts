@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LogConfig } from '@tscr/api';
-import { DEFAULT_LOG_ROTATION, LogRotator, logRotationOf, parseLogSize, readLogs, rotateLog } from '@tscr/runtime';
+import {
+  DEFAULT_LOG_ROTATION,
+  LogRotator,
+  logRotationOf,
+  parseLogSize,
+  readLogs,
+  rotateLog,
+} from '@tscr/runtime/local';
 
 const line = (i: number, stream = 'stdout') =>
   `2026-11-28T14:54:${String(i % 60).padStart(2, '0')}.000000000Z ${stream} F line${i}\n`;

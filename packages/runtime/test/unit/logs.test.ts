@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogEntry } from '@tscr/api';
 import { makeTempDir } from '@tscr/testkit';
-import { logOffset, parseLogLine, readLogs } from '@tscr/runtime';
+import { logOffset, parseLogLine, readLogs } from '@tscr/runtime/local';
 
 const T = (n: number) => `2026-11-28T14:54:${String(n).padStart(2, '0')}.000000001+00:00`;
 const line = (n: number, stream: string, tag: string, text: string) => `${T(n)} ${stream} ${tag} ${text}\n`;

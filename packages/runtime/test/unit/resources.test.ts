@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorCode } from '@tscr/api';
+import type { TaskSpec } from '@tscr/runtime';
 import {
   ALL_CAPABILITIES,
   applyTaskOptions,
@@ -12,10 +13,9 @@ import {
   linuxResources,
   MIN_MEMORY_BYTES,
   processRlimits,
-  type TaskSpec,
   updateResources,
   validateResources,
-} from '@tscr/runtime';
+} from '@tscr/runtime/local';
 
 const base: TaskSpec = {
   id: 'abc',

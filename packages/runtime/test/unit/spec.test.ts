@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildOciSpec, DEFAULT_CAPABILITIES, hostsFile, processEnv, type TaskSpec } from '@tscr/runtime';
+import type { TaskSpec } from '@tscr/runtime';
+import { buildOciSpec, DEFAULT_CAPABILITIES, hostsFile, processEnv } from '@tscr/runtime/local';
 
 const base: TaskSpec = {
   id: 'abc',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errorCode } from '@tscr/api';
-import { resolveUserFrom } from '@tscr/runtime';
+import { resolveUserFrom } from '@tscr/runtime/local';
 
 const passwd = [
   'root:x:0:0:root:/root:/bin/sh',

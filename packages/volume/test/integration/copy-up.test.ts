@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { chown, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalVolumeService } from '@tscr/volume';
+import { createLocalVolumeService } from '@tscr/volume/local';
 import { makeTempDir, skipUnlessRoot } from '@tscr/testkit';
 
 describe.skipIf(skipUnlessRoot('mount', 'cp'))('copy-up from a layered image', () => {

@@ -4,7 +4,7 @@ import { Server } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { isInvalidArgument, isNotFound } from '@tscr/api';
 import { listen } from '@tscr/api/grpc';
-import { createLocalVolumeService } from '@tscr/volume';
+import { createLocalVolumeService } from '@tscr/volume/local';
 import { GrpcVolumeService, addVolumeService } from '@tscr/volume/grpc';
 import { makeTempDir } from '@tscr/testkit';
 import { describeVolumeService } from '../conformance/volume-service.js';

@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { isInvalidArgument } from '@tscr/api';
-import { createLocalVolumeService } from '@tscr/volume';
+import { createLocalVolumeService } from '@tscr/volume/local';
 import { makeTempDir } from '@tscr/testkit';
 import { describeVolumeService } from '../conformance/volume-service.js';
 

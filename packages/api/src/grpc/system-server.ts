@@ -1,7 +1,8 @@
 import type { Server } from '@grpc/grpc-js';
-import { serverStreamHandler, systemV1, unaryHandler } from '@tscr/api/grpc';
-import type { EventsOptions, SystemService } from '../types.js';
-import { eventToProto, infoToProto, versionToProto } from './convert.js';
+import { serverStreamHandler, unaryHandler } from './handlers.js';
+import * as systemV1 from '../../gen/tscr/system/v1/system.js';
+import type { EventsOptions, SystemService } from '../types/system.js';
+import { eventToProto, infoToProto, versionToProto } from './system-convert.js';
 
 /** Events over the wire: a first message without an event says the subscription is in place. */
 async function* eventStream(

@@ -1,6 +1,6 @@
-import type { TscrEvent } from '@tscr/api';
-import type { systemV1 } from '@tscr/api/grpc';
-import type { SystemInfo, VersionInfo } from '../types.js';
+import type { TscrEvent } from '../types/event.js';
+import type * as systemV1 from '../../gen/tscr/system/v1/system.js';
+import type { SystemInfo, VersionInfo } from '../types/system.js';
 
 /** Domain to wire: the version report. */
 export function versionToProto(v: VersionInfo): systemV1.VersionResponse {

@@ -1,14 +1,10 @@
-import type { TscrEvent } from '@tscr/api';
-import {
-  callServerStream,
-  callUnary,
-  clientChannelOptions,
-  clientCredentials,
-  parseEndpoint,
-  systemV1,
-} from '@tscr/api/grpc';
-import type { CallOptions, EventsOptions, SystemInfo, SystemService, VersionInfo } from '../types.js';
-import { eventFromProto, infoFromProto, versionFromProto } from './convert.js';
+import type { TscrEvent } from '../types/event.js';
+import { callServerStream, callUnary } from './call.js';
+import { clientChannelOptions, clientCredentials, parseEndpoint } from './address.js';
+import * as systemV1 from '../../gen/tscr/system/v1/system.js';
+import type { CallOptions } from '../types/call.js';
+import type { EventsOptions, SystemInfo, SystemService, VersionInfo } from '../types/system.js';
+import { eventFromProto, infoFromProto, versionFromProto } from './system-convert.js';
 
 /** A {@link SystemService} of a daemon reached over gRPC. */
 export class GrpcSystemService implements SystemService {
