@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as `npm test` runs it: set-up, generated-code check,
-# typecheck, unit tests, then integration tests (real containers; need root).
+# typecheck, lint, the consumer check (scripts/consumer-check.sh), unit tests, then integration tests (real containers; need root).
 # Ends with one plain line: "N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,7 @@ bash scripts/setup.sh
 npm run gen:check --silent
 npm run typecheck --silent
 npm run lint --silent
+bash scripts/consumer-check.sh   # the packages packed and installed into an app outside the repository
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 status=0
