@@ -9,6 +9,7 @@ const packages = readdirSync(`${root}packages`);
 const alias = packages.flatMap((name) => [
   { find: `@tscr/${name}/grpc`, replacement: `${root}packages/${name}/src/grpc/index.ts` },
   { find: `@tscr/${name}/local`, replacement: `${root}packages/${name}/src/local/index.ts` },
+  { find: `@tscr/${name}/json`, replacement: `${root}packages/${name}/src/json/index.ts` },
   { find: new RegExp(`^@tscr/${name}$`), replacement: `${root}packages/${name}/src/index.ts` },
 ]);
 

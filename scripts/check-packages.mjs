@@ -64,7 +64,10 @@ for (const name of readdirSync(join(root, 'packages')).sort()) {
   if (!manifest.license) say(pkg, 'license is missing');
   const src = join(dir, 'src');
   if (!existsSync(src)) continue; // a prebuilt-binary package (@tscr/relay-*)
-  for (const sub of ['.', 'local', 'grpc']) {
+  const subpaths = Object.keys(manifest.exports ?? {})
+    .filter((k) => k.startsWith('./') && k !== './package.json')
+    .map((k) => k.slice(2));
+  for (const sub of new Set(['.', 'local', 'grpc', ...subpaths])) {
     const has = sub === '.' || existsSync(join(src, sub, 'index.ts'));
     const declared = manifest.exports?.[sub === '.' ? '.' : `./${sub}`];
     if (has) checkEntry(pkg, manifest, sub, 'dist');

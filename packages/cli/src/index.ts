@@ -24,4 +24,3 @@ export {
 export { ExitCodes, errorMessage, startFailureExitCode, displayHost, isUsageError } from './errors.js';
 export { buildCreateRequest, parseMount, parseTmpfs } from './commands/container-flags.js';
 export { applyChanges } from './commands/import-changes.js';
-export { dockerContainerJson, dockerImageJson } from './commands/inspect.js';

@@ -1,4 +1,5 @@
-import { notFound, type ContainerInfo, type PortBindingEntry } from '@tscr/api';
+import { notFound, type PortBindingEntry } from '@tscr/api';
+import { networkJson } from '@tscr/docker-api/json';
 import type { CreateContainerRequest } from '@tscr/container';
 import { type Network, parsePortSpec } from '@tscr/network';
 import { bool, list, str, usageError, type FlagSpec, type FlagValues } from '../args.js';
@@ -68,83 +69,6 @@ export function applyNetworkFlags(flags: FlagValues, req: CreateContainerRequest
       [net]: { ...(aliases.length > 0 && { aliases }), ...(ip !== undefined && { ipamConfig: { ipv4Address: ip } }) },
     };
   }
-}
-
-/** Docker's `NetworkSettings` from an inspect record. */
-export function dockerNetworkSettingsJson(c: ContainerInfo): Record<string, unknown> {
-  const s = c.networkSettings;
-  const ports: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(s?.ports ?? {}))
-    ports[k] = v.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort }));
-  const networks: Record<string, unknown> = {};
-  for (const [name, e] of Object.entries(s?.networks ?? {})) {
-    networks[name] = {
-      IPAMConfig: e.ipamConfig?.ipv4Address ? { IPv4Address: e.ipamConfig.ipv4Address } : null,
-      Aliases: e.aliases ?? null,
-      NetworkID: e.networkId ?? '',
-      Gateway: e.gateway ?? '',
-      IPAddress: e.ipAddress ?? '',
-      IPPrefixLen: e.ipPrefixLen ?? 0,
-      MacAddress: e.macAddress ?? '',
-    };
-  }
-  return {
-    SandboxKey: s?.sandboxKey ?? '',
-    Ports: ports,
-    Gateway: s?.gateway ?? '',
-    IPAddress: s?.ipAddress ?? '',
-    IPPrefixLen: s?.ipPrefixLen ?? 0,
-    MacAddress: s?.macAddress ?? '',
-    Networks: networks,
-  };
-}
-
-/** The networking part of Docker's `HostConfig`. */
-export function dockerNetworkHostConfigJson(c: ContainerInfo): Record<string, unknown> {
-  const h = c.hostConfig;
-  const bindings: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(h.portBindings ?? {}))
-    bindings[k] = v.map((b) => ({ HostIp: b.hostIp, HostPort: b.hostPort }));
-  return {
-    PortBindings: bindings,
-    PublishAllPorts: h.publishAllPorts ?? false,
-    Dns: h.dns ?? [],
-    DnsSearch: h.dnsSearch ?? [],
-    DnsOptions: h.dnsOptions ?? [],
-    ExtraHosts: h.extraHosts ?? null,
-  };
-}
-
-/** A network as `docker network inspect` shows it. */
-export function dockerNetworkJson(n: Network): Record<string, unknown> {
-  const containers: Record<string, unknown> = {};
-  for (const [id, e] of Object.entries(n.containers)) {
-    containers[id] = {
-      Name: e.containerName,
-      MacAddress: e.macAddress,
-      IPv4Address: `${e.ipAddress}/${e.prefixLen}`,
-      IPv6Address: '',
-    };
-  }
-  return {
-    Name: n.name,
-    Id: n.id,
-    Created: n.created,
-    Scope: 'local',
-    Driver: n.driver,
-    EnableIPv6: false,
-    IPAM: {
-      Driver: 'default',
-      Options: {},
-      Config: n.ipam.map((c) => ({ Subnet: c.subnet, Gateway: c.gateway, ...(c.ipRange && { IPRange: c.ipRange }) })),
-    },
-    Internal: n.internal,
-    Attachable: false,
-    Ingress: false,
-    Containers: containers,
-    Options: n.options,
-    Labels: n.labels,
-  };
 }
 
 function keyValues(entries: string[], flag: string): Record<string, string> {
@@ -233,7 +157,7 @@ export const networkInspectCommand: Command = {
   minArgs: 1,
   async run(ctx, flags, args) {
     const networks = await ctx.clients.networks();
-    return printInspected(ctx, flags, args, async (name) => dockerNetworkJson(await networks.get(name)));
+    return printInspected(ctx, flags, args, async (name) => networkJson(await networks.get(name)));
   },
 };
 

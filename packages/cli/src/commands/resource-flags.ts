@@ -171,36 +171,3 @@ export function applyResourceFlags(flags: FlagValues, hostConfig: HostConfig): v
   const cgroupns = str(flags, 'cgroupns');
   if (cgroupns !== undefined) hostConfig.cgroupnsMode = cgroupns;
 }
-
-/** The limit and security fields of `inspect`'s HostConfig, with Docker's names and zero values. */
-export function dockerResourcesJson(h: HostConfig): Record<string, unknown> {
-  return {
-    Memory: h.memory ?? 0,
-    MemorySwap: h.memorySwap ?? 0,
-    MemoryReservation: h.memoryReservation ?? 0,
-    NanoCpus: h.nanoCpus ?? 0,
-    CpuShares: h.cpuShares ?? 0,
-    CpuPeriod: h.cpuPeriod ?? 0,
-    CpuQuota: h.cpuQuota ?? 0,
-    CpusetCpus: h.cpusetCpus ?? '',
-    CpusetMems: h.cpusetMems ?? '',
-    PidsLimit: h.pidsLimit ?? null,
-    BlkioWeight: h.blkioWeight ?? 0,
-    OomKillDisable: h.oomKillDisable ?? false,
-    Ulimits: (h.ulimits ?? []).map((u) => ({ Name: u.name, Soft: u.soft, Hard: u.hard })),
-    Devices: (h.devices ?? []).map((d) => ({
-      PathOnHost: d.pathOnHost,
-      PathInContainer: d.pathInContainer,
-      CgroupPermissions: d.cgroupPermissions,
-    })),
-    CapAdd: h.capAdd ?? null,
-    CapDrop: h.capDrop ?? null,
-    Privileged: h.privileged ?? false,
-    SecurityOpt: h.securityOpt ?? null,
-    Init: h.init ?? null,
-    GroupAdd: h.groupAdd ?? null,
-    ShmSize: h.shmSize ?? 64 * 1024 * 1024,
-    Sysctls: h.sysctls ?? {},
-    CgroupnsMode: h.cgroupnsMode ?? 'host',
-  };
-}

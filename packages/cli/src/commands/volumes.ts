@@ -1,22 +1,10 @@
 import { invalidArgument } from '@tscr/api';
-import type { Volume, VolumeFilters } from '@tscr/volume';
+import { volumeJson } from '@tscr/docker-api/json';
+import type { VolumeFilters } from '@tscr/volume';
 import { bool, list, str, usageError } from '../args.js';
 import { forEachArg, write, type Command } from '../command.js';
 import { printInspected } from './inspect-print.js';
 import { humanSize, renderTemplate, table } from '../format.js';
-
-/** A volume as `docker volume inspect` shows it. */
-export function dockerVolumeJson(v: Volume): Record<string, unknown> {
-  return {
-    CreatedAt: v.createdAt,
-    Driver: v.driver,
-    Labels: Object.keys(v.labels).length > 0 ? v.labels : null,
-    Mountpoint: v.mountpoint,
-    Name: v.name,
-    Options: Object.keys(v.options).length > 0 ? v.options : null,
-    Scope: 'local',
-  };
-}
 
 function keyValues(entries: string[], flag: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -139,7 +127,7 @@ export const volumeInspectCommand: Command = {
   minArgs: 1,
   async run(ctx, flags, args) {
     const volumes = await ctx.clients.volumes();
-    return printInspected(ctx, flags, args, async (name) => dockerVolumeJson(await volumes.get(name)));
+    return printInspected(ctx, flags, args, async (name) => volumeJson(await volumes.get(name)));
   },
 };
 

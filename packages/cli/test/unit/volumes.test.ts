@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isInvalidArgument, type ContainerInfo } from '@tscr/api';
 import { parseMount } from '../../src/commands/container-flags.js';
-import { dockerVolumeJson, parseVolumeFilters } from '../../src/commands/volumes.js';
+import { volumeJson } from '@tscr/docker-api/json';
+import { parseVolumeFilters } from '../../src/commands/volumes.js';
 import { volumesFrom } from '../../src/commands/volumes-from.js';
 
 describe('volume flags', () => {
@@ -43,10 +44,10 @@ describe('volume flags', () => {
       options: { type: 'tmpfs' },
       usedBy: [],
     };
-    expect(dockerVolumeJson(v)).toEqual({
+    expect(volumeJson(v)).toEqual({
       CreatedAt: 't',
       Driver: 'local',
-      Labels: null,
+      Labels: {},
       Mountpoint: '/m',
       Name: 'v',
       Options: { type: 'tmpfs' },
