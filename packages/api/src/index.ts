@@ -63,3 +63,6 @@ export { DEFAULT_SOCKET, API_VERSION, VERSION } from './constants.js';
 export { humanDuration } from './duration.js';
 export type { CallOptions } from './types/call.js';
 export type { VersionInfo, SystemInfo, EventsOptions, SystemService } from './types/system.js';
+export { nowNano, parseEventTime } from './time.js';
+export { parsePruneFilters, labelsMatch, createdBefore } from './prune-filters.js';
+export type { PruneFilter } from './prune-filters.js';

@@ -117,3 +117,19 @@ export function renderTemplate(template: string, value: unknown): string {
   if (out.includes('{{')) throw unimplemented(`template syntax beyond {{.Field}} and {{json .}}: ${template}`);
   return out;
 }
+
+/**
+ * The one `--format` printer of list commands: `table` (the default) prints `asTable()`, `json` one JSON
+ * object per item, anything else a Go template per item, over the fields `fields(item)` gives.
+ */
+export function formatList<T>(
+  format: string | undefined,
+  items: readonly T[],
+  fields: (item: T) => object,
+  asTable: () => string,
+): string {
+  if (format === undefined || format === 'table') return asTable();
+  return items
+    .map((i) => `${format === 'json' ? JSON.stringify(fields(i)) : renderTemplate(format, fields(i))}\n`)
+    .join('');
+}

@@ -26,14 +26,21 @@ function listing(rows: [string, string][]): string[] {
 
 /** `tscr --help`. */
 export function rootHelp(): string {
-  const top = commands.filter((c) => c.path.length === 1);
+  // Every one-word command, its own path or an alias (`build` is `image build`), once.
+  const top = [
+    ...new Map(
+      commands.flatMap((c) =>
+        [c.path, ...(c.aliases ?? [])].filter((p) => p.length === 1).map((p) => [p[0]!, c] as const),
+      ),
+    ),
+  ];
   return [
     'Usage:  tscr [OPTIONS] COMMAND',
     '',
     'A container engine in TypeScript: the client of tscrd',
     '',
     'Commands:',
-    ...listing(top.map((c) => [c.path[0]!, c.summary])),
+    ...listing(top.map(([name, c]) => [name, c.summary])),
     '',
     'Management Commands:',
     ...listing(Object.entries(groups)),

@@ -11,6 +11,9 @@ import { loginCommand, logoutCommand, pullCommand, pushCommand } from './registr
 import { createCommand, runCommand } from './run.js';
 import { controlCommands } from './control-commands.js';
 import { infoCommand, versionCommand } from './system.js';
+import { systemDfCommand } from './system-df.js';
+import { systemPruneCommand } from './system-prune.js';
+import { completionCommand } from './completion.js';
 import { eventsCommand } from './events.js';
 import { logsCommand } from './logs.js';
 import { attachCommand } from './attach.js';
@@ -64,6 +67,9 @@ export const commands: Command[] = [
   volumePruneCommand,
   ...networkCommands,
   ...controlCommands,
+  systemDfCommand,
+  systemPruneCommand,
+  completionCommand({ commands: () => commands, groups: () => Object.keys(groups) }),
 ];
 
 /** Management command groups: `tscr container …`, `tscr image …`, `tscr system …`. */

@@ -1,4 +1,3 @@
-import { invalidArgument } from '@tscr/api';
 import type { HistoryEntry } from '../types.js';
 import type { ImageRecord } from './oci.js';
 
@@ -38,36 +37,4 @@ export function imageHistory(rec: ImageRecord, refs: string[]): HistoryEntry[] {
   return rows;
 }
 
-/** A parsed `--filter` of image prune. */
-export interface LabelFilter {
-  key: string;
-  value?: string;
-  negate: boolean;
-}
-
-/**
- * Parses prune filters: `label=KEY`, `label=KEY=VALUE`, `label!=KEY[=VALUE]`.
- * @throws InvalidArgument for anything else.
- */
-export function parsePruneFilters(filters: string[] = []): LabelFilter[] {
-  return filters.map((f) => {
-    const m = /^label(!?)=(.+)$/.exec(f);
-    if (!m) {
-      throw invalidArgument(`invalid prune filter ${JSON.stringify(f)}: want label=KEY[=VALUE] or label!=KEY[=VALUE]`, {
-        details: { filter: f },
-      });
-    }
-    const [key, ...rest] = (m[2] as string).split('=');
-    const out: LabelFilter = { key: key as string, negate: m[1] === '!' };
-    if (rest.length > 0) out.value = rest.join('=');
-    return out;
-  });
-}
-
-/** True when `labels` pass every filter. */
-export function labelsMatch(filters: LabelFilter[], labels: Record<string, string> = {}): boolean {
-  return filters.every((f) => {
-    const hit = f.key in labels && (f.value === undefined || labels[f.key] === f.value);
-    return f.negate ? !hit : hit;
-  });
-}
+export { labelsMatch, parsePruneFilters } from '@tscr/api';

@@ -9,6 +9,7 @@ import {
   type Image,
   type ImageDeleteResult,
   type Mount,
+  createdBefore,
 } from '@tscr/api';
 import {
   parseReference,
@@ -376,6 +377,7 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
         if (inUse.has(s.rec.id)) continue;
         if (!opts.all && (s.refs.some((r) => !r.includes('@')) || hasChildren.has(s.rec.id))) continue;
         if (!labelsMatch(filters, s.rec.config.config?.Labels)) continue;
+        if (!createdBefore(filters, s.rec.config.created ?? '')) continue;
         await this.index.removeImage(s.rec.manifestDigest);
         spaceReclaimed += await this.collect(s.rec);
         deleted.push(...[...s.refs].sort().map((untagged) => ({ untagged })), { deleted: s.rec.id });
