@@ -57,4 +57,15 @@ fi
 
 echo "setup: building packages"
 npm run build --silent >/dev/null
+
+# tscr and tscrd as commands: npm links a workspace's bin only if its file exists at install time (the build
+# makes it), so link them now into node_modules/.bin, and onto PATH: into $TSCR_BIN_DIR (default /usr/local/bin
+# when writable; TSCR_BIN_DIR= turns it off).
+npm rebuild --ignore-scripts --silent @tscr/cli @tscr/daemon >/dev/null
+bindir=${TSCR_BIN_DIR-/usr/local/bin}
+if [ -n "$bindir" ] && [ -d "$bindir" ] && [ -w "$bindir" ]; then
+  ln -sfn "$PWD/packages/cli/dist/main.cjs" "$bindir/tscr"
+  ln -sfn "$PWD/packages/daemon/dist/main.cjs" "$bindir/tscrd"
+  echo "setup: tscr and tscrd linked into $bindir"
+fi
 echo "setup: done"

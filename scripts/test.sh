@@ -9,6 +9,7 @@ npm run gen:check --silent
 npm run typecheck --silent
 npm run lint --silent
 bash scripts/consumer-check.sh   # the packages packed and installed into an app outside the repository
+npm run docs --silent            # the API reference (TypeDoc): warnings fail
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 status=0

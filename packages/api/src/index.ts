@@ -26,7 +26,7 @@ export {
   unimplemented,
 } from './errors.js';
 export type { ErrorCode, TscrErrorOptions } from './errors.js';
-export { fromSystemError } from './system-errors.js';
+export { fromSystemError, errnoCode, isErrno } from './system-errors.js';
 export type { Descriptor, ImageConfig, Image, ImageDeleteResult, Mount } from './types/image.js';
 export type {
   MountSpec,

@@ -37,3 +37,15 @@ export function fromSystemError(err: unknown, context?: string): TscrError {
     details: typeof errno === 'string' ? { errno } : {},
   });
 }
+
+/** The errno code of a Node system error (`ENOENT`…), or undefined for anything else. */
+export function errnoCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** True when `err` is a Node system error with one of `codes` (`isErrno(err, 'ENOENT', 'ENOTDIR')`). */
+export function isErrno(err: unknown, ...codes: string[]): boolean {
+  const code = errnoCode(err);
+  return code !== undefined && codes.includes(code);
+}

@@ -8,7 +8,7 @@
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorCode, failedPrecondition } from '@tscr/api';
+import { errorCode, failedPrecondition, isErrno } from '@tscr/api';
 import { composeDaemon, serveLayer, type Daemon } from './compose.js';
 import { parseCommandLine, type DaemonConfig } from './config.js';
 
@@ -17,7 +17,7 @@ function isAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    return isErrno(err, 'EPERM');
   }
 }
 

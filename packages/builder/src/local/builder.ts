@@ -17,6 +17,7 @@ import {
   unimplemented,
   type Image,
   type ImageConfig,
+  isErrno,
 } from '@tscr/api';
 import { normalizeTag, ociArchitecture, type ImageService, type NewHistoryEntry } from '@tscr/image';
 import type { TaskRuntime } from '@tscr/runtime';
@@ -439,7 +440,7 @@ async function readDockerfile(ctxDir: string, file: string, content: string | un
   try {
     return await readFile(join(ctxDir, clean), 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EISDIR') {
+    if (isErrno(err, 'ENOENT', 'EISDIR')) {
       throw notFound(`cannot find the Dockerfile ${file} in the build context`, { cause: err, details: { file } });
     }
     throw fromSystemError(err, `cannot read the Dockerfile ${file}`);

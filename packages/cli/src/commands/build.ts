@@ -1,6 +1,6 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { fromSystemError, invalidArgument, notFound, unimplemented } from '@tscr/api';
+import { fromSystemError, invalidArgument, notFound, unimplemented, isErrno } from '@tscr/api';
 import { DockerIgnore, type BuildEvent, type BuildOptions } from '@tscr/builder';
 import { bool, list, str } from '../args.js';
 import { write, type Command, type Context } from '../command.js';
@@ -137,7 +137,7 @@ export const buildCommand: Command = {
           opts.dockerfile = rel.split(sep).join('/');
         } else {
           opts.dockerfileContent = await readFile(abs, 'utf8').catch((err: unknown) => {
-            if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+            if (isErrno(err, 'ENOENT')) {
               throw notFound(`cannot find the Dockerfile ${file}`, { details: { file } });
             }
             throw fromSystemError(err, `cannot read the Dockerfile ${file}`);

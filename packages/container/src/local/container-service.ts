@@ -123,7 +123,7 @@ export class LocalContainerService implements ContainerService {
     return { id: info.id, warnings: [] };
   }
 
-  /** @inheritdoc Needs an image layer with `diff` and `createImage` (else Unimplemented). */
+  /** As `ContainerCommitter.commit`. Needs an image layer with `diff` and `createImage` (else Unimplemented). */
   async commit(ref: string, opts: CommitOptions = {}): Promise<Image> {
     const info = this.resolve(ref);
     const image = await this.lock.run(info.id, () =>

@@ -4,7 +4,7 @@ import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type TscrError, cancelled, fromSystemError, invalidArgument, notFound } from '@tscr/api';
+import { type TscrError, cancelled, fromSystemError, invalidArgument, notFound, isErrno } from '@tscr/api';
 import { exists } from './fs-util.js';
 
 const SHA256_DIGEST = /^sha256:([a-f0-9]{64})$/;
@@ -204,7 +204,7 @@ export class BlobStore {
   }
 
   private readError(err: unknown, digest: string): TscrError {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+    if (isErrno(err, 'ENOENT')) {
       return notFound(`blob not found: ${digest}`, { cause: err, details: { digest } });
     }
     return fromSystemError(err, `cannot read blob ${digest}`);

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { cancelled, fromSystemError } from '@tscr/api';
+import { cancelled, fromSystemError, isErrno } from '@tscr/api';
 import { findCommand } from './commands.js';
 
 /** True when `path` exists (without following a final symlink). */
@@ -11,7 +11,7 @@ export async function exists(path: string): Promise<boolean> {
     await lstat(path);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if (isErrno(err, 'ENOENT')) return false;
     throw fromSystemError(err, `cannot stat ${path}`);
   }
 }

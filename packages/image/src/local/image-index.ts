@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { fromSystemError, internal, notFound, type Descriptor } from '@tscr/api';
+import { fromSystemError, internal, notFound, type Descriptor, isErrno } from '@tscr/api';
 import { writeFileAtomic } from './fs-util.js';
 import { Mutex } from './mutex.js';
 
@@ -48,7 +48,7 @@ export class ImageIndex {
     try {
       text = await readFile(this.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if (isErrno(err, 'ENOENT')) return [];
       throw fromSystemError(err, `cannot read ${this.file}`);
     }
     let parsed: IndexJson;

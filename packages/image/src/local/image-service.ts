@@ -300,7 +300,7 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
     return this.locked(opts, () => this.snapshotter.mounts(key, opts));
   }
 
-  /** @inheritdoc Layers only this snapshot still used (its image was force-removed) go with it. */
+  /** As `Snapshotter.removeSnapshot`. Layers only this snapshot still used (its image was force-removed) go with it. */
   async removeSnapshot(key: string, opts: CallOptions = {}): Promise<void> {
     await this.locked(opts, async () => {
       const record = await this.snapshotter.remove(key, opts);
@@ -362,7 +362,7 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
     return imageHistory(s.rec, s.refs);
   }
 
-  /** @inheritdoc Blobs younger than `gcGraceMs` that nothing names are kept (a pull may be in flight). */
+  /** As `ImageCollector.prune`. Blobs younger than `gcGraceMs` that nothing names are kept (a pull may be in flight). */
   async prune(opts: PruneOptions = {}): Promise<PruneResult> {
     const filters = parsePruneFilters(opts.filters);
     return this.locked(opts, async () => {

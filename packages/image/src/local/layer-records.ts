@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fromSystemError, internal } from '@tscr/api';
+import { fromSystemError, internal, isErrno } from '@tscr/api';
 import { digestHex } from './blob-store.js';
 import { writeFileAtomic } from './fs-util.js';
 
@@ -28,7 +28,7 @@ export class LayerRecords {
     try {
       text = await readFile(this.file(digest), 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if (isErrno(err, 'ENOENT')) return undefined;
       throw fromSystemError(err, `cannot read the layer record of ${digest}`);
     }
     try {

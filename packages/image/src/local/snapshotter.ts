@@ -1,6 +1,15 @@
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { alreadyExists, fromSystemError, internal, invalidArgument, notFound, type Image, type Mount } from '@tscr/api';
+import {
+  alreadyExists,
+  fromSystemError,
+  internal,
+  invalidArgument,
+  notFound,
+  type Image,
+  type Mount,
+  isErrno,
+} from '@tscr/api';
 import type { CallOptions, Snapshotter } from '../types.js';
 import { throwIfAborted, writeFileAtomic } from './fs-util.js';
 
@@ -56,7 +65,7 @@ export class LocalSnapshotter implements Snapshotter {
     try {
       await mkdir(dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      if (isErrno(err, 'EEXIST')) {
         throw alreadyExists(`snapshot ${key} already exists`, { details: { key } });
       }
       throw fromSystemError(err, `cannot create snapshot ${key}`);
@@ -109,7 +118,7 @@ export class LocalSnapshotter implements Snapshotter {
     try {
       keys = await readdir(this.options.dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if (isErrno(err, 'ENOENT')) return [];
       throw fromSystemError(err, 'cannot list snapshots');
     }
     const out: SnapshotRecord[] = [];
@@ -129,7 +138,7 @@ export class LocalSnapshotter implements Snapshotter {
     try {
       text = await readFile(join(this.dirOf(key), RECORD), 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      if (isErrno(err, 'ENOENT')) {
         throw notFound(`no such snapshot: ${key}`, { cause: err, details: { key } });
       }
       throw fromSystemError(err, `cannot read snapshot ${key}`);

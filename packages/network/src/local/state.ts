@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { internal } from '@tscr/api';
+import { internal, isErrno } from '@tscr/api';
 import type { PortMapping } from '../types.js';
 
 /** A bridge network as kept on disk. */
@@ -67,7 +67,7 @@ export class StateFile {
     try {
       text = readFileSync(this.path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, networks: [], attachments: {} };
+      if (isErrno(err, 'ENOENT')) return { version: 1, networks: [], attachments: {} };
       throw internal(`read network state ${this.path}: ${(err as Error).message}`, { cause: err });
     }
     const parsed = JSON.parse(text) as NetworkState;

@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fromSystemError, invalidArgument } from '@tscr/api';
+import { fromSystemError, invalidArgument, isErrno } from '@tscr/api';
 
 /** A user name and password (or access token) for one registry. */
 export interface Credentials {
@@ -104,7 +104,7 @@ export class DockerConfigStore implements CredentialStore {
     try {
       text = await readFile(this.path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      if (isErrno(err, 'ENOENT')) return {};
       throw fromSystemError(err, `reading ${this.path}`);
     }
     try {

@@ -1,6 +1,6 @@
 import { access, readFile, rm, rmdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { TscrError } from '@tscr/api';
+import { TscrError, isErrno } from '@tscr/api';
 import { CommandFailed, run } from './exec.js';
 import { releaseViaExecFifo } from './exec-fifo.js';
 
@@ -135,7 +135,7 @@ export class OciCli {
       (cgroups as string[]).map((p) =>
         rmdir(p).then(
           () => true,
-          (err: unknown) => (err as { code?: unknown }).code === 'ENOENT',
+          (err: unknown) => isErrno(err, 'ENOENT'),
         ),
       ),
     );

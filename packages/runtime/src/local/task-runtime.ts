@@ -9,6 +9,7 @@ import {
   invalidArgument,
   isTscrError,
   notFound,
+  isErrno,
 } from '@tscr/api';
 import type { Resources } from '@tscr/api';
 import type {
@@ -152,7 +153,7 @@ export class LocalTaskRuntime implements TaskRuntime {
     try {
       await mkdir(bundle);
     } catch (err) {
-      if ((err as { code?: unknown }).code === 'EEXIST') throw alreadyExists(`task ${spec.id} already exists`);
+      if (isErrno(err, 'EEXIST')) throw alreadyExists(`task ${spec.id} already exists`);
       throw fromSystemError(err, `cannot create the bundle of ${spec.id}`);
     }
     const overlay = overlayRoot(spec.rootfs);

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { lstat, mkdtemp, readdir, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { fromSystemError, internal, isNotFound } from '@tscr/api';
+import { fromSystemError, internal, isNotFound, isErrno } from '@tscr/api';
 
 const run = promisify(execFile);
 
@@ -15,7 +15,7 @@ async function lstatOrUndefined(path: string) {
   } catch (err) {
     if (isNotFound(fromSystemError(err))) return undefined;
     // ENOTDIR: a parent is a file in this layer; the path does not exist here.
-    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    if (isErrno(err, 'ENOTDIR')) return undefined;
     throw fromSystemError(err, `cannot look up ${path}`);
   }
 }
