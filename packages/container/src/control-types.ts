@@ -1,5 +1,5 @@
 import type { ContainerStats, ContainerTop, FilesystemChange, PathStat, Resources } from '@tscr/api';
-import type { CallOptions } from './types.js';
+import type { CallOptions } from '@tscr/api';
 
 /** Options of {@link ContainerControl.connectNetwork}. */
 export interface ConnectNetworkOptions extends CallOptions {

@@ -1,6 +1,6 @@
 /**
  * @tscr/container/grpc — the Containers gRPC service over any
- * {@link ContainerService}, and the client that implements the same interface.
+ * `ContainerService`, and the client that implements the same interface.
  */
 export { createContainerServer, addContainerService } from './server.js';
 export { GrpcContainerService } from './client.js';

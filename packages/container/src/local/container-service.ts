@@ -11,12 +11,8 @@ import {
   type Image,
   type LogEntry,
 } from '@tscr/api';
-import type { ImageService } from '@tscr/image';
-import type { NetworkService } from '@tscr/network';
-import type { TaskRuntime, TaskState } from '@tscr/runtime';
+import type { TaskState } from '@tscr/runtime';
 import { readLogs as readRuntimeLogs } from '@tscr/runtime/local';
-import type { VolumeService } from '@tscr/volume';
-import type { ContainerStore, EventPublisher } from '../store.js';
 import type {
   AttachOptions,
   CallOptions,
@@ -41,35 +37,15 @@ import { attachNetwork, liveNetworkSettings } from './networking.js';
 import { Lifecycle, waitFor } from './lifecycle.js';
 import { attachContainer, readContainerLogs, type LogReader } from './output.js';
 import { exitStatusOf, nowRfc3339Nano, startFailureExitCode, toSummary } from './records.js';
-import { runtimeProbe, type ProbeExec } from './health.js';
+import { runtimeProbe } from './health.js';
 import { Supervisor } from './supervisor.js';
 import { buildTaskSpec } from './task-spec.js';
 import { StdioAttacher } from './attach-stdio.js';
 import { ExecService } from './exec-service.js';
 import { imageLayersOf, startMountSpecs } from './volumes.js';
+import type { LocalContainerServiceOptions } from './options.js';
 
-/** What {@link LocalContainerService} is built from. */
-export interface LocalContainerServiceOptions {
-  /** Image lookup and the snapshots that become root filesystems. */
-  images: Pick<ImageService, 'get' | 'prepare' | 'mounts' | 'removeSnapshot'> &
-    Partial<Pick<ImageService, 'diff' | 'createImage'>>;
-  runtime: TaskRuntime;
-  networks: Pick<NetworkService, 'get' | 'attach' | 'detach' | 'attachment' | 'connect' | 'disconnect'>;
-  volumes: Pick<VolumeService, 'resolveMounts' | 'release'>;
-  store: ContainerStore;
-  /** Receives create/start/die/stop/kill/destroy events. */
-  events?: EventPublisher;
-  /** One directory per container (its log file) is made here. */
-  containersDir: string;
-  /** OCI runtime used when a container names none. */
-  defaultRuntime?: string;
-  /** Reads log files; default: the runtime package's `readLogs` (conmon's k8s-file format). */
-  readLogs?: LogReader;
-  /** Where failures of background work (exit handling) are reported; default `console.error`. */
-  logger?: (message: string) => void;
-  /** Runs healthcheck probes; default: the runtime's `exec`. */
-  probe?: ProbeExec;
-}
+export type { LocalContainerServiceOptions };
 
 const DEFAULT_STOP_TIMEOUT = 10;
 

@@ -3,7 +3,7 @@ import { alreadyExists, failedPrecondition, unimplemented } from '@tscr/api';
 import type { ArchiveResult, PutArchiveOptions } from '../control-types.js';
 import type { CallOptions } from '../types.js';
 import { archiveFromView, exportView, extractIntoView, statInView } from './archive.js';
-import type { LocalContainerServiceOptions } from './container-service.js';
+import type { LocalContainerServiceOptions } from './options.js';
 import { layerChanges } from './diff.js';
 import { type RootView, runningView, stoppedView, upperDirOf, viewDir } from './fsview.js';
 import type { KeyedMutex } from './keyed-mutex.js';

@@ -5,7 +5,10 @@ import { logRotationOf } from '@tscr/runtime/local';
 import type { ContainerStore } from '../store.js';
 import type { CallOptions, CreateContainerRequest } from '../types.js';
 import { mergeConfig } from './config.js';
-import type { LocalContainerServiceOptions } from './container-service.js';
+import type { LocalContainerServiceOptions } from './options.js';
+import { ID_PATTERN, lookupContainer } from './lookup.js';
+
+export { ID_PATTERN, lookupContainer };
 import { mergeHealthcheck, validateHealthcheck } from './health.js';
 import { newContainerId, normalizeName, randomName } from './names.js';
 import { checkNetworking, defaultNetworkMode, initialNetworkSettings } from './networking.js';
@@ -15,27 +18,9 @@ import { validateHostOptions } from './update.js';
 import { createMountSpecs, imageLayersOf } from './volumes.js';
 
 /** A full container ID. */
-export const ID_PATTERN = /^[0-9a-f]{64}$/;
 
 /** File name of a container's log inside its directory. */
 const LOG_FILE = 'container.log';
-
-/**
- * A record by full ID, exact name, or unique ID prefix (in that order).
- * @throws NotFound; InvalidArgument when a prefix matches several IDs.
- */
-export function lookupContainer(store: ContainerStore, ref: string): ContainerInfo {
-  const key = ref.startsWith('/') ? ref.slice(1) : ref;
-  const found = (ID_PATTERN.test(key) ? store.get(key) : undefined) ?? (key ? store.getByName(key) : undefined);
-  if (found) return found;
-  if (/^[0-9a-f]+$/.test(key)) {
-    const matches = store.findByIdPrefix(key);
-    if (matches.length === 1) return matches[0]!;
-    if (matches.length > 1)
-      throw invalidArgument(`multiple IDs found with provided prefix: ${key}`, { details: { id: key } });
-  }
-  throw notFound(`no such container: ${ref}`, { details: { id: ref } });
-}
 
 /** @throws AlreadyExists, worded as Docker words it, when `name` is taken. */
 function assertNameFree(store: ContainerStore, name: string): void {

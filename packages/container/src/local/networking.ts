@@ -14,7 +14,7 @@ import type { ImageService } from '@tscr/image';
 import type { EndpointRequest, NetworkAttachment, NetworkService, PortBinding } from '@tscr/network';
 import type { ResolvedMount } from '@tscr/volume';
 import type { ContainerStore } from '../store.js';
-import { lookupContainer } from './create.js';
+import { lookupContainer } from './lookup.js';
 
 /** What networking needs from the container service's options. */
 export interface NetworkingDeps {

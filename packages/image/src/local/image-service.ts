@@ -141,7 +141,7 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
   }
 
   /**
-   * `tag(source, target)` ({@link ImageStore}): points reference `target` at
+   * `tag(source, target)` (`ImageStore`): points reference `target` at
    * the image `source` names. @throws NotFound; InvalidArgument.
    *
    * `tag(ref, manifest)` ({@link ImageSink}, the last step of a pull): checks

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createdBefore } from '@tscr/api';
 import { imageHistory, labelsMatch, parsePruneFilters } from '../../src/local/history.js';
 import type { ImageRecord } from '../../src/local/oci.js';
 
@@ -55,8 +56,8 @@ describe('prune filters', () => {
   it('parses label, label=value and negations and matches labels', () => {
     const f = parsePruneFilters(['label=a', 'label!=b=2']);
     expect(f).toEqual([
-      { key: 'a', negate: false },
-      { key: 'b', value: '2', negate: true },
+      { kind: 'label', key: 'a', negate: false },
+      { kind: 'label', key: 'b', value: '2', negate: true },
     ]);
     expect(labelsMatch(f, { a: 'x', b: '3' })).toBe(true);
     expect(labelsMatch(f, { a: 'x', b: '2' })).toBe(false);
@@ -67,5 +68,12 @@ describe('prune filters', () => {
   it('rejects anything else with InvalidArgument', () => {
     expect(() => parsePruneFilters(['dangling=true'])).toThrow(/invalid prune filter/);
     expect(() => parsePruneFilters(['label='])).toThrow(/invalid prune filter/);
+  });
+
+  it('takes until=, which keeps images created since then', () => {
+    const [f] = parsePruneFilters(['until=2025-01-01T00:00:00Z']);
+    expect(f).toEqual({ kind: 'until', beforeMs: Date.parse('2025-01-01T00:00:00Z') });
+    expect(createdBefore([f!], '2024-12-31T00:00:00Z')).toBe(true);
+    expect(createdBefore([f!], '2025-06-01T00:00:00Z')).toBe(false);
   });
 });

@@ -50,7 +50,7 @@ function checkSignal(opts?: CallOptions): void {
 /**
  * The network layer, in process: the predefined `none` and `host` networks,
  * and with a `root` and `runDir`, bridge networks (the default `bridge` one
- * included) through {@link BridgeDriver}.
+ * included) through `BridgeDriver`.
  */
 export class LocalNetworkService implements NetworkService {
   /** Where bridge networks are kept. */

@@ -3,7 +3,7 @@ import type { Descriptor } from '../manifest/types.js';
 import { hasherFor } from './digest.js';
 import { expectStatus, repositoryScope, sameRegistry, type Repository, type Session } from './session.js';
 
-/** Options of {@link pushBlob}. */
+/** Options of `pushBlob`. */
 export interface PushBlobOptions {
   signal?: AbortSignal;
   /**
@@ -18,7 +18,7 @@ export interface PushBlobOptions {
   onProgress?: (bytes: number) => void;
 }
 
-/** What {@link pushBlob} did. */
+/** What `pushBlob` did. */
 export interface PushBlobResult {
   /** `exists`: already there; `mounted`: linked from `from`; `uploaded`: sent. */
   status: 'exists' | 'mounted' | 'uploaded';

@@ -77,7 +77,7 @@ export function createRegistryClient(options: RegistryClientOptions = {}): Local
 
 /**
  * `docker login`: checks `credentials` against `registry`'s `/v2/` and, when
- * accepted, stores them in `store` (e.g. a {@link DockerConfigStore}).
+ * accepted, stores them in `store` (e.g. a `DockerConfigStore`).
  * @throws Unauthenticated when refused; Unavailable when unreachable; nothing is stored then.
  */
 export async function login(

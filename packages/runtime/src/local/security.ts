@@ -6,7 +6,9 @@ import type { TaskSpec } from '../types.js';
 import { resolveInRoot, type RootView } from './lookpath.js';
 import { type CgroupVersion, linuxResources, processRlimits, validateResources } from './resources.js';
 import { defaultSeccompProfile, type SeccompProfile } from './seccomp.js';
-import type { OciRuntimeSpec } from './spec.js';
+import type { DeviceNode, OciRuntimeSpec } from './spec.js';
+
+export type { DeviceNode };
 import { DEFAULT_CAPABILITIES } from './spec.js';
 import { parseGroup } from './user.js';
 
@@ -69,17 +71,6 @@ const IPC_SYSCTLS = [
   'kernel.shmmni',
   'kernel.shm_rmid_forced',
 ];
-
-/** A host device node as the OCI spec lists it. */
-export interface DeviceNode {
-  path: string;
-  type: 'c' | 'b';
-  major: number;
-  minor: number;
-  fileMode: number;
-  uid: number;
-  gid: number;
-}
 
 /** What the host contributes to a task's spec, gathered once (fakes in unit tests). */
 export interface HostFacts {

@@ -4,8 +4,18 @@ import type { OciMount, TaskSpec } from '../types.js';
 import { DEFAULT_PATH } from './lookpath.js';
 import type { LinuxResources } from './resources.js';
 import type { SeccompProfile } from './seccomp.js';
-import type { DeviceNode } from './security.js';
 import type { ResolvedUser } from './user.js';
+
+/** A host device node as the OCI spec lists it. */
+export interface DeviceNode {
+  path: string;
+  type: 'c' | 'b';
+  major: number;
+  minor: number;
+  fileMode: number;
+  uid: number;
+  gid: number;
+}
 
 /** The parts of the OCI runtime-spec (config.json) that tscr writes. */
 export interface OciRuntimeSpec {
