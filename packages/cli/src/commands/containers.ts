@@ -1,7 +1,7 @@
 import { isCancelled, type ContainerSummary } from '@tscr/api';
 import { bool, int, str, usageError, type FlagSpec } from '../args.js';
 import { forEachArg, write, type Command, type Context } from '../command.js';
-import { quotedCommand, renderTemplate, shortId, table, timeAgo } from '../format.js';
+import { formatList, quotedCommand, shortId, table, timeAgo } from '../format.js';
 import { attachStartWait } from './run.js';
 import { interactiveSession } from './attach.js';
 
@@ -173,25 +173,24 @@ export const psCommand: Command = {
     let out: string;
     if (bool(flags, 'quiet')) {
       out = list.map((c) => `${noTrunc ? c.id : shortId(c.id)}\n`).join('');
-    } else if (format !== 'table') {
-      out = list
-        .map((c) => {
-          const row = { ...psJson(c, now), ...(noTrunc && { ID: c.id }) };
-          return `${format === 'json' ? JSON.stringify(row) : renderTemplate(format, row)}\n`;
-        })
-        .join('');
     } else {
-      out = table(
-        ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
-        list.map((c) => [
-          noTrunc ? c.id : shortId(c.id),
-          c.image,
-          quotedCommand(c.command, 20, !noTrunc),
-          timeAgo(c.created, now),
-          c.status,
-          '',
-          c.names.map((n) => n.replace(/^\//, '')).join(','),
-        ]),
+      out = formatList(
+        format,
+        list,
+        (c) => ({ ...psJson(c, now), ...(noTrunc && { ID: c.id }) }),
+        () =>
+          table(
+            ['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'],
+            list.map((c) => [
+              noTrunc ? c.id : shortId(c.id),
+              c.image,
+              quotedCommand(c.command, 20, !noTrunc),
+              timeAgo(c.created, now),
+              c.status,
+              '',
+              c.names.map((n) => n.replace(/^\//, '')).join(','),
+            ]),
+          ),
       );
     }
     await write(ctx.io.stdout, out);

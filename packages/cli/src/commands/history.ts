@@ -1,7 +1,7 @@
 import type { HistoryEntry } from '@tscr/image';
 import { bool, str } from '../args.js';
 import { write, type Command } from '../command.js';
-import { humanSize, renderTemplate, shortId, table, timeAgo } from '../format.js';
+import { formatList, humanSize, shortId, table, timeAgo } from '../format.js';
 
 /** `docker history` cuts CREATED BY to 45 characters. */
 const CREATED_BY_WIDTH = 45;
@@ -43,25 +43,24 @@ export const historyCommand: Command = {
     let out: string;
     if (bool(flags, 'quiet')) {
       out = steps.map((h) => `${id(h)}\n`).join('');
-    } else if (format !== 'table') {
-      out = steps
-        .map((h) => {
-          const v = {
-            ID: id(h),
-            CreatedAt: h.created,
-            CreatedSince: created(h),
-            CreatedBy: createdBy(h),
-            Size: size(h),
-            Comment: h.comment,
-            Tags: h.tags,
-          };
-          return `${format === 'json' ? JSON.stringify(v) : renderTemplate(format, v)}\n`;
-        })
-        .join('');
     } else {
-      out = table(
-        ['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'],
-        steps.map((h) => [id(h), created(h), createdBy(h), size(h), h.comment]),
+      out = formatList(
+        format,
+        steps,
+        (h) => ({
+          ID: id(h),
+          CreatedAt: h.created,
+          CreatedSince: created(h),
+          CreatedBy: createdBy(h),
+          Size: size(h),
+          Comment: h.comment,
+          Tags: h.tags,
+        }),
+        () =>
+          table(
+            ['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'],
+            steps.map((h) => [id(h), created(h), createdBy(h), size(h), h.comment]),
+          ),
       );
     }
     await write(ctx.io.stdout, out);

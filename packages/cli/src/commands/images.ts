@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { fromSystemError, invalidArgument, unimplemented, type Image } from '@tscr/api';
 import { bool, list, str } from '../args.js';
 import { forEachArg, write, type Command } from '../command.js';
-import { familiarName, humanSize, renderTemplate, shortId, splitReference, table, timeAgo } from '../format.js';
+import { familiarName, formatList, humanSize, shortId, splitReference, table, timeAgo } from '../format.js';
 import { applyChanges } from './import-changes.js';
 
 /** One row per tag (or a `<none>` row for an untagged image), as `docker images` lists them. */
@@ -60,33 +60,32 @@ export const imagesCommand: Command = {
     let out: string;
     if (bool(flags, 'quiet')) {
       out = [...new Set(rows.map((r) => id(r.img)))].map((i) => `${i}\n`).join('');
-    } else if (format !== 'table') {
-      out = rows
-        .map((r) => {
-          const v = {
-            ID: id(r.img),
-            Repository: r.repository,
-            Tag: r.tag,
-            Digest: r.digest,
-            CreatedAt: r.img.created,
-            CreatedSince: timeAgo(r.img.created, now),
-            Size: humanSize(r.img.size),
-          };
-          return `${format === 'json' ? JSON.stringify(v) : renderTemplate(format, v)}\n`;
-        })
-        .join('');
     } else {
       const digests = bool(flags, 'digests');
-      out = table(
-        ['REPOSITORY', 'TAG', ...(digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'],
-        rows.map((r) => [
-          r.repository,
-          r.tag,
-          ...(digests ? [r.digest] : []),
-          id(r.img),
-          timeAgo(r.img.created, now),
-          humanSize(r.img.size),
-        ]),
+      out = formatList(
+        format,
+        rows,
+        (r) => ({
+          ID: id(r.img),
+          Repository: r.repository,
+          Tag: r.tag,
+          Digest: r.digest,
+          CreatedAt: r.img.created,
+          CreatedSince: timeAgo(r.img.created, now),
+          Size: humanSize(r.img.size),
+        }),
+        () =>
+          table(
+            ['REPOSITORY', 'TAG', ...(digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'],
+            rows.map((r) => [
+              r.repository,
+              r.tag,
+              ...(digests ? [r.digest] : []),
+              id(r.img),
+              timeAgo(r.img.created, now),
+              humanSize(r.img.size),
+            ]),
+          ),
       );
     }
     await write(ctx.io.stdout, out);

@@ -5,7 +5,7 @@ import { type Network, parsePortSpec } from '@tscr/network';
 import { bool, list, str, usageError, type FlagSpec, type FlagValues } from '../args.js';
 import { forEachArg, write, type Command } from '../command.js';
 import { printInspected } from './inspect-print.js';
-import { renderTemplate, shortId, table } from '../format.js';
+import { formatList, shortId, table } from '../format.js';
 
 /** The networking flags of `run` and `create` (docker's names). */
 export const networkFlags: FlagSpec[] = [
@@ -131,18 +131,18 @@ export const networkLsCommand: Command = {
     const format = str(flags, 'format') ?? 'table';
     let out: string;
     if (bool(flags, 'quiet')) out = nets.map((n) => `${id(n)}\n`).join('');
-    else if (format !== 'table') {
-      out = nets
-        .map((n) => {
-          const row = { ID: id(n), Name: n.name, Driver: n.driver, Scope: 'local', Internal: String(n.internal) };
-          return `${format === 'json' ? JSON.stringify(row) : renderTemplate(format, row)}\n`;
-        })
-        .join('');
-    } else
-      out = table(
-        ['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'],
-        nets.map((n) => [id(n), n.name, n.driver, 'local']),
+    else {
+      out = formatList(
+        format,
+        nets,
+        (n) => ({ ID: id(n), Name: n.name, Driver: n.driver, Scope: 'local', Internal: String(n.internal) }),
+        () =>
+          table(
+            ['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'],
+            nets.map((n) => [id(n), n.name, n.driver, 'local']),
+          ),
       );
+    }
     await write(ctx.io.stdout, out);
     return 0;
   },

@@ -4,7 +4,7 @@ import type { VolumeFilters } from '@tscr/volume';
 import { bool, list, str, usageError } from '../args.js';
 import { forEachArg, write, type Command } from '../command.js';
 import { printInspected } from './inspect-print.js';
-import { humanSize, renderTemplate, table } from '../format.js';
+import { formatList, humanSize, table } from '../format.js';
 
 function keyValues(entries: string[], flag: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -93,26 +93,26 @@ export const volumeLsCommand: Command = {
     const format = str(flags, 'format') ?? 'table';
     let out: string;
     if (bool(flags, 'quiet')) out = vols.map((v) => `${v.name}\n`).join('');
-    else if (format !== 'table') {
-      out = vols
-        .map((v) => {
-          const row = {
-            Driver: v.driver,
-            Labels: Object.entries(v.labels)
-              .map(([k, val]) => `${k}=${val}`)
-              .join(','),
-            Mountpoint: v.mountpoint,
-            Name: v.name,
-            Scope: 'local',
-          };
-          return `${format === 'json' ? JSON.stringify(row) : renderTemplate(format, row)}\n`;
-        })
-        .join('');
-    } else
-      out = table(
-        ['DRIVER', 'VOLUME NAME'],
-        vols.map((v) => [v.driver, v.name]),
+    else {
+      out = formatList(
+        format,
+        vols,
+        (v) => ({
+          Driver: v.driver,
+          Labels: Object.entries(v.labels)
+            .map(([k, val]) => `${k}=${val}`)
+            .join(','),
+          Mountpoint: v.mountpoint,
+          Name: v.name,
+          Scope: 'local',
+        }),
+        () =>
+          table(
+            ['DRIVER', 'VOLUME NAME'],
+            vols.map((v) => [v.driver, v.name]),
+          ),
       );
+    }
     await write(ctx.io.stdout, out);
     return 0;
   },
