@@ -66,3 +66,4 @@ export type { VersionInfo, SystemInfo, EventsOptions, SystemService } from './ty
 export { nowNano, parseEventTime } from './time.js';
 export { parsePruneFilters, labelsMatch, createdBefore } from './prune-filters.js';
 export type { PruneFilter } from './prune-filters.js';
+export { cancelledBy, throwIfCancelled } from './cancel.js';

@@ -1,5 +1,5 @@
 import type { ClientReadableStream, ClientUnaryCall, ClientWritableStream, ServiceError } from '@grpc/grpc-js';
-import { type TscrError, cancelled } from '@tscr/api';
+import { type TscrError, cancelledBy } from '@tscr/api';
 import { fromStatus } from './status.js';
 
 import type { CallOptions } from '../types/call.js';
@@ -7,7 +7,7 @@ import type { CallOptions } from '../types/call.js';
 export type { CallOptions };
 
 function abortError(signal: AbortSignal): TscrError {
-  return cancelled(`call cancelled${signal.reason instanceof Error ? `: ${signal.reason.message}` : ''}`);
+  return cancelledBy(signal);
 }
 
 /**

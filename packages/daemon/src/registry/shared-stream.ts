@@ -1,4 +1,4 @@
-import { cancelled } from '@tscr/api';
+import { cancelled, throwIfCancelled } from '@tscr/api';
 
 /**
  * One producer read by many: every reader sees every item from the start
@@ -41,7 +41,7 @@ export class SharedStream<T> {
     this.readers += 1;
     try {
       for (let i = 0; ; ) {
-        if (signal?.aborted) throw cancelled('cancelled');
+        throwIfCancelled(signal);
         if (i < this.items.length) {
           yield this.items[i++] as T;
           continue;

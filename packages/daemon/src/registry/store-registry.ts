@@ -1,4 +1,4 @@
-import { cancelled, invalidArgument, unimplemented } from '@tscr/api';
+import { invalidArgument, throwIfCancelled, unimplemented } from '@tscr/api';
 import {
   memoryCredentials,
   parseReference,
@@ -98,7 +98,7 @@ export class StoreRegistryClient implements RegistryService {
   async login(server: string, auth: RegistryAuth, opts: CallOptions = {}): Promise<LoginResult> {
     const registry = registryHost(server);
     if (!registry) throw invalidArgument('login needs a registry');
-    if (opts.signal?.aborted) throw cancelled('login cancelled');
+    throwIfCancelled(opts.signal, 'login');
     await login(registry, credentialsOf(auth, registry), memoryCredentials(), {
       insecureRegistries: this.options.insecureRegistries ?? [],
     });

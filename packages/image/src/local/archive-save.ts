@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { TscrError, cancelled, fromSystemError, isTscrError } from '@tscr/api';
+import { TscrError, fromSystemError, isTscrError, throwIfCancelled } from '@tscr/api';
 import { parseReference } from '@tscr/registry-client';
 import type { ArchiveFormat } from '../types.js';
 import { digestHex, type BlobStore } from './blob-store.js';
@@ -55,7 +55,7 @@ export async function* saveArchive(
   try {
     const entries = format === 'oci-archive' ? ociEntries(ctx, items) : dockerEntries(ctx, items, work);
     for await (const e of entries) {
-      if (signal?.aborted) throw cancelled('image save cancelled');
+      throwIfCancelled(signal, 'image save');
       if ('dir' in e) {
         yield tarHeader(e.path, undefined, mtime);
         continue;
@@ -63,7 +63,7 @@ export async function* saveArchive(
       yield tarHeader(e.path, e.size, mtime);
       let written = 0;
       for await (const chunk of e.data()) {
-        if (signal?.aborted) throw cancelled('image save cancelled');
+        throwIfCancelled(signal, 'image save');
         written += chunk.byteLength;
         yield chunk;
       }

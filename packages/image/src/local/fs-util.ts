@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { cancelled, fromSystemError, isErrno } from '@tscr/api';
+import { fromSystemError, isErrno, throwIfCancelled } from '@tscr/api';
 import { findCommand } from './commands.js';
 
 /** True when `path` exists (without following a final symlink). */
@@ -36,12 +36,8 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   }
 }
 
-/** Throws Cancelled when `signal` has been aborted. */
-export function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) {
-    throw cancelled(`call cancelled${signal.reason instanceof Error ? `: ${signal.reason.message}` : ''}`);
-  }
-}
+/** Throws Cancelled when `signal` has been aborted (the one check, from `@tscr/api`). */
+export const throwIfAborted = (signal: AbortSignal | undefined): void => throwIfCancelled(signal);
 
 const marked = new Set<string>();
 const turns = new Map<string, number>();

@@ -3,13 +3,13 @@ import { dirname, isAbsolute, join } from 'node:path';
 import type { ExitStatus } from '@tscr/api';
 import {
   alreadyExists,
-  cancelled,
   failedPrecondition,
   fromSystemError,
   invalidArgument,
   isTscrError,
   notFound,
   isErrno,
+  throwIfCancelled,
 } from '@tscr/api';
 import type { Resources } from '@tscr/api';
 import type {
@@ -85,7 +85,7 @@ const KILL_WAIT_MS = 10_000;
 const MONITOR_WAIT_MS = 2_000;
 
 function checkAborted(opts?: CallOptions): void {
-  if (opts?.signal?.aborted) throw cancelled('call cancelled');
+  throwIfCancelled(opts?.signal);
 }
 
 /**
