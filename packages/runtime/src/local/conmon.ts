@@ -3,8 +3,10 @@ import { closeSync, openSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { TscrError, fromSystemError, internal } from '@tscr/api';
-import { runtimeMessage } from './oci-cli.js';
+import { fromSystemError, internal } from '@tscr/api';
+import { createError } from './runtime-errors.js';
+
+export { createError };
 
 /** How to start one task's monitor. */
 export interface MonitorOptions {
@@ -101,25 +103,6 @@ function readSyncMessage(pipe: Readable): Promise<SyncMessage | undefined> {
     pipe.on('close', onEnd);
     pipe.on('error', onEnd);
   });
-}
-
-/**
- * Classifies the OCI runtime's `create` failure. Only the runtime's own text
- * tells why it failed, so this is the one place that reads it.
- */
-export function createError(message: string): TscrError {
-  const msg = runtimeMessage(message);
-  const exec = /exec: "([^"]*)": (.*)$/.exec(msg) ?? /executable file `([^`]*)` not found/.exec(msg);
-  if (exec && /not found|no such file/.test(msg)) {
-    const text = exec[2] !== undefined ? `exec: "${exec[1]}": ${exec[2]}` : msg;
-    return new TscrError('NotFound', text, { details: { reason: 'ExecutableNotFound', executable: exec[1]! } });
-  }
-  if (exec && /permission denied/i.test(msg)) {
-    return new TscrError('PermissionDenied', `exec: "${exec[1]}": ${exec[2] ?? 'permission denied'}`, {
-      details: { reason: 'ExecutableNotExecutable', executable: exec[1]! },
-    });
-  }
-  return new TscrError('FailedPrecondition', `OCI runtime create failed: ${msg}`);
 }
 
 /**

@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Resources } from '@tscr/api';
-import { failedPrecondition, TscrError } from '@tscr/api';
+import { failedPrecondition } from '@tscr/api';
 import { CommandFailed, run } from './exec.js';
-import { type OciCli, runtimeMessage } from './oci-cli.js';
+import type { OciCli } from './oci-cli.js';
+import { runtimeFailure } from './runtime-errors.js';
 import { type CgroupVersion, updateResources, validateResources } from './resources.js';
 
 async function runtimeCall(cli: OciCli, args: string[], what: string): Promise<void> {
@@ -11,9 +12,7 @@ async function runtimeCall(cli: OciCli, args: string[], what: string): Promise<v
     await run(cli.binary, [...cli.globalArgs(), ...args]);
   } catch (err) {
     if (err instanceof CommandFailed) {
-      const msg = runtimeMessage(err.stderr) || err.message;
-      const code = /not running|not paused|is paused|stopped/i.test(msg) ? 'FailedPrecondition' : 'Internal';
-      throw new TscrError(code, `${what}: ${msg}`, { cause: err });
+      throw runtimeFailure(what, err);
     }
     throw err;
   }

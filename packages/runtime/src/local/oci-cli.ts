@@ -1,7 +1,10 @@
 import { access, readFile, rm, rmdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { TscrError, isErrno } from '@tscr/api';
+import { isErrno } from '@tscr/api';
 import { CommandFailed, run } from './exec.js';
+import { runtimeFailure, runtimeMessage } from './runtime-errors.js';
+
+export { runtimeMessage };
 import { releaseViaExecFifo } from './exec-fifo.js';
 
 /** `runc state` / `runc list --format json` output, trimmed to what tscr reads. */
@@ -12,29 +15,6 @@ export interface OciState {
   pid: number;
   bundle: string;
   rootfs?: string;
-}
-
-/**
- * The human message of an OCI runtime's stderr: runc and crun with
- * `--log-format json` print one JSON object per line with a `msg` field;
- * anything else is kept as it is.
- */
-export function runtimeMessage(text: string): string {
-  const msgs = text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .map((line) => {
-      try {
-        const o = JSON.parse(line) as { msg?: unknown };
-        if (typeof o.msg === 'string') return o.msg;
-      } catch {
-        /* not JSON: fall through */
-      }
-      const m = /\bmsg="((?:[^"\\]|\\.)*)"/.exec(line);
-      return m ? m[1]!.replace(/\\(.)/g, '$1') : line;
-    });
-  return msgs.join('; ');
 }
 
 /**
@@ -60,7 +40,7 @@ export class OciCli {
       return (await run(this.binary, [...this.globalArgs(), ...args])).stdout;
     } catch (err) {
       if (err instanceof CommandFailed) {
-        throw new TscrError('Internal', `${what}: ${runtimeMessage(err.stderr) || err.message}`, { cause: err });
+        throw runtimeFailure(what, err);
       }
       throw err;
     }
