@@ -92,6 +92,14 @@ export const failedPrecondition = (msg: string, o?: TscrErrorOptions) => new Tsc
 export const unavailable = (msg: string, o?: TscrErrorOptions) => new TscrError('Unavailable', msg, o);
 export const internal = (msg: string, o?: TscrErrorOptions) => new TscrError('Internal', msg, o);
 export const cancelled = (msg: string, o?: TscrErrorOptions) => new TscrError('Cancelled', msg, o);
+/** Content that does not match its digest, or was cut short. */
+export const dataLoss = (msg: string, o?: TscrErrorOptions) => new TscrError('DataLoss', msg, o);
+/** Too much of something: content over a size limit, a reader too far behind, no space left. */
+export const resourceExhausted = (msg: string, o?: TscrErrorOptions) => new TscrError('ResourceExhausted', msg, o);
+/** Credentials are missing or were rejected. */
+export const unauthenticated = (msg: string, o?: TscrErrorOptions) => new TscrError('Unauthenticated', msg, o);
+/** Authenticated (or local), but not allowed. */
+export const permissionDenied = (msg: string, o?: TscrErrorOptions) => new TscrError('PermissionDenied', msg, o);
 
 /**
  * The error for a feature that is named in the API but not built yet.

@@ -24,6 +24,10 @@ export {
   internal,
   cancelled,
   unimplemented,
+  dataLoss,
+  resourceExhausted,
+  unauthenticated,
+  permissionDenied,
 } from './errors.js';
 export type { ErrorCode, TscrErrorOptions } from './errors.js';
 export { fromSystemError, errnoCode, isErrno } from './system-errors.js';
