@@ -9,6 +9,7 @@ import {
 import { bool, list, usageError } from '../args.js';
 import { write, type Command, type Context } from '../command.js';
 import { humanSize } from '../format.js';
+import { deletedImageLines } from './prune.js';
 
 /** States of a container that `prune` removes: every one that is not running. */
 const STOPPED = new Set(['created', 'exited', 'dead']);
@@ -116,13 +117,7 @@ export const systemPruneCommand: Command = {
     }
     const images = await (await ctx.clients.images()).prune({ all, filters: raw });
     reclaimed += images.spaceReclaimed;
-    section(
-      'Deleted Images',
-      images.deleted.flatMap((d) => [
-        ...(d.untagged ? [`untagged: ${d.untagged}`] : []),
-        ...(d.deleted ? [`deleted: ${d.deleted}`] : []),
-      ]),
-    );
+    section('Deleted Images', deletedImageLines(images.deleted));
     await write(ctx.io.stdout, `${sections.join('')}Total reclaimed space: ${humanSize(reclaimed)}\n`);
     return 0;
   },
