@@ -95,8 +95,10 @@ describe('LocalContainerService: create', () => {
 
   it('says which prefix is ambiguous', async () => {
     const a = await s.service.inspect((await s.service.create(busybox(['echo']))).id);
-    s.store.insert({ ...a, id: `${a.id.slice(0, 4)}${'0'.repeat(60)}`, name: 'twin1' });
-    s.store.insert({ ...a, id: `${a.id.slice(0, 4)}${'1'.repeat(60)}`, name: 'twin2' });
+    // Twins share the first 4 hex digits with `a`, never the 5th (else the 5-digit prefix would be ambiguous too).
+    const [d1, d2] = [...'0123456789abcdef'].filter((d) => d !== a.id[4]);
+    s.store.insert({ ...a, id: `${a.id.slice(0, 4)}${d1!.repeat(60)}`, name: 'twin1' });
+    s.store.insert({ ...a, id: `${a.id.slice(0, 4)}${d2!.repeat(60)}`, name: 'twin2' });
     const r = await rejection(s.service.inspect(a.id.slice(0, 4)));
     expect(r.code).toBe('InvalidArgument');
     expect((await s.service.inspect(a.id.slice(0, 5))).name).toMatch(/^(twin1|twin2|[a-z]+_[a-z]+)$/);
