@@ -5,11 +5,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { busyboxRootfsTar } from '@tscr/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../registry-client/test/fixtures/registry.js';
 import { CLI, E2eDaemon, e2eSkipReason } from '../fixtures/e2e.js';
 
 const readme = readFileSync(fileURLToPath(new URL('../../../../README.md', import.meta.url)), 'utf8');
@@ -24,17 +24,6 @@ export function readmeCliBlock(text: string): string[] {
     .split('\n')
     .map((l) => l.replace(/\s+#.*$/, '').trim())
     .filter(Boolean);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 describe.skipIf(e2eSkipReason())("the README's CLI examples", () => {
