@@ -2,7 +2,7 @@
 // root filesystem, starts a task, and runs a TTY exec in it, which needs tscr-relay (compiled at
 // install time or the prebuilt @tscr/relay-<platform>-<arch>). Needs root, runc, conmon, busybox-static.
 import { execFileSync } from 'node:child_process';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,8 @@ import { createLocalTaskRuntime, findRelay } from '@tscr/runtime/local';
 const root = await mkdtemp(join(tmpdir(), 'tscr-test-consumer-run-'));
 const id = `tscr-test-consumer-${process.pid}`;
 const images = createLocalImageService({ root: join(root, 'images') });
-const runtime = createLocalTaskRuntime({ stateDir: join(root, 'runtime'), cgroupParent: 'tscr-test-consumer' });
+const cgroupParent = `tscr-test-consumer-${process.pid}`;
+const runtime = createLocalTaskRuntime({ stateDir: join(root, 'runtime'), cgroupParent });
 const reference = `${id}/busybox:latest`;
 let created = false;
 let prepared = false;
@@ -55,4 +56,8 @@ try {
   if (prepared) await images.removeSnapshot(id);
   await images.remove(reference, { force: true }).catch(() => {});
   await rm(root, { recursive: true, force: true });
+  for (const ctl of readdirSync('/sys/fs/cgroup')) {
+    const dir = join('/sys/fs/cgroup', ctl, cgroupParent);
+    if (existsSync(dir)) rmdirSync(dir);
+  }
 }
