@@ -3,7 +3,7 @@ import { invalidArgument, isCancelled, type LogEntry } from '@tscr/api';
 import type { LogsOptions } from '@tscr/container';
 import { about, unsupportedOption } from '../errors.js';
 import { need } from '../optional.js';
-import { type Ctx, boolParam } from '../http.js';
+import { type Ctx, boolParam, readBody } from '../http.js';
 import { type ContainerStream, openContainerStream } from '../hijack.js';
 import { type Route, route } from './route.js';
 
@@ -89,6 +89,9 @@ async function attach(ctx: Ctx): Promise<void> {
   const stdout = boolParam(q, 'stdout');
   const stderr = boolParam(q, 'stderr');
   if (q.get('detachKeys')) throw unsupportedOption('detachKeys');
+  // A body sent with the request (dockerode sends its options as JSON) is not stdin: only what follows the
+  // upgrade is, as with dockerd. Read it off the connection and drop it.
+  if (ctx.hijack) await readBody(ctx);
   const info = await about('container', id, () => containers.inspect(id, { signal: ctx.signal }));
   const withStdin = boolParam(q, 'stdin');
   if (withStdin) need(containers, 'attachStdio', 'POST /containers/{id}/attach with stdin=1 (interactive attach)');
