@@ -1,5 +1,8 @@
-import type { ImageConfig } from '@tscr/api';
-import { usageError } from '../args.js';
+/**
+ * Dockerfile-like `--change` instructions over an image config, shared by
+ * `tscr import/commit -c` and the Docker API's `changes` (import and commit).
+ */
+import { invalidArgument, type ImageConfig } from '@tscr/api';
 
 /** `["a", "b"]` (JSON form) or shell form, which runs under `/bin/sh -c`. */
 function commandForm(rest: string): string[] {
@@ -21,7 +24,7 @@ function pairs(rest: string, instruction: string): [string, string][] {
   const firstWord = t.split(/\s+/, 1)[0] ?? '';
   if (!firstWord.includes('=')) {
     const space = t.search(/\s/);
-    if (space < 0) throw usageError(`${instruction} needs a value: ${instruction} ${t}`);
+    if (space < 0) throw invalidArgument(`${instruction} needs a value: ${instruction} ${t}`);
     return [[t.slice(0, space), t.slice(space).trim()]];
   }
   const out: [string, string][] = [];
@@ -42,15 +45,15 @@ function words(rest: string): string[] {
 }
 
 /**
- * Applies `docker import --change` instructions (`CMD`, `ENTRYPOINT`, `ENV`,
- * `WORKDIR`, `USER`, `LABEL`, `EXPOSE`, `VOLUME`, `STOPSIGNAL`) to `config`.
+ * Applies `docker import/commit --change` instructions (`CMD`, `ENTRYPOINT`, `ENV`,
+ * `WORKDIR`, `USER`, `LABEL`, `EXPOSE`, `VOLUME`, `STOPSIGNAL`, `ONBUILD`) to `config`.
  * @throws TscrError InvalidArgument for an unknown instruction or an ONBUILD without a trigger.
  */
-export function applyChanges(changes: readonly string[], config: ImageConfig = {}): ImageConfig {
+export function applyImageChanges(changes: readonly string[], config: ImageConfig = {}): ImageConfig {
   const c: ImageConfig = { ...config };
   for (const change of changes) {
     const m = /^\s*(\w+)\s*(.*)$/s.exec(change);
-    if (!m) throw usageError(`invalid change: ${JSON.stringify(change)}`);
+    if (!m) throw invalidArgument(`invalid change: ${JSON.stringify(change)}`);
     const instruction = m[1]!.toUpperCase();
     const rest = m[2]!;
     switch (instruction) {
@@ -91,13 +94,13 @@ export function applyChanges(changes: readonly string[], config: ImageConfig = {
       case 'ONBUILD': {
         const trigger = rest.trim();
         if (trigger === '' || /^(ONBUILD|FROM|MAINTAINER)\b/i.test(trigger)) {
-          throw usageError(`invalid ONBUILD trigger: ${JSON.stringify(trigger)}`);
+          throw invalidArgument(`invalid ONBUILD trigger: ${JSON.stringify(trigger)}`);
         }
         c.onBuild = [...(c.onBuild ?? []), trigger];
         break;
       }
       default:
-        throw usageError(`${instruction} is not a valid change command`);
+        throw invalidArgument(`${instruction} is not a valid change command`);
     }
   }
   return c;

@@ -18,6 +18,7 @@ export type {
 export type { Image, ImageConfig, ImageDeleteResult, Mount, Descriptor } from '@tscr/api';
 export { LocalImageService, createLocalImageService } from './local/image-service.js';
 export { normalizeTag } from './local/names.js';
+export { applyImageChanges } from './changes.js';
 export type { LocalImageServiceOptions } from './local/image-service.js';
 export { BlobStore, digestHex, sha256Digest } from './local/blob-store.js';
 export type { BlobInfo, BlobStoreOptions, PutOptions } from './local/blob-store.js';

@@ -188,6 +188,22 @@ describe.skipIf(skip)('Docker CLI against tscrd', () => {
     expect(ok(['ps', '-a', '-q', '--filter', `ancestor=${image}`, '--filter', 'status=exited'])).toBe('');
   });
 
+  it('commit -c applies Dockerfile instructions to the new image', () => {
+    const name = uniqueName('commit');
+    const tag = `${uniqueName('committed')}:v1`;
+    ok(['run', '--name', name, image, 'sh', '-c', 'echo committed-file > /f']);
+    ok(['commit', '-c', 'CMD ["cat","/f"]', '-c', 'ENV ANSWER=42', '-m', 'a note', name, tag]);
+    const cfg = JSON.parse(ok(['image', 'inspect', '--format', '{{json .Config}}', tag]));
+    expect(cfg.Cmd).toEqual(['cat', '/f']);
+    expect(cfg.Env).toContain('ANSWER=42');
+    expect(ok(['run', '--rm', tag])).toBe('committed-file\n');
+    const bad = docker(['commit', '-c', 'NOSUCH x', name, `${tag}-bad`]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/NOSUCH/i);
+    ok(['rm', name]);
+    ok(['rmi', tag]);
+  });
+
   it('cp copies files out of and into a container', () => {
     const name = uniqueName('cp');
     ok(['run', '-d', '--name', name, image, 'sh', '-c', 'echo inside > /tmp/in.txt; sleep 1000']);
