@@ -103,14 +103,20 @@ async function attach(ctx: Ctx): Promise<void> {
     const pending = new Promise<AsyncIterable<Uint8Array>>((r) => (stdinFeed = r));
     let attached!: () => void;
     const ready = new Promise<void>((r) => (attached = r));
+    // As in dockerd: the end of the client's stdin closes the container's with StdinOnce (output goes on until
+    // it exits); otherwise it ends this attachment. (A client that went away is seen only so: its socket
+    // reads EOF, and a container with no output would never write to find out.)
+    const closesStdin = Boolean(info.config.stdinOnce) && !tty;
+    const session = new AbortController();
     source = containers
       .attachStdio(info.id, {
         stdin: (async function* () {
           yield* await pending;
+          if (!closesStdin) session.abort();
         })(),
         stdout,
         stderr,
-        signal: ctx.signal,
+        signal: AbortSignal.any([ctx.signal, session.signal]),
         onAttached: () => attached(),
       })
       [Symbol.asyncIterator]();
