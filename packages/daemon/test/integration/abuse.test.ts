@@ -14,7 +14,6 @@ import { credentials, type ClientReadableStream } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode } from '@tscr/api';
 import { systemV1 } from '@tscr/api/grpc';
-import { GrpcBuilderService } from '@tscr/builder/grpc';
 import { GrpcContainerService } from '@tscr/container/grpc';
 import type { DaemonConfig } from '@tscr/daemon';
 import { GrpcImageService } from '@tscr/image/grpc';
@@ -31,8 +30,6 @@ import {
   type Figure,
   childPids,
   dockerCall,
-  dockerHijack,
-  dockerStream,
   fdCount,
   processesRunning,
   rssMiB,
@@ -41,6 +38,7 @@ import {
   slowestOf,
   writeReport,
 } from '../fixtures/abuse.js';
+import { type StreamTargets, openEveryStream } from '../fixtures/streams.js';
 import { type Child, cleanupHost, configFlags, importBusybox, startTscrd, testConfig } from '../fixtures/host.js';
 
 const skip = skipUnlessRoot('runc', 'conmon') ?? skipUnlessRegistry();
@@ -54,9 +52,6 @@ const LIMITS = {
 };
 const SUBSCRIBERS = 1000;
 
-async function* once(chunk: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield chunk;
-}
 /** The RUN step of the builds this test cuts: a marker process to look for afterwards. */
 const RUN_MARKER = ['sleep', '37'];
 
@@ -79,6 +74,16 @@ describe.skipIf(skip)('API abuse against a real tscrd', () => {
     closers.push(c);
     return c;
   };
+  const streams = (): StreamTargets => ({
+    address: daemon.address,
+    dockerSock,
+    ticker,
+    catter,
+    bigRef,
+    registryHost: registry.host,
+    ctxTar,
+    client,
+  });
   const note = (section: string, what: string, value: string | number) =>
     figures.push({ section, what, value: String(value) });
 
@@ -236,79 +241,12 @@ describe.skipIf(skip)('API abuse against a real tscrd', () => {
     );
   }, 60_000);
 
-  /** Starts a gRPC stream and reads until `ready`; resolves with what cuts its client off. */
-  async function hold<T>(start: (signal: AbortSignal) => AsyncIterable<T>, ready: (x: T) => boolean = () => true) {
-    const ac = new AbortController();
-    const it = start(ac.signal)[Symbol.asyncIterator]();
-    for (;;) {
-      const r = await it.next();
-      if (r.done) throw new Error('the stream ended before it was flowing');
-      if (ready(r.value)) break;
-    }
-    return () => {
-      ac.abort();
-      void it.return?.(undefined).catch(() => undefined);
-    };
-  }
-
-  /** Opens every kind of stream on both APIs at once and waits until each flows; resolves with their cutters. */
-  async function openEveryStream(): Promise<(() => void)[]> {
-    const containers = client(new GrpcContainerService(daemon.address));
-    const system = client(new GrpcSystemService(daemon.address));
-    const reg = client(new GrpcRegistryClient(daemon.address));
-    const builder = client(new GrpcBuilderService(daemon.address));
-    const images = client(new GrpcImageService(daemon.address));
-    const decoder = new TextDecoder();
-    const cuts: (() => void)[] = [];
-    cuts.push(await hold((signal) => containers.logs(ticker, { follow: true, signal })));
-    cuts.push(await hold((signal) => containers.attach(ticker, { signal })));
-    const ev = new AbortController();
-    await new Promise<void>((subscribed) => {
-      void (async () => {
-        for await (const _ of system.events({ signal: ev.signal, onSubscribed: () => subscribed() })) {
-          // held open
-        }
-      })().catch(() => undefined);
-    });
-    cuts.push(() => ev.abort());
-    await images.remove(bigRef).catch(() => undefined);
-    cuts.push(await hold((signal) => reg.pull(bigRef, { signal })));
-    cuts.push(
-      await hold(
-        (signal) => builder.build(once(ctxTar), { signal, noCache: true, tags: [`${uniqueName('cut')}:1`] }),
-        (e) => e.type === 'output' && decoder.decode(e.data).includes('building'),
-      ),
-    );
-    // The Docker API.
-    const pull = `/v1.41/images/create?fromImage=${registry.host}/tscr-test/big&tag=1`;
-    for (const s of [
-      await dockerStream(dockerSock, 'GET', `/v1.41/containers/${ticker}/logs?follow=1&stdout=1`, (t) =>
-        t.includes('tick'),
-      ),
-      await dockerStream(dockerSock, 'GET', '/v1.41/events', () => true),
-      await dockerStream(dockerSock, 'POST', pull, (t) => t.includes('"status"')),
-      await dockerStream(dockerSock, 'POST', '/v1.41/build?nocache=1', (t) => t.includes('building'), ctxTar),
-    ])
-      cuts.push(s.cut);
-    const attach = await dockerHijack(dockerSock, `/v1.41/containers/${ticker}/attach?stream=1&stdout=1`, (t) =>
-      t.includes('tick'),
-    );
-    cuts.push(() => attach.destroy());
-    // With stdin: the daemon runs a relay to the container's monitor for it.
-    const stdin = await dockerHijack(dockerSock, `/v1.41/containers/${catter}/attach?stream=1&stdin=1&stdout=1`, (t) =>
-      t.includes('echo-me'),
-    ).catch((err: unknown) => err as Error);
-    if (stdin instanceof Error) throw stdin;
-    cuts.push(() => stdin.destroy());
-    return cuts;
-  }
-
   it('a client that goes away mid-stream (logs -f, attach, events, pull, build; both APIs) frees all it held', async () => {
     const docker = () =>
       dockerCall(dockerSock, 'GET', '/v1.41/info').then((a) => JSON.parse(a.body).NEventsListener as number);
     const childrenAtFirst = childPids(pid).length;
     // A first round warms up what the daemon opens once (database handles, caches).
-    for (const cut of await openEveryStream()) cut();
+    for (const cut of await openEveryStream(streams())) cut();
     expect(await settle(() => processesRunning(RUN_MARKER).length === 0)).toBe(true);
     await new Promise((r) => setTimeout(r, 1000));
     const fds = fdCount(pid);
@@ -319,7 +257,7 @@ describe.skipIf(skip)('API abuse against a real tscrd', () => {
     let runs = 0;
     let relays = 0;
     for (let i = 0; i < rounds; i++) {
-      const cuts = await openEveryStream();
+      const cuts = await openEveryStream(streams());
       held = Math.max(held, fdCount(pid));
       // `building` is printed just before the step's sleep starts.
       await settle(() => processesRunning(RUN_MARKER).length >= 2, 5000);
