@@ -30,6 +30,7 @@ import {
   type Figure,
   childPids,
   dockerCall,
+  dockerStream,
   fdCount,
   processesRunning,
   rssMiB,
@@ -293,6 +294,7 @@ describe.skipIf(skip)('API abuse against a real tscrd', () => {
   }, 240_000);
 
   it(`${SUBSCRIBERS} event subscribers that stop reading are dropped with ResourceExhausted; memory stays bounded`, async () => {
+    const section = `${SUBSCRIBERS} event subscribers that stop reading`;
     const target = config.host;
     const fds = fdCount(pid);
     const rssBefore = rssMiB(pid);
@@ -316,6 +318,17 @@ describe.skipIf(skip)('API abuse against a real tscrd', () => {
           }),
         );
       }),
+    );
+    // And a few on the Docker API that stop reading once the stream has started.
+    const dockerReaders = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        dockerStream(dockerSock, 'GET', '/v1.41/events?filters=%7B%22type%22%3A%5B%22volume%22%5D%7D', () => true).then(
+          (s) => {
+            s.res.pause();
+            return s;
+          },
+        ),
+      ),
     );
     const rssIdle = rssMiB(pid);
     // A reader that keeps up, on its own connection, while volumes come and go.
@@ -359,24 +372,40 @@ describe.skipIf(skip)('API abuse against a real tscrd', () => {
           }),
       ),
     );
+    const dockerEnds = await Promise.all(
+      dockerReaders.map(
+        ({ res }) =>
+          new Promise<string>((resolve) => {
+            res.on('error', () => resolve('cut'));
+            res.on('end', () => resolve('ended'));
+            res.resume();
+          }),
+      ),
+    );
+    expect(dockerEnds).toEqual(dockerEnds.map(() => 'cut'));
     for (const e of ends) {
       expect(e.code).toBe(8); // RESOURCE_EXHAUSTED
       expect(e.details).toContain('event subscriber dropped');
     }
     note(
-      `${SUBSCRIBERS} event subscribers that stop reading`,
+      section,
       'daemon RSS: before / with the idle subscribers / peak over the burst',
       `${rssBefore} / ${rssIdle} / ${rssPeak} MiB`,
     );
     note(
-      `${SUBSCRIBERS} event subscribers that stop reading`,
+      section,
       `events published (${pairs} volume create+destroy)`,
       `${pairs * 2}; the reader that kept up saw all ${seen} destroys`,
     );
     note(
-      `${SUBSCRIBERS} event subscribers that stop reading`,
+      section,
       'a stalled reader that reads on gets',
       `${ends[0]?.got} events, then RESOURCE_EXHAUSTED: ${ends[0]?.details}`,
+    );
+    note(
+      section,
+      'Docker API readers that stopped reading, when they read on',
+      `cut after what was sent (${dockerEnds.join(', ')})`,
     );
     // Memory is bounded by the queue (shared events) and HTTP/2's windows, not by the events published.
     expect(rssPeak - rssBefore).toBeLessThan(400);
@@ -385,12 +414,8 @@ describe.skipIf(skip)('API abuse against a real tscrd', () => {
     fast.abort();
     await fastDone;
     const back = await settle(() => fdCount(pid) <= fds, 20_000);
-    note(
-      `${SUBSCRIBERS} event subscribers that stop reading`,
-      'daemon fds: before / after all went',
-      `${fds} / ${fdCount(pid)}`,
-    );
-    note(`${SUBSCRIBERS} event subscribers that stop reading`, 'daemon RSS after all went', `${rssMiB(pid)} MiB`);
+    note(section, 'daemon fds: before / after all went', `${fds} / ${fdCount(pid)}`);
+    note(section, 'daemon RSS after all went', `${rssMiB(pid)} MiB`);
     expect(back).toBe(true);
   }, 300_000);
 });
