@@ -77,3 +77,4 @@ bash bench/network.sh --runs "$runs" || echo "bench: the network benchmark (benc
 bash bench/build.sh || echo "bench: the build benchmark (bench/build.sh) failed or lacks podman/buildah" >&2
 bash bench/compat.sh --runs "$runs" || echo "bench: the Docker API benchmark (bench/compat.sh) failed" >&2
 bash bench/packaging.sh --runs "$runs" || echo "bench: the packaging benchmark (bench/packaging.sh) failed" >&2
+bash bench/abuse.sh || echo "bench: the API abuse figures (bench/abuse.sh) failed or lack docker-registry" >&2

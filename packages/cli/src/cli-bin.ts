@@ -17,6 +17,21 @@ const io: CliIo = {
   signals: process,
 };
 
+/**
+ * A reader that stops early (`| head -1`) closes our output: end quietly, as a
+ * program killed by SIGPIPE (the Docker CLI, any C tool) does, with the status a
+ * shell shows for that (128 + 13). Node ignores SIGPIPE, so the write fails with
+ * EPIPE instead; unhandled, that was a stack trace. The daemon sees the call
+ * cancelled; a `--rm` container is still removed by the daemon when it exits.
+ */
+const SIGPIPE_STATUS = 141;
+for (const out of [process.stdout, process.stderr]) {
+  out.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(SIGPIPE_STATUS);
+    throw err;
+  });
+}
+
 void main(process.argv.slice(2), io).then((code) => {
   // Exit once stdout has flushed, without waiting for idle gRPC channels to wind down.
   process.stdout.write('', () => process.exit(code));

@@ -20,7 +20,7 @@ import { addSystemService } from '@tscr/api/grpc';
 import { EventedImageService } from './image-events.js';
 import { EventedVolumeService } from './volume-events.js';
 import { EventedRegistryClient } from './registry/evented-registry.js';
-import { LAYER_NAMES } from './config.js';
+import { DEFAULT_LIMITS, LAYER_NAMES } from './config.js';
 import { addLayerService, buildLayer, buildLayers, layerPaths } from './layers.js';
 import { STATE_DB_FILE, SqliteContainerStore } from './state/sqlite-store.js';
 import { LocalSystemService } from './system.js';
@@ -77,7 +77,8 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   await mkdir(paths.containers, { recursive: true, mode: 0o700 });
 
   const stateDatabase = join(config.root, STATE_DB_FILE);
-  const events = new EventBus(1024, { log: new SqliteEventLog(stateDatabase) });
+  const limits = { ...DEFAULT_LIMITS, ...config.limits };
+  const events = new EventBus(limits.eventQueue, { log: new SqliteEventLog(stateDatabase) });
   const layers = buildLayers(config);
   // Prune also collects snapshots whose container is gone (store is set before any call).
   const images = new EventedImageService(layers.images.service, events, () => store.list().map((c) => c.id));
@@ -120,7 +121,8 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     monitorVersion: () => monitorVersion().catch(() => ''),
   });
 
-  const server = new Server();
+  // A message past the limit fails with RESOURCE_EXHAUSTED before any handler sees it.
+  const server = new Server({ 'grpc.max_receive_message_length': limits.grpcMaxMessageBytes });
   addLayerService(server, 'images', images);
   addLayerService(server, 'runtime', layers.runtime.service);
   addLayerService(server, 'networks', layers.networks.service);
@@ -148,6 +150,9 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
       const backends = { containers, images, registry, volumes, networks: layers.networks.service, system, builder };
       dockerApi = await createDockerApiServer(backends, config.dockerHost, {
         logger,
+        maxJsonBody: limits.dockerMaxJsonBody,
+        headersTimeoutMs: limits.headersTimeoutMs,
+        bodyTimeoutMs: limits.bodyTimeoutMs,
         ...(config.dockerTls ? { tls: config.dockerTls } : {}),
       });
     }

@@ -44,6 +44,48 @@ export interface DaemonConfig {
   networkPrefix?: string;
   /** Address pool bridge networks take /24 subnets from; default `172.30.0.0/16`. */
   networkPool?: string;
+  /** What one client may ask of the APIs (see {@link ApiLimits}); defaults in {@link DEFAULT_LIMITS}. */
+  limits?: ApiLimits;
+}
+
+/** Bounds on what one client may send or hold, in the config file's `limits` object. */
+export interface ApiLimits {
+  /** Largest gRPC message the daemon receives, in bytes; larger calls fail with ResourceExhausted. */
+  grpcMaxMessageBytes: number;
+  /** Largest JSON request body of the Docker API, in bytes; larger ones get 413. */
+  dockerMaxJsonBody: number;
+  /** Docker API: time a client has to send a request's headers, in ms; then the connection is closed. */
+  headersTimeoutMs: number;
+  /** Docker API: time a client has to send a JSON request body, in ms; then 408. */
+  bodyTimeoutMs: number;
+  /** Events a subscriber may fall behind before it is dropped with ResourceExhausted. */
+  eventQueue: number;
+}
+
+/** The default {@link ApiLimits}. */
+export const DEFAULT_LIMITS: Readonly<ApiLimits> = Object.freeze({
+  grpcMaxMessageBytes: 4 * 1024 * 1024,
+  dockerMaxJsonBody: 4 * 1024 * 1024,
+  headersTimeoutMs: 60_000,
+  bodyTimeoutMs: 60_000,
+  eventQueue: 1024,
+});
+
+/** The `limits` object of a config file: known keys, positive integers. @throws InvalidArgument. */
+function checkLimits(value: unknown, where: string): ApiLimits {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidArgument(`${where}: limits must be an object`);
+  const out: ApiLimits = { ...DEFAULT_LIMITS };
+  for (const [key, v] of Object.entries(value)) {
+    if (!(key in DEFAULT_LIMITS))
+      throw invalidArgument(
+        `${where}: unknown limit ${JSON.stringify(key)} (known: ${Object.keys(DEFAULT_LIMITS).join(', ')})`,
+      );
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)
+      throw invalidArgument(`${where}: limits.${key} must be a positive integer`);
+    out[key as keyof ApiLimits] = v;
+  }
+  return out;
 }
 
 /** The defaults, as dockerd's: socket under /run, state under /var/lib. */
@@ -72,7 +114,8 @@ export const USAGE = `Usage:
 Flags:
   --config FILE            JSON file with any of: host, root, execRoot, defaultRuntime, cgroupParent, layers, volumeDrivers,
                            insecureRegistries, networkPrefix (2-6 of [a-z0-9]; default tscr, or ts + a hash of a
-                           non-default root), networkPool (default 172.30.0.0/16)
+                           non-default root), networkPool (default 172.30.0.0/16), limits (grpcMaxMessageBytes,
+                           dockerMaxJsonBody, headersTimeoutMs, bodyTimeoutMs, eventQueue)
   --host ADDR              API address (default ${DEFAULT_CONFIG.host})
   --root DIR               persistent state (default ${DEFAULT_CONFIG.root})
   --exec-root DIR          runtime state (default ${DEFAULT_CONFIG.execRoot})
@@ -150,6 +193,8 @@ export function parseConfigFile(value: unknown, where = 'config file'): Partial<
       if (typeof v !== 'object' || v === null || Array.isArray(v))
         throw invalidArgument(`${where}: volumeDrivers must be an object`);
       out.volumeDrivers = checkVolumeDrivers(v as Record<string, unknown>, where);
+    } else if (key === 'limits') {
+      out.limits = checkLimits(v, where);
     } else if (key === 'insecureRegistries') {
       out.insecureRegistries = checkRegistries(v, where);
     } else if (
@@ -299,6 +344,7 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
     ...dockerFlags(values, values['exec-root'] ?? file.execRoot ?? DEFAULT_CONFIG.execRoot),
     ...(file.networkPrefix && { networkPrefix: file.networkPrefix }),
     ...(file.networkPool && { networkPool: file.networkPool }),
+    ...(file.limits && { limits: file.limits }),
   });
 
   const [command, layer, ...rest] = positionals;

@@ -110,8 +110,14 @@ export class EventBus implements EventPublisher {
     for (const sub of this.subscribers) {
       if (sub.failed || !sub.matches(stamped)) continue;
       if (sub.queue.length >= sub.limit) {
-        sub.failed = new TscrError('ResourceExhausted', `event subscriber fell more than ${sub.limit} events behind`);
+        // Dropped: nothing more is kept for it; its reader gets the error after what it has.
+        sub.failed = new TscrError(
+          'ResourceExhausted',
+          `event subscriber dropped: it fell more than ${sub.limit} events behind (read faster, or filter)`,
+          { details: { reason: 'SlowSubscriber', limit: String(sub.limit) } },
+        );
         sub.queue.length = 0;
+        this.subscribers.delete(sub);
       } else sub.queue.push(stamped);
       sub.wake?.();
     }

@@ -5,6 +5,6 @@
  * `@tscr/daemon/grpc` re-exports the System service's server and client from `@tscr/api/grpc`.
  */
 export type { CallOptions, VersionInfo, SystemInfo, EventsOptions, SystemService } from './types.js';
-export { DEFAULT_CONFIG, LAYER_NAMES, USAGE, parseCommandLine, parseConfigFile } from './config.js';
-export type { DaemonConfig, LayerName, LayerEndpoints, Command } from './config.js';
+export { DEFAULT_CONFIG, DEFAULT_LIMITS, LAYER_NAMES, USAGE, parseCommandLine, parseConfigFile } from './config.js';
+export type { ApiLimits, DaemonConfig, LayerName, LayerEndpoints, Command } from './config.js';
 export { eventMatcher, parseEventTime } from './events.js';

@@ -6,31 +6,12 @@
  * Prints `tscrd listening on <address>` once ready. SIGTERM/SIGINT shut it
  * down gracefully; containers keep running and are picked up at the next start.
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorCode, failedPrecondition, isErrno } from '@tscr/api';
+import { errorCode } from '@tscr/api';
 import { composeDaemon, serveLayer, type Daemon } from './compose.js';
-import { parseCommandLine, type DaemonConfig } from './config.js';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return isErrno(err, 'EPERM');
-  }
-}
-
-/** Writes `<exec-root>/tscrd.pid`, refusing when another live daemon holds it. */
-async function takePidFile(config: DaemonConfig): Promise<string> {
-  const path = join(config.execRoot, 'tscrd.pid');
-  const existing = Number.parseInt(await readFile(path, 'utf8').catch(() => ''), 10);
-  if (existing > 0 && existing !== process.pid && isAlive(existing)) {
-    throw failedPrecondition(`tscrd is already running with pid ${existing} (${path})`);
-  }
-  await writeFile(path, `${process.pid}\n`, { mode: 0o644 });
-  return path;
-}
+import { parseCommandLine } from './config.js';
+import { lockPidFile } from './pid-file.js';
 
 function stopOnSignals(daemon: Daemon, cleanup: () => Promise<void>): void {
   let stopping = false;
@@ -67,9 +48,10 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'daemon': {
       await mkdir(command.config.execRoot, { recursive: true, mode: 0o711 });
-      const pidFile = await takePidFile(command.config);
+      // `<exec-root>/tscrd.pid`, locked until this process exits: a second daemon on the same roots is refused.
+      const pidFile = await lockPidFile(join(command.config.execRoot, 'tscrd.pid'));
       const daemon = await composeDaemon(command.config);
-      stopOnSignals(daemon, () => rm(pidFile, { force: true }));
+      stopOnSignals(daemon, () => pidFile.release());
       console.log(`tscrd listening on ${daemon.address}`);
       if (daemon.dockerAddress) console.log(`tscrd: Docker Engine API on ${daemon.dockerAddress}`);
       return;

@@ -59,6 +59,11 @@ export function bodyTooLarge(limit: number): HttpError {
   return new HttpError(413, 'ResourceExhausted', `request body too large (limit ${limit} bytes)`);
 }
 
+/** 408 for a request body that did not arrive in time (a client sending a byte now and then). */
+export function bodyTimeout(ms: number): HttpError {
+  return new HttpError(408, 'DeadlineExceeded', `request body not received within ${ms} ms`);
+}
+
 /** 400 for an option the daemon cannot honour; never silently ignored when it changes behaviour. */
 export function unsupportedOption(name: string, detail = ''): TscrError {
   return invalidArgument(`unsupported option ${name}${detail ? `: ${detail}` : ''} (not implemented by tscrd)`, {

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { invalidArgument } from '@tscr/api';
-import { bodyTooLarge } from './errors.js';
+import { bodyTimeout, bodyTooLarge } from './errors.js';
 import type { DockerApiBackends } from './types.js';
 
 /** A hijacked (upgraded) connection: the raw socket and the bytes read past the request head. */
@@ -32,6 +32,8 @@ export interface Ctx {
   backends: DockerApiBackends;
   /** Largest JSON body accepted. */
   maxJsonBody: number;
+  /** Time the client has to send a JSON body, in ms. */
+  bodyTimeoutMs: number;
   logger: (message: string) => void;
 }
 
@@ -41,22 +43,47 @@ export function response(ctx: Ctx): ServerResponse {
   return ctx.res;
 }
 
-/** Reads the body up to `limit` bytes. @throws 413 past the limit. */
+/**
+ * Reads the body up to `limit` bytes, within `ctx.bodyTimeoutMs`. A body past
+ * the limit is read to its end and dropped (so the client, still sending, reads
+ * the answer instead of a reset connection); one that does not end in time
+ * closes the connection with the answer.
+ * @throws 413 past the limit; 408 when the client sends too slowly.
+ */
 export async function readBody(ctx: Ctx, limit = ctx.maxJsonBody): Promise<Buffer> {
   const declared = Number(ctx.req.headers['content-length'] ?? '');
-  if (Number.isFinite(declared) && declared > limit) throw bodyTooLarge(limit);
-  if (ctx.hijack) return readHijackedBody(ctx.hijack, Number.isFinite(declared) ? declared : 0, ctx.signal);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      ctx.req.destroy();
-      throw bodyTooLarge(limit);
-    }
-    chunks.push(chunk);
+  let tooLarge = Number.isFinite(declared) && declared > limit;
+  if (ctx.hijack) {
+    if (tooLarge) throw bodyTooLarge(limit);
+    return readHijackedBody(ctx.hijack, Number.isFinite(declared) ? declared : 0, ctx.signal);
   }
-  return Buffer.concat(chunks);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // Whatever the client sends on is not waited for: the answer closes the connection.
+      ctx.res?.setHeader('Connection', 'close');
+      reject(tooLarge ? bodyTooLarge(limit) : bodyTimeout(ctx.bodyTimeoutMs));
+    }, ctx.bodyTimeoutMs);
+  });
+  try {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    // Not `for await`: leaving it would destroy the socket before the answer goes out.
+    const it = (ctx.req as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    for (;;) {
+      const next = it.next();
+      next.catch(() => undefined);
+      const r = await Promise.race([next, late]);
+      if (r.done) break;
+      size += r.value.length;
+      if (size > limit) tooLarge = true;
+      if (!tooLarge) chunks.push(r.value);
+    }
+    if (tooLarge) throw bodyTooLarge(limit);
+    return Buffer.concat(chunks);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** An upgraded request's body: `length` bytes from `head`, then the socket; the rest stays in `head`. */
@@ -194,7 +221,9 @@ const REASONS: Record<number, string> = {
   304: 'Not Modified',
   400: 'Bad Request',
   404: 'Not Found',
+  408: 'Request Timeout',
   409: 'Conflict',
+  413: 'Payload Too Large',
   500: 'Internal Server Error',
   501: 'Not Implemented',
 };

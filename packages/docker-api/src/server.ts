@@ -158,6 +158,7 @@ export class DockerApi {
         signal,
         backends: this.backends,
         maxJsonBody: this.opts.maxJsonBody ?? 4 * 1024 * 1024,
+        bodyTimeoutMs: this.opts.bodyTimeoutMs ?? 60_000,
         logger: this.logger,
       };
       if (res) ctx.res = res;
@@ -239,19 +240,26 @@ export async function createDockerApiServer(
 ): Promise<DockerApiServer> {
   const target = parseAddress(address);
   const api = new DockerApi(backends, opts);
+  const headersTimeout = opts.headersTimeoutMs ?? 60_000;
+  // Node checks the headers deadline at this interval (30 s by default).
+  const serverOptions = {
+    connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))),
+  };
   let server: Server;
   if ('path' in target) {
-    server = createServer();
+    server = createServer(serverOptions);
   } else {
     if (!opts.tls)
       throw invalidArgument(
         `refusing to serve the Docker API on ${address} without mutual TLS (--docker-tlscert, --docker-tlskey, --docker-tlscacert)`,
       );
     const [cert, key, ca] = await Promise.all([opts.tls.cert, opts.tls.key, opts.tls.ca].map((p) => readFile(p)));
-    server = createHttpsServer({ cert, key, ca, requestCert: true, rejectUnauthorized: true });
+    server = createHttpsServer({ ...serverOptions, cert, key, ca, requestCert: true, rejectUnauthorized: true });
   }
+  // No deadline on whole requests (a build context or an image may take long to upload), but one on the
+  // headers, so a client sending a byte now and then is cut; JSON bodies have theirs (see readBody).
   server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  server.headersTimeout = headersTimeout;
   server.on('request', (req, res) => api.handleRequest(req, res));
   server.on('upgrade', (req, socket, head) => api.handleUpgrade(req, socket, head));
   server.on('clientError', (_err, socket: Socket) => socket.destroy());

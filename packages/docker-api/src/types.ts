@@ -49,6 +49,10 @@ export interface DockerApiOptions {
   logger?: (message: string) => void;
   /** Largest JSON request body accepted, in bytes (default 4 MiB); larger ones get 413. */
   maxJsonBody?: number;
+  /** Time a client has to send a request's headers, in ms (default 60 s); then the connection is closed. */
+  headersTimeoutMs?: number;
+  /** Time a client has to send a JSON request body, in ms (default 60 s); then 408. Streamed uploads have none. */
+  bodyTimeoutMs?: number;
   /** Required for TCP addresses; the server refuses TCP without it. */
   tls?: DockerApiTls;
   /** Reported by `GET /info` as `ID` and used in `Name` when the system service has none. */

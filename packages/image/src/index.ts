@@ -19,5 +19,6 @@ export type {
 } from './types.js';
 export type { Image, ImageConfig, ImageDeleteResult, Mount, Descriptor } from '@tscr/api';
 export { normalizeTag } from './local/names.js';
+export { applyImageChanges } from './changes.js';
 export { MediaTypes, ociArchitecture } from './local/oci.js';
 export type { OciImageConfig, OciManifest, OciRunConfig } from './local/oci.js';

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar, uniqueName } from '@tscr/testkit';
-import { DAEMON, E2eDaemon, e2eSkipReason, mountsUnder, waitFor } from '../fixtures/e2e.js';
+import { CLI, DAEMON, E2eDaemon, e2eSkipReason, mountsUnder, waitFor } from '../fixtures/e2e.js';
 
 describe.skipIf(e2eSkipReason())('tscr CLI end to end', () => {
   let d: E2eDaemon;
@@ -62,6 +62,33 @@ describe.skipIf(e2eSkipReason())('tscr CLI end to end', () => {
     expect(r.stderr).toMatch(/no-such-command.*not found|not found.*no-such-command/);
     expect(tscr(['ps', '-a', '-q']).stdout).toBe(before);
     expect(mountsUnder(dir).length).toBe(mounts);
+  });
+
+  it('ends quietly when its reader stops early (EPIPE), and --rm still removes the container', async () => {
+    const name = uniqueName('epipe');
+    const cli = `node '${CLI}'`;
+    const piped = (cmd: string) =>
+      spawnSync('bash', ['-c', `${cli} ${cmd} | head -1; echo "status=\${PIPESTATUS[0]}" >&2`], {
+        env: d.env(),
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    const run = piped(`run --rm --name ${name} ${image} seq 1 200000`);
+    expect(run.stdout).toBe('1\n');
+    expect(run.stderr).toBe('status=141\n');
+    await waitFor(
+      'the --rm container to go',
+      () => !tscr(['ps', '-a', '--format', '{{.Names}}']).stdout.includes(name),
+    );
+    const logged = uniqueName('epipe-logs');
+    expect(tscr(['run', '-d', '--name', logged, image, 'seq', '1', '200000']).code).toBe(0);
+    expect(tscr(['wait', logged]).stdout).toBe('0\n');
+    for (const args of [`logs ${logged}`, `logs -f ${logged}`]) {
+      const r = piped(args);
+      expect(r.stdout).toBe('1\n');
+      expect(r.stderr).toBe('status=141\n');
+    }
+    expect(tscr(['rm', logged]).code).toBe(0);
   });
 
   it('applies -e, -w, -u, -h and --entrypoint', () => {

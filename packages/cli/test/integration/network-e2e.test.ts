@@ -184,6 +184,23 @@ describe.skipIf(skip)('tscr networks end to end', () => {
     ok(['rm', '-f', 'tscr-test-probe']);
   });
 
+  it('reconnects a running container to the only network it left, keeping its network mode', () => {
+    const webIp = ipOf('tscr-test-web', net);
+    ok(['run', '-d', '--name', 'tscr-test-solo', '--network', net, image, 'sleep', '1000']);
+    const addrs = () => ok(['exec', 'tscr-test-solo', 'ip', '-o', '-4', 'addr', 'show']);
+    ok(['network', 'disconnect', net, 'tscr-test-solo']);
+    const left = JSON.parse(ok(['inspect', 'tscr-test-solo']))[0];
+    expect(left.HostConfig.NetworkMode).toBe(net);
+    expect(left.NetworkSettings.Networks[net]).toBeUndefined();
+    expect(addrs()).not.toMatch(/eth\d+\s+inet /);
+    ok(['network', 'connect', net, 'tscr-test-solo']);
+    expect(addrs()).toMatch(/eth\d+\s+inet /);
+    expect(ipOf('tscr-test-solo', net)).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const body = ok(['exec', 'tscr-test-solo', 'sh', '-c', `timeout -s KILL 5 wget -qO- http://${webIp}/; exit $?`]);
+    expect(body).toBe('hello from web\n');
+    ok(['rm', '-f', 'tscr-test-solo']);
+  });
+
   it('publishes ports on the host loopback and shows them with tscr port', async () => {
     ok(['run', '-d', '--name', 'tscr-test-pub', '-p', '127.0.0.1::80', image, 'httpd', '-f', '-p', '80', '-h', '/www']);
     const line = ok(['port', 'tscr-test-pub']).trim();

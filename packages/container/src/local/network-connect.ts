@@ -27,10 +27,23 @@ function withEndpoints(info: ContainerInfo, networks: Record<string, EndpointSet
 }
 
 /**
+ * Whether a running container has left the network its mode names (a
+ * `network disconnect` from its only network keeps the mode, as Docker does,
+ * but takes the endpoint away until the next start).
+ */
+async function leftModeNetwork(c: ControlContext, info: ContainerInfo, mode: string): Promise<boolean> {
+  if (!info.state.running || endpointsOf(info)[mode] !== undefined) return false;
+  const live = await c.o.networks.attachment(info.id);
+  return live?.mode === 'path' && !live.endpoints.some((e) => e.networkName === mode);
+}
+
+/**
  * `network connect`: records the endpoint in the container's configuration
  * (so it is there at every later start) and, when it runs, asks the network
  * layer for it now. A stopped container left with network `none` (after a
- * disconnect from its only network) takes the new network as its mode.
+ * disconnect from its only network) takes the new network as its mode; so
+ * does a running one that left its only network, unless it joins that
+ * network again.
  */
 export async function connectNetwork(
   c: ControlContext,
@@ -53,7 +66,8 @@ export async function connectNetwork(
         { details: { id, network: net.name } },
       );
     }
-    if (mode === net.name || endpoints[net.name] !== undefined) {
+    const left = await leftModeNetwork(c, info, mode);
+    if ((mode === net.name && !left) || endpoints[net.name] !== undefined) {
       throw failedPrecondition(`container ${info.name} is already connected to network ${net.name}`, {
         details: { id, network: net.name },
       });
@@ -70,6 +84,9 @@ export async function connectNetwork(
       }
       info = { ...info, hostConfig: { ...info.hostConfig, networkMode: net.name } };
     } else if (info.state.running) {
+      if (left && Object.keys(endpoints).length === 0) {
+        info = { ...info, hostConfig: { ...info.hostConfig, networkMode: net.name } };
+      }
       await c.o.networks.connect(id, net.name, {
         name: info.name,
         ...(opts.aliases?.length && { aliases: opts.aliases }),
@@ -87,7 +104,9 @@ export async function connectNetwork(
 /**
  * `network disconnect`: drops the endpoint now (when running) and from the
  * configuration. Leaving the mode's own network makes the first remaining
- * network the mode, or `none` when there is none.
+ * network the mode; when there is none, a running container keeps its mode
+ * (as in Docker: `network connect` of the same network joins it again, and
+ * the next start does too) and a stopped one gets `none`.
  */
 export async function disconnectNetwork(
   c: ControlContext,
@@ -113,8 +132,9 @@ export async function disconnectNetwork(
     }
     if (info.state.running) await c.o.networks.disconnect(id, net.name, opts);
     delete endpoints[net.name];
-    if (mode === net.name) {
-      const next = Object.keys(endpoints)[0] ?? 'none';
+    const remaining = Object.keys(endpoints);
+    if (mode === net.name && (remaining.length > 0 || !info.state.running)) {
+      const next = remaining[0] ?? 'none';
       info = { ...info, hostConfig: { ...info.hostConfig, networkMode: next } };
     }
     const updated = withEndpoints(info, endpoints);

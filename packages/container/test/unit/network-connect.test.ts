@@ -52,6 +52,22 @@ describe('LocalContainerService: network connect and disconnect', () => {
     expect(info.networkSettings?.networks.extra?.aliases).toEqual(['x']);
   });
 
+  it('a running container that leaves its only network keeps its mode and can join it again', async () => {
+    const id = await create('bridge');
+    await s.service.start(id);
+    await s.service.disconnectNetwork(id, 'bridge');
+    expect((await s.service.inspect(id)).hostConfig.networkMode).toBe('bridge');
+    expect(s.networks.live.get(id)?.size).toBe(0);
+    expect(isFailedPrecondition(await rejection(s.service.disconnectNetwork(id, 'bridge')))).toBe(true);
+    await s.service.connectNetwork(id, 'bridge');
+    expect([...(s.networks.live.get(id) ?? [])]).toEqual(['bridge']);
+    expect(isFailedPrecondition(await rejection(s.service.connectNetwork(id, 'bridge')))).toBe(true);
+    // Leaving it again and joining another network makes that one the mode.
+    await s.service.disconnectNetwork(id, 'bridge');
+    await s.service.connectNetwork(id, 'extra');
+    expect((await s.service.inspect(id)).hostConfig.networkMode).toBe('extra');
+  });
+
   it('refuses what Docker refuses', async () => {
     const id = await create();
     expect(isNotFound(await rejection(s.service.connectNetwork(id, 'tscr-test-nonexistent')))).toBe(true);

@@ -1,7 +1,8 @@
 import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, parseCommandLine } from '@tscr/daemon';
+import { DEFAULT_CONFIG, DEFAULT_LIMITS, parseCommandLine, parseConfigFile } from '@tscr/daemon';
+import { isInvalidArgument } from '@tscr/api';
 import { makeTempDir } from '@tscr/testkit';
 
 describe('parseCommandLine', () => {
@@ -82,5 +83,23 @@ describe('parseCommandLine', () => {
     await expect(parseCommandLine(['--config', '/nonexistent/tscr-test.json'])).rejects.toMatchObject({
       code: 'NotFound',
     });
+  });
+});
+
+describe('limits in the config file', () => {
+  it('fills what is not given from the defaults', () => {
+    expect(parseConfigFile({ limits: { eventQueue: 64 } }).limits).toEqual({ ...DEFAULT_LIMITS, eventQueue: 64 });
+  });
+
+  it('refuses unknown limits and values that are not positive integers', () => {
+    for (const limits of [{ nope: 1 }, { eventQueue: 0 }, { headersTimeoutMs: 1.5 }, { bodyTimeoutMs: '10' }, []]) {
+      let err: unknown;
+      try {
+        parseConfigFile({ limits });
+      } catch (e) {
+        err = e;
+      }
+      expect(isInvalidArgument(err), JSON.stringify(limits)).toBe(true);
+    }
   });
 });

@@ -185,7 +185,7 @@ export function containerInspectJson(info: ContainerInfo) {
       AttachStderr: false,
       Tty: Boolean(c.tty),
       OpenStdin: Boolean(c.openStdin),
-      StdinOnce: false,
+      StdinOnce: Boolean(c.stdinOnce),
       Env: c.env ?? [],
       Cmd: c.cmd ?? null,
       ...(c.healthcheck

@@ -138,6 +138,8 @@ function containerConfig(body: Json): ContainerConfig {
   set('labels', labels(body.Labels, 'Labels'));
   set('tty', bool(body.Tty, 'Tty') || undefined);
   set('openStdin', bool(body.OpenStdin, 'OpenStdin') || undefined);
+  // `docker run -i` asks for StdinOnce: the first attachment's end (the client's half-close) is the container's EOF.
+  set('stdinOnce', (c.openStdin && bool(body.StdinOnce, 'StdinOnce')) || undefined);
   set('stopSignal', str(body.StopSignal, 'StopSignal'));
   set('stopTimeout', num(body.StopTimeout, 'StopTimeout'));
   set('healthcheck', healthcheck(body.Healthcheck));

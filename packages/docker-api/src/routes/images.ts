@@ -1,5 +1,6 @@
 /** Images: list, inspect, pull/import, push, tag, remove, prune, history, search, save/load, commit. */
-import { invalidArgument, isCancelled, type Image } from '@tscr/api';
+import { invalidArgument, isCancelled, type Image, type ImageConfig } from '@tscr/api';
+import { applyImageChanges } from '@tscr/image';
 import type { Progress } from '@tscr/registry-client';
 import type { RegistryAuth } from '@tscr/registry-client/grpc';
 import { familiar, imageInspectJson, imageSummaryJson, referenceMatches } from '../convert/images.js';
@@ -133,7 +134,7 @@ async function createImage(ctx: Ctx): Promise<void> {
 
 async function importImage(ctx: Ctx, fromSrc: string): Promise<void> {
   if (fromSrc !== '-') throw unsupportedOption('fromSrc', 'only "-" (the request body) is supported');
-  if (ctx.query.getAll('changes').length) throw unsupportedOption('changes');
+  const changes = changesParam(ctx.query);
   const repo = ctx.query.get('repo');
   const tag = ctx.query.get('tag');
   const message = ctx.query.get('message');
@@ -141,6 +142,7 @@ async function importImage(ctx: Ctx, fromSrc: string): Promise<void> {
     signal: ctx.signal,
     ...(repo ? { reference: tag ? `${repo}:${tag}` : repo } : {}),
     ...(message ? { message } : {}),
+    ...(changes && { config: changes }),
   });
   const write = startStream(ctx, 'application/json');
   await write(`${JSON.stringify({ status: image.id })}\n`);
@@ -261,11 +263,17 @@ async function load(ctx: Ctx): Promise<void> {
   response(ctx).end();
 }
 
+/** `changes=…` (repeated): Dockerfile instructions, as `-c` of the native CLI. @throws InvalidArgument. */
+function changesParam(q: URLSearchParams): ImageConfig | undefined {
+  const changes = q.getAll('changes').filter((c) => c.trim() !== '');
+  return changes.length > 0 ? applyImageChanges(changes) : undefined;
+}
+
 async function commit(ctx: Ctx): Promise<void> {
   const q = ctx.query;
   const container = q.get('container');
   if (!container) throw invalidArgument('container is required');
-  if (q.getAll('changes').some(Boolean)) throw unsupportedOption('changes');
+  const changes = changesParam(q);
   const body = await readJsonObject(ctx);
   if (!isNeutral(body)) throw unsupportedOption('commit config (request body)');
   const id = await containerId({ ...ctx, params: { id: container } });
@@ -277,6 +285,7 @@ async function commit(ctx: Ctx): Promise<void> {
     ...(q.get('comment') ? { comment: q.get('comment') } : {}),
     ...(q.get('author') ? { author: q.get('author') } : {}),
     pause: boolParam(q, 'pause', true),
+    ...(changes && { changes }),
     signal: ctx.signal,
   })) as { id: string };
   sendJson(ctx, 201, { Id: image.id });

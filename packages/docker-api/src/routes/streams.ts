@@ -3,7 +3,7 @@ import { invalidArgument, isCancelled, type LogEntry } from '@tscr/api';
 import type { LogsOptions } from '@tscr/container';
 import { about, unsupportedOption } from '../errors.js';
 import { need } from '../optional.js';
-import { type Ctx, boolParam } from '../http.js';
+import { type Ctx, boolParam, readBody } from '../http.js';
 import { type ContainerStream, openContainerStream } from '../hijack.js';
 import { type Route, route } from './route.js';
 
@@ -89,6 +89,9 @@ async function attach(ctx: Ctx): Promise<void> {
   const stdout = boolParam(q, 'stdout');
   const stderr = boolParam(q, 'stderr');
   if (q.get('detachKeys')) throw unsupportedOption('detachKeys');
+  // A body sent with the request (dockerode sends its options as JSON) is not stdin: only what follows the
+  // upgrade is, as with dockerd. Read it off the connection and drop it.
+  if (ctx.hijack) await readBody(ctx);
   const info = await about('container', id, () => containers.inspect(id, { signal: ctx.signal }));
   const withStdin = boolParam(q, 'stdin');
   if (withStdin) need(containers, 'attachStdio', 'POST /containers/{id}/attach with stdin=1 (interactive attach)');
@@ -100,14 +103,20 @@ async function attach(ctx: Ctx): Promise<void> {
     const pending = new Promise<AsyncIterable<Uint8Array>>((r) => (stdinFeed = r));
     let attached!: () => void;
     const ready = new Promise<void>((r) => (attached = r));
+    // As in dockerd: the end of the client's stdin closes the container's with StdinOnce (output goes on until
+    // it exits); otherwise it ends this attachment. (A client that went away is seen only so: its socket
+    // reads EOF, and a container with no output would never write to find out.)
+    const closesStdin = Boolean(info.config.stdinOnce) && !tty;
+    const session = new AbortController();
     source = containers
       .attachStdio(info.id, {
         stdin: (async function* () {
           yield* await pending;
+          if (!closesStdin) session.abort();
         })(),
         stdout,
         stderr,
-        signal: ctx.signal,
+        signal: AbortSignal.any([ctx.signal, session.signal]),
         onAttached: () => attached(),
       })
       [Symbol.asyncIterator]();

@@ -90,6 +90,7 @@ async function events(ctx: Ctx): Promise<void> {
   // A past `until` ends the stream after the replay (the backend's doing); a future one ends it then.
   if (until !== undefined && until > now) timer = setTimeout(stop, (until - now) * 1000);
   eventListeners++;
+  let failed = false;
   try {
     let next = first;
     for (;;) {
@@ -101,14 +102,20 @@ async function events(ctx: Ctx): Promise<void> {
       next = iterator.next();
     }
   } catch (err) {
-    if (!isCancelled(err) && !abort.signal.aborted) ctx.logger(`docker api: events: ${(err as Error).message}`);
+    if (!isCancelled(err) && !abort.signal.aborted) {
+      // A reader dropped for falling behind (ResourceExhausted) or a failed bus: the stream is cut, not ended
+      // cleanly, so the client sees an error (the Docker CLI: "unexpected EOF") rather than a quiet end.
+      ctx.logger(`docker api: events: ${(err as Error).message}`);
+      failed = true;
+    }
   } finally {
     eventListeners--;
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', stop);
     abort.abort();
     void iterator.return?.();
-    res?.end();
+    if (failed) res?.destroy();
+    else res?.end();
   }
 }
 

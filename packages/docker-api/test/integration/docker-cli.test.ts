@@ -3,10 +3,11 @@
  * Docker Engine API: real containers (runc + conmon + overlayfs), no Docker
  * daemon anywhere. Root only; everything under /tmp/tscr-test-compat-….
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from '@tscr/testkit';
-import { CompatDaemon, DOCKER_20, compatSkipReason, type Result, waitFor } from '../fixtures/compat.js';
+import { CompatDaemon, DOCKER, DOCKER_20, compatSkipReason, type Result, waitFor } from '../fixtures/compat.js';
 
 const skip = compatSkipReason();
 
@@ -168,6 +169,39 @@ describe.skipIf(skip)('Docker CLI against tscrd', () => {
     for (let i = 0; i < 50 && docker(['exec', name, 'cat', '/tmp/bg']).stdout !== 'bg\n'; i++) spawnSleep(100);
     expect(docker(['exec', name, 'cat', '/tmp/bg']).stdout).toBe('bg\n');
     ok(['rm', '-f', name]);
+  });
+
+  it("run -i: the end of piped stdin is the container's EOF (both CLI versions)", () => {
+    for (const bin of [DOCKER, DOCKER_20].filter((b) => existsSync(b))) {
+      // SIGKILL on timeout: the CLI forwards SIGTERM to the container and would wait on.
+      const r = spawnSync(bin, ['run', '-i', '--rm', image, 'cat'], {
+        env: c.env(),
+        input: 'hi\n',
+        encoding: 'utf8',
+        timeout: 20_000,
+        killSignal: 'SIGKILL',
+      });
+      expect(r.signal, `${bin} run -i still waiting`).toBeNull();
+      expect(r.stdout).toBe('hi\n');
+      expect(r.status).toBe(0);
+    }
+    expect(ok(['ps', '-a', '-q', '--filter', `ancestor=${image}`, '--filter', 'status=exited'])).toBe('');
+  });
+
+  it('commit -c applies Dockerfile instructions to the new image', () => {
+    const name = uniqueName('commit');
+    const tag = `${uniqueName('committed')}:v1`;
+    ok(['run', '--name', name, image, 'sh', '-c', 'echo committed-file > /f']);
+    ok(['commit', '-c', 'CMD ["cat","/f"]', '-c', 'ENV ANSWER=42', '-m', 'a note', name, tag]);
+    const cfg = JSON.parse(ok(['image', 'inspect', '--format', '{{json .Config}}', tag]));
+    expect(cfg.Cmd).toEqual(['cat', '/f']);
+    expect(cfg.Env).toContain('ANSWER=42');
+    expect(ok(['run', '--rm', tag])).toBe('committed-file\n');
+    const bad = docker(['commit', '-c', 'NOSUCH x', name, `${tag}-bad`]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/NOSUCH/i);
+    ok(['rm', name]);
+    ok(['rmi', tag]);
   });
 
   it('cp copies files out of and into a container', () => {

@@ -75,6 +75,33 @@ describe.skipIf(skip)('dockerode and testcontainers against tscrd', () => {
     await expect(docker.getContainer(name).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 
+  it('dockerode: attach with stdin before start; only what follows the upgrade reaches stdin', async () => {
+    const ctr = await docker.createContainer({
+      Image: image,
+      Cmd: ['cat'],
+      OpenStdin: true,
+      StdinOnce: true,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    // dockerode also sends these options as the request's JSON body, which must not reach the container.
+    const stream = (await ctr.attach({
+      stream: true,
+      stdin: true,
+      stdout: true,
+      stderr: true,
+      hijack: true,
+    })) as NodeJS.ReadWriteStream;
+    const output = demux(docker, stream);
+    await ctr.start();
+    stream.write('hello-attach\n');
+    stream.end();
+    expect(await output).toEqual({ stdout: 'hello-attach\n', stderr: '' });
+    expect((await ctr.wait()).StatusCode).toBe(0);
+    await ctr.remove();
+  });
+
   it('dockerode: exec with its exit code', async () => {
     const ctr = await docker.createContainer({ Image: image, Cmd: ['sleep', '1000'] });
     await ctr.start();

@@ -71,7 +71,7 @@ describe('Docker API server (fake backends)', () => {
   beforeAll(async () => {
     dir = await makeTempDir('docker-api-unit');
     sock = join(dir, 'docker.sock');
-    server = await createDockerApiServer(fakeBackends(), `unix://${sock}`, { maxJsonBody: 1024 });
+    server = await createDockerApiServer(fakeBackends(), `unix://${sock}`, { maxJsonBody: 1024, bodyTimeoutMs: 300 });
   });
 
   afterAll(async () => {
@@ -140,6 +140,36 @@ describe('Docker API server (fake backends)', () => {
     const huge = await call(sock, 'POST', '/containers/create', Buffer.alloc(4096, 0x20));
     expect(huge.status).toBe(413);
     expect(JSON.parse(huge.body).message).toContain('limit 1024 bytes');
+  });
+
+  it('a body past the limit sent in chunks is read off and refused with 413; one that stops coming gets 408', async () => {
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = request({ socketPath: sock, method: 'POST', path: '/containers/create' }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      for (let i = 0; i < 8; i++) req.write(Buffer.alloc(512, 0x20));
+      req.end();
+    });
+    expect(chunked).toBe(413);
+    const stalled = await new Promise<Reply>((resolve, reject) => {
+      const req = request(
+        { socketPath: sock, method: 'POST', path: '/containers/create', headers: { 'Content-Length': 100 } },
+        (res) => {
+          let text = '';
+          res.on('data', (b: Buffer) => {
+            text += b.toString();
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.write('{"Image":');
+    });
+    expect(stalled.status).toBe(408);
+    expect(stalled.headers.connection).toBe('close');
+    expect(JSON.parse(stalled.body).message).toBe('request body not received within 300 ms');
   });
 
   it('options that would change behaviour are refused by name; neutral ones pass', async () => {
