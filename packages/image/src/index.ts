@@ -28,4 +28,7 @@ export type { LocalSnapshotterOptions, SnapshotRecord } from './local/snapshotte
 export { MediaTypes, ociArchitecture } from './local/oci.js';
 export type { OciImageConfig, OciManifest, OciRunConfig } from './local/oci.js';
 export { unpackLayer, unpackLayerStream } from './local/unpack.js';
+export type { UnpackStats } from './local/unpack.js';
+export { DEFAULT_LAYER_LIMITS } from './local/layer-limits.js';
+export type { LayerLimits } from './local/layer-limits.js';
 export type { UnpackOptions } from './local/unpack.js';

@@ -1,5 +1,7 @@
 import { appendFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import fc from 'fast-check';
+import { expect } from 'vitest';
 import { errorCode, isTscrError, type ErrorCode } from '@tscr/api';
 
 /**
@@ -68,10 +70,16 @@ export async function fuzz<T>(
   });
   record({ name, kind: options.kind, runs: result.numRuns, seed, ok: !result.failed });
   if (result.failed) {
-    const replay = `FUZZ_SEED=${result.seed} FUZZ_PATH=${result.counterexamplePath ?? ''} npx vitest run --project unit -t ${JSON.stringify(name)}`;
+    const state = expect.getState();
+    const file = relative(process.cwd(), state.testPath ?? '');
+    const project = file.includes('/test/integration/') ? 'integration' : 'unit';
+    const test = (state.currentTestName ?? name).split(' > ').pop() ?? name;
+    const replay = `FUZZ_SEED=${result.seed} FUZZ_PATH=${result.counterexamplePath ?? ''} npx vitest run --project ${project} ${file} -t ${JSON.stringify(test)}`;
     const cause = result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance);
     const message = `fuzz property "${name}" failed (seed ${result.seed}, path ${result.counterexamplePath})\nreplay: ${replay}\n${fc.defaultReportMessage(result)}\nerror: ${cause}`;
-    process.stderr.write(`FUZZ FAILURE ${name}: seed=${result.seed} path=${result.counterexamplePath}\n`);
+    process.stderr.write(
+      `FUZZ FAILURE ${name}: seed=${result.seed} path=${result.counterexamplePath}\n  replay: ${replay}\n`,
+    );
     throw new Error(message);
   }
 }
