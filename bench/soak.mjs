@@ -263,10 +263,14 @@ export async function soak(options = {}) {
         },
         bounded(),
       );
-      await containers.start(id, bounded());
-      const exit = await containers.wait(id, bounded());
-      if (exit.exitCode !== 0) throw new Error(`container ${id} exited ${exit.exitCode}`);
-      await containers.remove(id, bounded());
+      try {
+        await containers.start(id, bounded());
+        const exit = await containers.wait(id, bounded());
+        if (exit.exitCode !== 0) throw new Error(`container ${id} exited ${exit.exitCode}`);
+      } finally {
+        // Removed whatever happened: what is left at the end is the daemon's leak, not the soak's.
+        await containers.remove(id, { force: true, ...bounded() });
+      }
     };
     let t = Date.now();
     await pool(0, Math.min(warmup, cycles), parallel, cycle, errors);

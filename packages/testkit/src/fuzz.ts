@@ -40,6 +40,17 @@ function runsFor(defaultRuns: number): number {
   return Math.max(1, Number(env));
 }
 
+/**
+ * A test's timeout for a fuzz property that takes `baseMs` at its `npm test` runs, scaled by
+ * `FUZZ_RUNS` (`10x` → ten times; a plain count → ten times, to be safe).
+ */
+export function fuzzTimeout(baseMs: number): number {
+  const env = process.env.FUZZ_RUNS?.trim();
+  if (!env) return baseMs;
+  const factor = env.endsWith('x') ? Number(env.slice(0, -1)) : 10;
+  return Math.max(baseMs, Math.round(baseMs * (Number.isFinite(factor) ? factor : 10)));
+}
+
 function record(line: Record<string, unknown>): void {
   const file = process.env.FUZZ_REPORT;
   if (file) appendFileSync(file, `${JSON.stringify(line)}\n`);

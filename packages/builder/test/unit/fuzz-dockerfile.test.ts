@@ -1,7 +1,10 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile text holds ${VAR} substitutions
 import { describe, expect, it } from 'vitest';
-import { fc, fuzz, parsesOrRefuses, regression, tokenString } from '@tscr/testkit';
+import { fc, fuzz, fuzzTimeout, parsesOrRefuses, regression, tokenString } from '@tscr/testkit';
 import { DockerIgnore, parseDockerfile, planBuild, processWord, processWords, parsePairs } from '../../src/index.js';
+
+/** Substitutions and quoting, for words and whole Dockerfiles. */
+const WORD_TOKENS = ['$X', '${X}', '${X:-a b}', '${X:+q}', '${X:?err}', '${', '}', '$', '"', "'", '\\', '`'];
 
 const DOCKERFILE_TOKENS = [
   'FROM ',
@@ -35,17 +38,7 @@ const DOCKERFILE_TOKENS = [
   '--chmod=',
   '--link',
   '--',
-  '$X',
-  '${X}',
-  '${X:-d}',
-  '${X:+a}',
-  '${',
-  '}',
-  '$',
-  '"',
-  "'",
-  '\\',
-  '`',
+  ...WORD_TOKENS,
   '\n',
   '\r\n',
   '\t',
@@ -84,64 +77,49 @@ const dockerfiles = fc.oneof(
 );
 
 describe('fuzz: Dockerfiles', () => {
-  it('parses or refuses with InvalidArgument, and plans or refuses likewise', async () => {
-    await fuzz(
-      'dockerfile parse+plan',
-      fc.tuple(
-        dockerfiles,
-        fc.dictionary(fc.string({ maxLength: 6 }), fc.string({ maxLength: 10 }), { maxKeys: 3 }),
-        fc.option(tokenString(['stage', 'base', '0', '1', 'x'], 3)),
-      ),
-      ([text, args, target]) => {
-        const df = parsesOrRefuses(() => parseDockerfile(text));
-        if (!df) return;
-        for (const ins of df.instructions) expect(ins.line).toBeGreaterThan(0);
-        parsesOrRefuses(() => planBuild(df, args, target ?? undefined));
-      },
-      { kind: 'Dockerfile', runs: 1500 },
-    );
-  }, 60_000);
+  it(
+    'parses or refuses with InvalidArgument, and plans or refuses likewise',
+    async () => {
+      await fuzz(
+        'dockerfile parse+plan',
+        fc.tuple(
+          dockerfiles,
+          fc.dictionary(fc.string({ maxLength: 6 }), fc.string({ maxLength: 10 }), { maxKeys: 3 }),
+          fc.option(tokenString(['stage', 'base', '0', '1', 'x'], 3)),
+        ),
+        ([text, args, target]) => {
+          const df = parsesOrRefuses(() => parseDockerfile(text));
+          if (!df) return;
+          for (const ins of df.instructions) expect(ins.line).toBeGreaterThan(0);
+          parsesOrRefuses(() => planBuild(df, args, target ?? undefined));
+        },
+        { kind: 'Dockerfile', runs: 1500 },
+      );
+    },
+    fuzzTimeout(60_000),
+  );
 
-  it('expands words or refuses with InvalidArgument', async () => {
-    const vars = new Map([
-      ['X', 'x y'],
-      ['EMPTY', ''],
-    ]);
-    await fuzz(
-      'dockerfile words',
-      tokenString(
-        [
-          '$X',
-          '${X}',
-          '${X:-a b}',
-          '${X:+q}',
-          '${X:?err}',
-          '${',
-          '}',
-          '$',
-          '"',
-          "'",
-          '\\',
-          '`',
-          ' ',
-          '=',
-          'a',
-          '${EMPTY-}',
-          '${X#x}',
-          '${X%y}',
-          '${X/x/z}',
-        ],
-        20,
-      ),
-      (s) => {
-        parsesOrRefuses(() => processWord(s, vars));
-        parsesOrRefuses(() => processWords(s, vars));
-        parsesOrRefuses(() => parsePairs(s, vars));
-        parsesOrRefuses(() => processWord(s, vars, { escapeChar: '`' }));
-      },
-      { kind: 'Dockerfile', runs: 1500 },
-    );
-  }, 60_000);
+  it(
+    'expands words or refuses with InvalidArgument',
+    async () => {
+      const vars = new Map([
+        ['X', 'x y'],
+        ['EMPTY', ''],
+      ]);
+      await fuzz(
+        'dockerfile words',
+        tokenString([...WORD_TOKENS, ' ', '=', 'a', '${EMPTY-}', '${X#x}', '${X%y}', '${X/x/z}'], 20),
+        (s) => {
+          parsesOrRefuses(() => processWord(s, vars));
+          parsesOrRefuses(() => processWords(s, vars));
+          parsesOrRefuses(() => parsePairs(s, vars));
+          parsesOrRefuses(() => processWord(s, vars, { escapeChar: '`' }));
+        },
+        { kind: 'Dockerfile', runs: 1500 },
+      );
+    },
+    fuzzTimeout(60_000),
+  );
 });
 
 describe('fuzz: .dockerignore', () => {
@@ -173,21 +151,25 @@ describe('fuzz: .dockerignore', () => {
     '{',
     '}',
   ];
-  it('builds rules or refuses with InvalidArgument; matching never throws', async () => {
-    await fuzz(
-      'dockerignore',
-      fc.tuple(
-        fc.array(tokenString(PATTERN_TOKENS, 12), { maxLength: 6 }),
-        fc.array(tokenString(['a', 'b', '/', '.', '..', 'ab', '[', '*'], 10), { maxLength: 5 }),
-      ),
-      ([patterns, paths]) => {
-        const ignore = parsesOrRefuses(() => DockerIgnore.parse(patterns.join('\n')));
-        if (!ignore) return;
-        for (const p of paths) expect(typeof ignore.ignores(p)).toBe('boolean');
-      },
-      { kind: '.dockerignore', runs: 2000 },
-    );
-  }, 60_000);
+  it(
+    'builds rules or refuses with InvalidArgument; matching never throws',
+    async () => {
+      await fuzz(
+        'dockerignore',
+        fc.tuple(
+          fc.array(tokenString(PATTERN_TOKENS, 12), { maxLength: 6 }),
+          fc.array(tokenString(['a', 'b', '/', '.', '..', 'ab', '[', '*'], 10), { maxLength: 5 }),
+        ),
+        ([patterns, paths]) => {
+          const ignore = parsesOrRefuses(() => DockerIgnore.parse(patterns.join('\n')));
+          if (!ignore) return;
+          for (const p of paths) expect(typeof ignore.ignores(p)).toBe('boolean');
+        },
+        { kind: '.dockerignore', runs: 2000 },
+      );
+    },
+    fuzzTimeout(60_000),
+  );
 });
 
 describe('fuzz regressions (Dockerfile, .dockerignore)', () => {

@@ -21,7 +21,7 @@ import { addImageService } from '@tscr/image/grpc';
 import { createRegistryClient } from '@tscr/registry-client';
 import { addRegistryService } from '@tscr/registry-client/grpc';
 import { addRuntimeService } from '@tscr/runtime/grpc';
-import { fc, fuzz, makeTempDir, regression } from '@tscr/testkit';
+import { fc, fuzz, fuzzTimeout, makeTempDir, regression } from '@tscr/testkit';
 import { createLocalVolumeService } from '@tscr/volume';
 import { addVolumeService } from '@tscr/volume/grpc';
 import { type FakeStack, fakeStack } from '../fixtures/harness.js';
@@ -181,36 +181,40 @@ describe('fuzz: gRPC requests', () => {
     });
   }
 
-  it('every unary method answers OK or a client-error code to any decodable message', async () => {
-    expect(UNARY.length).toBeGreaterThan(40);
-    await fuzz(
-      'grpc unary request',
-      fc.tuple(fc.constantFrom(...UNARY), message),
-      async ([method, body]) => {
-        let decodable = true;
-        try {
-          method.requestDeserialize(body);
-        } catch {
-          decodable = false;
-        }
-        const r = await unary(method.path, body);
-        if (r.code === 4) {
-          process.stderr.write(`grpc fuzz: ${method.path} hung on ${body.toString('hex')}\n`);
-          throw new Error(`${method.path} hung (deadline exceeded)`);
-        }
-        if (!decodable) {
-          expect(r.code).toBe(13);
-          return;
-        }
-        if (r.code !== 0 && !CLIENT_CODES.has(r.code)) {
-          process.stderr.write(`grpc fuzz: ${method.path} → code ${r.code}: ${r.details}\n`);
-          throw new Error(`${method.path} → code ${r.code}: ${r.details}`);
-        }
-      },
-      { kind: 'gRPC request', runs: 1500, timeoutMs: 10_000 },
-    );
-    expect((await unary('/tscr.volume.v1.Volumes/ListVolumes', Buffer.alloc(0))).code).toBe(0);
-  }, 120_000);
+  it(
+    'every unary method answers OK or a client-error code to any decodable message',
+    async () => {
+      expect(UNARY.length).toBeGreaterThan(40);
+      await fuzz(
+        'grpc unary request',
+        fc.tuple(fc.constantFrom(...UNARY), message),
+        async ([method, body]) => {
+          let decodable = true;
+          try {
+            method.requestDeserialize(body);
+          } catch {
+            decodable = false;
+          }
+          const r = await unary(method.path, body);
+          if (r.code === 4) {
+            process.stderr.write(`grpc fuzz: ${method.path} hung on ${body.toString('hex')}\n`);
+            throw new Error(`${method.path} hung (deadline exceeded)`);
+          }
+          if (!decodable) {
+            expect(r.code).toBe(13);
+            return;
+          }
+          if (r.code !== 0 && !CLIENT_CODES.has(r.code)) {
+            process.stderr.write(`grpc fuzz: ${method.path} → code ${r.code}: ${r.details}\n`);
+            throw new Error(`${method.path} → code ${r.code}: ${r.details}`);
+          }
+        },
+        { kind: 'gRPC request', runs: 1500, timeoutMs: 10_000 },
+      );
+      expect((await unary('/tscr.volume.v1.Volumes/ListVolumes', Buffer.alloc(0))).code).toBe(0);
+    },
+    fuzzTimeout(120_000),
+  );
 
   it('regression: an error whose details hold non-ASCII text (a name the client sent) still reaches the client', async () => {
     regression(

@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { notFound } from '@tscr/api';
-import { fc, fuzz, makeTempDir, regression } from '@tscr/testkit';
+import { fc, fuzz, fuzzTimeout, makeTempDir, regression } from '@tscr/testkit';
 import { type DockerApiBackends, type DockerApiServer, createDockerApiServer } from '../../src/index.js';
 
 interface Reply {
@@ -290,30 +290,34 @@ describe('fuzz: Docker API requests', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('every request gets a 2xx/4xx/501 answer with a JSON message on errors, in bounded time', async () => {
-    const req = fc.record({
-      route: fc.constantFrom(...ROUTES),
-      version: fc.constantFrom('', '/v1.24', '/v1.41', '/v1.51', '/v1.12', '/v2.0', '/v1.x'),
-      id: ID,
-      query,
-      body,
-    });
-    await fuzz(
-      'docker api request',
-      req,
-      async ({ route: [method, path], version, id, query: q, body: b }) => {
-        const url = `${version}${path.replace(/:(id|name)/g, id)}${q ? `?${q}` : ''}`;
-        const r = await call(sock, method, url, b);
-        if (r.status >= 500 && r.status !== 501) throw new Error(`${method} ${url} → ${r.status}: ${r.body}`);
-        if (r.status >= 400 && method !== 'HEAD') {
-          const parsed = JSON.parse(r.body) as { message?: unknown };
-          expect(typeof parsed.message).toBe('string');
-        }
-      },
-      { kind: 'Docker API request', runs: 1500, timeoutMs: 10_000 },
-    );
-    expect((await call(sock, 'GET', '/_ping')).body).toBe('OK');
-  }, 120_000);
+  it(
+    'every request gets a 2xx/4xx/501 answer with a JSON message on errors, in bounded time',
+    async () => {
+      const req = fc.record({
+        route: fc.constantFrom(...ROUTES),
+        version: fc.constantFrom('', '/v1.24', '/v1.41', '/v1.51', '/v1.12', '/v2.0', '/v1.x'),
+        id: ID,
+        query,
+        body,
+      });
+      await fuzz(
+        'docker api request',
+        req,
+        async ({ route: [method, path], version, id, query: q, body: b }) => {
+          const url = `${version}${path.replace(/:(id|name)/g, id)}${q ? `?${q}` : ''}`;
+          const r = await call(sock, method, url, b);
+          if (r.status >= 500 && r.status !== 501) throw new Error(`${method} ${url} → ${r.status}: ${r.body}`);
+          if (r.status >= 400 && method !== 'HEAD') {
+            const parsed = JSON.parse(r.body) as { message?: unknown };
+            expect(typeof parsed.message).toBe('string');
+          }
+        },
+        { kind: 'Docker API request', runs: 1500, timeoutMs: 10_000 },
+      );
+      expect((await call(sock, 'GET', '/_ping')).body).toBe('OK');
+    },
+    fuzzTimeout(120_000),
+  );
 
   it('regression: a malformed %-escape in a path is 400, not 500 "URI malformed"', async () => {
     regression(

@@ -207,6 +207,12 @@ async function teeAndUnpack(
   const unpacked = unpackLayerStream(hasher, dest, { signal, ...(limits ? { limits } : {}) }, 'the layer blob');
   const [p, u] = await Promise.allSettled([piped, unpacked]);
   if (p.status === 'rejected' || u.status === 'rejected') {
+    // The blob file may still be opening: let it close before the caller removes the directory it is in.
+    if (!file.closed) {
+      const closed = new Promise<void>((resolve) => file.once('close', () => resolve()));
+      file.destroy();
+      await closed;
+    }
     throw pickError(p.status === 'rejected' ? p.reason : undefined, u.status === 'rejected' ? u.reason : undefined);
   }
   await new Promise<void>((resolve, reject) => {

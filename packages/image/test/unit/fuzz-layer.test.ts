@@ -1,12 +1,22 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '@tscr/api';
-import { fc, fuzz, hasCommand, isRoot, makeTempDir, regression, rejection, resolvesOrRefuses } from '@tscr/testkit';
+import {
+  fc,
+  fuzz,
+  fuzzTimeout,
+  hasCommand,
+  isRoot,
+  makeTempDir,
+  regression,
+  rejection,
+  resolvesOrRefuses,
+} from '@tscr/testkit';
 import { createLocalImageService, type LocalImageService } from '../../src/index.js';
 import { rawTar, type RawEntry } from '../fixtures/raw-tar.js';
 
@@ -70,19 +80,24 @@ describe("fuzz: layer tarballs through the image store (a pull's ImageSink)", ()
     await images.writeBlob(desc, chunks(), { signal: AbortSignal.timeout(8000) });
   }
 
+  /** What is in the store's scratch space `tmp/` (inside the parents `s0`… pulls take turns with). */
+  const scratch = () =>
+    existsSync(join(root, 'tmp'))
+      ? readdirSync(join(root, 'tmp')).flatMap((n) => (/^s\d$/.test(n) ? readdirSync(join(root, 'tmp', n)) : [n]))
+      : [];
+
   /** Unpacks `blob`; checks the invariants whatever happens. */
   async function check(blob: Buffer, gz: 'none' | 'gzip' | 'zstd'): Promise<void> {
     const before = listing(work, root);
     const outsideFiles = inodes(outside);
+    const scratchBefore = scratch();
     await resolvesOrRefuses(() => store(blob, gz), CODES);
     expect(listing(work, root)).toEqual(before);
     // No hard link of the store shares an inode with a file outside it.
     for (const ino of inodes(join(root, 'layers'))) expect(outsideFiles.has(ino)).toBe(false);
-    // A failed unpack leaves no scratch behind.
-    const scratch = readdirSync(join(root, 'tmp')).flatMap((n) =>
-      /^s\d$/.test(n) ? readdirSync(join(root, 'tmp', n)) : [n],
-    );
-    expect(scratch).toEqual([]);
+    // Whatever happened, this input left no scratch behind (compared with before it, so a leftover is
+    // blamed on the input that made it).
+    expect(scratch().filter((n) => !scratchBefore.includes(n))).toEqual([]);
   }
 
   const NAMES = [
@@ -137,51 +152,59 @@ describe("fuzz: layer tarballs through the image store (a pull's ImageSink)", ()
   type Comp = 'none' | 'gzip' | 'zstd';
   const comp = fc.constantFrom<Comp>(...(['none', 'gzip', ...(zstd ? ['zstd'] : [])] as Comp[]));
 
-  it('entries that escape, link out, lie about sizes or are corrupt: clear errors, nothing written outside', async () => {
-    await fuzz(
-      'layer tar entries',
-      fc.tuple(fc.array(entry, { maxLength: 8 }), comp, damage),
-      async ([entries, gz, dmg]) => {
-        const real = entries.map((e) => (e.linkname ? { ...e, linkname: e.linkname.replace('@OUT', outside) } : e));
-        let blob = rawTar(real);
-        if (gz === 'gzip') blob = gzipSync(blob);
-        if (gz === 'zstd') blob = execFileSync('zstd', ['-q', '-c'], { input: blob });
-        if (dmg.kind === 'truncate') blob = blob.subarray(0, dmg.at % (blob.length + 1));
-        if (dmg.kind === 'flip' && blob.length > 0) {
-          blob = Buffer.from(blob);
-          const i = dmg.at % blob.length;
-          blob[i] = (blob[i] as number) ^ (1 << dmg.bit);
-        }
-        await check(blob, gz);
-      },
-      { kind: KIND, runs: 250, timeoutMs: 10_000 },
-    );
-  }, 120_000);
+  it(
+    'entries that escape, link out, lie about sizes or are corrupt: clear errors, nothing written outside',
+    async () => {
+      await fuzz(
+        'layer tar entries',
+        fc.tuple(fc.array(entry, { maxLength: 8 }), comp, damage),
+        async ([entries, gz, dmg]) => {
+          const real = entries.map((e) => (e.linkname ? { ...e, linkname: e.linkname.replace('@OUT', outside) } : e));
+          let blob = rawTar(real);
+          if (gz === 'gzip') blob = gzipSync(blob);
+          if (gz === 'zstd') blob = execFileSync('zstd', ['-q', '-c'], { input: blob });
+          if (dmg.kind === 'truncate') blob = blob.subarray(0, dmg.at % (blob.length + 1));
+          if (dmg.kind === 'flip' && blob.length > 0) {
+            blob = Buffer.from(blob);
+            const i = dmg.at % blob.length;
+            blob[i] = (blob[i] as number) ^ (1 << dmg.bit);
+          }
+          await check(blob, gz);
+        },
+        { kind: KIND, runs: 250, timeoutMs: 10_000 },
+      );
+    },
+    fuzzTimeout(120_000),
+  );
 
-  it('compression bombs stop at the configured limits with ResourceExhausted', async () => {
-    await fuzz(
-      'layer compression bombs',
-      fc.record({
-        files: fc.integer({ min: 1, max: 3 }),
-        mib: fc.integer({ min: 1, max: 16 }),
-        gz: comp,
-        many: fc.boolean(),
-      }),
-      async ({ files, mib, gz, many }) => {
-        const entries: RawEntry[] = many
-          ? Array.from({ length: 100 }, (_, i) => ({ name: `f${i}` }))
-          : Array.from({ length: files }, (_, i) => ({ name: `zeros${i}`, data: Buffer.alloc(mib << 20) }));
-        const tar = rawTar(entries);
-        const blob =
-          gz === 'gzip' ? gzipSync(tar) : gz === 'zstd' ? execFileSync('zstd', ['-q', '-c'], { input: tar }) : tar;
-        const err = await rejection(store(blob, gz));
-        expect(err.code).toBe('ResourceExhausted');
-        expect(err.details.limit).toBe(many ? 'maxEntries' : 'maxBytes');
-        await check(Buffer.alloc(0), 'none').catch(() => undefined);
-      },
-      { kind: KIND, runs: 12, timeoutMs: 20_000 },
-    );
-  }, 120_000);
+  it(
+    'compression bombs stop at the configured limits with ResourceExhausted',
+    async () => {
+      await fuzz(
+        'layer compression bombs',
+        fc.record({
+          files: fc.integer({ min: 1, max: 3 }),
+          mib: fc.integer({ min: 1, max: 16 }),
+          gz: comp,
+          many: fc.boolean(),
+        }),
+        async ({ files, mib, gz, many }) => {
+          const entries: RawEntry[] = many
+            ? Array.from({ length: 100 }, (_, i) => ({ name: `f${i}` }))
+            : Array.from({ length: files }, (_, i) => ({ name: `zeros${i}`, data: Buffer.alloc(mib << 20) }));
+          const tar = rawTar(entries);
+          const blob =
+            gz === 'gzip' ? gzipSync(tar) : gz === 'zstd' ? execFileSync('zstd', ['-q', '-c'], { input: tar }) : tar;
+          const err = await rejection(store(blob, gz));
+          expect(err.code).toBe('ResourceExhausted');
+          expect(err.details.limit).toBe(many ? 'maxEntries' : 'maxBytes');
+          await check(Buffer.alloc(0), 'none').catch(() => undefined);
+        },
+        { kind: KIND, runs: 12, timeoutMs: 20_000 },
+      );
+    },
+    fuzzTimeout(120_000),
+  );
 
   describe('regressions', () => {
     const tar = (entries: RawEntry[]) => rawTar(entries);
@@ -213,6 +236,18 @@ describe("fuzz: layer tarballs through the image store (a pull's ImageSink)", ()
       const blob = Buffer.concat([Buffer.alloc(512), Buffer.from([1]), Buffer.alloc(600)]);
       await store(blob, 'none');
       await store(gzipSync(Buffer.concat([Buffer.alloc(1024), Buffer.alloc(1 << 16, 7)])), 'gzip');
+    });
+
+    it('a failed layer leaves no scratch behind, even when its blob file was still being opened', async () => {
+      regression(
+        KIND,
+        'a layer that failed at once (an empty blob, `npm run fuzz` seed 982397004) could leave its scratch directory `tmp/sN/pull-…` behind: the blob file was still opening when the directory was removed; the unpack now waits for the file to close',
+      );
+      for (let i = 0; i < 30; i++) {
+        await resolvesOrRefuses(() => store(Buffer.alloc(0), 'none'), CODES);
+        await resolvesOrRefuses(() => store(Buffer.from('not a tar at all, not even close'), 'none'), CODES);
+        await check(Buffer.alloc(0), 'none');
+      }
     });
 
     it('a bomb past the limit while a file body streams ends the unpack without an unhandled stream error', async () => {

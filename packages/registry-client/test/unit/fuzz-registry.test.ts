@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fc, fuzz, parsesOrRefuses, regression, rejection, resolvesOrRefuses, tokenString } from '@tscr/testkit';
+import {
+  fc,
+  fuzz,
+  fuzzTimeout,
+  parsesOrRefuses,
+  regression,
+  rejection,
+  resolvesOrRefuses,
+  tokenString,
+} from '@tscr/testkit';
 import {
   createRegistryClient,
   parseManifest,
@@ -186,145 +195,149 @@ describe('fuzz: registry responses', () => {
     );
   });
 
-  it('a pull from a hostile registry ends with a documented code, in bounded time', async () => {
-    const config = Buffer.from(
-      JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }),
-    );
-    const layer = Buffer.from('not really a layer');
-    const scenario = fc.record({
-      manifest: fc.record({
-        schemaVersion: fc.constantFrom(2, 2, 1),
-        mediaType: fc.constantFrom(...CONTENT_TYPES),
-        configMediaType: fc.constantFrom(
-          'application/vnd.oci.image.config.v1+json',
-          'application/vnd.oci.image.layer.v1.tar',
-          'text/plain',
-        ),
-        configSize: fc.oneof(fc.constant('true' as const), fc.constantFrom(...SIZES)),
-        configDigest: fc.constantFrom('true', 'wrong', 'bad'),
-        layerSize: fc.oneof(fc.constant('true' as const), fc.constantFrom(...SIZES)),
-        asIndex: fc.boolean(),
-        indexSize: fc.oneof(fc.constant('true' as const), fc.constantFrom(...SIZES)),
-      }),
-      manifestReply: fc.record({
-        status: fc.constantFrom(200, 200, 200, 401, 403, 404, 429, 500, 302),
-        length: fc.constantFrom('true', 'true', 'short', 'long', 'huge', 'none'),
-        contentType: fc.option(fc.constantFrom(...CONTENT_TYPES)),
-        digestHeader: fc.constantFrom('true', 'wrong', 'none'),
-        redirectLoop: fc.boolean(),
-        auth: fc.constantFrom(
-          '',
-          'Bearer',
-          'Bearer realm="http://127.0.0.1:1/x",service="s"',
-          'Basic realm=x',
-          'Weird ,,,=',
-          'Bearer realm="/relative"',
-        ),
-      }),
-      blobReply: fc.record({
-        status: fc.constantFrom(200, 200, 200, 404, 500, 307),
-        length: fc.constantFrom('true', 'true', 'short', 'long', 'huge', 'none'),
-        corrupt: fc.boolean(),
-        redirectLoop: fc.boolean(),
-      }),
-      truncateJson: fc.nat({ max: 5 }),
-    });
-    let n = 0;
-    await fuzz(
-      'registry pull',
-      scenario,
-      async (s) => {
-        const repo = `fuzz/r${n++}`;
-        reg.routes.clear();
-        const m = s.manifest;
-        const cfgDigest =
-          m.configDigest === 'true' ? sha(config) : m.configDigest === 'wrong' ? sha(layer) : 'sha256:zz';
-        const manifest = Buffer.from(
-          JSON.stringify({
-            schemaVersion: m.schemaVersion,
-            mediaType: m.mediaType,
-            config: {
-              mediaType: m.configMediaType,
-              digest: cfgDigest,
-              size: m.configSize === 'true' ? config.length : m.configSize,
-            },
-            layers: [
-              {
-                mediaType: 'application/vnd.oci.image.layer.v1.tar',
-                digest: sha(layer),
-                size: m.layerSize === 'true' ? layer.length : m.layerSize,
-              },
-            ],
-          }),
-        );
-        const body = (b: Buffer) => (s.truncateJson === 1 ? b.subarray(0, b.length >> 1) : b);
-        const base = `/v2/${repo}`;
-        const mr = s.manifestReply;
-        const manifestReply = (b: Buffer, path: string): Reply =>
-          reply(body(b), {
-            status: mr.redirectLoop ? 302 : mr.status,
-            length: mr.length as Reply['length'],
-            contentType: mr.contentType ?? undefined,
-            digestHeader: mr.digestHeader as Reply['digestHeader'],
-            location: mr.redirectLoop ? path : mr.status === 302 ? `${path}x` : undefined,
-            wwwAuthenticate: mr.auth || undefined,
-          });
-        if (m.asIndex) {
-          const index = Buffer.from(
+  it(
+    'a pull from a hostile registry ends with a documented code, in bounded time',
+    async () => {
+      const config = Buffer.from(
+        JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }),
+      );
+      const layer = Buffer.from('not really a layer');
+      const scenario = fc.record({
+        manifest: fc.record({
+          schemaVersion: fc.constantFrom(2, 2, 1),
+          mediaType: fc.constantFrom(...CONTENT_TYPES),
+          configMediaType: fc.constantFrom(
+            'application/vnd.oci.image.config.v1+json',
+            'application/vnd.oci.image.layer.v1.tar',
+            'text/plain',
+          ),
+          configSize: fc.oneof(fc.constant('true' as const), fc.constantFrom(...SIZES)),
+          configDigest: fc.constantFrom('true', 'wrong', 'bad'),
+          layerSize: fc.oneof(fc.constant('true' as const), fc.constantFrom(...SIZES)),
+          asIndex: fc.boolean(),
+          indexSize: fc.oneof(fc.constant('true' as const), fc.constantFrom(...SIZES)),
+        }),
+        manifestReply: fc.record({
+          status: fc.constantFrom(200, 200, 200, 401, 403, 404, 429, 500, 302),
+          length: fc.constantFrom('true', 'true', 'short', 'long', 'huge', 'none'),
+          contentType: fc.option(fc.constantFrom(...CONTENT_TYPES)),
+          digestHeader: fc.constantFrom('true', 'wrong', 'none'),
+          redirectLoop: fc.boolean(),
+          auth: fc.constantFrom(
+            '',
+            'Bearer',
+            'Bearer realm="http://127.0.0.1:1/x",service="s"',
+            'Basic realm=x',
+            'Weird ,,,=',
+            'Bearer realm="/relative"',
+          ),
+        }),
+        blobReply: fc.record({
+          status: fc.constantFrom(200, 200, 200, 404, 500, 307),
+          length: fc.constantFrom('true', 'true', 'short', 'long', 'huge', 'none'),
+          corrupt: fc.boolean(),
+          redirectLoop: fc.boolean(),
+        }),
+        truncateJson: fc.nat({ max: 5 }),
+      });
+      let n = 0;
+      await fuzz(
+        'registry pull',
+        scenario,
+        async (s) => {
+          const repo = `fuzz/r${n++}`;
+          reg.routes.clear();
+          const m = s.manifest;
+          const cfgDigest =
+            m.configDigest === 'true' ? sha(config) : m.configDigest === 'wrong' ? sha(layer) : 'sha256:zz';
+          const manifest = Buffer.from(
             JSON.stringify({
-              schemaVersion: 2,
-              mediaType: 'application/vnd.oci.image.index.v1+json',
-              manifests: [
+              schemaVersion: m.schemaVersion,
+              mediaType: m.mediaType,
+              config: {
+                mediaType: m.configMediaType,
+                digest: cfgDigest,
+                size: m.configSize === 'true' ? config.length : m.configSize,
+              },
+              layers: [
                 {
-                  mediaType: m.mediaType,
-                  digest: sha(manifest),
-                  size: m.indexSize === 'true' ? manifest.length : m.indexSize,
-                  platform: { os: 'linux', architecture: process.arch === 'x64' ? 'amd64' : process.arch },
+                  mediaType: 'application/vnd.oci.image.layer.v1.tar',
+                  digest: sha(layer),
+                  size: m.layerSize === 'true' ? layer.length : m.layerSize,
                 },
               ],
             }),
           );
-          reg.routes.set(`${base}/manifests/latest`, manifestReply(index, `${base}/manifests/latest`));
-          reg.routes.set(`${base}/manifests/${sha(manifest)}`, reply(manifest, { contentType: m.mediaType }));
-        } else reg.routes.set(`${base}/manifests/latest`, manifestReply(manifest, `${base}/manifests/latest`));
-        const br = s.blobReply;
-        for (const [digest, data] of [
-          [cfgDigest, config],
-          [sha(layer), layer],
-        ] as const) {
-          const path = `${base}/blobs/${digest}`;
-          const bytes = br.corrupt ? Buffer.concat([data.subarray(1), Buffer.from('!')]) : data;
-          reg.routes.set(
-            path,
-            reply(bytes, {
-              status: br.redirectLoop ? 307 : br.status,
-              length: br.length as Reply['length'],
-              location: br.redirectLoop ? path : br.status === 307 ? `${path}y` : undefined,
-              digestHeader: 'none',
-            }),
-          );
-        }
-        const out = sink();
-        const client = createRegistryClient({
-          retry: { retries: 1, baseDelayMs: 1 },
-          store: {
-            ...out,
-            resolve: async () => {
-              throw new Error('unused');
-            },
-            readBlob: () => {
-              throw new Error('unused');
-            },
-          } as never,
-        });
-        await resolvesOrRefuses(async () => {
-          for await (const _ of client.pull(`${reg.host}/${repo}:latest`, { signal: AbortSignal.timeout(8000) }));
-        }, [...PULL_CODES]);
-      },
-      { kind: 'registry response', runs: 300, timeoutMs: 10_000 },
-    );
-    expect(reg.requests).toBeGreaterThan(300);
-  }, 120_000);
+          const body = (b: Buffer) => (s.truncateJson === 1 ? b.subarray(0, b.length >> 1) : b);
+          const base = `/v2/${repo}`;
+          const mr = s.manifestReply;
+          const manifestReply = (b: Buffer, path: string): Reply =>
+            reply(body(b), {
+              status: mr.redirectLoop ? 302 : mr.status,
+              length: mr.length as Reply['length'],
+              contentType: mr.contentType ?? undefined,
+              digestHeader: mr.digestHeader as Reply['digestHeader'],
+              location: mr.redirectLoop ? path : mr.status === 302 ? `${path}x` : undefined,
+              wwwAuthenticate: mr.auth || undefined,
+            });
+          if (m.asIndex) {
+            const index = Buffer.from(
+              JSON.stringify({
+                schemaVersion: 2,
+                mediaType: 'application/vnd.oci.image.index.v1+json',
+                manifests: [
+                  {
+                    mediaType: m.mediaType,
+                    digest: sha(manifest),
+                    size: m.indexSize === 'true' ? manifest.length : m.indexSize,
+                    platform: { os: 'linux', architecture: process.arch === 'x64' ? 'amd64' : process.arch },
+                  },
+                ],
+              }),
+            );
+            reg.routes.set(`${base}/manifests/latest`, manifestReply(index, `${base}/manifests/latest`));
+            reg.routes.set(`${base}/manifests/${sha(manifest)}`, reply(manifest, { contentType: m.mediaType }));
+          } else reg.routes.set(`${base}/manifests/latest`, manifestReply(manifest, `${base}/manifests/latest`));
+          const br = s.blobReply;
+          for (const [digest, data] of [
+            [cfgDigest, config],
+            [sha(layer), layer],
+          ] as const) {
+            const path = `${base}/blobs/${digest}`;
+            const bytes = br.corrupt ? Buffer.concat([data.subarray(1), Buffer.from('!')]) : data;
+            reg.routes.set(
+              path,
+              reply(bytes, {
+                status: br.redirectLoop ? 307 : br.status,
+                length: br.length as Reply['length'],
+                location: br.redirectLoop ? path : br.status === 307 ? `${path}y` : undefined,
+                digestHeader: 'none',
+              }),
+            );
+          }
+          const out = sink();
+          const client = createRegistryClient({
+            retry: { retries: 1, baseDelayMs: 1 },
+            store: {
+              ...out,
+              resolve: async () => {
+                throw new Error('unused');
+              },
+              readBlob: () => {
+                throw new Error('unused');
+              },
+            } as never,
+          });
+          await resolvesOrRefuses(async () => {
+            for await (const _ of client.pull(`${reg.host}/${repo}:latest`, { signal: AbortSignal.timeout(8000) }));
+          }, [...PULL_CODES]);
+        },
+        { kind: 'registry response', runs: 300, timeoutMs: 10_000 },
+      );
+      expect(reg.requests).toBeGreaterThan(300);
+    },
+    fuzzTimeout(120_000),
+  );
 
   it('image references parse or refuse with InvalidArgument; a parsed one reparses to itself', async () => {
     const tokens = [
