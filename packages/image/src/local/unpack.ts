@@ -96,8 +96,9 @@ async function* entriesOf(
   input.on('data', sniff);
   let bytes = 0;
   let last: ReadEntry | undefined;
-  // Past a limit: stop feeding the parser and fail the entry being read, so its reader stops too.
-  const overLimit = (err: Error) => {
+  // Past a limit, or the source or the archive broken: stop feeding the parser and fail the entry
+  // being read, so its reader stops too (else it waits for the rest of a body that never comes).
+  const fail = (err: unknown) => {
     if (failure !== undefined) return;
     failure = err;
     input.unpipe();
@@ -107,12 +108,12 @@ async function* entriesOf(
   };
   input.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
-    if (bytes > maxBytes) overLimit(layerTooLarge(what, 'maxBytes', maxBytes));
+    if (bytes > maxBytes) fail(layerTooLarge(what, 'maxBytes', maxBytes));
   });
   parser.on('entry', (e: ReadEntry) => {
     entries++;
     last = e;
-    if (entries > maxEntries) overLimit(layerTooLarge(what, 'maxEntries', maxEntries));
+    if (entries > maxEntries) fail(layerTooLarge(what, 'maxEntries', maxEntries));
     queue.push(e);
     notify();
   });
@@ -128,14 +129,12 @@ async function* entriesOf(
       done = drain = true;
       return notify();
     }
-    failure ??= invalidArgument(`malformed tar archive: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
-    notify();
+    fail(invalidArgument(`malformed tar archive: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
   });
-  input.on('error', (err) => {
-    failure ??= fromSystemError(err, `cannot read ${what}`);
-    notify();
+  input.on('error', (err) => fail(fromSystemError(err, `cannot read ${what}`)));
+  // Destroyed without an error (a pipeline torn down elsewhere): the archive stops short.
+  input.on('close', () => {
+    if (!done && !input.readableEnded) fail(invalidArgument(`${what} ended before the end of the archive`));
   });
   input.pipe(parser as unknown as NodeJS.WritableStream);
   try {

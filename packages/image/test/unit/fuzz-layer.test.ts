@@ -169,7 +169,15 @@ describe("fuzz: layer tarballs through the image store (a pull's ImageSink)", ()
             const i = dmg.at % blob.length;
             blob[i] = (blob[i] as number) ^ (1 << dmg.bit);
           }
-          await check(blob, gz);
+          const slow = setTimeout(
+            () => process.stderr.write(`fuzz-layer: slow input ${JSON.stringify([entries, gz, dmg])}\n`),
+            5000,
+          );
+          try {
+            await check(blob, gz);
+          } finally {
+            clearTimeout(slow);
+          }
         },
         { kind: KIND, runs: 250, timeoutMs: 10_000 },
       );
@@ -248,6 +256,19 @@ describe("fuzz: layer tarballs through the image store (a pull's ImageSink)", ()
         await resolvesOrRefuses(() => store(Buffer.from('not a tar at all, not even close'), 'none'), CODES);
         await check(Buffer.alloc(0), 'none');
       }
+    });
+
+    it('a file whose body is cut short by a broken stream fails, instead of waiting for the rest forever', async () => {
+      regression(
+        KIND,
+        'a file entry declaring more bytes than the stream held (a truncated or corrupt gzip) left the unpacker waiting forever for the rest of the body (a hung pull, and its scratch directory left behind); a broken source now fails the entry being read',
+      );
+      const size = Buffer.from([0x80, 0, 0, 0, 0, 0, 0, 0x7f, 0xff, 0xff, 0xff, 0xff]); // base-256: 2 GiB - 1
+      const tar = rawTar([{ name: 'dir/file', data: Buffer.alloc(70_000, 1), size }]);
+      const gz = gzipSync(tar);
+      const err = await rejection(store(gz.subarray(0, gz.length - 8), 'gzip'));
+      expect(CODES).toContain(err.code);
+      await check(Buffer.alloc(0), 'none');
     });
 
     it('a bomb past the limit while a file body streams ends the unpack without an unhandled stream error', async () => {
