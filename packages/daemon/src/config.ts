@@ -46,6 +46,11 @@ export interface DaemonConfig {
   networkPool?: string;
   /** What one client may ask of the APIs (see {@link ApiLimits}); defaults in {@link DEFAULT_LIMITS}. */
   limits?: ApiLimits;
+  /**
+   * Bounds on what one pulled, loaded or imported layer unpacks to (uncompressed tar bytes, entries);
+   * past them the pull fails with ResourceExhausted. Default 64 GiB and 4 million entries.
+   */
+  layerLimits?: { maxBytes?: number; maxEntries?: number };
 }
 
 /** Bounds on what one client may send or hold, in the config file's `limits` object. */
@@ -115,7 +120,8 @@ Flags:
   --config FILE            JSON file with any of: host, root, execRoot, defaultRuntime, cgroupParent, layers, volumeDrivers,
                            insecureRegistries, networkPrefix (2-6 of [a-z0-9]; default tscr, or ts + a hash of a
                            non-default root), networkPool (default 172.30.0.0/16), limits (grpcMaxMessageBytes,
-                           dockerMaxJsonBody, headersTimeoutMs, bodyTimeoutMs, eventQueue)
+                           dockerMaxJsonBody, headersTimeoutMs, bodyTimeoutMs, eventQueue),
+                           layerLimits ({"maxBytes": N, "maxEntries": N}: what one layer may unpack to)
   --host ADDR              API address (default ${DEFAULT_CONFIG.host})
   --root DIR               persistent state (default ${DEFAULT_CONFIG.root})
   --exec-root DIR          runtime state (default ${DEFAULT_CONFIG.execRoot})
@@ -161,6 +167,20 @@ function checkVolumeDrivers(drivers: Record<string, unknown>, where: string): Re
   return out;
 }
 
+function checkLayerLimits(value: unknown, where: string): NonNullable<DaemonConfig['layerLimits']> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidArgument(`${where}: layerLimits must be an object`);
+  const out: NonNullable<DaemonConfig['layerLimits']> = {};
+  for (const [key, n] of Object.entries(value)) {
+    if (key !== 'maxBytes' && key !== 'maxEntries')
+      throw invalidArgument(`${where}: unknown layerLimits setting ${JSON.stringify(key)}`);
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0)
+      throw invalidArgument(`${where}: layerLimits.${key} must be a positive integer`);
+    out[key] = n;
+  }
+  return out;
+}
+
 function isLayer(name: string): name is LayerName {
   return (LAYER_NAMES as readonly string[]).includes(name);
 }
@@ -197,6 +217,8 @@ export function parseConfigFile(value: unknown, where = 'config file'): Partial<
       out.limits = checkLimits(v, where);
     } else if (key === 'insecureRegistries') {
       out.insecureRegistries = checkRegistries(v, where);
+    } else if (key === 'layerLimits') {
+      out.layerLimits = checkLayerLimits(v, where);
     } else if (
       ['host', 'root', 'execRoot', 'defaultRuntime', 'cgroupParent', 'networkPrefix', 'networkPool'].includes(key)
     ) {
@@ -345,6 +367,7 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
     ...(file.networkPrefix && { networkPrefix: file.networkPrefix }),
     ...(file.networkPool && { networkPool: file.networkPool }),
     ...(file.limits && { limits: file.limits }),
+    ...(file.layerLimits && { layerLimits: file.layerLimits }),
   });
 
   const [command, layer, ...rest] = positionals;

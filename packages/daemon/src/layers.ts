@@ -67,7 +67,9 @@ function buildLocal(config: DaemonConfig, name: LayerName): Layer<unknown> {
   const paths = layerPaths(config);
   switch (name) {
     case 'images':
-      return local(createLocalImageService({ root: paths.images }));
+      return local(
+        createLocalImageService({ root: paths.images, ...(config.layerLimits && { layerLimits: config.layerLimits }) }),
+      );
     case 'runtime':
       return local(
         createLocalTaskRuntime({

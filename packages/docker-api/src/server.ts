@@ -88,6 +88,15 @@ export function splitVersion(path: string): { minor: number; path: string } {
   return { minor, path: m[3] ?? '/' };
 }
 
+/** A path segment with its %-escapes decoded. @throws InvalidArgument for a malformed escape (`%ZZ`). */
+function decodePathParam(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch (err) {
+    throw invalidArgument(`malformed escape in the request path: ${JSON.stringify(text)}`, { cause: err });
+  }
+}
+
 /** Creates the server; call `listen` to serve. */
 export class DockerApi {
   private readonly routes = allRoutes();
@@ -176,7 +185,7 @@ export class DockerApi {
       if (!m) continue;
       const params: Record<string, string> = {};
       route.names.forEach((name, i) => {
-        params[name] = decodeURIComponent(m[i + 1] ?? '');
+        params[name] = decodePathParam(m[i + 1] ?? '');
       });
       return { route, params };
     }

@@ -6,3 +6,14 @@ export { TEST_PREFIX, makeTempDir, uniqueName } from './temp.js';
 export { isRoot, hasCommand, skipUnlessRoot } from './host.js';
 export { busyboxRootfsTar, busyboxRootfsDir } from './busybox.js';
 export { rejection } from './errors.js';
+export {
+  fuzz,
+  fuzzTimeout,
+  regression,
+  expectCode,
+  parsesOrRefuses,
+  resolvesOrRefuses,
+  tokenString,
+  fc,
+} from './fuzz.js';
+export type { FuzzOptions } from './fuzz.js';

@@ -18,11 +18,18 @@ export function statusToCode(value: number): ErrorCode {
   return ErrorCodes[value - 1] ?? 'Unknown';
 }
 
+/** `value` as JSON with every character outside printable ASCII escaped (`\u00e9`). */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Server side: any thrown value to the status object grpc-js sends. */
 export function toStatus(err: unknown): Partial<StatusObject> {
   const e = fromSystemError(err);
   const metadata = new Metadata();
-  metadata.set(DETAILS_KEY, JSON.stringify(e.details));
+  // Metadata values must be printable ASCII: details often echo what a client sent (a name with
+  // any characters in it), so everything else travels as JSON \u escapes.
+  metadata.set(DETAILS_KEY, asciiJson(e.details));
   return { code: codeToStatus(e.code), details: e.message, metadata };
 }
 

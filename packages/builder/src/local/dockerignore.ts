@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { invalidArgument } from '@tscr/api';
 
 interface Rule {
   pattern: string;
@@ -37,7 +38,14 @@ function toRegex(pattern: string): RegExp {
       re += escapeRegex(pattern[++i] as string);
     } else re += escapeRegex(c);
   }
-  return new RegExp(`^${re}$`);
+  try {
+    return new RegExp(`^${re}$`);
+  } catch (err) {
+    throw invalidArgument(`.dockerignore: bad pattern ${JSON.stringify(pattern)}`, {
+      cause: err,
+      details: { pattern },
+    });
+  }
 }
 
 /**
@@ -49,6 +57,7 @@ function toRegex(pattern: string): RegExp {
 export class DockerIgnore {
   private readonly rules: Rule[];
 
+  /** @throws InvalidArgument for a pattern that is not a valid glob (`[z-a]`). */
   constructor(patterns: string[]) {
     this.rules = [];
     for (const line of patterns) {
@@ -62,7 +71,7 @@ export class DockerIgnore {
     }
   }
 
-  /** Parses the text of a `.dockerignore` file. */
+  /** Parses the text of a `.dockerignore` file. @throws InvalidArgument for a bad pattern. */
   static parse(text: string): DockerIgnore {
     return new DockerIgnore(text.split(/\r?\n/));
   }

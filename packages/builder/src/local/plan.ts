@@ -111,6 +111,7 @@ export function planBuild(df: Dockerfile, buildArgs: Record<string, string>, tar
       if (value !== undefined) globalArgs.set(key, value);
     }
   }
+  if (stages.length === 0) throw syntaxError(df.file, 1, 'the Dockerfile has no FROM instruction');
   let targetIndex = stages.length - 1;
   if (target !== undefined && target !== '') {
     targetIndex = stages.findIndex((s) => s.name === target.toLowerCase());

@@ -77,7 +77,9 @@ export function parseUlimit(value: string): Ulimit {
   const m = /^([a-z_]+)=(-?\d+)(?::(-?\d+))?$/i.exec(value);
   if (!m) throw usageError(`invalid ulimit argument: ${value}`);
   const soft = Number(m[2]);
-  return { name: m[1]!.toLowerCase(), soft, hard: m[3] === undefined ? soft : Number(m[3]) };
+  const hard = m[3] === undefined ? soft : Number(m[3]);
+  if (!Number.isSafeInteger(soft) || !Number.isSafeInteger(hard)) throw usageError(`ulimit out of range: ${value}`);
+  return { name: m[1]!.toLowerCase(), soft, hard };
 }
 
 /** `/dev/x[:/dev/y][:rwm]` → DeviceMapping. */

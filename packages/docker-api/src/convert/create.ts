@@ -68,7 +68,9 @@ function labels(v: unknown, name: string): Record<string, string> | undefined {
 function refuseOthers(section: Json, handled: Set<string>, prefix: string, neutral: Record<string, unknown[]> = {}) {
   for (const [key, value] of Object.entries(section)) {
     if (handled.has(key) || isNeutral(value)) continue;
-    if (neutral[key]?.some((n) => JSON.stringify(n) === JSON.stringify(value))) continue;
+    // Own keys only: a body key such as `__proto__` must not find Object.prototype.
+    const allowed = Object.hasOwn(neutral, key) ? neutral[key] : undefined;
+    if (allowed?.some((n) => JSON.stringify(n) === JSON.stringify(value))) continue;
     throw unsupportedOption(`${prefix}.${key}`, JSON.stringify(value));
   }
 }

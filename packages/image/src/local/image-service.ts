@@ -46,6 +46,7 @@ import { parentsOf } from './lineage.js';
 import { noSuchImage, normalizeTag, parseJson, repositoryOf } from './names.js';
 import { LocalSnapshotter, validateSnapshotKey } from './snapshotter.js';
 import { storeSnapshotDiff, writeNewImage, type LayerContext } from './new-image.js';
+import type { LayerLimits } from './layer-limits.js';
 import type { DiffOptions, LayerInfo, NewImage } from '../types.js';
 
 /** Options of {@link createLocalImageService}. */
@@ -62,6 +63,8 @@ export interface LocalImageServiceOptions {
    * collection (a pull in flight stores blobs before it tags). Default one hour.
    */
   gcGraceMs?: number;
+  /** Bounds on what one pulled, loaded or imported layer may unpack to; defaults in `DEFAULT_LAYER_LIMITS`. */
+  layerLimits?: LayerLimits;
 }
 
 /** An image in the index with the references that name it. */
@@ -107,10 +110,12 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
   private readonly content: PulledContext;
   private ready: Promise<void> | undefined;
   private readonly gcGraceMs: number;
+  private readonly layerLimits: LayerLimits;
 
   constructor(options: LocalImageServiceOptions) {
     this.root = options.root;
     this.gcGraceMs = options.gcGraceMs ?? 60 * 60 * 1000;
+    this.layerLimits = options.layerLimits ?? {};
     this.layersDir = join(this.root, 'layers');
     this.tempDir = join(this.root, 'tmp');
     const content = join(this.root, 'content');
@@ -200,7 +205,7 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
     digestHex(desc.digest);
     throwIfAborted(opts.signal);
     await this.init();
-    const ctx = { ...this.content, tempDir: this.tempDir, lock: this.lock };
+    const ctx = { ...this.content, tempDir: this.tempDir, lock: this.lock, limits: this.layerLimits };
     await this.writing.run(desc.digest, data, () => ingestBlob(ctx, desc, data, opts.signal), opts.signal);
   }
 
@@ -280,7 +285,14 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
     const reference = opts.reference ? normalizeTag(opts.reference) : undefined;
     await this.init();
     const manifestDigest = await importRootfsTar(
-      { blobs: this.blobs, index: this.index, layersDir: this.layersDir, tempDir: this.tempDir, lock: this.lock },
+      {
+        blobs: this.blobs,
+        index: this.index,
+        layersDir: this.layersDir,
+        tempDir: this.tempDir,
+        lock: this.lock,
+        limits: this.layerLimits,
+      },
       tar,
       reference,
       opts,

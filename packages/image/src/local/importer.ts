@@ -8,6 +8,7 @@ import type { ImageIndex } from './image-index.js';
 import type { Mutex } from './mutex.js';
 import { MediaTypes, ociArchitecture, toOciRunConfig, type OciImageConfig, type OciManifest } from './oci.js';
 import { spoolTar } from './spool.js';
+import type { LayerLimits } from './layer-limits.js';
 import { unpackLayer } from './unpack.js';
 
 /** The parts of an image root an import writes to. */
@@ -20,6 +21,8 @@ export interface ImportContext {
   tempDir: string;
   /** Held while the import commits, so a concurrent remove cannot collect what it uses. */
   lock: Mutex;
+  /** Bounds on what the layer unpacks to (ResourceExhausted past them). */
+  limits?: LayerLimits;
 }
 
 /** What an import prepared before committing. */
@@ -55,7 +58,7 @@ export async function importRootfsTar(
     const { digest: diffId, size: layerSize } = await spoolTar(tar, layerTar, opts.signal);
     const layerDir = join(ctx.layersDir, digestHex(diffId));
     const stagedLayer = join(work, 'layer');
-    if (!(await exists(layerDir))) await unpackStaged(layerTar, stagedLayer, opts.signal);
+    if (!(await exists(layerDir))) await unpackStaged(layerTar, stagedLayer, ctx.limits, opts.signal);
     throwIfAborted(opts.signal);
     const config = Buffer.from(JSON.stringify(imageConfig(diffId, opts)));
     const staged: Staged = { layerTar, layerDir, stagedLayer, diffId, layerSize, config };
@@ -65,9 +68,14 @@ export async function importRootfsTar(
   }
 }
 
-async function unpackStaged(layerTar: string, stagedLayer: string, signal?: AbortSignal): Promise<void> {
+async function unpackStaged(
+  layerTar: string,
+  stagedLayer: string,
+  limits: LayerLimits | undefined,
+  signal?: AbortSignal,
+): Promise<void> {
   await mkdir(join(stagedLayer, 'fs'), { recursive: true, mode: 0o755 });
-  await unpackLayer(layerTar, join(stagedLayer, 'fs'), { signal });
+  await unpackLayer(layerTar, join(stagedLayer, 'fs'), { signal, ...(limits ? { limits } : {}) });
 }
 
 function imageConfig(diffId: string, opts: ImportOptions): OciImageConfig {
@@ -90,7 +98,7 @@ async function commit(ctx: ImportContext, s: Staged, reference: string | undefin
     if (await ctx.blobs.commit(s.layerTar, s.diffId)) undo.push(() => ctx.blobs.delete(s.diffId));
     if (!(await exists(s.layerDir))) {
       // Collected since we looked (or never unpacked): unpack from the stored blob.
-      if (!(await exists(s.stagedLayer))) await unpackStaged(ctx.blobs.path(s.diffId), s.stagedLayer);
+      if (!(await exists(s.stagedLayer))) await unpackStaged(ctx.blobs.path(s.diffId), s.stagedLayer, ctx.limits);
       await mkdir(ctx.layersDir, { recursive: true });
       await rename(s.stagedLayer, s.layerDir);
       undo.push(() => rm(s.layerDir, { recursive: true, force: true }));

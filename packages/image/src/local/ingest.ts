@@ -10,6 +10,7 @@ import { decompressor, isLayerMediaType, sniffCompression } from './decompress.j
 import { exists, scratchParent } from './fs-util.js';
 import type { LayerRecords } from './layer-records.js';
 import type { Mutex } from './mutex.js';
+import type { LayerLimits } from './layer-limits.js';
 import { unpackLayerStream } from './unpack.js';
 
 /** The parts of an image root a pulled blob is written to. */
@@ -22,6 +23,8 @@ export interface IngestContext {
   tempDir: string;
   /** Held while finished files move into place. */
   lock: Mutex;
+  /** Bounds on what one layer unpacks to (ResourceExhausted past them). */
+  limits?: LayerLimits;
 }
 
 /** Bytes the blob file and the unpacker buffer at most before the source waits. */
@@ -38,7 +41,8 @@ const HIGH_WATER = 1 << 20;
  * only its length is checked here.
  * @throws what `data` throws (DataLoss, Cancelled); DataLoss for a length
  *   other than `desc.size`; InvalidArgument for a layer that is not a
- *   (compressed) tar; Unimplemented for zstd without the `zstd` command.
+ *   (compressed) tar; ResourceExhausted past `ctx.limits`; Unimplemented for
+ *   zstd without the `zstd` command.
  */
 export async function ingestBlob(
   ctx: IngestContext,
@@ -58,7 +62,7 @@ export async function ingestBlob(
     }
     const staged = join(work, 'layer');
     await mkdir(join(staged, 'fs'), { recursive: true, mode: 0o755 });
-    const { size, diffID, unpacked } = await teeAndUnpack(data, blobFile, join(staged, 'fs'), signal);
+    const { size, diffID, unpacked } = await teeAndUnpack(data, blobFile, join(staged, 'fs'), ctx.limits, signal);
     checkSize(desc, size);
     await ctx.lock.run(async () => {
       const layerDir = join(ctx.layersDir, digestHex(diffID));
@@ -176,6 +180,7 @@ async function teeAndUnpack(
   data: AsyncIterable<Uint8Array>,
   blobFile: string,
   dest: string,
+  limits: LayerLimits | undefined,
   signal?: AbortSignal,
 ): Promise<{ size: number; diffID: string; unpacked: number }> {
   const { head, all } = await peek(data);
@@ -199,9 +204,15 @@ async function teeAndUnpack(
   const piped = pipeline(Readable.from(coalesce(all, BATCH), { highWaterMark: 2 }), tee, decompress, hasher, {
     signal,
   });
-  const unpacked = unpackLayerStream(hasher, dest, { signal }, 'the layer blob');
+  const unpacked = unpackLayerStream(hasher, dest, { signal, ...(limits ? { limits } : {}) }, 'the layer blob');
   const [p, u] = await Promise.allSettled([piped, unpacked]);
   if (p.status === 'rejected' || u.status === 'rejected') {
+    // The blob file may still be opening: let it close before the caller removes the directory it is in.
+    if (!file.closed) {
+      const closed = new Promise<void>((resolve) => file.once('close', () => resolve()));
+      file.destroy();
+      await closed;
+    }
     throw pickError(p.status === 'rejected' ? p.reason : undefined, u.status === 'rejected' ? u.reason : undefined);
   }
   await new Promise<void>((resolve, reject) => {

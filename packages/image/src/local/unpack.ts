@@ -22,6 +22,7 @@ import { fromSystemError, internal, invalidArgument, isTscrError, unimplemented 
 import { SMALL_FILE, processUmask, writeFileNow, type Creation, type FileMeta } from './file-writes.js';
 import { throwIfAborted } from './fs-util.js';
 import { findCommand } from './commands.js';
+import { DEFAULT_LAYER_LIMITS, layerTooLarge, type LayerLimits } from './layer-limits.js';
 
 const run = promisify(execFile);
 
@@ -31,6 +32,8 @@ const OPAQUE_MARKER = '.wh..wh..opq';
 /** Options of {@link unpackLayer}. */
 export interface UnpackOptions {
   signal?: AbortSignal;
+  /** Size and entry bounds; {@link DEFAULT_LAYER_LIMITS} where unset. */
+  limits?: LayerLimits;
 }
 
 /** What an unpack wrote. */
@@ -68,7 +71,13 @@ export function cleanEntryPath(path: string, what = 'path'): string {
 const READ_CHUNK = 1 << 20;
 
 /** The entries of a tar stream, one at a time; the next comes once the last was consumed. */
-async function* entriesOf(input: Readable, what: string): AsyncGenerator<ReadEntry, void, undefined> {
+async function* entriesOf(
+  input: Readable,
+  what: string,
+  limits: LayerLimits = {},
+): AsyncGenerator<ReadEntry, void, undefined> {
+  const maxBytes = limits.maxBytes ?? DEFAULT_LAYER_LIMITS.maxBytes;
+  const maxEntries = limits.maxEntries ?? DEFAULT_LAYER_LIMITS.maxEntries;
   const parser = new Parser({ strict: true });
   const queue: ReadEntry[] = [];
   let done = false;
@@ -85,8 +94,26 @@ async function* entriesOf(input: Readable, what: string): AsyncGenerator<ReadEnt
     if (head.length >= 512) input.off('data', sniff);
   };
   input.on('data', sniff);
+  let bytes = 0;
+  let last: ReadEntry | undefined;
+  // Past a limit, or the source or the archive broken: stop feeding the parser and fail the entry
+  // being read, so its reader stops too (else it waits for the rest of a body that never comes).
+  const fail = (err: unknown) => {
+    if (failure !== undefined) return;
+    failure = err;
+    input.unpipe();
+    // The parser may still write the chunk in hand to it: those writes fail quietly.
+    last?.on('error', () => undefined).destroy(err);
+    notify();
+  };
+  input.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (bytes > maxBytes) fail(layerTooLarge(what, 'maxBytes', maxBytes));
+  });
   parser.on('entry', (e: ReadEntry) => {
     entries++;
+    last = e;
+    if (entries > maxEntries) fail(layerTooLarge(what, 'maxEntries', maxEntries));
     queue.push(e);
     notify();
   });
@@ -94,19 +121,20 @@ async function* entriesOf(input: Readable, what: string): AsyncGenerator<ReadEnt
     done = true;
     notify();
   });
+  let drain = false;
   parser.on('error', (err: unknown) => {
     if (entries === 0 && head.length === 512 && head.every((b) => b === 0)) {
-      done = true; // an empty archive: only the end-of-archive blocks, which node-tar refuses
+      // An empty archive: only the end-of-archive blocks, which node-tar refuses. What follows
+      // them is read to its end (and ignored, as tar readers do), so the source completes.
+      done = drain = true;
       return notify();
     }
-    failure ??= invalidArgument(`malformed tar archive: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
-    notify();
+    fail(invalidArgument(`malformed tar archive: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
   });
-  input.on('error', (err) => {
-    failure ??= fromSystemError(err, `cannot read ${what}`);
-    notify();
+  input.on('error', (err) => fail(fromSystemError(err, `cannot read ${what}`)));
+  // Destroyed without an error (a pipeline torn down elsewhere): the archive stops short.
+  input.on('close', () => {
+    if (!done && !input.readableEnded) fail(invalidArgument(`${what} ended before the end of the archive`));
   });
   input.pipe(parser as unknown as NodeJS.WritableStream);
   try {
@@ -118,7 +146,8 @@ async function* entriesOf(input: Readable, what: string): AsyncGenerator<ReadEnt
       else await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
-    input.destroy();
+    if (drain && failure === undefined) input.unpipe().resume();
+    else input.destroy();
   }
 }
 
@@ -129,7 +158,8 @@ async function* entriesOf(input: Readable, what: string): AsyncGenerator<ReadEnt
  * be written through a symbolic link, fail the unpack with InvalidArgument.
  * Whiteouts become overlayfs whiteouts: `.wh.x` a 0:0 character device,
  * `.wh..wh..opq` the `trusted.overlay.opaque` xattr (via `setfattr`, else
- * Unimplemented). The caller removes `dest` when this throws.
+ * Unimplemented). A layer past `options.limits` fails with ResourceExhausted
+ * (`details.limit`). The caller removes `dest` when this throws.
  */
 export async function unpackLayer(tarFile: string, dest: string, options: UnpackOptions = {}): Promise<UnpackStats> {
   return unpackLayerStream(createReadStream(tarFile, { highWaterMark: READ_CHUNK }), dest, options, tarFile);
@@ -149,7 +179,7 @@ export async function unpackLayerStream(
 ): Promise<UnpackStats> {
   try {
     const u = new Unpacker(dest);
-    for await (const entry of entriesOf(input, what)) {
+    for await (const entry of entriesOf(input, what, options.limits)) {
       throwIfAborted(options.signal);
       try {
         await u.apply(entry);
@@ -241,9 +271,20 @@ class Unpacker {
         break;
       case 'Link': {
         const target = cleanEntryPath(entry.linkpath ?? '', 'link target');
+        if (target === '' || this.knownDirs.has(target) || !this.seen.has(target) || target === rel) {
+          throw badLink(entry.path, entry.linkpath ?? '', 'is not a file of this layer');
+        }
         const targetDir = posix.dirname(target);
         this.assertDir(targetDir === '.' ? '' : targetDir, entry.path);
-        linkSync(join(this.dest, target), abs);
+        try {
+          linkSync(join(this.dest, target), abs);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code ?? '';
+          if (['ENOENT', 'EPERM', 'EISDIR', 'ENOTDIR', 'EXDEV'].includes(code)) {
+            throw badLink(entry.path, entry.linkpath ?? '', `cannot be linked to (${code})`);
+          }
+          throw err;
+        }
         return; // a hard link shares its target's metadata
       }
       case 'CharacterDevice':
@@ -300,7 +341,8 @@ class Unpacker {
     let sofar = '';
     for (const part of rel === '' ? [] : rel.split('/')) {
       sofar = sofar ? `${sofar}/${part}` : part;
-      const st = lstatSync(join(this.dest, sofar));
+      const st = lstatSync(join(this.dest, sofar), { throwIfNoEntry: false });
+      if (!st) throw invalidArgument(`tar link ${JSON.stringify(entryPath)} has a missing target directory`);
       if (st.isSymbolicLink()) throw throughSymlink(entryPath, sofar);
       if (!st.isDirectory()) throw invalidArgument(`tar link ${JSON.stringify(entryPath)} has a bad target`);
     }
@@ -348,6 +390,12 @@ function isSmallFile(entry: ReadEntry): boolean {
 function throughSymlink(path: string, link: string) {
   const what = `tar entry ${JSON.stringify(path)} would be written through the symbolic link ${JSON.stringify(link)}`;
   return invalidArgument(what, { details: { path } });
+}
+
+function badLink(path: string, target: string, why: string) {
+  return invalidArgument(`tar hard link ${JSON.stringify(path)}: its target ${JSON.stringify(target)} ${why}`, {
+    details: { path, target },
+  });
 }
 
 /** Streams a big file's body to `abs` (which must not exist). */

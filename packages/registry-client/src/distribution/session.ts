@@ -149,8 +149,11 @@ export async function expectStatus(
   } catch {
     // No error document: the status says it all.
   }
-  const code: ErrorCode = STATUS_CODES[res.status] ?? (res.status >= 500 ? 'Unavailable' : 'Unknown');
-  const why = [registryCode, message].filter(Boolean).join(': ') || `HTTP ${res.status}`;
+  // Any other answer (a redirect left after the transport's last hop, an odd 4xx or 2xx) is the
+  // registry not holding up its side: FailedPrecondition, never Unknown.
+  const code: ErrorCode = STATUS_CODES[res.status] ?? (res.status >= 500 ? 'Unavailable' : 'FailedPrecondition');
+  const redirect = res.status >= 300 && res.status < 400 ? ' (a redirect loop, or too many redirects)' : '';
+  const why = [registryCode, message].filter(Boolean).join(': ') || `HTTP ${res.status}${redirect}`;
   throw new TscrError(code, `${action} ${what}: ${why}`, {
     details: { ref: what, status: String(res.status), registryCode },
   });

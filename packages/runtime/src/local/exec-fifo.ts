@@ -1,4 +1,4 @@
-import { constants, open } from 'node:fs';
+import { constants, open, readSync } from 'node:fs';
 import { readFile, unlink } from 'node:fs/promises';
 import { Socket } from 'node:net';
 
@@ -12,6 +12,15 @@ async function alive(pid: number): Promise<boolean> {
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
+  }
+}
+
+/** True when the (non-blocking) fifo `fd` has a byte to read now; it is consumed. */
+function byteWaiting(fd: number): boolean {
+  try {
+    return readSync(fd, Buffer.alloc(1), 0, 1, null) > 0;
+  } catch {
+    return false; // EAGAIN: nothing was written
   }
 }
 
@@ -39,8 +48,10 @@ export async function releaseViaExecFifo(fifo: string, initPid: number): Promise
     socket.once('data', () => resolve(true));
     socket.once('error', () => resolve(false));
     const check = async () => {
-      if (!(await alive(initPid))) resolve(false);
-      else timer = setTimeout(check, LIVENESS_CHECK_MS);
+      if (await alive(initPid)) timer = setTimeout(check, LIVENESS_CHECK_MS);
+      // Gone: but a short-lived process (`true`) may have written its byte and exited before the
+      // socket's read was dispatched (a busy event loop), so look at the fifo itself before giving up.
+      else resolve(byteWaiting(fd));
     };
     timer = setTimeout(check, LIVENESS_CHECK_MS);
   });

@@ -239,7 +239,7 @@ export function processRlimits(
     if (!(ULIMIT_NAMES as readonly string[]).includes(name)) {
       throw invalidArgument(`invalid ulimit type: ${u.name}`, { details: { field: 'ulimits' } });
     }
-    if (!Number.isInteger(u.soft) || !Number.isInteger(u.hard) || u.soft < -1 || u.hard < -1) {
+    if (!Number.isSafeInteger(u.soft) || !Number.isSafeInteger(u.hard) || u.soft < -1 || u.hard < -1) {
       throw invalidArgument(`invalid ulimit ${name}: ${u.soft}:${u.hard}`, { details: { field: 'ulimits' } });
     }
     if (u.hard !== -1 && (u.soft === -1 || u.soft > u.hard)) {

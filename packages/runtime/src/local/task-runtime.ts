@@ -233,7 +233,10 @@ export class LocalTaskRuntime implements TaskRuntime {
       await cli.start(id, initPid);
     } catch (err) {
       const st = await this.state(id).catch(() => undefined);
-      if (st && st.status !== 'created') throw failedPrecondition(`task ${id} is ${st.status}`, { cause: err });
+      if (st && st.status !== 'created') {
+        const why = err instanceof Error ? `: ${err.message}` : '';
+        throw failedPrecondition(`task ${id} is ${st.status}${why}`, { cause: err });
+      }
       throw err;
     }
     const exit = await this.exitOf(id);
