@@ -27,6 +27,8 @@ export {
 } from './errors.js';
 export type { ErrorCode, TscrErrorOptions } from './errors.js';
 export { fromSystemError } from './system-errors.js';
+export { FAILPOINTS, FAILPOINTS_ENV, armedFailpoints, failpoint, parseFailpoints } from './failpoints.js';
+export type { FailpointAction, FailpointName } from './failpoints.js';
 export type { Descriptor, ImageConfig, Image, ImageDeleteResult, Mount } from './types/image.js';
 export type {
   MountSpec,

@@ -8,7 +8,7 @@
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorCode, failedPrecondition } from '@tscr/api';
+import { armedFailpoints, errorCode, failedPrecondition } from '@tscr/api';
 import { composeDaemon, serveLayer, type Daemon } from './compose.js';
 import { parseCommandLine, type DaemonConfig } from './config.js';
 
@@ -66,6 +66,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'daemon': {
+      // Test-only crash points (TSCR_FAILPOINTS): refused when unknown, announced when armed.
+      const armed = [...armedFailpoints()].map(([name, action]) => `${name}=${action}`);
+      if (armed.length > 0) console.error(`tscrd: failpoints armed: ${armed.join(', ')}`);
       await mkdir(command.config.execRoot, { recursive: true, mode: 0o711 });
       const pidFile = await takePidFile(command.config);
       const daemon = await composeDaemon(command.config);

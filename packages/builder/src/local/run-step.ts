@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { failedPrecondition, type Mount } from '@tscr/api';
+import { failedPrecondition, failpoint, type Mount } from '@tscr/api';
 import { readLogs, type TaskRuntime } from '@tscr/runtime';
 
 /** What a RUN step runs. */
@@ -48,6 +48,7 @@ export async function runStep(runtime: TaskRuntime, spec: RunSpec): Promise<void
     );
     created = true;
     await runtime.start(spec.id, opts);
+    failpoint('build.run.mid-run');
     const exited = runtime.wait(spec.id, opts);
     for await (const entry of readLogs(logPath, {
       follow: true,

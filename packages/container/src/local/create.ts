@@ -1,6 +1,14 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { alreadyExists, invalidArgument, isAlreadyExists, isNotFound, notFound, type ContainerInfo } from '@tscr/api';
+import {
+  alreadyExists,
+  failpoint,
+  invalidArgument,
+  isAlreadyExists,
+  isNotFound,
+  notFound,
+  type ContainerInfo,
+} from '@tscr/api';
 import { logRotationOf } from '@tscr/runtime';
 import type { ContainerStore } from '../store.js';
 import type { CallOptions, CreateContainerRequest } from '../types.js';
@@ -96,6 +104,7 @@ export async function createContainer(
     undo.push(() => rm(dir, { recursive: true, force: true }));
     const rootfs = await o.images.prepare(id, image.id, opts);
     undo.push(() => o.images.removeSnapshot(id));
+    failpoint('container.create.after-snapshot');
     undo.push(() => o.volumes.release(id, { removeAnonymous: true }));
     const mounts = await o.volumes.resolveMounts(id, specs, { ...opts, imageLayers: imageLayersOf(rootfs) });
     const logPath = join(dir, LOG_FILE);
@@ -133,6 +142,7 @@ export async function createContainer(
         throw err;
       }
     }
+    failpoint('container.create.after-record');
     return info;
   } catch (err) {
     for (const step of undo.reverse()) {
