@@ -5,6 +5,9 @@
  */
 export type { CallOptions, VersionInfo, SystemInfo, EventsOptions, SystemService } from './types.js';
 export { SqliteContainerStore, STATE_DB_FILE } from './state/sqlite-store.js';
+export { MirroredContainerStore, RECORD_FILE } from './state/mirrored-store.js';
+export { checkStateDatabase } from './state/state-check.js';
+export type { StateCheck } from './state/state-check.js';
 export { EventBus, eventMatcher, parseEventTime } from './events.js';
 export type { SubscribeOptions, EventBusOptions } from './events.js';
 export { SqliteEventLog } from './event-log.js';

@@ -300,7 +300,12 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
       results.push(row);
       c.setup?.();
       const args = c.drive();
-      row.operation = `tscr ${args.map((a) => a.replace(d.dir, '<dir>').replace(/tscr-test-[\w.-]+/, '…')).join(' ')}`;
+      const shown = (a: string) =>
+        a
+          .replace(d.dir, '<dir>')
+          .replace(reg.host, '<registry>')
+          .replace(/tscr-test-[\w.-]+/, '…');
+      row.operation = `tscr ${args.map(shown).join(' ')}`;
       await crashAt(c.fp, args);
       row.checks = checkConsistent(d);
       await c.after();
