@@ -30,6 +30,8 @@ const DOC = fileURLToPath(new URL('../../../../docs/reliability/faults.md', impo
 /** One row of the matrix: what to set up, the CLI call that meets the failpoint, what must hold after. */
 interface Case {
   fp: FailpointName;
+  /** What must hold after the restart (shown in the report). */
+  expects: string;
   setup?: () => void;
   drive: () => string[];
   after: () => void | Promise<void>;
@@ -113,6 +115,7 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
   const CASES: Case[] = [
     {
       fp: 'container.create.after-snapshot',
+      expects: 'not listed; the name is free again',
       drive: () => ['create', '--name', name('c1'), base, 'true'],
       after: () => {
         expect(listed(name('c1')), 'a create cut before its record is not listed').toBe(false);
@@ -122,6 +125,7 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
     },
     {
       fp: 'container.create.after-record',
+      expects: 'listed as created; starts',
       drive: () => ['create', '--name', name('c2'), base, 'sleep', '1000'],
       after: () => {
         expect(state(name('c2')).Status).toBe('created');
@@ -132,6 +136,10 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
     ...(['after-network', 'after-task-create', 'after-task-start'] as const).map(
       (step): Case => ({
         fp: `container.start.${step}`,
+        expects:
+          step === 'after-task-start'
+            ? 'adopted as running (same process); stops'
+            : 'created, no namespace, veth, address or monitor left; starts',
         setup: () => ok(tscr('create', '--name', name(step), '-p', '127.0.0.1::80', base, 'sleep', '1000')),
         drive: () => ['start', name(step)],
         after: () => {
@@ -146,6 +154,7 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
     ),
     {
       fp: 'container.stop.after-signal',
+      expects: 'exited with the code it ended with (3) while the daemon was down',
       setup: () => ok(tscr('run', '-d', '--name', name('stop'), base, ...trapTerm)),
       drive: () => ['stop', '-t', '5', name('stop')],
       after: () => {
@@ -156,18 +165,21 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
     },
     {
       fp: 'container.remove.after-mark',
+      expects: 'the removal is finished at start (record, snapshot, anonymous volume gone)',
       setup: () => ok(tscr('create', '--name', name('rm1'), '-v', '/data', base, 'true')),
       drive: () => ['rm', '-v', name('rm1')],
       after: () => expect(listed(name('rm1')), 'an interrupted removal is finished').toBe(false),
     },
     {
       fp: 'container.remove.after-snapshot',
+      expects: 'the removal is finished at start (and its port rule, veth and address gone)',
       setup: () => ok(tscr('run', '-d', '--name', name('rm2'), '-p', '127.0.0.1::80', base, 'sleep', '1000')),
       drive: () => ['rm', '-f', name('rm2')],
       after: () => expect(listed(name('rm2')), 'an interrupted removal is finished').toBe(false),
     },
     {
       fp: 'container.commit.after-layer',
+      expects: 'no image; the container runs (unpaused); a second commit works',
       setup: () => ok(tscr('run', '-d', '--name', name('commit'), base, 'sh', '-c', 'echo c > /f; sleep 1000')),
       drive: () => ['commit', name('commit'), 'tscr-test-crash-commit:1'],
       after: () => {
@@ -181,6 +193,7 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
     },
     {
       fp: 'container.exec.after-start',
+      expects: 'the container runs; a new exec works',
       setup: () => ok(tscr('run', '-d', '--name', name('exec'), base, 'sleep', '1000')),
       drive: () => ['exec', name('exec'), 'sh', '-c', 'echo started; sleep 2'],
       after: () => {
@@ -192,6 +205,7 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
     ...(['mid-layer', 'between-layers', 'before-tag'] as const).map(
       (step): Case => ({
         fp: `image.pull.${step}`,
+        expects: 'no image; scratch and unreferenced blobs gone; the re-pull works and runs',
         drive: () => ['pull', pullRef],
         after: () => {
           expect(hasImage(pullRef), 'no half image after a cut pull').toBe(false);
@@ -205,6 +219,7 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
     ),
     {
       fp: 'registry.push.between-blobs',
+      expects: 'the local image intact; the re-push works',
       setup: () => ok(tscr('tag', base, `${reg.host}/tscr-test/crash-push:1`)),
       drive: () => ['push', `${reg.host}/tscr-test/crash-push:1`],
       after: () => {
@@ -214,6 +229,7 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
     },
     {
       fp: 'build.run.mid-run',
+      expects: 'no image; the RUN task, its mount and snapshot gone; the rebuild works',
       setup: () => dockerfile(`FROM ${base}\nRUN echo one > /one && sleep 2\n`),
       drive: () => ['build', '-t', 'tscr-test-crash-build:1', ctxDir],
       after: () => {
@@ -224,6 +240,7 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
     },
     {
       fp: 'build.between-steps',
+      expects: 'no image; the rebuild reuses the finished step from the cache',
       setup: () => dockerfile(`FROM ${base}\nRUN echo one > /one\nRUN echo two > /two\n`),
       drive: () => ['build', '-t', 'tscr-test-crash-build:2', ctxDir],
       after: () => {
@@ -236,6 +253,7 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
     },
     {
       fp: 'volume.create.after-dir',
+      expects: 'no volume, no directory; the create works',
       drive: () => ['volume', 'create', 'tscr-test-crash-vol1'],
       after: () => {
         expect(tscr('volume', 'inspect', 'tscr-test-crash-vol1').code, 'no half-made volume').not.toBe(0);
@@ -245,6 +263,7 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
     },
     {
       fp: 'volume.remove.after-meta',
+      expects: 'no volume, no directory; the name can be used again',
       setup: () => ok(tscr('volume', 'create', 'tscr-test-crash-vol2')),
       drive: () => ['volume', 'rm', 'tscr-test-crash-vol2'],
       after: () => {
@@ -255,6 +274,7 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
     },
     {
       fp: 'network.create.after-record',
+      expects: 'the network exists with its bridge and rules, and works',
       drive: () => ['network', 'create', 'tscr-test-crash-net1'],
       after: () => {
         // The record was saved: the network exists after the restart, and it works.
@@ -264,6 +284,7 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
     },
     {
       fp: 'network.connect.after-record',
+      expects: 'not connected (the record never said so), no address held; the connect works',
       setup: () => {
         ok(tscr('network', 'create', 'tscr-test-crash-net2'));
         ok(tscr('run', '-d', '--name', name('net'), base, 'sleep', '1000'));
@@ -278,6 +299,7 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
     },
     {
       fp: 'network.disconnect.after-record',
+      expects: 'still connected (as its record says), with a working endpoint; the disconnect works',
       drive: () => ['network', 'disconnect', 'tscr-test-crash-net2', name('net')],
       after: () => {
         // The record still says connected: the endpoint is made again (a new veth and address), then the disconnect works.
@@ -296,7 +318,7 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
 
   for (const c of CASES) {
     it(`${c.fp}: ${FAILPOINTS[c.fp]}`, async () => {
-      const row: CaseResult = { failpoint: c.fp, operation: '', checks: [], outcome: 'failed' };
+      const row: CaseResult = { failpoint: c.fp, operation: '', expects: c.expects, checks: [], outcome: 'failed' };
       results.push(row);
       c.setup?.();
       const args = c.drive();
