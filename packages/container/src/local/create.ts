@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   alreadyExists,
   failpoint,
+  fromSystemError,
   invalidArgument,
   isAlreadyExists,
   isNotFound,
@@ -100,7 +101,11 @@ export async function createContainer(
   const dir = join(o.containersDir, id);
   const undo: (() => Promise<unknown>)[] = [];
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // Not recursive for the container's own directory: Node's recursive mkdir reports a full disk as ENOENT.
+    await mkdir(o.containersDir, { recursive: true, mode: 0o700 });
+    await mkdir(dir, { mode: 0o700 }).catch((err: unknown) => {
+      throw fromSystemError(err, `cannot create the container directory ${dir}`);
+    });
     undo.push(() => rm(dir, { recursive: true, force: true }));
     const rootfs = await o.images.prepare(id, image.id, opts);
     undo.push(() => o.images.removeSnapshot(id));
