@@ -55,7 +55,8 @@ start_tscrd() {
     --cgroup-parent "$cg" >>"$work/tscrd.log" 2>&1 &
   daemon=$!
 }
-# Seconds from the daemon's spawn until it lists $count running containers.
+# Seconds from the daemon's spawn until it lists $count running containers, into $elapsed
+# (not printed: in a $(…) subshell the new daemon's PID would be lost).
 restart_tscrd() {
   local t0 n
   t0=$(now)
@@ -66,9 +67,9 @@ restart_tscrd() {
     sleep 0.02
   done
   [ "$n" -ge "$count" ] || { echo "bench: tscrd lists $n of $count after restart" >&2; exit 1; }
-  awk -v a="$t0" -v b="$(now)" 'BEGIN {printf "%.3f\n", b - a}'
+  elapsed=$(awk -v a="$t0" -v b="$(now)" 'BEGIN {printf "%.3f\n", b - a}')
 }
-kill9() { kill -9 "$1"; wait "$1" 2>/dev/null || true; }
+kill9() { kill -9 "$1" && { wait "$1" 2>/dev/null || true; }; }
 
 bash scripts/busybox-rootfs.sh "$work/busybox.tar" >/dev/null
 start_tscrd
@@ -79,10 +80,12 @@ for i in $(seq "$count"); do $tscr run -d --name "rec-$i" tscr-bench/busybox:lat
 k9=(); lost=()
 for _ in $(seq "$runs"); do
   kill9 "$daemon"
-  k9+=("$(restart_tscrd)")
+  restart_tscrd
+  k9+=("$elapsed")
   kill9 "$daemon"
   rm -f "$work/root/tscr.db" "$work/root/tscr.db-wal" "$work/root/tscr.db-shm"
-  lost+=("$(restart_tscrd)")
+  restart_tscrd
+  lost+=("$elapsed")
 done
 
 ctr_t=()

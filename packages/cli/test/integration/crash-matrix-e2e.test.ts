@@ -138,7 +138,7 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
         fp: `container.start.${step}`,
         expects:
           step === 'after-task-start'
-            ? 'adopted as running (same process); stops'
+            ? 'adopted as running (its process and monitor kept); a second start is a no-op'
             : 'created, no namespace, veth, address or monitor left; starts',
         setup: () => ok(tscr('create', '--name', name(step), '-p', '127.0.0.1::80', base, 'sleep', '1000')),
         drive: () => ['start', name(step)],

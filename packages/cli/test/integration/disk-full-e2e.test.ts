@@ -124,6 +124,11 @@ describe.skipIf(skip)('a full disk under the daemon root', () => {
           '',
           'After each failure every check of the crash matrix holds (the store is consistent), and the free space is',
           'what it was before the operation (within 512 KiB).',
+          '',
+          'Found and fixed: a failed `cp` left its partial file in the container (it now removes what it created);',
+          "a create on a full disk said ENOENT (NotFound), because Node's recursive `mkdir` reports ENOSPC so (the",
+          "container's directory is made non-recursively); a failed write of the events history would have been",
+          "thrown from a timer and ended tscrd; EDQUOT, EFBIG and SQLite's SQLITE_FULL now map to ResourceExhausted.",
           ...(survived
             ? [
                 '',

@@ -85,6 +85,10 @@ describe.skipIf(e2eSkipReason())('state database lost or corrupted while contain
           'corrupt one aside as `tscr.db.corrupt-<time>`, and inserts the copy of every container the database lacks.',
           'A running task that neither names is never killed: it is left running and reported. The events history is',
           'what is lost.',
+          '',
+          'Found and fixed: before, a daemon started without its database took every container directory for the',
+          'leftover of an interrupted create and removed it, with `runc delete --force`: every running container was',
+          'killed. Directories with a running task are now left alone.',
         ].join('\n'),
       );
     }

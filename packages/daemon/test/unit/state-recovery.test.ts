@@ -48,7 +48,9 @@ describe('state database recovery', () => {
     dir = await makeTempDir('state-recovery');
     const store = storeIn(dir);
     store.insert(sampleRecord(A, 'web'));
-    expect(store.get(A)?.name).toBe('web');
+    store.update({ ...sampleRecord(A, 'web'), restartCount: 1 });
+    expect(store.get(A)?.restartCount).toBe(1);
+    expect(existsSync(join(dir, 'containers', A)), 'no directory is made for the copy').toBe(false);
     store.close();
   });
 
