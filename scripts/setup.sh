@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(runc crun conmon busybox-static protobuf-compiler iproute2 iptables util-linux tar attr zstd docker-registry apache2-utils openssl skopeo curl tini catatonit gcc libc6-dev docker-compose podman buildah)
+want=(runc crun conmon busybox-static protobuf-compiler iproute2 iptables util-linux e2fsprogs tar attr zstd docker-registry apache2-utils openssl skopeo curl tini catatonit gcc libc6-dev docker-compose podman buildah)
 [ "${1:-}" = "--bench" ] && want+=(hyperfine)
 
 missing=()

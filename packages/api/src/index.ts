@@ -31,6 +31,8 @@ export {
 } from './errors.js';
 export type { ErrorCode, TscrErrorOptions } from './errors.js';
 export { fromSystemError, errnoCode, isErrno } from './system-errors.js';
+export { FAILPOINTS, FAILPOINTS_ENV, armedFailpoints, failpoint, parseFailpoints } from './failpoints.js';
+export type { FailpointAction, FailpointName } from './failpoints.js';
 export type { Descriptor, ImageConfig, Image, ImageDeleteResult, Mount } from './types/image.js';
 export type {
   MountSpec,

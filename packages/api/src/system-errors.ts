@@ -11,6 +11,10 @@ const ERRNO_CODES: Record<string, ErrorCode> = {
   EPERM: 'PermissionDenied',
   EROFS: 'PermissionDenied',
   ENOSPC: 'ResourceExhausted',
+  EDQUOT: 'ResourceExhausted',
+  EFBIG: 'ResourceExhausted',
+  // SQLite's own code for a full disk (better-sqlite3 errors carry it in `code`).
+  SQLITE_FULL: 'ResourceExhausted',
   EMFILE: 'ResourceExhausted',
   ENFILE: 'ResourceExhausted',
   ENOMEM: 'ResourceExhausted',

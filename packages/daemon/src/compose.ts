@@ -22,7 +22,9 @@ import { EventedVolumeService } from './volume-events.js';
 import { EventedRegistryClient } from './registry/evented-registry.js';
 import { DEFAULT_LIMITS, LAYER_NAMES } from './config.js';
 import { addLayerService, buildLayer, buildLayers, layerPaths } from './layers.js';
+import { MirroredContainerStore } from './state/mirrored-store.js';
 import { STATE_DB_FILE, SqliteContainerStore } from './state/sqlite-store.js';
+import { checkStateDatabase } from './state/state-check.js';
 import { LocalSystemService } from './system.js';
 
 /** A running daemon (or a lone layer server). */
@@ -77,6 +79,12 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   await mkdir(paths.containers, { recursive: true, mode: 0o700 });
 
   const stateDatabase = join(config.root, STATE_DB_FILE);
+  const checked = checkStateDatabase(stateDatabase);
+  if (checked.status === 'corrupt') {
+    logger(
+      `tscrd: state database ${stateDatabase} is corrupt (${checked.reason}): moved to ${checked.movedTo}; starting a new one`,
+    );
+  }
   const limits = { ...DEFAULT_LIMITS, ...config.limits };
   const events = new EventBus(limits.eventQueue, { log: new SqliteEventLog(stateDatabase) });
   const layers = buildLayers(config);
@@ -84,7 +92,14 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   const images = new EventedImageService(layers.images.service, events, () => store.list().map((c) => c.id));
   const volumes = new EventedVolumeService(layers.volumes.service, events);
   const registry = new EventedRegistryClient(layers.registry.service, events);
-  const store = new SqliteContainerStore(stateDatabase);
+  const store = new MirroredContainerStore(new SqliteContainerStore(stateDatabase), paths.containers);
+  const adopted = store.adoptOrphans(logger);
+  if (adopted.length > 0 || checked.status === 'corrupt') {
+    logger(
+      `tscrd: state database lost records: ${adopted.length} container(s) re-adopted from their directories; ` +
+        'their event history and anything changed after the last copy are lost',
+    );
+  }
   const containers = createLocalContainerService({
     images,
     runtime: layers.runtime.service,
@@ -143,7 +158,10 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   try {
     // The network layer creates the default bridge and reconciles host objects on its first call.
     await layers.networks.service.list();
+    // The image and volume layers drop what a crash left (pull scratch, orphan blobs, half-made volumes) on their first call.
+    await Promise.all([images.list(), volumes.list()]);
     await containers.recover();
+    await builder.recover();
     address = await listen(server, config.host);
     // The Docker Engine API: a second front door over the same services.
     if (config.dockerHost) {

@@ -88,15 +88,26 @@ export class SqliteEventLog implements EventLog {
     if (this.pending.length === 0 || !this.db.open) return;
     const batch = this.pending;
     this.pending = [];
-    this.db.transaction(() => {
-      for (const e of batch) this.insert.run(e.timeNano, e.type, e.action, e.id, JSON.stringify(e.attributes));
-      this.writes += batch.length;
-      if (this.writes >= this.capacity / 10) {
-        this.trim.run(this.capacity);
-        this.writes = 0;
-      }
-    })();
+    try {
+      this.db.transaction(() => {
+        for (const e of batch) this.insert.run(e.timeNano, e.type, e.action, e.id, JSON.stringify(e.attributes));
+        this.writes += batch.length;
+        if (this.writes >= this.capacity / 10) {
+          this.trim.run(this.capacity);
+          this.writes = 0;
+        }
+      })();
+    } catch (err) {
+      // The history is best effort: a full disk (SQLITE_FULL) or an I/O error loses these events, not the daemon.
+      this.onError(err, batch.length);
+    }
   }
+
+  /** Reports events that could not be stored; default: one line on stderr. */
+  onError: (err: unknown, lost: number) => void = (err, lost) => {
+    const code = (err as { code?: string }).code ?? '';
+    console.error(`tscrd: events history: ${lost} event(s) not stored: ${(err as Error).message} ${code}`.trim());
+  };
 
   close(): void {
     this.flush();

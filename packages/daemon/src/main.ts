@@ -8,7 +8,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorCode } from '@tscr/api';
+import { armedFailpoints, errorCode } from '@tscr/api';
 import { composeDaemon, serveLayer, type Daemon } from './compose.js';
 import { parseCommandLine } from './config.js';
 import { lockPidFile } from './pid-file.js';
@@ -47,6 +47,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'daemon': {
+      // Test-only crash points (TSCR_FAILPOINTS): refused when unknown, announced when armed.
+      const armed = [...armedFailpoints()].map(([name, action]) => `${name}=${action}`);
+      if (armed.length > 0) console.error(`tscrd: failpoints armed: ${armed.join(', ')}`);
       await mkdir(command.config.execRoot, { recursive: true, mode: 0o711 });
       // `<exec-root>/tscrd.pid`, locked until this process exits: a second daemon on the same roots is refused.
       const pidFile = await lockPidFile(join(command.config.execRoot, 'tscrd.pid'));

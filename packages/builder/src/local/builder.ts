@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -9,6 +9,7 @@ import { extract } from 'tar';
 import {
   TscrError,
   cancelled,
+  failpoint,
   fromSystemError,
   invalidArgument,
   isNotFound,
@@ -76,6 +77,9 @@ interface Build {
 const HISTORY_NOP = '/bin/sh -c #(nop) ';
 const run = promisify(execFile);
 
+/** The key of a build step's snapshot and task (see `fs-steps.ts`). */
+const STEP_KEY = /^build-[0-9a-f]{24}/;
+
 /** Builds images from Dockerfiles on the local host (see {@link BuilderService}). */
 export class LocalBuilder implements BuilderService {
   private readonly cache: BuildCache;
@@ -110,7 +114,15 @@ export class LocalBuilder implements BuilderService {
     };
   }
 
-  /** Removes leftovers of builds a crash interrupted (scratch dirs; snapshots and tasks named `build-…`). */
+  /**
+   * Removes what builds a crash interrupted left (scratch directories and
+   * their mounts; the snapshots and tasks of their steps, named `build-…`).
+   * The daemon calls it at start; the first build runs it otherwise.
+   */
+  recover(): Promise<void> {
+    return this.cleanup();
+  }
+
   private cleanup(): Promise<void> {
     this.cleaned ??= (async () => {
       // Overlays a crash left mounted go first, so removing the scratch dirs cannot reach into them.
@@ -122,13 +134,21 @@ export class LocalBuilder implements BuilderService {
         .sort()
         .reverse();
       for (const p of points) await run('umount', ['-l', p]).catch(() => undefined);
+      // Step snapshots leave a `<key>.snapshot` marker in their build's scratch directory before they are made.
+      const keys = new Set<string>();
+      for (const build of await readdir(this.tmpDir).catch(() => [] as string[])) {
+        for (const e of await readdir(join(this.tmpDir, build)).catch(() => [] as string[])) {
+          const key = STEP_KEY.exec(e)?.[0];
+          if (key) keys.add(key);
+        }
+      }
+      for (const t of await this.o.runtime.list().catch(() => [])) if (STEP_KEY.test(t.id)) keys.add(t.id);
+      for (const key of keys) {
+        await this.o.runtime.delete(key, { force: true }).catch(() => undefined);
+        await this.o.images.removeSnapshot(key).catch(() => undefined);
+      }
       await rm(this.tmpDir, { recursive: true, force: true });
       await mkdir(this.tmpDir, { recursive: true });
-      for (const t of await this.o.runtime.list().catch(() => [])) {
-        if (!t.id.startsWith('build-')) continue;
-        await this.o.runtime.delete(t.id, { force: true }).catch(() => undefined);
-        await this.o.images.removeSnapshot(t.id).catch(() => undefined);
-      }
     })();
     return this.cleaned;
   }
@@ -354,6 +374,7 @@ export class LocalBuilder implements BuilderService {
     st.pending = [];
     st.key = key;
     await this.cache.set(key, image.id);
+    failpoint('build.between-steps');
     if (index > 0) await b.emit({ type: 'stepDone', index, cached: false, imageId: image.id });
   }
 

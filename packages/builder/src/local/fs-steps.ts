@@ -52,6 +52,11 @@ function newKey(): string {
   return `build-${randomBytes(12).toString('hex')}`;
 }
 
+/** Leaves `<key>.snapshot` in the build's scratch directory, so a daemon that crashed finds the snapshot to remove. */
+async function markSnapshot(ctx: FsContext, key: string): Promise<void> {
+  await writeFile(join(ctx.workDir, `${key}.snapshot`), '');
+}
+
 function upperOf(mounts: Mount[]): string {
   const opt = mounts[0]?.options.find((o) => o.startsWith('upperdir='));
   if (!opt) throw internal('the snapshot has no upper directory');
@@ -96,6 +101,7 @@ async function onSnapshot(
   };
   const undefer = ctx.defer(cleanup);
   try {
+    await markSnapshot(ctx, key);
     const mounts = await ctx.images.prepare(key, image, { signal: ctx.signal });
     let root = upperOf(mounts);
     if (mount) {
@@ -309,6 +315,7 @@ async function mountedImage(ctx: FsContext, image: string): Promise<{ dir: strin
   };
   const undefer = ctx.defer(release);
   try {
+    await markSnapshot(ctx, key);
     const mounts = await ctx.images.prepare(key, image, { signal: ctx.signal });
     const img = await ctx.images.get(image, { signal: ctx.signal });
     if (img.layers.length === 0) {

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { failedPrecondition, type Mount } from '@tscr/api';
+import { failedPrecondition, failpoint, type Mount } from '@tscr/api';
 import type { TaskRuntime } from '@tscr/runtime';
 import { readLogs } from '@tscr/runtime/local';
 
@@ -49,6 +49,7 @@ export async function runStep(runtime: TaskRuntime, spec: RunSpec): Promise<void
     );
     created = true;
     await runtime.start(spec.id, opts);
+    failpoint('build.run.mid-run');
     const exited = runtime.wait(spec.id, opts);
     for await (const entry of readLogs(logPath, {
       follow: true,

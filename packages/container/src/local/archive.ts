@@ -1,4 +1,5 @@
-import { lstat, readdir, readlink, stat as statFollow } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
+import { lstat, readdir, readlink, rm, stat as statFollow, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -126,8 +127,10 @@ export async function extractIntoView(
     throw failedPrecondition('container rootfs is marked read-only', { details: { path } });
   }
   const problems: string[] = [];
+  const created = new CreatedPaths(r.host);
   const unpack = new Unpack({
     cwd: r.host,
+    filter: (name: string, entry: unknown) => created.note(name, (entry as { type?: string }).type ?? ''),
     strict: true,
     preserveOwner: true,
     preservePaths: false,
@@ -139,6 +142,8 @@ export async function extractIntoView(
   try {
     await pipeline(Readable.from(tar), unpack as unknown as NodeJS.WritableStream);
   } catch (err) {
+    // What the failed extraction made (a partial file on a full disk) goes; what was there before stays.
+    await created.undo();
     if (isTscrError(err)) throw err;
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('TAR_')) {
@@ -148,4 +153,48 @@ export async function extractIntoView(
     throw fromSystemError(err, `cannot extract into ${path}`);
   }
   if (problems.length > 0) throw invalidArgument(`archive refused: ${problems.join('; ')}`);
+}
+
+/**
+ * The entries an extraction creates (those not there before), so a failed
+ * one can remove them. Names under a symlink the archive itself made are
+ * not noted: removing them could reach out of the root.
+ */
+class CreatedPaths {
+  private readonly made: { host: string; dir: boolean }[] = [];
+  private readonly links: string[] = [];
+
+  constructor(private readonly root: string) {}
+
+  /** Called for each entry before it is written; always lets it through. */
+  note(name: string, type: string): boolean {
+    const rel = posix.normalize(name.replace(/^\/+/, ''));
+    if (rel === '.' || rel.startsWith('..') || this.links.some((l) => rel === l || rel.startsWith(`${l}/`)))
+      return true;
+    if (type === 'SymbolicLink') this.links.push(rel);
+    const host = posix.join(this.root, rel);
+    const parts = rel.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      // Through a symlink of the container's (the extractor refuses such entries): nothing to note.
+      const st = lstatOrUndefined(posix.join(this.root, ...parts.slice(0, i)));
+      if (st?.isSymbolicLink()) return true;
+    }
+    if (!lstatOrUndefined(host)) this.made.push({ host, dir: type === 'Directory' });
+    return true;
+  }
+
+  /** Removes what was noted, last first (a directory it made goes with what is in it: all of that is new). */
+  async undo(): Promise<void> {
+    for (const m of [...this.made].reverse()) {
+      await (m.dir ? rm(m.host, { recursive: true, force: true }) : unlink(m.host)).catch(() => undefined);
+    }
+  }
+}
+
+function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
 }

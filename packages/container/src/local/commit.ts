@@ -1,4 +1,4 @@
-import { unimplemented, type ContainerInfo, type Image, type ImageConfig } from '@tscr/api';
+import { failpoint, unimplemented, type ContainerInfo, type Image, type ImageConfig } from '@tscr/api';
 import type { ImageService } from '@tscr/image';
 import type { TaskRuntime } from '@tscr/runtime';
 import type { CommitOptions } from '../types.js';
@@ -97,6 +97,7 @@ export async function commitContainer(ctx: CommitContext, info: ContainerInfo, o
   } finally {
     if (pause) await ctx.runtime.resume(info.id).catch(() => undefined);
   }
+  failpoint('container.commit.after-layer');
   const created = new Date().toISOString();
   const createdBy = [info.path, ...info.args].join(' ');
   return createImage.call(

@@ -2,6 +2,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   failedPrecondition,
+  failpoint,
   isFailedPrecondition,
   isNotFound,
   notFound,
@@ -34,6 +35,7 @@ import { KeyedMutex } from './keyed-mutex.js';
 import { type ControlContext, LocalContainerControl } from './control.js';
 import { connectNetwork, disconnectNetwork } from './network-connect.js';
 import { attachNetwork, liveNetworkSettings } from './networking.js';
+import { reconcileEndpoints } from './network-reconcile.js';
 import { Lifecycle, waitFor } from './lifecycle.js';
 import { attachContainer, readContainerLogs, type LogReader } from './output.js';
 import { exitStatusOf, nowRfc3339Nano, startFailureExitCode, toSummary } from './records.js';
@@ -120,6 +122,7 @@ export class LocalContainerService implements ContainerService {
     if (!info.state.running) return;
     const timeout = opts.timeout ?? info.config.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
     await this.signal(info.id, info.config.stopSignal || 'SIGTERM');
+    failpoint('container.stop.after-signal');
     const exited = this.exitHandled(info.id);
     if (timeout >= 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -225,8 +228,13 @@ export class LocalContainerService implements ContainerService {
       this.o.store.list().map((info) => this.lock.run(info.id, () => this.recoverOne(info.id, tasks.get(info.id)))),
     );
     const entries = await readdir(this.o.containersDir).catch(() => [] as string[]);
+    const live = (id: string) => ['running', 'paused'].includes(tasks.get(id)?.status ?? '');
     for (const entry of entries) {
       if (!ID_PATTERN.test(entry) || this.o.store.get(entry)) continue;
+      if (live(entry)) {
+        this.log(`container ${entry} runs but has no record (the state database lost it): left running, not managed`);
+        continue;
+      }
       this.log(`removing leftovers of container ${entry} (interrupted create)`);
       await this.o.runtime.delete(entry, { force: true }).catch(() => undefined);
       await this.o.networks.detach(entry).catch(() => undefined);
@@ -237,6 +245,16 @@ export class LocalContainerService implements ContainerService {
         .release(entry, { removeAnonymous: true })
         .catch((e: unknown) => this.log(`release volumes of ${entry}: ${messageOf(e)}`));
       await rm(join(this.o.containersDir, entry), { recursive: true, force: true });
+    }
+    // Tasks of containers with neither record nor directory: a removal cut off after the directory went.
+    for (const [id] of tasks) {
+      if (!ID_PATTERN.test(id) || this.o.store.get(id) || entries.includes(id)) continue;
+      if (live(id)) {
+        this.log(`task ${id} runs but no container record or directory names it: left running, not managed`);
+        continue;
+      }
+      await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
+      await this.o.networks.detach(id).catch(() => undefined);
     }
     // Restart policies resume: containers that died while the daemon was down, or were waiting to restart.
     for (const info of this.o.store.list()) {
@@ -346,12 +364,15 @@ export class LocalContainerService implements ContainerService {
       attached = true;
       const net = await attachNetwork(this.o, info, mounts);
       const network = net.attachment;
+      failpoint('container.start.after-network');
       await this.o.runtime.create(
         buildTaskSpec(info, rootfs, [...mounts, ...net.mounts], network, this.o.defaultRuntime),
       );
       created = true;
+      failpoint('container.start.after-task-create');
       await this.stdio.beforeStart(id);
       task = await this.o.runtime.start(id);
+      failpoint('container.start.after-task-start');
     } catch (err) {
       if (created) await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
       if (attached) await this.o.networks.detach(id).catch(() => undefined);
@@ -510,6 +531,7 @@ export class LocalContainerService implements ContainerService {
     this.supervisor.reset(id);
     info.state = { ...info.state, status: 'removing' };
     this.o.store.update(info);
+    failpoint('container.remove.after-mark');
     await this.o.runtime.delete(id, { force: true }).catch((err: unknown) => {
       if (!isNotFound(err)) throw err;
     });
@@ -519,6 +541,7 @@ export class LocalContainerService implements ContainerService {
       rm(join(this.o.containersDir, id), { recursive: true, force: true }),
     ]);
     await this.o.volumes.release(id, { removeAnonymous });
+    failpoint('container.remove.after-snapshot');
     this.o.store.delete(id);
     this.publish('destroy', info);
     this.lifecycle.emit(id, { kind: 'remove', status: last ?? exitStatusOf(info) });
@@ -535,6 +558,7 @@ export class LocalContainerService implements ContainerService {
           info.state = { ...info.state, status, pid: task.pid };
           this.o.store.update(info);
         }
+        await reconcileEndpoints(this.o.networks, info, this.log);
         this.watch(id);
         this.supervisor.running(info);
         return;

@@ -1,6 +1,15 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { alreadyExists, invalidArgument, isAlreadyExists, isNotFound, notFound, type ContainerInfo } from '@tscr/api';
+import {
+  alreadyExists,
+  failpoint,
+  fromSystemError,
+  invalidArgument,
+  isAlreadyExists,
+  isNotFound,
+  notFound,
+  type ContainerInfo,
+} from '@tscr/api';
 import { logRotationOf } from '@tscr/runtime/local';
 import type { ContainerStore } from '../store.js';
 import type { CallOptions, CreateContainerRequest } from '../types.js';
@@ -77,10 +86,15 @@ export async function createContainer(
   const dir = join(o.containersDir, id);
   const undo: (() => Promise<unknown>)[] = [];
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // Not recursive for the container's own directory: Node's recursive mkdir reports a full disk as ENOENT.
+    await mkdir(o.containersDir, { recursive: true, mode: 0o700 });
+    await mkdir(dir, { mode: 0o700 }).catch((err: unknown) => {
+      throw fromSystemError(err, `cannot create the container directory ${dir}`);
+    });
     undo.push(() => rm(dir, { recursive: true, force: true }));
     const rootfs = await o.images.prepare(id, image.id, opts);
     undo.push(() => o.images.removeSnapshot(id));
+    failpoint('container.create.after-snapshot');
     undo.push(() => o.volumes.release(id, { removeAnonymous: true }));
     const mounts = await o.volumes.resolveMounts(id, specs, { ...opts, imageLayers: imageLayersOf(rootfs) });
     const logPath = join(dir, LOG_FILE);
@@ -118,6 +132,7 @@ export async function createContainer(
         throw err;
       }
     }
+    failpoint('container.create.after-record');
     return info;
   } catch (err) {
     for (const step of undo.reverse()) {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { failedPrecondition, invalidArgument, isTscrError, notFound, type ContainerInfo } from '@tscr/api';
+import { failedPrecondition, failpoint, invalidArgument, isTscrError, notFound, type ContainerInfo } from '@tscr/api';
 import type { ExecSpec, TaskRuntime } from '@tscr/runtime';
 import type { ExecConfig, ExecInfo, OutputChunk, StartExecOptions, TerminalSize } from '../types.js';
 
@@ -89,6 +89,7 @@ export class ExecService {
     }
     info.running = true;
     info.pid = session.pid;
+    failpoint('container.exec.after-start');
     const finished = session.exit.then(
       (exit) => {
         info.exitCode = exit.exitCode;

@@ -4,7 +4,15 @@ import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform, type Duplex } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { TscrError, cancelled, fromSystemError, invalidArgument, isTscrError, type Descriptor } from '@tscr/api';
+import {
+  TscrError,
+  cancelled,
+  failpoint,
+  fromSystemError,
+  invalidArgument,
+  isTscrError,
+  type Descriptor,
+} from '@tscr/api';
 import { digestHex, type BlobStore } from './blob-store.js';
 import { decompressor, isLayerMediaType, sniffCompression } from './decompress.js';
 import { exists, scratchParent } from './fs-util.js';
@@ -74,6 +82,7 @@ export async function ingestBlob(
       await ctx.records.put(desc.digest, { diffID, mediaType: desc.mediaType, size: unpacked });
       await ctx.blobs.commit(blobFile, desc.digest);
     });
+    failpoint('image.pull.between-layers');
   } catch (err) {
     if (signal?.aborted && !isTscrError(err)) throw cancelled('blob write cancelled', { cause: err });
     throw fromSystemError(err, `cannot store blob ${desc.digest}`);
@@ -194,9 +203,11 @@ async function teeAndUnpack(
   const file = createWriteStream(blobFile, { flags: 'wx', mode: 0o644, highWaterMark: HIGH_WATER });
   const { tee, bytes } = teeTo(file);
   const hash = createHash('sha256');
+  let chunks = 0;
   const hasher = new Transform({
     highWaterMark: HIGH_WATER,
     transform(chunk: Buffer, _enc, cb) {
+      if (++chunks === 2) failpoint('image.pull.mid-layer'); // the first piece is in the unpacker by now
       hash.update(chunk);
       cb(null, chunk);
     },

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { invalidArgument, notFound, type Descriptor } from '@tscr/api';
+import { fromSystemError, invalidArgument, notFound, type Descriptor } from '@tscr/api';
 import type { DiffOptions, LayerInfo, NewImage } from '../types.js';
 import { digestHex, type BlobStore } from './blob-store.js';
 import { GZIP_LAYER, writeLayerDiff } from './diff.js';
@@ -64,6 +64,8 @@ export async function storeSnapshotDiff(
       await ctx.blobs.commit(r.blobFile, r.digest);
     });
     return { diffId: r.diffId, digest: r.digest, size: r.size, mediaType: GZIP_LAYER, empty: r.empty };
+  } catch (err) {
+    throw fromSystemError(err, 'cannot store the layer of the changes');
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { failedPrecondition, invalidArgument, notFound } from '@tscr/api';
+import { failedPrecondition, failpoint, invalidArgument, notFound } from '@tscr/api';
 import type { ConnectOptions, Endpoint, EndpointRequest, NetworkAttachment, PortBinding } from '../types.js';
 import { DnsServer } from './dns.js';
 import { installedJumps, renderPurge, renderRules, restoreRules, saveRules } from './firewall.js';
@@ -135,10 +135,19 @@ export class BridgeDriver {
         delete this.state.attachments[id];
       }
     }
+    const links = await listLinks();
+    for (const [id, a] of Object.entries(this.state.attachments)) {
+      // An endpoint recorded by a connect that a crash cut before its veth was made: it never existed.
+      const wired = a.endpoints.filter((e) => a.kind !== 'own' || links.has(e.hostIf));
+      if (wired.length === a.endpoints.length) continue;
+      for (const e of a.endpoints.filter((x) => !wired.includes(x))) {
+        this.o.logger(`network: dropping endpoint ${e.ip} of ${id}: its interface ${e.hostIf} was never made`);
+      }
+      a.endpoints = wired;
+    }
     this.save();
     const known = new Set(Object.values(this.state.attachments).map((a) => a.netns));
     for (const f of await namespaceFiles(this.o.runDir)) if (!known.has(f)) await removeNamespace(f);
-    const links = await listLinks();
     const bridges = new Set(this.state.networks.map((n) => n.bridge));
     const veths = new Set(Object.values(this.state.attachments).flatMap((a) => a.endpoints.map((e) => e.hostIf)));
     const stale: string[] = [];
@@ -249,6 +258,7 @@ export class BridgeDriver {
       const rec = await this.newRecord(id, name, req, false);
       this.state.networks.push(rec);
       this.save();
+      failpoint('network.create.after-record');
       try {
         await this.bringUp(rec);
       } catch (err) {
@@ -510,6 +520,7 @@ export class BridgeDriver {
       const e = this.allocate(rec, networkId, opts);
       rec.endpoints.push(e);
       this.save();
+      failpoint('network.connect.after-record');
       return { a: rec, ep: e };
     });
     try {
@@ -534,6 +545,7 @@ export class BridgeDriver {
       }
       rec.endpoints = rec.endpoints.filter((x) => x !== e);
       this.save();
+      failpoint('network.disconnect.after-record');
       return e;
     });
     await deleteLinks([ep.hostIf]);

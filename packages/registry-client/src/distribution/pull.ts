@@ -1,3 +1,4 @@
+import { failpoint } from '@tscr/api';
 import { parseReference } from '../reference/parse.js';
 import type { Platform } from '../manifest/types.js';
 import { runAll } from '../transport/limit.js';
@@ -61,6 +62,7 @@ export async function* pullImage(
     if (!(await sink.hasBlob(manifest.digest, { signal }))) {
       await sink.writeBlob(manifest, verifyStream(once(image.bytes), manifest, ref.normalized), { signal });
     }
+    failpoint('image.pull.before-tag');
     await sink.tag(ref, manifest, { signal });
     channel.push({ id, status: `Digest: ${image.index?.digest ?? image.digest}` });
     channel.push({ id, status: `Downloaded image for ${ref.familiar}` });

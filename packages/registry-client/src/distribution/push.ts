@@ -1,4 +1,4 @@
-import { invalidArgument } from '@tscr/api';
+import { failpoint, invalidArgument } from '@tscr/api';
 import { parseReference } from '../reference/parse.js';
 import { parseManifest } from '../manifest/parse.js';
 import { runAll } from '../transport/limit.js';
@@ -54,6 +54,7 @@ export async function* pushImage(
         onProgress: (current) => report({ status: 'Pushing', current, total: desc.size }),
       });
       report({ status: result.status === 'exists' ? 'Layer already exists' : 'Pushed' });
+      failpoint('registry.push.between-blobs');
     };
     const pushImageManifest = async (desc: Descriptor, bytes: Buffer, target: Reference) => {
       const m = parseManifest(bytes, `${ref.normalized}@${desc.digest}`);

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { alreadyExists, cancelled, failedPrecondition, invalidArgument, notFound, type MountSpec } from '@tscr/api';
+import {
+  alreadyExists,
+  cancelled,
+  failedPrecondition,
+  failpoint,
+  invalidArgument,
+  notFound,
+  type MountSpec,
+} from '@tscr/api';
 import type {
   CallOptions,
   CreateVolumeOptions,
@@ -60,6 +68,7 @@ export class LocalVolumeService implements VolumeService {
   private readonly store: VolumeStore;
   private readonly driver: string;
   private queue: Promise<unknown> = Promise.resolve();
+  private swept = false;
 
   constructor(opts: LocalVolumeServiceOptions) {
     if (!posix.isAbsolute(opts.root)) throw invalidArgument(`volume root must be absolute: ${opts.root}`);
@@ -70,6 +79,7 @@ export class LocalVolumeService implements VolumeService {
 
   async list(opts: ListVolumesOptions = {}): Promise<Volume[]> {
     checkSignal(opts);
+    if (!this.swept) await this.serial(async () => undefined); // the first call sweeps (see serial)
     const all = (await this.store.list()).map((r) => this.toVolume(r));
     return all.filter((v) => matchesFilters(v, opts.filters ?? {}));
   }
@@ -104,6 +114,9 @@ export class LocalVolumeService implements VolumeService {
           details: { volume: name },
         });
       }
+      // The record goes first: a crash before the data is gone leaves a directory no one lists (swept later).
+      await this.store.unpublish(name);
+      failpoint('volume.remove.after-meta');
       await this.store.delete(name);
     });
   }
@@ -241,6 +254,7 @@ export class LocalVolumeService implements VolumeService {
     // A directory without a record is the leftover of an interrupted create or remove.
     await this.store.delete(name);
     await this.store.makeDirs(name);
+    failpoint('volume.create.after-dir');
     const rec: VolumeRecord = {
       name,
       driver: this.driver,
@@ -277,6 +291,11 @@ export class LocalVolumeService implements VolumeService {
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
+    // The first change sweeps what an interrupted create or remove left: directories without a record.
+    if (!this.swept) {
+      this.swept = true;
+      this.queue = this.queue.then(() => this.store.sweep()).catch(() => undefined);
+    }
     const next = this.queue.then(fn, fn);
     this.queue = next.catch(() => undefined);
     return next;

@@ -75,6 +75,23 @@ export class VolumeStore {
     await rename(tmp, file);
   }
 
+  /** Deletes the record only: the volume is no longer listed; {@link delete} removes the rest. */
+  async unpublish(name: string): Promise<void> {
+    await rm(join(this.dir(name), META_FILE), { force: true });
+  }
+
+  /** Deletes the directories that have no record (what an interrupted create or remove leaves). */
+  async sweep(): Promise<string[]> {
+    const entries = await readdir(this.root).catch(() => [] as string[]);
+    const swept: string[] = [];
+    for (const name of entries.filter((e) => VOLUME_NAME.test(e))) {
+      if (await this.get(name).catch(() => 'unreadable: kept')) continue;
+      await this.delete(name);
+      swept.push(name);
+    }
+    return swept;
+  }
+
   /** Deletes the volume's directory and everything in it. */
   async delete(name: string): Promise<void> {
     await rm(this.dir(name), { recursive: true, force: true });

@@ -1,0 +1,70 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MirroredContainerStore, RECORD_FILE, SqliteContainerStore, checkStateDatabase } from '@tscr/daemon';
+import { makeTempDir } from '@tscr/testkit';
+import { sampleRecord } from '../../../container/test/conformance/container-store.js';
+
+const A = 'a'.repeat(64);
+const B = 'b'.repeat(64);
+
+describe('state database recovery', () => {
+  let dir = '';
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  function storeIn(root: string): MirroredContainerStore {
+    return new MirroredContainerStore(new SqliteContainerStore(join(root, 'tscr.db')), join(root, 'containers'));
+  }
+
+  it('keeps a copy of each record in its directory, and re-adopts the copies a new database lacks', async () => {
+    dir = await makeTempDir('state-recovery');
+    mkdirSync(join(dir, 'containers', A), { recursive: true });
+    mkdirSync(join(dir, 'containers', B), { recursive: true });
+    const store = storeIn(dir);
+    store.insert(sampleRecord(A, 'web'));
+    store.insert(sampleRecord(B, 'db'));
+    const web = { ...sampleRecord(A, 'web'), restartCount: 3 };
+    store.update(web);
+    expect(JSON.parse(readFileSync(join(dir, 'containers', A, RECORD_FILE), 'utf8')).restartCount).toBe(3);
+    store.delete(B);
+    expect(existsSync(join(dir, 'containers', B, RECORD_FILE))).toBe(false);
+    store.close();
+
+    await rm(join(dir, 'tscr.db'), { force: true });
+    await rm(join(dir, 'tscr.db-wal'), { force: true });
+    const again = storeIn(dir);
+    const said: string[] = [];
+    expect(again.adoptOrphans((m) => said.push(m))).toEqual([A]);
+    expect(again.get(A)?.restartCount).toBe(3);
+    expect(said.join('\n')).toContain('re-adopted container aaaaaaaaaaaa (web');
+    expect(again.adoptOrphans(() => undefined)).toEqual([]);
+    again.close();
+  });
+
+  it('writes no copy for a container whose directory is gone (being removed)', async () => {
+    dir = await makeTempDir('state-recovery');
+    const store = storeIn(dir);
+    store.insert(sampleRecord(A, 'web'));
+    store.update({ ...sampleRecord(A, 'web'), restartCount: 1 });
+    expect(store.get(A)?.restartCount).toBe(1);
+    expect(existsSync(join(dir, 'containers', A)), 'no directory is made for the copy').toBe(false);
+    store.close();
+  });
+
+  it('moves a database SQLite cannot read aside and leaves a good one alone', async () => {
+    dir = await makeTempDir('state-recovery');
+    const path = join(dir, 'tscr.db');
+    expect(checkStateDatabase(path)).toEqual({ status: 'missing' });
+    new SqliteContainerStore(path).close();
+    expect(checkStateDatabase(path)).toEqual({ status: 'ok' });
+    writeFileSync(path, Buffer.alloc(8192, 0x5a));
+    const found = checkStateDatabase(path);
+    expect(found.status).toBe('corrupt');
+    expect(found.reason).toMatch(/SQLITE_NOTADB/);
+    expect(existsSync(path)).toBe(false);
+    expect(readdirSync(dir).some((f) => f.startsWith('tscr.db.corrupt-'))).toBe(true);
+  });
+});
