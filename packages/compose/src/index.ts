@@ -8,6 +8,7 @@ export type { LoadOptions } from './loader/load.js';
 export { configObject, formatConfig } from './loader/output.js';
 export { dependencies } from './loader/finalise.js';
 export { substitute } from './loader/interpolate.js';
+export { shellSplit, parseDuration, parseBytes } from './loader/syntax.js';
 export { parseDotenv } from './loader/dotenv.js';
 export { formatPath } from './loader/source.js';
 export { SERVICE_KEYS, UNSUPPORTED_SERVICE_KEYS } from './loader/service.js';
@@ -26,3 +27,30 @@ export type {
   VolumeConfig,
   FileObjectConfig,
 } from './model.js';
+export { ComposeProject } from './engine/project.js';
+export type { DownOptions, ProgressOptions, RunOptions } from './engine/project.js';
+export type { UpOptions, UpResult } from './engine/up.js';
+export type { ImagePolicy } from './engine/resources.js';
+export { progressStream } from './engine/progress.js';
+export { listProjects } from './engine/project-containers.js';
+export type { Found } from './engine/project-containers.js';
+export type { ServiceLogEntry } from './engine/observe.js';
+export {
+  LABEL,
+  COMPOSE_VERSION,
+  configHash,
+  containerName,
+  oneoffName,
+  builtImageName,
+  containerLabels,
+} from './engine/labels.js';
+export { createRequest, primaryNetwork } from './engine/convert.js';
+export { contextTar } from './engine/build.js';
+export type {
+  CallOptions,
+  ComposeClients,
+  ProgressEvent,
+  ProgressSink,
+  ProgressState,
+  ProjectContainer,
+} from './engine/types.js';

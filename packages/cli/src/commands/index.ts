@@ -16,6 +16,7 @@ import { logsCommand } from './logs.js';
 import { attachCommand } from './attach.js';
 import { execCommand } from './exec.js';
 import { networkCommands } from './network.js';
+import { composeCommand } from './compose/index.js';
 import {
   volumeCreateCommand,
   volumeInspectCommand,
@@ -64,6 +65,7 @@ export const commands: Command[] = [
   volumePruneCommand,
   ...networkCommands,
   ...controlCommands,
+  composeCommand,
 ];
 
 /** Management command groups: `tscr container …`, `tscr image …`, `tscr system …`. */
