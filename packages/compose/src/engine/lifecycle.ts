@@ -191,6 +191,8 @@ export async function waitFor(
         throw failedPrecondition(`container ${c.name} has no healthcheck configured`);
       }
       if (!st.running && st.finishedAt) {
+        // A one-shot service that has done its job counts as ready.
+        if (what === 'ready' && st.exitCode === 0) return line.set('Exited', true);
         line.set('Error', true);
         throw failedPrecondition(`container ${c.name} exited (${st.exitCode})`);
       }

@@ -1,0 +1,303 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: compose text holds ${VAR} interpolations
+/**
+ * `tscr compose` end to end on a private daemon (real runc, conmon, bridge
+ * networks, volumes): the three-service app of issue 12 (web: busybox httpd
+ * serving a file from a named volume on a published port; db: a healthcheck
+ * that passes after a few seconds; worker: depends on db healthy and web,
+ * fetches http://web/ by name, writes the answer, exits 0), then scaling,
+ * a changed service, down -v; interop with docker-compose 1.29 through the
+ * daemon's Docker API socket, both ways; bad input and failures mid-up.
+ * Root only.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniqueName } from '@tscr/testkit';
+import { CLI } from '../../../cli/test/fixtures/e2e.js';
+import { example } from '../fixtures/readme-example.js';
+import { CompatDaemon, type Result, composeSkipReason } from '../../../docker-api/test/fixtures/compat.js';
+
+const skip = composeSkipReason();
+
+function httpGet(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(url, (res) => {
+      let body = '';
+      res.on('data', (b: Buffer) => {
+        body += b.toString();
+      });
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+}
+
+/** The compose file of the three-service app. */
+function appFile(image: string, dbEnv = 'one'): string {
+  return `services:
+  web:
+    image: ${image}
+    init: true
+    command: ["sh", "-c", "echo hello-from-web > /www/index.html && exec httpd -f -p 80 -h /www"]
+    volumes:
+      - webdata:/www
+    ports:
+      - "127.0.0.1::80"
+  db:
+    image: ${image}
+    init: true
+    environment:
+      FLAVOUR: ${dbEnv}
+    command: ["sh", "-c", "sleep 3; touch /tmp/ready; exec sleep 1000"]
+    healthcheck:
+      test: ["CMD", "test", "-f", "/tmp/ready"]
+      interval: 1s
+      retries: 20
+  worker:
+    image: ${image}
+    command: ["sh", "-c", "for i in 1 2 3 4 5 6 7 8 9 10; do timeout 2 wget -q -O /out/answer http://web/ && cat /out/answer && exit 0; sleep 0.5; done; exit 1"]
+    volumes: ["out:/out"]
+    depends_on:
+      db:
+        condition: service_healthy
+      web:
+        condition: service_started
+volumes:
+  webdata: {}
+  out: {}
+`;
+}
+
+describe.skipIf(skip)('tscr compose on a real daemon', () => {
+  let c: CompatDaemon;
+  const image = `${uniqueName('compose-img')}:test`;
+
+  /** A project directory of its own with `text` as compose.yaml. */
+  function projectDir(name: string, text: string): string {
+    const dir = join(c.dir, 'projects', name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'compose.yaml'), text);
+    return dir;
+  }
+
+  const env = () => c.env({ TSCR_HOST: `unix://${join(c.dir, 'exec', 'tscr.sock')}` });
+
+  /** Runs `tscr compose ARGS` in `dir`. */
+  function compose(dir: string, args: string[], input?: string): Result {
+    const r = spawnSync('node', [CLI, 'compose', ...args], {
+      cwd: dir,
+      env: env(),
+      encoding: 'utf8',
+      timeout: 120_000,
+      input,
+    });
+    return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  }
+
+  function dockerCompose(dir: string, args: string[]): Result {
+    const r = spawnSync('docker-compose', args, { cwd: dir, env: c.env(), encoding: 'utf8', timeout: 120_000 });
+    return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  }
+
+  const names = (what: 'ps' | 'network' | 'volume') =>
+    c
+      .docker(what === 'ps' ? ['ps', '-a', '--format', '{{.Names}}'] : [what, 'ls', '--format', '{{.Name}}'])
+      .stdout.split('\n')
+      .filter(Boolean);
+
+  beforeAll(async () => {
+    c = await CompatDaemon.create('compose-e2e');
+    await c.start();
+    await c.importBusybox(image);
+  });
+
+  afterAll(async () => {
+    if (c) await c.cleanup();
+  });
+
+  it('the three-service app: up --wait, ps, logs, exec, run --rm, scale, a changed service, down -v', async () => {
+    const dir = projectDir('app', appFile(image));
+    const up = compose(dir, ['up', '-d', '--wait']);
+    expect(up.stderr).toContain('Container app-db-1  Healthy');
+    expect(up.code).toBe(0);
+
+    const ps = compose(dir, ['ps', '-a', '--format', 'json']);
+    const rows = ps.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            Name: string;
+            Service: string;
+            State: string;
+            ExitCode: number;
+            Health: string;
+            Publishers: { PublishedPort: number }[];
+          },
+      );
+    expect(rows.map((r) => r.Name).sort()).toEqual(['app-db-1', 'app-web-1', 'app-worker-1']);
+    expect(rows.find((r) => r.Service === 'db')!.Health).toBe('healthy');
+    const port = rows.find((r) => r.Service === 'web')!.Publishers[0]!.PublishedPort;
+    expect(await httpGet(`http://127.0.0.1:${port}/`)).toBe('hello-from-web\n');
+    expect(compose(dir, ['port', 'web', '80']).stdout).toBe(`127.0.0.1:${port}\n`);
+
+    // The worker fetched http://web/ by service name; its logs carry Compose's prefix.
+    const done = compose(dir, ['wait', 'worker']);
+    expect(done.stdout).toBe('0\n');
+    expect(compose(dir, ['logs', '--no-color', 'worker']).stdout).toBe('worker-1  | hello-from-web\n');
+    expect(compose(dir, ['exec', '-T', 'web', 'cat', '/www/index.html']).stdout).toBe('hello-from-web\n');
+    const run = compose(dir, ['run', '--rm', '-T', 'worker', 'cat', '/out/answer']);
+    expect(run.stdout).toBe('hello-from-web\n');
+    expect(run.code).toBe(0);
+    expect(names('ps').filter((n) => n.includes('-run-'))).toEqual([]);
+
+    // Three replicas of web, each answering on the name `web`.
+    const scaled = compose(dir, ['up', '-d', '--scale', 'web=3']);
+    expect(scaled.code).toBe(0);
+    expect(
+      names('ps')
+        .filter((n) => n.startsWith('app-web-'))
+        .sort(),
+    ).toEqual(['app-web-1', 'app-web-2', 'app-web-3']);
+    const probe = compose(dir, [
+      'run',
+      '--rm',
+      '-T',
+      '--no-deps',
+      'worker',
+      'sh',
+      '-c',
+      'for ip in $(nslookup web | sed -n "s/^Address: //p"); do timeout 2 wget -q -O - http://$ip/ || echo "no answer from $ip"; done',
+    ]);
+    expect(probe.stdout).toBe('hello-from-web\n'.repeat(3));
+    // Back to one: the highest numbers go.
+    const down1 = compose(dir, ['up', '-d']);
+    expect(down1.code).toBe(0);
+    expect(names('ps').filter((n) => n.startsWith('app-web-'))).toEqual(['app-web-1']);
+
+    // A changed environment recreates only that service.
+    const before = compose(dir, ['ps', '-a', '-q']).stdout.trim().split('\n').sort();
+    writeFileSync(join(dir, 'compose.yaml'), appFile(image, 'two'));
+    const again = compose(dir, ['--progress', 'plain', 'up', '-d']);
+    expect(again.code).toBe(0);
+    expect(again.stderr.match(/Container \S+ {2}Recreated/g)).toEqual(['Container app-db-1  Recreated']);
+    const after = compose(dir, ['ps', '-a', '-q']).stdout.trim().split('\n').sort();
+    expect(after.filter((id) => before.includes(id))).toHaveLength(2);
+    expect(c.docker(['inspect', '-f', '{{range .Config.Env}}{{println .}}{{end}}', 'app-db-1']).stdout).toContain(
+      'FLAVOUR=two',
+    );
+
+    const down = compose(dir, ['down', '-v', '-t', '1']);
+    expect(down.code).toBe(0);
+    expect(names('ps').filter((n) => n.startsWith('app-'))).toEqual([]);
+    expect(names('network').filter((n) => n.startsWith('app_'))).toEqual([]);
+    expect(names('volume').filter((n) => n.startsWith('app_'))).toEqual([]);
+  });
+
+  it('the README example, as written there', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const code = readFileSync(new URL('../fixtures/readme-example.ts', import.meta.url), 'utf8');
+    expect(readme).toContain(code.trimEnd());
+    const dir = projectDir(
+      'readme',
+      `services:\n  web:\n    image: ${image}\n    init: true\n    command: ["httpd", "-f", "-p", "80"]\n`,
+    );
+    expect(await example(`unix://${join(c.dir, 'exec', 'tscr.sock')}`, dir)).toEqual(['readme-web-1 running']);
+    expect(names('ps').filter((n) => n.startsWith('readme'))).toEqual([]);
+  });
+
+  it('docker-compose 1.29 lists and removes a project tscr compose started', () => {
+    const dir = projectDir('tscrmade', appFile(image));
+    expect(compose(dir, ['up', '-d', 'web']).code).toBe(0);
+    const ps = dockerCompose(dir, ['ps']);
+    expect(ps.code).toBe(0);
+    expect(ps.stdout).toMatch(/tscrmade-web-1 .* Up/);
+    const down = dockerCompose(dir, ['down', '-v', '-t', '1']);
+    expect(down.code).toBe(0);
+    expect(names('ps').filter((n) => n.startsWith('tscrmade'))).toEqual([]);
+    expect(names('network')).not.toContain('tscrmade_default');
+    expect(names('volume')).not.toContain('tscrmade_webdata');
+  });
+
+  it('tscr compose lists and removes a project docker-compose 1.29 started', () => {
+    const dir = projectDir('dcmade', appFile(image));
+    const up = dockerCompose(dir, ['up', '-d', 'web']);
+    expect(up.code).toBe(0);
+    const ps = compose(dir, ['ps']);
+    expect(ps.stdout).toMatch(/dcmade_web_1 .* web .* Up/);
+    expect(compose(dir, ['ls']).stdout).toMatch(/dcmade\s+running\(1\)/);
+    const down = compose(dir, ['down', '-v', '-t', '1']);
+    expect(down.code).toBe(0);
+    expect(names('ps').filter((n) => n.startsWith('dcmade'))).toEqual([]);
+    expect(names('network')).not.toContain('dcmade_default');
+    expect(names('volume')).not.toContain('dcmade_webdata');
+  });
+
+  it('bad input: exit code 1, a message naming file, path and line, nothing created', () => {
+    const cases: [string, RegExp][] = [
+      [
+        'services:\n  web:\n    image: busybox\n    volumes: ["data:/data"]\n',
+        /compose\.yaml:4: services\.web\.volumes\[0\]: service "web" refers to undefined volume data/,
+      ],
+      [
+        'services:\n  web:\n    image: busybox\n    portz: []\n',
+        /compose\.yaml:4: services\.web\.portz: additional property portz is not allowed/,
+      ],
+      [
+        'services:\n  web:\n    command: ["true"]\n',
+        /services\.web: service "web" has neither an image nor a build context specified/,
+      ],
+      [
+        'services:\n  web:\n    image: busybox\n    ports: ["80:99999"]\n',
+        /services\.web\.ports\[0\]: invalid container port "99999"/,
+      ],
+      ['services:\n  web:\n    image: "x:${NOPE:?set NOPE}"\n', /required variable NOPE is missing a value: set NOPE/],
+    ];
+    for (const [i, [text, message]] of cases.entries()) {
+      const dir = projectDir(`bad${i}`, text);
+      const r = compose(dir, ['up', '-d']);
+      expect(r.stderr).toMatch(message);
+      expect(r.code).toBe(1);
+      expect(names('ps').filter((n) => n.startsWith(`bad${i}`))).toEqual([]);
+      expect(names('network').filter((n) => n.startsWith(`bad${i}`))).toEqual([]);
+    }
+  });
+
+  it('a failure in the middle of up names the service; what was made is listed and removed by down', () => {
+    const pulled = compose(projectDir('nopull', `services:\n  gone:\n    image: 127.0.0.1:1/tscr-test/absent:1\n`), [
+      'up',
+      '-d',
+    ]);
+    expect(pulled.code).toBe(1);
+    expect(pulled.stderr).toMatch(/service "gone": pulling 127\.0\.0\.1:1\/tscr-test\/absent:1/);
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const dir = projectDir(
+      'midway',
+      `services:
+  first:
+    image: ${image}
+    init: true
+    command: ["sleep", "100"]
+    ports: ["127.0.0.1:${port}:80"]
+  second:
+    image: ${image}
+    init: true
+    command: ["sleep", "100"]
+    ports: ["127.0.0.1:${port}:80"]
+    depends_on: [first]
+`,
+    );
+    const up = compose(dir, ['up', '-d']);
+    expect(up.code).toBe(1);
+    expect(up.stderr).toMatch(/service "second": starting container midway-second-1: .*port is already allocated/);
+    const ps = compose(dir, ['ps', '-a']).stdout;
+    expect(ps).toContain('midway-first-1');
+    expect(ps).toContain('midway-second-1');
+    const down = compose(dir, ['down', '-t', '1']);
+    expect(down.code).toBe(0);
+    expect(names('ps').filter((n) => n.startsWith('midway'))).toEqual([]);
+    expect(names('network')).not.toContain('midway_default');
+  });
+});
