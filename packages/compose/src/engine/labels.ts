@@ -79,6 +79,7 @@ export function containerLabels(
   extra: { number?: number; oneoff?: string; imageId: string },
 ): Record<string, string> {
   const deps = Object.entries(s.depends_on ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, d]) => `${name}:${d.condition}:${d.restart ? 'true' : 'false'}`)
     .join(',');
   const labels: Record<string, string> = {
