@@ -6,6 +6,7 @@ import { type HostConfig, type MountSpec, type PortBindingEntry, unimplemented, 
 import type { CreateContainerRequest } from '@tscr/container';
 import type { ComposeModel, ServiceConfig } from '../model.js';
 import { parseDuration } from '../loader/syntax.js';
+import { fileTarget } from './inject.js';
 
 /** What a create request needs besides the service. */
 export interface ContainerPlan {
@@ -73,13 +74,9 @@ function mounts(m: ComposeModel, s: ServiceConfig, plan: ContainerPlan): MountSp
   for (const key of ['secrets', 'configs'] as const) {
     for (const ref of s[key] ?? []) {
       const obj = m[key][ref.source]!;
-      if (!obj.file)
-        throw unimplemented(
-          `${key}.${ref.source}: a ${key.slice(0, -1)} from ${obj.environment !== undefined ? 'environment' : 'content'} (only file sources are mounted)`,
-        );
-      const dflt = key === 'secrets' ? `/run/secrets/${ref.source}` : `/${ref.source}`;
-      const target = ref.target ? (ref.target.startsWith('/') ? ref.target : `/run/secrets/${ref.target}`) : dflt;
-      out.push({ type: 'bind', source: obj.file, target, readOnly: true });
+      // Environment and inline sources are written in before the start (inject.ts).
+      if (obj.file)
+        out.push({ type: 'bind', source: obj.file, target: fileTarget(key, ref.source, ref.target), readOnly: true });
     }
   }
   out.push(...(plan.volumesFrom ?? []), ...(plan.oneoff?.volumes ?? []));

@@ -5,6 +5,7 @@ import type { ContainerService } from '@tscr/container';
 import type { ComposeModel, ServiceConfig } from '../model.js';
 import { createRequest, type ContainerPlan } from './convert.js';
 import { serviceError } from './errors.js';
+import { filesTar, injectedFiles } from './inject.js';
 import { containerLabels, containerName } from './labels.js';
 import type { Progress } from './progress.js';
 import { projectContainers, type Found } from './project-containers.js';
@@ -66,9 +67,25 @@ export async function createContainer(
   const labels = containerLabels(ctx.m, s, { number: n, imageId, ...(extra.slug && { oneoff: extra.slug }) });
   const plan: ContainerPlan = { name, image, labels, ...(await references(ctx, s)), ...extra };
   const req = createRequest(ctx.m, s, plan);
+  const files = injectedFiles(ctx.m, s);
   const { id } = await ctx.containers.create(req, opts(ctx)).catch((err: unknown) => {
     throw serviceError(s.name, `creating container ${name}`, err);
   });
+  if (files.length) {
+    const tar = filesTar(files);
+    await ctx.containers
+      .putArchive(
+        id,
+        '/',
+        (async function* () {
+          yield tar;
+        })(),
+        opts(ctx),
+      )
+      .catch((err: unknown) => {
+        throw serviceError(s.name, `writing secrets and configs into ${name}`, err);
+      });
+  }
   return { id, name };
 }
 

@@ -21,7 +21,7 @@ import {
   ensureVolumes,
   usedResources,
 } from './resources.js';
-import { dependencyOrder, selectServices, service } from './select.js';
+import { dependencyOrder, reverseDependencyRuns, selectServices, service } from './select.js';
 import type { CallOptions, ComposeClients, ProgressSink, ProgressState, ProjectContainer } from './types.js';
 import { up, type UpOptions, type UpResult } from './up.js';
 import { describe, mergeLogs, type ServiceLogEntry } from './observe.js';
@@ -114,12 +114,20 @@ export class ComposeProject {
     const call: CallOptions = o.signal ? { signal: o.signal } : {};
     const all = await this.containers({ ...call, oneoff: true });
     const known = [...Object.values(this.model.services), ...Object.values(this.model.disabled)];
-    const order = dependencyOrder(known).reverse();
     const stop = { ...(o.timeout !== undefined && { timeout: o.timeout }), volumes: o.volumes ?? false };
-    for (const s of order)
-      await Promise.all(all.filter((c) => c.service === s.name).map((c) => stopAndRemove(ctx, c, stop)));
+    // Without compose files (`-p NAME down`) every container of the project goes, as with Compose.
     const orphans = all.filter((c) => !known.some((s) => s.name === c.service));
-    if (o.removeOrphans) await Promise.all(orphans.map((c) => stopAndRemove(ctx, c, stop)));
+    const orphanRun =
+      o.removeOrphans || this.model.configFiles.length === 0
+        ? Promise.all(orphans.map((c) => stopAndRemove(ctx, c, stop)))
+        : Promise.resolve([]);
+    // A service stops once every service that depends on it has stopped; independent ones in parallel.
+    await Promise.all([
+      orphanRun,
+      ...reverseDependencyRuns(known, (s) =>
+        Promise.all(all.filter((c) => c.service === s.name).map((c) => stopAndRemove(ctx, c, stop))),
+      ),
+    ]);
     await removeNetworks(this.model, this.clients, ctx.p, call);
     if (o.volumes) await removeVolumes(this.model, this.clients, ctx.p, call);
     if (o.rmi) {

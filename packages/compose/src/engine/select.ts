@@ -48,3 +48,24 @@ export function dependencyOrder(services: ServiceConfig[]): ServiceConfig[] {
   for (const s of [...services].sort((a, b) => a.name.localeCompare(b.name))) visit(s);
   return out;
 }
+
+/**
+ * Runs `fn` for every service once every service that depends on it has
+ * finished (stop and remove in reverse order, independent services in parallel).
+ */
+export function reverseDependencyRuns(
+  services: ServiceConfig[],
+  fn: (s: ServiceConfig) => Promise<unknown>,
+): Promise<unknown>[] {
+  const runs = new Map<string, Promise<unknown>>();
+  const run = (s: ServiceConfig): Promise<unknown> => {
+    let r = runs.get(s.name);
+    if (!r) {
+      const dependents = services.filter((d) => d.name !== s.name && dependencies(d).includes(s.name));
+      r = Promise.all(dependents.map(run)).then(() => fn(s));
+      runs.set(s.name, r);
+    }
+    return r;
+  };
+  return services.map(run);
+}

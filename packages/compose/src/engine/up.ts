@@ -56,6 +56,16 @@ async function orphans(ctx: Ctx, existing: Found[], timeout?: number): Promise<v
   );
 }
 
+/** Like Promise.all, but waits for every promise to settle before rethrowing the first failure. */
+async function settleAll<T extends readonly unknown[]>(ps: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(ps);
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
+}
+
 /** Converges one service's containers; resolves with them once started (or created with `noStart`). */
 async function convergeService(
   ctx: Ctx,
@@ -64,11 +74,17 @@ async function convergeService(
   imageId: string,
   o: UpOptions,
   force: boolean,
+  gate: Promise<boolean>,
+  recreated: Set<string>,
 ): Promise<{ id: string; name: string }[]> {
   const image = builtImageName(ctx.m.name, s);
   const want = o.scale?.[s.name] ?? replicas(s);
   const mine = existing.filter((c) => c.service === s.name).sort((a, b) => a.number - b.number);
   const keep = mine.slice(0, want);
+  // New containers are created at once, so the dependencies' health checks run meanwhile; a service that
+  // needs a dependency's container (network_mode service:, volumes_from) waits first.
+  const needsDeps = s.network_mode?.startsWith('service:') || (s.volumes_from?.length ?? 0) > 0;
+  const restartKept = needsDeps ? await gate : false;
   // Scale down: the highest numbers go first.
   for (const c of mine.slice(want).reverse())
     await stopAndRemove(ctx, c, { ...(o.timeout !== undefined && { timeout: o.timeout }) });
@@ -79,14 +95,24 @@ async function convergeService(
   for (let n = 1; fresh.length + keep.length < want; n++) if (!used.has(n)) fresh.push(n);
   await Promise.all([
     ...keep.map(async (c) => {
+      const restart = (await gate) || restartKept;
       const changed = c.hash !== hash || (c.summary.labels['com.docker.compose.image'] ?? imageId) !== imageId;
       if (force || (changed && !o.noRecreate)) {
         const id = await recreate(ctx, s, c, imageId, image, o.timeout);
+        recreated.add(s.name);
         if (!o.noStart) await start(ctx, s, id, c.name);
         out.push({ id, name: c.name });
         return;
       }
-      if (!o.noStart && c.summary.state !== 'running' && c.summary.state !== 'paused')
+      if (restart && !o.noStart && c.summary.state === 'running') {
+        // `depends_on.<dep>.restart`: a dependency was recreated, so this one restarts.
+        await ctx.p.step('Container', c.name, 'Restarting', 'Restarted', () =>
+          ctx.containers.restart(c.id, {
+            ...(ctx.signal && { signal: ctx.signal }),
+            ...(o.timeout !== undefined && { timeout: o.timeout }),
+          }),
+        );
+      } else if (!o.noStart && c.summary.state !== 'running' && c.summary.state !== 'paused')
         await start(ctx, s, c.id, c.name);
       else ctx.p.line('Container', c.name).set(c.summary.state === 'running' ? 'Running' : 'Created', true);
       out.push({ id: c.id, name: c.name });
@@ -95,6 +121,7 @@ async function convergeService(
       const made = await ctx.p.step('Container', `${ctx.m.name}-${s.name}-${n}`, 'Creating', 'Created', () =>
         createContainer(ctx, s, imageId, image, n),
       );
+      await gate;
       if (!o.noStart) await start(ctx, s, made.id, made.name);
       out.push(made);
     }),
@@ -112,16 +139,20 @@ export async function up(ctx: Ctx, c: ComposeClients, o: UpOptions = {}): Promis
   const call: CallOptions = o.signal ? { signal: o.signal } : {};
   const selected = selectServices(ctx.m, o.services ?? [], !o.noDeps);
   const { networks, volumes } = usedResources(selected);
-  await ensureNetworks(ctx.m, networks, c, ctx.p, call);
-  await ensureVolumes(ctx.m, volumes, c, ctx.p, call);
-  const images = await ensureImages(ctx.m, selected, c, ctx.p, o, call);
-  const existing = await projectContainers(ctx.containers, ctx.m.name, call);
+  // Networks, volumes and images at once; every call settles before a failure is reported.
+  const [, , images, existing] = await settleAll([
+    ensureNetworks(ctx.m, networks, c, ctx.p, call),
+    ensureVolumes(ctx.m, volumes, c, ctx.p, call),
+    ensureImages(ctx.m, selected, c, ctx.p, o, call),
+    projectContainers(ctx.containers, ctx.m.name, call),
+  ] as const);
   if (o.removeOrphans) await orphans(ctx, existing, o.timeout);
   const named = new Set(o.services ?? []);
   const depsOfNamed = new Set(
     o.alwaysRecreateDeps ? selected.filter((s) => !named.has(s.name)).map((s) => s.name) : [],
   );
   const runs = new Map<string, ServiceRun>();
+  const recreated = new Set<string>();
   const waits = new Map<string, Promise<void>>();
   const byName = new Map(selected.map((s) => [s.name, s]));
   const condition = (dep: string, cond: string): Promise<void> => {
@@ -145,25 +176,20 @@ export async function up(ctx: Ctx, c: ComposeClients, o: UpOptions = {}): Promis
     const run: ServiceRun = {
       started: (async () => {
         for (const d of deps) runFor(byName.get(d)!);
-        await Promise.all(deps.map((d) => condition(d, s.depends_on?.[d]?.condition ?? 'service_started')));
-        return convergeService(
-          ctx,
-          s,
-          existing,
-          images[s.name]!,
-          o,
-          o.forceRecreate === true || depsOfNamed.has(s.name),
+        // Resolves, once the dependencies meet their conditions, with whether one marked `restart` was recreated.
+        const gate = Promise.all(deps.map((d) => condition(d, s.depends_on?.[d]?.condition ?? 'service_started'))).then(
+          () => deps.some((d) => s.depends_on?.[d]?.restart === true && recreated.has(d)),
         );
+        gate.catch(() => undefined);
+        const force = o.forceRecreate === true || depsOfNamed.has(s.name);
+        return convergeService(ctx, s, existing, images[s.name]!, o, force, gate, recreated);
       })(),
     };
     runs.set(s.name, run);
     return run;
   };
   const all = selected.map((s) => runFor(s).started.then((list) => list.map((x) => ({ ...x, service: s.name }))));
-  const settled = await Promise.allSettled(all);
-  const failed = settled.find((r) => r.status === 'rejected');
-  if (failed) throw (failed as PromiseRejectedResult).reason;
-  const containers = settled.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+  const containers = (await settleAll(all)).flat();
   if (o.wait && !o.noStart) {
     const limit = o.waitTimeout ? o.waitTimeout * 1000 : undefined;
     await Promise.all(

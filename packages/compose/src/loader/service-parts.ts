@@ -41,6 +41,8 @@ export function readBuild(r: Reader, v: unknown, path: DocPath): BuildConfig {
   if (o.labels !== undefined) b.labels = r.strDict(o.labels, [...path, 'labels']);
   if (o.no_cache !== undefined) b.no_cache = r.bool(o.no_cache, [...path, 'no_cache']);
   if (o.pull !== undefined) b.pull = r.bool(o.pull, [...path, 'pull']);
+  // The builder pulls a base image only when it is missing; always pulling it is not available.
+  if (b.pull) throw r.unsupported([...path, 'pull']);
   return b;
 }
 

@@ -22,8 +22,8 @@ export function readNetworks(r: Reader, v: unknown): Record<string, Raw<NetworkC
     r.keys(
       o,
       p,
-      ['driver', 'driver_opts', 'internal', 'ipam', 'labels', 'external', 'name', 'attachable'],
-      ['enable_ipv6', 'enable_ipv4'],
+      ['driver', 'driver_opts', 'internal', 'ipam', 'labels', 'external', 'name'],
+      ['enable_ipv6', 'enable_ipv4', 'attachable'],
     );
     const n: Raw<NetworkConfig> = {};
     if (o.name !== undefined) n.name = r.str(o.name, [...p, 'name']);
@@ -37,6 +37,7 @@ export function readNetworks(r: Reader, v: unknown): Record<string, Raw<NetworkC
       r.keys(ip, [...p, 'ipam'], ['driver', 'config'], ['options']);
       n.ipam = {};
       if (ip.driver !== undefined) n.ipam.driver = r.str(ip.driver, [...p, 'ipam', 'driver']);
+      if (n.ipam.driver !== undefined && n.ipam.driver !== 'default') throw r.unsupported([...p, 'ipam', 'driver']);
       if (ip.config !== undefined) {
         if (!Array.isArray(ip.config)) throw r.fail([...p, 'ipam', 'config'], 'must be a list');
         n.ipam.config = ip.config.map((c, i) => {
