@@ -201,7 +201,9 @@ export async function waitFor(
         return line.set(health === 'healthy' ? 'Healthy' : 'Running', true);
       if (health === 'unhealthy') {
         line.set('Error', true);
-        throw failedPrecondition(`dependency failed to start: container ${c.name} is unhealthy`);
+        throw failedPrecondition(
+          `${what === 'healthy' ? 'dependency failed to start: ' : ''}container ${c.name} is unhealthy`,
+        );
       }
       if (what === 'healthy' && !st.health && st.running) {
         line.set('Error', true);

@@ -84,10 +84,10 @@ describe.skipIf(skip)('tscr compose on a real daemon', () => {
   const env = () => c.env({ TSCR_HOST: `unix://${join(c.dir, 'exec', 'tscr.sock')}` });
 
   /** Runs `tscr compose ARGS` in `dir`. */
-  function compose(dir: string, args: string[], input?: string): Result {
+  function compose(dir: string, args: string[], input?: string, extra: NodeJS.ProcessEnv = {}): Result {
     const r = spawnSync('node', [CLI, 'compose', ...args], {
       cwd: dir,
-      env: env(),
+      env: { ...env(), ...extra },
       encoding: 'utf8',
       timeout: 120_000,
       input,
@@ -206,6 +206,48 @@ describe.skipIf(skip)('tscr compose on a real daemon', () => {
     );
     expect(await example(`unix://${join(c.dir, 'exec', 'tscr.sock')}`, dir)).toEqual(['readme-web-1 running']);
     expect(names('ps').filter((n) => n.startsWith('readme'))).toEqual([]);
+  });
+
+  it('secrets from a file and the environment, -f -, up in the foreground with --exit-code-from', () => {
+    const dir = projectDir('extras', '');
+    writeFileSync(join(dir, 'token.txt'), 'from-file\n');
+    const text = `services:
+  reader:
+    image: ${image}
+    command: ["sh", "-c", "cat /run/secrets/token /run/secrets/envsecret; exit 3"]
+    secrets: [token, envsecret]
+  idle:
+    image: ${image}
+    init: true
+    command: ["sleep", "100"]
+secrets:
+  token:
+    file: ./token.txt
+  envsecret:
+    environment: TSCR_TEST_SECRET
+`;
+    const up = compose(dir, ['-f', '-', 'up', '--exit-code-from', 'reader', '-t', '1'], text, {
+      TSCR_TEST_SECRET: 'from-env',
+    });
+    expect(up.stdout).toContain('reader-1  | from-file\n');
+    expect(up.stdout).toContain('reader-1  | from-env\n');
+    expect(up.stdout).toContain('reader-1 exited with code 3\n');
+    expect(up.code).toBe(3);
+    // --exit-code-from stops the others.
+    expect(compose(dir, ['-f', '-', 'ps', '-q'], text, { TSCR_TEST_SECRET: 'x' }).stdout).toBe('');
+    expect(compose(dir, ['-f', '-', 'down', '-t', '1'], text, { TSCR_TEST_SECRET: 'x' }).code).toBe(0);
+  });
+
+  it('--wait on a healthcheck that never passes names the container and fails', () => {
+    const dir = projectDir(
+      'sick',
+      `services:\n  sick:\n    image: ${image}\n    init: true\n    command: ["sleep", "100"]\n    healthcheck:\n      test: ["CMD", "false"]\n      interval: 200ms\n      retries: 2\n`,
+    );
+    const up = compose(dir, ['up', '-d', '--wait']);
+    expect(up.stderr).toContain('Error: container sick-sick-1 is unhealthy');
+    expect(up.code).toBe(1);
+    expect(compose(dir, ['ps', '-a', '--services']).stdout).toBe('sick\n');
+    expect(compose(dir, ['down', '-t', '1']).code).toBe(0);
   });
 
   it('docker-compose 1.29 lists and removes a project tscr compose started', () => {

@@ -77,44 +77,47 @@ async function attachAll(
   const from = str(flags, 'exit-code-from');
   let code = 0;
   let interrupted = false;
+  let firstExit!: () => void;
+  const exited = new Promise<void>((resolve) => (firstExit = resolve));
   const onInt = () => {
     interrupted = true;
     ac.abort();
+    firstExit();
   };
   c.ctx.io.signals?.on('SIGINT', onInt);
   c.ctx.io.signals?.on('SIGTERM', onInt);
+  const short = (name: string) =>
+    name.startsWith(`${project.model.name}-`) ? name.slice(project.model.name.length + 1) : name;
   const waits = list0.map(async (x) => {
     const st = await containers.wait(x.id, { signal: ac.signal });
     if (from ? x.service === from : abort && code === 0) code = st.exitCode;
-    await write(c.ctx.io.stdout, `${x.name} exited with code ${st.exitCode}\n`);
-    if (abort) ac.abort();
+    await write(c.ctx.io.stdout, `${short(x.name)} exited with code ${st.exitCode}\n`);
+    firstExit();
+  });
+  // Each container's log stream ends when it stops; an interrupt ends them all.
+  const logs = (async () => {
+    for await (const e of project.logs({ services, follow: true, signal: ac.signal })) await print(e);
+  })().catch((err: unknown) => {
+    if (!isCancelled(err) && !ac.signal.aborted) throw err;
   });
   try {
-    const logs = (async () => {
-      for await (const e of project.logs({ services, follow: true, signal: ac.signal })) await print(e);
-    })();
-    await Promise.race([
-      Promise.allSettled(waits),
-      logs.catch((err: unknown) => {
-        if (!isCancelled(err) && !ac.signal.aborted) throw err;
-      }),
-    ]);
+    if (abort || interrupted) await exited;
+    else await Promise.allSettled(waits);
+    if (interrupted || abort) {
+      await write(
+        c.ctx.io.stderr,
+        interrupted ? 'Gracefully stopping... (press Ctrl+C again to force)\n' : 'Aborting on container exit...\n',
+      );
+      await c.withProgress('Stopping', (sink) => project.lifecycle('stop', { services, progress: sink }));
+    }
     await Promise.allSettled(waits);
-    ac.abort();
-    await logs.catch(() => undefined);
+    await logs;
   } finally {
+    ac.abort();
     c.ctx.io.signals?.off('SIGINT', onInt);
     c.ctx.io.signals?.off('SIGTERM', onInt);
   }
-  if (interrupted || abort) {
-    await write(
-      c.ctx.io.stderr,
-      interrupted ? 'Gracefully stopping... (press Ctrl+C again to force)\n' : 'Aborting on container exit...\n',
-    );
-    await c.withProgress('Stopping', (sink) => project.lifecycle('stop', { services, progress: sink }));
-    if (interrupted) return 130;
-  }
-  return code;
+  return interrupted ? 130 : code;
 }
 
 export const upSub: Sub = {
