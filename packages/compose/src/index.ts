@@ -6,7 +6,7 @@
 export { loadProject, normalizeProjectName } from './loader/load.js';
 export type { LoadOptions } from './loader/load.js';
 export { configObject, formatConfig } from './loader/output.js';
-export { dependencies } from './loader/finalise.js';
+export { dependencies, emptyModel } from './loader/finalise.js';
 export { substitute } from './loader/interpolate.js';
 export { shellSplit, parseDuration, parseBytes } from './loader/syntax.js';
 export { parseDotenv } from './loader/dotenv.js';

@@ -18,6 +18,21 @@ export function usedResources(services: ServiceConfig[]): { networks: Set<string
   return { networks, volumes };
 }
 
+/** True when `get(name)` finds it; false on NotFound. */
+async function exists(
+  get: (name: string, o: CallOptions) => Promise<unknown>,
+  name: string,
+  o: CallOptions,
+): Promise<boolean> {
+  try {
+    await get(name, o);
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
 /** Creates the networks the services use that do not exist; an external one must exist. */
 export async function ensureNetworks(
   m: ComposeModel,
@@ -29,12 +44,7 @@ export async function ensureNetworks(
   const networks = await c.networks();
   for (const key of [...keys].sort()) {
     const n = m.networks[key]!;
-    try {
-      await networks.get(n.name, o);
-      continue;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    if (await exists((x, co) => networks.get(x, co), n.name, o)) continue;
     if (n.external) throw notFound(`network ${n.name} declared as external, but could not be found`);
     const cfg = n.ipam?.config?.[0];
     await p.step('Network', n.name, 'Creating', 'Created', () =>
@@ -63,12 +73,7 @@ export async function ensureVolumes(
   const volumes = await c.volumes();
   for (const key of [...keys].sort()) {
     const v = m.volumes[key]!;
-    try {
-      await volumes.get(v.name, o);
-      continue;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    if (await exists((x, co) => volumes.get(x, co), v.name, o)) continue;
     if (v.external) throw notFound(`external volume "${v.name}" not found`);
     await p.step('Volume', v.name, 'Creating', 'Created', () =>
       volumes.create(v.name, {
@@ -110,12 +115,9 @@ export interface ImagePolicy {
 
 async function present(c: ComposeClients, ref: string, o: CallOptions): Promise<string | undefined> {
   const images = await c.images();
-  try {
-    return (await images.get(ref, o)).id;
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  let id: string | undefined;
+  await exists(async (x, co) => (id = (await images.get(x, co)).id), ref, o);
+  return id;
 }
 
 /** Pulls `ref` through the registry layer. */

@@ -104,23 +104,41 @@ function checkService(m: FileModel, s: ServiceConfig, all: Record<string, Servic
   }
 }
 
-/** Builds the model from the merged files. */
-export async function finalise(m: FileModel, meta: Meta): Promise<ComposeModel> {
-  const model: ComposeModel = {
-    name: meta.name,
-    workingDir: meta.workingDir,
-    configFiles: meta.configFiles,
-    environmentFiles: meta.environmentFiles,
+/**
+ * A project without services: what a project name alone gives (`-p NAME down`
+ * without compose files acts on the containers labelled with it).
+ */
+export function emptyModel(
+  name: string,
+  workingDir: string,
+  env: Record<string, string | undefined> = {},
+): ComposeModel {
+  return {
+    name,
+    workingDir,
+    configFiles: [],
+    environmentFiles: [],
     services: {},
     disabled: {},
     networks: {},
     volumes: {},
     secrets: {},
     configs: {},
-    profiles: meta.profiles,
+    profiles: [],
     allProfiles: [],
+    warnings: [],
+    env,
+  };
+}
+
+/** Builds the model from the merged files. */
+export async function finalise(m: FileModel, meta: Meta): Promise<ComposeModel> {
+  const model: ComposeModel = {
+    ...emptyModel(meta.name, meta.workingDir, meta.env),
+    configFiles: meta.configFiles,
+    environmentFiles: meta.environmentFiles,
+    profiles: meta.profiles,
     warnings: meta.warnings,
-    env: meta.env,
   };
   const all: Record<string, ServiceConfig> = {};
   for (const [name, raw] of Object.entries(m.services).sort(([a], [b]) => a.localeCompare(b))) {

@@ -11,7 +11,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uniqueName } from '@tscr/testkit';
@@ -21,16 +20,8 @@ import { CompatDaemon, type Result, composeSkipReason } from '../../../docker-ap
 
 const skip = composeSkipReason();
 
-function httpGet(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    get(url, (res) => {
-      let body = '';
-      res.on('data', (b: Buffer) => {
-        body += b.toString();
-      });
-      res.on('end', () => resolve(body));
-    }).on('error', reject);
-  });
+async function httpGet(url: string): Promise<string> {
+  return (await fetch(url)).text();
 }
 
 /** The compose file of the three-service app. */

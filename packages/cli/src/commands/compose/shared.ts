@@ -2,6 +2,7 @@
 import { isNotFound } from '@tscr/api';
 import {
   ComposeProject,
+  emptyModel,
   loadProject,
   type ComposeClients,
   type ComposeModel,
@@ -106,22 +107,7 @@ export class ComposeContext {
     } catch (err) {
       const name = str(this.globals, 'project-name') ?? this.ctx.io.env.COMPOSE_PROJECT_NAME;
       if (!isNotFound(err) || !name || list(this.globals, 'file').length) throw err;
-      m = {
-        name,
-        workingDir: process.cwd(),
-        configFiles: [],
-        environmentFiles: [],
-        services: {},
-        disabled: {},
-        networks: {},
-        volumes: {},
-        secrets: {},
-        configs: {},
-        profiles: [],
-        allProfiles: [],
-        warnings: [],
-        env: this.ctx.io.env,
-      };
+      m = emptyModel(name, process.cwd(), this.ctx.io.env);
     }
     for (const w of m.warnings) await write(this.ctx.io.stderr, `WARN[0000] ${w}\n`);
     return new ComposeProject(m, this.clients);
