@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { progressPrinter } from '../../src/commands/compose/progress.js';
 import { runCli } from '../fixtures/fake-daemon.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tscr-test-cli-compose-'));
@@ -59,5 +60,34 @@ describe('tscr compose (no daemon needed)', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("'compose upp' is not a tscr command");
     expect((await runCli(['compose', '-f', file, 'exec', 'web'], { env })).code).toBe(1);
+  });
+});
+
+describe('compose progress', () => {
+  const capture = () => {
+    let text = '';
+    return {
+      stream: { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream,
+      text: () => text,
+    };
+  };
+  it('plain lines without a terminal', () => {
+    const out = capture();
+    const p = progressPrinter(out.stream, false);
+    p.sink({ kind: 'Container', name: 'p-web-1', state: 'Creating', done: false, elapsedMs: 0 });
+    p.sink({ kind: 'Container', name: 'p-web-1', state: 'Created', done: true, elapsedMs: 120 });
+    p.finish();
+    expect(out.text()).toBe(' Container p-web-1  Creating\n Container p-web-1  Created\n');
+  });
+  it('redrawn in place on a terminal, with a count and times', () => {
+    const out = capture();
+    const p = progressPrinter(out.stream, true);
+    p.sink({ kind: 'Network', name: 'p_default', state: 'Created', done: true, elapsedMs: 100 });
+    p.sink({ kind: 'Container', name: 'p-web-1', state: 'Starting', done: false, elapsedMs: 0 });
+    p.sink({ kind: 'Container', name: 'p-web-1', state: 'Started', done: true, elapsedMs: 400 });
+    const frames = out.text().split('\x1b[2K');
+    expect(out.text()).toContain('\x1b[3A');
+    expect(frames.at(-3)).toBe('[+] Running 2/2\n');
+    expect(frames.at(-1)).toBe(' ✔ Container p-web-1  Started      0.4s\n');
   });
 });

@@ -229,6 +229,22 @@ secrets:
     expect(compose(dir, ['-f', '-', 'down', '-t', '1'], text, { TSCR_TEST_SECRET: 'x' }).code).toBe(0);
   });
 
+  it('build: a service built by the builder layer, tagged PROJECT-SERVICE, then run', () => {
+    const dir = projectDir(
+      'built',
+      `services:\n  app:\n    build:\n      context: ./ctx\n      args:\n        GREETING: built-by-compose\n    command: ["cat", "/greeting"]\n`,
+    );
+    mkdirSync(join(dir, 'ctx'));
+    writeFileSync(join(dir, 'ctx', 'Dockerfile'), `FROM ${image}\nARG GREETING\nRUN echo $GREETING > /greeting\n`);
+    const build = compose(dir, ['build']);
+    expect(build.code).toBe(0);
+    expect(c.docker(['images', '--format', '{{.Repository}}']).stdout).toContain('built-app');
+    const run = compose(dir, ['run', '--rm', '-T', 'app']);
+    expect(run.stdout).toBe('built-by-compose\n');
+    expect(compose(dir, ['down', '--rmi', 'local']).code).toBe(0);
+    expect(c.docker(['images', '--format', '{{.Repository}}']).stdout).not.toContain('built-app');
+  });
+
   it('--wait on a healthcheck that never passes names the container and fails', () => {
     const dir = projectDir(
       'sick',
