@@ -66,10 +66,11 @@ describe('tscr compose (no daemon needed)', () => {
 describe('compose progress', () => {
   const capture = () => {
     let text = '';
-    return {
-      stream: { write: (s: string) => ((text += s), true) } as unknown as NodeJS.WritableStream,
-      text: () => text,
+    const write = (s: string) => {
+      text += s;
+      return true;
     };
+    return { stream: { write } as unknown as NodeJS.WritableStream, text: () => text };
   };
   it('plain lines without a terminal', () => {
     const out = capture();
