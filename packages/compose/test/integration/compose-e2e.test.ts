@@ -9,7 +9,7 @@
  * daemon's Docker API socket, both ways; bad input and failures mid-up.
  * Root only.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -227,6 +227,47 @@ secrets:
     // --exit-code-from stops the others.
     expect(compose(dir, ['-f', '-', 'ps', '-q'], text, { TSCR_TEST_SECRET: 'x' }).stdout).toBe('');
     expect(compose(dir, ['-f', '-', 'down', '-t', '1'], text, { TSCR_TEST_SECRET: 'x' }).code).toBe(0);
+  });
+
+  it('stop, start, pause, unpause, restart, kill, top, images, events --json, rm -s', async () => {
+    const dir = projectDir(
+      'life',
+      `services:\n  svc:\n    image: ${image}\n    init: true\n    command: ["sleep", "100"]\n`,
+    );
+    expect(compose(dir, ['up', '-d']).code).toBe(0);
+    const events = spawn('node', [CLI, 'compose', 'events', '--json'], { cwd: dir, env: env() });
+    let seen = '';
+    events.stdout.on('data', (b: Buffer) => {
+      seen += b.toString();
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 1000));
+      const state = () =>
+        (JSON.parse(compose(dir, ['ps', '-a', '--format', 'json']).stdout) as { State: string }).State;
+      expect(compose(dir, ['pause']).code).toBe(0);
+      expect(state()).toBe('paused');
+      expect(compose(dir, ['unpause']).code).toBe(0);
+      expect(compose(dir, ['stop', '-t', '1']).code).toBe(0);
+      expect(state()).toBe('exited');
+      expect(compose(dir, ['start']).code).toBe(0);
+      expect(compose(dir, ['restart', '-t', '1']).code).toBe(0);
+      expect(state()).toBe('running');
+      expect(compose(dir, ['top']).stdout).toMatch(/^life-svc-1\nUID .*sleep 100/s);
+      expect(compose(dir, ['images']).stdout).toMatch(/life-svc-1 +tscr-test-compose-img-[\w-]+ +test +[0-9a-f]{12} /);
+      expect(compose(dir, ['kill']).code).toBe(0);
+      expect(state()).toBe('exited');
+      for (let i = 0; i < 50 && !seen.includes('"action":"kill"'); i++) await new Promise((r) => setTimeout(r, 100));
+      const actions = seen
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { action: string; service: string }).action);
+      expect(actions).toEqual(expect.arrayContaining(['pause', 'unpause', 'stop', 'start', 'restart', 'kill']));
+    } finally {
+      events.kill();
+    }
+    expect(compose(dir, ['rm', '-s']).code).toBe(0);
+    expect(names('ps').filter((n) => n.startsWith('life'))).toEqual([]);
+    expect(compose(dir, ['down']).code).toBe(0);
   });
 
   it('build: a service built by the builder layer, tagged PROJECT-SERVICE, then run', () => {
