@@ -107,7 +107,9 @@ describe.skipIf(skip)('tscr compose on a real daemon', () => {
     if (c) await c.cleanup();
   });
 
-  it('the three-service app: up --wait, ps, logs, exec, run --rm, scale, a changed service, down -v', async () => {
+  it('the three-service app: up --wait, ps, logs, exec, run --rm, scale, a changed service, down -v', {
+    timeout: 180_000,
+  }, async () => {
     const dir = projectDir('app', appFile(image));
     const up = compose(dir, ['up', '-d', '--wait']);
     expect(up.stderr).toContain('Container app-db-1  Healthy');
@@ -268,6 +270,33 @@ secrets:
     expect(compose(dir, ['rm', '-s']).code).toBe(0);
     expect(names('ps').filter((n) => n.startsWith('life'))).toEqual([]);
     expect(compose(dir, ['down']).code).toBe(0);
+  });
+
+  it('network_mode service: and volumes_from share a container of another service; tmpfs, read_only, user', () => {
+    const dir = projectDir(
+      'shared',
+      `services:
+  web:
+    image: ${image}
+    init: true
+    command: ["sh", "-c", "echo shared > /www/index.html && exec httpd -f -p 80 -h /www"]
+    volumes: ["site:/www"]
+  side:
+    image: ${image}
+    network_mode: "service:web"
+    volumes_from: ["web:ro"]
+    tmpfs: ["/scratch"]
+    read_only: true
+    user: "1000"
+    command: ["sh", "-c", "id -u; cat /www/index.html; timeout 2 wget -q -O - http://127.0.0.1/; touch /www/x 2>/dev/null || echo ro-volume; touch /scratch/x && echo tmpfs-ok; touch /x 2>/dev/null || echo ro-root"]
+volumes:
+  site: {}
+`,
+    );
+    expect(compose(dir, ['up', '-d', 'web']).code).toBe(0);
+    const run = compose(dir, ['run', '--rm', '-T', 'side']);
+    expect(run.stdout).toBe('1000\nshared\nshared\nro-volume\ntmpfs-ok\nro-root\n');
+    expect(compose(dir, ['down', '-v', '-t', '1']).code).toBe(0);
   });
 
   it('build: a service built by the builder layer, tagged PROJECT-SERVICE, then run', () => {
