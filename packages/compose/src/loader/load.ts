@@ -44,8 +44,12 @@ export function normalizeProjectName(s: string): string {
 }
 
 function mergeModels(into: FileModel, m: FileModel): void {
-  for (const [k, s] of Object.entries(m.services))
-    into.services[k] = into.services[k] ? mergeServices(into.services[k]!, s) : s;
+  for (const [k, s] of Object.entries(m.services)) {
+    const base = into.services[k];
+    // `!reset` / `!override`: what earlier files gave for the key is dropped first.
+    if (base) for (const key of m.resets[k] ?? []) delete (base as unknown as Record<string, unknown>)[key];
+    into.services[k] = base ? mergeServices(base, s) : s;
+  }
   for (const key of ['networks', 'volumes', 'secrets', 'configs'] as const) {
     into[key] = mergeValue(key, into[key], m[key]) as never;
   }
@@ -55,7 +59,7 @@ function mergeModels(into: FileModel, m: FileModel): void {
 }
 
 function empty(): FileModel {
-  return { services: {}, networks: {}, volumes: {}, secrets: {}, configs: {}, includes: [], sources: [] };
+  return { services: {}, networks: {}, volumes: {}, secrets: {}, configs: {}, includes: [], sources: [], resets: {} };
 }
 
 /** Loads, parses and reads files, in order, merged. */

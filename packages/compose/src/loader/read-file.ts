@@ -4,7 +4,7 @@ import type { FileObjectConfig, NetworkConfig, VolumeConfig } from '../model.js'
 import { interpolateTree, type Lookup } from './interpolate.js';
 import { Reader } from './reader.js';
 import { readService, type RawService } from './service.js';
-import { Source, type DocPath } from './source.js';
+import { Source, type DocPath, type Resets } from './source.js';
 import { readFileObjects, readNetworks, readVolumes, type Raw } from './top-level.js';
 
 /** An `include:` entry. */
@@ -25,6 +25,8 @@ export interface FileModel {
   includes: IncludeRef[];
   /** Every file read, to name places in errors. */
   sources: Source[];
+  /** Service keys this file resets or overrides (`!reset`, `!override`): earlier values are dropped. */
+  resets: Resets;
 }
 
 const TOP_KEYS = ['version', 'name', 'include', 'services', 'networks', 'volumes', 'secrets', 'configs'];
@@ -42,7 +44,7 @@ export function readComposeFile(
   lookup: Lookup,
   warnings: string[],
 ): FileModel {
-  const { source, value } = Source.parse(file, dir, text);
+  const { source, value, resets } = Source.parse(file, dir, text);
   const r = new Reader(source, dir);
   const fail = (path: DocPath, msg: string) => r.fail(path, msg);
   const warned = new Set<string>();
@@ -61,6 +63,7 @@ export function readComposeFile(
     configs: readFileObjects(r, doc.configs, 'configs'),
     includes: [],
     sources: [source],
+    resets,
   };
   if (doc.name !== undefined) m.name = r.str(doc.name, ['name']);
   if (doc.services !== undefined && doc.services !== null) {

@@ -1,5 +1,5 @@
 import { invalidArgument, type TscrError } from '@tscr/api';
-import { LineCounter, parseDocument, type Document, isNode } from 'yaml';
+import { LineCounter, parseDocument, type Document, isMap, isNode, isScalar, visit } from 'yaml';
 
 /** A path in a compose document: `['services', 'web', 'ports', 1]`. */
 export type DocPath = readonly (string | number)[];
@@ -26,7 +26,7 @@ export class Source {
    * Parses YAML text (anchors, aliases and `<<` merge keys resolved).
    * @throws InvalidArgument naming the file and line of a syntax error.
    */
-  static parse(file: string, dir: string, text: string): { source: Source; value: unknown } {
+  static parse(file: string, dir: string, text: string): { source: Source; value: unknown; resets: Resets } {
     const lines = new LineCounter();
     const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: false, uniqueKeys: true });
     const err = doc.errors[0];
@@ -37,8 +37,9 @@ export class Source {
       });
     }
     const source = new Source(file, dir, doc, lines);
+    const resets = takeResetTags(source, doc);
     const value = doc.toJS({ maxAliasCount: 10_000 }) as unknown;
-    return { source, value };
+    return { source, value, resets };
   }
 
   /** The line (1-based) where `path` is written, when the file has it. */
@@ -68,4 +69,41 @@ export function configError(file: string, path: DocPath, message: string, line?:
   return invalidArgument(`${where}: ${p ? `${p}: ` : ''}${message}`, {
     details: { file, path: p, ...(line !== undefined && { line: String(line) }) },
   });
+}
+
+/** Service keys whose earlier value a file drops (`!reset`) or replaces without merging (`!override`), by service. */
+export type Resets = Record<string, string[]>;
+
+/**
+ * Finds the `!reset` and `!override` tags on a service's keys and takes
+ * them out of the document: a reset key is removed, an override keeps its
+ * value; both drop the value earlier files gave. Elsewhere they are refused.
+ */
+function takeResetTags(source: Source, doc: Document): Resets {
+  const resets: Resets = {};
+  const services = isMap(doc.contents) ? doc.contents.get('services', true) : undefined;
+  if (isMap(services)) {
+    for (const svc of services.items) {
+      if (!isMap(svc.value) || !isScalar(svc.key)) continue;
+      const name = String(svc.key.value);
+      for (const pair of [...svc.value.items]) {
+        const v = pair.value;
+        const tag = isNode(v) ? v.tag : undefined;
+        if (tag !== '!reset' && tag !== '!override') continue;
+        resets[name] = [...(resets[name] ?? []), String((pair.key as { value?: unknown }).value)];
+        if (tag === '!reset') svc.value.items.splice(svc.value.items.indexOf(pair), 1);
+        else (v as { tag?: string }).tag = undefined;
+      }
+    }
+  }
+  let stray: string | undefined;
+  visit(doc, (_key, node) => {
+    if (isNode(node) && (node.tag === '!reset' || node.tag === '!override')) stray = node.tag;
+  });
+  if (stray) {
+    throw invalidArgument(`${source.file}: ${stray} is only supported on the keys of a service`, {
+      details: { file: source.file },
+    });
+  }
+  return resets;
 }

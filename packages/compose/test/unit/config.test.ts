@@ -19,6 +19,7 @@ const cases: { name: string; profiles?: string[]; env?: Record<string, string>; 
   { name: 'include' },
   { name: 'interpolation', env: { SET: 'set', EMPTY: '', BOTH: 'from-shell' } },
   { name: 'profiles', profiles: ['tools'] },
+  { name: 'reset' },
 ];
 
 describe('compose config: fixture projects against their expected output', () => {
