@@ -192,6 +192,8 @@ export interface ComposeModel {
   allProfiles: string[];
   /** Warnings collected while loading (e.g. an unset variable). */
   warnings: string[];
+  /** Top-level `x-*` extension fields (printed by `config`). */
+  extensions: Record<string, unknown>;
   /** The variables interpolation used (shell over `.env`): environment-sourced secrets read them. */
   env: Record<string, string | undefined>;
 }

@@ -127,6 +127,7 @@ export function emptyModel(
     profiles: [],
     allProfiles: [],
     warnings: [],
+    extensions: {},
     env,
   };
 }
@@ -139,6 +140,7 @@ export async function finalise(m: FileModel, meta: Meta): Promise<ComposeModel> 
     environmentFiles: meta.environmentFiles,
     profiles: meta.profiles,
     warnings: meta.warnings,
+    extensions: m.extensions,
   };
   const all: Record<string, ServiceConfig> = {};
   for (const [name, raw] of Object.entries(m.services).sort(([a], [b]) => a.localeCompare(b))) {

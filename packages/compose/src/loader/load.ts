@@ -54,12 +54,23 @@ function mergeModels(into: FileModel, m: FileModel): void {
     into[key] = mergeValue(key, into[key], m[key]) as never;
   }
   if (m.name !== undefined) into.name = m.name;
+  into.extensions = mergeValue('', into.extensions, m.extensions) as Record<string, unknown>;
   into.includes.push(...m.includes);
   into.sources.push(...m.sources);
 }
 
 function empty(): FileModel {
-  return { services: {}, networks: {}, volumes: {}, secrets: {}, configs: {}, includes: [], sources: [], resets: {} };
+  return {
+    services: {},
+    networks: {},
+    volumes: {},
+    secrets: {},
+    configs: {},
+    includes: [],
+    sources: [],
+    resets: {},
+    extensions: {},
+  };
 }
 
 /** Loads, parses and reads files, in order, merged. */

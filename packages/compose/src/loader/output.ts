@@ -81,6 +81,7 @@ export function configObject(m: ComposeModel, opts: { includeDisabled?: boolean 
   top('volumes', ['name', 'driver', 'driver_opts', 'external', 'labels']);
   top('secrets', ['name', 'file', 'environment']);
   top('configs', ['name', 'file', 'environment', 'content']);
+  for (const k of Object.keys(m.extensions).sort()) out[k] = m.extensions[k];
   return out;
 }
 

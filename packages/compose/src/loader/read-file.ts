@@ -27,6 +27,8 @@ export interface FileModel {
   sources: Source[];
   /** Service keys this file resets or overrides (`!reset`, `!override`): earlier values are dropped. */
   resets: Resets;
+  /** Top-level `x-*` extension fields, kept for `config`. */
+  extensions: Record<string, unknown>;
 }
 
 const TOP_KEYS = ['version', 'name', 'include', 'services', 'networks', 'volumes', 'secrets', 'configs'];
@@ -64,6 +66,7 @@ export function readComposeFile(
     includes: [],
     sources: [source],
     resets,
+    extensions: Object.fromEntries(Object.entries(doc).filter(([k]) => k.startsWith('x-'))),
   };
   if (doc.name !== undefined) m.name = r.str(doc.name, ['name']);
   if (doc.services !== undefined && doc.services !== null) {
