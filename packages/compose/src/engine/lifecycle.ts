@@ -185,7 +185,9 @@ export async function waitFor(
   const line = ctx.p.line('Container', c.name);
   line.set('Waiting');
   const deadline = Date.now() + timeoutMs;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 250)) {
+  const started = Date.now();
+  // Inspect is cheap: look often at first (a dependency's health decides when the next service starts), then less.
+  for (let delay = 25; ; delay = Date.now() - started < 3000 ? 25 : 250) {
     const info = await ctx.containers.inspect(c.id, opts(ctx));
     const st = info.state;
     const health = st.health?.status;
