@@ -79,3 +79,4 @@ bash bench/compat.sh --runs "$runs" || echo "bench: the Docker API benchmark (be
 bash bench/packaging.sh --runs "$runs" || echo "bench: the packaging benchmark (bench/packaging.sh) failed" >&2
 bash bench/abuse.sh || echo "bench: the API abuse figures (bench/abuse.sh) failed or lack docker-registry" >&2
 bash bench/recovery.sh || echo "bench: the crash-recovery benchmark (bench/recovery.sh) failed" >&2
+bash bench/compose.sh || echo "bench: the compose benchmark (bench/compose.sh) failed or lacks docker-compose" >&2

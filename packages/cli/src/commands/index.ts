@@ -19,6 +19,7 @@ import { logsCommand } from './logs.js';
 import { attachCommand } from './attach.js';
 import { execCommand } from './exec.js';
 import { networkCommands } from './network.js';
+import { composeCommand } from './compose/index.js';
 import {
   volumeCreateCommand,
   volumeInspectCommand,
@@ -70,6 +71,7 @@ export const commands: Command[] = [
   systemDfCommand,
   systemPruneCommand,
   completionCommand({ commands: () => commands, groups: () => Object.keys(groups) }),
+  composeCommand,
 ];
 
 /** Management command groups: `tscr container …`, `tscr image …`, `tscr system …`. */
