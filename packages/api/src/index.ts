@@ -61,3 +61,4 @@ export type {
 } from './types/resources.js';
 export { DEFAULT_SOCKET, API_VERSION, VERSION } from './constants.js';
 export { humanDuration } from './duration.js';
+export { isLoopbackHost } from './loopback.js';

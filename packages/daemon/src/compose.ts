@@ -17,11 +17,17 @@ import type { DaemonConfig, LayerName } from './config.js';
 import { SqliteEventLog } from './event-log.js';
 import { EventBus } from './events.js';
 import { addSystemService } from './grpc/server.js';
+import { addTransferService } from './grpc/transfer-server.js';
+import { connectDaemon } from './transfer/connect.js';
+import { PeerBlobSource } from './transfer/peers.js';
+import { isPullStore } from './registry/store-registry.js';
+import { LocalTransferService, type TransferImageStore } from './transfer/local-transfer.js';
 import { EventedImageService } from './image-events.js';
 import { EventedVolumeService } from './volume-events.js';
 import { EventedRegistryClient } from './registry/evented-registry.js';
 import { LAYER_NAMES } from './config.js';
 import { addLayerService, buildLayer, buildLayers, layerPaths } from './layers.js';
+import { readTls } from './listeners.js';
 import { STATE_DB_FILE, SqliteContainerStore } from './state/sqlite-store.js';
 import { LocalSystemService } from './system.js';
 
@@ -47,6 +53,12 @@ export interface ComposedDaemon extends Daemon {
 export interface ComposeOptions {
   /** Where background problems are reported; default `console.error`. */
   logger?: (message: string) => void;
+}
+
+/** True for a TCP address (`tcp://…` or `host:port`), false for a UNIX socket. */
+function isTcp(address: string): boolean {
+  const a = address.trim();
+  return !(a.startsWith('unix://') || a.startsWith('/'));
 }
 
 /** Stops accepting calls; calls still running get a few seconds before they are cut. */
@@ -76,9 +88,14 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   await mkdir(config.execRoot, { recursive: true, mode: 0o711 });
   await mkdir(paths.containers, { recursive: true, mode: 0o700 });
 
+  // This daemon's TLS identity: served on TCP listeners, and shown to other daemons (transfer targets, peers).
+  const identity = config.tls && (await readTls(config.tls));
   const stateDatabase = join(config.root, STATE_DB_FILE);
   const events = new EventBus(1024, { log: new SqliteEventLog(stateDatabase) });
-  const layers = buildLayers(config);
+  const peers = config.peers?.length
+    ? new PeerBlobSource(config.peers, (address) => connectDaemon(address, identity))
+    : undefined;
+  const layers = buildLayers(config, peers);
   // Prune also collects snapshots whose container is gone (store is set before any call).
   const images = new EventedImageService(layers.images.service, events, () => store.list().map((c) => c.id));
   const volumes = new EventedVolumeService(layers.volumes.service, events);
@@ -120,7 +137,15 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     monitorVersion: () => monitorVersion().catch(() => ''),
   });
 
+  const transfer = new LocalTransferService({
+    // Blob access goes to the image layer itself (as pulls do); a remote image layer has none.
+    ...(isPullStore(layers.images.service) && { images: layers.images.service as unknown as TransferImageStore }),
+    volumes,
+    connect: (address) => connectDaemon(address, identity),
+  });
+
   const server = new Server();
+  addTransferService(server, transfer);
   addLayerService(server, 'images', images);
   addLayerService(server, 'runtime', layers.runtime.service);
   addLayerService(server, 'networks', layers.networks.service);
@@ -133,16 +158,20 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   const release = () => {
     containers.close();
     for (const name of LAYER_NAMES) layers[name].close();
+    peers?.close();
     store.close();
     events.close();
   };
-  let address: string;
+  let address = '';
   let dockerApi: DockerApiServer | undefined;
   try {
     // The network layer creates the default bridge and reconciles host objects on its first call.
     await layers.networks.service.list();
     await containers.recover();
-    address = await listen(server, config.host);
+    for (const host of config.hosts ?? [config.host]) {
+      const bound = await listen(server, host, identity && isTcp(host) ? { tls: identity } : {});
+      address ||= bound;
+    }
     // The Docker Engine API: a second front door over the same services.
     if (config.dockerHost) {
       const backends = { containers, images, registry, volumes, networks: layers.networks.service, system, builder };
@@ -181,7 +210,8 @@ export async function serveLayer(layer: LayerName, address: string, config: Daem
   addLayerService(server, layer, built.service);
   let bound: string;
   try {
-    bound = await listen(server, address);
+    const tls = config.tls && isTcp(address) ? await readTls(config.tls) : undefined;
+    bound = await listen(server, address, tls ? { tls } : {});
   } catch (err) {
     server.forceShutdown();
     built.close();

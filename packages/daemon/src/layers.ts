@@ -4,7 +4,7 @@ import { createLocalImageService, type ImageService } from '@tscr/image';
 import { GrpcImageService, addImageService } from '@tscr/image/grpc';
 import { createLocalNetworkService, networkPrefixForRoot, type NetworkService } from '@tscr/network';
 import { GrpcNetworkService, addNetworkService } from '@tscr/network/grpc';
-import { createRegistryClient, type RegistryClient } from '@tscr/registry-client';
+import { createRegistryClient, type BlobSource, type RegistryClient } from '@tscr/registry-client';
 import { GrpcRegistryClient, addRegistryService } from '@tscr/registry-client/grpc';
 import { createLocalTaskRuntime, type TaskRuntime } from '@tscr/runtime';
 import { GrpcTaskRuntime, addRuntimeService } from '@tscr/runtime/grpc';
@@ -97,7 +97,11 @@ function buildLocal(config: DaemonConfig, name: LayerName): Layer<unknown> {
  * The daemon's own registry layer: pulls land in the image layer when it
  * is local and offers blob access; otherwise pull and push raise Unimplemented.
  */
-function buildLocalRegistry(config: DaemonConfig, images: Layer<ImageService>): Layer<RegistryClient> {
+function buildLocalRegistry(
+  config: DaemonConfig,
+  images: Layer<ImageService>,
+  blobSource?: BlobSource,
+): Layer<RegistryClient> {
   const insecureRegistries = config.insecureRegistries ?? [];
   if (images.endpoint !== 'local') {
     return local(
@@ -118,7 +122,9 @@ function buildLocalRegistry(config: DaemonConfig, images: Layer<ImageService>): 
       }),
     );
   }
-  return local(new StoreRegistryClient({ store: images.service, insecureRegistries }));
+  return local(
+    new StoreRegistryClient({ store: images.service, insecureRegistries, ...(blobSource && { blobSource }) }),
+  );
 }
 
 /** Reaches one layer over gRPC. */
@@ -161,8 +167,11 @@ function withVolumeDrivers(config: DaemonConfig, base: Layer<VolumeService>): La
   };
 }
 
-/** Every layer, each local or remote as configured; a local registry layer pulls into the image layer. */
-export function buildLayers(config: DaemonConfig): Layers {
+/**
+ * Every layer, each local or remote as configured; a local registry layer
+ * pulls into the image layer, asking `blobSource` (peers) for layers first.
+ */
+export function buildLayers(config: DaemonConfig, blobSource?: BlobSource): Layers {
   const images = buildLayer(config, 'images') as Layer<ImageService>;
   return {
     images,
@@ -171,7 +180,7 @@ export function buildLayers(config: DaemonConfig): Layers {
     volumes: withVolumeDrivers(config, buildLayer(config, 'volumes') as Layer<VolumeService>),
     registry:
       config.layers.registry === 'local'
-        ? buildLocalRegistry(config, images)
+        ? buildLocalRegistry(config, images, blobSource)
         : (buildLayer(config, 'registry') as Layer<RegistryClient>),
   };
 }

@@ -248,7 +248,7 @@ export async function createDockerApiServer(
         `refusing to serve the Docker API on ${address} without mutual TLS (--docker-tlscert, --docker-tlskey, --docker-tlscacert)`,
       );
     const [cert, key, ca] = await Promise.all([opts.tls.cert, opts.tls.key, opts.tls.ca].map((p) => readFile(p)));
-    server = createHttpsServer({ cert, key, ca, requestCert: true, rejectUnauthorized: true });
+    server = createHttpsServer({ cert, key, ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.2' });
   }
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;

@@ -3,7 +3,16 @@
  * that any Node app can use without a daemon. The gRPC server and client
  * live in `@tscr/registry-client/grpc`.
  */
-export type { CallOptions, Reference, Progress, RegistryClient, ImageSink, ImageSource, Descriptor } from './types.js';
+export type {
+  CallOptions,
+  Reference,
+  Progress,
+  RegistryClient,
+  ImageSink,
+  ImageSource,
+  Descriptor,
+  BlobSource,
+} from './types.js';
 export { parseReference, repositoryName, familiarize, DEFAULT_DOMAIN } from './reference/parse.js';
 export { LocalRegistryClient, createRegistryClient, login } from './local/registry-client.js';
 export type { RegistryClientOptions } from './local/registry-client.js';

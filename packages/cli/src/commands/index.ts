@@ -16,6 +16,8 @@ import { logsCommand } from './logs.js';
 import { attachCommand } from './attach.js';
 import { execCommand } from './exec.js';
 import { networkCommands } from './network.js';
+import { contextCommands } from './context.js';
+import { multiDaemonCommands } from './multi.js';
 import {
   volumeCreateCommand,
   volumeInspectCommand,
@@ -64,6 +66,8 @@ export const commands: Command[] = [
   volumePruneCommand,
   ...networkCommands,
   ...controlCommands,
+  ...contextCommands,
+  ...multiDaemonCommands,
 ];
 
 /** Management command groups: `tscr container …`, `tscr image …`, `tscr system …`. */
@@ -73,6 +77,7 @@ export const groups: Record<string, string> = {
   system: 'Manage tscr',
   volume: 'Manage volumes',
   network: 'Manage networks',
+  context: 'Manage contexts (named daemons)',
 };
 
 /** Every word path that selects a command, longest first. */

@@ -1,12 +1,6 @@
 import type { TscrEvent } from '@tscr/api';
-import {
-  callServerStream,
-  callUnary,
-  clientChannelOptions,
-  clientCredentials,
-  parseEndpoint,
-  systemV1,
-} from '@tscr/api/grpc';
+import { callServerStream, callUnary, clientChannel, systemV1 } from '@tscr/api/grpc';
+import type { DaemonAddress } from '@tscr/api/grpc';
 import type { CallOptions, EventsOptions, SystemInfo, SystemService, VersionInfo } from '../types.js';
 import { eventFromProto, infoFromProto, versionFromProto } from './convert.js';
 
@@ -16,10 +10,10 @@ export class GrpcSystemService implements SystemService {
   private readonly target: string;
 
   /** @param address `unix:///path` or `host:port`. @throws InvalidArgument for a malformed address. */
-  constructor(address: string) {
-    const endpoint = parseEndpoint(address);
-    this.target = endpoint.display;
-    this.client = new systemV1.SystemClient(endpoint.target, clientCredentials(), clientChannelOptions);
+  constructor(address: DaemonAddress) {
+    const ch = clientChannel(address);
+    this.target = ch.display;
+    this.client = new systemV1.SystemClient(ch.target, ch.credentials, ch.options);
   }
 
   /** @throws Unavailable (with details.address) when no daemon answers. */
