@@ -43,6 +43,8 @@ export interface MoveOptions {
   /** The target daemon's address as the source daemon dials it. */
   targetAddress: string;
   sharedVolumes?: SharedVolumePolicy;
+  /** Seconds a running container gets to stop before it is killed (default 10, as `stop`). */
+  stopTimeout?: number;
   /** Progress lines. */
   log?: (line: string) => void;
   signal?: AbortSignal;
@@ -115,7 +117,7 @@ export async function moveContainer(
   try {
     if (wasRunning) {
       log(`stopping ${info.name} (a cold move: live migration would need CRIU)`);
-      await src.containers.stop(info.id);
+      await src.containers.stop(info.id, { timeout: opts.stopTimeout ?? 10 });
     }
     await src.containers.commit(info.id, { reference: ref, comment: `tscr container move of ${info.name}` });
     committed = true;

@@ -107,6 +107,12 @@ const moveCommand: Command = {
   flags: [
     { name: 'to', type: 'string', description: 'Context of the target daemon (required)' },
     {
+      name: 'time',
+      short: 't',
+      type: 'int',
+      description: 'Seconds to wait for it to stop before killing it (default 10)',
+    },
+    {
       name: 'shared-volumes',
       type: 'string',
       description:
@@ -131,7 +137,12 @@ const moveCommand: Command = {
         await side(ctx.clients, srcTransfer),
         await side(dstClients, dstTransfer),
         name!,
-        { targetAddress: target.address, sharedVolumes: policy, log: (l) => void write(ctx.io.stderr, `${l}\n`) },
+        {
+          targetAddress: target.address,
+          sharedVolumes: policy,
+          stopTimeout: int(flags, 'time') ?? 10,
+          log: (l) => void write(ctx.io.stderr, `${l}\n`),
+        },
       );
       await write(ctx.io.stdout, `${result.id}\n`);
       return 0;
