@@ -95,7 +95,7 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   const peers = config.peers?.length
     ? new PeerBlobSource(config.peers, (address) => connectDaemon(address, identity))
     : undefined;
-  const layers = buildLayers(config, peers);
+  const layers = buildLayers(config, { ...(peers && { blobSource: peers }), ...(identity && { identity }) });
   // Prune also collects snapshots whose container is gone (store is set before any call).
   const images = new EventedImageService(layers.images.service, events, () => store.list().map((c) => c.id));
   const volumes = new EventedVolumeService(layers.volumes.service, events);

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fromSystemError, invalidArgument, isLoopbackHost } from '@tscr/api';
+import type { DaemonTarget } from '@tscr/api/grpc';
 
 /** PEM paths: the daemon's certificate and key, and the CA its clients (and peers) must chain to. */
 export interface TlsFiles {
@@ -65,8 +66,25 @@ export function checkListener(address: string, config: { tls?: TlsFiles; insecur
   );
 }
 
+/** PEM bytes of a daemon's identity: its certificate (with clientAuth), key and CA. */
+export interface DaemonIdentity {
+  cert: Uint8Array;
+  key: Uint8Array;
+  ca: Uint8Array;
+}
+
+/**
+ * How this daemon dials `address` (another daemon, a peer, a remote layer):
+ * over TCP with its own certificate (mutual TLS) when it has one, plain over a UNIX socket.
+ */
+export function dialTarget(address: string, identity: DaemonIdentity | undefined): string | DaemonTarget {
+  const a = address.trim();
+  const unix = a.startsWith('unix://') || a.startsWith('/');
+  return unix || !identity ? address : { address, tls: identity };
+}
+
 /** The PEM bytes of `files`. @throws NotFound (or the system error's code) naming the file. */
-export async function readTls(files: TlsFiles): Promise<{ cert: Buffer; key: Buffer; ca: Buffer }> {
+export async function readTls(files: TlsFiles): Promise<DaemonIdentity> {
   const read = (path: string) =>
     readFile(path).catch((err: unknown) => {
       throw fromSystemError(err, `cannot read TLS file ${path}`);

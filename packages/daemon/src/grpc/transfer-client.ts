@@ -9,13 +9,27 @@ import type {
   VolumeSpec,
 } from '../transfer/types.js';
 
-/** Data messages stay well under the channel's message limit. */
-const MAX_CHUNK = 1024 * 1024;
+/** Data messages of about 1 MiB: few enough per second to keep per-message costs low, well under the limit. */
+const MESSAGE_BYTES = 1024 * 1024;
 
-function* pieces(chunk: Uint8Array): Generator<Buffer> {
-  for (let at = 0; at < chunk.byteLength; at += MAX_CHUNK) {
-    yield Buffer.from(chunk.buffer, chunk.byteOffset + at, Math.min(MAX_CHUNK, chunk.byteLength - at));
+/**
+ * Re-cuts a byte stream into messages of `MESSAGE_BYTES` (tar writes 64 KiB
+ * pieces, and each message has a fixed cost on both sides).
+ */
+async function* messageSized(data: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  let parts: Uint8Array[] = [];
+  let held = 0;
+  for await (const chunk of data) {
+    parts.push(chunk);
+    held += chunk.byteLength;
+    while (held >= MESSAGE_BYTES) {
+      const all = Buffer.concat(parts, held);
+      yield all.subarray(0, MESSAGE_BYTES);
+      parts = held > MESSAGE_BYTES ? [all.subarray(MESSAGE_BYTES)] : [];
+      held -= MESSAGE_BYTES;
+    }
   }
+  if (held > 0) yield Buffer.concat(parts, held);
 }
 
 /** A {@link TransferService} of a daemon reached over gRPC. */
@@ -62,7 +76,7 @@ export class GrpcTransferService implements TransferService {
   async putBlob(desc: BlobDescriptor, data: AsyncIterable<Uint8Array>, opts: CallOptions = {}): Promise<number> {
     async function* messages(): AsyncGenerator<transferV1.PutBlobRequest> {
       yield { descriptor: desc, data: Buffer.alloc(0) };
-      for await (const chunk of data) for (const p of pieces(chunk)) yield { data: p };
+      for await (const p of messageSized(data)) yield { data: p };
     }
     const res = await callClientStream<transferV1.PutBlobRequest, transferV1.PutBlobResponse>(
       (cb) => this.client.putBlob(cb),
@@ -82,8 +96,7 @@ export class GrpcTransferService implements TransferService {
   async putVolume(spec: VolumeSpec, data: AsyncIterable<Uint8Array>, opts: CallOptions = {}): Promise<number> {
     async function* messages(): AsyncGenerator<transferV1.PutVolumeRequest> {
       yield { name: spec.name, driver: spec.driver, labels: spec.labels, data: Buffer.alloc(0) };
-      for await (const chunk of data)
-        for (const p of pieces(chunk)) yield { name: '', driver: '', labels: {}, data: p };
+      for await (const p of messageSized(data)) yield { name: '', driver: '', labels: {}, data: p };
     }
     const res = await callClientStream<transferV1.PutVolumeRequest, transferV1.PutVolumeResponse>(
       (cb) => this.client.putVolume(cb),

@@ -5,6 +5,14 @@ import type { CallOptions } from './types.js';
 /** How long a peer may take to say whether it has a blob before it is skipped. */
 export const PEER_TIMEOUT_MS = 2000;
 
+/** Rejects once `signal` aborts. */
+function whenAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
 /**
  * Other daemons' content stores as a source of layers on a pull: each peer
  * in turn is asked whether it has the digest (giving up after a short
@@ -36,7 +44,8 @@ export class PeerBlobSource implements BlobSource {
       const timeout = AbortSignal.timeout(this.timeoutMs);
       const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
       try {
-        const missing = await client.missingBlobs([desc.digest], { signal });
+        // The timeout holds even for a client that ignores the signal.
+        const missing = await Promise.race([client.missingBlobs([desc.digest], { signal }), whenAborted(signal)]);
         if (missing.length === 0) return client.getBlob(desc.digest, opts);
       } catch (err) {
         if (opts.signal?.aborted) throw err;
