@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureCa, makeCertSet, signCert } from '../../src/certs.js';
 import { freePort } from '../../../registry-client/test/fixtures/registry.js';
 import { E2eDaemon, e2eSkipReason, runCli, type Result } from '../fixtures/e2e.js';
+import { tlsFlags } from '../fixtures/two-daemons.js';
 
 const skip = e2eSkipReason() ?? (spawnSync('openssl', ['version']).status === 0 ? undefined : 'needs openssl');
 const DOCKER = '/usr/local/bin/docker';
@@ -82,19 +83,7 @@ describe.skipIf(skip)('remote access with mutual TLS', () => {
     const port = await freePort();
     dockerPort = await freePort();
     tcp = `tcp://127.0.0.1:${port}`;
-    await d.start([
-      '-H',
-      tcp,
-      '--tlsverify',
-      '--tlscacert',
-      join(certs, 'ca.pem'),
-      '--tlscert',
-      join(certs, 'server-cert.pem'),
-      '--tlskey',
-      join(certs, 'server-key.pem'),
-      '--docker-host',
-      `tcp://127.0.0.1:${dockerPort}`,
-    ]);
+    await d.start([...tlsFlags(certs, tcp), '--docker-host', `tcp://127.0.0.1:${dockerPort}`]);
     const rootfs = join(d.dir, 'rootfs');
     await mkdir(rootfs);
     await busyboxRootfsDir(rootfs);
