@@ -11,7 +11,8 @@
  * 2. stops it (if running) and commits its writable layer as a diff:
  *    image `tscr-move/NAME:ID`, its original image plus that layer;
  * 3. the source daemon sends that image (and the original) and the volumes;
- * 4. networks of the same names are created on the target when missing;
+ * 4. networks of the same names are created on the target when missing
+ *    (with the same subnet when the container has a fixed address on it);
  * 5. the container is created there with the same name, configuration,
  *    labels and networks (its image is the commit), started if it ran;
  * 6. only then it is removed from the source, with the volumes it alone used.
@@ -139,7 +140,17 @@ export async function moveContainer(
     for (const net of Object.keys(info.networkSettings?.networks ?? {})) {
       if (BUILTIN_NETWORKS.has(net) || (await exists(dst.networks.get(net)))) continue;
       const n = await src.networks.get(net);
-      await dst.networks.create(net, { driver: n.driver, labels: n.labels, internal: n.internal, options: n.options });
+      // A fixed address (--ip) needs the same subnet on the target.
+      const fixed = info.networkSettings?.networks[net]?.ipamConfig?.ipv4Address;
+      const ipam = fixed ? n.ipam[0] : undefined;
+      await dst.networks.create(net, {
+        driver: n.driver,
+        labels: n.labels,
+        internal: n.internal,
+        options: n.options,
+        ...(ipam?.subnet && { subnet: ipam.subnet }),
+        ...(ipam?.gateway && { gateway: ipam.gateway }),
+      });
       made.networks.push(net);
       log(`network ${net} created on the target`);
     }

@@ -82,6 +82,42 @@ describe.skipIf(skip)('tscr container move', () => {
     ok(t.a, ['rm', '-f', one, two]);
   });
 
+  it('undoes what it made on the target when a step there fails, and starts the source again', () => {
+    // A fixed address needs the same subnet on the target; on one host that subnet is the source's bridge,
+    // so the target refuses the network after the image and the volume have arrived.
+    const [name, vol, net] = [uniqueName('fixed'), uniqueName('fixedvol'), uniqueName('fixednet')];
+    const third = 100 + Math.floor(Math.random() * 150);
+    ok(t.a, ['network', 'create', '--subnet', `10.213.${third}.0/24`, net]);
+    ok(t.a, [
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      net,
+      '--ip',
+      `10.213.${third}.9`,
+      '-v',
+      `${vol}:/data`,
+      t.image,
+      'sleep',
+      '1000',
+    ]);
+    ok(t.a, ['exec', name, 'sh', '-c', 'echo kept > /data/f']);
+    const failed = t.withContexts(['-c', 'a', 'container', 'move', '-t', '1', name, '--to', 'b']);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toContain('overlaps');
+    expect(failed.stderr).toContain(`volume ${vol}`); // it got that far
+    expect(ok(t.a, ['inspect', '-f', '{{.State.Running}}', name])).toBe('true\n');
+    expect(ok(t.a, ['exec', name, 'cat', '/data/f'])).toBe('kept\n');
+    expect(ok(t.b, ['volume', 'ls', '-q'])).not.toContain(vol);
+    expect(ok(t.b, ['network', 'ls'])).not.toContain(net);
+    expect(ok(t.b, ['images'])).not.toContain('tscr-move/');
+    expect(ok(t.a, ['images'])).not.toContain('tscr-move/');
+    ok(t.a, ['rm', '-f', '-v', name]);
+    ok(t.a, ['network', 'rm', net]);
+  });
+
   it('leaves the source running when the target daemon dies in the middle of a move', async () => {
     const name = uniqueName('big');
     const vol = uniqueName('bigvol');
