@@ -1,7 +1,7 @@
 import { VERSION } from '@tscr/api';
 import { bool, parseArgs } from './args.js';
 import type { DaemonTarget } from '@tscr/api/grpc';
-import { createGrpcClients, type Clients } from './client.js';
+import { createGrpcClients, DEFAULT_HOST, type Clients } from './client.js';
 import { resolveTarget } from './target.js';
 import { reportError, write, type CliIo, type Command, type Context } from './command.js';
 import { findCommand, groups } from './commands/index.js';
@@ -118,8 +118,12 @@ export async function main(argv: readonly string[], io: CliIo, opts: MainOptions
     daemon = resolveTarget(flags, io.env);
   } catch (err) {
     if (isUsageError(err)) return usageFailure(io, (err as Error).message, 'tscr', USAGE_EXIT);
-    await write(io.stderr, `${errorMessage(err, '')}\n`);
-    return USAGE_EXIT;
+    // A current context that is gone must not lock the user out of `tscr context use default`.
+    if (command.path[0] === 'context') daemon = { address: DEFAULT_HOST };
+    else {
+      await write(io.stderr, `${errorMessage(err, '')}\n`);
+      return USAGE_EXIT;
+    }
   }
   const clients = (opts.clients ?? createGrpcClients)(daemon);
   const host = daemon.address;

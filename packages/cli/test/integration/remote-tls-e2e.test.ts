@@ -80,6 +80,15 @@ describe.skipIf(skip)('remote access with mutual TLS', () => {
       keyPath: join(certs, 'expired-key.pem'),
     });
     expect(statSync(join(certs, 'key.pem')).mode & 0o777).toBe(0o600);
+    const sans = spawnSync(
+      'openssl',
+      ['x509', '-in', join(certs, 'server-cert.pem'), '-noout', '-ext', 'subjectAltName'],
+      {
+        encoding: 'utf8',
+      },
+    ).stdout;
+    expect(sans).toContain('DNS:tscr-test.local');
+    expect(sans).toContain('IP Address:127.0.0.1');
     const port = await freePort();
     dockerPort = await freePort();
     tcp = `tcp://127.0.0.1:${port}`;
