@@ -7,7 +7,8 @@
  * leaving the other's bridges, rules and namespaces alone. Root only.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Server } from '@grpc/grpc-js';
 import { listen } from '@tscr/api/grpc';
@@ -114,6 +115,40 @@ describe.skipIf(skip)('daemon to daemon: transfer and peers', () => {
         b.recordImage(ref, { ...desc, mediaType: 'application/vnd.oci.image.manifest.v1+json' }),
       ).rejects.toMatchObject({ code: 'FailedPrecondition' });
       expect(t.b.tscr(['images', '-q', ref]).stdout).toBe('');
+    } finally {
+      b.close();
+    }
+  });
+
+  it('keeps nothing of a blob whose sender stops half-way: no blob, no unpacked layer, no temp file', async () => {
+    const src = await makeTempDir('cut');
+    writeFileSync(join(src, 'big'), randomBytes(24 << 20));
+    const tar = execFileSync('tar', ['-C', src, '-cf', '-', '.'], { maxBuffer: 64 << 20 });
+    rmSync(src, { recursive: true, force: true });
+    const desc = {
+      mediaType: 'application/vnd.oci.image.layer.v1.tar',
+      digest: `sha256:${createHash('sha256').update(tar).digest('hex')}`,
+      size: tar.length,
+    };
+    const b = new GrpcTransferService(t.b.daemon.host);
+    const stop = new AbortController();
+    async function* halfThenStop() {
+      for (let at = 0; at < tar.length / 2; at += 1 << 20) yield tar.subarray(at, at + (1 << 20));
+      await new Promise((r) => setTimeout(r, 200));
+      stop.abort();
+      await new Promise((r) => setTimeout(r, 60_000));
+    }
+    try {
+      await expect(b.putBlob(desc, halfThenStop(), { signal: stop.signal })).rejects.toMatchObject({
+        code: 'Cancelled',
+      });
+      const tmp = join(t.b.daemon.dir, 'root', 'image', 'tmp');
+      // The staging folders (s0…s7) stay; nothing may be left inside them.
+      const leftovers = () =>
+        existsSync(tmp) ? readdirSync(tmp, { recursive: true }).filter((p) => String(p).includes('/')) : [];
+      for (let i = 0; i < 50 && leftovers().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(leftovers()).toEqual([]);
+      expect(await b.missingBlobs([desc.digest])).toEqual([desc.digest]);
     } finally {
       b.close();
     }

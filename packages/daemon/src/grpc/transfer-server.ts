@@ -1,6 +1,7 @@
 import type { Server } from '@grpc/grpc-js';
 import { invalidArgument } from '@tscr/api';
 import { clientStreamHandler, serverStreamHandler, transferV1, unaryHandler } from '@tscr/api/grpc';
+import { abortable } from '../transfer/abortable.js';
 import type { BlobDescriptor, TransferService } from '../transfer/types.js';
 
 function descFromProto(d: transferV1.Descriptor | undefined): BlobDescriptor {
@@ -11,22 +12,20 @@ function descFromProto(d: transferV1.Descriptor | undefined): BlobDescriptor {
 /**
  * Splits a client stream whose first message is a header: resolves the
  * header and an iterable of the data of the rest, pulled from the call as
- * it is read (flow control reaches the sender).
+ * it is read (flow control reaches the sender). A cancelled call may never
+ * deliver another message: reading then fails with Cancelled.
  */
 async function headerAndData<Req extends { data: Buffer }>(
   requests: AsyncIterable<Req>,
+  signal: AbortSignal,
 ): Promise<{ head: Req; data: AsyncIterable<Uint8Array> }> {
-  const it = requests[Symbol.asyncIterator]();
+  const it = abortable(requests, signal);
   const first = await it.next();
   if (first.done) throw invalidArgument('the stream ended before its first message');
   const head = first.value;
   async function* data(): AsyncGenerator<Uint8Array> {
     if (head.data.length > 0) yield head.data;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      if (r.value.data.length > 0) yield r.value.data;
-    }
+    for await (const msg of { [Symbol.asyncIterator]: () => it }) if (msg.data.length > 0) yield msg.data;
   }
   return { head, data: data() };
 }
@@ -40,7 +39,7 @@ export function createTransferServer(impl: TransferService): transferV1.Transfer
       missing: await impl.missingBlobs(req.digests, { signal }),
     })),
     putBlob: clientStreamHandler(async (requests: AsyncIterable<transferV1.PutBlobRequest>, { signal }) => {
-      const { head, data } = await headerAndData(requests);
+      const { head, data } = await headerAndData(requests, signal);
       return { received: await impl.putBlob(descFromProto(head.descriptor), data, { signal }) };
     }),
     recordImage: unaryHandler(async (req, { signal }) => {
@@ -48,7 +47,7 @@ export function createTransferServer(impl: TransferService): transferV1.Transfer
       return {};
     }),
     putVolume: clientStreamHandler(async (requests: AsyncIterable<transferV1.PutVolumeRequest>, { signal }) => {
-      const { head, data } = await headerAndData(requests);
+      const { head, data } = await headerAndData(requests, signal);
       const spec = { name: head.name, driver: head.driver || 'local', labels: head.labels };
       return { received: await impl.putVolume(spec, data, { signal }) };
     }),

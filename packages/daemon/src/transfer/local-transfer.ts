@@ -15,6 +15,7 @@ import type {
   TransferStats,
   VolumeSpec,
 } from './types.js';
+import { abortable } from './abortable.js';
 import { packDirectory, unpackInto } from './volume-tar.js';
 
 /** The image store the service reads and writes: blob access plus lookup by name or ID. */
@@ -158,7 +159,7 @@ export class LocalTransferService implements TransferService {
     let n = 0;
     const counters = this.counters;
     async function* counting() {
-      for await (const chunk of data) {
+      for await (const chunk of abortable(data, opts.signal)) {
         n += chunk.byteLength;
         counters.blobBytesReceived += chunk.byteLength;
         yield chunk;
@@ -192,7 +193,7 @@ export class LocalTransferService implements TransferService {
       throw alreadyExists(`volume ${spec.name} already exists on this daemon`, { details: { volume: spec.name } });
     const vol = await volumes.create(spec.name, { labels: spec.labels, ...opts });
     try {
-      return await unpackInto(vol.mountpoint, data, (n) => {
+      return await unpackInto(vol.mountpoint, abortable(data, opts.signal), (n) => {
         this.counters.volumeBytesReceived += n;
       });
     } catch (err) {

@@ -13,6 +13,8 @@ export interface ReceiverFixture {
   service: TransferService;
   stored: Map<string, Buffer>;
   tagged: Map<string, string>;
+  /** Blob writes under way in the store. */
+  writing: { count: number };
   cleanup(): Promise<void>;
 }
 
@@ -55,6 +57,24 @@ export function describeTransferReceiver(name: string, make: () => Promise<Recei
       await expect(f.service.putBlob(desc, chunks(data.subarray(0, 4)))).rejects.toMatchObject({ code: 'DataLoss' });
       expect(f.stored.has(desc.digest)).toBe(false);
       await expect(f.service.missingBlobs(['sha256:nothex'])).rejects.toMatchObject({ code: 'InvalidArgument' });
+    });
+
+    it('ends the store write when the sender cancels half-way, keeping nothing', async () => {
+      const data = Buffer.alloc(4 << 20, 7);
+      const desc = { mediaType: LAYER, digest: sha(data), size: data.length };
+      const stop = new AbortController();
+      async function* half() {
+        yield data.subarray(0, 1 << 20);
+        await new Promise((r) => setTimeout(r, 100));
+        stop.abort();
+        await new Promise((r) => setTimeout(r, 10_000));
+      }
+      await expect(f.service.putBlob(desc, half(), { signal: stop.signal })).rejects.toMatchObject({
+        code: 'Cancelled',
+      });
+      for (let i = 0; i < 40 && f.writing.count > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(f.writing.count).toBe(0);
+      expect(f.stored.has(desc.digest)).toBe(false);
     });
 
     it('names an image only when its manifest is here', async () => {

@@ -11,15 +11,24 @@ import { LocalTransferService, type TransferImageStore } from '../../src/transfe
 import { describeTransferReceiver, type ReceiverFixture } from '../conformance/transfer-receiver.js';
 
 /** An in-memory image store: keeps a blob only when its (verified) stream ends cleanly. */
-function fakeStore(stored: Map<string, Buffer>, tagged: Map<string, string>): TransferImageStore {
+function fakeStore(
+  stored: Map<string, Buffer>,
+  tagged: Map<string, string>,
+  writing: { count: number },
+): TransferImageStore {
   return {
     async hasBlob(digest) {
       return stored.has(digest);
     },
     async writeBlob(desc, data) {
-      const parts: Uint8Array[] = [];
-      for await (const c of data) parts.push(c);
-      stored.set(desc.digest, Buffer.concat(parts));
+      writing.count++;
+      try {
+        const parts: Uint8Array[] = [];
+        for await (const c of data) parts.push(c);
+        stored.set(desc.digest, Buffer.concat(parts));
+      } finally {
+        writing.count--;
+      }
     },
     async tag(ref: Reference, desc) {
       tagged.set(ref.normalized, desc.digest);
@@ -41,14 +50,15 @@ function fakeStore(stored: Map<string, Buffer>, tagged: Map<string, string>): Tr
 function local(): ReceiverFixture {
   const stored = new Map<string, Buffer>();
   const tagged = new Map<string, string>();
+  const writing = { count: 0 };
   const service = new LocalTransferService({
-    images: fakeStore(stored, tagged),
+    images: fakeStore(stored, tagged, writing),
     volumes: {} as VolumeService,
     connect: () => {
       throw unimplemented('connect');
     },
   });
-  return { service, stored, tagged, cleanup: async () => undefined };
+  return { service, stored, tagged, writing, cleanup: async () => undefined };
 }
 
 describeTransferReceiver('local', async () => local());

@@ -104,8 +104,15 @@ async function* entriesOf(input: Readable, what: string): AsyncGenerator<ReadEnt
     });
     notify();
   });
+  let current: ReadEntry | undefined;
   input.on('error', (err) => {
     failure ??= fromSystemError(err, `cannot read ${what}`);
+    // An entry whose body is being read would wait forever for the rest: fail it too (its reader, if
+    // any, gets the error; the no-op listener keeps an entry nobody reads from throwing it at the process).
+    if (current) {
+      current.on('error', () => undefined);
+      (current as unknown as { destroy(e: unknown): void }).destroy(failure);
+    }
     notify();
   });
   input.pipe(parser as unknown as NodeJS.WritableStream);
@@ -113,8 +120,10 @@ async function* entriesOf(input: Readable, what: string): AsyncGenerator<ReadEnt
     for (;;) {
       if (failure !== undefined) throw failure;
       const e = queue.shift();
-      if (e) yield e;
-      else if (done) return;
+      if (e) {
+        current = e;
+        yield e;
+      } else if (done) return;
       else await new Promise<void>((resolve) => (wake = resolve));
     }
   } finally {
