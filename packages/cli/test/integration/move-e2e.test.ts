@@ -112,8 +112,8 @@ describe.skipIf(skip)('tscr container move', () => {
     expect(ok(t.a, ['exec', name, 'cat', '/data/f'])).toBe('kept\n');
     expect(ok(t.b, ['volume', 'ls', '-q'])).not.toContain(vol);
     expect(ok(t.b, ['network', 'ls'])).not.toContain(net);
-    expect(ok(t.b, ['images'])).not.toContain('tscr-move/');
-    expect(ok(t.a, ['images'])).not.toContain('tscr-move/');
+    expect(ok(t.b, ['images'])).not.toContain(`tscr-move/${name}`);
+    expect(ok(t.a, ['images'])).not.toContain(`tscr-move/${name}`);
     ok(t.a, ['rm', '-f', '-v', name]);
     ok(t.a, ['network', 'rm', net]);
   });
