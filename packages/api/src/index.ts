@@ -73,3 +73,4 @@ export { nowNano, parseEventTime } from './time.js';
 export { parsePruneFilters, labelsMatch, createdBefore } from './prune-filters.js';
 export type { PruneFilter } from './prune-filters.js';
 export { cancelledBy, throwIfCancelled } from './cancel.js';
+export { isLoopbackHost } from './loopback.js';

@@ -1,15 +1,17 @@
 import { VERSION } from '@tscr/api';
-import { bool, parseArgs, str } from './args.js';
+import { bool, parseArgs } from './args.js';
+import type { DaemonTarget } from '@tscr/api/grpc';
 import { createGrpcClients, DEFAULT_HOST, type Clients } from './client.js';
+import { resolveTarget } from './target.js';
 import { reportError, write, type CliIo, type Command, type Context } from './command.js';
 import { findCommand, groups } from './commands/index.js';
-import { isUsageError } from './errors.js';
+import { errorMessage, isUsageError } from './errors.js';
 import { commandHelp, globalFlags, groupHelp, helpFlag, rootHelp } from './help.js';
 
 /** Options of {@link main}, for embedding and tests. */
 export interface MainOptions {
-  /** Makes the daemon clients for a host address; default: gRPC clients ({@link createGrpcClients}). */
-  clients?: (host: string) => Clients;
+  /** Makes the daemon clients for a daemon; default: gRPC clients ({@link createGrpcClients}). */
+  clients?: (target: DaemonTarget) => Clients;
   /** Clock for relative times; default `Date.now`. */
   now?: () => number;
 }
@@ -111,9 +113,21 @@ export async function main(argv: readonly string[], io: CliIo, opts: MainOptions
     await write(io.stdout, commandHelp(command, used));
     return 0;
   }
-  const host = str(flags, 'host') ?? io.env.TSCR_HOST ?? DEFAULT_HOST;
-  const clients = (opts.clients ?? createGrpcClients)(host);
-  const ctx: Context = { io, clients, host, debug: bool(flags, 'debug'), now: opts.now ?? Date.now };
+  let daemon: DaemonTarget;
+  try {
+    daemon = resolveTarget(flags, io.env);
+  } catch (err) {
+    if (isUsageError(err)) return usageFailure(io, (err as Error).message, 'tscr', USAGE_EXIT);
+    // A current context that is gone must not lock the user out of `tscr context use default`.
+    if (command.path[0] === 'context') daemon = { address: DEFAULT_HOST };
+    else {
+      await write(io.stderr, `${errorMessage(err, '')}\n`);
+      return USAGE_EXIT;
+    }
+  }
+  const clients = (opts.clients ?? createGrpcClients)(daemon);
+  const host = daemon.address;
+  const ctx: Context = { io, clients, host, target: daemon, debug: bool(flags, 'debug'), now: opts.now ?? Date.now };
   try {
     return await runCommand(io, ctx, command, used, target.slice(used.length));
   } finally {

@@ -1,4 +1,5 @@
 import { DEFAULT_SOCKET } from '@tscr/api';
+import type { DaemonAddress } from '@tscr/api/grpc';
 import type { ContainerService } from '@tscr/container';
 import type { SystemService } from '@tscr/api';
 import type { ImageService } from '@tscr/image';
@@ -42,10 +43,10 @@ function lazy<T extends Closable>(make: () => Promise<T>, made: Closable[]): () 
 }
 
 /**
- * gRPC clients of `tscrd` at `host` (`unix:///path`, `/path`, `tcp://host:port`).
+ * gRPC clients of `tscrd` at `host` (`unix:///path`, `/path`, `tcp://host:port`, or a target with TLS).
  * The client modules (and grpc-js with them) load on the first call of a getter.
  */
-export function createGrpcClients(host: string): Clients {
+export function createGrpcClients(host: DaemonAddress): Clients {
   const made: Closable[] = [];
   return {
     containers: lazy(async () => new (await import('@tscr/container/grpc')).GrpcContainerService(host), made),

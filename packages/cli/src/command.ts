@@ -1,4 +1,5 @@
 import { isUnavailable } from '@tscr/api';
+import type { DaemonTarget } from '@tscr/api/grpc';
 import type { FlagSpec, FlagValues } from './args.js';
 import type { Clients } from './client.js';
 import { debugDetails, errorMessage } from './errors.js';
@@ -27,6 +28,8 @@ export interface Context {
   clients: Clients;
   /** The daemon address as the user gave it (or the default). */
   host: string;
+  /** The daemon with its TLS material, for clients a command makes itself. */
+  target: DaemonTarget;
   debug: boolean;
   /** Milliseconds since the epoch; injectable for tests of relative times. */
   now(): number;

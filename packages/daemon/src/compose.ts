@@ -17,12 +17,18 @@ import type { DaemonConfig, LayerName } from './config.js';
 import { SqliteEventLog } from './event-log.js';
 import { EventBus } from './events.js';
 import { addSystemService } from '@tscr/api/grpc';
+import { addTransferService } from './grpc/transfer-server.js';
+import { connectDaemon } from './transfer/connect.js';
+import { PeerBlobSource } from './transfer/peers.js';
+import { isPullStore } from './registry/store-registry.js';
+import { LocalTransferService, type TransferImageStore } from './transfer/local-transfer.js';
 import { EventedImageService } from './image-events.js';
 import { EventedVolumeService } from './volume-events.js';
 import { EventedRegistryClient } from './registry/evented-registry.js';
 import { DEFAULT_LIMITS, LAYER_NAMES } from './config.js';
 import { addLayerService, buildLayer, buildLayers, layerPaths } from './layers.js';
 import { MirroredContainerStore } from './state/mirrored-store.js';
+import { readTls } from './listeners.js';
 import { STATE_DB_FILE, SqliteContainerStore } from './state/sqlite-store.js';
 import { checkStateDatabase } from './state/state-check.js';
 import { LocalSystemService } from './system.js';
@@ -49,6 +55,12 @@ export interface ComposedDaemon extends Daemon {
 export interface ComposeOptions {
   /** Where background problems are reported; default `console.error`. */
   logger?: (message: string) => void;
+}
+
+/** True for a TCP address (`tcp://…` or `host:port`), false for a UNIX socket. */
+function isTcp(address: string): boolean {
+  const a = address.trim();
+  return !(a.startsWith('unix://') || a.startsWith('/'));
 }
 
 /** Stops accepting calls; calls still running get a few seconds before they are cut. */
@@ -78,6 +90,8 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   await mkdir(config.execRoot, { recursive: true, mode: 0o711 });
   await mkdir(paths.containers, { recursive: true, mode: 0o700 });
 
+  // This daemon's TLS identity: served on TCP listeners, and shown to other daemons (transfer targets, peers).
+  const identity = config.tls && (await readTls(config.tls));
   const stateDatabase = join(config.root, STATE_DB_FILE);
   const checked = checkStateDatabase(stateDatabase);
   if (checked.status === 'corrupt') {
@@ -87,7 +101,10 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   }
   const limits = { ...DEFAULT_LIMITS, ...config.limits };
   const events = new EventBus(limits.eventQueue, { log: new SqliteEventLog(stateDatabase) });
-  const layers = buildLayers(config);
+  const peers = config.peers?.length
+    ? new PeerBlobSource(config.peers, (address) => connectDaemon(address, identity))
+    : undefined;
+  const layers = buildLayers(config, { ...(peers && { blobSource: peers }), ...(identity && { identity }) });
   // Prune also collects snapshots whose container is gone (store is set before any call).
   const images = new EventedImageService(layers.images.service, events, () => store.list().map((c) => c.id));
   const volumes = new EventedVolumeService(layers.volumes.service, events);
@@ -136,8 +153,16 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     monitorVersion: () => monitorVersion().catch(() => ''),
   });
 
+  const transfer = new LocalTransferService({
+    // Blob access goes to the image layer itself (as pulls do); a remote image layer has none.
+    ...(isPullStore(layers.images.service) && { images: layers.images.service as unknown as TransferImageStore }),
+    volumes,
+    connect: (address) => connectDaemon(address, identity),
+  });
+
   // A message past the limit fails with RESOURCE_EXHAUSTED before any handler sees it.
   const server = new Server({ 'grpc.max_receive_message_length': limits.grpcMaxMessageBytes });
+  addTransferService(server, transfer);
   addLayerService(server, 'images', images);
   addLayerService(server, 'runtime', layers.runtime.service);
   addLayerService(server, 'networks', layers.networks.service);
@@ -150,10 +175,11 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   const release = () => {
     containers.close();
     for (const name of LAYER_NAMES) layers[name].close();
+    peers?.close();
     store.close();
     events.close();
   };
-  let address: string;
+  let address = '';
   let dockerApi: DockerApiServer | undefined;
   try {
     // The network layer creates the default bridge and reconciles host objects on its first call.
@@ -162,7 +188,10 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     await Promise.all([images.list(), volumes.list()]);
     await containers.recover();
     await builder.recover();
-    address = await listen(server, config.host);
+    for (const host of config.hosts ?? [config.host]) {
+      const bound = await listen(server, host, identity && isTcp(host) ? { tls: identity } : {});
+      address ||= bound;
+    }
     // The Docker Engine API: a second front door over the same services.
     if (config.dockerHost) {
       const backends = { containers, images, registry, volumes, networks: layers.networks.service, system, builder };
@@ -204,7 +233,8 @@ export async function serveLayer(layer: LayerName, address: string, config: Daem
   addLayerService(server, layer, built.service);
   let bound: string;
   try {
-    bound = await listen(server, address);
+    const tls = config.tls && isTcp(address) ? await readTls(config.tls) : undefined;
+    bound = await listen(server, address, tls ? { tls } : {});
   } catch (err) {
     server.forceShutdown();
     built.close();

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromSystemError, invalidArgument } from '@tscr/api';
+import { checkListener, tlsFlags, TLS_USAGE, type TlsFiles } from './listeners.js';
 
 /** The layers the daemon composes; each is served in process or by another process. */
 export const LAYER_NAMES = ['images', 'runtime', 'networks', 'volumes', 'registry'] as const;
@@ -14,8 +15,19 @@ export type LayerEndpoints = Record<LayerName, string>;
 
 /** Everything `tscrd` is configured with. */
 export interface DaemonConfig {
-  /** Where the API listens: `unix:///run/tscr/tscr.sock` (mode 0600) or `host:port`. */
+  /** Where the API listens: `unix:///run/tscr/tscr.sock` (mode 0600) or `tcp://host:port`. */
   host: string;
+  /** Every address the gRPC API listens on when `-H` was given more than once (`host` is the first). */
+  hosts?: string[];
+  /**
+   * Mutual TLS (`--tlsverify`): PEM paths of the daemon's certificate and key and the CA clients must
+   * chain to. Also the daemon's identity when it calls other daemons (transfer, peers, move).
+   */
+  tls?: TlsFiles;
+  /** Allows TCP on a loopback address without TLS (`--insecure-loopback`; tests only). */
+  insecureLoopback?: boolean;
+  /** gRPC addresses of other daemons asked for layers by digest before the registry (`--peer`). */
+  peers?: string[];
   /** Persistent state: images, container records (`tscr.db`), container directories. */
   root: string;
   /** Runtime state that does not survive a reboot: task bundles, monitor files, the pid file. */
@@ -122,7 +134,12 @@ Flags:
                            non-default root), networkPool (default 172.30.0.0/16), limits (grpcMaxMessageBytes,
                            dockerMaxJsonBody, headersTimeoutMs, bodyTimeoutMs, eventQueue),
                            layerLimits ({"maxBytes": N, "maxEntries": N}: what one layer may unpack to)
-  --host ADDR              API address (default ${DEFAULT_CONFIG.host})
+  -H, --host ADDR          API address, unix:///PATH or tcp://HOST:PORT; repeatable (default ${DEFAULT_CONFIG.host})
+${TLS_USAGE}
+  --peer ADDR              another daemon (tcp://HOST:PORT or unix://) asked for layers by digest before the
+                           registry on a pull; repeatable
+  --network-prefix P       prefix of host network objects (bridges, veths, iptables chains; 2-6 of [a-z0-9])
+  --network-pool CIDR      pool of bridge subnets (default 172.30.0.0/16)
   --root DIR               persistent state (default ${DEFAULT_CONFIG.root})
   --exec-root DIR          runtime state (default ${DEFAULT_CONFIG.execRoot})
   --default-runtime NAME   runc or crun (default ${DEFAULT_CONFIG.defaultRuntime})
@@ -236,7 +253,15 @@ function parseFlags(argv: string[]) {
     strict: true,
     options: {
       config: { type: 'string' },
-      host: { type: 'string', short: 'H' },
+      host: { type: 'string', short: 'H', multiple: true },
+      tlsverify: { type: 'boolean' },
+      tlscacert: { type: 'string' },
+      tlscert: { type: 'string' },
+      tlskey: { type: 'string' },
+      'insecure-loopback': { type: 'boolean' },
+      peer: { type: 'string', multiple: true },
+      'network-prefix': { type: 'string' },
+      'network-pool': { type: 'string' },
       listen: { type: 'string' },
       root: { type: 'string' },
       'exec-root': { type: 'string' },
@@ -255,28 +280,11 @@ function parseFlags(argv: string[]) {
   });
 }
 
-/** Checks the finished config. @throws InvalidArgument. */
-/**
- * The API is root-equivalent and the TCP listener has no TLS yet, so TCP is
- * only allowed on loopback; other hosts get a clear refusal instead of an
- * open door.
- */
-function checkHost(host: string): void {
-  const a = host.trim();
-  if (a.startsWith('unix://') || a.startsWith('/')) return;
-  const hostPort = a.startsWith('tcp://') ? a.slice('tcp://'.length) : a;
-  const name = hostPort.slice(0, hostPort.lastIndexOf(':')).replace(/^\[|\]$/g, '');
-  if (name === 'localhost' || name === '::1' || /^127\.\d+\.\d+\.\d+$/.test(name)) return;
-  throw invalidArgument(
-    `refusing to listen on ${host}: the API is root-equivalent and TCP has no TLS yet; use a UNIX socket or a loopback address`,
-    { details: { host } },
-  );
-}
-
 /** The Docker API is root-equivalent too: TCP only with mutual TLS. */
 function checkDockerHost(config: DaemonConfig): void {
   const a = config.dockerHost?.trim() ?? '';
   if (a === '' || a.startsWith('unix://') || a.startsWith('/')) return;
+  if (!config.dockerTls && config.tls) config.dockerTls = config.tls;
   if (!config.dockerTls)
     throw invalidArgument(
       `refusing to serve the Docker API on ${a} without mutual TLS: give --docker-tlscert, --docker-tlskey and --docker-tlscacert`,
@@ -305,7 +313,7 @@ function validate(config: DaemonConfig): DaemonConfig {
   for (const key of ['root', 'execRoot'] as const) {
     if (!isAbsolute(config[key])) throw invalidArgument(`${key} must be an absolute path: ${config[key]}`);
   }
-  checkHost(config.host);
+  for (const host of config.hosts ?? [config.host]) checkListener(host, config);
   checkDockerHost(config);
   return config;
 }
@@ -349,8 +357,16 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
     if (eq <= 0) throw invalidArgument(`--volume-driver wants NAME=ADDRESS, got ${JSON.stringify(entry)}`);
     flagDrivers[entry.slice(0, eq)] = entry.slice(eq + 1);
   }
+  const hosts = values.host?.length ? values.host : [file.host ?? DEFAULT_CONFIG.host];
+  const prefix = values['network-prefix'] ?? file.networkPrefix;
+  const pool = values['network-pool'] ?? file.networkPool;
+  const tls = tlsFlags(values);
   const config = validate({
-    host: values.host ?? file.host ?? DEFAULT_CONFIG.host,
+    host: hosts[0] as string,
+    ...(hosts.length > 1 && { hosts }),
+    ...(tls && { tls }),
+    ...(values['insecure-loopback'] && { insecureLoopback: true }),
+    ...(values.peer?.length && { peers: values.peer }),
     root: values.root ?? file.root ?? DEFAULT_CONFIG.root,
     execRoot: values['exec-root'] ?? file.execRoot ?? DEFAULT_CONFIG.execRoot,
     defaultRuntime: values['default-runtime'] ?? file.defaultRuntime ?? DEFAULT_CONFIG.defaultRuntime,
@@ -364,10 +380,10 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
       ]),
     ],
     ...dockerFlags(values, values['exec-root'] ?? file.execRoot ?? DEFAULT_CONFIG.execRoot),
-    ...(file.networkPrefix && { networkPrefix: file.networkPrefix }),
-    ...(file.networkPool && { networkPool: file.networkPool }),
     ...(file.limits && { limits: file.limits }),
     ...(file.layerLimits && { layerLimits: file.layerLimits }),
+    ...(prefix && { networkPrefix: prefix }),
+    ...(pool && { networkPool: pool }),
   });
 
   const [command, layer, ...rest] = positionals;
@@ -380,6 +396,6 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
     throw invalidArgument(`serve-layer wants one layer: ${LAYER_NAMES.join(', ')}`);
   }
   if (!values.listen) throw invalidArgument('serve-layer needs --listen ADDR');
-  checkHost(values.listen);
+  checkListener(values.listen, config);
   return { kind: 'serve-layer', layer, listen: values.listen, config };
 }

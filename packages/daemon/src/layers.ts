@@ -6,7 +6,7 @@ import { GrpcImageService, addImageService } from '@tscr/image/grpc';
 import type { NetworkService } from '@tscr/network';
 import { createLocalNetworkService, networkPrefixForRoot } from '@tscr/network/local';
 import { GrpcNetworkService, addNetworkService } from '@tscr/network/grpc';
-import type { RegistryClient } from '@tscr/registry-client';
+import type { BlobSource, RegistryClient } from '@tscr/registry-client';
 import { createRegistryClient } from '@tscr/registry-client/local';
 import { GrpcRegistryClient, addRegistryService } from '@tscr/registry-client/grpc';
 import type { TaskRuntime } from '@tscr/runtime';
@@ -17,6 +17,7 @@ import { createLocalVolumeService } from '@tscr/volume/local';
 import { GrpcVolumeService, addVolumeService } from '@tscr/volume/grpc';
 import { DEFAULT_CONFIG, type DaemonConfig, type LayerName } from './config.js';
 import { StoreRegistryClient, isPullStore } from './registry/store-registry.js';
+import { dialTarget, type DaemonIdentity } from './listeners.js';
 
 /** A layer as the daemon uses it, whether built here or reached over gRPC. */
 export interface Layer<T> {
@@ -104,7 +105,11 @@ function buildLocal(config: DaemonConfig, name: LayerName): Layer<unknown> {
  * The daemon's own registry layer: pulls land in the image layer when it
  * is local and offers blob access; otherwise pull and push raise Unimplemented.
  */
-function buildLocalRegistry(config: DaemonConfig, images: Layer<ImageService>): Layer<RegistryClient> {
+function buildLocalRegistry(
+  config: DaemonConfig,
+  images: Layer<ImageService>,
+  blobSource?: BlobSource,
+): Layer<RegistryClient> {
   const insecureRegistries = config.insecureRegistries ?? [];
   if (images.endpoint !== 'local') {
     return local(
@@ -125,39 +130,48 @@ function buildLocalRegistry(config: DaemonConfig, images: Layer<ImageService>): 
       }),
     );
   }
-  return local(new StoreRegistryClient({ store: images.service, insecureRegistries }));
+  return local(
+    new StoreRegistryClient({ store: images.service, insecureRegistries, ...(blobSource && { blobSource }) }),
+  );
 }
 
-/** Reaches one layer over gRPC. */
-function buildRemote(name: LayerName, endpoint: string): Layer<unknown> {
+/** Reaches one layer over gRPC (over TCP with the daemon's identity, when it has one). */
+function buildRemote(name: LayerName, endpoint: string, identity?: DaemonIdentity): Layer<unknown> {
+  const target = dialTarget(endpoint, identity);
   switch (name) {
     case 'images':
-      return remote(new GrpcImageService(endpoint), endpoint);
+      return remote(new GrpcImageService(target), endpoint);
     case 'runtime':
-      return remote(new GrpcTaskRuntime(endpoint), endpoint);
+      return remote(new GrpcTaskRuntime(target), endpoint);
     case 'networks':
-      return remote(new GrpcNetworkService(endpoint), endpoint);
+      return remote(new GrpcNetworkService(target), endpoint);
     case 'volumes':
-      return remote(new GrpcVolumeService(endpoint), endpoint);
+      return remote(new GrpcVolumeService(target), endpoint);
     case 'registry':
-      return remote(new GrpcRegistryClient(endpoint), endpoint);
+      return remote(new GrpcRegistryClient(target), endpoint);
   }
 }
 
 /** One layer, local or remote as configured; callers cannot tell which. */
-export function buildLayer(config: DaemonConfig, name: LayerName): Layer<unknown> {
+export function buildLayer(config: DaemonConfig, name: LayerName, identity?: DaemonIdentity): Layer<unknown> {
   const endpoint = config.layers[name];
-  return endpoint === 'local' ? buildLocal(config, name) : buildRemote(name, endpoint);
+  return endpoint === 'local' ? buildLocal(config, name) : buildRemote(name, endpoint, identity);
 }
 
 /**
  * The volume layer with the configured plug-in drivers: a router that sends
  * `local` to `base` and each named driver to its gRPC address.
  */
-function withVolumeDrivers(config: DaemonConfig, base: Layer<VolumeService>): Layer<VolumeService> {
+function withVolumeDrivers(
+  config: DaemonConfig,
+  base: Layer<VolumeService>,
+  identity?: DaemonIdentity,
+): Layer<VolumeService> {
   const entries = Object.entries(config.volumeDrivers ?? {});
   if (entries.length === 0) return base;
-  const plugins = entries.map(([name, address]) => [name, new GrpcVolumeService(address)] as const);
+  const plugins = entries.map(
+    ([name, address]) => [name, new GrpcVolumeService(dialTarget(address, identity))] as const,
+  );
   return {
     service: new VolumeRouter({ local: base.service, ...Object.fromEntries(plugins) }),
     endpoint: base.endpoint,
@@ -168,18 +182,25 @@ function withVolumeDrivers(config: DaemonConfig, base: Layer<VolumeService>): La
   };
 }
 
-/** Every layer, each local or remote as configured; a local registry layer pulls into the image layer. */
-export function buildLayers(config: DaemonConfig): Layers {
-  const images = buildLayer(config, 'images') as Layer<ImageService>;
+/**
+ * Every layer, each local or remote as configured; a local registry layer
+ * pulls into the image layer, asking `blobSource` (peers) for layers first.
+ */
+export function buildLayers(
+  config: DaemonConfig,
+  opts: { blobSource?: BlobSource; identity?: DaemonIdentity } = {},
+): Layers {
+  const { blobSource, identity } = opts;
+  const images = buildLayer(config, 'images', identity) as Layer<ImageService>;
   return {
     images,
-    runtime: buildLayer(config, 'runtime') as Layer<TaskRuntime>,
-    networks: buildLayer(config, 'networks') as Layer<NetworkService>,
-    volumes: withVolumeDrivers(config, buildLayer(config, 'volumes') as Layer<VolumeService>),
+    runtime: buildLayer(config, 'runtime', identity) as Layer<TaskRuntime>,
+    networks: buildLayer(config, 'networks', identity) as Layer<NetworkService>,
+    volumes: withVolumeDrivers(config, buildLayer(config, 'volumes', identity) as Layer<VolumeService>, identity),
     registry:
       config.layers.registry === 'local'
-        ? buildLocalRegistry(config, images)
-        : (buildLayer(config, 'registry') as Layer<RegistryClient>),
+        ? buildLocalRegistry(config, images, blobSource)
+        : (buildLayer(config, 'registry', identity) as Layer<RegistryClient>),
   };
 }
 

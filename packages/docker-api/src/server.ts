@@ -263,7 +263,15 @@ export async function createDockerApiServer(
         `refusing to serve the Docker API on ${address} without mutual TLS (--docker-tlscert, --docker-tlskey, --docker-tlscacert)`,
       );
     const [cert, key, ca] = await Promise.all([opts.tls.cert, opts.tls.key, opts.tls.ca].map((p) => readFile(p)));
-    server = createHttpsServer({ ...serverOptions, cert, key, ca, requestCert: true, rejectUnauthorized: true });
+    server = createHttpsServer({
+      ...serverOptions,
+      cert,
+      key,
+      ca,
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.2',
+    });
   }
   // No deadline on whole requests (a build context or an image may take long to upload), but one on the
   // headers, so a client sending a byte now and then is cut; JSON bodies have theirs (see readBody).

@@ -5,7 +5,16 @@
  * This entry holds the interface types and pure helpers only (nothing that
  * touches the host); the local implementation is `@tscr/registry-client/local`.
  */
-export type { CallOptions, Reference, Progress, RegistryClient, ImageSink, ImageSource, Descriptor } from './types.js';
+export type {
+  CallOptions,
+  Reference,
+  Progress,
+  RegistryClient,
+  ImageSink,
+  ImageSource,
+  Descriptor,
+  BlobSource,
+} from './types.js';
 export { parseReference, repositoryName, familiarize, DEFAULT_DOMAIN } from './reference/parse.js';
 export { verifyStream, sha256Digest } from './distribution/digest.js';
 export { parseChallenges, chooseChallenge } from './auth/challenge.js';

@@ -46,6 +46,20 @@ export interface ImageSink {
   tag(ref: Reference, desc: Descriptor, opts?: CallOptions): Promise<void>;
 }
 
+/**
+ * Somewhere else a pull may find a blob before asking the registry (a peer
+ * daemon's content store). What it returns is verified against the
+ * descriptor like registry bytes; a wrong blob is discarded and the
+ * registry asked instead.
+ */
+export interface BlobSource {
+  /**
+   * The bytes of `desc`, or undefined when no source has it. Must give up
+   * quickly (a short timeout) when a source is unreachable.
+   */
+  open(desc: Descriptor, opts?: CallOptions): Promise<AsyncIterable<Uint8Array> | undefined>;
+}
+
 /** Where a push reads an image from. */
 export interface ImageSource {
   /** The manifest (or index) `ref` names locally. @throws NotFound. */

@@ -5,8 +5,14 @@
  * AsyncIterables with AbortSignal support.
  */
 export { codeToStatus, statusToCode, toStatus, fromStatus } from './status.js';
-export { parseEndpoint, clientChannelOptions, clientCredentials } from './address.js';
-export type { Endpoint } from './address.js';
+export {
+  parseEndpoint,
+  endpointHost,
+  clientChannel,
+  clientChannelOptions,
+  clientCredentials,
+} from './address.js';
+export type { Endpoint, ClientTls, DaemonTarget, DaemonAddress, ClientChannel } from './address.js';
 export { callUnary, callServerStream, callClientStream } from './call.js';
 export type { CallOptions } from './call.js';
 export { unaryHandler, serverStreamHandler, clientStreamHandler } from './handlers.js';
@@ -14,6 +20,7 @@ export type { CallContext } from './handlers.js';
 export { listen } from './listen.js';
 export { createSystemServer, addSystemService } from './system-server.js';
 export { GrpcSystemService } from './system-client.js';
+export type { ListenOptions, ServerTls } from './listen.js';
 export { healthConfigToProto, healthConfigFromProto } from './health-convert.js';
 export * as typesV1 from '../../gen/tscr/types/v1/types.js';
 export * as resourcesV1 from '../../gen/tscr/types/v1/resources.js';
@@ -25,3 +32,4 @@ export * as networkV1 from '../../gen/tscr/network/v1/network.js';
 export * as volumeV1 from '../../gen/tscr/volume/v1/volume.js';
 export * as registryV1 from '../../gen/tscr/registry/v1/registry.js';
 export * as builderV1 from '../../gen/tscr/builder/v1/builder.js';
+export * as transferV1 from '../../gen/tscr/transfer/v1/transfer.js';

@@ -1,6 +1,6 @@
 import type { TscrEvent } from '../types/event.js';
 import { callServerStream, callUnary } from './call.js';
-import { clientChannelOptions, clientCredentials, parseEndpoint } from './address.js';
+import { clientChannel, type DaemonAddress } from './address.js';
 import * as systemV1 from '../../gen/tscr/system/v1/system.js';
 import type { CallOptions } from '../types/call.js';
 import type { EventsOptions, SystemInfo, SystemService, VersionInfo } from '../types/system.js';
@@ -12,10 +12,10 @@ export class GrpcSystemService implements SystemService {
   private readonly target: string;
 
   /** @param address `unix:///path` or `host:port`. @throws InvalidArgument for a malformed address. */
-  constructor(address: string) {
-    const endpoint = parseEndpoint(address);
-    this.target = endpoint.display;
-    this.client = new systemV1.SystemClient(endpoint.target, clientCredentials(), clientChannelOptions);
+  constructor(address: DaemonAddress) {
+    const ch = clientChannel(address);
+    this.target = ch.display;
+    this.client = new systemV1.SystemClient(ch.target, ch.credentials, ch.options);
   }
 
   /** @throws Unavailable (with details.address) when no daemon answers. */

@@ -1,12 +1,6 @@
 import type { ChannelOptions } from '@grpc/grpc-js';
-import {
-  builderV1,
-  callClientStream,
-  callServerStream,
-  clientChannelOptions,
-  clientCredentials,
-  parseEndpoint,
-} from '@tscr/api/grpc';
+import { builderV1, callClientStream, callServerStream, clientChannel } from '@tscr/api/grpc';
+import type { DaemonAddress } from '@tscr/api/grpc';
 import type { BuildEvent, BuildOptions, BuilderService } from '../types.js';
 import { buildRequestToProto, eventFromProto } from './convert.js';
 
@@ -27,13 +21,10 @@ export class GrpcBuilderService implements BuilderService {
   private readonly display: string;
 
   /** @param address `unix:///path`, `/path`, `tcp://host:port` or `host:port`. @throws InvalidArgument. */
-  constructor(address: string, options: GrpcBuilderServiceOptions = {}) {
-    const ep = parseEndpoint(address);
-    this.display = ep.display;
-    this.client = new builderV1.BuilderClient(ep.target, clientCredentials(), {
-      ...clientChannelOptions,
-      ...options.channelOptions,
-    });
+  constructor(address: DaemonAddress, options: GrpcBuilderServiceOptions = {}) {
+    const ch = clientChannel(address, options.channelOptions);
+    this.display = ch.display;
+    this.client = new builderV1.BuilderClient(ch.target, ch.credentials, ch.options);
   }
 
   /** @inheritdoc */

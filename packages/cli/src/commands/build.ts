@@ -146,7 +146,7 @@ export const buildCommand: Command = {
       }
     }
     const { GrpcBuilderService } = await import('@tscr/builder/grpc');
-    const builder = new GrpcBuilderService(ctx.host);
+    const builder = new GrpcBuilderService(ctx.target);
     try {
       let result: Extract<BuildEvent, { type: 'result' }> | undefined;
       for await (const e of builder.build(context, opts)) {

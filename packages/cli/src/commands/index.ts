@@ -20,6 +20,8 @@ import { attachCommand } from './attach.js';
 import { execCommand } from './exec.js';
 import { networkCommands } from './network.js';
 import { composeCommand } from './compose/index.js';
+import { contextCommands } from './context.js';
+import { multiDaemonCommands } from './multi.js';
 import {
   volumeCreateCommand,
   volumeInspectCommand,
@@ -72,6 +74,8 @@ export const commands: Command[] = [
   systemPruneCommand,
   completionCommand({ commands: () => commands, groups: () => Object.keys(groups) }),
   composeCommand,
+  ...contextCommands,
+  ...multiDaemonCommands,
 ];
 
 /** Management command groups: `tscr container …`, `tscr image …`, `tscr system …`. */
@@ -81,6 +85,7 @@ export const groups: Record<string, string> = {
   system: 'Manage tscr',
   volume: 'Manage volumes',
   network: 'Manage networks',
+  context: 'Manage contexts (named daemons)',
 };
 
 /** Every word path that selects a command, longest first. */

@@ -275,6 +275,7 @@ describe.skipIf(e2eSkipReason())('tscr CLI end to end', () => {
         DAEMON,
         '--host',
         second,
+        '--insecure-loopback',
         '--root',
         join(dir, 'root2'),
         '--exec-root',

@@ -7,14 +7,8 @@ import {
   type LogEntry,
 } from '@tscr/api';
 import { imageFromProto } from '@tscr/image/grpc';
-import {
-  callServerStream,
-  callUnary,
-  clientChannelOptions,
-  clientCredentials,
-  containersV1,
-  parseEndpoint,
-} from '@tscr/api/grpc';
+import { callServerStream, callUnary, clientChannel, containersV1 } from '@tscr/api/grpc';
+import type { DaemonAddress } from '@tscr/api/grpc';
 import type {
   AttachOptions,
   CallOptions,
@@ -43,10 +37,10 @@ export class GrpcContainerService implements ContainerService {
   private readonly target: string;
 
   /** @param address `unix:///path` or `host:port`. @throws InvalidArgument for a malformed address. */
-  constructor(address: string) {
-    const endpoint = parseEndpoint(address);
-    this.target = endpoint.display;
-    this.client = new containersV1.ContainersClient(endpoint.target, clientCredentials(), clientChannelOptions);
+  constructor(address: DaemonAddress) {
+    const ch = clientChannel(address);
+    this.target = ch.display;
+    this.client = new containersV1.ContainersClient(ch.target, ch.credentials, ch.options);
   }
 
   async create(req: CreateContainerRequest, opts: CallOptions = {}): Promise<{ id: string; warnings: string[] }> {

@@ -4,3 +4,15 @@
  */
 export { createSystemServer, addSystemService, GrpcSystemService } from '@tscr/api/grpc';
 export type { SystemService, VersionInfo, SystemInfo, EventsOptions, CallOptions } from '@tscr/api';
+export { createTransferServer, addTransferService } from './transfer-server.js';
+export { GrpcTransferService } from './transfer-client.js';
+export type {
+  TransferService,
+  ImageSender,
+  BlobReceiver,
+  BlobServer,
+  TransferProgress,
+  TransferStats,
+  BlobDescriptor,
+  VolumeSpec,
+} from '../transfer/types.js';

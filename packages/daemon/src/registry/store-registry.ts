@@ -2,6 +2,7 @@ import { invalidArgument, throwIfCancelled, unimplemented } from '@tscr/api';
 import {
   memoryCredentials,
   parseReference,
+  type BlobSource,
   type CallOptions,
   type Credentials,
   type ImageSink,
@@ -32,6 +33,8 @@ export interface StoreRegistryOptions {
   missingStore?: { pull: string; push: string };
   /** Registries (`host:port`) reached over plain HTTP; loopback always is. */
   insecureRegistries?: string[];
+  /** Asked for layers by digest before the registry on a pull (peer daemons). */
+  blobSource?: BlobSource;
 }
 
 /** `https://index.docker.io/v1/` → `docker.io`; `http://host:5000/` → `host:5000`. */
@@ -114,6 +117,7 @@ export class StoreRegistryClient implements RegistryService {
   private client(credentials?: Record<string, Credentials>, opts: RegistryRequestOptions = {}): LocalRegistryClient {
     return createRegistryClient({
       ...(this.options.store ? { store: this.options.store } : {}),
+      ...(this.options.blobSource ? { blobSource: this.options.blobSource } : {}),
       insecureRegistries: this.options.insecureRegistries ?? [],
       ...(credentials ? { credentials: memoryCredentials(credentials) } : {}),
       ...(opts.platform ? { platform: opts.platform } : {}),

@@ -77,9 +77,13 @@ describe('parseCommandLine', () => {
     ]) {
       await expect(parseCommandLine(argv)).rejects.toMatchObject({ code: 'InvalidArgument' });
     }
-    for (const host of ['tcp://127.0.0.1:7070', '[::1]:7070', 'localhost:7070', 'unix:///run/x.sock']) {
-      await expect(parseCommandLine(['--host', host])).resolves.toMatchObject({ kind: 'daemon' });
+    for (const host of ['tcp://127.0.0.1:7070', '[::1]:7070', 'localhost:7070']) {
+      await expect(parseCommandLine(['--host', host])).rejects.toThrow(/--insecure-loopback/);
+      await expect(parseCommandLine(['--host', host, '--insecure-loopback'])).resolves.toMatchObject({
+        kind: 'daemon',
+      });
     }
+    await expect(parseCommandLine(['--host', 'unix:///run/x.sock'])).resolves.toMatchObject({ kind: 'daemon' });
     await expect(parseCommandLine(['--config', '/nonexistent/tscr-test.json'])).rejects.toMatchObject({
       code: 'NotFound',
     });
@@ -101,5 +105,54 @@ describe('limits in the config file', () => {
       }
       expect(isInvalidArgument(err), JSON.stringify(limits)).toBe(true);
     }
+  });
+});
+
+describe('remote access flags', () => {
+  it('takes -H more than once, and mutual TLS files with --tlsverify', async () => {
+    const tls = ['--tlsverify', '--tlscacert', '/c/ca.pem', '--tlscert', '/c/s.pem', '--tlskey', '/c/k.pem'];
+    const cmd = await parseCommandLine(['-H', 'unix:///tmp/a.sock', '-H', 'tcp://0.0.0.0:2376', ...tls]);
+    expect(cmd).toMatchObject({
+      kind: 'daemon',
+      config: {
+        host: 'unix:///tmp/a.sock',
+        hosts: ['unix:///tmp/a.sock', 'tcp://0.0.0.0:2376'],
+        tls: { ca: '/c/ca.pem', cert: '/c/s.pem', key: '/c/k.pem' },
+      },
+    });
+  });
+
+  it('refuses TCP off loopback without --tlsverify, naming the flag, and half-given TLS', async () => {
+    await expect(parseCommandLine(['-H', 'tcp://10.1.2.3:2376'])).rejects.toThrow(/--tlsverify/);
+    await expect(parseCommandLine(['--tlsverify', '--tlscacert', '/c/ca.pem'])).rejects.toMatchObject({
+      code: 'InvalidArgument',
+    });
+    await expect(parseCommandLine(['--tlscert', '/c/s.pem'])).rejects.toThrow(/--tlsverify/);
+  });
+
+  it('gives a TCP Docker API the daemon TLS when it has none of its own', async () => {
+    const tls = ['--tlsverify', '--tlscacert', '/c/ca.pem', '--tlscert', '/c/s.pem', '--tlskey', '/c/k.pem'];
+    const cmd = await parseCommandLine(['--docker-host', 'tcp://0.0.0.0:2375', ...tls]);
+    expect(cmd).toMatchObject({ config: { dockerTls: { ca: '/c/ca.pem', cert: '/c/s.pem', key: '/c/k.pem' } } });
+  });
+
+  it('takes peers and the network prefix and pool', async () => {
+    const cmd = await parseCommandLine([
+      '--peer',
+      'tcp://10.0.0.2:2376',
+      '--peer',
+      'unix:///run/b.sock',
+      '--network-prefix',
+      'ab12',
+      '--network-pool',
+      '10.99.0.0/16',
+    ]);
+    expect(cmd).toMatchObject({
+      config: {
+        peers: ['tcp://10.0.0.2:2376', 'unix:///run/b.sock'],
+        networkPrefix: 'ab12',
+        networkPool: '10.99.0.0/16',
+      },
+    });
   });
 });

@@ -1,14 +1,7 @@
 import type { ChannelOptions } from '@grpc/grpc-js';
 import { internal, type Image, type ImageDeleteResult, type Mount } from '@tscr/api';
-import {
-  callClientStream,
-  callServerStream,
-  callUnary,
-  clientChannelOptions,
-  clientCredentials,
-  imagesV1,
-  parseEndpoint,
-} from '@tscr/api/grpc';
+import { callClientStream, callServerStream, callUnary, clientChannel, imagesV1 } from '@tscr/api/grpc';
+import type { DaemonAddress } from '@tscr/api/grpc';
 import type {
   CallOptions,
   HistoryEntry,
@@ -43,13 +36,10 @@ export class GrpcImageService implements ImageService {
   private readonly display: string;
 
   /** @param address `unix:///path`, `/path`, `tcp://host:port` or `host:port`. @throws InvalidArgument. */
-  constructor(address: string, options: GrpcImageServiceOptions = {}) {
-    const ep = parseEndpoint(address);
-    this.display = ep.display;
-    this.client = new imagesV1.ImagesClient(ep.target, clientCredentials(), {
-      ...clientChannelOptions,
-      ...options.channelOptions,
-    });
+  constructor(address: DaemonAddress, options: GrpcImageServiceOptions = {}) {
+    const ch = clientChannel(address, options.channelOptions);
+    this.display = ch.display;
+    this.client = new imagesV1.ImagesClient(ch.target, ch.credentials, ch.options);
   }
 
   /** @inheritdoc */

@@ -1,4 +1,5 @@
-import { callUnary, clientChannelOptions, clientCredentials, networkV1, parseEndpoint } from '@tscr/api/grpc';
+import { callUnary, clientChannel, networkV1 } from '@tscr/api/grpc';
+import type { DaemonAddress } from '@tscr/api/grpc';
 import type {
   AttachOptions,
   CallOptions,
@@ -27,10 +28,10 @@ export class GrpcNetworkService implements NetworkService {
   private readonly target: string;
 
   /** @param address `unix:///path`, `/path`, `tcp://host:port` or `host:port`. @throws InvalidArgument. */
-  constructor(address: string) {
-    const ep = parseEndpoint(address);
-    this.target = ep.display;
-    this.client = new networkV1.NetworksClient(ep.target, clientCredentials(), clientChannelOptions);
+  constructor(address: DaemonAddress) {
+    const ch = clientChannel(address);
+    this.target = ch.display;
+    this.client = new networkV1.NetworksClient(ch.target, ch.credentials, ch.options);
   }
 
   async list(opts?: CallOptions): Promise<Network[]> {

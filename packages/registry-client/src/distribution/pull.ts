@@ -2,7 +2,7 @@ import { failpoint } from '@tscr/api';
 import { parseReference } from '../reference/parse.js';
 import type { Platform } from '../manifest/types.js';
 import { runAll } from '../transport/limit.js';
-import type { CallOptions, Descriptor, ImageSink, Progress, Reference } from '../types.js';
+import type { BlobSource, CallOptions, Descriptor, ImageSink, Progress, Reference } from '../types.js';
 import type { DistributionClient } from './client.js';
 import { verifyStream } from './digest.js';
 import { counted, reportProgress } from './progress.js';
@@ -13,10 +13,34 @@ export interface PullOptions extends CallOptions {
   platform?: Platform;
   /** Layers downloaded at once. Default 3. */
   concurrency?: number;
+  /** Asked for each missing layer before the registry (peers); its bytes are verified all the same. */
+  blobSource?: BlobSource;
 }
 
 async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
+}
+
+/**
+ * Stores `desc` from `source` when it has it, verified; false when it has not,
+ * or sent bytes that do not match (the sink discarded them), so the caller
+ * goes on to the registry. Cancellation still ends the pull.
+ */
+async function fromSource(
+  source: BlobSource,
+  desc: Descriptor,
+  sink: ImageSink,
+  signal: AbortSignal,
+): Promise<boolean> {
+  try {
+    const data = await source.open(desc, { signal });
+    if (!data) return false;
+    await sink.writeBlob(desc, verifyStream(data, desc, 'a peer'), { signal });
+    return true;
+  } catch (err) {
+    if (signal.aborted) throw err;
+    return false;
+  }
 }
 
 /**
@@ -48,6 +72,10 @@ export async function* pullImage(
     const fetchLayer = async (desc: Descriptor) => {
       if (await sink.hasBlob(desc.digest, { signal })) {
         channel.push({ id: desc.digest, status: 'Already exists' });
+        return;
+      }
+      if (opts.blobSource && (await fromSource(opts.blobSource, desc, sink, signal))) {
+        channel.push({ id: desc.digest, status: 'Pull complete (from a peer)', current: desc.size, total: desc.size });
         return;
       }
       channel.push({ id: desc.digest, status: 'Pulling fs layer', current: 0, total: desc.size });

@@ -1,11 +1,5 @@
-import {
-  callServerStream,
-  callUnary,
-  clientChannelOptions,
-  clientCredentials,
-  parseEndpoint,
-  registryV1,
-} from '@tscr/api/grpc';
+import { callServerStream, callUnary, clientChannel, registryV1 } from '@tscr/api/grpc';
+import type { DaemonAddress } from '@tscr/api/grpc';
 import type { CallOptions, Progress, Reference, RegistryClient } from '../types.js';
 import {
   authToProto,
@@ -27,10 +21,10 @@ export class GrpcRegistryClient implements RegistryService {
   private readonly target: string;
 
   /** @param address `unix:///path`, `/path`, `tcp://host:port` or `host:port`. @throws InvalidArgument. */
-  constructor(address: string) {
-    const ep = parseEndpoint(address);
-    this.target = ep.display;
-    this.client = new registryV1.RegistryClient(ep.target, clientCredentials(), clientChannelOptions);
+  constructor(address: DaemonAddress) {
+    const ch = clientChannel(address);
+    this.target = ch.display;
+    this.client = new registryV1.RegistryClient(ch.target, ch.credentials, ch.options);
   }
 
   async parseReference(ref: string, opts?: CallOptions): Promise<Reference> {

@@ -5,7 +5,7 @@ import { pullImage } from '../distribution/pull.js';
 import { pushImage } from '../distribution/push.js';
 import type { Platform } from '../manifest/types.js';
 import { parseReference } from '../reference/parse.js';
-import type { CallOptions, ImageSink, ImageSource, Progress, Reference, RegistryClient } from '../types.js';
+import type { BlobSource, CallOptions, ImageSink, ImageSource, Progress, Reference, RegistryClient } from '../types.js';
 
 function checkSignal(opts?: CallOptions): void {
   if (opts?.signal?.aborted) throw cancelled('registry call cancelled');
@@ -21,6 +21,8 @@ export interface RegistryClientOptions extends DistributionClientOptions {
   concurrency?: number;
   /** Push blobs in PATCH chunks of this many bytes; default one PUT per blob. */
   chunkSize?: number;
+  /** Asked for layers before the registry on a pull (peer daemons). */
+  blobSource?: BlobSource;
 }
 
 /**
@@ -54,6 +56,7 @@ export class LocalRegistryClient implements RegistryClient {
       ...opts,
       ...(this.options.platform ? { platform: this.options.platform } : {}),
       ...(this.options.concurrency ? { concurrency: this.options.concurrency } : {}),
+      ...(this.options.blobSource ? { blobSource: this.options.blobSource } : {}),
     });
   }
 

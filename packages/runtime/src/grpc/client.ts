@@ -1,6 +1,7 @@
 import type { ExitStatus, Resources } from '@tscr/api';
 import { internal } from '@tscr/api';
-import { callUnary, clientChannelOptions, clientCredentials, parseEndpoint, runtimeV1 } from '@tscr/api/grpc';
+import { callUnary, clientChannel, runtimeV1 } from '@tscr/api/grpc';
+import type { DaemonAddress } from '@tscr/api/grpc';
 import type {
   AttachSession,
   CallOptions,
@@ -29,10 +30,10 @@ export class GrpcTaskRuntime implements TaskRuntime {
   private readonly display: string;
 
   /** @param address `unix:///path`, `/path` or `host:port`. @throws InvalidArgument for a bad address. */
-  constructor(address: string) {
-    const ep = parseEndpoint(address);
-    this.display = ep.display;
-    this.client = new runtimeV1.RuntimeClient(ep.target, clientCredentials(), clientChannelOptions);
+  constructor(address: DaemonAddress) {
+    const ch = clientChannel(address);
+    this.display = ch.display;
+    this.client = new runtimeV1.RuntimeClient(ch.target, ch.credentials, ch.options);
   }
 
   async create(spec: TaskSpec, opts?: CallOptions): Promise<TaskState> {

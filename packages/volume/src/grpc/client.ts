@@ -1,5 +1,6 @@
 import type { MountSpec } from '@tscr/api';
-import { callUnary, clientChannelOptions, clientCredentials, parseEndpoint, volumeV1 } from '@tscr/api/grpc';
+import { callUnary, clientChannel, volumeV1 } from '@tscr/api/grpc';
+import type { DaemonAddress } from '@tscr/api/grpc';
 import type {
   CallOptions,
   CreateVolumeOptions,
@@ -24,10 +25,10 @@ export class GrpcVolumeService implements VolumeService {
   private readonly target: string;
 
   /** @param address `unix:///path`, `/path`, `tcp://host:port` or `host:port`. @throws InvalidArgument. */
-  constructor(address: string) {
-    const ep = parseEndpoint(address);
-    this.target = ep.display;
-    this.client = new volumeV1.VolumesClient(ep.target, clientCredentials(), clientChannelOptions);
+  constructor(address: DaemonAddress) {
+    const ch = clientChannel(address);
+    this.target = ch.display;
+    this.client = new volumeV1.VolumesClient(ch.target, ch.credentials, ch.options);
   }
 
   async list(opts: ListVolumesOptions = {}): Promise<Volume[]> {

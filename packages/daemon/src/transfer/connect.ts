@@ -1,0 +1,8 @@
+import { GrpcTransferService } from '../grpc/transfer-client.js';
+import { dialTarget, type DaemonIdentity } from '../listeners.js';
+import type { RemoteTransfer } from './local-transfer.js';
+
+/** A transfer client of the daemon at `address`, dialled with this daemon's identity (see {@link dialTarget}). */
+export function connectDaemon(address: string, identity: DaemonIdentity | undefined): RemoteTransfer {
+  return new GrpcTransferService(dialTarget(address, identity));
+}
