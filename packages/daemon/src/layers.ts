@@ -89,7 +89,9 @@ function buildLocal(config: DaemonConfig, name: LayerName): Layer<unknown> {
       return local(createLocalVolumeService({ root: paths.volumes }));
     case 'registry':
       // Served alone (serve-layer): no image store to pull into.
-      return local(createRegistryClient({ insecureRegistries: config.insecureRegistries ?? [] }));
+      return local(
+        createRegistryClient({ insecureRegistries: config.insecureRegistries ?? [], mirrors: config.mirrors ?? {} }),
+      );
   }
 }
 
@@ -99,6 +101,7 @@ function buildLocal(config: DaemonConfig, name: LayerName): Layer<unknown> {
  */
 function buildLocalRegistry(config: DaemonConfig, images: Layer<ImageService>): Layer<RegistryClient> {
   const insecureRegistries = config.insecureRegistries ?? [];
+  const mirrors = config.mirrors ?? {};
   if (images.endpoint !== 'local') {
     return local(
       new StoreRegistryClient({
@@ -118,7 +121,7 @@ function buildLocalRegistry(config: DaemonConfig, images: Layer<ImageService>): 
       }),
     );
   }
-  return local(new StoreRegistryClient({ store: images.service, insecureRegistries }));
+  return local(new StoreRegistryClient({ store: images.service, insecureRegistries, mirrors }));
 }
 
 /** Reaches one layer over gRPC. */

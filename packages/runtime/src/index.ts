@@ -20,6 +20,7 @@ export type {
   ExecSpec,
   ExecSession,
   AttachSession,
+  SharedNamespaces,
 } from './types.js';
 export { execCapture } from './local/exec-capture.js';
 export type { ExecCaptureOptions, ExecCaptureResult } from './local/exec-capture.js';
@@ -49,6 +50,7 @@ export {
   parseLogSize,
   rotateLog,
   rotatedPath,
+  requestReopen,
 } from './local/log-rotate.js';
 export type { LogRotation } from './local/log-rotate.js';
 export { runtimeVersion, monitorVersion } from './local/version.js';

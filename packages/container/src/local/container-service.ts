@@ -43,6 +43,7 @@ import { exitStatusOf, nowRfc3339Nano, startFailureExitCode, toSummary } from '.
 import { runtimeProbe, type ProbeExec } from './health.js';
 import { Supervisor } from './supervisor.js';
 import { buildTaskSpec } from './task-spec.js';
+import { assertNotOwned, sharedNamespaces } from './namespaces.js';
 import { StdioAttacher } from './attach-stdio.js';
 import { ExecService } from './exec-service.js';
 import { imageLayersOf, startMountSpecs } from './volumes.js';
@@ -185,6 +186,7 @@ export class LocalContainerService implements ContainerService {
 
   async remove(ref: string, opts: CallOptions & { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const { id } = this.resolve(ref);
+    assertNotOwned(this.resolve(id), 'remove', opts.force);
     this.supervisor.cancelRestart(id);
     for (;;) {
       const info = this.o.store.get(id);
@@ -369,8 +371,9 @@ export class LocalContainerService implements ContainerService {
       attached = true;
       const net = await attachNetwork(this.o, info, mounts);
       const network = net.attachment;
+      const shared = sharedNamespaces((ref) => this.resolve(ref), info.hostConfig);
       await this.o.runtime.create(
-        buildTaskSpec(info, rootfs, [...mounts, ...net.mounts], network, this.o.defaultRuntime),
+        buildTaskSpec(info, rootfs, [...mounts, ...net.mounts], network, this.o.defaultRuntime, shared),
       );
       created = true;
       await this.stdio.beforeStart(id);

@@ -1,6 +1,6 @@
 import type { ContainerInfo, Mount } from '@tscr/api';
 import type { NetworkAttachment } from '@tscr/network';
-import { logRotationOf, type TaskSpec } from '@tscr/runtime';
+import { logRotationOf, type SharedNamespaces, type TaskSpec } from '@tscr/runtime';
 import { taskResources, taskSecurity } from './update.js';
 import type { ResolvedMount } from '@tscr/volume';
 
@@ -14,6 +14,7 @@ export function buildTaskSpec(
   mounts: ResolvedMount[],
   network: NetworkAttachment,
   defaultRuntime?: string,
+  namespaces?: SharedNamespaces,
 ): TaskSpec {
   const { config, hostConfig } = info;
   const hostname = config.hostname || info.id.slice(0, 12);
@@ -42,6 +43,7 @@ export function buildTaskSpec(
   if (resources) spec.resources = resources;
   const security = taskSecurity(hostConfig);
   if (security) spec.security = security;
+  if (namespaces && Object.keys(namespaces).length > 0) spec.namespaces = namespaces;
   const runtime = hostConfig.runtime || defaultRuntime;
   if (runtime) spec.runtime = runtime;
   return spec;

@@ -34,6 +34,8 @@ export interface StoreRegistryOptions {
   missingStore?: { pull: string; push: string };
   /** Registries (`host:port`) reached over plain HTTP; loopback always is. */
   insecureRegistries?: string[];
+  /** Pull mirrors per registry (see `SessionOptions.mirrors` of the registry client). */
+  mirrors?: Record<string, string[]>;
 }
 
 /** `https://index.docker.io/v1/` → `docker.io`; `http://host:5000/` → `host:5000`. */
@@ -117,6 +119,7 @@ export class StoreRegistryClient implements RegistryService {
     return createRegistryClient({
       ...(this.options.store ? { store: this.options.store } : {}),
       insecureRegistries: this.options.insecureRegistries ?? [],
+      mirrors: this.options.mirrors ?? {},
       ...(credentials ? { credentials: memoryCredentials(credentials) } : {}),
       ...(opts.platform ? { platform: opts.platform } : {}),
     });

@@ -9,7 +9,7 @@ describe('parseCommandLine', () => {
     // The Docker API socket defaults to <exec-root>/docker.sock (not in DEFAULT_CONFIG, which embedders spread).
     expect(await parseCommandLine([])).toEqual({
       kind: 'daemon',
-      config: { ...DEFAULT_CONFIG, dockerHost: 'unix:///run/tscr/docker.sock' },
+      config: { ...DEFAULT_CONFIG, dockerHost: 'unix:///run/tscr/docker.sock', criHost: 'unix:///run/tscr/cri.sock' },
     });
   });
 

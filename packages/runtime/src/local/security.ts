@@ -324,6 +324,8 @@ export function applyTaskOptions(config: OciRuntimeSpec, spec: TaskSpec, facts: 
   } else {
     const profile = seccompProfile(opts.seccomp, caps);
     if (profile) config.linux.seccomp = profile;
+    if (sec.maskedPaths) config.linux.maskedPaths = [...sec.maskedPaths];
+    if (sec.readonlyPaths) config.linux.readonlyPaths = [...sec.readonlyPaths];
   }
   config.linux.resources = resources;
   if (devices.length > 0) config.linux.devices = devices;

@@ -21,7 +21,7 @@ export interface OciRuntimeSpec {
     noNewPrivileges: boolean;
   };
   root: { path: string; readonly: boolean };
-  hostname: string;
+  hostname?: string;
   mounts: OciMount[];
   annotations?: Record<string, string>;
   linux: {
@@ -158,12 +158,13 @@ export function cgroupsPath(parent: string, id: string): string {
 }
 
 function namespaces(spec: TaskSpec): OciRuntimeSpec['linux']['namespaces'] {
-  const ns: OciRuntimeSpec['linux']['namespaces'] = [
-    { type: 'pid' },
-    { type: 'ipc' },
-    { type: 'uts' },
-    { type: 'mount' },
-  ];
+  const ns: OciRuntimeSpec['linux']['namespaces'] = [];
+  for (const type of ['pid', 'ipc', 'uts'] as const) {
+    const shared = spec.namespaces?.[type];
+    if (shared === undefined || shared === '') ns.push({ type });
+    else if (shared !== 'host') ns.push({ type, path: shared });
+  }
+  ns.push({ type: 'mount' });
   const net = spec.network ?? { mode: 'none' };
   if (net.mode === 'none') ns.push({ type: 'network' });
   else if (net.mode === 'path') ns.push({ type: 'network', path: net.path ?? '' });
@@ -210,7 +211,8 @@ export function buildOciSpec(spec: TaskSpec, opts: OciSpecOptions): OciRuntimeSp
       noNewPrivileges: false,
     },
     root: { path: opts.rootfsPath, readonly },
-    hostname: spec.hostname,
+    // runc refuses a hostname without a uts namespace of the task's own.
+    ...(spec.namespaces?.uts ? {} : { hostname: spec.hostname }),
     mounts: [
       ...(opts.rootMount ? [opts.rootMount] : []),
       ...defaultMounts(),
