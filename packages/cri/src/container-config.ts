@@ -56,7 +56,9 @@ async function seccompOpt(profile: criV1.SecurityProfile | undefined, legacyPath
     } else if (legacyPath === 'runtime/default' || legacyPath === 'docker/default') type = 0;
     else throw invalidArgument(`unknown seccomp profile ${JSON.stringify(legacyPath)}`);
   }
-  if (type === undefined || type === 0) return [];
+  // No profile at all is unconfined in the CRI (kubelet asks for RuntimeDefault explicitly).
+  if (type === undefined) return ['seccomp=unconfined'];
+  if (type === 0) return [];
   if (type === 1) return ['seccomp=unconfined'];
   if (type !== 2) throw invalidArgument(`unknown seccomp profile type ${type}`);
   if (!isAbsolute(ref)) throw invalidArgument(`seccomp localhost profile must be an absolute path: ${ref}`);

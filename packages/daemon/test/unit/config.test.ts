@@ -1,7 +1,7 @@
 import { writeFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, parseCommandLine } from '@tscr/daemon';
+import { DEFAULT_CONFIG, parseCommandLine, parseConfigFile } from '@tscr/daemon';
 import { makeTempDir } from '@tscr/testkit';
 
 describe('parseCommandLine', () => {
@@ -82,5 +82,37 @@ describe('parseCommandLine', () => {
     await expect(parseCommandLine(['--config', '/nonexistent/tscr-test.json'])).rejects.toMatchObject({
       code: 'NotFound',
     });
+  });
+});
+
+describe('registry mirrors and the CRI', () => {
+  it('reads --registry-mirror (Docker Hub), --mirror and the CRI flags', async () => {
+    const cmd = await parseCommandLine([
+      '--registry-mirror',
+      'https://hub.example',
+      '--mirror',
+      'registry.k8s.io=http://127.0.0.1:5100',
+      '--mirror',
+      'registry.k8s.io=http://127.0.0.1:5101',
+      '--cri-host',
+      'unix:///tmp/x/cri.sock',
+      '--cri-sandbox-image',
+      'pause:1',
+    ]);
+    expect(cmd.kind === 'daemon' && cmd.config).toMatchObject({
+      mirrors: {
+        'docker.io': ['https://hub.example'],
+        'registry.k8s.io': ['http://127.0.0.1:5100', 'http://127.0.0.1:5101'],
+      },
+      criHost: 'unix:///tmp/x/cri.sock',
+      criSandboxImage: 'pause:1',
+    });
+    const off = await parseCommandLine(['--no-cri']);
+    expect(off.kind === 'daemon' && off.config.criHost).toBe('');
+  });
+
+  it('refuses malformed mirrors', async () => {
+    await expect(parseCommandLine(['--mirror', 'registry.k8s.io'])).rejects.toMatchObject({ code: 'InvalidArgument' });
+    expect(() => parseConfigFile({ mirrors: { 'gcr.io': 'http://x' } })).toThrow(/list/);
   });
 });

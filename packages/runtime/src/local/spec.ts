@@ -33,6 +33,8 @@ export interface OciRuntimeSpec {
     seccomp?: SeccompProfile;
     maskedPaths: string[];
     readonlyPaths: string[];
+    /** `rshared`/`rslave` when a mount asks for that propagation (it needs the root's too). */
+    rootfsPropagation?: string;
   };
 }
 
@@ -226,6 +228,18 @@ export function buildOciSpec(spec: TaskSpec, opts: OciSpecOptions): OciRuntimeSp
       resources: { devices: [{ allow: false, access: 'rwm' }] },
       maskedPaths: [...DEFAULT_MASKED_PATHS],
       readonlyPaths: [...DEFAULT_READONLY_PATHS],
+      ...rootPropagation(spec.mounts ?? []),
     },
   };
+}
+
+/** A bind that propagates mounts back to the host (`rshared`) or from it (`rslave`) needs the root mount to do so as well. */
+function rootPropagation(mounts: OciMount[]): { rootfsPropagation?: string } {
+  if (mounts.some((m) => m.options.includes('rshared') || m.options.includes('shared'))) {
+    return { rootfsPropagation: 'rshared' };
+  }
+  if (mounts.some((m) => m.options.includes('rslave') || m.options.includes('slave'))) {
+    return { rootfsPropagation: 'rslave' };
+  }
+  return {};
 }
