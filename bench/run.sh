@@ -76,3 +76,4 @@ bash bench/containers.sh || echo "bench: the 50-containers benchmark (bench/cont
 bash bench/network.sh --runs "$runs" || echo "bench: the network benchmark (bench/network.sh) failed" >&2
 bash bench/build.sh || echo "bench: the build benchmark (bench/build.sh) failed or lacks podman/buildah" >&2
 bash bench/compat.sh --runs "$runs" || echo "bench: the Docker API benchmark (bench/compat.sh) failed" >&2
+bash bench/cri.sh || echo "bench: the CRI benchmark (bench/cri.sh) failed or lacks the cri-tools" >&2

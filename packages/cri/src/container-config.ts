@@ -7,22 +7,8 @@ import { mkdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, relative } from 'node:path';
 import { fromSystemError, invalidArgument, type HostConfig, type MountSpec, type Resources } from '@tscr/api';
 import type { criV1 } from '@tscr/api/grpc';
-import { OWNER_LABEL } from '@tscr/container';
 import type { CreateContainerRequest } from '@tscr/container';
-import {
-  CONTAINER_NAME_LABEL,
-  KIND_LABEL,
-  META_LABEL,
-  POD_NAME_LABEL,
-  POD_NAMESPACE_LABEL,
-  POD_UID_LABEL,
-  SANDBOX_LABEL,
-  containerName,
-  nowNanos,
-  type ContainerMeta,
-  type PodMeta,
-} from './meta.js';
-import { dnsHostConfig } from './pods.js';
+import { containerName, criLabels, dnsHostConfig, nowNanos, type ContainerMeta, type PodMeta } from './meta.js';
 
 /** NamespaceMode values. */
 const NS = { POD: 0, CONTAINER: 1, NODE: 2, TARGET: 3 } as const;
@@ -216,17 +202,7 @@ export async function createRequest(
       ...(config.workingDir && { workingDir: config.workingDir }),
       ...(user && { user }),
       ...(pod.hostname && pod.network !== 'node' && { hostname: pod.hostname }),
-      labels: {
-        ...meta.labels,
-        [KIND_LABEL]: 'container',
-        [OWNER_LABEL]: 'cri',
-        [META_LABEL]: JSON.stringify(meta),
-        [SANDBOX_LABEL]: podId,
-        [POD_NAME_LABEL]: pod.name,
-        [POD_NAMESPACE_LABEL]: pod.namespace,
-        [POD_UID_LABEL]: pod.uid,
-        [CONTAINER_NAME_LABEL]: md.name,
-      },
+      labels: criLabels('container', meta, pod),
       ...(config.tty && { tty: true }),
       ...(config.stdin && { openStdin: true, stdinOnce: config.stdinOnce }),
     },

@@ -4,7 +4,8 @@
  * their kind and a JSON copy of what the CRI was given (metadata, labels,
  * annotations), so they survive daemon restarts in the one container store.
  */
-import { invalidArgument } from '@tscr/api';
+import { invalidArgument, type HostConfig } from '@tscr/api';
+import { OWNER_LABEL } from '@tscr/container';
 
 /** `sandbox` or `container`: the container is owned by the CRI. */
 export const KIND_LABEL = 'io.tscr.cri.kind';
@@ -87,4 +88,42 @@ export function containerName(parts: (string | number)[]): string {
 /** Whether every key of `selector` is in `labels` with the same value. */
 export function matchesSelector(labels: Record<string, string>, selector: Record<string, string> | undefined): boolean {
   return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+/**
+ * The labels of a CRI-owned container: the CRI's own labels, the owner and kind, the metadata JSON and
+ * Kubernetes' pod names (the container's name too for a container).
+ */
+export function criLabels(
+  kind: 'sandbox' | 'container',
+  meta: PodMeta | ContainerMeta,
+  pod: Pick<PodMeta, 'name' | 'namespace' | 'uid'>,
+): Record<string, string> {
+  return {
+    ...meta.labels,
+    [KIND_LABEL]: kind,
+    [OWNER_LABEL]: 'cri',
+    [META_LABEL]: JSON.stringify(meta),
+    [POD_NAME_LABEL]: pod.name,
+    [POD_NAMESPACE_LABEL]: pod.namespace,
+    [POD_UID_LABEL]: pod.uid,
+    ...(kind === 'container' && {
+      [SANDBOX_LABEL]: (meta as ContainerMeta).sandboxId,
+      [CONTAINER_NAME_LABEL]: meta.name,
+    }),
+  };
+}
+
+/** CRI PodSandboxMetadata of a pod. */
+export function podMetadata(m: PodMeta): { name: string; uid: string; namespace: string; attempt: number } {
+  return { name: m.name, uid: m.uid, namespace: m.namespace, attempt: m.attempt };
+}
+
+/** The pod's DNS settings as a HostConfig's. */
+export function dnsHostConfig(meta: PodMeta): Pick<HostConfig, 'dns' | 'dnsSearch' | 'dnsOptions'> {
+  return {
+    ...(meta.dns.servers.length > 0 && { dns: meta.dns.servers }),
+    ...(meta.dns.searches.length > 0 && { dnsSearch: meta.dns.searches }),
+    ...(meta.dns.options.length > 0 && { dnsOptions: meta.dns.options }),
+  };
 }

@@ -14,17 +14,15 @@ import {
   type PortBindingEntry,
 } from '@tscr/api';
 import type { criV1 } from '@tscr/api/grpc';
-import { OWNER_LABEL } from '@tscr/container';
 import type { CallOptions, CriBackends, CriOptions } from './types.js';
 import {
   KIND_LABEL,
-  META_LABEL,
-  POD_NAME_LABEL,
-  POD_NAMESPACE_LABEL,
-  POD_UID_LABEL,
   containerName,
+  criLabels,
+  dnsHostConfig,
   matchesSelector,
   nowNanos,
+  podMetadata,
   readMeta,
   type PodMeta,
   type PodNamespaceMode,
@@ -134,15 +132,7 @@ export class PodSandboxes {
         config: {
           image: this.o.sandboxImage,
           ...(config.hostname && meta.network !== 'node' && { hostname: config.hostname }),
-          labels: {
-            ...meta.labels,
-            [KIND_LABEL]: 'sandbox',
-            [OWNER_LABEL]: 'cri',
-            [META_LABEL]: JSON.stringify(meta),
-            [POD_NAME_LABEL]: meta.name,
-            [POD_NAMESPACE_LABEL]: meta.namespace,
-            [POD_UID_LABEL]: meta.uid,
-          },
+          labels: criLabels('sandbox', meta, meta),
           stopSignal: 'SIGKILL',
         },
         hostConfig,
@@ -224,7 +214,7 @@ export class PodSandboxes {
     const mode = (m: PodNamespaceMode) => (m === 'node' ? NODE : 0);
     return {
       id: pod.id,
-      metadata: { name: pod.meta.name, uid: pod.meta.uid, namespace: pod.meta.namespace, attempt: pod.meta.attempt },
+      metadata: podMetadata(pod.meta),
       state: pod.ready ? 0 : 1,
       createdAt: pod.meta.createdAt,
       network: { ip: pod.ready ? (info.networkSettings?.ipAddress ?? '') : '', additionalIps: [] },
@@ -269,13 +259,4 @@ export class PodSandboxes {
       // progress is not reported
     }
   }
-}
-
-/** The pod's DNS settings as a HostConfig's. */
-export function dnsHostConfig(meta: PodMeta): Pick<HostConfig, 'dns' | 'dnsSearch' | 'dnsOptions'> {
-  return {
-    ...(meta.dns.servers.length > 0 && { dns: meta.dns.servers }),
-    ...(meta.dns.searches.length > 0 && { dnsSearch: meta.dns.searches }),
-    ...(meta.dns.options.length > 0 && { dnsOptions: meta.dns.options }),
-  };
 }

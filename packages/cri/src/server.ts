@@ -10,6 +10,7 @@ import { criV1, listen, serverStreamHandler, unaryHandler } from '@tscr/api/grpc
 import { CriContainers } from './containers.js';
 import { containerEvents } from './events.js';
 import { CriImages } from './images.js';
+import { podMetadata } from './meta.js';
 import { PodNetwork } from './pod-network.js';
 import { PodSandboxes } from './pods.js';
 import { CriStats } from './stats.js';
@@ -58,7 +59,7 @@ export function criHandlers(b: CriBackends, o: CriOptions & { imageRoot: string 
     listPodSandbox: unaryHandler(async (req: criV1.ListPodSandboxRequest) => ({
       items: (await pods.list(req.filter)).map((p) => ({
         id: p.id,
-        metadata: { name: p.meta.name, uid: p.meta.uid, namespace: p.meta.namespace, attempt: p.meta.attempt },
+        metadata: podMetadata(p.meta),
         state: p.ready ? 0 : 1,
         createdAt: p.meta.createdAt,
         labels: p.meta.labels,

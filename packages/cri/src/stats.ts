@@ -2,7 +2,7 @@
 import type { ContainerInfo, ContainerStats as Sample } from '@tscr/api';
 import type { criV1 } from '@tscr/api/grpc';
 import type { CriContainers } from './containers.js';
-import { matchesSelector, nowNanos, readMeta, type ContainerMeta } from './meta.js';
+import { matchesSelector, nowNanos, podMetadata, readMeta, type ContainerMeta } from './meta.js';
 import type { Pod, PodSandboxes } from './pods.js';
 import type { CriBackends } from './types.js';
 
@@ -77,7 +77,7 @@ export class CriStats {
     return {
       attributes: {
         id: pod.id,
-        metadata: { name: pod.meta.name, uid: pod.meta.uid, namespace: pod.meta.namespace, attempt: pod.meta.attempt },
+        metadata: podMetadata(pod.meta),
         labels: pod.meta.labels,
         annotations: pod.meta.annotations,
       },
