@@ -33,7 +33,10 @@ cleanup() {
     crictl pods -q 2>/dev/null | xargs -r "$tools/crictl" --config /dev/null --runtime-endpoint "unix://$work/exec/cri.sock" rmp >/dev/null 2>&1 || true
     kill "$daemon" 2>/dev/null && { wait "$daemon" 2>/dev/null || true; }
   fi
-  [ -n "$started_containerd" ] && { bash "$tools/containerd.sh" stop >/dev/null 2>&1 || true; }
+  if [ -n "$started_containerd" ]; then
+    bash "$tools/containerd.sh" stop >/dev/null 2>&1 || true
+    ip link del cni-critest0 2>/dev/null || true # the CNI bridge its pods made
+  fi
   umount -R "$work" 2>/dev/null || true
   rm -rf "$work"
   for c in /sys/fs/cgroup/*/tscr-bench-cri; do [ -d "$c" ] && rmdir "$c" 2>/dev/null; done

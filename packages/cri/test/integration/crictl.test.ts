@@ -70,7 +70,16 @@ describe.skipIf(skip)('crictl against tscrd', () => {
     expect(status.status.repoTags).toContain(BUSYBOX);
   });
 
-  it('runs a pod and a container: runp, create, start, logs, exec -s, exec, exec -it', () => {
+  it('runs a pod and a container: runp, create, start, logs, exec -s, exec, exec -it, events', async () => {
+    const endpoint = `unix://${c.criSocket}`;
+    const events = spawn(CRICTL, ['--config', '/dev/null', '--runtime-endpoint', endpoint, 'events', '-o', 'json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let streamed = '';
+    events.stdout.on('data', (d: Buffer) => {
+      streamed += d.toString();
+    });
+    await new Promise((r) => setTimeout(r, 500));
     const runp = c.crictl(['runp', files['pod.json']!]);
     expect(runp.stderr).toBe('');
     pod = runp.stdout.trim();
@@ -79,6 +88,11 @@ describe.skipIf(skip)('crictl against tscrd', () => {
     expect(created.stderr).toBe('');
     ctr = created.stdout.trim();
     expect(c.crictl(['start', ctr]).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 500));
+    events.kill();
+    expect(streamed).toMatch(new RegExp(`"containerId": "${ctr}",\\s*"containerEventType": "CONTAINER_CREATED_EVENT"`));
+    expect(streamed).toMatch(new RegExp(`"containerId": "${ctr}",\\s*"containerEventType": "CONTAINER_STARTED_EVENT"`));
+    expect(streamed).toContain(`"containerId": "${pod}"`);
     const inspect = JSON.parse(c.crictl(['inspectp', pod]).stdout);
     expect(inspect.status.state).toBe('SANDBOX_READY');
     expect(inspect.status.network.ip).toMatch(/^10\.\d+\.\d+\.\d+$/);
@@ -90,10 +104,10 @@ describe.skipIf(skip)('crictl against tscrd', () => {
     expect(resolv).toContain('options ndots:2');
 
     // Exec through the streaming server (SPDY): output, stderr and the exit code.
-    const streamed = c.crictl(['exec', ctr, 'sh', '-c', 'echo out; echo err >&2; exit 3']);
-    expect(streamed.stdout).toBe('out\n');
-    expect(streamed.stderr).toContain('err\n');
-    expect(streamed.code).not.toBe(0);
+    const exec = c.crictl(['exec', ctr, 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    expect(exec.stdout).toBe('out\n');
+    expect(exec.stderr).toContain('err\n');
+    expect(exec.code).not.toBe(0);
     expect(c.crictl(['exec', '-i', ctr, 'cat'], { input: 'from stdin\n' }).stdout).toBe('from stdin\n');
     // -it needs a terminal: script(1) gives crictl one.
     const command = `${CRICTL} --config /dev/null --runtime-endpoint unix://${c.criSocket} exec -it ${ctr} tty`;
