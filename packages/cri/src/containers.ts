@@ -72,11 +72,25 @@ export class CriContainers {
     await this.b.containers.start(info.id, opts);
   }
 
-  /** Stop signal, SIGKILL after `timeout` seconds. An unknown container is not an error. */
+  /**
+   * Stop signal, SIGKILL after `timeout` seconds. An unknown container is not an error.
+   * The stop signal is sent again every second meanwhile: a process that is PID 1 of its namespace
+   * loses a signal that arrives before it installed its handler (a container stopped just after
+   * its start), and would otherwise sit out the whole grace period.
+   */
   async stop(id: string, timeout: number, opts: CallOptions): Promise<void> {
     const info = await this.find(id);
     if (!info) return;
-    await this.b.containers.stop(info.id, { ...opts, timeout: Math.max(0, timeout) });
+    const signal = info.config.stopSignal || 'SIGTERM';
+    const again =
+      timeout > 1 && info.state.running
+        ? setInterval(() => void this.b.containers.kill(info.id, signal).catch(() => undefined), 1000)
+        : undefined;
+    try {
+      await this.b.containers.stop(info.id, { ...opts, timeout: Math.max(0, timeout) });
+    } finally {
+      clearInterval(again);
+    }
   }
 
   /** Removes it, running or not. An unknown container is not an error. */
