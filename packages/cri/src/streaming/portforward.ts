@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type { CriBackends } from '../types.js';
 import type { StreamRequest } from './server.js';
-import type { SpdyConnection, SpdyStream } from './spdy.js';
+import type { ChannelConnection, ChannelStream } from './channels.js';
 
 type Forward = Extract<StreamRequest, { kind: 'portforward' }>;
 
@@ -54,8 +54,8 @@ async function dial(
 async function serve(
   b: CriBackends,
   podId: string,
-  data: SpdyStream,
-  error: SpdyStream | undefined,
+  data: ChannelStream,
+  error: ChannelStream | undefined,
   allowed: number[],
 ) {
   const port = Number(data.headers.port);
@@ -75,10 +75,10 @@ async function serve(
 }
 
 /** Serves forwarded connections until the client closes the connection. */
-export function forwardPorts(b: CriBackends, conn: SpdyConnection, req: Forward): Promise<void> {
+export function forwardPorts(b: CriBackends, conn: ChannelConnection, req: Forward): Promise<void> {
   return new Promise((resolve) => {
-    const byRequest = new Map<string, { data?: SpdyStream; error?: SpdyStream }>();
-    conn.on('stream', (s: SpdyStream) => {
+    const byRequest = new Map<string, { data?: ChannelStream; error?: ChannelStream }>();
+    conn.on('stream', (s: ChannelStream) => {
       const key = s.headers.requestid ?? s.headers.port ?? '';
       const pair = byRequest.get(key) ?? {};
       if (s.headers.streamtype === 'error') pair.error = s;

@@ -1,5 +1,5 @@
 /**
- * Kubernetes' remote command protocol over SPDY (exec and attach): the
+ * Kubernetes' remote command protocol over SPDY or a WebSocket (exec and attach): the
  * client opens an `error` stream and, as asked, `stdin`, `stdout`,
  * `stderr` and (with a TTY) `resize` streams; the server runs the command,
  * copies the streams, and reports the outcome on `error` (v4: a JSON
@@ -8,7 +8,7 @@
 import { errorCode } from '@tscr/api';
 import type { CriBackends } from '../types.js';
 import type { StreamRequest } from './server.js';
-import type { SpdyConnection, SpdyStream } from './spdy.js';
+import type { ChannelConnection, ChannelStream } from './channels.js';
 
 /** How long the client may take to open the streams it announced. */
 const STREAMS_TIMEOUT_MS = 10_000;
@@ -16,16 +16,16 @@ const STREAMS_TIMEOUT_MS = 10_000;
 type Command = Extract<StreamRequest, { kind: 'exec' | 'attach' }>;
 
 /** Collects the client's streams by type until the expected ones are there (or the time is up). */
-function collectStreams(conn: SpdyConnection, expected: string[]): Promise<Map<string, SpdyStream>> {
+function collectStreams(conn: ChannelConnection, expected: string[]): Promise<Map<string, ChannelStream>> {
   return new Promise((resolve) => {
-    const got = new Map<string, SpdyStream>();
+    const got = new Map<string, ChannelStream>();
     const finish = () => {
       clearTimeout(timer);
       conn.off('stream', onStream);
       conn.off('close', finish);
       resolve(got);
     };
-    const onStream = (s: SpdyStream) => {
+    const onStream = (s: ChannelStream) => {
       got.set(s.headers.streamtype ?? '', s);
       if (expected.every((t) => got.has(t))) finish();
     };
@@ -36,7 +36,7 @@ function collectStreams(conn: SpdyConnection, expected: string[]): Promise<Map<s
 }
 
 /** Terminal sizes the client sends on the `resize` stream (JSON objects, one after another). */
-async function* terminalSizes(stream: SpdyStream | undefined): AsyncGenerator<{ width: number; height: number }> {
+async function* terminalSizes(stream: ChannelStream | undefined): AsyncGenerator<{ width: number; height: number }> {
   if (!stream) return;
   let pending = '';
   for await (const chunk of stream.input as AsyncIterable<Buffer>) {
@@ -58,7 +58,7 @@ async function* terminalSizes(stream: SpdyStream | undefined): AsyncGenerator<{ 
 
 /** The outcome as the client's protocol version wants it on the error stream. */
 function statusMessage(protocol: string, exitCode: number, error?: unknown): string {
-  const v4 = protocol === 'v4.channel.k8s.io';
+  const v4 = protocol === 'v4.channel.k8s.io' || protocol === 'v5.channel.k8s.io';
   if (error !== undefined) {
     const message = error instanceof Error ? error.message : String(error);
     if (!v4) return message;
@@ -85,7 +85,7 @@ function statusMessage(protocol: string, exitCode: number, error?: unknown): str
 /** Runs an exec or attach over the streams of `conn`. */
 export async function runRemoteCommand(
   b: CriBackends,
-  conn: SpdyConnection,
+  conn: ChannelConnection,
   req: Command,
   protocol: string,
 ): Promise<void> {
@@ -99,10 +99,11 @@ export async function runRemoteCommand(
   if (!errorStream) return;
   const ac = new AbortController();
   conn.once('close', () => ac.abort(new Error('the client went away')));
-  const stdin = streams.get('stdin')?.input as AsyncIterable<Uint8Array> | undefined;
-  const out = streams.get('stdout');
-  const err = streams.get('stderr');
-  const sizes = terminalSizes(streams.get('resize'));
+  // (Over a WebSocket every channel exists: use only those the request asked for.)
+  const stdin = req.stdin ? (streams.get('stdin')?.input as AsyncIterable<Uint8Array> | undefined) : undefined;
+  const out = req.stdout ? streams.get('stdout') : undefined;
+  const err = req.stderr && !req.tty ? streams.get('stderr') : undefined;
+  const sizes = terminalSizes(req.tty ? streams.get('resize') : undefined);
   let exitCode = 0;
   let failure: unknown;
   try {

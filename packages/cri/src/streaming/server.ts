@@ -13,6 +13,7 @@ import type { CriBackends } from '../types.js';
 import { forwardPorts } from './portforward.js';
 import { runRemoteCommand } from './remotecommand.js';
 import { SpdyConnection } from './spdy.js';
+import { ChannelWebSocket, WEBSOCKET_PROTOCOL, websocketAccept, websocketProtocols } from './websocket.js';
 
 /** What a URL was issued for. */
 export type StreamRequest =
@@ -52,7 +53,7 @@ export class StreamingServer {
   private server: Server | undefined;
   private base = '';
   private readonly pending = new Map<string, { req: StreamRequest; timer: NodeJS.Timeout }>();
-  private readonly connections = new Set<SpdyConnection>();
+  private readonly connections = new Set<SpdyConnection | ChannelWebSocket>();
 
   constructor(
     private readonly b: CriBackends,
@@ -99,6 +100,26 @@ export class StreamingServer {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  private forget(token: string): void {
+    const entry = this.pending.get(token);
+    if (entry) clearTimeout(entry.timer);
+    this.pending.delete(token);
+  }
+
+  /** Exec and attach over a WebSocket (`v5.channel.k8s.io`). */
+  private serveWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, request: StreamRequest): void {
+    if (request.kind === 'portforward') return;
+    socket.write(websocketAccept(req, WEBSOCKET_PROTOCOL));
+    const ws = new ChannelWebSocket(socket);
+    this.connections.add(ws);
+    ws.on('close', () => this.connections.delete(ws));
+    if (head.length > 0) socket.unshift(head);
+    runRemoteCommand(this.b, ws, request, WEBSOCKET_PROTOCOL)
+      .catch((err: unknown) => this.log(`cri streaming ${request.kind}: ${(err as Error).message}`))
+      .finally(() => ws.close());
+    ws.open();
+  }
+
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const refuse = (status: string, message: string) => {
       socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${message}\n`);
@@ -109,8 +130,18 @@ export class StreamingServer {
       refuse('404 Not Found', 'unknown or expired streaming URL');
       return;
     }
-    if ((req.headers.upgrade ?? '').toLowerCase() !== 'spdy/3.1') {
-      refuse('400 Bad Request', 'only SPDY/3.1 is supported by this streaming server');
+    const upgrade = (req.headers.upgrade ?? '').toLowerCase();
+    if (upgrade === 'websocket' && entry.req.kind !== 'portforward') {
+      if (!websocketProtocols(req).includes(WEBSOCKET_PROTOCOL)) {
+        refuse('400 Bad Request', `WebSocket streaming needs ${WEBSOCKET_PROTOCOL}`);
+        return;
+      }
+      this.forget(token!);
+      this.serveWebSocket(req, socket, head, entry.req);
+      return;
+    }
+    if (upgrade !== 'spdy/3.1') {
+      refuse('400 Bad Request', 'want an upgrade to SPDY/3.1 (or a WebSocket for exec and attach)');
       return;
     }
     const want = entry.req.kind === 'portforward' ? [PORT_FORWARD_PROTOCOL] : REMOTE_COMMAND_PROTOCOLS;
@@ -119,8 +150,7 @@ export class StreamingServer {
       refuse('403 Forbidden', `none of the offered protocols is supported (want ${want[0]})`);
       return;
     }
-    clearTimeout(entry.timer);
-    this.pending.delete(token!);
+    this.forget(token!);
     socket.write(
       'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n' +
         `X-Stream-Protocol-Version: ${protocol}\r\n\r\n`,

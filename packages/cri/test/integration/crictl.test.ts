@@ -109,6 +109,13 @@ describe.skipIf(skip)('crictl against tscrd', () => {
     expect(exec.stderr).toContain('err\n');
     expect(exec.code).not.toBe(0);
     expect(c.crictl(['exec', '-i', ctr, 'cat'], { input: 'from stdin\n' }).stdout).toBe('from stdin\n');
+    // The same over a WebSocket (v5.channel.k8s.io).
+    const ws = c.crictl(['exec', '--transport', 'websocket', ctr, 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    expect(ws.stdout).toBe('out\n');
+    expect(ws.stderr).toContain('err\n');
+    expect(ws.stderr).toContain('exit code 3');
+    const wsIn = c.crictl(['exec', '--transport', 'websocket', '-i', ctr, 'cat'], { input: 'over ws\n' });
+    expect(wsIn.stdout).toBe('over ws\n');
     // -it needs a terminal: script(1) gives crictl one.
     const command = `${CRICTL} --config /dev/null --runtime-endpoint unix://${c.criSocket} exec -it ${ctr} tty`;
     const tty = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
