@@ -126,7 +126,8 @@ export const USAGE = `Usage:
 Flags:
   --config FILE            JSON file with any of: host, root, execRoot, defaultRuntime, cgroupParent, layers, volumeDrivers,
                            insecureRegistries, networkPrefix (2-6 of [a-z0-9]; default tscr, or ts + a hash of a
-                           non-default root), networkPool (default 172.30.0.0/16)
+                           non-default root), networkPool (default 172.30.0.0/16), mirrors ({"registry.k8s.io":
+                           ["http://127.0.0.1:5100"]}), criHost, criSandboxImage
   --host ADDR              API address (default ${DEFAULT_CONFIG.host})
   --root DIR               persistent state (default ${DEFAULT_CONFIG.root})
   --exec-root DIR          runtime state (default ${DEFAULT_CONFIG.execRoot})
