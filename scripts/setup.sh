@@ -4,12 +4,12 @@
 #   zstd for zstd layers, and for the registry tests: Debian's docker-registry, htpasswd, openssl, skopeo, curl),
 #   npm dependencies, and the build of every package.
 # Usage: scripts/setup.sh [--bench]   (--bench adds hyperfine for the benchmarks; podman/buildah/skopeo are for
-#   the archive interop tests and the benchmarks)
+#   the archive interop tests and the benchmarks; containerd, never started here, is bench/cri.sh's reference)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want=(runc crun conmon busybox-static protobuf-compiler iproute2 iptables util-linux e2fsprogs tar attr zstd docker-registry apache2-utils openssl skopeo curl tini catatonit gcc libc6-dev docker-compose podman buildah)
-[ "${1:-}" = "--bench" ] && want+=(hyperfine)
+[ "${1:-}" = "--bench" ] && want+=(hyperfine containerd)   # containerd: the reference of bench/cri.sh (started and stopped there)
 
 missing=()
 for p in "${want[@]}"; do
@@ -23,7 +23,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null
-  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+  # (--force-confold: keep config files already there, e.g. a containerd config written by cri-tools' scripts)
+  apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confold "${missing[@]}" >/dev/null
 fi
 
 # npm dependencies: a clean install from the lock file when they are missing or stale.

@@ -29,3 +29,4 @@ export type { ContainerControl, ArchiveResult, PutArchiveOptions } from './contr
 export type { CommitOptions, ContainerCommitter } from './types.js';
 export { commitConfig } from './local/commit.js';
 export { psTable } from './local/top.js';
+export { OWNER_LABEL } from './local/namespaces.js';

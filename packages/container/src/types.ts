@@ -22,6 +22,12 @@ export interface CreateContainerRequest {
   hostConfig?: HostConfig;
   /** Per network (name): aliases and a fixed address (Docker's `NetworkingConfig.EndpointsConfig`). */
   networkingConfig?: Record<string, EndpointSettings>;
+  /**
+   * Absolute path of the container's log file (CRI's `log_directory/log_path`),
+   * made if missing and left in place when the container is removed; default: a
+   * file in the container's own directory.
+   */
+  logPath?: string;
 }
 
 /** Options of {@link ContainerCommitter.commit}. */

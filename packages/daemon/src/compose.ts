@@ -12,6 +12,7 @@ import { addContainerService } from '@tscr/container/grpc';
 import { createLocalBuilder } from '@tscr/builder/local';
 import { addBuilderService } from '@tscr/builder/grpc';
 import { createDockerApiServer, type DockerApiServer } from '@tscr/docker-api';
+import { createCriServer, type CriServer } from '@tscr/cri';
 import { DEFAULT_RUNTIMES, monitorVersion, readLogs, runtimeVersion } from '@tscr/runtime/local';
 import type { DaemonConfig, LayerName } from './config.js';
 import { SqliteEventLog } from './event-log.js';
@@ -33,6 +34,9 @@ import { STATE_DB_FILE, SqliteContainerStore } from './state/sqlite-store.js';
 import { checkStateDatabase } from './state/state-check.js';
 import { LocalSystemService } from './system.js';
 
+/** The pod sandbox image when the config names none (pulled on first use, through the mirrors). */
+export const DEFAULT_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
+
 /** A running daemon (or a lone layer server). */
 export interface Daemon {
   /** The grpc-js server every service is registered on. */
@@ -49,6 +53,8 @@ export interface ComposedDaemon extends Daemon {
   events: EventBus;
   /** Where the Docker Engine API listens, when it is served. */
   dockerAddress?: string;
+  /** Where the Kubernetes CRI listens, when it is served. */
+  criAddress?: string;
 }
 
 /** Options of {@link composeDaemon} and {@link serveLayer}. */
@@ -181,6 +187,7 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   };
   let address = '';
   let dockerApi: DockerApiServer | undefined;
+  let cri: CriServer | undefined;
   try {
     // The network layer creates the default bridge and reconciles host objects on its first call.
     await layers.networks.service.list();
@@ -203,7 +210,16 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
         ...(config.dockerTls ? { tls: config.dockerTls } : {}),
       });
     }
+    // The Kubernetes CRI: a third front door, for kubelet and crictl.
+    if (config.criHost) {
+      cri = await createCriServer(
+        { containers, images, registry, networks: layers.networks.service, runtime: layers.runtime.service, events },
+        config.criHost,
+        { sandboxImage: config.criSandboxImage ?? DEFAULT_SANDBOX_IMAGE, imageRoot: paths.images, logger },
+      );
+    }
   } catch (err) {
+    await dockerApi?.close();
     server.forceShutdown();
     release();
     throw err;
@@ -214,7 +230,9 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     containers,
     events,
     ...(dockerApi ? { dockerAddress: dockerApi.address } : {}),
+    ...(cri ? { criAddress: cri.address } : {}),
     async close() {
+      await cri?.close();
       await dockerApi?.close();
       await shutdownServer(server);
       await layers.networks.shutdown?.().catch((err: unknown) => logger(`network shutdown: ${(err as Error).message}`));

@@ -63,6 +63,19 @@ export interface DaemonConfig {
    * past them the pull fails with ResourceExhausted. Default 64 GiB and 4 million entries.
    */
   layerLimits?: { maxBytes?: number; maxEntries?: number };
+  /**
+   * Pull mirrors: registry (`docker.io`, `registry.k8s.io`, `host:port`) → mirror base URLs
+   * (`https://mirror.example`, `http://127.0.0.1:5100`); the first serves every pull of
+   * that registry (CRI, gRPC, Docker API). Plain HTTP only for loopback and `insecureRegistries`.
+   */
+  mirrors?: Record<string, string[]>;
+  /**
+   * Where the Kubernetes CRI (runtime.v1) is served: `unix:///path`. Default
+   * `unix://<execRoot>/cri.sock`; empty disables it (`--no-cri`).
+   */
+  criHost?: string;
+  /** The image of pod sandboxes' infra process; default `registry.k8s.io/pause:3.10`. */
+  criSandboxImage?: string;
 }
 
 /** Bounds on what one client may send or hold, in the config file's `limits` object. */
@@ -117,6 +130,47 @@ export const DEFAULT_CONFIG: Readonly<DaemonConfig> = Object.freeze({
   insecureRegistries: Object.freeze([]) as unknown as string[],
 });
 
+/** Mirrors from the config file: an object of registry → list of URLs. @throws InvalidArgument. */
+function checkMirrors(value: unknown, where: string): Record<string, string[]> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidArgument(`${where}: mirrors must be an object of registry → [URL, ...]`);
+  const out: Record<string, string[]> = {};
+  for (const [registry, urls] of Object.entries(value)) {
+    if (!REGISTRY_HOST.test(registry)) throw invalidArgument(`${where}: invalid registry ${JSON.stringify(registry)}`);
+    if (!Array.isArray(urls) || urls.some((u) => typeof u !== 'string' || !/^https?:\/\/[^/]+\/?$/.test(u)))
+      throw invalidArgument(`${where}: mirrors of ${registry} must be a list of http(s)://host[:port] URLs`);
+    out[registry] = [...(urls as string[])];
+  }
+  return out;
+}
+
+function mirrorsOf(mirrors: Record<string, string[]>): Pick<DaemonConfig, 'mirrors'> {
+  return Object.keys(mirrors).length > 0 ? { mirrors } : {};
+}
+
+/** `--registry-mirror URL` (Docker Hub's, as dockerd) and `--mirror REGISTRY=URL`, over the file's. */
+function flagMirrors(
+  file: Record<string, string[]> | undefined,
+  hub: string[] | undefined,
+  others: string[] | undefined,
+): Record<string, string[]> {
+  const out: Record<string, string[]> = { ...file };
+  const fromFlags = new Set<string>();
+  const add = (registry: string, url: string) => {
+    checkMirrors({ [registry]: [url] }, '--mirror');
+    // Flags replace the file's mirrors of a registry; several flags for one registry add up.
+    out[registry] = fromFlags.has(registry) ? [...(out[registry] ?? []), url] : [url];
+    fromFlags.add(registry);
+  };
+  for (const url of hub ?? []) add('docker.io', url);
+  for (const entry of others ?? []) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw invalidArgument(`--mirror wants REGISTRY=URL, got ${JSON.stringify(entry)}`);
+    add(entry.slice(0, eq), entry.slice(eq + 1));
+  }
+  return out;
+}
+
 /** What the command line asks for. */
 export type Command =
   | { kind: 'daemon'; config: DaemonConfig }
@@ -132,7 +186,8 @@ Flags:
   --config FILE            JSON file with any of: host, root, execRoot, defaultRuntime, cgroupParent, layers, volumeDrivers,
                            insecureRegistries, networkPrefix (2-6 of [a-z0-9]; default tscr, or ts + a hash of a
                            non-default root), networkPool (default 172.30.0.0/16), limits (grpcMaxMessageBytes,
-                           dockerMaxJsonBody, headersTimeoutMs, bodyTimeoutMs, eventQueue),
+                           dockerMaxJsonBody, headersTimeoutMs, bodyTimeoutMs, eventQueue), mirrors ({"registry.k8s.io":
+                           ["http://127.0.0.1:5100"]}), criHost, criSandboxImage,
                            layerLimits ({"maxBytes": N, "maxEntries": N}: what one layer may unpack to)
   -H, --host ADDR          API address, unix:///PATH or tcp://HOST:PORT; repeatable (default ${DEFAULT_CONFIG.host})
 ${TLS_USAGE}
@@ -154,6 +209,11 @@ ${TLS_USAGE}
   --docker-tlscert FILE, --docker-tlskey FILE, --docker-tlscacert FILE
                            mutual TLS of a TCP Docker API (clients need a cert signed by the CA)
   --no-docker-api          serve no Docker Engine API
+  --registry-mirror URL    pull Docker Hub images through this mirror (as dockerd)
+  --mirror REGISTRY=URL    pull REGISTRY's images through this mirror (config file: "mirrors")
+  --cri-host ADDR          Kubernetes CRI address (default unix://<exec-root>/cri.sock)
+  --no-cri                 serve no CRI
+  --cri-sandbox-image REF  image of pod sandboxes (default registry.k8s.io/pause:3.10)
 `;
 
 /** A registry as `host`, `host:port` or `[v6]:port`, nothing more. */
@@ -236,8 +296,22 @@ export function parseConfigFile(value: unknown, where = 'config file'): Partial<
       out.insecureRegistries = checkRegistries(v, where);
     } else if (key === 'layerLimits') {
       out.layerLimits = checkLayerLimits(v, where);
+    } else if (key === 'mirrors') {
+      out.mirrors = checkMirrors(v, where);
+    } else if (key === 'criHost' && v === '') {
+      out.criHost = '';
     } else if (
-      ['host', 'root', 'execRoot', 'defaultRuntime', 'cgroupParent', 'networkPrefix', 'networkPool'].includes(key)
+      [
+        'host',
+        'root',
+        'execRoot',
+        'defaultRuntime',
+        'cgroupParent',
+        'networkPrefix',
+        'networkPool',
+        'criHost',
+        'criSandboxImage',
+      ].includes(key)
     ) {
       if (typeof v !== 'string' || v === '') throw invalidArgument(`${where}: ${key} must be a non-empty string`);
       (out as Record<string, string>)[key] = v;
@@ -275,6 +349,11 @@ function parseFlags(argv: string[]) {
       'docker-tlskey': { type: 'string' },
       'docker-tlscacert': { type: 'string' },
       'no-docker-api': { type: 'boolean' },
+      'registry-mirror': { type: 'string', multiple: true },
+      mirror: { type: 'string', multiple: true },
+      'cri-host': { type: 'string' },
+      'no-cri': { type: 'boolean' },
+      'cri-sandbox-image': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -384,6 +463,15 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
     ...(file.layerLimits && { layerLimits: file.layerLimits }),
     ...(prefix && { networkPrefix: prefix }),
     ...(pool && { networkPool: pool }),
+    ...mirrorsOf(flagMirrors(file.mirrors, values['registry-mirror'], values.mirror)),
+    criHost: values['no-cri']
+      ? ''
+      : (values['cri-host'] ??
+        file.criHost ??
+        `unix://${values['exec-root'] ?? file.execRoot ?? DEFAULT_CONFIG.execRoot}/cri.sock`),
+    ...((values['cri-sandbox-image'] ?? file.criSandboxImage) && {
+      criSandboxImage: values['cri-sandbox-image'] ?? file.criSandboxImage,
+    }),
   });
 
   const [command, layer, ...rest] = positionals;

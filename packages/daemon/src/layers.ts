@@ -97,7 +97,9 @@ function buildLocal(config: DaemonConfig, name: LayerName): Layer<unknown> {
       return local(createLocalVolumeService({ root: paths.volumes }));
     case 'registry':
       // Served alone (serve-layer): no image store to pull into.
-      return local(createRegistryClient({ insecureRegistries: config.insecureRegistries ?? [] }));
+      return local(
+        createRegistryClient({ insecureRegistries: config.insecureRegistries ?? [], mirrors: config.mirrors ?? {} }),
+      );
   }
 }
 
@@ -111,6 +113,7 @@ function buildLocalRegistry(
   blobSource?: BlobSource,
 ): Layer<RegistryClient> {
   const insecureRegistries = config.insecureRegistries ?? [];
+  const mirrors = config.mirrors ?? {};
   if (images.endpoint !== 'local') {
     return local(
       new StoreRegistryClient({
@@ -131,7 +134,7 @@ function buildLocalRegistry(
     );
   }
   return local(
-    new StoreRegistryClient({ store: images.service, insecureRegistries, ...(blobSource && { blobSource }) }),
+    new StoreRegistryClient({ store: images.service, insecureRegistries, mirrors, ...(blobSource && { blobSource }) }),
   );
 }
 

@@ -57,6 +57,7 @@ async function main(argv: string[]): Promise<void> {
       stopOnSignals(daemon, () => pidFile.release());
       console.log(`tscrd listening on ${daemon.address}`);
       if (daemon.dockerAddress) console.log(`tscrd: Docker Engine API on ${daemon.dockerAddress}`);
+      if (daemon.criAddress) console.log(`tscrd: Kubernetes CRI on ${daemon.criAddress}`);
       return;
     }
   }

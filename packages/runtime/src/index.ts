@@ -22,6 +22,7 @@ export type {
   ExecSpec,
   ExecSession,
   AttachSession,
+  SharedNamespaces,
 } from './types.js';
 export { parseSignal } from './local/signals.js';
 export { RESOURCE_KEYS, SECURITY_KEYS, pickResources, pickSecurity } from './options.js';

@@ -29,6 +29,8 @@ export const SECURITY_KEYS = [
   'shmSize',
   'sysctls',
   'cgroupnsMode',
+  'maskedPaths',
+  'readonlyPaths',
 ] as const satisfies readonly (keyof SecurityConfig)[];
 
 /** The resource fields of `o` (a HostConfig or Resources), nothing else. */

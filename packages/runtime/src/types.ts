@@ -58,6 +58,19 @@ export interface TaskSpec {
   resources?: Resources;
   /** Capabilities, seccomp, no-new-privileges, init, groups, sysctls, /dev/shm size. */
   security?: SecurityConfig;
+  /**
+   * Namespaces shared instead of made new (absent: a new one): `host` joins the
+   * host's, an absolute path (`/proc/<pid>/ns/ipc`) joins that one. A shared
+   * uts namespace keeps its hostname (`hostname` is then not set).
+   */
+  namespaces?: SharedNamespaces;
+}
+
+/** See {@link TaskSpec.namespaces}. */
+export interface SharedNamespaces {
+  pid?: string;
+  ipc?: string;
+  uts?: string;
 }
 
 /** `created` (process waiting to exec), `running`, `stopped`. */

@@ -130,6 +130,12 @@ export interface HostConfig extends Resources, SecurityConfig {
   restartPolicy?: RestartPolicy;
   /** Log driver options (rotation). */
   logConfig?: LogConfig;
+  /** The PID namespace: private (empty, default), `host`, or `container:<name|id>` (a running container's). */
+  pidMode?: string;
+  /** The IPC namespace: private (empty, default), `host`, or `container:<name|id>`. */
+  ipcMode?: string;
+  /** The UTS namespace (hostname): private (empty, default), `host`, or `container:<name|id>`. */
+  utsMode?: string;
 }
 
 /** A container's lifecycle state names, as Docker reports them. */

@@ -72,6 +72,10 @@ export interface SecurityConfig {
   sysctls?: Record<string, string>;
   /** `private` (default) or `host` (`--cgroupns`). */
   cgroupnsMode?: string;
+  /** Paths made inaccessible; absent: the default list (`/proc/kcore`…), empty: none. Ignored when privileged. */
+  maskedPaths?: string[];
+  /** Paths made read-only; absent: the default list (`/proc/sys`…), empty: none. Ignored when privileged. */
+  readonlyPaths?: string[];
 }
 
 /** One resource sample of a running container (`tscr stats`). */

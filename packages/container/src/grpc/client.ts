@@ -49,6 +49,7 @@ export class GrpcContainerService implements ContainerService {
       config: configToProto(req.config),
       hostConfig: hostConfigToProto(req.hostConfig),
       networkingConfig: endpointsToProto(req.networkingConfig),
+      logPath: req.logPath ?? '',
     };
     const res = await callUnary<containersV1.CreateContainerResponse>(
       (cb) => this.client.createContainer(request, cb),

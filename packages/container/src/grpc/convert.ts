@@ -105,6 +105,9 @@ export function hostConfigToProto(h: HostConfig | undefined): containersV1.HostC
     ...networkHostConfigToProto(h),
     ...(h && !resourcesEmpty(h) ? { resources: resourcesToProto(h) } : {}),
     ...(h && !securityEmpty(h) ? { security: securityToProto(h) } : {}),
+    pidMode: h?.pidMode ?? '',
+    ipcMode: h?.ipcMode ?? '',
+    utsMode: h?.utsMode ?? '',
   };
 }
 
@@ -129,6 +132,9 @@ export function hostConfigFromProto(h: containersV1.HostConfig | undefined): Hos
     if (Object.keys(h.logConfig.config).length) out.logConfig.config = { ...h.logConfig.config };
   }
   Object.assign(out, resourcesFromProto(h.resources), securityFromProto(h.security));
+  set(out, 'pidMode', h.pidMode);
+  set(out, 'ipcMode', h.ipcMode);
+  set(out, 'utsMode', h.utsMode);
   return out;
 }
 

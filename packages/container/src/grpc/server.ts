@@ -62,6 +62,7 @@ export function createContainerServer(impl: ContainerService): containersV1.Cont
         ...(Object.keys(req.networkingConfig).length > 0 && {
           networkingConfig: endpointsFromProto(req.networkingConfig),
         }),
+        ...(req.logPath && { logPath: req.logPath }),
       };
       return impl.create(req.name ? { ...create, name: req.name } : create, { signal });
     }),

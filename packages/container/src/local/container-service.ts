@@ -42,6 +42,7 @@ import { exitStatusOf, nowRfc3339Nano, startFailureExitCode, toSummary } from '.
 import { runtimeProbe } from './health.js';
 import { Supervisor } from './supervisor.js';
 import { buildTaskSpec } from './task-spec.js';
+import { assertNotOwned, sharedNamespaces } from './namespaces.js';
 import { StdioAttacher } from './attach-stdio.js';
 import { ExecService } from './exec-service.js';
 import { imageLayersOf, startMountSpecs } from './volumes.js';
@@ -165,6 +166,7 @@ export class LocalContainerService implements ContainerService {
 
   async remove(ref: string, opts: CallOptions & { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const { id } = this.resolve(ref);
+    assertNotOwned(this.resolve(id), 'remove', opts.force);
     this.supervisor.cancelRestart(id);
     for (;;) {
       const info = this.o.store.get(id);
@@ -365,8 +367,9 @@ export class LocalContainerService implements ContainerService {
       const net = await attachNetwork(this.o, info, mounts);
       const network = net.attachment;
       failpoint('container.start.after-network');
+      const shared = sharedNamespaces((ref) => this.resolve(ref), info.hostConfig);
       await this.o.runtime.create(
-        buildTaskSpec(info, rootfs, [...mounts, ...net.mounts], network, this.o.defaultRuntime),
+        buildTaskSpec(info, rootfs, [...mounts, ...net.mounts], network, this.o.defaultRuntime, shared),
       );
       created = true;
       failpoint('container.start.after-task-create');

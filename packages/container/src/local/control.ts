@@ -1,3 +1,4 @@
+import { assertNotOwned } from './namespaces.js';
 import type { ContainerInfo, ContainerStats, ContainerTop, FilesystemChange, PathStat, Resources } from '@tscr/api';
 import { alreadyExists, failedPrecondition, unimplemented } from '@tscr/api';
 import type { ArchiveResult, PutArchiveOptions } from '../control-types.js';
@@ -79,6 +80,7 @@ export class LocalContainerControl {
 
   async rename(ref: string, newName: string, _opts: CallOptions = {}): Promise<void> {
     const { id } = this.c.resolve(ref);
+    assertNotOwned(this.c.resolve(id), 'rename');
     const name = normalizeName(newName);
     await this.c.lock.run(id, async () => {
       const info = this.c.resolve(id);

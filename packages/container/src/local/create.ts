@@ -1,5 +1,5 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import {
   alreadyExists,
   failpoint,
@@ -24,6 +24,7 @@ import { checkNetworking, defaultNetworkMode, initialNetworkSettings } from './n
 import { createdState } from './records.js';
 import { validateRestartPolicy } from './restart.js';
 import { validateHostOptions } from './update.js';
+import { checkNamespaceModes } from './namespaces.js';
 import { createMountSpecs, imageLayersOf } from './volumes.js';
 
 /** A full container ID. */
@@ -62,6 +63,8 @@ export async function createContainer(
 ): Promise<ContainerInfo> {
   const name = req.name ? normalizeName(req.name) : freeName(o.store);
   assertNameFree(o.store, name);
+  if (req.logPath && !isAbsolute(req.logPath))
+    throw invalidArgument(`log path must be absolute: ${req.logPath}`, { details: { logPath: req.logPath } });
   const ref = req.config?.image;
   if (!ref) throw invalidArgument('no image specified');
   const image = await o.images.get(ref, opts).catch((err: unknown) => {
@@ -76,6 +79,7 @@ export async function createContainer(
   };
   validateRestartPolicy(hostConfig.restartPolicy, Boolean(hostConfig.autoRemove));
   validateHostOptions(hostConfig);
+  checkNamespaceModes((r) => lookupContainer(o.store, r), hostConfig);
   validateHealthcheck(req.config.healthcheck);
   logRotationOf(hostConfig.logConfig);
   const healthcheck = mergeHealthcheck(req.config.healthcheck, image.config.healthcheck);
@@ -97,7 +101,8 @@ export async function createContainer(
     failpoint('container.create.after-snapshot');
     undo.push(() => o.volumes.release(id, { removeAnonymous: true }));
     const mounts = await o.volumes.resolveMounts(id, specs, { ...opts, imageLayers: imageLayersOf(rootfs) });
-    const logPath = join(dir, LOG_FILE);
+    const logPath = req.logPath || join(dir, LOG_FILE);
+    if (req.logPath) await mkdir(dirname(logPath), { recursive: true, mode: 0o755 });
     await writeFile(logPath, '', { flag: 'a', mode: 0o640 });
     const info: ContainerInfo = {
       id,

@@ -1,6 +1,6 @@
 import type { ContainerInfo, Mount } from '@tscr/api';
 import type { NetworkAttachment } from '@tscr/network';
-import type { TaskSpec } from '@tscr/runtime';
+import type { SharedNamespaces, TaskSpec } from '@tscr/runtime';
 import { logRotationOf } from '@tscr/runtime/local';
 import { taskResources, taskSecurity } from './update.js';
 import type { ResolvedMount } from '@tscr/volume';
@@ -15,6 +15,7 @@ export function buildTaskSpec(
   mounts: ResolvedMount[],
   network: NetworkAttachment,
   defaultRuntime?: string,
+  namespaces?: SharedNamespaces,
 ): TaskSpec {
   const { config, hostConfig } = info;
   const hostname = config.hostname || info.id.slice(0, 12);
@@ -43,6 +44,7 @@ export function buildTaskSpec(
   if (resources) spec.resources = resources;
   const security = taskSecurity(hostConfig);
   if (security) spec.security = security;
+  if (namespaces && Object.keys(namespaces).length > 0) spec.namespaces = namespaces;
   const runtime = hostConfig.runtime || defaultRuntime;
   if (runtime) spec.runtime = runtime;
   return spec;

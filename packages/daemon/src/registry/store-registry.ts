@@ -35,6 +35,8 @@ export interface StoreRegistryOptions {
   insecureRegistries?: string[];
   /** Asked for layers by digest before the registry on a pull (peer daemons). */
   blobSource?: BlobSource;
+  /** Pull mirrors per registry (see `SessionOptions.mirrors` of the registry client). */
+  mirrors?: Record<string, string[]>;
 }
 
 /** `https://index.docker.io/v1/` → `docker.io`; `http://host:5000/` → `host:5000`. */
@@ -119,6 +121,7 @@ export class StoreRegistryClient implements RegistryService {
       ...(this.options.store ? { store: this.options.store } : {}),
       ...(this.options.blobSource ? { blobSource: this.options.blobSource } : {}),
       insecureRegistries: this.options.insecureRegistries ?? [],
+      mirrors: this.options.mirrors ?? {},
       ...(credentials ? { credentials: memoryCredentials(credentials) } : {}),
       ...(opts.platform ? { platform: opts.platform } : {}),
     });

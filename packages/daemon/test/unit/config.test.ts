@@ -10,7 +10,7 @@ describe('parseCommandLine', () => {
     // The Docker API socket defaults to <exec-root>/docker.sock (not in DEFAULT_CONFIG, which embedders spread).
     expect(await parseCommandLine([])).toEqual({
       kind: 'daemon',
-      config: { ...DEFAULT_CONFIG, dockerHost: 'unix:///run/tscr/docker.sock' },
+      config: { ...DEFAULT_CONFIG, dockerHost: 'unix:///run/tscr/docker.sock', criHost: 'unix:///run/tscr/cri.sock' },
     });
   });
 
@@ -154,5 +154,37 @@ describe('remote access flags', () => {
         networkPool: '10.99.0.0/16',
       },
     });
+  });
+});
+
+describe('registry mirrors and the CRI', () => {
+  it('reads --registry-mirror (Docker Hub), --mirror and the CRI flags', async () => {
+    const cmd = await parseCommandLine([
+      '--registry-mirror',
+      'https://hub.example',
+      '--mirror',
+      'registry.k8s.io=http://127.0.0.1:5100',
+      '--mirror',
+      'registry.k8s.io=http://127.0.0.1:5101',
+      '--cri-host',
+      'unix:///tmp/x/cri.sock',
+      '--cri-sandbox-image',
+      'pause:1',
+    ]);
+    expect(cmd.kind === 'daemon' && cmd.config).toMatchObject({
+      mirrors: {
+        'docker.io': ['https://hub.example'],
+        'registry.k8s.io': ['http://127.0.0.1:5100', 'http://127.0.0.1:5101'],
+      },
+      criHost: 'unix:///tmp/x/cri.sock',
+      criSandboxImage: 'pause:1',
+    });
+    const off = await parseCommandLine(['--no-cri']);
+    expect(off.kind === 'daemon' && off.config.criHost).toBe('');
+  });
+
+  it('refuses malformed mirrors', async () => {
+    await expect(parseCommandLine(['--mirror', 'registry.k8s.io'])).rejects.toMatchObject({ code: 'InvalidArgument' });
+    expect(() => parseConfigFile({ mirrors: { 'gcr.io': 'http://x' } })).toThrow(/list/);
   });
 });

@@ -4,7 +4,7 @@ import type { CredentialStore } from '../auth/credentials.js';
 import { unauthenticated } from '../errors.js';
 import { createHttpTransport, readBody, type HttpResponse, type HttpTransport } from '../transport/http.js';
 import { withRetries, type RetryOptions } from '../transport/retry.js';
-import { registryBaseUrl } from '../transport/scheme.js';
+import { mirrorBaseUrl, registryBaseUrl } from '../transport/scheme.js';
 
 /** How a {@link Session} reaches registries. */
 export interface SessionOptions {
@@ -20,6 +20,13 @@ export interface SessionOptions {
   transport?: HttpTransport;
   /** The `User-Agent` header. */
   userAgent?: string;
+  /**
+   * Pull mirrors: registry (`registry.k8s.io`, `docker.io`) → base URLs of mirrors
+   * serving its repositories under the same paths; the first one is used. Plain
+   * HTTP only for loopback and `insecureRegistries` hosts. Give it to sessions that
+   * only read (pull, resolve); a push must reach the registry itself.
+   */
+  mirrors?: Record<string, string[]>;
 }
 
 /** One request to a registry's API. */
@@ -48,6 +55,7 @@ export class Session {
   readonly auth: Authorizer;
   private readonly insecure: string[];
   private readonly userAgent: string;
+  private readonly mirrors = new Map<string, string>();
 
   constructor(options: SessionOptions = {}) {
     const base = options.transport ?? createHttpTransport(options.ca === undefined ? {} : { ca: options.ca });
@@ -55,11 +63,19 @@ export class Session {
     this.auth = new Authorizer({ transport: this.transport, credentials: options.credentials });
     this.insecure = options.insecureRegistries ?? [];
     this.userAgent = options.userAgent ?? 'tscr-registry-client/0.1';
+    for (const [registry, urls] of Object.entries(options.mirrors ?? {})) {
+      if (!urls[0]) continue;
+      try {
+        this.mirrors.set(registry, mirrorBaseUrl(urls[0], this.insecure));
+      } catch (err) {
+        throw invalidArgument(`${registry}: ${(err as Error).message}`, { details: { registry } });
+      }
+    }
   }
 
-  /** `http://127.0.0.1:5000` / `https://registry-1.docker.io`. */
+  /** `http://127.0.0.1:5000` / `https://registry-1.docker.io`, or the registry's mirror. */
   baseUrl(registry: string): string {
-    return registryBaseUrl(registry, this.insecure);
+    return this.mirrors.get(registry) ?? registryBaseUrl(registry, this.insecure);
   }
 
   /**

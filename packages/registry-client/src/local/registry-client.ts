@@ -32,9 +32,13 @@ export interface RegistryClientOptions extends DistributionClientOptions {
  */
 export class LocalRegistryClient implements RegistryClient {
   readonly distribution: DistributionClient;
+  /** Reads (pull, resolve): through the configured mirrors. */
+  private readonly reader: DistributionClient;
 
   constructor(private readonly options: RegistryClientOptions = {}) {
-    this.distribution = new DistributionClient(options);
+    const { mirrors, ...direct } = options;
+    this.distribution = new DistributionClient(direct);
+    this.reader = mirrors && Object.keys(mirrors).length > 0 ? new DistributionClient(options) : this.distribution;
   }
 
   async parseReference(ref: string): Promise<Reference> {
@@ -44,7 +48,7 @@ export class LocalRegistryClient implements RegistryClient {
   /** One platform's manifest, config and layers for `ref`. See {@link DistributionClient.resolve}. */
   resolve(ref: string, opts: CallOptions & { platform?: Platform } = {}): Promise<ResolvedImage> {
     const platform = opts.platform ?? this.options.platform;
-    return this.distribution.resolve(parseReference(ref), { ...opts, ...(platform ? { platform } : {}) });
+    return this.reader.resolve(parseReference(ref), { ...opts, ...(platform ? { platform } : {}) });
   }
 
   /** @throws InvalidArgument for a malformed reference; Unimplemented (registry pull) without a store; see {@link pullImage}. */
@@ -52,7 +56,7 @@ export class LocalRegistryClient implements RegistryClient {
     checkSignal(opts);
     const parsed = parseReference(ref);
     if (!this.options.store) throw unimplemented('registry pull');
-    yield* pullImage(this.distribution, parsed, this.options.store, {
+    yield* pullImage(this.reader, parsed, this.options.store, {
       ...opts,
       ...(this.options.platform ? { platform: this.options.platform } : {}),
       ...(this.options.concurrency ? { concurrency: this.options.concurrency } : {}),

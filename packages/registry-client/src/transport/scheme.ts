@@ -26,3 +26,17 @@ export function registryBaseUrl(registry: string, insecure: readonly string[] = 
   const plain = isLoopback(registry) || insecure.includes(registry);
   return `${plain ? 'http' : 'https'}://${host}`;
 }
+
+/**
+ * Checks a pull mirror's base URL (`http://127.0.0.1:5100`, `https://mirror.example`):
+ * plain HTTP only for loopback hosts and registries listed in `insecure`.
+ * @returns the URL without a trailing slash. @throws Error naming the problem.
+ */
+export function mirrorBaseUrl(url: string, insecure: readonly string[] = []): string {
+  const m = /^(https?):\/\/([^/]+)\/?$/.exec(url);
+  if (!m) throw new Error(`mirror ${JSON.stringify(url)}: want http(s)://host[:port]`);
+  const [, scheme, host] = m as unknown as [string, string, string];
+  if (scheme === 'http' && !isLoopback(host) && !insecure.includes(host))
+    throw new Error(`mirror ${url}: plain HTTP needs ${host} among the insecure registries`);
+  return `${scheme}://${host}`;
+}

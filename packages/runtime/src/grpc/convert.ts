@@ -43,6 +43,9 @@ export function taskSpecToProto(s: TaskSpec): runtimeV1.TaskSpec {
     ...(s.security ? { security: securityToProto(s.security) } : {}),
     logMaxSize: s.logRotation?.maxSize ?? 0,
     logMaxFiles: s.logRotation?.maxFiles ?? 0,
+    ...(s.namespaces
+      ? { namespaces: { pid: s.namespaces.pid ?? '', ipc: s.namespaces.ipc ?? '', uts: s.namespaces.uts ?? '' } }
+      : {}),
   };
 }
 
@@ -77,6 +80,13 @@ export function taskSpecFromProto(s: runtimeV1.TaskSpec): TaskSpec {
   if (s.logMaxSize && s.logMaxFiles) spec.logRotation = { maxSize: Number(s.logMaxSize), maxFiles: s.logMaxFiles };
   if (s.resources) spec.resources = resourcesFromProto(s.resources);
   if (s.security) spec.security = securityFromProto(s.security);
+  if (s.namespaces && (s.namespaces.pid || s.namespaces.ipc || s.namespaces.uts)) {
+    spec.namespaces = {
+      ...(s.namespaces.pid && { pid: s.namespaces.pid }),
+      ...(s.namespaces.ipc && { ipc: s.namespaces.ipc }),
+      ...(s.namespaces.uts && { uts: s.namespaces.uts }),
+    };
+  }
   return spec;
 }
 

@@ -37,6 +37,10 @@ export function securityToProto(s: SecurityConfig): resourcesV1.SecurityOptions 
     ...(s.shmSize !== undefined ? { shmSize: s.shmSize } : {}),
     sysctls: { ...(s.sysctls ?? {}) },
     cgroupnsMode: s.cgroupnsMode ?? '',
+    maskedPathsSet: s.maskedPaths !== undefined,
+    maskedPaths: s.maskedPaths ?? [],
+    readonlyPathsSet: s.readonlyPaths !== undefined,
+    readonlyPaths: s.readonlyPaths ?? [],
   };
 }
 
@@ -53,6 +57,8 @@ export function securityFromProto(s: resourcesV1.SecurityOptions | undefined): S
   if (s.shmSize !== undefined) out.shmSize = s.shmSize;
   if (Object.keys(s.sysctls).length) out.sysctls = { ...s.sysctls };
   if (s.cgroupnsMode) out.cgroupnsMode = s.cgroupnsMode;
+  if (s.maskedPathsSet) out.maskedPaths = [...s.maskedPaths];
+  if (s.readonlyPathsSet) out.readonlyPaths = [...s.readonlyPaths];
   return out;
 }
 

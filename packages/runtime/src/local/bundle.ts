@@ -67,8 +67,8 @@ export async function writeBundle(
 ): Promise<void> {
   await Promise.all([
     writeFile(join(bundle, BUNDLE_FILES.config), JSON.stringify(config)),
-    writeFile(join(bundle, BUNDLE_FILES.hostname), `${config.hostname}\n`),
-    writeFile(join(bundle, BUNDLE_FILES.hosts), hostsFile(config.hostname)),
+    writeFile(join(bundle, BUNDLE_FILES.hostname), `${config.hostname ?? ''}\n`),
+    writeFile(join(bundle, BUNDLE_FILES.hosts), hostsFile(config.hostname ?? '')),
     withResolvConf ? copyFile('/etc/resolv.conf', join(bundle, BUNDLE_FILES.resolvConf)) : undefined,
     writeFile(join(bundle, BUNDLE_FILES.record), JSON.stringify(record)),
   ]);

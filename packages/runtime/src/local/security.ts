@@ -79,6 +79,11 @@ export interface HostFacts {
   hardLimits: ReadonlyMap<string, number>;
   /** The highest capability number the kernel knows (/proc/sys/kernel/cap_last_cap). */
   lastCap: number;
+  /**
+   * The capabilities the daemon may hand out (its bounding set, /proc/self/status CapBnd);
+   * a host can withhold some from root (here CAP_SYS_RESOURCE). Undefined: all up to `lastCap`.
+   */
+  heldCaps?: ReadonlySet<string>;
   onlineCpus: number;
   /** A static init binary (tini) to bind-mount for `init`; undefined when none is installed. */
   initBinary?: string;
@@ -132,6 +137,16 @@ export function readHostFacts(
   } catch {
     /* keep the full list */
   }
+  let heldCaps: Set<string> | undefined;
+  try {
+    const hex = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (hex) {
+      const mask = BigInt(`0x${hex}`);
+      heldCaps = new Set(ALL_CAPABILITIES.filter((_, i) => (mask >> BigInt(i)) & 1n));
+    }
+  } catch {
+    /* every capability */
+  }
   const initBinary = initCandidates.find((p) => {
     try {
       return statSync(p).isFile();
@@ -151,6 +166,7 @@ export function readHostFacts(
     cgroupVersion,
     hardLimits,
     lastCap,
+    ...(heldCaps ? { heldCaps } : {}),
     onlineCpus,
     ...(initBinary ? { initBinary } : {}),
     device: statDevice,
@@ -174,11 +190,11 @@ function capName(name: string): string {
 
 /**
  * The capability set: Docker's defaults, plus `capAdd`, minus `capDrop`
- * (`ALL` on either side), or every known one when privileged.
+ * (`ALL` on either side), or every known one the daemon holds when privileged (`held`).
  * @throws InvalidArgument for an unknown capability.
  */
-export function capabilitySet(sec: SecurityConfig | undefined, lastCap: number): string[] {
-  const known = ALL_CAPABILITIES.slice(0, lastCap + 1);
+export function capabilitySet(sec: SecurityConfig | undefined, lastCap: number, held?: ReadonlySet<string>): string[] {
+  const known = ALL_CAPABILITIES.slice(0, lastCap + 1).filter((c) => !held || held.has(c));
   if (sec?.privileged) return known;
   const add = (sec?.capAdd ?? []).map(capName);
   const drop = (sec?.capDrop ?? []).map(capName);
@@ -284,7 +300,7 @@ export function applyTaskOptions(config: OciRuntimeSpec, spec: TaskSpec, facts: 
   validateTaskOptions(spec, facts);
   const sec = spec.security ?? {};
   const opts = parseSecurityOpts(sec.securityOpt);
-  const caps = capabilitySet(sec, facts.lastCap);
+  const caps = capabilitySet(sec, facts.lastCap, facts.heldCaps);
   config.process.capabilities = { bounding: caps, effective: [...caps], permitted: [...caps] };
   config.process.rlimits = processRlimits(spec.resources?.ulimits, facts.hardLimits);
   config.process.noNewPrivileges = opts.noNewPrivileges;
@@ -315,6 +331,8 @@ export function applyTaskOptions(config: OciRuntimeSpec, spec: TaskSpec, facts: 
   } else {
     const profile = seccompProfile(opts.seccomp, caps);
     if (profile) config.linux.seccomp = profile;
+    if (sec.maskedPaths) config.linux.maskedPaths = [...sec.maskedPaths];
+    if (sec.readonlyPaths) config.linux.readonlyPaths = [...sec.readonlyPaths];
   }
   config.linux.resources = resources;
   if (devices.length > 0) config.linux.devices = devices;

@@ -31,7 +31,7 @@ export interface OciRuntimeSpec {
     noNewPrivileges: boolean;
   };
   root: { path: string; readonly: boolean };
-  hostname: string;
+  hostname?: string;
   mounts: OciMount[];
   annotations?: Record<string, string>;
   linux: {
@@ -43,6 +43,8 @@ export interface OciRuntimeSpec {
     seccomp?: SeccompProfile;
     maskedPaths: string[];
     readonlyPaths: string[];
+    /** `rshared`/`rslave` when a mount asks for that propagation (it needs the root's too). */
+    rootfsPropagation?: string;
   };
 }
 
@@ -168,12 +170,13 @@ export function cgroupsPath(parent: string, id: string): string {
 }
 
 function namespaces(spec: TaskSpec): OciRuntimeSpec['linux']['namespaces'] {
-  const ns: OciRuntimeSpec['linux']['namespaces'] = [
-    { type: 'pid' },
-    { type: 'ipc' },
-    { type: 'uts' },
-    { type: 'mount' },
-  ];
+  const ns: OciRuntimeSpec['linux']['namespaces'] = [];
+  for (const type of ['pid', 'ipc', 'uts'] as const) {
+    const shared = spec.namespaces?.[type];
+    if (shared === undefined || shared === '') ns.push({ type });
+    else if (shared !== 'host') ns.push({ type, path: shared });
+  }
+  ns.push({ type: 'mount' });
   const net = spec.network ?? { mode: 'none' };
   if (net.mode === 'none') ns.push({ type: 'network' });
   else if (net.mode === 'path') ns.push({ type: 'network', path: net.path ?? '' });
@@ -220,7 +223,8 @@ export function buildOciSpec(spec: TaskSpec, opts: OciSpecOptions): OciRuntimeSp
       noNewPrivileges: false,
     },
     root: { path: opts.rootfsPath, readonly },
-    hostname: spec.hostname,
+    // runc refuses a hostname without a uts namespace of the task's own.
+    ...(spec.namespaces?.uts ? {} : { hostname: spec.hostname }),
     mounts: [
       ...(opts.rootMount ? [opts.rootMount] : []),
       ...defaultMounts(),
@@ -234,6 +238,18 @@ export function buildOciSpec(spec: TaskSpec, opts: OciSpecOptions): OciRuntimeSp
       resources: { devices: [{ allow: false, access: 'rwm' }] },
       maskedPaths: [...DEFAULT_MASKED_PATHS],
       readonlyPaths: [...DEFAULT_READONLY_PATHS],
+      ...rootPropagation(spec.mounts ?? []),
     },
   };
+}
+
+/** A bind that propagates mounts back to the host (`rshared`) or from it (`rslave`) needs the root mount to do so as well. */
+function rootPropagation(mounts: OciMount[]): { rootfsPropagation?: string } {
+  if (mounts.some((m) => m.options.includes('rshared') || m.options.includes('shared'))) {
+    return { rootfsPropagation: 'rshared' };
+  }
+  if (mounts.some((m) => m.options.includes('rslave') || m.options.includes('slave'))) {
+    return { rootfsPropagation: 'rslave' };
+  }
+  return {};
 }

@@ -43,3 +43,32 @@ describe('runtime gRPC conversion', () => {
     expect(taskStateFromProto(wire(runtimeV1.TaskState, taskStateToProto(stopped)))).toEqual(stopped);
   });
 });
+
+describe('shared namespaces and masked paths over the wire', () => {
+  it('keeps them, and tells absent lists from empty ones', () => {
+    const spec: TaskSpec = {
+      id: 't',
+      rootfs: [],
+      process: { args: ['true'], env: [], cwd: '/' },
+      hostname: '',
+      logPath: '/l',
+      namespaces: { ipc: '/proc/1/ns/ipc', uts: 'host' },
+      security: { maskedPaths: [], readonlyPaths: ['/proc/sys'] },
+    };
+    const back = taskSpecFromProto(taskSpecToProto(spec));
+    expect(back.namespaces).toEqual({ ipc: '/proc/1/ns/ipc', uts: 'host' });
+    expect(back.security).toEqual({ maskedPaths: [], readonlyPaths: ['/proc/sys'] });
+    const plain = taskSpecFromProto(
+      taskSpecToProto({
+        id: 't',
+        rootfs: [],
+        process: spec.process,
+        hostname: '',
+        logPath: '/l',
+        security: { privileged: true },
+      }),
+    );
+    expect(plain.namespaces).toBeUndefined();
+    expect(plain.security).toEqual({ privileged: true });
+  });
+});

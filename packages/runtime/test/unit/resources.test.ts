@@ -204,6 +204,13 @@ describe('spec generation: security', () => {
     expect(codeOf(() => capabilitySet({ capAdd: ['NOPE'] }, 40))).toBe('InvalidArgument');
   });
 
+  it('gives privileged and ALL only the capabilities the daemon holds', () => {
+    const held = new Set(ALL_CAPABILITIES.filter((c) => c !== 'CAP_SYS_RESOURCE'));
+    expect(capabilitySet({ privileged: true }, 40, held)).toEqual([...held]);
+    expect(capabilitySet({ capAdd: ['ALL'] }, 40, held)).not.toContain('CAP_SYS_RESOURCE');
+    expect(capabilitySet({ capAdd: ['SYS_RESOURCE'] }, 40, held)).not.toContain('CAP_SYS_RESOURCE');
+  });
+
   it('applies the capability set to bounding, effective and permitted', () => {
     const s = build({ security: { capDrop: ['ALL'], capAdd: ['SETUID'] } });
     expect(s.process.capabilities).toEqual({

@@ -122,6 +122,10 @@ export interface HostConfig {
   dnsSearch: string[];
   dnsOptions: string[];
   extraHosts: string[];
+  /** Fields 60-69: shared namespaces (CRI pods): "", "host" or "container:<name|id>". */
+  pidMode: string;
+  ipcMode: string;
+  utsMode: string;
 }
 
 /** One host side of a published port. */
@@ -225,6 +229,8 @@ export interface CreateContainerRequest {
     | undefined;
   /** Fields 50-59: networking (h-network). By network name. */
   networkingConfig: { [key: string]: EndpointSettings };
+  /** Absolute path of the log file instead of one in the container's directory (CRI's log_path). */
+  logPath: string;
 }
 
 export interface CreateContainerRequest_NetworkingConfigEntry {
@@ -1470,6 +1476,9 @@ function createBaseHostConfig(): HostConfig {
     dnsSearch: [],
     dnsOptions: [],
     extraHosts: [],
+    pidMode: "",
+    ipcMode: "",
+    utsMode: "",
   };
 }
 
@@ -1522,6 +1531,15 @@ export const HostConfig = {
     }
     for (const v of message.extraHosts) {
       writer.uint32(442).string(v!);
+    }
+    if (message.pidMode !== "") {
+      writer.uint32(482).string(message.pidMode);
+    }
+    if (message.ipcMode !== "") {
+      writer.uint32(490).string(message.ipcMode);
+    }
+    if (message.utsMode !== "") {
+      writer.uint32(498).string(message.utsMode);
     }
     return writer;
   },
@@ -1645,6 +1663,27 @@ export const HostConfig = {
 
           message.extraHosts.push(reader.string());
           continue;
+        case 60:
+          if (tag !== 482) {
+            break;
+          }
+
+          message.pidMode = reader.string();
+          continue;
+        case 61:
+          if (tag !== 490) {
+            break;
+          }
+
+          message.ipcMode = reader.string();
+          continue;
+        case 62:
+          if (tag !== 498) {
+            break;
+          }
+
+          message.utsMode = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1680,6 +1719,9 @@ export const HostConfig = {
       extraHosts: globalThis.Array.isArray(object?.extraHosts)
         ? object.extraHosts.map((e: any) => globalThis.String(e))
         : [],
+      pidMode: isSet(object.pidMode) ? globalThis.String(object.pidMode) : "",
+      ipcMode: isSet(object.ipcMode) ? globalThis.String(object.ipcMode) : "",
+      utsMode: isSet(object.utsMode) ? globalThis.String(object.utsMode) : "",
     };
   },
 
@@ -1732,6 +1774,15 @@ export const HostConfig = {
     }
     if (message.extraHosts?.length) {
       obj.extraHosts = message.extraHosts;
+    }
+    if (message.pidMode !== "") {
+      obj.pidMode = message.pidMode;
+    }
+    if (message.ipcMode !== "") {
+      obj.ipcMode = message.ipcMode;
+    }
+    if (message.utsMode !== "") {
+      obj.utsMode = message.utsMode;
     }
     return obj;
   },
@@ -2942,7 +2993,7 @@ export const ContainerSummary_LabelsEntry = {
 };
 
 function createBaseCreateContainerRequest(): CreateContainerRequest {
-  return { name: "", config: undefined, hostConfig: undefined, networkingConfig: {} };
+  return { name: "", config: undefined, hostConfig: undefined, networkingConfig: {}, logPath: "" };
 }
 
 export const CreateContainerRequest = {
@@ -2960,6 +3011,9 @@ export const CreateContainerRequest = {
       CreateContainerRequest_NetworkingConfigEntry.encode({ key: key as any, value }, writer.uint32(402).fork())
         .ldelim();
     });
+    if (message.logPath !== "") {
+      writer.uint32(482).string(message.logPath);
+    }
     return writer;
   },
 
@@ -3001,6 +3055,13 @@ export const CreateContainerRequest = {
             message.networkingConfig[entry50.key] = entry50.value;
           }
           continue;
+        case 60:
+          if (tag !== 482) {
+            break;
+          }
+
+          message.logPath = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -3021,6 +3082,7 @@ export const CreateContainerRequest = {
           return acc;
         }, {})
         : {},
+      logPath: isSet(object.logPath) ? globalThis.String(object.logPath) : "",
     };
   },
 
@@ -3043,6 +3105,9 @@ export const CreateContainerRequest = {
           obj.networkingConfig[k] = EndpointSettings.toJSON(v);
         });
       }
+    }
+    if (message.logPath !== "") {
+      obj.logPath = message.logPath;
     }
     return obj;
   },

@@ -73,11 +73,19 @@ export interface TaskSpec {
   /** Fields 30-39: logs (h-supervise). Rotation of log_path; 0 means the default. */
   logMaxSize: number;
   logMaxFiles: number;
+  /** Namespaces shared instead of made new: "host" or an absolute /proc/<pid>/ns/<type> path; empty: a new one. */
+  namespaces?: SharedNamespaces | undefined;
 }
 
 export interface TaskSpec_AnnotationsEntry {
   key: string;
   value: string;
+}
+
+export interface SharedNamespaces {
+  pid: string;
+  ipc: string;
+  uts: string;
 }
 
 export interface TaskState {
@@ -582,6 +590,7 @@ function createBaseTaskSpec(): TaskSpec {
     security: undefined,
     logMaxSize: 0,
     logMaxFiles: 0,
+    namespaces: undefined,
   };
 }
 
@@ -628,6 +637,9 @@ export const TaskSpec = {
     }
     if (message.logMaxFiles !== 0) {
       writer.uint32(248).int32(message.logMaxFiles);
+    }
+    if (message.namespaces !== undefined) {
+      SharedNamespaces.encode(message.namespaces, writer.uint32(402).fork()).ldelim();
     }
     return writer;
   },
@@ -740,6 +752,13 @@ export const TaskSpec = {
 
           message.logMaxFiles = reader.int32();
           continue;
+        case 50:
+          if (tag !== 402) {
+            break;
+          }
+
+          message.namespaces = SharedNamespaces.decode(reader, reader.uint32());
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -770,6 +789,7 @@ export const TaskSpec = {
       security: isSet(object.security) ? SecurityOptions.fromJSON(object.security) : undefined,
       logMaxSize: isSet(object.logMaxSize) ? globalThis.Number(object.logMaxSize) : 0,
       logMaxFiles: isSet(object.logMaxFiles) ? globalThis.Number(object.logMaxFiles) : 0,
+      namespaces: isSet(object.namespaces) ? SharedNamespaces.fromJSON(object.namespaces) : undefined,
     };
   },
 
@@ -822,6 +842,9 @@ export const TaskSpec = {
     }
     if (message.logMaxFiles !== 0) {
       obj.logMaxFiles = Math.round(message.logMaxFiles);
+    }
+    if (message.namespaces !== undefined) {
+      obj.namespaces = SharedNamespaces.toJSON(message.namespaces);
     }
     return obj;
   },
@@ -886,6 +909,84 @@ export const TaskSpec_AnnotationsEntry = {
     }
     if (message.value !== "") {
       obj.value = message.value;
+    }
+    return obj;
+  },
+};
+
+function createBaseSharedNamespaces(): SharedNamespaces {
+  return { pid: "", ipc: "", uts: "" };
+}
+
+export const SharedNamespaces = {
+  encode(message: SharedNamespaces, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.pid !== "") {
+      writer.uint32(10).string(message.pid);
+    }
+    if (message.ipc !== "") {
+      writer.uint32(18).string(message.ipc);
+    }
+    if (message.uts !== "") {
+      writer.uint32(26).string(message.uts);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): SharedNamespaces {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSharedNamespaces();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.pid = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.ipc = reader.string();
+          continue;
+        case 3:
+          if (tag !== 26) {
+            break;
+          }
+
+          message.uts = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): SharedNamespaces {
+    return {
+      pid: isSet(object.pid) ? globalThis.String(object.pid) : "",
+      ipc: isSet(object.ipc) ? globalThis.String(object.ipc) : "",
+      uts: isSet(object.uts) ? globalThis.String(object.uts) : "",
+    };
+  },
+
+  toJSON(message: SharedNamespaces): unknown {
+    const obj: any = {};
+    if (message.pid !== "") {
+      obj.pid = message.pid;
+    }
+    if (message.ipc !== "") {
+      obj.ipc = message.ipc;
+    }
+    if (message.uts !== "") {
+      obj.uts = message.uts;
     }
     return obj;
   },

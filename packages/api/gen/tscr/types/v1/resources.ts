@@ -50,6 +50,11 @@ export interface SecurityOptions {
   shmSize?: number | undefined;
   sysctls: { [key: string]: string };
   cgroupnsMode: string;
+  /** Masked and read-only paths: absent (the *_set flag false) means the defaults; set and empty means none. */
+  maskedPathsSet: boolean;
+  maskedPaths: string[];
+  readonlyPathsSet: boolean;
+  readonlyPaths: string[];
 }
 
 export interface SecurityOptions_SysctlsEntry {
@@ -504,6 +509,10 @@ function createBaseSecurityOptions(): SecurityOptions {
     shmSize: undefined,
     sysctls: {},
     cgroupnsMode: "",
+    maskedPathsSet: false,
+    maskedPaths: [],
+    readonlyPathsSet: false,
+    readonlyPaths: [],
   };
 }
 
@@ -535,6 +544,18 @@ export const SecurityOptions = {
     });
     if (message.cgroupnsMode !== "") {
       writer.uint32(74).string(message.cgroupnsMode);
+    }
+    if (message.maskedPathsSet !== false) {
+      writer.uint32(80).bool(message.maskedPathsSet);
+    }
+    for (const v of message.maskedPaths) {
+      writer.uint32(90).string(v!);
+    }
+    if (message.readonlyPathsSet !== false) {
+      writer.uint32(96).bool(message.readonlyPathsSet);
+    }
+    for (const v of message.readonlyPaths) {
+      writer.uint32(106).string(v!);
     }
     return writer;
   },
@@ -612,6 +633,34 @@ export const SecurityOptions = {
 
           message.cgroupnsMode = reader.string();
           continue;
+        case 10:
+          if (tag !== 80) {
+            break;
+          }
+
+          message.maskedPathsSet = reader.bool();
+          continue;
+        case 11:
+          if (tag !== 90) {
+            break;
+          }
+
+          message.maskedPaths.push(reader.string());
+          continue;
+        case 12:
+          if (tag !== 96) {
+            break;
+          }
+
+          message.readonlyPathsSet = reader.bool();
+          continue;
+        case 13:
+          if (tag !== 106) {
+            break;
+          }
+
+          message.readonlyPaths.push(reader.string());
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -639,6 +688,14 @@ export const SecurityOptions = {
         }, {})
         : {},
       cgroupnsMode: isSet(object.cgroupnsMode) ? globalThis.String(object.cgroupnsMode) : "",
+      maskedPathsSet: isSet(object.maskedPathsSet) ? globalThis.Boolean(object.maskedPathsSet) : false,
+      maskedPaths: globalThis.Array.isArray(object?.maskedPaths)
+        ? object.maskedPaths.map((e: any) => globalThis.String(e))
+        : [],
+      readonlyPathsSet: isSet(object.readonlyPathsSet) ? globalThis.Boolean(object.readonlyPathsSet) : false,
+      readonlyPaths: globalThis.Array.isArray(object?.readonlyPaths)
+        ? object.readonlyPaths.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -676,6 +733,18 @@ export const SecurityOptions = {
     }
     if (message.cgroupnsMode !== "") {
       obj.cgroupnsMode = message.cgroupnsMode;
+    }
+    if (message.maskedPathsSet !== false) {
+      obj.maskedPathsSet = message.maskedPathsSet;
+    }
+    if (message.maskedPaths?.length) {
+      obj.maskedPaths = message.maskedPaths;
+    }
+    if (message.readonlyPathsSet !== false) {
+      obj.readonlyPathsSet = message.readonlyPathsSet;
+    }
+    if (message.readonlyPaths?.length) {
+      obj.readonlyPaths = message.readonlyPaths;
     }
     return obj;
   },
