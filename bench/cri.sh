@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 tools=${CRI_TOOLS:-}
 if [ -z "$tools" ]; then
-  for t in "$repo/../shared/tools/cri-tools" "$repo/../../shared/tools/cri-tools"; do
+  for t in "$repo/../shared/tools/cri-tools" "$repo/../../shared/tools/cri-tools" /work/shared/tools/cri-tools; do
     [ -x "$t/critest" ] && tools=$(cd "$t" && pwd) && break
   done
 fi

@@ -74,3 +74,13 @@ export { parsePruneFilters, labelsMatch, createdBefore } from './prune-filters.j
 export type { PruneFilter } from './prune-filters.js';
 export { cancelledBy, throwIfCancelled } from './cancel.js';
 export { isLoopbackHost } from './loopback.js';
+export type {
+  BlobDescriptor,
+  TransferProgress,
+  TransferStats,
+  VolumeSpec,
+  ImageSender,
+  BlobReceiver,
+  BlobServer,
+  TransferService,
+} from './types/transfer.js';

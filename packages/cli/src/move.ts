@@ -22,7 +22,7 @@
  */
 import { alreadyExists, failedPrecondition, isNotFound, type ContainerInfo } from '@tscr/api';
 import type { ContainerService } from '@tscr/container';
-import type { TransferService } from '@tscr/daemon/grpc';
+import type { TransferService } from '@tscr/api';
 import type { ImageService } from '@tscr/image';
 import type { NetworkService } from '@tscr/network';
 import type { VolumeService } from '@tscr/volume';

@@ -14,7 +14,7 @@ import {
   type Image,
 } from '@tscr/api';
 import type { criV1 } from '@tscr/api/grpc';
-import { requestReopen } from '@tscr/runtime';
+import { requestReopen } from '@tscr/runtime/local';
 import { createRequest, resourcesOf } from './container-config.js';
 import { KIND_LABEL, SANDBOX_LABEL, matchesSelector, readMeta, rfc3339ToNanos, type ContainerMeta } from './meta.js';
 import type { PodSandboxes } from './pods.js';

@@ -14,7 +14,7 @@ import { moveContainer, type MoveSide, type SharedVolumePolicy } from '../move.j
 
 /** The source daemon's transfer client (loaded on use: the CLI keeps grpc-js out of start-up). */
 async function transferClient(ctx: Context) {
-  const { GrpcTransferService } = await import('@tscr/daemon/grpc');
+  const { GrpcTransferService } = await import('@tscr/api/grpc');
   return new GrpcTransferService(ctx.target);
 }
 
@@ -128,7 +128,7 @@ const moveCommand: Command = {
     if (!['refuse', 'skip', 'copy'].includes(policy))
       throw invalidArgument('--shared-volumes takes refuse, skip or copy');
     const target = contextTarget(to, ctx.io.env);
-    const { GrpcTransferService } = await import('@tscr/daemon/grpc');
+    const { GrpcTransferService } = await import('@tscr/api/grpc');
     const srcTransfer = new GrpcTransferService(ctx.target);
     const dstTransfer = new GrpcTransferService(target);
     const dstClients = createGrpcClients(target);

@@ -14,7 +14,7 @@ import { Server } from '@grpc/grpc-js';
 import { listen } from '@tscr/api/grpc';
 import { createTransferServer, GrpcTransferService, type TransferService } from '@tscr/daemon/grpc';
 import { transferV1 } from '@tscr/api/grpc';
-import { networkPrefixForRoot } from '@tscr/network';
+import { networkPrefixForRoot } from '@tscr/network/local';
 import { makeTempDir, uniqueName } from '@tscr/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { invalidArgument, type Resources } from '@tscr/api';
-import { processRlimits, validateResources, validateTaskOptions, type HostFacts } from '@tscr/runtime';
+import { processRlimits, validateResources, validateTaskOptions, type HostFacts } from '@tscr/runtime/local';
 import { fc, fuzz, parsesOrRefuses, regression, tokenString } from '@tscr/testkit';
 import { parseBytes, parseCpus, parseDevice, parseUlimit } from '../../src/commands/resource-flags.js';
 

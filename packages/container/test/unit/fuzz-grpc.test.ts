@@ -16,13 +16,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '@tscr/api';
 import { containersV1, imagesV1, listen, registryV1, runtimeV1, volumeV1 } from '@tscr/api/grpc';
 import { addContainerService } from '@tscr/container/grpc';
-import { createLocalImageService } from '@tscr/image';
+import { createLocalImageService } from '@tscr/image/local';
 import { addImageService } from '@tscr/image/grpc';
-import { createRegistryClient } from '@tscr/registry-client';
+import { createRegistryClient } from '@tscr/registry-client/local';
 import { addRegistryService } from '@tscr/registry-client/grpc';
 import { addRuntimeService } from '@tscr/runtime/grpc';
 import { fc, fuzz, fuzzTimeout, makeTempDir, regression } from '@tscr/testkit';
-import { createLocalVolumeService } from '@tscr/volume';
+import { createLocalVolumeService } from '@tscr/volume/local';
 import { addVolumeService } from '@tscr/volume/grpc';
 import { type FakeStack, fakeStack } from '../fixtures/harness.js';
 

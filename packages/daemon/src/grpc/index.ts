@@ -5,7 +5,7 @@
 export { createSystemServer, addSystemService, GrpcSystemService } from '@tscr/api/grpc';
 export type { SystemService, VersionInfo, SystemInfo, EventsOptions, CallOptions } from '@tscr/api';
 export { createTransferServer, addTransferService } from './transfer-server.js';
-export { GrpcTransferService } from './transfer-client.js';
+export { GrpcTransferService } from '@tscr/api/grpc';
 export type {
   TransferService,
   ImageSender,

@@ -4,6 +4,9 @@
  * System service over them.
  */
 export { SqliteContainerStore, STATE_DB_FILE } from '../state/sqlite-store.js';
+export { MirroredContainerStore, RECORD_FILE } from '../state/mirrored-store.js';
+export { checkStateDatabase } from '../state/state-check.js';
+export type { StateCheck } from '../state/state-check.js';
 export { EventBus } from '../events.js';
 export type { SubscribeOptions, EventBusOptions } from '../events.js';
 export { SqliteEventLog } from '../event-log.js';

@@ -1,4 +1,4 @@
-import { GrpcTransferService } from '../grpc/transfer-client.js';
+import { GrpcTransferService } from '@tscr/api/grpc';
 import { dialTarget, type DaemonIdentity } from '../listeners.js';
 import type { RemoteTransfer } from './local-transfer.js';
 

@@ -20,7 +20,7 @@ import { GrpcImageService } from '@tscr/image/grpc';
 import { GrpcRegistryClient } from '@tscr/registry-client/grpc';
 import { makeTempDir, rejection, skipUnlessRoot, uniqueName } from '@tscr/testkit';
 import { GrpcVolumeService } from '@tscr/volume/grpc';
-import { GrpcSystemService } from '../../src/grpc/client.js';
+import { GrpcSystemService } from '@tscr/api/grpc';
 import {
   type RegistryFixture,
   skipUnlessRegistry,

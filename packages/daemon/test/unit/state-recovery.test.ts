@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MirroredContainerStore, RECORD_FILE, SqliteContainerStore, checkStateDatabase } from '@tscr/daemon';
+import { MirroredContainerStore, RECORD_FILE, SqliteContainerStore, checkStateDatabase } from '@tscr/daemon/local';
 import { makeTempDir } from '@tscr/testkit';
 import { sampleRecord } from '../../../container/test/conformance/container-store.js';
 

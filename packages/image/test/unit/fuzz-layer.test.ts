@@ -17,7 +17,7 @@ import {
   rejection,
   resolvesOrRefuses,
 } from '@tscr/testkit';
-import { createLocalImageService, type LocalImageService } from '../../src/index.js';
+import { createLocalImageService, type LocalImageService } from '../../src/local/index.js';
 import { rawTar, type RawEntry } from '../fixtures/raw-tar.js';
 
 const KIND = 'layer tarball';

@@ -4,7 +4,7 @@ import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cancelled } from '@tscr/api';
-import { createLocalImageService } from '@tscr/image';
+import { createLocalImageService } from '@tscr/image/local';
 import { makeTempDir } from '@tscr/testkit';
 
 describe('a layer blob cut off in the middle of a file', () => {

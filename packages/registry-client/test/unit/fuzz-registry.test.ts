@@ -11,13 +11,8 @@ import {
   resolvesOrRefuses,
   tokenString,
 } from '@tscr/testkit';
-import {
-  createRegistryClient,
-  parseManifest,
-  parseReference,
-  type Descriptor,
-  type ImageSink,
-} from '../../src/index.js';
+import { createRegistryClient } from '../../src/local/index.js';
+import { parseManifest, parseReference, type Descriptor, type ImageSink } from '../../src/index.js';
 
 /** What a hostile registry may send: the codes a pull may fail with (never Unknown or Internal). */
 const PULL_CODES = [

@@ -29,6 +29,7 @@ export {
   parseLogSize,
   rotateLog,
   rotatedPath,
+  requestReopen,
 } from './log-rotate.js';
 export type { LogRotation } from './log-rotate.js';
 export { runtimeVersion, monitorVersion } from './version.js';

@@ -1,13 +1,14 @@
-import { callClientStream, callServerStream, callUnary, clientChannel, transferV1 } from '@tscr/api/grpc';
-import type { DaemonAddress } from '@tscr/api/grpc';
+import * as transferV1 from '../../gen/tscr/transfer/v1/transfer.js';
+import { callClientStream, callServerStream, callUnary } from './call.js';
+import { clientChannel, type DaemonAddress } from './address.js';
+import type { CallOptions } from '../types/call.js';
 import type {
   BlobDescriptor,
-  CallOptions,
   TransferProgress,
   TransferService,
   TransferStats,
   VolumeSpec,
-} from '../transfer/types.js';
+} from '../types/transfer.js';
 
 /** Data messages of about 1 MiB: few enough per second to keep per-message costs low, well under the limit. */
 const MESSAGE_BYTES = 1024 * 1024;
