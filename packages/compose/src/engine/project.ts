@@ -128,8 +128,12 @@ export class ComposeProject {
         Promise.all(all.filter((c) => c.service === s.name).map((c) => stopAndRemove(ctx, c, stop))),
       ),
     ]);
-    await removeNetworks(this.model, this.clients, ctx.p, call);
-    if (o.volumes) await removeVolumes(this.model, this.clients, ctx.p, call);
+    // Networks and volumes are independent of each other once the containers are gone.
+    const results = await Promise.allSettled([
+      removeNetworks(this.model, this.clients, ctx.p, call),
+      o.volumes ? removeVolumes(this.model, this.clients, ctx.p, call) : undefined,
+    ]);
+    for (const r of results) if (r.status === 'rejected') throw r.reason;
     if (o.rmi) {
       const images = await this.clients.images();
       for (const s of known) {
