@@ -23,7 +23,7 @@ hf tscr-help "node packages/cli/dist/main.cjs --help"
 command -v podman >/dev/null && hf podman-version "podman --version"
 
 # The CLI's dependency closure among the @tscr packages, packed.
-pkgs=(api registry-client image runtime relay-linux-x64 network volume container builder docker-api cli)
+pkgs=(api registry-client image runtime relay-linux-x64 network volume container builder compose docker-api cli)
 ws=(); for p in "${pkgs[@]}"; do ws+=(-w "packages/$p"); done
 npm pack --silent --pack-destination "$work" "${ws[@]}" >/dev/null
 mkdir "$work/app" && echo '{ "name": "bench-cli", "private": true }' > "$work/app/package.json"
