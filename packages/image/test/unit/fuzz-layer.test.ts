@@ -249,7 +249,7 @@ describe("fuzz: layer tarballs through the image store (a pull's ImageSink)", ()
     it('a failed layer leaves no scratch behind, even when its blob file was still being opened', async () => {
       regression(
         KIND,
-        'a layer that failed at once (an empty blob, `npm run fuzz` seed 982397004) could leave its scratch directory `tmp/sN/pull-…` behind: the blob file was still opening when the directory was removed; the unpack now waits for the file to close',
+        'hardening while chasing `npm run fuzz` seed 982397004 (scratch directories `tmp/sN/pull-…` left behind; their cause was the hang below): a failed layer now waits for its blob file to close before its scratch directory is removed',
       );
       for (let i = 0; i < 30; i++) {
         await resolvesOrRefuses(() => store(Buffer.alloc(0), 'none'), CODES);
