@@ -11,4 +11,6 @@ export type { IndexEntry } from './image-index.js';
 export { LocalSnapshotter, validateSnapshotKey } from './snapshotter.js';
 export type { LocalSnapshotterOptions, SnapshotRecord } from './snapshotter.js';
 export { unpackLayer, unpackLayerStream } from './unpack.js';
-export type { UnpackOptions } from './unpack.js';
+export type { UnpackOptions, UnpackStats } from './unpack.js';
+export { DEFAULT_LAYER_LIMITS } from './layer-limits.js';
+export type { LayerLimits } from './layer-limits.js';
