@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GrpcContainerService } from '@tscr/container/grpc';
 import { GrpcSystemService } from '@tscr/daemon/grpc';
-import { networkPrefixForRoot, purgeHostNetwork } from '@tscr/network';
+import { networkPrefixForRoot, purgeHostNetwork } from '@tscr/network/local';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DAEMON = join(repo, 'packages/daemon/dist/main.cjs');
