@@ -15,4 +15,4 @@ export type {
   TransferStats,
   BlobDescriptor,
   VolumeSpec,
-} from '../transfer/types.js';
+} from '@tscr/api';

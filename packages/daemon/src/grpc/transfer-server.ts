@@ -2,7 +2,7 @@ import type { Server } from '@grpc/grpc-js';
 import { invalidArgument } from '@tscr/api';
 import { clientStreamHandler, serverStreamHandler, transferV1, unaryHandler } from '@tscr/api/grpc';
 import { abortable } from '../transfer/abortable.js';
-import type { BlobDescriptor, TransferService } from '../transfer/types.js';
+import type { BlobDescriptor, TransferService } from '@tscr/api';
 
 function descFromProto(d: transferV1.Descriptor | undefined): BlobDescriptor {
   if (!d) throw invalidArgument('a blob descriptor is required');

@@ -14,7 +14,7 @@ import type {
   TransferService,
   TransferStats,
   VolumeSpec,
-} from './types.js';
+} from '@tscr/api';
 import { abortable } from './abortable.js';
 import { packDirectory, unpackInto } from './volume-tar.js';
 

@@ -1,6 +1,6 @@
 import type { BlobSource, Descriptor } from '@tscr/registry-client';
 import type { RemoteTransfer } from './local-transfer.js';
-import type { CallOptions } from './types.js';
+import type { CallOptions } from '@tscr/api';
 
 /** How long a peer may take to say whether it has a blob before it is skipped. */
 export const PEER_TIMEOUT_MS = 2000;

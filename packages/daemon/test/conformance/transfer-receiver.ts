@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TransferService } from '../../src/transfer/types.js';
+import type { TransferService } from '@tscr/api';
 
 /** What a suite run gets: the service, and a look into the fake store under it. */
 export interface ReceiverFixture {
