@@ -82,6 +82,7 @@ for (let i = 0; i < 2; i++) {
 for (let i = 1; i <= count; i++) {
   const [id, ms] = await runOne(i);
   ids.push(id);
+  if (i % 50 === 0) process.stderr.write(`scale: ${i} running, last start ${ms.toFixed(0)} ms\n`);
   out.starts.push(ms);
   if (i === at || i === count) {
     await settle();
@@ -96,6 +97,11 @@ for (let i = 0; i < ids.length; i += 10) {
   await Promise.all(ids.slice(i, i + 10).map((id) => containers.remove(id, { force: true })));
 }
 out.removeAllS = (performance.now() - t0) / 1000;
+// The start latency along the way: the median of each tenth of the run.
+const tenth = Math.max(1, Math.floor(count / 10));
+out.startDeciles = Array.from({ length: Math.ceil(count / tenth) }, (_, k) =>
+  median(out.starts.slice(k * tenth, (k + 1) * tenth)),
+);
 out.left = (await containers.list({ all: true })).length;
 await settle();
 out.rssAfter = rssMiB();

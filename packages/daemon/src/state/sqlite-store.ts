@@ -49,7 +49,8 @@ export class SqliteContainerStore implements ContainerStore {
       update: this.db.prepare('UPDATE containers SET name = ?, record = ? WHERE id = ?'),
       get: this.db.prepare<[string], Row>('SELECT record FROM containers WHERE id = ?'),
       getByName: this.db.prepare<[string], Row>('SELECT record FROM containers WHERE name = ?'),
-      byPrefix: this.db.prepare<[number, string], Row>('SELECT record FROM containers WHERE substr(id, 1, ?) = ?'),
+      // A range on the primary key (its index), not a scan of every row.
+      byPrefix: this.db.prepare<[string, string], Row>('SELECT record FROM containers WHERE id >= ? AND id < ?'),
       list: this.db.prepare<[], Row>('SELECT record FROM containers ORDER BY created DESC, id'),
       delete: this.db.prepare('DELETE FROM containers WHERE id = ?'),
     };
@@ -87,7 +88,8 @@ export class SqliteContainerStore implements ContainerStore {
   }
 
   findByIdPrefix(prefix: string): ContainerInfo[] {
-    return this.stmt.byPrefix.all(prefix.length, prefix).map((r) => parse(r)!);
+    // Every string that starts with `prefix` sorts between it and `prefix` + the highest code point.
+    return this.stmt.byPrefix.all(prefix, `${prefix}\u{10ffff}`).map((r) => parse(r)!);
   }
 
   list(): ContainerInfo[] {
