@@ -207,8 +207,7 @@ export class LocalContainerService implements ContainerService {
   async list(opts: CallOptions & { all?: boolean } = {}): Promise<ContainerSummary[]> {
     const now = Date.now();
     return this.o.store
-      .list()
-      .filter((i) => opts.all || i.state.running || i.state.status === 'restarting')
+      .list({ active: !opts.all })
       .sort(newestFirst)
       .map((i) => toSummary(i, now));
   }
