@@ -17,7 +17,7 @@ const { values } = parseArgs({
     cli: { type: 'string' },
     count: { type: 'string', default: '500' },
     at: { type: 'string', default: '50' },
-    runs: { type: 'string', default: '10' },
+    runs: { type: 'string', default: '15' },
   },
 });
 const count = Number(values.count);
@@ -34,19 +34,30 @@ const rssMiB = () => {
   return Number(m[1]) / 1024;
 };
 const [cliBin, ...cliArgs] = values.cli.split(' ');
-/** Median wall time of `tscr ps` run as a fresh process (as hyperfine -N would), after 2 warm-ups. */
+const timed = (args) => {
+  const t0 = performance.now();
+  const r = spawnSync(cliBin, [...cliArgs, ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tscr ${args.join(' ')} failed: ${r.stderr}`);
+  return [performance.now() - t0, r.stdout];
+};
+/**
+ * Median wall time of `tscr ps` run as a fresh process (as hyperfine -N would), after 2 warm-ups, and of
+ * `tscr version` run right after each: the machine's load moves both alike, the listing only the first.
+ */
 const cliPs = (expect) => {
-  const times = [];
+  const ps = [];
+  const version = [];
   for (let i = 0; i < runs + 2; i++) {
-    const t0 = performance.now();
-    const r = spawnSync(cliBin, [...cliArgs, 'ps', '-q'], { encoding: 'utf8' });
-    const dt = performance.now() - t0;
-    if (r.status !== 0) throw new Error(`tscr ps failed: ${r.stderr}`);
-    const lines = r.stdout.split('\n').filter(Boolean).length;
+    const [dt, stdout] = timed(['ps']);
+    const lines = stdout.split('\n').filter(Boolean).length - 1;
     if (lines !== expect) throw new Error(`tscr ps listed ${lines} containers, expected ${expect}`);
-    if (i >= 2) times.push(dt);
+    const [dv] = timed(['version']);
+    if (i >= 2) {
+      ps.push(dt);
+      version.push(dv);
+    }
   }
-  return median(times);
+  return [median(ps), median(version)];
 };
 const apiList = async (expect) => {
   const times = [];
@@ -60,6 +71,19 @@ const apiList = async (expect) => {
   return median(times);
 };
 const settle = () => new Promise((r) => setTimeout(r, 3000));
+/** The daemon's CPU time (user + system), ms, from /proc/PID/stat (clock ticks of 10 ms). */
+const cpuMs = () => {
+  const stat = readFileSync(`/proc/${values.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+/** Share of one core the daemon uses over 10 s with nothing asked of it: its background work per container. */
+const idleCpu = async () => {
+  const c0 = cpuMs();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, 10_000));
+  return (100 * (cpuMs() - c0)) / (performance.now() - t0);
+};
 
 const runOne = async (i) => {
   const t0 = performance.now();
@@ -86,7 +110,8 @@ for (let i = 1; i <= count; i++) {
   out.starts.push(ms);
   if (i === at || i === count) {
     await settle();
-    out[`ps${i}`] = cliPs(i);
+    out[`idleCpu${i}`] = await idleCpu();
+    [out[`ps${i}`], out[`version${i}`]] = cliPs(i);
     out[`list${i}`] = await apiList(i);
     out[`rss${i}`] = rssMiB();
   }

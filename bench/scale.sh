@@ -2,8 +2,8 @@
 # Scale: N sleeping containers (`sleep 3600`, --network none) started one after another through one warm
 # gRPC client (bench/scale.mjs), on a private tscrd:
 #   start 1 / start N   create+start latency of the 1st and the Nth container (median of the first / last 10)
-#   ps at 50 / at N     `tscr ps` as a fresh CLI process, and the API list from the warm client
-#   RSS                 the daemon's VmRSS idle (after start-up settles) and with N running
+#   ps at 50 / at N     `tscr ps` (table) as a fresh CLI process, with `tscr version` beside it, and the API list
+#   RSS                 the daemon's VmRSS idle (20 s after start-up, as containerd's) and with N running
 # Peer: containerd (Debian's), started on private paths inside this script and stopped by PID: its idle RSS,
 # and with --ctr-count M > 0 its RSS with M `ctr run -d` containers.
 # Goals (issue 17, goal 4): ps at N <= 2x ps at 50; start N <= 1.5x start 1; RSS <= 150 MiB at N, <= 60 MiB idle.
@@ -13,6 +13,8 @@ cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
 count=500
 ctr_count=0
+# Idle RSS is read this long after start-up, for both daemons (V8's memory reducer shrinks the heap ~15 s in).
+settle=20
 while [ $# -gt 0 ]; do
   case $1 in
     --count) count=$2; shift 2 ;;
@@ -75,7 +77,7 @@ if command -v containerd >/dev/null && command -v ctr >/dev/null; then
   C="ctr -a $work/containerd/containerd.sock -n tscr-bench"
   for _ in $(seq 100); do $C version >/dev/null 2>&1 && break; sleep 0.1; done
   ctr_version=$(containerd --version | awk '{print $3}')
-  sleep 5
+  sleep "$settle"
   ctr_idle=$(rss_mib "$ctrd")
   if [ "$ctr_count" -gt 0 ]; then
     skopeo copy -q "oci-archive:$work/busybox.tar" "docker-archive:$work/busybox-docker.tar" >/dev/null 2>&1 || true
@@ -101,7 +103,7 @@ packages/daemon/dist/main.cjs --host "$TSCR_HOST" --root "$work/root" --exec-roo
   --cgroup-parent "$cg" >"$out/scale-tscrd.log" 2>&1 &
 daemon=$!
 for _ in $(seq 100); do $tscr version >/dev/null 2>&1 && break; sleep 0.1; done
-sleep 5
+sleep "$settle"
 rss_idle=$(rss_mib "$daemon")
 $tscr image import "$work/busybox.tar" tscr-bench/busybox:latest >/dev/null
 IMG=tscr-bench/busybox:latest
@@ -126,13 +128,16 @@ const load = require('fs').readFileSync('/proc/loadavg', 'utf8').split(' ').slic
 const rows = [
   ['`tscr ps` with ' + a + ' running, ms', ms(r[`ps${a}`]), '', ''],
   ['`tscr ps` with ' + n + ' running, ms', ms(r[`ps${n}`]), `${(r[`ps${n}`] / r[`ps${a}`]).toFixed(2)}x of ${a}`, `<= 2x: ${verdict(r[`ps${n}`] <= 2 * r[`ps${a}`])}`],
+  ['`tscr version` at the same moments (50 / ' + n + '), ms', `${ms(r[`version${a}`])} / ${ms(r[`version${n}`])}`, 'the load, for reference', ''],
   ['API list with ' + a + ' running (warm client), ms', ms(r[`list${a}`]), '', ''],
   ['API list with ' + n + ' running (warm client), ms', ms(r[`list${n}`]), `${(r[`list${n}`] / r[`list${a}`]).toFixed(2)}x of ${a}`, ''],
   ['create+start, containers 1–10 (median), ms', ms(first), '', ''],
+  ['create+start, median per tenth of the run, ms', r.startDeciles.map((x) => x.toFixed(0)).join(' · '), '', ''],
   [`create+start, containers ${n - 9}–${n} (median), ms`, ms(last), `${(last / first).toFixed(2)}x of the first`, `<= 1.5x: ${verdict(last <= 1.5 * first)}`],
   ['daemon RSS idle, MiB', rssIdle, `containerd idle ${ctrIdle} MiB: ${(rssIdle / ctrIdle).toFixed(2)}x`, `<= 60: ${verdict(+rssIdle <= 60)}`],
   [`daemon RSS with ${a} running, MiB`, r[`rss${a}`].toFixed(1), '', ''],
   [`daemon RSS with ${n} running, MiB`, r[`rss${n}`].toFixed(1), ctrCount > 0 ? `containerd with ${ctrCount}: ${ctrN} MiB` : '', `<= 150: ${verdict(r[`rss${n}`] <= 150)}`],
+  [`daemon CPU over 10 s with nothing asked, ${a} / ${n} running, % of a core`, `${r[`idleCpu${a}`].toFixed(1)} / ${r[`idleCpu${n}`].toFixed(1)}`, 'background work per container', ''],
   [`daemon RSS after removing all ${n}, MiB`, r.rssAfter.toFixed(1), '', ''],
   [`remove all ${n} (10 at a time), s`, r.removeAllS.toFixed(1), '', ''],
   ['left after removal (records / runc states / conmons)', `${r.left} / ${leftTasks} / ${leftMonitors}`, '', `0: ${verdict(r.left + +leftTasks + +leftMonitors === 0)}`],
