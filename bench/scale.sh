@@ -5,11 +5,12 @@
 #   ps at 50 / at N     `tscr ps` (table) as a fresh CLI process, with `tscr version` beside it, and the API list
 #   RSS                 the daemon's VmRSS idle (20 s after start-up, as containerd's) and with N running
 # Peer: containerd (Debian's), started on private paths inside this script and stopped by PID: its idle RSS,
-# and with --ctr-count M > 0 its RSS with M `ctr run -d` containers.
+# and with --ctr-count M > 0 its RSS with M `ctr run -d` containers (the same image, exported with `tscr save`).
 # Goals (issue 17, goal 4): ps at N <= 2x ps at 50; start N <= 1.5x start 1; RSS <= 150 MiB at N, <= 60 MiB idle.
 # Needs root. Usage: bash bench/scale.sh [--count N] [--ctr-count M]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 [ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
 count=500
 ctr_count=0
@@ -32,24 +33,9 @@ ctrd=""
 tscr="node packages/cli/dist/main.cjs"
 cleanup() {
   set +e
-  if [ -n "$daemon" ]; then
-    ids=$($tscr ps -aq 2>/dev/null)
-    [ -n "$ids" ] && $tscr rm -f $ids >/dev/null 2>&1
-    kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-  fi
-  if [ -n "$ctrd" ]; then
-    C="ctr -a $work/containerd/containerd.sock -n tscr-bench"
-    for c in $($C task ls -q 2>/dev/null); do $C task kill -s KILL "$c" >/dev/null 2>&1; done
-    sleep 1
-    for c in $($C container ls -q 2>/dev/null); do $C task delete "$c" >/dev/null 2>&1; $C container delete "$c" >/dev/null 2>&1; done
-    kill "$ctrd" 2>/dev/null && wait "$ctrd" 2>/dev/null
-  fi
-  # Last resort for anything left: monitors whose command line mentions $work; runc ends their containers.
-  for pid in $(pgrep -x conmon); do
-    tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$work" || continue
-    id=$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n '/^-c$/{n;p}')
-    runc --root "$work/exec/runtime/runc-root" delete -f "$id" >/dev/null 2>&1
-  done
+  [ -n "$daemon" ] && stop_tscrd "$daemon"
+  [ -n "$ctrd" ] && stop_containerd "$ctrd" "$work/containerd/containerd.sock"
+  reap_monitors "$work"
   for pid in $(pgrep -f containerd-shim); do
     tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$work" && kill -9 "$pid" 2>/dev/null
   done
@@ -69,31 +55,11 @@ bash scripts/busybox-rootfs.sh "$work/busybox.tar" >/dev/null
 # ---- containerd first (its idle RSS on a quiet daemon), then stopped before tscr's run.
 ctr_idle="–"; ctr_n="–"; ctr_version="–"
 if command -v containerd >/dev/null && command -v ctr >/dev/null; then
-  mkdir -p "$work/containerd"
-  printf 'version = 2\nroot = "%s/containerd/root"\nstate = "%s/containerd/state"\n[grpc]\n  address = "%s/containerd/containerd.sock"\n[plugins."io.containerd.grpc.v1.cri"]\n  disable = true\n' \
-    "$work" "$work" "$work" >"$work/containerd/config.toml"
-  containerd --config "$work/containerd/config.toml" >"$work/containerd.log" 2>&1 &
-  ctrd=$!
-  C="ctr -a $work/containerd/containerd.sock -n tscr-bench"
-  for _ in $(seq 100); do $C version >/dev/null 2>&1 && break; sleep 0.1; done
+  start_containerd "$work"
   ctr_version=$(containerd --version | awk '{print $3}')
   sleep "$settle"
   ctr_idle=$(rss_mib "$ctrd")
-  if [ "$ctr_count" -gt 0 ]; then
-    skopeo copy -q "oci-archive:$work/busybox.tar" "docker-archive:$work/busybox-docker.tar" >/dev/null 2>&1 || true
-    if $C image import --base-name bench "$work/busybox-docker.tar" >/dev/null 2>&1; then
-      img=$($C image ls -q | head -1)
-      for i in $(seq "$ctr_count"); do
-        $C run -d --cgroup /tscr-bench-scale-ctr/"c$i" "$img" "c$i" sleep 3600 >/dev/null
-      done
-      sleep 3
-      ctr_n=$(rss_mib "$ctrd")
-    fi
-  fi
-  for c in $($C task ls -q 2>/dev/null); do $C task kill -s KILL "$c" >/dev/null 2>&1; done
-  sleep 1
-  for c in $($C container ls -q 2>/dev/null); do $C task delete "$c" >/dev/null 2>&1; $C container delete "$c" >/dev/null 2>&1; done
-  kill "$ctrd" && wait "$ctrd" 2>/dev/null || true
+  stop_containerd "$ctrd" "$work/containerd/containerd.sock" || true
   ctrd=""
 fi
 
@@ -108,7 +74,20 @@ rss_idle=$(rss_mib "$daemon")
 $tscr image import "$work/busybox.tar" tscr-bench/busybox:latest >/dev/null
 IMG=tscr-bench/busybox:latest
 
+[ "$ctr_count" -gt 0 ] && $tscr save -o "$work/busybox-docker.tar" "$IMG" # the same image for containerd, below
 node bench/scale.mjs --image "$IMG" --pid "$daemon" --cli "$tscr" --count "$count" >"$out/scale.json"
+# ---- optional: containerd's RSS with M containers (`ctr run -d`), the same image, after tscr's run.
+if [ "$ctr_count" -gt 0 ] && [ "$ctr_version" != "–" ]; then
+  start_containerd "$work"
+  if $C image import --base-name bench "$work/busybox-docker.tar" >/dev/null; then
+    img=$($C image ls -q | head -1)
+    for i in $(seq "$ctr_count"); do $C run -d --cgroup "/tscr-bench-scale-ctr/c$i" "$img" "c$i" sleep 3600 >/dev/null; done
+    sleep 3
+    ctr_n=$(rss_mib "$ctrd")
+  fi
+  stop_containerd "$ctrd" "$work/containerd/containerd.sock" || true
+  ctrd=""
+fi
 left_tasks=$(find "$work/exec/runtime/runc-root" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l)
 left_monitors=0
 for pid in $(pgrep -x conmon); do
