@@ -9,6 +9,7 @@
 # Needs root. Usage: bash bench/containers.sh [--runs N] [--count N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 [ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
 runs=3
 count=50
@@ -38,11 +39,7 @@ podman_clear() {
 }
 cleanup() {
   set +e
-  if [ -n "$daemon" ]; then
-    ids=$($tscr ps -aq 2>/dev/null)
-    [ -n "$ids" ] && $tscr rm -f $ids >/dev/null 2>&1
-    kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-  fi
+  [ -n "$daemon" ] && stop_tscrd "$daemon"
   if [ -n "$P" ]; then
     podman_clear
     $P system reset -f >/dev/null 2>&1
@@ -53,12 +50,7 @@ cleanup() {
     done
   fi
   [ -n "${ctrd:-}" ] && kill "$ctrd" 2>/dev/null && wait "$ctrd" 2>/dev/null
-  # Last resort for anything an engine failed to remove: its monitors mention $work; runc ends their containers.
-  for pid in $(pgrep -x conmon); do
-    tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$work" || continue
-    id=$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n '/^-c$/{n;p}')
-    runc delete -f "$id" >/dev/null 2>&1 || runc --root "$work/exec/runtime/runc-root" delete -f "$id" >/dev/null 2>&1
-  done
+  reap_monitors "$work"
   umount -R "$work" 2>/dev/null
   for m in $(grep -o " $work[^ ]*" /proc/self/mountinfo | sort -r); do umount -l "$m" 2>/dev/null; done
   rm -rf "$work"
@@ -155,13 +147,7 @@ fi
 # ---- containerd's ctr, where installed (not a Debian default here).
 ctr_par=""; ctr_note="reference: PEERS.md (not this run)"
 if command -v ctr >/dev/null && command -v containerd >/dev/null; then
-  mkdir -p "$work/containerd"
-  printf 'version = 2\nroot = "%s/containerd/root"\nstate = "%s/containerd/state"\n[grpc]\n  address = "%s/containerd/containerd.sock"\n[plugins."io.containerd.grpc.v1.cri"]\n  disable = true\n' \
-    "$work" "$work" "$work" >"$work/containerd/config.toml"
-  containerd --config "$work/containerd/config.toml" >"$work/containerd.log" 2>&1 &
-  ctrd=$!
-  C="ctr -a $work/containerd/containerd.sock -n tscr-bench"
-  for _ in $(seq 100); do $C version >/dev/null 2>&1 && break; sleep 0.1; done
+  start_containerd "$work"
   skopeo copy -q "oci-archive:$work/busybox.tar" "docker-archive:$work/busybox-docker.tar" >/dev/null 2>&1 || true
   if $C image import --base-name bench "$work/busybox-docker.tar" >/dev/null 2>&1; then
     ctr_img=$($C image ls -q | head -1)

@@ -6,6 +6,7 @@
 # Medians of --runs runs. Needs root. Usage: bash bench/recovery.sh [--runs N] [--count N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 [ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
 runs=3
 count=20
@@ -28,17 +29,8 @@ ctrd=""
 C="ctr -a $work/containerd/containerd.sock -n tscr-bench"
 cleanup() {
   set +e
-  if [ -n "$daemon" ]; then
-    ids=$($tscr ps -aq 2>/dev/null)
-    [ -n "$ids" ] && $tscr rm -f $ids >/dev/null 2>&1
-    kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
-  fi
-  if [ -n "$ctrd" ]; then
-    for c in $($C task ls -q 2>/dev/null); do $C task kill -s KILL "$c" >/dev/null 2>&1; done
-    sleep 1
-    for c in $($C container ls -q 2>/dev/null); do $C task delete "$c" >/dev/null 2>&1; $C container delete "$c" >/dev/null 2>&1; done
-    kill "$ctrd" 2>/dev/null && wait "$ctrd" 2>/dev/null
-  fi
+  [ -n "$daemon" ] && stop_tscrd "$daemon"
+  [ -n "$ctrd" ] && stop_containerd "$ctrd" "$work/containerd/containerd.sock"
   umount -R "$work" 2>/dev/null
   node -e 'require("@tscr/network").purgeHostNetwork({ prefix: require("@tscr/network").networkPrefixForRoot(process.argv[1]), runDir: process.argv[2] })' \
     "$work/root" "$work/exec/netns" 2>/dev/null

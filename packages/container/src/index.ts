@@ -21,6 +21,7 @@ export type {
   TerminalSize,
 } from './types.js';
 export type { ContainerStore, EventPublisher } from './store.js';
+export { isActive } from './store.js';
 export { effectiveCommand, mergeEnv, DEFAULT_PATH } from './local/config.js';
 export type { EffectiveCommand } from './local/config.js';
 export { normalizeName, randomName } from './local/names.js';

@@ -16,7 +16,11 @@ export interface ContainerStore {
   getByName(name: string): ContainerInfo | undefined;
   /** Every record whose ID starts with `prefix`. */
   findByIdPrefix(prefix: string): ContainerInfo[];
-  list(): ContainerInfo[];
+  /**
+   * Every record; with `active`, only those running or waiting to restart
+   * (what `ps` without `-a` shows), which a store may answer without reading the others.
+   */
+  list(filter?: { active?: boolean }): ContainerInfo[];
   /** Idempotent. */
   delete(id: string): void;
 }
@@ -24,4 +28,9 @@ export interface ContainerStore {
 /** Receives the events a layer emits (the daemon fans them out to `events` streams). */
 export interface EventPublisher {
   publish(event: Omit<TscrEvent, 'timeNano'>): void;
+}
+
+/** Running, or waiting to be restarted: a record `list({ active: true })` returns. */
+export function isActive(info: ContainerInfo): boolean {
+  return info.state.running || info.state.status === 'restarting';
 }

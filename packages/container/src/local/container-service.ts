@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -52,6 +53,15 @@ export type { LocalContainerServiceOptions };
 
 const DEFAULT_STOP_TIMEOUT = 10;
 
+/**
+ * Newest first, then by ID. Plain code-unit order: the timestamps (RFC 3339, UTC) and IDs are ASCII,
+ * and `localeCompare` would load ICU's collation data into the daemon for nothing.
+ */
+function newestFirst(a: ContainerInfo, b: ContainerInfo): number {
+  if (a.created !== b.created) return a.created < b.created ? 1 : -1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -78,6 +88,8 @@ export class LocalContainerService implements ContainerService {
   private readonly execs: ExecService;
 
   constructor(private readonly o: LocalContainerServiceOptions) {
+    // Every running container's exit watcher listens on it: hundreds of listeners are expected, not a leak.
+    setMaxListeners(0, this.shutdown.signal);
     this.log = o.logger ?? ((m) => console.error(m));
     this.controlContext = {
       o,
@@ -195,9 +207,8 @@ export class LocalContainerService implements ContainerService {
   async list(opts: CallOptions & { all?: boolean } = {}): Promise<ContainerSummary[]> {
     const now = Date.now();
     return this.o.store
-      .list()
-      .filter((i) => opts.all || i.state.running || i.state.status === 'restarting')
-      .sort((a, b) => b.created.localeCompare(a.created) || a.id.localeCompare(b.id))
+      .list({ active: !opts.all })
+      .sort(newestFirst)
       .map((i) => toSummary(i, now));
   }
 

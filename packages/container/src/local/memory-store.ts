@@ -1,5 +1,5 @@
 import { alreadyExists, notFound, type ContainerInfo } from '@tscr/api';
-import type { ContainerStore } from '../store.js';
+import { isActive, type ContainerStore } from '../store.js';
 
 /**
  * A {@link ContainerStore} in memory, for tests and embedding. Records are
@@ -47,8 +47,8 @@ export class MemoryContainerStore implements ContainerStore {
     return [...this.byId.values()].filter((i) => i.id.startsWith(prefix)).map((i) => structuredClone(i));
   }
 
-  list(): ContainerInfo[] {
-    return [...this.byId.values()].map((i) => structuredClone(i));
+  list(filter: { active?: boolean } = {}): ContainerInfo[] {
+    return [...this.byId.values()].filter((i) => !filter.active || isActive(i)).map((i) => structuredClone(i));
   }
 
   delete(id: string): void {

@@ -102,6 +102,29 @@ export function describeContainerStore(
       h.store.insert(sampleRecord(idA, 'one'));
     });
 
+    it('lists only the running or restarting records when asked for the active ones', () => {
+      const idC = 'c'.repeat(64);
+      h.store.insert(sampleRecord(idA, 'created', '2024-01-01T00:00:00.000Z'));
+      h.store.insert(sampleRecord(idB, 'running', '2024-01-02T00:00:00.000Z'));
+      h.store.insert(sampleRecord(idC, 'restarting', '2024-01-03T00:00:00.000Z'));
+      const running = h.store.get(idB)!;
+      running.state = { ...running.state, status: 'running', running: true, pid: 42 };
+      h.store.update(running);
+      const restarting = h.store.get(idC)!;
+      restarting.state = { ...restarting.state, status: 'restarting' };
+      h.store.update(restarting);
+      const names = (filter?: { active?: boolean }) =>
+        h.store
+          .list(filter)
+          .map((r) => r.name)
+          .sort();
+      expect(names({ active: true })).toEqual(['restarting', 'running']);
+      expect(names()).toEqual(['created', 'restarting', 'running']);
+      running.state = { ...running.state, status: 'exited', running: false, pid: 0 };
+      h.store.update(running);
+      expect(names({ active: true })).toEqual(['restarting']);
+    });
+
     it('keeps records across a reopen (when the store persists)', () => {
       if (!h.reopen) return;
       h.store.insert(sampleRecord(idA, 'web'));

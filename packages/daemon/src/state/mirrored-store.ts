@@ -52,8 +52,8 @@ export class MirroredContainerStore implements ContainerStore {
     return this.inner.findByIdPrefix(prefix);
   }
 
-  list(): ContainerInfo[] {
-    return this.inner.list();
+  list(filter?: { active?: boolean }): ContainerInfo[] {
+    return this.inner.list(filter);
   }
 
   delete(id: string): void {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { alreadyExists, fromSystemError, notFound, type ContainerInfo } from '@tscr/api';
-import type { ContainerStore } from '@tscr/container';
+import { isActive, type ContainerStore } from '@tscr/container';
 
 /** File name of the state database under the daemon's root. */
 export const STATE_DB_FILE = 'tscr.db';
@@ -15,6 +15,11 @@ const MIGRATIONS: readonly string[] = [
      created TEXT NOT NULL,
      record  TEXT NOT NULL
    )`,
+  // `active` (running or restarting): `ps` without -a reads only those rows.
+  `ALTER TABLE containers ADD COLUMN active INTEGER NOT NULL DEFAULT 0;
+   UPDATE containers SET active = (json_extract(record, '$.state.running') = 1
+                                   OR json_extract(record, '$.state.status') = 'restarting');
+   CREATE INDEX containers_active ON containers (active)`,
 ];
 
 interface Row {
@@ -45,12 +50,14 @@ export class SqliteContainerStore implements ContainerStore {
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
     this.stmt = {
-      insert: this.db.prepare('INSERT INTO containers (id, name, created, record) VALUES (?, ?, ?, ?)'),
-      update: this.db.prepare('UPDATE containers SET name = ?, record = ? WHERE id = ?'),
+      insert: this.db.prepare('INSERT INTO containers (id, name, created, active, record) VALUES (?, ?, ?, ?, ?)'),
+      update: this.db.prepare('UPDATE containers SET name = ?, active = ?, record = ? WHERE id = ?'),
       get: this.db.prepare<[string], Row>('SELECT record FROM containers WHERE id = ?'),
       getByName: this.db.prepare<[string], Row>('SELECT record FROM containers WHERE name = ?'),
-      byPrefix: this.db.prepare<[number, string], Row>('SELECT record FROM containers WHERE substr(id, 1, ?) = ?'),
+      // A range on the primary key (its index), not a scan of every row.
+      byPrefix: this.db.prepare<[string, string], Row>('SELECT record FROM containers WHERE id >= ? AND id < ?'),
       list: this.db.prepare<[], Row>('SELECT record FROM containers ORDER BY created DESC, id'),
+      listActive: this.db.prepare<[], Row>('SELECT record FROM containers WHERE active = 1 ORDER BY created DESC, id'),
       delete: this.db.prepare('DELETE FROM containers WHERE id = ?'),
     };
   }
@@ -62,7 +69,7 @@ export class SqliteContainerStore implements ContainerStore {
 
   insert(info: ContainerInfo): void {
     try {
-      this.stmt.insert.run(info.id, info.name, info.created, JSON.stringify(info));
+      this.stmt.insert.run(info.id, info.name, info.created, isActive(info) ? 1 : 0, JSON.stringify(info));
     } catch (err) {
       throw this.constraintError(err, info);
     }
@@ -71,7 +78,7 @@ export class SqliteContainerStore implements ContainerStore {
   update(info: ContainerInfo): void {
     let changes: number;
     try {
-      changes = this.stmt.update.run(info.name, JSON.stringify(info), info.id).changes;
+      changes = this.stmt.update.run(info.name, isActive(info) ? 1 : 0, JSON.stringify(info), info.id).changes;
     } catch (err) {
       throw this.constraintError(err, info);
     }
@@ -87,11 +94,12 @@ export class SqliteContainerStore implements ContainerStore {
   }
 
   findByIdPrefix(prefix: string): ContainerInfo[] {
-    return this.stmt.byPrefix.all(prefix.length, prefix).map((r) => parse(r)!);
+    // Every string that starts with `prefix` sorts between it and `prefix` + the highest code point.
+    return this.stmt.byPrefix.all(prefix, `${prefix}\u{10ffff}`).map((r) => parse(r)!);
   }
 
-  list(): ContainerInfo[] {
-    return this.stmt.list.all().map((r) => parse(r)!);
+  list(filter: { active?: boolean } = {}): ContainerInfo[] {
+    return (filter.active ? this.stmt.listActive : this.stmt.list).all().map((r) => parse(r)!);
   }
 
   delete(id: string): void {

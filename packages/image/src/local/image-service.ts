@@ -572,6 +572,9 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
   private async collectLayers(diffIds: string[]): Promise<void> {
     const keep = new Set<string>();
     for (const s of await this.stored()) for (const id of s.rec.config.rootfs.diff_ids) keep.add(id);
+    // The usual case (a container removed, its image still here) needs no look at the other snapshots:
+    // reading every snapshot record would make each removal cost grow with the number of containers.
+    if (diffIds.every((id) => keep.has(id))) return;
     for (const r of await this.snapshotter.list()) for (const id of r.layers) keep.add(id);
     for (const id of diffIds) {
       if (!keep.has(id)) await rm(join(this.layersDir, digestHex(id)), { recursive: true, force: true });

@@ -46,12 +46,18 @@ const LIVENESS_INTERVAL_MS = 2000;
  * Waits for conmon's exit files with one shared `fs.watch` (inotify) on the
  * exit directory, open only while someone waits. Also checks every few
  * seconds that each awaited task's monitor is alive, so a killed monitor
- * does not leave a wait hanging.
+ * does not leave a wait hanging. Waiters are kept by task ID, and the next
+ * round of liveness checks is scheduled when the last one has finished, so
+ * with many running tasks the rounds never pile up.
  */
 export class ExitWatcher {
   private watcher: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly waiters = new Set<Waiter>();
+  /** Waiters by task ID, so an exit event touches only its own task's waiters. */
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private count = 0;
+  /** A round of liveness checks is running (the next one is scheduled when it ends). */
+  private checking = false;
 
   constructor(
     private readonly dir: string,
@@ -79,7 +85,7 @@ export class ExitWatcher {
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.add(waiter);
+      this.add(waiter);
       try {
         this.ensureWatching();
       } catch (err) {
@@ -99,27 +105,47 @@ export class ExitWatcher {
       });
       this.watcher.on('error', () => this.checkAll());
     }
-    if (!this.timer) {
-      this.timer = setInterval(() => void this.checkLiveness(), LIVENESS_INTERVAL_MS);
-      this.timer.unref();
-    }
+    this.scheduleLiveness();
+  }
+
+  private scheduleLiveness(): void {
+    if (this.timer || this.checking || this.count === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.checking = true;
+      void this.checkLiveness().finally(() => {
+        this.checking = false;
+        this.scheduleLiveness();
+      });
+    }, LIVENESS_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  private add(waiter: Waiter): void {
+    const set = this.waiters.get(waiter.id) ?? new Set();
+    if (set.size === 0) this.waiters.set(waiter.id, set);
+    if (!set.has(waiter)) this.count++;
+    set.add(waiter);
   }
 
   private remove(waiter: Waiter): void {
-    this.waiters.delete(waiter);
-    if (this.waiters.size > 0) return;
+    const set = this.waiters.get(waiter.id);
+    if (!set?.delete(waiter)) return;
+    this.count--;
+    if (set.size === 0) this.waiters.delete(waiter.id);
+    if (this.count > 0) return;
     this.watcher?.close();
     this.watcher = undefined;
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
 
   private waitersFor(id: string): Waiter[] {
-    return [...this.waiters].filter((w) => w.id === id);
+    return [...(this.waiters.get(id) ?? [])];
   }
 
   private async check(id: string): Promise<boolean> {
-    if (this.waitersFor(id).length === 0) return false;
+    if (!this.waiters.has(id)) return false;
     const exit = await readExitFile(this.dir, id);
     if (!exit) return false;
     for (const w of this.waitersFor(id)) w.settle({ kind: 'exited', exit });
@@ -127,11 +153,11 @@ export class ExitWatcher {
   }
 
   private checkAll(): void {
-    for (const id of new Set([...this.waiters].map((w) => w.id))) void this.check(id);
+    for (const id of [...this.waiters.keys()]) void this.check(id);
   }
 
   private async checkLiveness(): Promise<void> {
-    for (const id of new Set([...this.waiters].map((w) => w.id))) {
+    for (const id of [...this.waiters.keys()]) {
       if (await this.isAlive(id).catch(() => true)) continue;
       if (await this.check(id)) continue;
       for (const w of this.waitersFor(id)) w.settle({ kind: 'lost' });

@@ -9,8 +9,11 @@
  * start a new file at the old path. Lines conmon writes between the rename
  * and the reopen land at the end of `.1`, so nothing is lost, and readers
  * ({@link readLogs}) read the rotated files in order and follow the switch.
- * The check is a `stat` per running task every second: a task that writes
- * faster than `max-size` per second can overshoot by that second's output.
+ * The check is a `stat` per running task every second, backing off for a log
+ * that did not grow (every 2, then 4 seconds at most; one past half its
+ * limit is always checked every second), so hundreds of quiet tasks cost a
+ * quarter of the `stat`s. A task that writes faster than `max-size` per
+ * check interval can overshoot by that interval's output.
  * While the daemon is down nothing rotates (the file keeps growing and is
  * rotated at the next check after the restart).
  */
@@ -122,7 +125,16 @@ interface Watched {
   bundle: string;
   rotation: LogRotation;
   busy: boolean;
+  /** Size at the last check. */
+  size: number;
+  /** Ticks between checks (1 while the log grows, doubling up to {@link MAX_IDLE_TICKS} while it does not). */
+  every: number;
+  /** Ticks left until the next check. */
+  wait: number;
 }
+
+/** The longest gap between two checks of a log that does not grow, in ticks of the rotator's interval. */
+const MAX_IDLE_TICKS = 4;
 
 /** Checks the logs of running tasks once a second and rotates those past their size. */
 export class LogRotator {
@@ -136,9 +148,9 @@ export class LogRotator {
 
   /** Starts watching a task's log (replacing an earlier registration). */
   add(id: string, logPath: string, bundle: string, rotation: LogRotation): void {
-    this.tasks.set(id, { logPath, bundle, rotation, busy: false });
+    this.tasks.set(id, { logPath, bundle, rotation, busy: false, size: 0, every: 1, wait: 1 });
     if (!this.timer) {
-      this.timer = setInterval(() => void this.checkAll(), this.intervalMs);
+      this.timer = setInterval(() => void this.tick(), this.intervalMs);
       this.timer.unref();
     }
   }
@@ -155,9 +167,16 @@ export class LogRotator {
     this.timer = undefined;
   }
 
-  /** One round of checks (also called by the timer). */
+  /** Checks every log now. */
   async checkAll(): Promise<void> {
     await Promise.all([...this.tasks.values()].map((t) => this.check(t)));
+  }
+
+  /** One tick of the timer: checks the logs whose turn it is (the timer calls it every interval). */
+  async tick(): Promise<void> {
+    const due: Watched[] = [];
+    for (const t of this.tasks.values()) if (--t.wait <= 0) due.push(t);
+    await Promise.all(due.map((t) => this.check(t)));
   }
 
   private async check(t: Watched): Promise<void> {
@@ -168,7 +187,14 @@ export class LogRotator {
         (s) => s.size,
         () => 0,
       );
-      if (size >= t.rotation.maxSize) await rotateLog(t.logPath, t.bundle, t.rotation.maxFiles);
+      const quiet = size === t.size && size < t.rotation.maxSize / 2;
+      t.every = quiet ? Math.min(t.every * 2, MAX_IDLE_TICKS) : 1;
+      t.wait = t.every;
+      t.size = size;
+      if (size >= t.rotation.maxSize) {
+        await rotateLog(t.logPath, t.bundle, t.rotation.maxFiles);
+        t.size = 0;
+      }
     } catch (err) {
       this.log(`rotate ${t.logPath}: ${err instanceof Error ? err.message : String(err)}`);
     } finally {

@@ -105,6 +105,8 @@ export class LocalTaskRuntime implements TaskRuntime {
   private readonly cgroupParent: string;
   private readonly clis = new Map<string, OciCli>();
   private readonly exits: ExitWatcher;
+  /** Monitor PIDs already read from their bundles (the exit watcher's liveness rounds ask for every task). */
+  private readonly monitorPids = new Map<string, number>();
   /** Rotates the logs of running tasks (started by `start`, and by `list` after a restart). */
   private readonly rotator = new LogRotator();
   private dirsReady: Promise<void> | undefined;
@@ -516,9 +518,14 @@ export class LocalTaskRuntime implements TaskRuntime {
     return this.stateOf(rec, status, status === 'stopped' ? 0 : oci.pid);
   }
 
+  /** The remembered PID answers while it lives; a dead one is checked against the bundle's file again. */
   private async monitorAlive(id: string): Promise<boolean> {
+    const known = this.monitorPids.get(id);
+    if (known !== undefined && (await processAlive(known, 'conmon'))) return true;
     const pid = await readPid(this.bundle(id), BUNDLE_FILES.monitorPid);
-    return processAlive(pid, 'conmon');
+    if (pid > 0) this.monitorPids.set(id, pid);
+    else this.monitorPids.delete(id);
+    return pid !== known && processAlive(pid, 'conmon');
   }
 
   /** Waits at most `ms` for the task's monitor to record its exit. */
@@ -534,6 +541,7 @@ export class LocalTaskRuntime implements TaskRuntime {
    */
   private async cleanup(id: string, cli: OciCli, force: boolean, exited = false): Promise<void> {
     this.rotator.remove(id);
+    this.monitorPids.delete(id);
     const bundle = this.bundle(id);
     const onHost = (await readRecord(bundle, id).catch(() => undefined))?.rootfsOnHost !== false;
     await Promise.all([

@@ -86,4 +86,25 @@ describe('log rotation', () => {
     rotator.close();
     expect((await readdir(dir)).sort()).toEqual(['container.log.1']);
   });
+
+  it('checks a quiet log less often, and a growing one at every tick', async () => {
+    const path = join(dir, 'container.log');
+    await writeFile(path, line(0));
+    const rotator = new LogRotator(() => undefined, 60_000);
+    rotator.add('t', path, dir, { maxSize: 4096, maxFiles: 2 });
+    for (let i = 0; i < 8; i++) await rotator.tick(); // quiet: backs off to one check every 4 ticks
+    await writeFile(path, line(1).repeat(200));
+    await rotator.tick();
+    expect((await readdir(dir)).sort()).toEqual(['container.log']); // not its turn yet
+    for (let i = 0; i < 3; i++) await rotator.tick();
+    expect((await readdir(dir)).sort()).toEqual(['container.log.1']);
+    // Growing logs are checked at every tick.
+    await writeFile(path, line(2));
+    await rotator.tick();
+    await writeFile(path, line(3).repeat(200));
+    await rotator.tick();
+    rotator.close();
+    expect((await readdir(dir)).sort()).toEqual(['container.log.1']);
+    expect(await texts(join(dir, 'container.log.1'))).toHaveLength(200);
+  });
 });

@@ -1,0 +1,46 @@
+# Clean-up shared by the bench scripts (sourced; they run it from their EXIT trap, under `set +e`).
+
+# stop_tscrd PID: removes every container of the private daemon at $TSCR_HOST (through the CLI in $tscr), then ends
+# the daemon by its PID.
+stop_tscrd() {
+  local ids
+  ids=$($tscr ps -aq 2>/dev/null)
+  [ -n "$ids" ] && $tscr rm -f $ids >/dev/null 2>&1
+  kill "$1" 2>/dev/null && wait "$1" 2>/dev/null
+}
+
+# stop_containerd PID SOCKET: kills and deletes the tasks and containers of its namespace tscr-bench, then ends the
+# containerd started by the script by its PID.
+stop_containerd() {
+  local C="ctr -a $2 -n tscr-bench" c
+  for c in $($C task ls -q 2>/dev/null); do $C task kill -s KILL "$c" >/dev/null 2>&1; done
+  sleep 1
+  for c in $($C container ls -q 2>/dev/null); do
+    $C task delete "$c" >/dev/null 2>&1
+    $C container delete "$c" >/dev/null 2>&1
+  done
+  kill "$1" 2>/dev/null && wait "$1" 2>/dev/null
+}
+
+# reap_monitors WORK: the last resort for what an engine failed to remove: monitors (conmon) whose command line
+# mentions WORK; runc (tscr's root under WORK, or the default one) ends their containers.
+reap_monitors() {
+  local pid id
+  for pid in $(pgrep -x conmon); do
+    tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$1" || continue
+    id=$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n '/^-c$/{n;p}')
+    runc --root "$1/exec/runtime/runc-root" delete -f "$id" >/dev/null 2>&1 || runc delete -f "$id" >/dev/null 2>&1
+  done
+}
+
+# start_containerd WORK: Debian's containerd on private paths under WORK/containerd (its CRI plugin off), in the
+# background; sets ctrd (its PID) and C (ctr on its socket, namespace tscr-bench) and waits until it answers.
+start_containerd() {
+  mkdir -p "$1/containerd"
+  printf 'version = 2\nroot = "%s/containerd/root"\nstate = "%s/containerd/state"\n[grpc]\n  address = "%s/containerd/containerd.sock"\n[plugins."io.containerd.grpc.v1.cri"]\n  disable = true\n' \
+    "$1" "$1" "$1" >"$1/containerd/config.toml"
+  containerd --config "$1/containerd/config.toml" >>"$1/containerd.log" 2>&1 &
+  ctrd=$!
+  C="ctr -a $1/containerd/containerd.sock -n tscr-bench"
+  for _ in $(seq 100); do $C version >/dev/null 2>&1 && break; sleep 0.1; done
+}
