@@ -196,7 +196,10 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     await containers.recover();
     await builder.recover();
     for (const host of config.hosts ?? [config.host]) {
-      const bound = await listen(server, host, identity && isTcp(host) ? { tls: identity } : {});
+      const bound = await listen(server, host, {
+        ...(identity && isTcp(host) && { tls: identity }),
+        firstCallTimeoutMs: limits.grpcFirstCallTimeoutMs,
+      });
       address ||= bound;
     }
     // The Docker Engine API: a second front door over the same services.
