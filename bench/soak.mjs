@@ -307,13 +307,18 @@ export async function soak(options = {}) {
     t = Date.now();
     let done = Math.min(warmup, cycles);
     const step = Math.max(1, Math.floor(cycles / 10));
+    const rssSeries = [[done, warm.rssKiB]];
     await pool(
       done,
       cycles,
       parallel,
       async () => {
         await cycle();
-        if (++done % step === 0) log(`soak: ${done}/${cycles} cycles, RSS ${measure(d).rssKiB} KiB`);
+        if (++done % step === 0) {
+          const rss = measure(d).rssKiB;
+          rssSeries.push([done, rss]);
+          log(`soak: ${done}/${cycles} cycles, RSS ${rss} KiB`);
+        }
       },
       errors,
     );
@@ -380,6 +385,7 @@ export async function soak(options = {}) {
       after,
       errors,
       timings,
+      rssSeries,
       seconds: (Date.now() - started) / 1000,
     };
     log(`soak: done in ${result.seconds} s; ${errors.length} errors`);
@@ -453,6 +459,8 @@ function report(r) {
     ...COUNTED.map(row),
     `| SQLite events rows (a bounded log) | ${r.before.sqliteEvents} | ${r.warm.sqliteEvents} | ${r.after.sqliteEvents} | capped |`,
     `| daemon RSS (KiB) | ${r.before.rssKiB} | ${r.warm.rssKiB} | ${r.after.rssKiB} | ${rss >= 0 ? '+' : ''}${rss.toFixed(1)}% (limit +15%) |`,
+    '',
+    `Daemon RSS (KiB) along the cycles: ${r.rssSeries.map(([n, kib]) => `${n}: ${kib}`).join(', ')}; at the end (after the execs and subscribers): ${r.after.rssKiB}.`,
     '',
     grown.length === 0 && r.errors.length === 0
       ? 'Result: **no growth** in any count, RSS within +15% of its value after the warm-up, no failed operation.'
