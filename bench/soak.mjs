@@ -67,11 +67,16 @@ function lines(cmd, args) {
   return r.status === 0 ? r.stdout.split('\n') : [];
 }
 
-/** Counts every host resource the daemon may leak, plus its RSS (KiB). */
+/** The daemon's RSS (KiB). */
+function rssOf(d) {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${d.process.pid}/status`, 'utf8'))?.[1] ?? 0);
+}
+
+/** Counts every host resource the daemon may leak, plus its RSS (KiB). Only while no cycle runs. */
 export function measure(d) {
   const pid = d.process.pid;
   const fds = readdirSync(`/proc/${pid}/fd`).length;
-  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  const rssKiB = rssOf(d);
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
     .split('\n')
     .filter((l) => l.includes(d.dir)).length;
@@ -315,7 +320,8 @@ export async function soak(options = {}) {
       async () => {
         await cycle();
         if (++done % step === 0) {
-          const rss = measure(d).rssKiB;
+          // RSS only: walking the cgroups while other cycles make and remove theirs would race them.
+          const rss = rssOf(d);
           rssSeries.push([done, rss]);
           log(`soak: ${done}/${cycles} cycles, RSS ${rss} KiB`);
         }
