@@ -28,6 +28,8 @@ export interface SoakResult {
   after: SoakCounts;
   errors: string[];
   timings: Record<string, number>;
+  /** `[cycles done, daemon RSS in KiB]` after the warm-up and at every tenth of the cycles. */
+  rssSeries: [number, number][];
   seconds: number;
 }
 

@@ -193,10 +193,13 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     await layers.networks.service.list();
     // The image and volume layers drop what a crash left (pull scratch, orphan blobs, half-made volumes) on their first call.
     await Promise.all([images.list(), volumes.list()]);
-    await containers.recover();
-    await builder.recover();
+    // Containers and the leftovers of interrupted builds (disjoint: `build-…` tasks) are recovered side by side.
+    await Promise.all([containers.recover(), builder.recover()]);
     for (const host of config.hosts ?? [config.host]) {
-      const bound = await listen(server, host, identity && isTcp(host) ? { tls: identity } : {});
+      const bound = await listen(server, host, {
+        ...(identity && isTcp(host) && { tls: identity }),
+        firstCallTimeoutMs: limits.grpcFirstCallTimeoutMs,
+      });
       address ||= bound;
     }
     // The Docker Engine API: a second front door over the same services.
@@ -252,7 +255,8 @@ export async function serveLayer(layer: LayerName, address: string, config: Daem
   let bound: string;
   try {
     const tls = config.tls && isTcp(address) ? await readTls(config.tls) : undefined;
-    bound = await listen(server, address, tls ? { tls } : {});
+    const { grpcFirstCallTimeoutMs } = { ...DEFAULT_LIMITS, ...config.limits };
+    bound = await listen(server, address, { ...(tls && { tls }), firstCallTimeoutMs: grpcFirstCallTimeoutMs });
   } catch (err) {
     server.forceShutdown();
     built.close();

@@ -90,6 +90,11 @@ export interface ApiLimits {
   bodyTimeoutMs: number;
   /** Events a subscriber may fall behind before it is dropped with ResourceExhausted. */
   eventQueue: number;
+  /**
+   * gRPC: time a new connection has to open its first call (HTTP/2 preface, settings, the call's headers),
+   * in ms; then it is closed. Connections that have opened a call are never timed out by it.
+   */
+  grpcFirstCallTimeoutMs: number;
 }
 
 /** The default {@link ApiLimits}. */
@@ -99,6 +104,7 @@ export const DEFAULT_LIMITS: Readonly<ApiLimits> = Object.freeze({
   headersTimeoutMs: 60_000,
   bodyTimeoutMs: 60_000,
   eventQueue: 1024,
+  grpcFirstCallTimeoutMs: 20_000,
 });
 
 /** The `limits` object of a config file: known keys, positive integers. @throws InvalidArgument. */
@@ -186,8 +192,8 @@ Flags:
   --config FILE            JSON file with any of: host, root, execRoot, defaultRuntime, cgroupParent, layers, volumeDrivers,
                            insecureRegistries, networkPrefix (2-6 of [a-z0-9]; default tscr, or ts + a hash of a
                            non-default root), networkPool (default 172.30.0.0/16), limits (grpcMaxMessageBytes,
-                           dockerMaxJsonBody, headersTimeoutMs, bodyTimeoutMs, eventQueue), mirrors ({"registry.k8s.io":
-                           ["http://127.0.0.1:5100"]}), criHost, criSandboxImage,
+                           dockerMaxJsonBody, headersTimeoutMs, bodyTimeoutMs, eventQueue, grpcFirstCallTimeoutMs),
+                           mirrors ({"registry.k8s.io": ["http://127.0.0.1:5100"]}), criHost, criSandboxImage,
                            layerLimits ({"maxBytes": N, "maxEntries": N}: what one layer may unpack to)
   -H, --host ADDR          API address, unix:///PATH or tcp://HOST:PORT; repeatable (default ${DEFAULT_CONFIG.host})
 ${TLS_USAGE}

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { type Server, ServerCredentials } from '@grpc/grpc-js';
 import { fromSystemError, invalidArgument } from '@tscr/api';
 import { parseEndpoint } from './address.js';
+import { limitFirstCall } from './first-call.js';
 
 /** A server's side of mutual TLS: PEM bytes of its certificate, key, and the CA clients must chain to. */
 export interface ServerTls {
@@ -17,6 +18,11 @@ export interface ListenOptions {
   socketMode?: number;
   /** Mutual TLS for a TCP address: only clients with a certificate chaining to `ca` get in (TLS 1.2+). */
   tls?: ServerTls;
+  /**
+   * Closes a connection that has not opened its first call within this many
+   * ms (see {@link limitFirstCall}); default: no deadline.
+   */
+  firstCallTimeoutMs?: number;
 }
 
 /**
@@ -26,7 +32,7 @@ export interface ListenOptions {
  * @throws InvalidArgument for TLS on a UNIX socket; the system error's code when binding fails.
  */
 export async function listen(server: Server, address: string, opts: ListenOptions = {}): Promise<string> {
-  const { socketMode = 0o600, tls } = opts;
+  const { socketMode = 0o600, tls, firstCallTimeoutMs } = opts;
   const ep = parseEndpoint(address);
   const isUnix = ep.target.startsWith('unix://');
   const path = isUnix ? ep.target.slice('unix://'.length) : '';
@@ -47,6 +53,7 @@ export async function listen(server: Server, address: string, opts: ListenOption
       err ? reject(fromSystemError(err, `cannot listen on ${ep.display}`)) : resolve(p),
     );
   });
+  if (firstCallTimeoutMs !== undefined) limitFirstCall(server, firstCallTimeoutMs);
   if (isUnix) {
     await chmod(path, socketMode);
     return `unix://${path}`;

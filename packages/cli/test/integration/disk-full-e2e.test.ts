@@ -125,7 +125,8 @@ describe.skipIf(skip)('a full disk under the daemon root', () => {
           'After each failure every check of the crash matrix holds (the store is consistent), and the free space is',
           'what it was before the operation (within 512 KiB).',
           '',
-          'Found and fixed: a failed `cp` left its partial file in the container (it now removes what it created);',
+          'Found and fixed: a failed `cp` left its partial file in the container (it now removes what it created,',
+          'and puts back whole the files it was replacing, which it moves aside until the copy is done);',
           "a create on a full disk said ENOENT (NotFound), because Node's recursive `mkdir` reports ENOSPC so (the",
           "container's directory is made non-recursively); a failed write of the events history would have been",
           "thrown from a timer and ended tscrd; EDQUOT, EFBIG and SQLite's SQLITE_FULL now map to ResourceExhausted.",
@@ -232,6 +233,11 @@ describe.skipIf(skip)('a full disk under the daemon root', () => {
 
   it('cp into a container', async () => {
     const error = await failsFull(['cp', bigFile, `${ctr}:/copied`], 'cp');
+    // Over a file that is there: the failed copy puts the old one back whole.
+    const sum = () => ok(tscr('exec', ctr, 'md5sum', '/big')).stdout;
+    const old = sum();
+    await failsFull(['cp', bigFile, `${ctr}:/big`], 'cp over a file');
+    expect(sum(), 'the file the failed cp was replacing').toBe(old);
     spaceComesBack(
       () => ok(tscr('cp', bigFile, `${ctr}:/copied`)),
       () => ok(tscr('exec', ctr, 'rm', '/copied')),
@@ -239,7 +245,7 @@ describe.skipIf(skip)('a full disk under the daemon root', () => {
     rows.push({
       op: '`tscr cp` (6 MB file)',
       error,
-      leftBehind: 'a partial file is removed',
+      leftBehind: 'a partial file is removed; a file it was replacing is put back whole',
       afterwards: 'copies; deleting it frees it',
     });
   });

@@ -1,5 +1,6 @@
-import { lstatSync } from 'node:fs';
-import { lstat, readdir, readlink, rm, stat as statFollow, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { lstatSync, renameSync } from 'node:fs';
+import { lstat, readdir, readlink, rename, rm, stat as statFollow, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -142,7 +143,10 @@ export async function extractIntoView(
   try {
     await pipeline(Readable.from(tar), unpack as unknown as NodeJS.WritableStream);
   } catch (err) {
-    // What the failed extraction made (a partial file on a full disk) goes; what was there before stays.
+    // What the failed extraction made (a partial file on a full disk) goes; what it replaced comes back.
+    // The extractor may still be checking or opening the entry it was on: undoing under it would let it
+    // clobber what is put back, so it is let finish first.
+    await quiet(unpack as unknown as Parameters<typeof quiet>[0]);
     await created.undo();
     if (isTscrError(err)) throw err;
     const code = (err as { code?: unknown }).code;
@@ -152,16 +156,24 @@ export async function extractIntoView(
     if (code === 'ENOENT') throw notFound(`cannot extract into ${path}: ${(err as Error).message}`, { cause: err });
     throw fromSystemError(err, `cannot extract into ${path}`);
   }
-  if (problems.length > 0) throw invalidArgument(`archive refused: ${problems.join('; ')}`);
+  if (problems.length > 0) {
+    await created.undo();
+    throw invalidArgument(`archive refused: ${problems.join('; ')}`);
+  }
+  await created.commit();
 }
 
 /**
- * The entries an extraction creates (those not there before), so a failed
- * one can remove them. Names under a symlink the archive itself made are
- * not noted: removing them could reach out of the root.
+ * What an extraction changes, so a failed one can be taken back: the entries
+ * it creates (removed), and the files and links it replaces, which are moved
+ * aside under a hidden name in their own directory before the archive's
+ * version is written (put back). Names under a symlink the archive itself
+ * made are not noted: removing them could reach out of the root.
  */
 class CreatedPaths {
   private readonly made: { host: string; dir: boolean }[] = [];
+  private readonly madeHosts = new Set<string>();
+  private readonly replaced: { host: string; aside: string }[] = [];
   private readonly links: string[] = [];
 
   constructor(private readonly root: string) {}
@@ -179,16 +191,57 @@ class CreatedPaths {
       const st = lstatOrUndefined(posix.join(this.root, ...parts.slice(0, i)));
       if (st?.isSymbolicLink()) return true;
     }
-    if (!lstatOrUndefined(host)) this.made.push({ host, dir: type === 'Directory' });
+    const before = lstatOrUndefined(host);
+    if (!before) {
+      this.made.push({ host, dir: type === 'Directory' });
+      this.madeHosts.add(host);
+    } else if (type !== 'Directory' && !before.isDirectory() && !this.madeHosts.has(host)) {
+      // Replaced: the old file keeps its inode (content, mode, owner, times) under another name until the end.
+      const aside = posix.join(posix.dirname(host), `.tscr-cp-${randomBytes(6).toString('hex')}`);
+      try {
+        renameSync(host, aside);
+        this.replaced.push({ host, aside });
+      } catch {
+        // Cannot be moved aside (a busy mount point…): the extractor deals with it as it is.
+      }
+    }
     return true;
   }
 
-  /** Removes what was noted, last first (a directory it made goes with what is in it: all of that is new). */
+  /** Removes what was made, last first (a directory it made goes with what is in it), and puts back what was replaced. */
   async undo(): Promise<void> {
     for (const m of [...this.made].reverse()) {
       await (m.dir ? rm(m.host, { recursive: true, force: true }) : unlink(m.host)).catch(() => undefined);
     }
+    for (const r of [...this.replaced].reverse()) {
+      await rm(r.host, { force: true }).catch(() => undefined);
+      await rename(r.aside, r.host).catch(() => undefined);
+    }
   }
+
+  /** The extraction succeeded: drops the old versions (one the archive did not write after all is put back). */
+  async commit(): Promise<void> {
+    for (const r of this.replaced) {
+      await (lstatOrUndefined(r.host) ? unlink(r.aside) : rename(r.aside, r.host)).catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * Resolves once node-tar's extractor has no file-system work in flight (its
+ * private `pending` count; the package is pinned), or after 10 s.
+ */
+async function quiet(unpack: { on(event: 'error', cb: () => void): unknown; end(): unknown }): Promise<void> {
+  // Ending it makes the entry it was on fail as truncated, which ends that entry's work.
+  unpack.on('error', () => undefined);
+  try {
+    unpack.end();
+  } catch {
+    // already failed or ended
+  }
+  const key = Object.getOwnPropertySymbols(unpack).find((k) => k.description === 'pending');
+  const pending = () => (key ? Number((unpack as Record<symbol, unknown>)[key]) : 0);
+  for (let waited = 0; pending() > 0 && waited < 10_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
 }
 
 function lstatOrUndefined(path: string): ReturnType<typeof lstatSync> | undefined {

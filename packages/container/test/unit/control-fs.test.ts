@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,6 +101,36 @@ describe('container filesystem access', () => {
     expect(st.mode & 0o7777).toBe(0o751);
     expect([st.uid, st.gid]).toEqual([1234, 4321]);
     expect(await readFile(join(root, 'data', 'x'), 'utf8')).toBe('x!');
+  });
+
+  it('a failed extraction puts back the files it was replacing; a finished one leaves no old copies', async () => {
+    const target = join(root, 'data', 'keep');
+    await mkdir(target);
+    await writeFile(join(target, 'a'), 'old a', { mode: 0o600 });
+    await writeFile(join(target, 'b'), 'old b');
+    const src = join(dir, 'replacing');
+    await mkdir(src);
+    await writeFile(join(src, 'a'), 'new a');
+    await writeFile(join(src, 'b'), Buffer.alloc(256 * 1024, 'n'));
+    await writeFile(join(src, 'c'), 'new c');
+    const tarFile = join(dir, 'replacing.tar');
+    execFileSync('tar', ['cf', tarFile, '-C', src, 'a', 'b', 'c']);
+    const whole = await readFile(tarFile);
+    // The stream breaks in the middle of b's body (as a full disk or a dropped client would cut it).
+    async function* cut() {
+      yield whole.subarray(0, 1024 + 512 + 100 * 1024);
+      throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    }
+    expect(await codeOf(extractIntoView(view, '/data/keep', cut()))).toBe('ResourceExhausted');
+    expect(await readFile(join(target, 'a'), 'utf8')).toBe('old a');
+    expect((await stat(join(target, 'a'))).mode & 0o777).toBe(0o600);
+    expect(await readFile(join(target, 'b'), 'utf8')).toBe('old b');
+    expect((await readdir(target)).sort()).toEqual(['a', 'b']);
+
+    await extractIntoView(view, '/data/keep', Readable.from([whole]));
+    expect(await readFile(join(target, 'a'), 'utf8')).toBe('new a');
+    expect((await readFile(join(target, 'b'))).length).toBe(256 * 1024);
+    expect((await readdir(target)).sort()).toEqual(['a', 'b', 'c']);
   });
 
   it('refuses archives whose entries escape, and extraction into a file or read-only root', async () => {

@@ -24,6 +24,12 @@ function byteWaiting(fd: number): boolean {
   }
 }
 
+/** Test seams of {@link releaseViaExecFifo}. */
+export interface ExecFifoOptions {
+  /** Whether the init process still exists; default: its /proc entry is there and not a zombie. */
+  alive?: (pid: number) => Promise<boolean>;
+}
+
 /**
  * Starts a created runc container without running `runc start`. runc's init
  * waits, blocked opening `<root>/<id>/exec.fifo` for writing, until a reader
@@ -34,24 +40,38 @@ function byteWaiting(fd: number): boolean {
  * The fifo is opened read-write and non-blocking: the open never blocks, the
  * read never sees a spurious end of file, and a check that `initPid` still
  * lives ends the wait if the init dies first.
+ *
+ * The descriptor is touched only while the wait is open: once it settles the
+ * socket closes it, the kernel hands its number to the next file the daemon
+ * opens, and a liveness answer that comes late must not read from that file
+ * (it did: it ate the first byte of another task's task.json, whose start
+ * then failed with NotFound "no such task" — found by the soak).
  * @returns true when the init process was released; false when the caller
  * should fall back to `runc start` (no fifo, or the init is gone).
  */
-export async function releaseViaExecFifo(fifo: string, initPid: number): Promise<boolean> {
+export async function releaseViaExecFifo(fifo: string, initPid: number, opts: ExecFifoOptions = {}): Promise<boolean> {
+  const isAlive = opts.alive ?? alive;
   const fd = await new Promise<number | undefined>((resolve) =>
     open(fifo, constants.O_RDWR | constants.O_NONBLOCK, (err, fd) => resolve(err ? undefined : fd)),
   );
   if (fd === undefined) return false;
   const socket = new Socket({ fd, readable: true, writable: false });
   let timer: NodeJS.Timeout | undefined;
+  let settled = false;
   const released = await new Promise<boolean>((resolve) => {
-    socket.once('data', () => resolve(true));
-    socket.once('error', () => resolve(false));
+    const settle = (value: boolean) => {
+      settled = true;
+      resolve(value);
+    };
+    socket.once('data', () => settle(true));
+    socket.once('error', () => settle(false));
     const check = async () => {
-      if (await alive(initPid)) timer = setTimeout(check, LIVENESS_CHECK_MS);
+      const live = await isAlive(initPid);
+      if (settled) return; // the wait ended meanwhile: `fd` may already name another file
+      if (live) timer = setTimeout(check, LIVENESS_CHECK_MS);
       // Gone: but a short-lived process (`true`) may have written its byte and exited before the
       // socket's read was dispatched (a busy event loop), so look at the fifo itself before giving up.
-      else resolve(byteWaiting(fd));
+      else settle(byteWaiting(fd));
     };
     timer = setTimeout(check, LIVENESS_CHECK_MS);
   });

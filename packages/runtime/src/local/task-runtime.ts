@@ -438,7 +438,10 @@ export class LocalTaskRuntime implements TaskRuntime {
       () => true,
       () => false,
     );
-    if (!exists) return;
+    // A task the OCI runtime knows had its record written before its monitor started: an unreadable
+    // record there is damage to report, not a half-made create, so its mounts and files stay.
+    const known = await Promise.all(Object.entries(this.runtimes).map(([name, bin]) => this.cli(name, bin).exists(id)));
+    if (!exists || known.includes(true)) return;
     await unmountRootfs(join(bundle, BUNDLE_FILES.rootfs)).catch(() => undefined);
     await removeBundle(bundle).catch(() => undefined);
   }
