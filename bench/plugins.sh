@@ -19,6 +19,7 @@ work=$(mktemp -d /tmp/tscr-bench-plug-XXXXXX)
 daemon=""
 plugin=""
 P=""
+PP=""
 cleanup() {
   if [ -n "$daemon" ]; then
     for c in $($tscr ps -aq 2>/dev/null); do $tscr rm -f "$c" >/dev/null 2>&1 || true; done
@@ -58,14 +59,15 @@ if command -v podman >/dev/null; then
   P="podman --root $work/podman-root --runroot $work/podman-run --cgroup-manager cgroupfs --events-backend none"
   $P import -q "$work/busybox.tar" localhost/bench-busybox >/dev/null
   $P volume create pmlocal >/dev/null
-  $P volume create -d benchvol pmplug >/dev/null || { echo "bench: podman has no volume plug-in support here" >&2; P=""; }
+  PP=$P
+  $P volume create --driver benchvol pmplug >/dev/null || { echo "bench: podman has no volume plug-in support here" >&2; PP=""; }
 fi
 
 # Interleaved rounds (the machine is shared and noisy), 3 warm-up rounds, medians of spawn-to-exit wall time.
 node - "$out" "$runs" "$tscr run --rm --network none -v benchlocal:/d $IMG true" \
   "$tscr run --rm --network none -v benchplug:/d $IMG true" \
   ${P:+"$P run --rm --runtime runc --network none -v pmlocal:/d localhost/bench-busybox true"} \
-  ${P:+"$P run --rm --runtime runc --network none -v pmplug:/d localhost/bench-busybox true"} <<'JS'
+  ${PP:+"$PP run --rm --runtime runc --network none -v pmplug:/d localhost/bench-busybox true"} <<'JS'
 const { spawnSync } = require('node:child_process');
 const { writeFileSync } = require('node:fs');
 const [dir, runs, ...cmds] = process.argv.slice(2);
