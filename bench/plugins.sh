@@ -54,7 +54,9 @@ $tscr volume create benchlocal >/dev/null
 $tscr volume create -d benchvol benchplug >/dev/null
 
 if command -v podman >/dev/null; then
-  printf '[engine.volume_plugins]\nbenchvol = "%s"\n' "$work/plugins/benchvol.sock" >"$work/containers.conf"
+  # The ulimits as bench/network.sh sets them (podman's defaults fail under this host's limits).
+  printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n[engine.volume_plugins]\nbenchvol = "%s"\n' \
+    "$work/plugins/benchvol.sock" >"$work/containers.conf"
   export CONTAINERS_CONF="$work/containers.conf"
   P="podman --root $work/podman-root --runroot $work/podman-run --cgroup-manager cgroupfs --events-backend none"
   $P import -q "$work/busybox.tar" localhost/bench-busybox >/dev/null
