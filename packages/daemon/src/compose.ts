@@ -33,6 +33,9 @@ import { readTls } from './listeners.js';
 import { STATE_DB_FILE, SqliteContainerStore } from './state/sqlite-store.js';
 import { checkStateDatabase } from './state/state-check.js';
 import { LocalSystemService } from './system.js';
+import { buildPlugins } from './plugins.js';
+import type { PluginRegistry } from '@tscr/plugins/local';
+import { addPluginsService } from '@tscr/plugins/grpc';
 
 /** The pod sandbox image when the config names none (pulled on first use, through the mirrors). */
 export const DEFAULT_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
@@ -51,6 +54,8 @@ export interface Daemon {
 export interface ComposedDaemon extends Daemon {
   containers: LocalContainerService;
   events: EventBus;
+  /** The one registry of Docker plugins (volume, network, IPAM, authz drivers). */
+  plugins: PluginRegistry;
   /** Where the Docker Engine API listens, when it is served. */
   dockerAddress?: string;
   /** Where the Kubernetes CRI listens, when it is served. */
@@ -110,7 +115,12 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   const peers = config.peers?.length
     ? new PeerBlobSource(config.peers, (address) => connectDaemon(address, identity))
     : undefined;
-  const layers = buildLayers(config, { ...(peers && { blobSource: peers }), ...(identity && { identity }) });
+  const plugins = await buildPlugins(config, logger);
+  const layers = buildLayers(config, {
+    ...(peers && { blobSource: peers }),
+    ...(identity && { identity }),
+    volumeDrivers: plugins.volumeDrivers,
+  });
   // Prune also collects snapshots whose container is gone (store is set before any call).
   const images = new EventedImageService(layers.images.service, events, () => store.list().map((c) => c.id));
   const volumes = new EventedVolumeService(layers.volumes.service, events);
@@ -176,6 +186,7 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   addLayerService(server, 'registry', registry);
   addContainerService(server, containers);
   addSystemService(server, system);
+  addPluginsService(server, plugins.registry);
   addBuilderService(server, builder, { spoolDir: join(config.root, 'builder', 'uploads') });
 
   const release = () => {
@@ -204,7 +215,16 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     }
     // The Docker Engine API: a second front door over the same services.
     if (config.dockerHost) {
-      const backends = { containers, images, registry, volumes, networks: layers.networks.service, system, builder };
+      const backends = {
+        containers,
+        images,
+        registry,
+        volumes,
+        networks: layers.networks.service,
+        system,
+        builder,
+        plugins: plugins.registry,
+      };
       dockerApi = await createDockerApiServer(backends, config.dockerHost, {
         logger,
         maxJsonBody: limits.dockerMaxJsonBody,
@@ -232,6 +252,7 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     address,
     containers,
     events,
+    plugins: plugins.registry,
     ...(dockerApi ? { dockerAddress: dockerApi.address } : {}),
     ...(cri ? { criAddress: cri.address } : {}),
     async close() {

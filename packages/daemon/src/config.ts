@@ -39,6 +39,15 @@ export interface DaemonConfig {
   layers: LayerEndpoints;
   /** Volume plug-in drivers: driver name → gRPC address of a process serving the volume layer. */
   volumeDrivers?: Record<string, string>;
+  /**
+   * tscr's own directories of Docker plugins (sockets, `.spec`, `.json`), searched after dockerd's
+   * (`--plugin-dir`, repeatable). Default `<execRoot>/plugins`.
+   */
+  pluginDirs?: string[];
+  /** False: do not look in dockerd's plugin directories (`/run/docker/plugins`, `/etc/docker/plugins`, …). */
+  dockerPluginDirs?: boolean;
+  /** Plugin call timing in ms (defaults as dockerd: 60 000 per call, 30 000 of retries from 1 000). */
+  pluginTimeouts?: { timeoutMs?: number; retryMs?: number; retryBaseMs?: number };
   /** Registries (`host:port`) spoken to over plain HTTP; loopback registries always are. */
   insecureRegistries?: string[];
   /**
@@ -190,6 +199,8 @@ export const USAGE = `Usage:
 
 Flags:
   --config FILE            JSON file with any of: host, root, execRoot, defaultRuntime, cgroupParent, layers, volumeDrivers,
+                           pluginDirs, dockerPluginDirs (false: skip dockerd's plugin dirs), pluginTimeouts
+                           ({"timeoutMs": N, "retryMs": N, "retryBaseMs": N}),
                            insecureRegistries, networkPrefix (2-6 of [a-z0-9]; default tscr, or ts + a hash of a
                            non-default root), networkPool (default 172.30.0.0/16), limits (grpcMaxMessageBytes,
                            dockerMaxJsonBody, headersTimeoutMs, bodyTimeoutMs, eventQueue, grpcFirstCallTimeoutMs),
@@ -208,6 +219,9 @@ ${TLS_USAGE}
   --layer LAYER=ENDPOINT   serve LAYER from ENDPOINT (local or a gRPC address); repeatable
   --volume-driver NAME=ADDRESS
                            volume driver NAME served at gRPC ADDRESS (e.g. tscrd serve-layer volumes); repeatable
+  --plugin-dir DIR         a directory of Docker plugins (NAME.sock, NAME.spec, NAME.json) searched after dockerd's
+                           /run/docker/plugins, /etc/docker/plugins, /usr/lib/docker/plugins; repeatable
+                           (default <exec-root>/plugins)
   --insecure-registry HOST:PORT
                            reach this registry over plain HTTP (loopback always is); repeatable
   --docker-host ADDR       Docker Engine API address (default unix://<exec-root>/docker.sock, i.e.
@@ -246,6 +260,26 @@ function checkVolumeDrivers(drivers: Record<string, unknown>, where: string): Re
     if (typeof address !== 'string' || address === '')
       throw invalidArgument(`${where}: volume driver ${name} needs a gRPC address`);
     out[name] = address;
+  }
+  return out;
+}
+
+function checkPluginDirs(value: unknown, where: string): string[] {
+  if (!Array.isArray(value) || !value.every((d) => typeof d === 'string' && isAbsolute(d)))
+    throw invalidArgument(`${where}: plugin directories must be absolute paths`);
+  return [...value];
+}
+
+function checkPluginTimeouts(value: unknown, where: string): NonNullable<DaemonConfig['pluginTimeouts']> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidArgument(`${where}: pluginTimeouts must be an object`);
+  const out: NonNullable<DaemonConfig['pluginTimeouts']> = {};
+  for (const [key, n] of Object.entries(value)) {
+    if (key !== 'timeoutMs' && key !== 'retryMs' && key !== 'retryBaseMs')
+      throw invalidArgument(`${where}: unknown pluginTimeouts setting ${JSON.stringify(key)}`);
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0)
+      throw invalidArgument(`${where}: pluginTimeouts.${key} must be a positive integer`);
+    out[key] = n;
   }
   return out;
 }
@@ -298,6 +332,13 @@ export function parseConfigFile(value: unknown, where = 'config file'): Partial<
       out.volumeDrivers = checkVolumeDrivers(v as Record<string, unknown>, where);
     } else if (key === 'limits') {
       out.limits = checkLimits(v, where);
+    } else if (key === 'pluginDirs') {
+      out.pluginDirs = checkPluginDirs(v, where);
+    } else if (key === 'dockerPluginDirs') {
+      if (typeof v !== 'boolean') throw invalidArgument(`${where}: dockerPluginDirs must be true or false`);
+      out.dockerPluginDirs = v;
+    } else if (key === 'pluginTimeouts') {
+      out.pluginTimeouts = checkPluginTimeouts(v, where);
     } else if (key === 'insecureRegistries') {
       out.insecureRegistries = checkRegistries(v, where);
     } else if (key === 'layerLimits') {
@@ -349,6 +390,7 @@ function parseFlags(argv: string[]) {
       'cgroup-parent': { type: 'string' },
       layer: { type: 'string', multiple: true },
       'volume-driver': { type: 'string', multiple: true },
+      'plugin-dir': { type: 'string', multiple: true },
       'insecure-registry': { type: 'string', multiple: true },
       'docker-host': { type: 'string' },
       'docker-tlscert': { type: 'string' },
@@ -401,6 +443,19 @@ function validate(config: DaemonConfig): DaemonConfig {
   for (const host of config.hosts ?? [config.host]) checkListener(host, config);
   checkDockerHost(config);
   return config;
+}
+
+/** The plugin settings: `--plugin-dir`s replace the file's `pluginDirs`. */
+function pluginSettings(
+  file: Partial<DaemonConfig>,
+  flagDirs: string[] | undefined,
+): Pick<DaemonConfig, 'pluginDirs' | 'dockerPluginDirs' | 'pluginTimeouts'> {
+  const dirs = flagDirs?.length ? checkPluginDirs(flagDirs, '--plugin-dir') : file.pluginDirs;
+  return {
+    ...(dirs && { pluginDirs: dirs }),
+    ...(file.dockerPluginDirs !== undefined && { dockerPluginDirs: file.dockerPluginDirs }),
+    ...(file.pluginTimeouts && { pluginTimeouts: file.pluginTimeouts }),
+  };
 }
 
 /**
@@ -466,6 +521,7 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
     ],
     ...dockerFlags(values, values['exec-root'] ?? file.execRoot ?? DEFAULT_CONFIG.execRoot),
     ...(file.limits && { limits: file.limits }),
+    ...pluginSettings(file, values['plugin-dir']),
     ...(file.layerLimits && { layerLimits: file.layerLimits }),
     ...(prefix && { networkPrefix: prefix }),
     ...(pool && { networkPool: pool }),
