@@ -33,6 +33,9 @@ import { readTls } from './listeners.js';
 import { STATE_DB_FILE, SqliteContainerStore } from './state/sqlite-store.js';
 import { checkStateDatabase } from './state/state-check.js';
 import { LocalSystemService } from './system.js';
+import { createPluginRegistry } from '@tscr/plugins/local';
+import { AuthzChain } from './authz/chain.js';
+import { AuthorizingServer } from './authz/grpc-server.js';
 
 /** The pod sandbox image when the config names none (pulled on first use, through the mirrors). */
 export const DEFAULT_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
@@ -166,8 +169,19 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     connect: (address) => connectDaemon(address, identity),
   });
 
+  // Docker's plugins (dockerd's directories, then tscr's own), found and activated on first use.
+  const plugins = createPluginRegistry({
+    ...(config.pluginDirs?.length && { extraDirs: config.pluginDirs }),
+    timeoutMs: limits.pluginTimeoutMs,
+    retryMs: limits.pluginRetryMs,
+  });
+  // With --authorization-plugin, every call of both APIs is asked about first (see docs/authorization.md).
+  const authorizer = config.authorizationPlugins?.length
+    ? new AuthzChain(config.authorizationPlugins, plugins)
+    : undefined;
   // A message past the limit fails with RESOURCE_EXHAUSTED before any handler sees it.
-  const server = new Server({ 'grpc.max_receive_message_length': limits.grpcMaxMessageBytes });
+  const serverOptions = { 'grpc.max_receive_message_length': limits.grpcMaxMessageBytes };
+  const server = authorizer ? new AuthorizingServer(authorizer, serverOptions) : new Server(serverOptions);
   addTransferService(server, transfer);
   addLayerService(server, 'images', images);
   addLayerService(server, 'runtime', layers.runtime.service);
@@ -208,6 +222,7 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
         headersTimeoutMs: limits.headersTimeoutMs,
         bodyTimeoutMs: limits.bodyTimeoutMs,
         ...(config.dockerTls ? { tls: config.dockerTls } : {}),
+        ...(authorizer && { authorizer }),
       });
     }
     // The Kubernetes CRI: a third front door, for kubelet and crictl.

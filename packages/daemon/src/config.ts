@@ -3,6 +3,7 @@ import { isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromSystemError, invalidArgument } from '@tscr/api';
 import { checkListener, tlsFlags, TLS_USAGE, type TlsFiles } from './listeners.js';
+import { checkAuthzPlugins, checkPluginDirs } from './authz/config.js';
 
 /** The layers the daemon composes; each is served in process or by another process. */
 export const LAYER_NAMES = ['images', 'runtime', 'networks', 'volumes', 'registry'] as const;
@@ -37,6 +38,13 @@ export interface DaemonConfig {
   /** Cgroup parent of every container's cgroup. */
   cgroupParent: string;
   layers: LayerEndpoints;
+  /**
+   * Authorization plugins (`--authorization-plugin`), asked in this order about every request of both
+   * APIs (gRPC calls presented as their Docker API equivalents); each must allow it.
+   */
+  authorizationPlugins?: string[];
+  /** tscr's own plugin directories (`--plugin-dir`), searched after dockerd's for sockets and spec files. */
+  pluginDirs?: string[];
   /** Volume plug-in drivers: driver name → gRPC address of a process serving the volume layer. */
   volumeDrivers?: Record<string, string>;
   /** Registries (`host:port`) spoken to over plain HTTP; loopback registries always are. */
@@ -90,6 +98,10 @@ export interface ApiLimits {
   bodyTimeoutMs: number;
   /** Events a subscriber may fall behind before it is dropped with ResourceExhausted. */
   eventQueue: number;
+  /** Time limit of one call to a Docker plugin, in ms (dockerd: 60 s). */
+  pluginTimeoutMs: number;
+  /** How long a plugin that does not answer is retried before the call fails, in ms (dockerd: 30 s). */
+  pluginRetryMs: number;
 }
 
 /** The default {@link ApiLimits}. */
@@ -99,6 +111,8 @@ export const DEFAULT_LIMITS: Readonly<ApiLimits> = Object.freeze({
   headersTimeoutMs: 60_000,
   bodyTimeoutMs: 60_000,
   eventQueue: 1024,
+  pluginTimeoutMs: 60_000,
+  pluginRetryMs: 30_000,
 });
 
 /** The `limits` object of a config file: known keys, positive integers. @throws InvalidArgument. */
@@ -184,9 +198,10 @@ export const USAGE = `Usage:
 
 Flags:
   --config FILE            JSON file with any of: host, root, execRoot, defaultRuntime, cgroupParent, layers, volumeDrivers,
-                           insecureRegistries, networkPrefix (2-6 of [a-z0-9]; default tscr, or ts + a hash of a
+                           authorizationPlugins, pluginDirs, insecureRegistries, networkPrefix (2-6 of [a-z0-9]; default tscr, or ts + a hash of a
                            non-default root), networkPool (default 172.30.0.0/16), limits (grpcMaxMessageBytes,
-                           dockerMaxJsonBody, headersTimeoutMs, bodyTimeoutMs, eventQueue), mirrors ({"registry.k8s.io":
+                           dockerMaxJsonBody, headersTimeoutMs, bodyTimeoutMs, eventQueue,
+                           pluginTimeoutMs, pluginRetryMs), mirrors ({"registry.k8s.io":
                            ["http://127.0.0.1:5100"]}), criHost, criSandboxImage,
                            layerLimits ({"maxBytes": N, "maxEntries": N}: what one layer may unpack to)
   -H, --host ADDR          API address, unix:///PATH or tcp://HOST:PORT; repeatable (default ${DEFAULT_CONFIG.host})
@@ -202,6 +217,11 @@ ${TLS_USAGE}
   --layer LAYER=ENDPOINT   serve LAYER from ENDPOINT (local or a gRPC address); repeatable
   --volume-driver NAME=ADDRESS
                            volume driver NAME served at gRPC ADDRESS (e.g. tscrd serve-layer volumes); repeatable
+  --authorization-plugin NAME
+                           ask authz plugin NAME about every request of both APIs (gRPC calls as their Docker API
+                           equivalents, see docs/authorization.md); repeatable, asked in order, all must allow
+  --plugin-dir DIR         also look for Docker plugins (NAME.sock, NAME/NAME.sock, NAME.spec, NAME.json) in DIR,
+                           after /run/docker/plugins, /etc/docker/plugins, /usr/lib/docker/plugins; repeatable
   --insecure-registry HOST:PORT
                            reach this registry over plain HTTP (loopback always is); repeatable
   --docker-host ADDR       Docker Engine API address (default unix://<exec-root>/docker.sock, i.e.
@@ -292,6 +312,10 @@ export function parseConfigFile(value: unknown, where = 'config file'): Partial<
       out.volumeDrivers = checkVolumeDrivers(v as Record<string, unknown>, where);
     } else if (key === 'limits') {
       out.limits = checkLimits(v, where);
+    } else if (key === 'authorizationPlugins') {
+      out.authorizationPlugins = checkAuthzPlugins(v, where);
+    } else if (key === 'pluginDirs') {
+      out.pluginDirs = checkPluginDirs(v, where);
     } else if (key === 'insecureRegistries') {
       out.insecureRegistries = checkRegistries(v, where);
     } else if (key === 'layerLimits') {
@@ -343,6 +367,8 @@ function parseFlags(argv: string[]) {
       'cgroup-parent': { type: 'string' },
       layer: { type: 'string', multiple: true },
       'volume-driver': { type: 'string', multiple: true },
+      'authorization-plugin': { type: 'string', multiple: true },
+      'plugin-dir': { type: 'string', multiple: true },
       'insecure-registry': { type: 'string', multiple: true },
       'docker-host': { type: 'string' },
       'docker-tlscert': { type: 'string' },
@@ -386,6 +412,17 @@ function dockerFlags(
   const host = typeof values['docker-host'] === 'string' ? values['docker-host'] : `unix://${execRoot}/docker.sock`;
   const [cert, key, ca] = tls as (string | undefined)[];
   return cert && key && ca ? { dockerHost: host, dockerTls: { cert, key, ca } } : { dockerHost: host };
+}
+
+/** Flags replace the file's lists (as dockerd's flags do). */
+function pluginFlags(
+  authz: string[] | undefined,
+  dirs: string[] | undefined,
+  file: Partial<DaemonConfig>,
+): Pick<DaemonConfig, 'authorizationPlugins' | 'pluginDirs'> {
+  const plugins = authz?.length ? checkAuthzPlugins(authz, '--authorization-plugin') : file.authorizationPlugins;
+  const pluginDirs = dirs?.length ? checkPluginDirs(dirs, '--plugin-dir') : file.pluginDirs;
+  return { ...(plugins?.length && { authorizationPlugins: plugins }), ...(pluginDirs?.length && { pluginDirs }) };
 }
 
 function validate(config: DaemonConfig): DaemonConfig {
@@ -452,6 +489,7 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
     cgroupParent: values['cgroup-parent'] ?? file.cgroupParent ?? DEFAULT_CONFIG.cgroupParent,
     layers: { ...DEFAULT_CONFIG.layers, ...file.layers, ...checkLayers(flagLayers, '--layer') },
     volumeDrivers: { ...file.volumeDrivers, ...checkVolumeDrivers(flagDrivers, '--volume-driver') },
+    ...pluginFlags(values['authorization-plugin'], values['plugin-dir'], file),
     insecureRegistries: [
       ...new Set([
         ...(file.insecureRegistries ?? []),

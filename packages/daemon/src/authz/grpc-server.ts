@@ -55,16 +55,21 @@ export function describeCall(grpcMethod: string, call: AnyCall, request: unknown
   return out;
 }
 
-/** The first message of a request stream, put back so the handler reads it too; undefined when none came. */
+/**
+ * The first message of a request stream, put back so the handler reads it too; undefined when none came.
+ * Read through 'readable' (not 'data' + pause), so the stream is left as a fresh one: a handler may then
+ * listen for 'data', iterate it, or pipe it.
+ */
 function peekFirst(stream: Readable): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const done = () => {
-      stream.off('data', onData);
+      stream.off('readable', onReadable);
       stream.off('end', onEnd);
       stream.off('error', onError);
     };
-    const onData = (msg: unknown) => {
-      stream.pause();
+    const onReadable = () => {
+      const msg: unknown = stream.read();
+      if (msg === null) return;
       done();
       stream.unshift(msg);
       resolve(msg);
@@ -77,7 +82,7 @@ function peekFirst(stream: Readable): Promise<unknown> {
       done();
       reject(err);
     };
-    stream.on('data', onData);
+    stream.on('readable', onReadable);
     stream.once('end', onEnd);
     stream.once('error', onError);
   });
