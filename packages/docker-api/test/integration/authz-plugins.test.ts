@@ -38,7 +38,8 @@ class PluginProcess {
   constructor(
     readonly name: string,
     dir: string,
-    private readonly policy: string,
+    /** Read at each start: a restart may change it. */
+    public policy: string,
   ) {
     this.socket = join(dir, `${name}.sock`);
     this.log = join(dir, `${name}.log`);
@@ -183,5 +184,21 @@ describe.skipIf(skip)('authorization plugins (docker CLI and tscr CLI)', () => {
     await second.start();
     await waitFor('the plugin back', () => c.tscr(['ps']).code === 0);
     expect(c.docker(['ps']).code).toBe(0);
+  });
+
+  it('a plugin that answers garbage refuses with a clear error', async () => {
+    await second.stop();
+    second.policy = 'garbage';
+    await second.start();
+    const d = c.docker(['ps']);
+    expect(d.code).not.toBe(0);
+    expect(d.stderr).toContain(`plugin ${second.name} failed with error:`);
+    const t = c.tscr(['ps']);
+    expect(t.code).not.toBe(0);
+    expect(t.stderr).toContain(`Error: plugin ${second.name} failed with error:`);
+    await second.stop();
+    second.policy = 'deny-label';
+    await second.start();
+    await waitFor('the plugin answering again', () => c.tscr(['ps']).code === 0);
   });
 });

@@ -86,7 +86,13 @@ function fakeBackends(): DockerApiBackends {
     registry: {},
     volumes: {},
     networks: {},
-    system: {},
+    system: {
+      async *events(opts: { onSubscribed?: () => void }) {
+        opts.onSubscribed?.();
+        const t = BigInt(Date.now()) * 1_000_000n;
+        yield { type: 'container', action: 'start', id: 'c1', attributes: { name: 'web' }, timeNano: String(t) };
+      },
+    },
   } as unknown as DockerApiBackends;
 }
 
@@ -157,6 +163,14 @@ describe('Docker API authorization (fake authorizer)', () => {
     expect(r.status).toBe(403);
     expect(r.body).not.toContain('web');
     expect(JSON.parse(r.body).message).toBe('authorization denied by plugin fake: you may not list');
+  });
+
+  it('a streamed answer goes out as it comes, checked only at the request (as dockerd)', async () => {
+    refuse = (_req, res) => (res ? 'streams are never shown' : undefined);
+    const r = await call(sock, 'GET', `/v1.47/events?until=${Math.floor(Date.now() / 1000) + 1}`);
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body.split('\n')[0] ?? '').Action).toBe('start');
+    expect(seen.map((s) => Boolean(s.res))).toEqual([false]);
   });
 
   it('asks about _ping too, as dockerd does', async () => {
