@@ -1,6 +1,7 @@
 /** tscr's containers → dockerd's list and inspect JSON. */
 import type {
   ContainerConfig,
+  HealthConfig,
   ContainerInfo,
   ContainerSummary,
   EndpointSettings,
@@ -201,6 +202,17 @@ export function containerInspectJson(info: ContainerInfo) {
   };
 }
 
+/** Docker's `Healthcheck` (durations in nanoseconds), in container and image configs alike. */
+export function healthcheckJson(h: HealthConfig) {
+  return {
+    Test: h.test ?? [],
+    Interval: (h.intervalMs ?? 0) * 1e6,
+    Timeout: (h.timeoutMs ?? 0) * 1e6,
+    StartPeriod: (h.startPeriodMs ?? 0) * 1e6,
+    Retries: h.retries ?? 0,
+  };
+}
+
 /** dockerd's `Config` of a container (inspect), also the top level of a create body. */
 export function containerConfigJson(c: ContainerConfig, defaultHostname = '') {
   return {
@@ -215,17 +227,7 @@ export function containerConfigJson(c: ContainerConfig, defaultHostname = '') {
     StdinOnce: Boolean(c.stdinOnce),
     Env: c.env ?? [],
     Cmd: c.cmd ?? null,
-    ...(c.healthcheck
-      ? {
-          Healthcheck: {
-            Test: c.healthcheck.test ?? [],
-            Interval: (c.healthcheck.intervalMs ?? 0) * 1e6,
-            Timeout: (c.healthcheck.timeoutMs ?? 0) * 1e6,
-            StartPeriod: (c.healthcheck.startPeriodMs ?? 0) * 1e6,
-            Retries: c.healthcheck.retries ?? 0,
-          },
-        }
-      : {}),
+    ...(c.healthcheck ? { Healthcheck: healthcheckJson(c.healthcheck) } : {}),
     Image: c.image,
     Volumes: null,
     WorkingDir: c.workingDir ?? '',
