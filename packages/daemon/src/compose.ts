@@ -33,7 +33,9 @@ import { readTls } from './listeners.js';
 import { STATE_DB_FILE, SqliteContainerStore } from './state/sqlite-store.js';
 import { checkStateDatabase } from './state/state-check.js';
 import { LocalSystemService } from './system.js';
-import { createPluginRegistry } from '@tscr/plugins/local';
+import { buildPlugins } from './plugins.js';
+import type { PluginRegistry } from '@tscr/plugins/local';
+import { addPluginsService } from '@tscr/plugins/grpc';
 import { AuthzChain } from './authz/chain.js';
 import { AuthorizingServer } from './authz/grpc-server.js';
 
@@ -54,6 +56,8 @@ export interface Daemon {
 export interface ComposedDaemon extends Daemon {
   containers: LocalContainerService;
   events: EventBus;
+  /** The one registry of Docker plugins (volume, network, IPAM, authz drivers). */
+  plugins: PluginRegistry;
   /** Where the Docker Engine API listens, when it is served. */
   dockerAddress?: string;
   /** Where the Kubernetes CRI listens, when it is served. */
@@ -113,7 +117,12 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   const peers = config.peers?.length
     ? new PeerBlobSource(config.peers, (address) => connectDaemon(address, identity))
     : undefined;
-  const layers = buildLayers(config, { ...(peers && { blobSource: peers }), ...(identity && { identity }) });
+  const plugins = await buildPlugins(config, logger);
+  const layers = buildLayers(config, {
+    ...(peers && { blobSource: peers }),
+    ...(identity && { identity }),
+    volumeDrivers: plugins.volumeDrivers,
+  });
   // Prune also collects snapshots whose container is gone (store is set before any call).
   const images = new EventedImageService(layers.images.service, events, () => store.list().map((c) => c.id));
   const volumes = new EventedVolumeService(layers.volumes.service, events);
@@ -169,15 +178,9 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     connect: (address) => connectDaemon(address, identity),
   });
 
-  // Docker's plugins (dockerd's directories, then tscr's own), found and activated on first use.
-  const plugins = createPluginRegistry({
-    ...(config.pluginDirs?.length && { extraDirs: config.pluginDirs }),
-    timeoutMs: limits.pluginTimeoutMs,
-    retryMs: limits.pluginRetryMs,
-  });
   // With --authorization-plugin, every call of both APIs is asked about first (see docs/authorization.md).
   const authorizer = config.authorizationPlugins?.length
-    ? new AuthzChain(config.authorizationPlugins, plugins)
+    ? new AuthzChain(config.authorizationPlugins, plugins.registry)
     : undefined;
   // A message past the limit fails with RESOURCE_EXHAUSTED before any handler sees it.
   const serverOptions = { 'grpc.max_receive_message_length': limits.grpcMaxMessageBytes };
@@ -190,6 +193,7 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   addLayerService(server, 'registry', registry);
   addContainerService(server, containers);
   addSystemService(server, system);
+  addPluginsService(server, plugins.registry);
   addBuilderService(server, builder, { spoolDir: join(config.root, 'builder', 'uploads') });
 
   const release = () => {
@@ -215,7 +219,16 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     }
     // The Docker Engine API: a second front door over the same services.
     if (config.dockerHost) {
-      const backends = { containers, images, registry, volumes, networks: layers.networks.service, system, builder };
+      const backends = {
+        containers,
+        images,
+        registry,
+        volumes,
+        networks: layers.networks.service,
+        system,
+        builder,
+        plugins: plugins.registry,
+      };
       dockerApi = await createDockerApiServer(backends, config.dockerHost, {
         logger,
         maxJsonBody: limits.dockerMaxJsonBody,
@@ -244,6 +257,7 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     address,
     containers,
     events,
+    plugins: plugins.registry,
     ...(dockerApi ? { dockerAddress: dockerApi.address } : {}),
     ...(cri ? { criAddress: cri.address } : {}),
     async close() {

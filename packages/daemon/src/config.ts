@@ -3,7 +3,7 @@ import { isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromSystemError, invalidArgument } from '@tscr/api';
 import { checkListener, tlsFlags, TLS_USAGE, type TlsFiles } from './listeners.js';
-import { checkAuthzPlugins, checkPluginDirs } from './authz/config.js';
+import { checkAuthzPlugins } from './authz/config.js';
 
 /** The layers the daemon composes; each is served in process or by another process. */
 export const LAYER_NAMES = ['images', 'runtime', 'networks', 'volumes', 'registry'] as const;
@@ -43,10 +43,17 @@ export interface DaemonConfig {
    * APIs (gRPC calls presented as their Docker API equivalents); each must allow it.
    */
   authorizationPlugins?: string[];
-  /** tscr's own plugin directories (`--plugin-dir`), searched after dockerd's for sockets and spec files. */
-  pluginDirs?: string[];
   /** Volume plug-in drivers: driver name → gRPC address of a process serving the volume layer. */
   volumeDrivers?: Record<string, string>;
+  /**
+   * tscr's own directories of Docker plugins (sockets, `.spec`, `.json`), searched after dockerd's
+   * (`--plugin-dir`, repeatable). Default `<execRoot>/plugins`.
+   */
+  pluginDirs?: string[];
+  /** False: do not look in dockerd's plugin directories (`/run/docker/plugins`, `/etc/docker/plugins`, …). */
+  dockerPluginDirs?: boolean;
+  /** Plugin call timing in ms (defaults as dockerd: 60 000 per call, 30 000 of retries from 1 000). */
+  pluginTimeouts?: { timeoutMs?: number; retryMs?: number; retryBaseMs?: number };
   /** Registries (`host:port`) spoken to over plain HTTP; loopback registries always are. */
   insecureRegistries?: string[];
   /**
@@ -98,10 +105,6 @@ export interface ApiLimits {
   bodyTimeoutMs: number;
   /** Events a subscriber may fall behind before it is dropped with ResourceExhausted. */
   eventQueue: number;
-  /** Time limit of one call to a Docker plugin, in ms (dockerd: 60 s). */
-  pluginTimeoutMs: number;
-  /** How long a plugin that does not answer is retried before the call fails, in ms (dockerd: 30 s). */
-  pluginRetryMs: number;
 }
 
 /** The default {@link ApiLimits}. */
@@ -111,8 +114,6 @@ export const DEFAULT_LIMITS: Readonly<ApiLimits> = Object.freeze({
   headersTimeoutMs: 60_000,
   bodyTimeoutMs: 60_000,
   eventQueue: 1024,
-  pluginTimeoutMs: 60_000,
-  pluginRetryMs: 30_000,
 });
 
 /** The `limits` object of a config file: known keys, positive integers. @throws InvalidArgument. */
@@ -198,10 +199,11 @@ export const USAGE = `Usage:
 
 Flags:
   --config FILE            JSON file with any of: host, root, execRoot, defaultRuntime, cgroupParent, layers, volumeDrivers,
-                           authorizationPlugins, pluginDirs, insecureRegistries, networkPrefix (2-6 of [a-z0-9]; default tscr, or ts + a hash of a
+                           authorizationPlugins, pluginDirs, dockerPluginDirs (false: skip dockerd's plugin dirs), pluginTimeouts
+                           ({"timeoutMs": N, "retryMs": N, "retryBaseMs": N}),
+                           insecureRegistries, networkPrefix (2-6 of [a-z0-9]; default tscr, or ts + a hash of a
                            non-default root), networkPool (default 172.30.0.0/16), limits (grpcMaxMessageBytes,
-                           dockerMaxJsonBody, headersTimeoutMs, bodyTimeoutMs, eventQueue,
-                           pluginTimeoutMs, pluginRetryMs), mirrors ({"registry.k8s.io":
+                           dockerMaxJsonBody, headersTimeoutMs, bodyTimeoutMs, eventQueue), mirrors ({"registry.k8s.io":
                            ["http://127.0.0.1:5100"]}), criHost, criSandboxImage,
                            layerLimits ({"maxBytes": N, "maxEntries": N}: what one layer may unpack to)
   -H, --host ADDR          API address, unix:///PATH or tcp://HOST:PORT; repeatable (default ${DEFAULT_CONFIG.host})
@@ -220,8 +222,9 @@ ${TLS_USAGE}
   --authorization-plugin NAME
                            ask authz plugin NAME about every request of both APIs (gRPC calls as their Docker API
                            equivalents, see docs/authorization.md); repeatable, asked in order, all must allow
-  --plugin-dir DIR         also look for Docker plugins (NAME.sock, NAME/NAME.sock, NAME.spec, NAME.json) in DIR,
-                           after /run/docker/plugins, /etc/docker/plugins, /usr/lib/docker/plugins; repeatable
+  --plugin-dir DIR         a directory of Docker plugins (NAME.sock, NAME.spec, NAME.json) searched after dockerd's
+                           /run/docker/plugins, /etc/docker/plugins, /usr/lib/docker/plugins; repeatable
+                           (default <exec-root>/plugins)
   --insecure-registry HOST:PORT
                            reach this registry over plain HTTP (loopback always is); repeatable
   --docker-host ADDR       Docker Engine API address (default unix://<exec-root>/docker.sock, i.e.
@@ -260,6 +263,26 @@ function checkVolumeDrivers(drivers: Record<string, unknown>, where: string): Re
     if (typeof address !== 'string' || address === '')
       throw invalidArgument(`${where}: volume driver ${name} needs a gRPC address`);
     out[name] = address;
+  }
+  return out;
+}
+
+function checkPluginDirs(value: unknown, where: string): string[] {
+  if (!Array.isArray(value) || !value.every((d) => typeof d === 'string' && isAbsolute(d)))
+    throw invalidArgument(`${where}: plugin directories must be absolute paths`);
+  return [...value];
+}
+
+function checkPluginTimeouts(value: unknown, where: string): NonNullable<DaemonConfig['pluginTimeouts']> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidArgument(`${where}: pluginTimeouts must be an object`);
+  const out: NonNullable<DaemonConfig['pluginTimeouts']> = {};
+  for (const [key, n] of Object.entries(value)) {
+    if (key !== 'timeoutMs' && key !== 'retryMs' && key !== 'retryBaseMs')
+      throw invalidArgument(`${where}: unknown pluginTimeouts setting ${JSON.stringify(key)}`);
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0)
+      throw invalidArgument(`${where}: pluginTimeouts.${key} must be a positive integer`);
+    out[key] = n;
   }
   return out;
 }
@@ -316,6 +339,11 @@ export function parseConfigFile(value: unknown, where = 'config file'): Partial<
       out.authorizationPlugins = checkAuthzPlugins(v, where);
     } else if (key === 'pluginDirs') {
       out.pluginDirs = checkPluginDirs(v, where);
+    } else if (key === 'dockerPluginDirs') {
+      if (typeof v !== 'boolean') throw invalidArgument(`${where}: dockerPluginDirs must be true or false`);
+      out.dockerPluginDirs = v;
+    } else if (key === 'pluginTimeouts') {
+      out.pluginTimeouts = checkPluginTimeouts(v, where);
     } else if (key === 'insecureRegistries') {
       out.insecureRegistries = checkRegistries(v, where);
     } else if (key === 'layerLimits') {
@@ -414,15 +442,13 @@ function dockerFlags(
   return cert && key && ca ? { dockerHost: host, dockerTls: { cert, key, ca } } : { dockerHost: host };
 }
 
-/** Flags replace the file's lists (as dockerd's flags do). */
-function pluginFlags(
+/** `--authorization-plugin`s replace the file's `authorizationPlugins` (as dockerd's flags do). */
+function authzFlags(
   authz: string[] | undefined,
-  dirs: string[] | undefined,
   file: Partial<DaemonConfig>,
-): Pick<DaemonConfig, 'authorizationPlugins' | 'pluginDirs'> {
+): Pick<DaemonConfig, 'authorizationPlugins'> {
   const plugins = authz?.length ? checkAuthzPlugins(authz, '--authorization-plugin') : file.authorizationPlugins;
-  const pluginDirs = dirs?.length ? checkPluginDirs(dirs, '--plugin-dir') : file.pluginDirs;
-  return { ...(plugins?.length && { authorizationPlugins: plugins }), ...(pluginDirs?.length && { pluginDirs }) };
+  return plugins?.length ? { authorizationPlugins: plugins } : {};
 }
 
 function validate(config: DaemonConfig): DaemonConfig {
@@ -432,6 +458,19 @@ function validate(config: DaemonConfig): DaemonConfig {
   for (const host of config.hosts ?? [config.host]) checkListener(host, config);
   checkDockerHost(config);
   return config;
+}
+
+/** The plugin settings: `--plugin-dir`s replace the file's `pluginDirs`. */
+function pluginSettings(
+  file: Partial<DaemonConfig>,
+  flagDirs: string[] | undefined,
+): Pick<DaemonConfig, 'pluginDirs' | 'dockerPluginDirs' | 'pluginTimeouts'> {
+  const dirs = flagDirs?.length ? checkPluginDirs(flagDirs, '--plugin-dir') : file.pluginDirs;
+  return {
+    ...(dirs && { pluginDirs: dirs }),
+    ...(file.dockerPluginDirs !== undefined && { dockerPluginDirs: file.dockerPluginDirs }),
+    ...(file.pluginTimeouts && { pluginTimeouts: file.pluginTimeouts }),
+  };
 }
 
 /**
@@ -489,7 +528,7 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
     cgroupParent: values['cgroup-parent'] ?? file.cgroupParent ?? DEFAULT_CONFIG.cgroupParent,
     layers: { ...DEFAULT_CONFIG.layers, ...file.layers, ...checkLayers(flagLayers, '--layer') },
     volumeDrivers: { ...file.volumeDrivers, ...checkVolumeDrivers(flagDrivers, '--volume-driver') },
-    ...pluginFlags(values['authorization-plugin'], values['plugin-dir'], file),
+    ...authzFlags(values['authorization-plugin'], file),
     insecureRegistries: [
       ...new Set([
         ...(file.insecureRegistries ?? []),
@@ -498,6 +537,7 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
     ],
     ...dockerFlags(values, values['exec-root'] ?? file.execRoot ?? DEFAULT_CONFIG.execRoot),
     ...(file.limits && { limits: file.limits }),
+    ...pluginSettings(file, values['plugin-dir']),
     ...(file.layerLimits && { layerLimits: file.layerLimits }),
     ...(prefix && { networkPrefix: prefix }),
     ...(pool && { networkPool: pool }),

@@ -1,5 +1,4 @@
-/** Checks of the daemon's plugin settings (`authorizationPlugins`, `pluginDirs`). A leaf module. */
-import { isAbsolute } from 'node:path';
+/** Checks of `authorizationPlugins` / `--authorization-plugin`. A leaf module. */
 import { invalidArgument } from '@tscr/api';
 
 /** Plugin names as dockerd takes them: no path parts. */
@@ -13,12 +12,5 @@ export function checkAuthzPlugins(value: unknown, where: string): string[] {
     if (!PLUGIN_NAME.test(name))
       throw invalidArgument(`${where}: invalid authorization plugin name ${JSON.stringify(name)}`);
   }
-  return [...(value as string[])];
-}
-
-/** `pluginDirs` / `--plugin-dir`: absolute directories. @throws InvalidArgument. */
-export function checkPluginDirs(value: unknown, where: string): string[] {
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || !isAbsolute(v)))
-    throw invalidArgument(`${where}: pluginDirs must be an array of absolute directories`);
   return [...(value as string[])];
 }

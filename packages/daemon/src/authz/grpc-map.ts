@@ -12,6 +12,7 @@ import {
   containersV1,
   imagesV1,
   networkV1,
+  pluginsV1,
   registryV1,
   runtimeV1,
   systemV1,
@@ -20,7 +21,7 @@ import {
 } from '@tscr/api/grpc';
 import { type DockerEquivalent, requestUri } from './docker-path.js';
 import { builderMap, containersMap, systemMap } from './map-containers.js';
-import { imagesMap, networksMap, registryMap, runtimeMap, transferMap, volumesMap } from './map-layers.js';
+import { imagesMap, networksMap, pluginsMap, registryMap, runtimeMap, transferMap, volumesMap } from './map-layers.js';
 
 export type { DockerEquivalent } from './docker-path.js';
 
@@ -41,6 +42,7 @@ const TABLE = new Map<string, Mapper>([
   ...byPath(registryV1.RegistryService, registryMap),
   ...byPath(runtimeV1.RuntimeService, runtimeMap),
   ...byPath(transferV1.TransferService, transferMap),
+  ...byPath(pluginsV1.PluginsService, pluginsMap),
 ]);
 
 /** The full gRPC method names the table knows (`/tscr.containers.v1.Containers/CreateContainer`, …). */

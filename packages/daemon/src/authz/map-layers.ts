@@ -4,7 +4,7 @@
  * tasks, snapshots, attachments, transfer): those get paths under `/tscr/`
  * and their request as plain JSON. See `docs/authorization.md`.
  */
-import type { imagesV1, networkV1, registryV1, runtimeV1, transferV1, volumeV1 } from '@tscr/api/grpc';
+import type { imagesV1, networkV1, pluginsV1, registryV1, runtimeV1, transferV1, volumeV1 } from '@tscr/api/grpc';
 import { type ServiceMap, del, get, pascal, plain, post, seg, splitTag } from './docker-path.js';
 
 /** `{"label": ["a=b"]}` as Docker's `filters` query value; undefined when empty. */
@@ -143,4 +143,10 @@ export const transferMap: ServiceMap<transferV1.TransferServer> = {
   putVolume: (r) => ({ method: 'PUT', path: `/tscr/transfer/volumes/${seg(r.name)}`, query: { driver: r.driver } }),
   getBlob: (r) => get(`/tscr/transfer/blobs/${seg(r.digest)}`),
   stats: () => get('/tscr/transfer/stats'),
+};
+
+/** Plugins (`tscr plugin ls` / `inspect`), as Docker's plugin endpoints. */
+export const pluginsMap: ServiceMap<pluginsV1.PluginsServer> = {
+  listPlugins: (r) => get('/plugins', { filters: filters({ capability: r.kind ? [r.kind] : [] }) }),
+  inspectPlugin: (r) => get(`/plugins/${seg(r.name)}/json`),
 };

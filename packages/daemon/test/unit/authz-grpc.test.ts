@@ -21,6 +21,7 @@ import {
   imagesV1,
   listen,
   networkV1,
+  pluginsV1,
   registryV1,
   runtimeV1,
   systemV1,
@@ -44,6 +45,7 @@ const SERVICES = [
   registryV1.RegistryService,
   runtimeV1.RuntimeService,
   transferV1.TransferService,
+  pluginsV1.PluginsService,
 ];
 
 describe('gRPC → Docker API mapping', () => {
@@ -102,9 +104,9 @@ describe('gRPC → Docker API mapping', () => {
   });
 
   it('shows a method it does not know under /grpc/, never skipping the check', () => {
-    expect(dockerEquivalent('/tscr.plugins.v1.Plugins/Unknown', {})).toEqual({
+    expect(dockerEquivalent('/tscr.later.v1.Later/Unknown', {})).toEqual({
       method: 'POST',
-      path: '/grpc/tscr.plugins.v1.Plugins/Unknown',
+      path: '/grpc/tscr.later.v1.Later/Unknown',
     });
   });
 });

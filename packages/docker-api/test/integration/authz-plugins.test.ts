@@ -102,7 +102,7 @@ describe.skipIf(skip)('authorization plugins (docker CLI and tscr CLI)', () => {
         pluginDirs: [pluginDir],
         authorizationPlugins: [first.name, second.name],
         // A plugin that is down is retried this long (dockerd: 30 s) before the request is refused.
-        limits: { pluginRetryMs: 1500, pluginTimeoutMs: 10_000 },
+        pluginTimeouts: { retryMs: 1500, retryBaseMs: 200, timeoutMs: 10_000 },
       }),
     );
     await c.start(['--config', config]);
