@@ -156,6 +156,10 @@ describe.skipIf(skip)('authorization plugins (docker CLI and tscr CLI)', () => {
     expect(c.docker(['exec', name, 'echo', 'exec-docker']).stdout).toBe('exec-docker\n');
     expect(first.find(/^\/v[\d.]+\/exec\/[^/]+\/start$/).length).toBeGreaterThanOrEqual(2);
     expect(c.tscr(['rm', '-f', name]).code).toBe(0);
+    // The plugins themselves, through both CLIs (GET /plugins on both doors).
+    expect(c.tscr(['plugin', 'ls']).stdout).toContain(first.name);
+    expect(c.docker(['plugin', 'ls']).code).toBe(0);
+    expect(first.find(/^\/v[\d.]+\/plugins(\?|$)/).length).toBeGreaterThanOrEqual(2);
     const ps = c.docker(['ps', '-a']);
     expect(ps.code).toBe(0);
     const res = first.find(/^\/v[\d.]+\/containers\/json/, 'AuthZPlugin.AuthZRes');
