@@ -24,8 +24,9 @@ export interface AuthzPluginSource {
 
 /** The `Implements` entry of authorization plugins. */
 export const AUTHZ_KIND = 'authz';
-/** Docker's method names. */
+/** Docker's method asked before a request runs. */
 export const AUTHZ_REQUEST = 'AuthZPlugin.AuthZReq';
+/** Docker's method asked before an answer leaves. */
 export const AUTHZ_RESPONSE = 'AuthZPlugin.AuthZRes';
 
 /** A plugin's answer: `Allow`, and a message for the user when it does not. */
