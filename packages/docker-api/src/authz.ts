@@ -39,10 +39,13 @@ export function authzHeaders(headers: IncomingHttpHeaders | OutgoingHttpHeaders)
   return out;
 }
 
-/** dockerd shows a body only when it is JSON, and never for `…/auth` (it carries a password). */
+/** `/auth`, `/v1.47/auth…`: dockerd's test for the login endpoint (with or without a scheme and host). */
+const AUTH_ENDPOINT = /^[^/]*\/(v\d[\d.]*\/)?auth/;
+
+/** dockerd shows a body only when it is JSON, and never for the login endpoint (it carries a password). */
 export function sendsBody(uri: string, contentType: string | undefined): boolean {
   const path = uri.split('?')[0] ?? '';
-  if (path.endsWith('/auth')) return false;
+  if (AUTH_ENDPOINT.test(path)) return false;
   const media = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
   return media === 'application/json';
 }
@@ -113,11 +116,13 @@ function send(res: ServerResponse, held: Held, callback?: () => void): void {
 }
 
 /** The client's identity as dockerd takes it: the common name of its TLS certificate. */
-function identityOf(req: IncomingMessage): Pick<AuthzRequest, 'user' | 'userAuthNMethod'> {
+function identityOf(req: IncomingMessage): Pick<AuthzRequest, 'user' | 'userAuthNMethod' | 'peerCertificates'> {
   const socket = req.socket as Partial<TLSSocket>;
-  const cn = socket.getPeerCertificate?.()?.subject?.CN;
+  const cert = socket.getPeerCertificate?.();
+  const cn = cert?.subject?.CN;
   const name = Array.isArray(cn) ? cn[0] : cn;
-  return name ? { user: name, userAuthNMethod: 'TLS' } : { user: '', userAuthNMethod: '' };
+  if (!name || !cert?.raw) return { user: '', userAuthNMethod: '' };
+  return { user: name, userAuthNMethod: 'TLS', peerCertificates: [cert.raw] };
 }
 
 /** The authorizer's view of `ctx`'s request; reads a small JSON body first (kept in `ctx.body` for the handler). */

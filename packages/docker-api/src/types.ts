@@ -52,6 +52,8 @@ export interface AuthzRequest {
   requestHeaders: Record<string, string>;
   /** The body, only for a JSON body under 1 MiB (and never for `…/auth`). */
   requestBody?: Uint8Array;
+  /** DER bytes of the client's TLS certificate, when it showed one (dockerd's `RequestPeerCertificates`). */
+  peerCertificates?: Uint8Array[];
 }
 
 /** What an authorizer learns about a buffered answer (the extra fields of `AuthZPlugin.AuthZRes`). */

@@ -46,12 +46,21 @@ export function authzWireBody(req: AuthzRequest, res?: AuthzResponse): Record<st
     RequestURI: req.requestUri,
     ...(req.requestBody && { RequestBody: b64(req.requestBody) }),
     RequestHeaders: req.requestHeaders,
+    ...(req.peerCertificates?.length && { RequestPeerCertificates: req.peerCertificates.map(pemBase64) }),
     ...(res && {
       ResponseStatusCode: res.statusCode,
       ...(res.body && { ResponseBody: b64(res.body) }),
       ResponseHeaders: res.headers,
     }),
   };
+}
+
+/** A DER certificate as dockerd sends it: the PEM text, as Go's `[]byte` (base64). */
+function pemBase64(der: Uint8Array): string {
+  const b64 = Buffer.from(der).toString('base64');
+  const lines = b64.match(/.{1,64}/g) ?? [];
+  const pem = `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
+  return Buffer.from(pem).toString('base64');
 }
 
 /** Options of {@link AuthzChain}. */

@@ -28,14 +28,15 @@ import { plain } from './docker-path.js';
 /** What every kind of grpc-js call has that the guard uses. */
 interface AnyCall {
   metadata: { get(key: string): unknown[] };
-  getAuthContext?(): { sslPeerCertificate?: { subject?: { CN?: string | string[] } } };
+  getAuthContext?(): { sslPeerCertificate?: { subject?: { CN?: string | string[] }; raw?: Uint8Array } };
   cancelled?: boolean;
 }
 
 /** The authorizer's view of a gRPC call. */
 export function describeCall(grpcMethod: string, call: AnyCall, request: unknown): AuthzRequest {
   const eq = dockerEquivalent(grpcMethod, request);
-  const cn = call.getAuthContext?.()?.sslPeerCertificate?.subject?.CN;
+  const cert = call.getAuthContext?.()?.sslPeerCertificate;
+  const cn = cert?.subject?.CN;
   const user = (Array.isArray(cn) ? cn[0] : cn) ?? '';
   const agent = call.metadata.get('user-agent')[0];
   const headers: Record<string, string> = { 'X-Tscr-Grpc-Method': grpcMethod };
@@ -46,6 +47,7 @@ export function describeCall(grpcMethod: string, call: AnyCall, request: unknown
     requestMethod: eq.method,
     requestUri: dockerUri(eq),
     requestHeaders: headers,
+    ...(user && cert?.raw && { peerCertificates: [cert.raw] }),
   };
   if (eq.body !== undefined) {
     headers['Content-Type'] = 'application/json';

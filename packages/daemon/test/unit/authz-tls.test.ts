@@ -3,6 +3,7 @@
  * common name of the client's certificate and `TLS` (as dockerd), on a UNIX
  * socket nobody. Certificates from `tscr system certs`' own code (openssl).
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { request } from 'node:https';
@@ -12,6 +13,7 @@ import { GrpcSystemService, addSystemService, listen } from '@tscr/api/grpc';
 import { type Authorizer, type AuthzRequest, type DockerApiServer, createDockerApiServer } from '@tscr/docker-api';
 import { hasCommand, makeTempDir } from '@tscr/testkit';
 import { makeCertSet } from '../../../cli/src/certs.js';
+import { authzWireBody } from '../../src/authz/chain.js';
 import { AuthorizingServer } from '../../src/authz/grpc-server.js';
 
 const seen: AuthzRequest[] = [];
@@ -73,6 +75,7 @@ describe.skipIf(!hasCommand('openssl'))('authorization: the client’s identity 
     expect(status).toBe(200);
     expect(seen[0]?.user).toBe('alice');
     expect(seen[0]?.userAuthNMethod).toBe('TLS');
+    expectAliceCert(seen[0]);
   });
 
   it('gRPC: the same identity from the call’s TLS peer certificate', async () => {
@@ -88,5 +91,17 @@ describe.skipIf(!hasCommand('openssl'))('authorization: the client’s identity 
     }
     expect(seen[0]?.user).toBe('alice');
     expect(seen[0]?.userAuthNMethod).toBe('TLS');
+    expectAliceCert(seen[0]);
   });
+
+  /** The certificate shown is alice's, and goes to plugins as dockerd's `RequestPeerCertificates` (PEM, base64). */
+  function expectAliceCert(req: AuthzRequest | undefined): void {
+    const der = req?.peerCertificates?.[0];
+    expect(der).toBeDefined();
+    expect(new X509Certificate(Buffer.from(der ?? [])).subject).toContain('CN=alice');
+    const wire = authzWireBody(req as AuthzRequest).RequestPeerCertificates as string[];
+    const sent = Buffer.from(wire[0] ?? '', 'base64').toString();
+    expect(sent).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
+    expect(new X509Certificate(sent).fingerprint256).toBe(new X509Certificate(pem.cert).fingerprint256);
+  }
 });

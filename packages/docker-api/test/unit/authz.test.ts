@@ -184,6 +184,9 @@ describe('Docker API authorization (fake authorizer)', () => {
     expect(sendsBody('/v1.47/containers/create', 'application/json; charset=utf-8')).toBe(true);
     expect(sendsBody('/v1.47/build', 'application/x-tar')).toBe(false);
     expect(sendsBody('/v1.47/auth', 'application/json')).toBe(false);
+    expect(sendsBody('/auth?x=1', 'application/json')).toBe(false);
+    expect(sendsBody('/v1.24/auth/optional', 'application/json')).toBe(false);
+    expect(sendsBody('/v1.47/containers/auth/json', 'application/json')).toBe(true);
     expect(
       authzHeaders({ 'content-type': 'application/json', authorization: 'Basic x', 'x-registry-config': 'e30=' }),
     ).toEqual({ 'Content-Type': 'application/json' });
