@@ -34,8 +34,9 @@ export function displayHost(host: string): string {
  */
 export function errorMessage(err: unknown, host: string): string {
   const e: TscrError = fromSystemError(err);
-  // An unreachable registry (the error names it) is not an unreachable daemon.
-  const registryDown = e.details.registry !== undefined || e.details.ref !== undefined;
+  // An unreachable registry or plugin (the error names it) is not an unreachable daemon.
+  const registryDown =
+    e.details.registry !== undefined || e.details.ref !== undefined || e.details.plugin !== undefined;
   if (e.code === 'Unavailable' && !registryDown)
     return `Cannot connect to the tscr daemon at ${displayHost(host)}. Is tscrd running?`;
   return `Error: ${e.message}`;

@@ -84,6 +84,20 @@ describe('VolumeDriver plug-ins behind the volume router', () => {
     expect(plugin.count('VolumeDriver.Mount')).toBe(plugin.count('VolumeDriver.Unmount'));
   });
 
+  it('inspect shows the scope from Capabilities and the plug-in’s status', async () => {
+    plugin.handlers['VolumeDriver.Capabilities'] = () => ({ Capabilities: { Scope: 'global' } });
+    plugin.handlers['VolumeDriver.Get'] = (b) => ({
+      Volume: { Name: (b as { Name: string }).Name, Mountpoint: '/x', Status: { replicas: 3, state: 'ok' } },
+    });
+    const vols = await router();
+    await vols.create('tscr-test-g', { driver: plugin.name });
+    expect(await vols.get('tscr-test-g')).toMatchObject({
+      scope: 'global',
+      mountpoint: '/x',
+      status: { replicas: '3', state: 'ok' },
+    });
+  });
+
   it('knows its plug-in volumes after a restart (records file)', async () => {
     await (await router()).create('tscr-test-kept', { driver: plugin.name });
     const again = await router();
