@@ -84,3 +84,4 @@ bash bench/recovery.sh || echo "bench: the crash-recovery benchmark (bench/recov
 bash bench/compose.sh || echo "bench: the compose benchmark (bench/compose.sh) failed or lacks docker-compose" >&2
 bash bench/cri.sh || echo "bench: the CRI benchmark (bench/cri.sh) failed or lacks the cri-tools" >&2
 bash bench/plugins.sh --runs "$runs" || echo "bench: the volume plug-in benchmark (bench/plugins.sh) failed" >&2
+node bench/authz.mjs --runs 200 || echo "bench: the authorization plugin benchmark (bench/authz.mjs) failed" >&2

@@ -36,6 +36,8 @@ import { LocalSystemService } from './system.js';
 import { buildPlugins } from './plugins.js';
 import type { PluginRegistry } from '@tscr/plugins/local';
 import { addPluginsService } from '@tscr/plugins/grpc';
+import { AuthzChain } from './authz/chain.js';
+import { AuthorizingServer } from './authz/grpc-server.js';
 
 /** The pod sandbox image when the config names none (pulled on first use, through the mirrors). */
 export const DEFAULT_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
@@ -176,8 +178,13 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     connect: (address) => connectDaemon(address, identity),
   });
 
+  // With --authorization-plugin, every call of both APIs is asked about first (see docs/authorization.md).
+  const authorizer = config.authorizationPlugins?.length
+    ? new AuthzChain(config.authorizationPlugins, plugins.registry)
+    : undefined;
   // A message past the limit fails with RESOURCE_EXHAUSTED before any handler sees it.
-  const server = new Server({ 'grpc.max_receive_message_length': limits.grpcMaxMessageBytes });
+  const serverOptions = { 'grpc.max_receive_message_length': limits.grpcMaxMessageBytes };
+  const server = authorizer ? new AuthorizingServer(authorizer, serverOptions) : new Server(serverOptions);
   addTransferService(server, transfer);
   addLayerService(server, 'images', images);
   addLayerService(server, 'runtime', layers.runtime.service);
@@ -231,6 +238,7 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
         headersTimeoutMs: limits.headersTimeoutMs,
         bodyTimeoutMs: limits.bodyTimeoutMs,
         ...(config.dockerTls ? { tls: config.dockerTls } : {}),
+        ...(authorizer && { authorizer }),
       });
     }
     // The Kubernetes CRI: a third front door, for kubelet and crictl.

@@ -3,6 +3,7 @@ import { isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromSystemError, invalidArgument } from '@tscr/api';
 import { checkListener, tlsFlags, TLS_USAGE, type TlsFiles } from './listeners.js';
+import { checkAuthzPlugins } from './authz/config.js';
 
 /** The layers the daemon composes; each is served in process or by another process. */
 export const LAYER_NAMES = ['images', 'runtime', 'networks', 'volumes', 'registry'] as const;
@@ -37,6 +38,11 @@ export interface DaemonConfig {
   /** Cgroup parent of every container's cgroup. */
   cgroupParent: string;
   layers: LayerEndpoints;
+  /**
+   * Authorization plugins (`--authorization-plugin`), asked in this order about every request of both
+   * APIs (gRPC calls presented as their Docker API equivalents); each must allow it.
+   */
+  authorizationPlugins?: string[];
   /** Volume plug-in drivers: driver name → gRPC address of a process serving the volume layer. */
   volumeDrivers?: Record<string, string>;
   /**
@@ -199,7 +205,7 @@ export const USAGE = `Usage:
 
 Flags:
   --config FILE            JSON file with any of: host, root, execRoot, defaultRuntime, cgroupParent, layers, volumeDrivers,
-                           pluginDirs, dockerPluginDirs (false: skip dockerd's plugin dirs), pluginTimeouts
+                           authorizationPlugins, pluginDirs, dockerPluginDirs (false: skip dockerd's plugin dirs), pluginTimeouts
                            ({"timeoutMs": N, "retryMs": N, "retryBaseMs": N}),
                            insecureRegistries, networkPrefix (2-6 of [a-z0-9]; default tscr, or ts + a hash of a
                            non-default root), networkPool (default 172.30.0.0/16), limits (grpcMaxMessageBytes,
@@ -219,6 +225,9 @@ ${TLS_USAGE}
   --layer LAYER=ENDPOINT   serve LAYER from ENDPOINT (local or a gRPC address); repeatable
   --volume-driver NAME=ADDRESS
                            volume driver NAME served at gRPC ADDRESS (e.g. tscrd serve-layer volumes); repeatable
+  --authorization-plugin NAME
+                           ask authz plugin NAME about every request of both APIs (gRPC calls as their Docker API
+                           equivalents, see docs/authorization.md); repeatable, asked in order, all must allow
   --plugin-dir DIR         a directory of Docker plugins (NAME.sock, NAME.spec, NAME.json) searched after dockerd's
                            /run/docker/plugins, /etc/docker/plugins, /usr/lib/docker/plugins; repeatable
                            (default <exec-root>/plugins)
@@ -332,6 +341,8 @@ export function parseConfigFile(value: unknown, where = 'config file'): Partial<
       out.volumeDrivers = checkVolumeDrivers(v as Record<string, unknown>, where);
     } else if (key === 'limits') {
       out.limits = checkLimits(v, where);
+    } else if (key === 'authorizationPlugins') {
+      out.authorizationPlugins = checkAuthzPlugins(v, where);
     } else if (key === 'pluginDirs') {
       out.pluginDirs = checkPluginDirs(v, where);
     } else if (key === 'dockerPluginDirs') {
@@ -390,6 +401,7 @@ function parseFlags(argv: string[]) {
       'cgroup-parent': { type: 'string' },
       layer: { type: 'string', multiple: true },
       'volume-driver': { type: 'string', multiple: true },
+      'authorization-plugin': { type: 'string', multiple: true },
       'plugin-dir': { type: 'string', multiple: true },
       'insecure-registry': { type: 'string', multiple: true },
       'docker-host': { type: 'string' },
@@ -434,6 +446,15 @@ function dockerFlags(
   const host = typeof values['docker-host'] === 'string' ? values['docker-host'] : `unix://${execRoot}/docker.sock`;
   const [cert, key, ca] = tls as (string | undefined)[];
   return cert && key && ca ? { dockerHost: host, dockerTls: { cert, key, ca } } : { dockerHost: host };
+}
+
+/** `--authorization-plugin`s replace the file's `authorizationPlugins` (as dockerd's flags do). */
+function authzFlags(
+  authz: string[] | undefined,
+  file: Partial<DaemonConfig>,
+): Pick<DaemonConfig, 'authorizationPlugins'> {
+  const plugins = authz?.length ? checkAuthzPlugins(authz, '--authorization-plugin') : file.authorizationPlugins;
+  return plugins?.length ? { authorizationPlugins: plugins } : {};
 }
 
 function validate(config: DaemonConfig): DaemonConfig {
@@ -513,6 +534,7 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
     cgroupParent: values['cgroup-parent'] ?? file.cgroupParent ?? DEFAULT_CONFIG.cgroupParent,
     layers: { ...DEFAULT_CONFIG.layers, ...file.layers, ...checkLayers(flagLayers, '--layer') },
     volumeDrivers: { ...file.volumeDrivers, ...checkVolumeDrivers(flagDrivers, '--volume-driver') },
+    ...authzFlags(values['authorization-plugin'], file),
     insecureRegistries: [
       ...new Set([
         ...(file.insecureRegistries ?? []),

@@ -35,6 +35,8 @@ export interface Ctx {
   /** Time the client has to send a JSON body, in ms. */
   bodyTimeoutMs: number;
   logger: (message: string) => void;
+  /** The body, when it was read before the handler ran (to show it to an authorizer). */
+  body?: Buffer;
 }
 
 /** The response of a non-hijacked request. @throws Internal when called on a hijacked one. */
@@ -51,6 +53,10 @@ export function response(ctx: Ctx): ServerResponse {
  * @throws 413 past the limit; 408 when the client sends too slowly.
  */
 export async function readBody(ctx: Ctx, limit = ctx.maxJsonBody): Promise<Buffer> {
+  if (ctx.body) {
+    if (ctx.body.length > limit) throw bodyTooLarge(limit);
+    return ctx.body;
+  }
   const declared = Number(ctx.req.headers['content-length'] ?? '');
   let tooLarge = Number.isFinite(declared) && declared > limit;
   if (ctx.hijack) {

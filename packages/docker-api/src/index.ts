@@ -4,6 +4,9 @@
  * the same layer interfaces the gRPC API serves. Importing it starts nothing.
  */
 export type {
+  Authorizer,
+  AuthzRequest,
+  AuthzResponse,
   CallOptions,
   DockerApiBackends,
   DockerApiOptions,
@@ -13,10 +16,17 @@ export type {
   EngineVersion,
   SystemBackend,
 } from './types.js';
+export { AUTHZ_MAX_BODY, authzHeaders, canonicalHeaderName, sendsBody } from './authz.js';
 export { createDockerApiServer, DockerApi, parseAddress, splitVersion } from './server.js';
 export { MAX_API_VERSION, MIN_API_VERSION } from './versions.js';
 export { httpStatus, errorBody, noSuch, unsupportedOption } from './errors.js';
 export { frame, parseFrames, streamContentType } from './hijack.js';
 export { createRequest, isNeutral } from './convert/create.js';
-export { containerInspectJson, containerSummaryJson } from './convert/containers.js';
+export {
+  containerConfigJson,
+  containerInspectJson,
+  containerSummaryJson,
+  createBodyJson,
+  hostConfigJson,
+} from './convert/containers.js';
 export { imageInspectJson, imageSummaryJson } from './convert/images.js';

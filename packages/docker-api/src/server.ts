@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import { dirname } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { invalidArgument } from '@tscr/api';
+import { runAuthorized } from './authz.js';
 import { errorBody, httpStatus, pageNotFound } from './errors.js';
 import { type Ctx, writeRawHead } from './http.js';
 import { archiveRoutes } from './routes/archive.js';
@@ -74,6 +75,21 @@ function pingHeaders(): Record<string, string> {
     Pragma: 'no-cache',
   };
 }
+
+function isPing(method: string, path: string): boolean {
+  return path === '/_ping' && (method === 'GET' || method === 'HEAD');
+}
+
+/** `GET|HEAD /_ping`: answered before routing (no version check), but authorized like any route, as dockerd does. */
+const PING = compile({
+  method: 'GET',
+  path: '/_ping',
+  handler: async (ctx) => {
+    if (!ctx.res) throw pageNotFound();
+    ctx.res.writeHead(200, { ...pingHeaders(), 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 2 });
+    ctx.res.end(ctx.req.method === 'HEAD' ? undefined : 'OK');
+  },
+});
 
 /** Splits `/v1.41/containers/json` into version 41 and the path; unversioned paths get the newest. */
 export function splitVersion(path: string): { minor: number; path: string } {
@@ -153,13 +169,7 @@ export class DockerApi {
     if (this.trace) this.logger(`docker api: ${method} ${req.url}${hijack ? ' (upgrade)' : ''}`);
     try {
       const { minor, path } = splitVersion(url.pathname);
-      if (path === '/_ping' && (method === 'GET' || method === 'HEAD')) {
-        if (!res) throw pageNotFound();
-        res.writeHead(200, { ...pingHeaders(), 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': 2 });
-        res.end(method === 'HEAD' ? undefined : 'OK');
-        return;
-      }
-      const found = this.match(method, path);
+      const found = isPing(method, path) ? { route: PING, params: {} } : this.match(method, path);
       if (!found) throw pageNotFound();
       const ctx: Ctx = {
         req,
@@ -174,7 +184,9 @@ export class DockerApi {
       };
       if (res) ctx.res = res;
       if (hijack) ctx.hijack = hijack;
-      await found.route.handler(ctx);
+      const authorizer = this.opts.authorizer;
+      if (authorizer) await runAuthorized(authorizer, ctx, method, found.route.handler);
+      else await found.route.handler(ctx);
     } catch (err) {
       this.fail(res, hijack, err, `${method} ${url.pathname}`);
     }

@@ -38,6 +38,43 @@ export interface DockerApiBackends {
   plugins?: PluginInspector;
 }
 
+/** What an authorizer learns about a request (the fields dockerd sends to `AuthZPlugin.AuthZReq`). */
+export interface AuthzRequest {
+  /** The client's identity: the common name of its TLS certificate; empty on a UNIX socket. */
+  user: string;
+  /** How `user` was established: `TLS`, or empty. */
+  userAuthNMethod: string;
+  /** `GET`, `POST`, … */
+  requestMethod: string;
+  /** The request URI as the client sent it, version prefix and query included (`/v1.47/containers/create?name=x`). */
+  requestUri: string;
+  /** Request headers, canonical names, one value each; credentials (`Authorization`, `X-Registry-Auth`, `X-Registry-Config`) left out. */
+  requestHeaders: Record<string, string>;
+  /** The body, only for a JSON body under 1 MiB (and never for `…/auth`). */
+  requestBody?: Uint8Array;
+  /** DER bytes of the client's TLS certificate, when it showed one (dockerd's `RequestPeerCertificates`). */
+  peerCertificates?: Uint8Array[];
+}
+
+/** What an authorizer learns about a buffered answer (the extra fields of `AuthZPlugin.AuthZRes`). */
+export interface AuthzResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  /** The body, only when it is JSON. */
+  body?: Uint8Array;
+}
+
+/**
+ * Decides whether a request may run and whether its answer may be sent.
+ * Both calls throw to refuse: PermissionDenied with dockerd's text
+ * (`authorization denied by plugin NAME: MSG`), and for a plugin that is down
+ * or answers garbage a clear error too (fail closed).
+ */
+export interface Authorizer {
+  authorizeRequest(req: AuthzRequest, opts?: CallOptions): Promise<void>;
+  authorizeResponse(req: AuthzRequest, res: AuthzResponse, opts?: CallOptions): Promise<void>;
+}
+
 /** Server certificate, key and the CA that client certificates must chain to (mutual TLS). */
 export interface DockerApiTls {
   /** PEM file paths. */
@@ -58,6 +95,11 @@ export interface DockerApiOptions {
   bodyTimeoutMs?: number;
   /** Required for TCP addresses; the server refuses TCP without it. */
   tls?: DockerApiTls;
+  /**
+   * Checks every request (and every buffered answer) before it runs or leaves, as dockerd's
+   * `--authorization-plugin` chain does; a refusal reaches the client as 403 with the plugin's message.
+   */
+  authorizer?: Authorizer;
   /** Reported by `GET /info` as `ID` and used in `Name` when the system service has none. */
   daemonId?: string;
 }

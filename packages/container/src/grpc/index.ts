@@ -4,3 +4,5 @@
  */
 export { createContainerServer, addContainerService } from './server.js';
 export { GrpcContainerService } from './client.js';
+export { configFromProto, hostConfigFromProto } from './convert.js';
+export { endpointsFromProto } from './network-convert.js';

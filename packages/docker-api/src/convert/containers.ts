@@ -1,5 +1,7 @@
 /** tscr's containers → dockerd's list and inspect JSON. */
 import type {
+  ContainerConfig,
+  HealthConfig,
   ContainerInfo,
   ContainerSummary,
   EndpointSettings,
@@ -176,38 +178,7 @@ export function containerInspectJson(info: ContainerInfo) {
     HostConfig: hostConfigJson(info.hostConfig),
     GraphDriver: { Name: 'overlay2', Data: { MergedDir: info.rootfs } },
     Mounts: info.mounts.map(mountPointJson),
-    Config: {
-      Hostname: c.hostname ?? info.id.slice(0, 12),
-      Domainname: '',
-      User: c.user ?? '',
-      AttachStdin: false,
-      AttachStdout: false,
-      AttachStderr: false,
-      Tty: Boolean(c.tty),
-      OpenStdin: Boolean(c.openStdin),
-      StdinOnce: Boolean(c.stdinOnce),
-      Env: c.env ?? [],
-      Cmd: c.cmd ?? null,
-      ...(c.healthcheck
-        ? {
-            Healthcheck: {
-              Test: c.healthcheck.test ?? [],
-              Interval: (c.healthcheck.intervalMs ?? 0) * 1e6,
-              Timeout: (c.healthcheck.timeoutMs ?? 0) * 1e6,
-              StartPeriod: (c.healthcheck.startPeriodMs ?? 0) * 1e6,
-              Retries: c.healthcheck.retries ?? 0,
-            },
-          }
-        : {}),
-      Image: c.image,
-      Volumes: null,
-      WorkingDir: c.workingDir ?? '',
-      Entrypoint: c.entrypoint ?? null,
-      OnBuild: null,
-      Labels: c.labels ?? {},
-      ...(c.stopSignal ? { StopSignal: c.stopSignal } : {}),
-      ...(c.stopTimeout !== undefined ? { StopTimeout: c.stopTimeout } : {}),
-    },
+    Config: containerConfigJson(c, info.id.slice(0, 12)),
     NetworkSettings: {
       Bridge: '',
       SandboxID: '',
@@ -228,6 +199,61 @@ export function containerInspectJson(info: ContainerInfo) {
       MacAddress: ns?.macAddress ?? '',
       Networks: networks,
     },
+  };
+}
+
+/** Docker's `Healthcheck` (durations in nanoseconds), in container and image configs alike. */
+export function healthcheckJson(h: HealthConfig) {
+  return {
+    Test: h.test ?? [],
+    Interval: (h.intervalMs ?? 0) * 1e6,
+    Timeout: (h.timeoutMs ?? 0) * 1e6,
+    StartPeriod: (h.startPeriodMs ?? 0) * 1e6,
+    Retries: h.retries ?? 0,
+  };
+}
+
+/** dockerd's `Config` of a container (inspect), also the top level of a create body. */
+export function containerConfigJson(c: ContainerConfig, defaultHostname = '') {
+  return {
+    Hostname: c.hostname ?? defaultHostname,
+    Domainname: '',
+    User: c.user ?? '',
+    AttachStdin: false,
+    AttachStdout: false,
+    AttachStderr: false,
+    Tty: Boolean(c.tty),
+    OpenStdin: Boolean(c.openStdin),
+    StdinOnce: Boolean(c.stdinOnce),
+    Env: c.env ?? [],
+    Cmd: c.cmd ?? null,
+    ...(c.healthcheck ? { Healthcheck: healthcheckJson(c.healthcheck) } : {}),
+    Image: c.image,
+    Volumes: null,
+    WorkingDir: c.workingDir ?? '',
+    Entrypoint: c.entrypoint ?? null,
+    OnBuild: null,
+    Labels: c.labels ?? {},
+    ...(c.stopSignal ? { StopSignal: c.stopSignal } : {}),
+    ...(c.stopTimeout !== undefined ? { StopTimeout: c.stopTimeout } : {}),
+  };
+}
+
+/**
+ * A create request as the body of `POST /containers/create` (what an authorization plugin
+ * is shown for a create that came over gRPC).
+ */
+export function createBodyJson(spec: {
+  config: ContainerConfig;
+  hostConfig?: HostConfig;
+  networkingConfig?: Record<string, EndpointSettings>;
+}) {
+  const endpoints: Record<string, unknown> = {};
+  for (const [name, e] of Object.entries(spec.networkingConfig ?? {})) endpoints[name] = endpointJson(e);
+  return {
+    ...containerConfigJson(spec.config),
+    HostConfig: hostConfigJson(spec.hostConfig ?? {}),
+    NetworkingConfig: { EndpointsConfig: endpoints },
   };
 }
 

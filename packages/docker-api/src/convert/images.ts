@@ -1,6 +1,7 @@
 /** tscr's images → dockerd's image list, inspect and pull-progress JSON. */
 import type { Image } from '@tscr/api';
 import { familiarize } from '@tscr/registry-client';
+import { healthcheckJson } from './containers.js';
 
 /** `docker.io/library/busybox:1` → `busybox:1`, as dockerd prints references. */
 export function familiar(ref: string): string {
@@ -53,17 +54,7 @@ export function imageInspectJson(i: Image, version: number) {
     StdinOnce: false,
     Env: c.env ?? null,
     Cmd: c.cmd ?? null,
-    ...(c.healthcheck
-      ? {
-          Healthcheck: {
-            Test: c.healthcheck.test ?? [],
-            Interval: (c.healthcheck.intervalMs ?? 0) * 1e6,
-            Timeout: (c.healthcheck.timeoutMs ?? 0) * 1e6,
-            StartPeriod: (c.healthcheck.startPeriodMs ?? 0) * 1e6,
-            Retries: c.healthcheck.retries ?? 0,
-          },
-        }
-      : {}),
+    ...(c.healthcheck ? { Healthcheck: healthcheckJson(c.healthcheck) } : {}),
     Image: '',
     Volumes: c.volumes?.length ? Object.fromEntries(c.volumes.map((v) => [v, {}])) : null,
     WorkingDir: c.workingDir ?? '',
