@@ -183,9 +183,11 @@ async function feed(
     made++;
     return Buffer.allocUnsafeSlow(BATCH);
   };
+  let size = 0;
   const send = (buf: Buffer, length: number) => {
     const piece = buf.subarray(0, length);
-    const done = Promise.all([writeAll(file, piece), writeTo(decompress, piece)]).then(
+    // At its own offset: two pieces may be in the thread pool at once, in either order.
+    const done = Promise.all([writeAt(file, piece, size - length), writeTo(decompress, piece)]).then(
       () => {
         spare.push(buf);
       },
@@ -196,17 +198,16 @@ async function feed(
     const tracked = done.finally(() => inFlight.delete(tracked));
     inFlight.add(tracked);
   };
-  let size = 0;
   let buf = await take();
   let fill = 0;
   for await (const chunk of source) {
     throwIfAborted(signal);
-    size += chunk.byteLength;
     for (let off = 0; off < chunk.byteLength; ) {
       const n = Math.min(chunk.byteLength - off, BATCH - fill);
       buf.set(chunk.subarray(off, off + n), fill);
       fill += n;
       off += n;
+      size += n;
       if (fill === BATCH) {
         send(buf, fill);
         buf = await take();
@@ -221,9 +222,10 @@ async function feed(
   return size;
 }
 
-async function writeAll(file: FileHandle, piece: Buffer): Promise<void> {
+/** Writes all of `piece` at `position` of `file`. */
+async function writeAt(file: FileHandle, piece: Buffer, position: number): Promise<void> {
   for (let off = 0; off < piece.length; ) {
-    const { bytesWritten } = await file.write(piece, off, piece.length - off);
+    const { bytesWritten } = await file.write(piece, off, piece.length - off, position + off);
     if (bytesWritten <= 0) throw internal('short write to a blob file');
     off += bytesWritten;
   }
