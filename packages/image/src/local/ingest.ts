@@ -1,21 +1,22 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform, type Duplex } from 'node:stream';
+import { Readable, Transform, type Duplex, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   TscrError,
   cancelled,
   failpoint,
   fromSystemError,
+  internal,
   invalidArgument,
   isTscrError,
   type Descriptor,
 } from '@tscr/api';
 import { digestHex, type BlobStore } from './blob-store.js';
 import { decompressor, isLayerMediaType, sniffCompression } from './decompress.js';
-import { exists, scratchParent } from './fs-util.js';
+import { exists, scratchParent, throwIfAborted } from './fs-util.js';
 import type { LayerRecords } from './layer-records.js';
 import type { Mutex } from './mutex.js';
 import type { LayerLimits } from './layer-limits.js';
@@ -59,10 +60,14 @@ export async function ingestBlob(
   signal?: AbortSignal,
 ): Promise<void> {
   digestHex(desc.digest);
-  const work = await mkdtemp(join(await scratchParent(ctx.tempDir), 'pull-'));
+  const layer = isLayerMediaType(desc.mediaType);
+  // Only a layer makes files enough for its placement to matter: it alone takes a turn of the spread parents.
+  const parent = layer ? await scratchParent(ctx.tempDir) : ctx.tempDir;
+  if (!layer) await mkdir(parent, { recursive: true, mode: 0o700 });
+  const work = await mkdtemp(join(parent, 'pull-'));
   try {
     const blobFile = join(work, 'blob');
-    if (!isLayerMediaType(desc.mediaType)) {
+    if (!layer) {
       const size = await writeBlobFile(data, blobFile, signal);
       checkSize(desc, size);
       await ctx.lock.run(() => ctx.blobs.commit(blobFile, desc.digest));
@@ -142,47 +147,105 @@ async function peek(data: AsyncIterable<Uint8Array>): Promise<{ head: Buffer; al
 }
 
 /**
- * Compressed bytes go on in pieces of at least this size: each write to
- * zlib (or the blob file) is a trip through the thread pool, and network
- * reads come in 64 KiB pieces.
+ * Compressed bytes go on in pieces of this size: each write to zlib (or the
+ * blob file) is a trip through the thread pool, and network reads come in
+ * 64 KiB pieces.
  */
 const BATCH = 1 << 20;
 
-/** `source` re-cut into buffers of at least `min` bytes (the last may be shorter). */
-async function* coalesce(source: AsyncIterable<Uint8Array>, min: number): AsyncGenerator<Buffer, void, undefined> {
-  let parts: Uint8Array[] = [];
+/** Batch buffers of one layer: one being filled while the others are written. */
+const BATCH_BUFFERS = 3;
+
+/**
+ * Writes `source` to both `file` and `decompress`, re-cut into {@link BATCH}
+ * pieces copied into a few buffers that are reused once both writes of a
+ * piece are done: a layer allocates no new memory per piece, so V8 does not
+ * run a full garbage collection for every few MiB of a pull (Buffers count
+ * towards its old-generation limit, and a daemon's small heap leaves little
+ * room). Ends `decompress` after the last piece.
+ * @returns the bytes written.
+ */
+async function feed(
+  source: AsyncIterable<Uint8Array>,
+  file: FileHandle,
+  decompress: Writable,
+  signal?: AbortSignal,
+): Promise<number> {
+  const spare: Buffer[] = [];
+  let made = 0;
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  const take = async (): Promise<Buffer> => {
+    while (failure === undefined && spare.length === 0 && made >= BATCH_BUFFERS) await Promise.race(inFlight);
+    if (failure !== undefined) throw failure;
+    const buf = spare.pop();
+    if (buf) return buf;
+    made++;
+    return Buffer.allocUnsafeSlow(BATCH);
+  };
   let size = 0;
+  const send = (buf: Buffer, length: number) => {
+    const piece = buf.subarray(0, length);
+    // At its own offset: two pieces may be in the thread pool at once, in either order.
+    const done = Promise.all([writeAt(file, piece, size - length), writeTo(decompress, piece)]).then(
+      () => {
+        spare.push(buf);
+      },
+      (err: unknown) => {
+        failure ??= err;
+      },
+    );
+    const tracked = done.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
+  };
+  let buf = await take();
+  let fill = 0;
   for await (const chunk of source) {
-    parts.push(chunk);
-    size += chunk.byteLength;
-    if (size >= min) {
-      yield Buffer.concat(parts, size);
-      parts = [];
-      size = 0;
+    throwIfAborted(signal);
+    for (let off = 0; off < chunk.byteLength; ) {
+      const n = Math.min(chunk.byteLength - off, BATCH - fill);
+      buf.set(chunk.subarray(off, off + n), fill);
+      fill += n;
+      off += n;
+      size += n;
+      if (fill === BATCH) {
+        send(buf, fill);
+        buf = await take();
+        fill = 0;
+      }
     }
   }
-  if (size > 0) yield Buffer.concat(parts, size);
+  if (fill > 0) send(buf, fill);
+  await Promise.all(inFlight);
+  if (failure !== undefined) throw failure;
+  decompress.end();
+  return size;
 }
 
-/** Passes chunks through while writing them to `file`, waiting for the file when it is behind. */
-function teeTo(file: WriteStream): { tee: Transform; bytes: () => number } {
-  let size = 0;
-  const tee = new Transform({
-    highWaterMark: HIGH_WATER,
-    transform(chunk: Buffer, _enc, cb) {
-      size += chunk.length;
-      if (file.write(chunk)) cb(null, chunk);
-      else file.once('drain', () => cb(null, chunk));
-    },
-    flush(cb) {
-      file.end(() => cb());
-    },
+/** Writes all of `piece` at `position` of `file`. */
+async function writeAt(file: FileHandle, piece: Buffer, position: number): Promise<void> {
+  for (let off = 0; off < piece.length; ) {
+    const { bytesWritten } = await file.write(piece, off, piece.length - off, position + off);
+    if (bytesWritten <= 0) throw internal('short write to a blob file');
+    off += bytesWritten;
+  }
+}
+
+/**
+ * Resolves once `stream` has consumed `piece` (zlib lets go of its input
+ * then); rejects when it closes first (a stream destroyed in the middle of
+ * a write, as zlib on corrupt input, never calls that write back).
+ */
+function writeTo(stream: Writable, piece: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const closed = () => reject(stream.errored ?? internal('the decompressor closed before taking its input'));
+    stream.once('close', closed);
+    stream.write(piece, (err) => {
+      stream.off('close', closed);
+      if (err) reject(err);
+      else resolve();
+    });
   });
-  file.once('error', (err) => tee.destroy(err));
-  tee.once('close', () => {
-    if (!file.writableFinished) file.destroy();
-  });
-  return { tee, bytes: () => size };
 }
 
 async function teeAndUnpack(
@@ -200,8 +263,6 @@ async function teeAndUnpack(
     await all[Symbol.asyncIterator]().return?.();
     throw err;
   }
-  const file = createWriteStream(blobFile, { flags: 'wx', mode: 0o644, highWaterMark: HIGH_WATER });
-  const { tee, bytes } = teeTo(file);
   const hash = createHash('sha256');
   let chunks = 0;
   const hasher = new Transform({
@@ -212,25 +273,24 @@ async function teeAndUnpack(
       cb(null, chunk);
     },
   });
-  const piped = pipeline(Readable.from(coalesce(all, BATCH), { highWaterMark: 2 }), tee, decompress, hasher, {
-    signal,
-  });
+  const piped = pipeline(decompress, hasher, { signal });
   const unpacked = unpackLayerStream(hasher, dest, { signal, ...(limits ? { limits } : {}) }, 'the layer blob');
-  const [p, u] = await Promise.allSettled([piped, unpacked]);
-  if (p.status === 'rejected' || u.status === 'rejected') {
-    // The blob file may still be opening: let it close before the caller removes the directory it is in.
-    if (!file.closed) {
-      const closed = new Promise<void>((resolve) => file.once('close', () => resolve()));
-      file.destroy();
-      await closed;
-    }
-    throw pickError(p.status === 'rejected' ? p.reason : undefined, u.status === 'rejected' ? u.reason : undefined);
-  }
-  await new Promise<void>((resolve, reject) => {
-    if (file.closed) resolve();
-    else file.once('close', resolve).once('error', reject);
+  let file: FileHandle | undefined;
+  const fed = (async () => {
+    file = await open(blobFile, 'wx', 0o644);
+    return feed(all, file, decompress, signal);
+  })().catch((err: unknown) => {
+    // The source failed (or the file): stop the decompressor, so the unpacker stops too.
+    decompress.destroy(err instanceof Error ? err : undefined);
+    throw err;
   });
-  return { size: bytes(), diffID: `sha256:${hash.digest('hex')}`, unpacked: u.value.size };
+  const [f, p, u] = await Promise.allSettled([fed, piped, unpacked]);
+  await file?.close();
+  if (f.status === 'rejected' || p.status === 'rejected' || u.status === 'rejected') {
+    const source = f.status === 'rejected' ? f.reason : p.status === 'rejected' ? p.reason : undefined;
+    throw pickError(source, u.status === 'rejected' ? u.reason : undefined);
+  }
+  return { size: f.value, diffID: `sha256:${hash.digest('hex')}`, unpacked: u.value.size };
 }
 
 /** The error that explains a failed tee: the source's own (DataLoss, Cancelled) first, then the unpacker's. */
