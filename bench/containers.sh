@@ -5,18 +5,20 @@
 #   PSS   the monitor's (conmon's) proportional set size per container, from /proc/PID/smaps_rollup
 # Peers: podman (private --root/--runroot, --runtime runc, --network none) and containerd's `ctr` where
 # installed; without ctr the figure measured on this machine in /work/shared/PEERS.md is shown, labelled so.
-# Goals (issue 7): par <= 0.8x ctr; daemon <= 90 MiB RSS with 50 running; monitor <= 0.5 MiB PSS.
-# Needs root. Usage: bash bench/containers.sh [--runs N] [--count N]
+# Goals (issue 7, 17): par <= 0.8x ctr, through the API <= 0.5x ctr; daemon <= 90 MiB RSS with 50 running; monitor <= 0.5 MiB PSS.
+# Needs root. Usage: bash bench/containers.sh [--runs N] [--count N] [--no-podman]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
 runs=3
 count=50
+podman=yes
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
     --count) count=$2; shift 2 ;;
-    *) echo "usage: $0 [--runs N] [--count N]" >&2; exit 2 ;;
+    --no-podman) podman=""; shift ;;
+    *) echo "usage: $0 [--runs N] [--count N] [--no-podman]" >&2; exit 2 ;;
   esac
 done
 CTR_REF_PAR=2.460 # PEERS.md, section d: `ctr run -d` x50 at once, median of 3 (reference, not this run)
@@ -129,7 +131,7 @@ tscr_clear
 
 # ---- podman, same shape.
 pod_seq=(); pod_par=(); pod_ps=""; pod_pss_total=""; pod_pss_each=""; pod_monitors=""
-if command -v podman >/dev/null; then
+if [ -n "$podman" ] && command -v podman >/dev/null; then
   printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n' >"$work/containers.conf"
   export CONTAINERS_CONF="$work/containers.conf"
   P="podman --root $work/podman-root --runroot $work/podman-run --tmpdir $work/podman-tmp --cgroup-manager cgroupfs"
@@ -200,5 +202,6 @@ verdict() { awk -v v="$1" -v g="$2" 'BEGIN {print (v <= g) ? "met" : "NOT met"}'
   echo "| monitor PSS per container, MiB | $tscr_pss_each (conmon x$tscr_monitors) | ${pod_pss_each:-–} (conmon x${pod_monitors:-0}) | 2.6 shim (PEERS.md) | – | – |"
   echo
   echo "Goals: $count at once <= 0.8x ctr ($(awk -v c="$ctr_par" 'BEGIN {printf "%.2f", 0.8*c}') s): $(verdict "$tp" "$(awk -v c="$ctr_par" 'BEGIN {print 0.8*c}')");" \
+    "through the API <= 0.5x ctr ($(awk -v c="$ctr_par" 'BEGIN {printf "%.2f", 0.5*c}') s, issue 17): $(verdict "$tscr_api_par" "$(awk -v c="$ctr_par" 'BEGIN {print 0.5*c}')");" \
     "daemon <= 90 MiB with $count running: $(verdict "$tscr_rss_50" 90); monitor <= 0.5 MiB PSS: $(verdict "$tscr_pss_each" 0.5)"
 } | tee "$out/containers.md"
