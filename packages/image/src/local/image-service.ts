@@ -462,7 +462,7 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
   /** Removes the snapshots not in `live` that are older than the grace period (a create or build may be under way). */
   private async removeDeadSnapshots(live: Set<string>): Promise<void> {
     const now = Date.now();
-    for (const r of await this.snapshots()) {
+    for (const r of await this.snapshotter.list()) {
       if (live.has(r.key) || now - Date.parse(r.created) < this.gcGraceMs) continue;
       await this.snapshotter.remove(r.key);
       await this.collectLayers(r.layers);
