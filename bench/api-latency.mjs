@@ -7,13 +7,28 @@ import { DEFAULT_SOCKET } from '@tscr/api';
 import { GrpcContainerService } from '@tscr/container/grpc';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '20' }, image: { type: 'string' }, out: { type: 'string' } },
+  options: {
+    runs: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '3' },
+    image: { type: 'string' },
+    out: { type: 'string' },
+    // Also writes each call's client-side median (create, start, wait, remove) here, in ms.
+    calls: { type: 'string' },
+  },
 });
 const host = process.env.TSCR_HOST ?? `unix://${DEFAULT_SOCKET}`;
 const containers = new GrpcContainerService(host);
 
-async function once() {
+const callTimes = { create: [], start: [], wait: [], remove: [] };
+const since = (t) => Number(process.hrtime.bigint() - t) / 1e6;
+
+async function once(record) {
   const t0 = process.hrtime.bigint();
+  let t = t0;
+  const lap = (call) => {
+    if (record) callTimes[call].push(since(t));
+    t = process.hrtime.bigint();
+  };
   const { id } = await containers.create({
     config: { image: values.image, cmd: ['true'] },
     hostConfig: { networkMode: 'none' },
@@ -21,16 +36,20 @@ async function once() {
   const drained = (async () => {
     for await (const _ of containers.attach(id, { stdout: true, stderr: true })) void _;
   })();
+  lap('create');
   await containers.start(id);
+  lap('start');
   await containers.wait(id);
   await drained;
+  lap('wait');
   await containers.remove(id);
+  lap('remove');
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
-for (let i = 0; i < 3; i++) await once();
+for (let i = 0; i < Number(values.warmup); i++) await once(false);
 const times = [];
-for (let i = 0; i < Number(values.runs); i++) times.push(await once());
+for (let i = 0; i < Number(values.runs); i++) times.push(await once(true));
 const sorted = [...times].sort((a, b) => a - b);
 const median = sorted[Math.floor(sorted.length / 2)];
 writeFileSync(
@@ -39,4 +58,11 @@ writeFileSync(
     results: [{ command: 'tscr API create/start/wait/remove', median, min: sorted[0], max: sorted.at(-1), times }],
   }),
 );
+if (values.calls) {
+  const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  writeFileSync(
+    values.calls,
+    JSON.stringify(Object.fromEntries(Object.entries(callTimes).map(([k, v]) => [k, med(v)]))),
+  );
+}
 containers.close?.();

@@ -5,19 +5,23 @@
 #   PSS   the monitor's (conmon's) proportional set size per container, from /proc/PID/smaps_rollup
 # Peers: podman (private --root/--runroot, --runtime runc, --network none) and containerd's `ctr` where
 # installed; without ctr the figure measured on this machine in /work/shared/PEERS.md is shown, labelled so.
-# Goals (issue 7): par <= 0.8x ctr; daemon <= 90 MiB RSS with 50 running; monitor <= 0.5 MiB PSS.
-# Needs root. Usage: bash bench/containers.sh [--runs N] [--count N]
+# Goals (issue 7, 17): par <= 0.8x ctr, through the API <= 0.5x ctr; daemon <= 90 MiB RSS with 50 running; monitor <= 0.5 MiB PSS.
+# Needs root. Usage: bash bench/containers.sh [--runs N] [--count N] [--no-podman] [--par-only (no one-by-one rows)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 [ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
 runs=3
 count=50
+podman=yes
+seq_too=yes
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
     --count) count=$2; shift 2 ;;
-    *) echo "usage: $0 [--runs N] [--count N]" >&2; exit 2 ;;
+    --no-podman) podman=""; shift ;;
+    --par-only) seq_too=""; shift ;;
+    *) echo "usage: $0 [--runs N] [--count N] [--no-podman] [--par-only]" >&2; exit 2 ;;
   esac
 done
 CTR_REF_PAR=2.460 # PEERS.md, section d: `ctr run -d` x50 at once, median of 3 (reference, not this run)
@@ -103,7 +107,7 @@ start_par() {
 tscr_run() { $tscr run -d --network none --name "$1" "$IMG" sleep 3600; }
 tscr_clear() { local ids; ids=$($tscr ps -aq); [ -z "$ids" ] || $tscr rm -f $ids >/dev/null; }
 tscr_seq=(); tscr_par=()
-for r in $(seq "$runs"); do tscr_seq+=("$(start_seq tscr_run)"); tscr_clear; done
+[ -z "$seq_too" ] || for r in $(seq "$runs"); do tscr_seq+=("$(start_seq tscr_run)"); tscr_clear; done
 for r in $(seq "$runs"); do
   tscr_par+=("$(start_par tscr_run)")
   [ "$r" = "$runs" ] || tscr_clear
@@ -121,7 +125,7 @@ tscr_clear
 
 # ---- podman, same shape.
 pod_seq=(); pod_par=(); pod_ps=""; pod_pss_total=""; pod_pss_each=""; pod_monitors=""
-if command -v podman >/dev/null; then
+if [ -n "$podman" ] && command -v podman >/dev/null; then
   printf '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n' >"$work/containers.conf"
   export CONTAINERS_CONF="$work/containers.conf"
   P="podman --root $work/podman-root --runroot $work/podman-run --tmpdir $work/podman-tmp --cgroup-manager cgroupfs"
@@ -132,7 +136,7 @@ if command -v podman >/dev/null; then
       sleep 3600
   }
   pod_clear() { podman_clear; }
-  for r in $(seq "$runs"); do pod_seq+=("$(start_seq pod_run)"); pod_clear; done
+  [ -z "$seq_too" ] || for r in $(seq "$runs"); do pod_seq+=("$(start_seq pod_run)"); pod_clear; done
   for r in $(seq "$runs"); do
     pod_par+=("$(start_par pod_run)")
     [ "$r" = "$runs" ] || pod_clear
@@ -148,7 +152,8 @@ fi
 ctr_par=""; ctr_note="reference: PEERS.md (not this run)"
 if command -v ctr >/dev/null && command -v containerd >/dev/null; then
   start_containerd "$work"
-  skopeo copy -q "oci-archive:$work/busybox.tar" "docker-archive:$work/busybox-docker.tar" >/dev/null 2>&1 || true
+  # The same image, as a docker-archive (the busybox tar is a bare rootfs): saved by the tscr daemon of this run.
+  $tscr save -o "$work/busybox-docker.tar" "$IMG" >/dev/null 2>&1 || echo "bench: tscr save for ctr failed" >&2
   if $C image import --base-name bench "$work/busybox-docker.tar" >/dev/null 2>&1; then
     ctr_img=$($C image ls -q | head -1)
     ctr_run() { $C run -d "$ctr_img" "$1" sleep 3600; }
@@ -161,15 +166,19 @@ if command -v ctr >/dev/null && command -v containerd >/dev/null; then
     done
     ctr_par=$(printf '%s\n' "${ctr_pars[@]}" | median)
     ctr_note="this run"
+  else
+    echo "bench: ctr image import failed (see $work/containerd.log): ctr from PEERS.md" >&2
   fi
 fi
 [ -n "$ctr_par" ] || ctr_par=$CTR_REF_PAR
 
 med() { printf '%s\n' "$@" | median; }
-ts=$(med "${tscr_seq[@]}"); tp=$(med "${tscr_par[@]}")
+ts="–"; tp=$(med "${tscr_par[@]}")
+[ ${#tscr_seq[@]} -gt 0 ] && ts=$(med "${tscr_seq[@]}")
 ps_=""; pp=""
-[ ${#pod_seq[@]} -gt 0 ] && { ps_=$(med "${pod_seq[@]}"); pp=$(med "${pod_par[@]}"); }
-ratio() { [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2fx", a/b}' || echo "–"; }
+[ ${#pod_seq[@]} -gt 0 ] && ps_=$(med "${pod_seq[@]}")
+[ ${#pod_par[@]} -gt 0 ] && pp=$(med "${pod_par[@]}")
+ratio() { [[ $1 =~ ^[0-9.]+$ && $2 =~ ^[0-9.]+$ ]] && awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2fx", a/b}' || echo "–"; }
 verdict() { awk -v v="$1" -v g="$2" 'BEGIN {print (v <= g) ? "met" : "NOT met"}'; }
 
 {
@@ -186,5 +195,6 @@ verdict() { awk -v v="$1" -v g="$2" 'BEGIN {print (v <= g) ? "met" : "NOT met"}'
   echo "| monitor PSS per container, MiB | $tscr_pss_each (conmon x$tscr_monitors) | ${pod_pss_each:-–} (conmon x${pod_monitors:-0}) | 2.6 shim (PEERS.md) | – | – |"
   echo
   echo "Goals: $count at once <= 0.8x ctr ($(awk -v c="$ctr_par" 'BEGIN {printf "%.2f", 0.8*c}') s): $(verdict "$tp" "$(awk -v c="$ctr_par" 'BEGIN {print 0.8*c}')");" \
+    "through the API <= 0.5x ctr ($(awk -v c="$ctr_par" 'BEGIN {printf "%.2f", 0.5*c}') s, issue 17): $(verdict "$tscr_api_par" "$(awk -v c="$ctr_par" 'BEGIN {print 0.5*c}')");" \
     "daemon <= 90 MiB with $count running: $(verdict "$tscr_rss_50" 90); monitor <= 0.5 MiB PSS: $(verdict "$tscr_pss_each" 0.5)"
 } | tee "$out/containers.md"

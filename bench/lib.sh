@@ -37,7 +37,7 @@ reap_monitors() {
 # background; sets ctrd (its PID) and C (ctr on its socket, namespace tscr-bench) and waits until it answers.
 start_containerd() {
   mkdir -p "$1/containerd"
-  printf 'version = 2\nroot = "%s/containerd/root"\nstate = "%s/containerd/state"\n[grpc]\n  address = "%s/containerd/containerd.sock"\n[plugins."io.containerd.grpc.v1.cri"]\n  disable = true\n' \
+  printf 'version = 2\nroot = "%s/containerd/root"\nstate = "%s/containerd/state"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "%s/containerd/containerd.sock"\n' \
     "$1" "$1" "$1" >"$1/containerd/config.toml"
   containerd --config "$1/containerd/config.toml" >>"$1/containerd.log" 2>&1 &
   ctrd=$!

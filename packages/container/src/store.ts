@@ -23,6 +23,12 @@ export interface ContainerStore {
   list(filter?: { active?: boolean }): ContainerInfo[];
   /** Idempotent. */
   delete(id: string): void;
+  /**
+   * Optional: settles once whatever the store still writes for `id` outside
+   * its database (a copy in the container's directory) is written. The
+   * service awaits it before it removes that directory.
+   */
+  settled?(id: string): Promise<void>;
 }
 
 /** Receives the events a layer emits (the daemon fans them out to `events` streams). */

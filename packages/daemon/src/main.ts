@@ -35,6 +35,9 @@ function stopOnSignals(daemon: Daemon, cleanup: () => Promise<void>): void {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // libuv's pool has 4 threads by default; a start or removal does dozens of small file operations and
+  // rmdirs of cgroups that sleep in the kernel, so 50 at once queued behind each other. Set before its first use.
+  process.env.UV_THREADPOOL_SIZE ??= '16';
   const command = await parseCommandLine(argv);
   switch (command.kind) {
     case 'help':

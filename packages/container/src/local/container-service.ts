@@ -5,6 +5,9 @@ import {
   failedPrecondition,
   failpoint,
   isFailedPrecondition,
+  traced,
+  traceSince,
+  tracing,
   isNotFound,
   notFound,
   type ContainerInfo,
@@ -109,8 +112,10 @@ export class LocalContainerService implements ContainerService {
   }
 
   async create(req: CreateContainerRequest, opts: CallOptions = {}): Promise<{ id: string; warnings: string[] }> {
+    const t0 = performance.now();
     const info = await createContainer(this.o, req, opts, this.log);
     this.publish('create', info);
+    traceSince('container.create', info.id, t0);
     return { id: info.id, warnings: [] };
   }
 
@@ -126,7 +131,7 @@ export class LocalContainerService implements ContainerService {
 
   async start(ref: string, _opts: CallOptions = {}): Promise<void> {
     const { id } = this.resolve(ref);
-    await this.lock.run(id, () => this.startLocked(id, true));
+    await traced('container.start', id, () => this.lock.run(id, () => this.startLocked(id, true)));
   }
 
   async stop(ref: string, opts: CallOptions & { timeout?: number } = {}): Promise<void> {
@@ -178,6 +183,10 @@ export class LocalContainerService implements ContainerService {
 
   async remove(ref: string, opts: CallOptions & { force?: boolean; volumes?: boolean } = {}): Promise<void> {
     const { id } = this.resolve(ref);
+    return traced('container.remove', id, () => this.removeOne(id, opts));
+  }
+
+  private async removeOne(id: string, opts: { force?: boolean; volumes?: boolean }): Promise<void> {
     assertNotOwned(this.resolve(id), 'remove', opts.force);
     this.supervisor.cancelRestart(id);
     for (;;) {
@@ -367,28 +376,31 @@ export class LocalContainerService implements ContainerService {
     let created = false;
     let task: TaskState;
     try {
-      const [rootfs] = await Promise.all([
-        this.o.images.mounts(id),
-        // A task left over from an earlier run of this container.
-        this.o.runtime.delete(id, { force: true }).catch(() => undefined),
-      ]);
+      const [rootfs] = await traced('container.start.prepare', id, () =>
+        Promise.all([
+          this.o.images.mounts(id),
+          // A task left over from an earlier run of this container.
+          this.o.runtime.delete(id, { force: true }).catch(() => undefined),
+        ]),
+      );
       mounting = true;
-      const mounts = await this.o.volumes.resolveMounts(id, startMountSpecs(info), {
-        imageLayers: imageLayersOf(rootfs),
-        start: true,
-      });
+      const mounts = await traced('container.start.volumes', id, () =>
+        this.o.volumes.resolveMounts(id, startMountSpecs(info), { imageLayers: imageLayersOf(rootfs), start: true }),
+      );
       attached = true;
-      const net = await attachNetwork(this.o, info, mounts);
+      const net = await traced('container.start.network', id, () => attachNetwork(this.o, info, mounts));
       const network = net.attachment;
       failpoint('container.start.after-network');
       const shared = sharedNamespaces((ref) => this.resolve(ref), info.hostConfig);
-      await this.o.runtime.create(
-        buildTaskSpec(info, rootfs, [...mounts, ...net.mounts], network, this.o.defaultRuntime, shared),
+      await traced('container.start.task-create', id, () =>
+        this.o.runtime.create(
+          buildTaskSpec(info, rootfs, [...mounts, ...net.mounts], network, this.o.defaultRuntime, shared),
+        ),
       );
       created = true;
       failpoint('container.start.after-task-create');
       await this.stdio.beforeStart(id);
-      task = await this.o.runtime.start(id);
+      task = await traced('container.start.task-start', id, () => this.o.runtime.start(id));
       failpoint('container.start.after-task-start');
     } catch (err) {
       if (created) await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
@@ -413,7 +425,9 @@ export class LocalContainerService implements ContainerService {
     else delete info.state.health;
     if (!manual) info.restartCount += 1;
     info.rootfs = task.rootfs;
+    const t0 = performance.now();
     this.o.store.update(info);
+    traceSince('container.start.record', id, t0);
     this.lifecycle.emit(id, { kind: 'start', since });
     this.publish('start', info);
     this.watch(id);
@@ -449,13 +463,14 @@ export class LocalContainerService implements ContainerService {
       let status: ExitStatus;
       try {
         status = await this.o.runtime.wait(id, { signal });
+        if (tracing()) traceSince('container.exit.noticed', id, exitedAtMs(status.exitedAt));
       } catch (err) {
         if (signal.aborted) return;
         if (!isNotFound(err)) throw err;
         status = { exitCode: 255, exitedAt: new Date().toISOString(), error: 'the task disappeared' };
       }
       if (signal.aborted) return;
-      await this.lock.run(id, () => this.handleExit(id, status));
+      await traced('container.exit', id, () => this.lock.run(id, () => this.handleExit(id, status)));
     })()
       .catch((err: unknown) => this.log(`exit handling of container ${id}: ${messageOf(err)}`))
       .finally(() => {
@@ -502,14 +517,20 @@ export class LocalContainerService implements ContainerService {
       finishedAt: status.exitedAt || new Date().toISOString(),
     };
     info.rootfs = '';
+    const t0 = performance.now();
     this.o.store.update(info);
+    traceSince('container.exit.record', id, t0);
     if (status.oomKilled) this.publish('oom', info);
     this.publish('die', info, { exitCode: String(status.exitCode) });
     this.lifecycle.emit(id, { kind: 'exit', status });
-    await this.o.runtime.delete(id, { force: true }).catch((err: unknown) => {
-      if (!isNotFound(err)) this.log(`delete task ${id}: ${messageOf(err)}`);
-    });
-    await this.o.networks.detach(id).catch((err: unknown) => this.log(`detach network of ${id}: ${messageOf(err)}`));
+    await traced('container.exit.task-delete', id, () =>
+      this.o.runtime.delete(id, { force: true }).catch((err: unknown) => {
+        if (!isNotFound(err)) this.log(`delete task ${id}: ${messageOf(err)}`);
+      }),
+    );
+    await traced('container.exit.network', id, () =>
+      this.o.networks.detach(id).catch((err: unknown) => this.log(`detach network of ${id}: ${messageOf(err)}`)),
+    );
     await this.unmountVolumes(id);
     if (info.hostConfig.autoRemove) return this.removeLocked(id, status);
     this.scheduleRestart(id);
@@ -554,19 +575,28 @@ export class LocalContainerService implements ContainerService {
     const removeAnonymous = removeVolumes ?? Boolean(info.hostConfig.autoRemove);
     this.supervisor.reset(id);
     info.state = { ...info.state, status: 'removing' };
+    let t0 = performance.now();
     this.o.store.update(info);
+    traceSince('container.remove.mark', id, t0);
     failpoint('container.remove.after-mark');
-    await this.o.runtime.delete(id, { force: true }).catch((err: unknown) => {
-      if (!isNotFound(err)) throw err;
-    });
-    await Promise.all([
-      this.o.networks.detach(id).catch((err: unknown) => this.log(`detach network of ${id}: ${messageOf(err)}`)),
-      this.o.images.removeSnapshot(id),
-      rm(join(this.o.containersDir, id), { recursive: true, force: true }),
-    ]);
-    await this.o.volumes.release(id, { removeAnonymous });
+    await traced('container.remove.task-delete', id, () =>
+      this.o.runtime.delete(id, { force: true }).catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      }),
+    );
+    await this.o.store.settled?.(id);
+    await traced('container.remove.files', id, () =>
+      Promise.all([
+        this.o.networks.detach(id).catch((err: unknown) => this.log(`detach network of ${id}: ${messageOf(err)}`)),
+        this.o.images.removeSnapshot(id),
+        rm(join(this.o.containersDir, id), { recursive: true, force: true }),
+      ]),
+    );
+    await traced('container.remove.volumes', id, () => this.o.volumes.release(id, { removeAnonymous }));
     failpoint('container.remove.after-snapshot');
+    t0 = performance.now();
     this.o.store.delete(id);
+    traceSince('container.remove.record', id, t0);
     this.publish('destroy', info);
     this.lifecycle.emit(id, { kind: 'remove', status: last ?? exitStatusOf(info) });
   }
@@ -623,6 +653,12 @@ export class LocalContainerService implements ContainerService {
     const attributes = { ...info.config.labels, name: info.name, image: info.config.image, ...extra };
     this.o.events?.publish({ type: 'container', action, id: info.id, attributes });
   }
+}
+
+/** When an exit was recorded, in ms on `performance.now()`'s clock (now, when unknown). */
+function exitedAtMs(exitedAt: string): number {
+  const at = Date.parse(exitedAt);
+  return Number.isNaN(at) ? performance.now() : at - performance.timeOrigin;
 }
 
 /** Builds the local container service. Starts nothing until `recover` or a call. */

@@ -8,6 +8,8 @@ import {
   isAlreadyExists,
   isNotFound,
   notFound,
+  traced,
+  traceSince,
   type ContainerInfo,
 } from '@tscr/api';
 import { logRotationOf } from '@tscr/runtime/local';
@@ -67,7 +69,7 @@ export async function createContainer(
     throw invalidArgument(`log path must be absolute: ${req.logPath}`, { details: { logPath: req.logPath } });
   const ref = req.config?.image;
   if (!ref) throw invalidArgument('no image specified');
-  const image = await o.images.get(ref, opts).catch((err: unknown) => {
+  const image = await traced('container.create.image', '', () => o.images.get(ref, opts)).catch((err: unknown) => {
     if (isNotFound(err)) throw notFound(`no such image: ${ref}`, { cause: err, details: { image: ref } });
     throw err;
   });
@@ -85,7 +87,7 @@ export async function createContainer(
   const healthcheck = mergeHealthcheck(req.config.healthcheck, image.config.healthcheck);
   if (healthcheck) config.healthcheck = healthcheck;
   const specs = createMountSpecs(hostConfig, image.config.volumes);
-  await checkNetworking(o, hostConfig, req.networkingConfig);
+  await traced('container.create.check-network', '', () => checkNetworking(o, hostConfig, req.networkingConfig));
 
   const dir = join(o.containersDir, id);
   const undo: (() => Promise<unknown>)[] = [];
@@ -96,14 +98,16 @@ export async function createContainer(
       throw fromSystemError(err, `cannot create the container directory ${dir}`);
     });
     undo.push(() => rm(dir, { recursive: true, force: true }));
-    const rootfs = await o.images.prepare(id, image.id, opts);
+    const rootfs = await traced('container.create.snapshot', id, () => o.images.prepare(id, image.id, opts));
     undo.push(() => o.images.removeSnapshot(id));
     failpoint('container.create.after-snapshot');
     undo.push(() => o.volumes.release(id, { removeAnonymous: true }));
-    const mounts = await o.volumes.resolveMounts(id, specs, { ...opts, imageLayers: imageLayersOf(rootfs) });
+    const mounts = await traced('container.create.volumes', id, () =>
+      o.volumes.resolveMounts(id, specs, { ...opts, imageLayers: imageLayersOf(rootfs) }),
+    );
     const logPath = req.logPath || join(dir, LOG_FILE);
     if (req.logPath) await mkdir(dirname(logPath), { recursive: true, mode: 0o755 });
-    await writeFile(logPath, '', { flag: 'a', mode: 0o640 });
+    await traced('container.create.log-file', id, () => writeFile(logPath, '', { flag: 'a', mode: 0o640 }));
     const info: ContainerInfo = {
       id,
       name,
@@ -123,6 +127,7 @@ export async function createContainer(
       rootfs: '',
       networkSettings: initialNetworkSettings(req.networkingConfig),
     };
+    const t0 = performance.now();
     for (let attempt = 0; ; attempt++) {
       try {
         o.store.insert(info);
@@ -137,6 +142,7 @@ export async function createContainer(
         throw err;
       }
     }
+    traceSince('container.create.record', id, t0);
     failpoint('container.create.after-record');
     return info;
   } catch (err) {

@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromSystemError, type ContainerInfo } from '@tscr/api';
 import type { ContainerStore } from '@tscr/container';
@@ -15,8 +16,21 @@ const ID = /^[0-9a-f]{64}$/;
  * database stays the one that is read; the copies let a daemon whose
  * database was lost or corrupted re-adopt its containers ({@link adoptOrphans}).
  * A record whose directory is gone (being removed) gets no copy.
+ *
+ * The copy of a new record is written before `insert` returns. Later copies
+ * are written behind the database, off the caller's path (an ext4 rename
+ * over an existing file starts a write-back: about a millisecond that every
+ * start, exit and removal used to wait for, with the event loop blocked):
+ * one write at a time per container, the newest state winning. The
+ * database is the record; a copy is at most one change behind it, for the
+ * moment a write takes.
  */
 export class MirroredContainerStore implements ContainerStore {
+  /** Per container: the newest copy not yet being written. */
+  private readonly queued = new Map<string, string>();
+  /** Per container: the write of copies under way. */
+  private readonly writing = new Map<string, Promise<void>>();
+
   constructor(
     private readonly inner: ContainerStore & { close?(): void },
     /** The directory that holds one directory per container. */
@@ -34,10 +48,16 @@ export class MirroredContainerStore implements ContainerStore {
     }
   }
 
-  /** The copy first: when it cannot be written (a full disk), the row keeps its old state too. */
+  /** The row, then the copy behind it (see the class). */
   update(info: ContainerInfo): void {
-    this.mirror(info);
     this.inner.update(info);
+    this.queued.set(info.id, JSON.stringify(info));
+    if (!this.writing.has(info.id)) this.writing.set(info.id, this.drain(info.id));
+  }
+
+  /** Settles once the copies of `id` queued so far are written (or have failed: the database holds the record). */
+  settled(id: string): Promise<void> {
+    return this.writing.get(id) ?? Promise.resolve();
   }
 
   get(id: string): ContainerInfo | undefined {
@@ -58,11 +78,17 @@ export class MirroredContainerStore implements ContainerStore {
 
   delete(id: string): void {
     this.inner.delete(id);
-    rmSync(join(this.containersDir, id, RECORD_FILE), { force: true });
+    this.queued.delete(id);
+    const file = join(this.containersDir, id, RECORD_FILE);
+    rmSync(file, { force: true });
+    // A copy being written lands after this: removed again once it has.
+    void this.writing.get(id)?.then(() => rmSync(file, { force: true }));
   }
 
-  /** Closes the inner store (when it has something to close). */
+  /** Writes the copies still queued, then closes the inner store (when it has something to close). */
   close(): void {
+    for (const [id, text] of this.queued) this.mirrorText(id, text);
+    this.queued.clear();
     this.inner.close?.();
   }
 
@@ -104,10 +130,33 @@ export class MirroredContainerStore implements ContainerStore {
   }
 
   private mirror(info: ContainerInfo): void {
-    const file = join(this.containersDir, info.id, RECORD_FILE);
+    this.mirrorText(info.id, JSON.stringify(info));
+  }
+
+  /** Writes the queued copies of `id`, newest last, until none is left. A failed write is skipped: the row stays. */
+  private async drain(id: string): Promise<void> {
+    try {
+      for (let text = this.queued.get(id); text !== undefined; text = this.queued.get(id)) {
+        this.queued.delete(id);
+        const file = join(this.containersDir, id, RECORD_FILE);
+        const tmp = `${file}.tmp`;
+        try {
+          await writeFile(tmp, text, { mode: 0o600 });
+          await rename(tmp, file);
+        } catch {
+          await rm(tmp, { force: true }).catch(() => undefined);
+        }
+      }
+    } finally {
+      this.writing.delete(id);
+    }
+  }
+
+  private mirrorText(id: string, text: string): void {
+    const file = join(this.containersDir, id, RECORD_FILE);
     const tmp = `${file}.tmp`;
     try {
-      writeFileSync(tmp, JSON.stringify(info), { mode: 0o600 });
+      writeFileSync(tmp, text, { mode: 0o600 });
       renameSync(tmp, file);
     } catch (err) {
       rmSync(tmp, { force: true });

@@ -28,6 +28,7 @@ describe('state database recovery', () => {
     store.insert(sampleRecord(B, 'db'));
     const web = { ...sampleRecord(A, 'web'), restartCount: 3 };
     store.update(web);
+    await store.settled(A); // the copy of a change is written behind the database
     expect(JSON.parse(readFileSync(join(dir, 'containers', A, RECORD_FILE), 'utf8')).restartCount).toBe(3);
     store.delete(B);
     expect(existsSync(join(dir, 'containers', B, RECORD_FILE))).toBe(false);
@@ -42,6 +43,26 @@ describe('state database recovery', () => {
     expect(said.join('\n')).toContain('re-adopted container aaaaaaaaaaaa (web');
     expect(again.adoptOrphans(() => undefined)).toEqual([]);
     again.close();
+  });
+
+  it('writes the copies of changes behind the database: the newest wins, a delete meanwhile leaves none', async () => {
+    dir = await makeTempDir('state-recovery');
+    mkdirSync(join(dir, 'containers', A), { recursive: true });
+    mkdirSync(join(dir, 'containers', B), { recursive: true });
+    const store = storeIn(dir);
+    store.insert(sampleRecord(A, 'web'));
+    store.insert(sampleRecord(B, 'db'));
+    for (let n = 1; n <= 5; n++) store.update({ ...sampleRecord(A, 'web'), restartCount: n });
+    expect(store.get(A)?.restartCount, 'the database has it at once').toBe(5);
+    await store.settled(A);
+    expect(JSON.parse(readFileSync(join(dir, 'containers', A, RECORD_FILE), 'utf8')).restartCount).toBe(5);
+    store.update({ ...sampleRecord(B, 'db'), restartCount: 1 });
+    store.delete(B);
+    await store.settled(B);
+    await new Promise((r) => setImmediate(r));
+    expect(existsSync(join(dir, 'containers', B, RECORD_FILE)), 'no copy outlives its record').toBe(false);
+    expect(readdirSync(join(dir, 'containers', A))).toEqual([RECORD_FILE]);
+    store.close();
   });
 
   it('writes no copy for a container whose directory is gone (being removed)', async () => {

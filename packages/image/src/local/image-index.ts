@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fromSystemError, internal, notFound, type Descriptor, isErrno } from '@tscr/api';
@@ -37,13 +38,22 @@ export class ImageIndex {
   /** Path of `index.json`. */
   readonly file: string;
   private readonly mutex = new Mutex();
+  /** The entries last read, with the identity (inode, size, mtime) of the file they were read from. */
+  private cached: { stamp: string; entries: IndexEntry[] } | undefined;
 
   constructor(file: string) {
     this.file = file;
   }
 
-  /** Every entry, in file order. A missing file is an empty index. */
+  /**
+   * Every entry, in file order. A missing file is an empty index. The file
+   * is parsed again only when it changed (every write replaces it, so its
+   * inode changes): a look-up on the run path costs one stat, not a read.
+   */
   async entries(): Promise<IndexEntry[]> {
+    const stamp = this.stamp();
+    if (stamp === undefined) return [];
+    if (this.cached?.stamp === stamp) return [...this.cached.entries];
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');
@@ -57,7 +67,20 @@ export class ImageIndex {
     } catch (err) {
       throw internal(`corrupt image index ${this.file}`, { cause: err });
     }
-    return (parsed.manifests ?? []).map(fromDescriptor);
+    const entries = (parsed.manifests ?? []).map(fromDescriptor);
+    if (this.stamp() === stamp) this.cached = { stamp, entries };
+    return [...entries];
+  }
+
+  /** The file's identity; undefined when it does not exist. */
+  private stamp(): string | undefined {
+    try {
+      const st = statSync(this.file, { bigint: true });
+      return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    } catch (err) {
+      if (isErrno(err, 'ENOENT')) return undefined;
+      throw fromSystemError(err, `cannot read ${this.file}`);
+    }
   }
 
   /** The manifest digest `ref` points at, or undefined. */

@@ -1,6 +1,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  alreadyExists,
   failedPrecondition,
   internal,
   invalidArgument,
@@ -44,7 +45,7 @@ import { SharedWrites } from './shared-writes.js';
 import { sweepOrphans } from './sweep.js';
 import { parentsOf } from './lineage.js';
 import { noSuchImage, normalizeTag, parseJson, repositoryOf } from './names.js';
-import { LocalSnapshotter, validateSnapshotKey } from './snapshotter.js';
+import { LocalSnapshotter, type SnapshotRecord, validateSnapshotKey } from './snapshotter.js';
 import { storeSnapshotDiff, writeNewImage, type LayerContext } from './new-image.js';
 import type { LayerLimits } from './layer-limits.js';
 import type { DiffOptions, LayerInfo, NewImage } from '../types.js';
@@ -100,6 +101,8 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
   private readonly layersDir: string;
   private readonly tempDir: string;
   private readonly lock = new Mutex();
+  /** Snapshots being prepared outside the lock (their directories are made meanwhile), by key. */
+  private readonly preparing = new Map<string, SnapshotRecord>();
   private readonly cache = new Map<string, ImageRecord>();
   /** Manifest digest → bytes its layers unpacked to (Docker's image size), when known. */
   private readonly unpackedSizes = new Map<string, number>();
@@ -252,7 +255,7 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
     const force = opts.force === true;
     return this.locked(opts, async () => {
       const s = await this.find(ref);
-      const users = (await this.snapshotter.list()).filter((r) => r.image === s.rec.id);
+      const users = (await this.snapshots()).filter((r) => r.image === s.rec.id);
       const inUse = () =>
         failedPrecondition(
           `conflict: unable to remove image ${ref} (must force) - image is being used by container ${users[0]?.key}`,
@@ -302,22 +305,45 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
     return this.toImage(found);
   }
 
-  /** @inheritdoc */
-  prepare(key: string, image: string, opts: CallOptions = {}): Promise<Mount[]> {
-    return this.locked(opts, () => this.snapshotter.prepare(key, image, opts));
-  }
-
-  /** @inheritdoc */
-  mounts(key: string, opts: CallOptions = {}): Promise<Mount[]> {
-    return this.locked(opts, () => this.snapshotter.mounts(key, opts));
-  }
-
-  /** As `Snapshotter.removeSnapshot`. Layers only this snapshot still used (its image was force-removed) go with it. */
-  async removeSnapshot(key: string, opts: CallOptions = {}): Promise<void> {
-    await this.locked(opts, async () => {
-      const record = await this.snapshotter.remove(key, opts);
-      if (record) await this.collectLayers(record.layers);
+  /**
+   * @inheritdoc
+   * The image is resolved, and the new snapshot counted as a user of its
+   * layers, under the lock; its directories are made outside it, so starts
+   * at once do not queue behind each other's file writes.
+   */
+  async prepare(key: string, image: string, opts: CallOptions = {}): Promise<Mount[]> {
+    validateSnapshotKey(key);
+    const claim: { record?: SnapshotRecord } = {};
+    const img = await this.locked(opts, async () => {
+      const found = this.toImage(await this.find(image));
+      if (this.preparing.has(key)) throw alreadyExists(`snapshot ${key} already exists`, { details: { key } });
+      claim.record = { key, image: found.id, layers: [...found.layers], created: new Date().toISOString() };
+      this.preparing.set(key, claim.record);
+      return found;
     });
+    try {
+      return await this.snapshotter.prepareFrom(key, img, opts);
+    } finally {
+      if (this.preparing.get(key) === claim.record) this.preparing.delete(key);
+    }
+  }
+
+  /** @inheritdoc A snapshot's record is replaced atomically: read without the lock. */
+  async mounts(key: string, opts: CallOptions = {}): Promise<Mount[]> {
+    throwIfAborted(opts.signal);
+    await this.init();
+    return this.snapshotter.mounts(key, opts);
+  }
+
+  /**
+   * As `Snapshotter.removeSnapshot`. Layers only this snapshot still used (its image was force-removed) go with it.
+   * The directory is removed outside the lock (nothing else writes it); the layers are collected under it.
+   */
+  async removeSnapshot(key: string, opts: CallOptions = {}): Promise<void> {
+    throwIfAborted(opts.signal);
+    await this.init();
+    const record = await this.snapshotter.remove(key, opts);
+    if (record) await this.locked({}, () => this.collectLayers(record.layers));
   }
 
   /** @inheritdoc */
@@ -360,7 +386,7 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
         discard: (digests) =>
           this.locked({}, async () => {
             const images = (await this.stored()).map((s) => s.rec);
-            await sweepOrphans(this.content, images, await this.snapshotter.list(), { only: digests });
+            await sweepOrphans(this.content, images, await this.snapshots(), { only: digests });
           }),
       },
       tar,
@@ -379,7 +405,7 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
     const filters = parsePruneFilters(opts.filters);
     return this.locked(opts, async () => {
       if (opts.liveSnapshots !== undefined) await this.removeDeadSnapshots(new Set(opts.liveSnapshots));
-      const inUse = new Set((await this.snapshotter.list()).map((r) => r.image));
+      const inUse = new Set((await this.snapshots()).map((r) => r.image));
       const deleted: PruneResult['deleted'] = [];
       let spaceReclaimed = 0;
       const stored = await this.stored();
@@ -395,7 +421,7 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
         deleted.push(...[...s.refs].sort().map((untagged) => ({ untagged })), { deleted: s.rec.id });
       }
       const images = (await this.stored()).map((s) => s.rec);
-      spaceReclaimed += await sweepOrphans(this.content, images, await this.snapshotter.list(), {
+      spaceReclaimed += await sweepOrphans(this.content, images, await this.snapshots(), {
         minAgeMs: this.gcGraceMs,
       });
       return { deleted, spaceReclaimed };
@@ -456,13 +482,20 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
       await sweepOrphans(
         this.content,
         (await this.stored()).map((s) => s.rec),
-        await this.snapshotter.list(),
+        await this.snapshots(),
       );
     })().catch((err: unknown) => {
       this.ready = undefined;
       throw err;
     });
     return this.ready;
+  }
+
+  /** Every snapshot: those on disk and those being prepared. */
+  private async snapshots(): Promise<SnapshotRecord[]> {
+    const listed = await this.snapshotter.list();
+    const keys = new Set(listed.map((r) => r.key));
+    return [...listed, ...[...this.preparing.values()].filter((r) => !keys.has(r.key))];
   }
 
   private async locked<T>(opts: CallOptions, fn: () => Promise<T>): Promise<T> {
@@ -568,14 +601,16 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
     return freed;
   }
 
-  /** Deletes the unpacked layers among `diffIds` that no image or snapshot uses. */
+  /**
+   * Deletes the unpacked layers among `diffIds` that no image or snapshot
+   * uses. The snapshots are read only when an image does not keep them all
+   * (the common removal of a container whose image is still there reads none).
+   */
   private async collectLayers(diffIds: string[]): Promise<void> {
     const keep = new Set<string>();
     for (const s of await this.stored()) for (const id of s.rec.config.rootfs.diff_ids) keep.add(id);
-    // The usual case (a container removed, its image still here) needs no look at the other snapshots:
-    // reading every snapshot record would make each removal cost grow with the number of containers.
     if (diffIds.every((id) => keep.has(id))) return;
-    for (const r of await this.snapshotter.list()) for (const id of r.layers) keep.add(id);
+    for (const r of await this.snapshots()) for (const id of r.layers) keep.add(id);
     for (const id of diffIds) {
       if (!keep.has(id)) await rm(join(this.layersDir, digestHex(id)), { recursive: true, force: true });
     }

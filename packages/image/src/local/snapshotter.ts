@@ -59,7 +59,13 @@ export class LocalSnapshotter implements Snapshotter {
   async prepare(key: string, image: string, opts: CallOptions = {}): Promise<Mount[]> {
     validateSnapshotKey(key);
     throwIfAborted(opts.signal);
-    const img = await this.options.resolveImage(image, opts);
+    return this.prepareFrom(key, await this.options.resolveImage(image, opts), opts);
+  }
+
+  /** Like {@link prepare}, from an image already resolved. @throws AlreadyExists; InvalidArgument. */
+  async prepareFrom(key: string, img: Image, opts: CallOptions = {}): Promise<Mount[]> {
+    validateSnapshotKey(key);
+    throwIfAborted(opts.signal);
     const dir = this.dirOf(key);
     await mkdir(this.options.dir, { recursive: true });
     try {

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { copyFile, readFile, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { failedPrecondition, fromSystemError, notFound } from '@tscr/api';
@@ -37,10 +37,14 @@ function isMissing(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
-/** Reads `task.json`. @throws NotFound when the task does not exist. */
+/**
+ * Reads `task.json`. The small files of a task's own bundle are read
+ * synchronously here and below: on the run path a thread-pool round trip
+ * costs more than the read. @throws NotFound when the task does not exist.
+ */
 export async function readRecord(bundle: string, id: string): Promise<TaskRecord> {
   try {
-    return JSON.parse(await readFile(join(bundle, BUNDLE_FILES.record), 'utf8')) as TaskRecord;
+    return JSON.parse(readFileSync(join(bundle, BUNDLE_FILES.record), 'utf8')) as TaskRecord;
   } catch (err) {
     if (isMissing(err) || err instanceof SyntaxError) throw notFound(`no such task: ${id}`, { details: { id } });
     throw fromSystemError(err, `cannot read task ${id}`);
@@ -59,18 +63,15 @@ export async function listTaskIds(tasksDir: string): Promise<string[]> {
   return names.filter((n) => !n.startsWith('.'));
 }
 
-/** Writes the bundle's files: config.json, task.json, and the /etc files the config mounts. */
-export async function writeBundle(
-  bundle: string,
-  record: TaskRecord,
-  config: OciRuntimeSpec,
-  withResolvConf: boolean,
-): Promise<void> {
+/** Writes the bundle's files: config.json, task.json, and those of the generated /etc files the config mounts. */
+export async function writeBundle(bundle: string, record: TaskRecord, config: OciRuntimeSpec): Promise<void> {
+  const mounted = new Set(config.mounts.filter((m) => m.type === 'bind').map((m) => m.source));
+  const mounts = (name: string) => mounted.has(join(bundle, name));
   await Promise.all([
     writeFile(join(bundle, BUNDLE_FILES.config), JSON.stringify(config)),
-    writeFile(join(bundle, BUNDLE_FILES.hostname), `${config.hostname ?? ''}\n`),
-    writeFile(join(bundle, BUNDLE_FILES.hosts), hostsFile(config.hostname ?? '')),
-    withResolvConf ? copyFile('/etc/resolv.conf', join(bundle, BUNDLE_FILES.resolvConf)) : undefined,
+    mounts(BUNDLE_FILES.hostname) ? writeFile(join(bundle, BUNDLE_FILES.hostname), `${config.hostname ?? ''}\n`) : 0,
+    mounts(BUNDLE_FILES.hosts) ? writeFile(join(bundle, BUNDLE_FILES.hosts), hostsFile(config.hostname ?? '')) : 0,
+    mounts(BUNDLE_FILES.resolvConf) ? copyFile('/etc/resolv.conf', join(bundle, BUNDLE_FILES.resolvConf)) : 0,
     writeFile(join(bundle, BUNDLE_FILES.record), JSON.stringify(record)),
   ]);
 }
@@ -78,7 +79,7 @@ export async function writeBundle(
 /** The container's init PID from the runtime's pid file; 0 when unknown. */
 export async function readPid(bundle: string, file: string = BUNDLE_FILES.pid): Promise<number> {
   try {
-    const n = Number((await readFile(join(bundle, file), 'utf8')).trim());
+    const n = Number(readFileSync(join(bundle, file), 'utf8').trim());
     return Number.isInteger(n) && n > 0 ? n : 0;
   } catch {
     return 0;

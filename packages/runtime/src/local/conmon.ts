@@ -1,9 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
-import { fromSystemError, internal } from '@tscr/api';
+import { internal } from '@tscr/api';
+import { BUNDLE_FILES } from './bundle.js';
+import { spawnMonitorProcess } from './monitor-spawner.js';
 import { createError } from './runtime-errors.js';
 
 export { createError };
@@ -51,8 +50,6 @@ export function monitorArgs(o: MonitorOptions): string[] {
     o.bundle,
     '-p',
     join(o.bundle, 'pidfile'),
-    '-P',
-    join(o.bundle, 'conmon.pid'),
     '-l',
     `k8s-file:${o.logPath}`,
     '--exit-dir',
@@ -77,60 +74,49 @@ interface SyncMessage {
   message?: string;
 }
 
-/** Reads the first complete JSON line from the sync pipe; undefined when it closes first. */
-function readSyncMessage(pipe: Readable): Promise<SyncMessage | undefined> {
-  return new Promise((resolve) => {
-    let text = '';
-    const finish = (msg: SyncMessage | undefined) => {
-      pipe.off('data', onData);
-      pipe.off('close', onEnd);
-      pipe.off('error', onEnd);
-      pipe.destroy();
-      resolve(msg);
-    };
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString('utf8');
-      const nl = text.indexOf('\n');
-      if (nl < 0) return;
-      try {
-        finish(JSON.parse(text.slice(0, nl)) as SyncMessage);
-      } catch {
-        finish({ data: -1, message: text.slice(0, nl) });
-      }
-    };
-    const onEnd = () => finish(undefined);
-    pipe.on('data', onData);
-    pipe.on('close', onEnd);
-    pipe.on('error', onEnd);
-  });
+function syncMessage(line: string): SyncMessage {
+  try {
+    return JSON.parse(line) as SyncMessage;
+  } catch {
+    return { data: -1, message: line };
+  }
+}
+
+/**
+ * Writes the monitor's PID: the parent of the container's init once the
+ * runtime's `create` has exited (conmon is the init's subreaper). conmon's
+ * own `-P` file is not asked for: its first process writes it with two
+ * fsyncs before it exits, which the start used to wait for. Nothing is
+ * written when the init is already gone (its exit file then says the rest).
+ */
+async function writeMonitorPid(bundle: string, initPid: number): Promise<void> {
+  const status = await readFile(`/proc/${initPid}/status`, 'utf8').catch(() => '');
+  const ppid = /^PPid:\s*(\d+)$/m.exec(status)?.[1];
+  if (ppid && ppid !== '1') await writeFile(join(bundle, BUNDLE_FILES.monitorPid), ppid);
 }
 
 /**
  * Starts conmon for a task with a sync pipe on fd 3 and waits until the OCI
  * runtime has created the container. conmon double-forks, so the process
- * started here exits at once (it is reaped here); the monitor lives on.
+ * started here exits at once (reaped by the thread that started it, see
+ * monitor-spawner.ts; a start does not wait for that); the monitor lives on.
  * @returns the host PID of the container's init process.
  * @throws see {@link createError}; Internal when conmon itself fails.
  */
 export async function startMonitor(o: MonitorOptions): Promise<number> {
-  const logFd = openSync(join(o.bundle, MONITOR_LOG), 'a');
-  let child: ChildProcess;
-  try {
-    child = spawn(o.conmonPath, monitorArgs(o), {
-      stdio: ['ignore', logFd, logFd, 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3' },
-      detached: true,
-    });
-  } finally {
-    closeSync(logFd);
-  }
-  const exited = new Promise<number | null>((resolve, reject) => {
-    child.once('exit', (code) => resolve(code));
-    child.once('error', (err) => reject(fromSystemError(err, `cannot run ${o.conmonPath}`)));
+  const outcome = await spawnMonitorProcess({
+    file: o.conmonPath,
+    args: monitorArgs(o),
+    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3' },
+    logPath: join(o.bundle, MONITOR_LOG),
   });
-  const [message, code] = await Promise.all([readSyncMessage(child.stdio[3] as Readable), exited]);
-  if (message && message.data > 0) return message.data;
+  const message = outcome.kind === 'line' ? syncMessage(outcome.line) : undefined;
+  if (message && message.data > 0) {
+    await writeMonitorPid(o.bundle, message.data);
+    return message.data;
+  }
   if (message) throw createError(message.message ?? '');
+  const code = outcome.kind === 'exited' ? outcome.code : null;
   const log = await readFile(join(o.bundle, MONITOR_LOG), 'utf8').catch(() => '');
   throw internal(`conmon exited (code ${code}) without reporting the container: ${log.trim()}`);
 }

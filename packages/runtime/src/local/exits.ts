@@ -1,5 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { cancelled } from '@tscr/api';
 
@@ -18,11 +17,12 @@ export function rfc3339Nano(ns: bigint): string {
   return `${iso.slice(0, 19)}.${frac}Z`;
 }
 
-/** Reads `<dir>/<id>`; undefined while conmon has not written it (or it is empty). */
+/** Reads `<dir>/<id>` (a few bytes, read synchronously); undefined while conmon has not written it (or it is empty). */
 export async function readExitFile(dir: string, id: string): Promise<ExitRecord | undefined> {
   const path = join(dir, id);
   try {
-    const [text, st] = await Promise.all([readFile(path, 'utf8'), stat(path, { bigint: true })]);
+    const text = readFileSync(path, 'utf8');
+    const st = statSync(path, { bigint: true });
     const code = text.trim();
     if (!/^-?\d+$/.test(code)) return undefined;
     return { exitCode: Number(code), exitedAt: rfc3339Nano(st.mtimeNs) };

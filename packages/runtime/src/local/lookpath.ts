@@ -1,4 +1,4 @@
-import { lstat, readlink, stat } from 'node:fs/promises';
+import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import { TscrError } from '@tscr/api';
 
@@ -13,17 +13,22 @@ const MAX_SYMLINKS = 40;
  */
 export type RootView = string | readonly string[];
 
+// The look-ups below stat image layers on the local disk, a few dozen per
+// container start: done synchronously (microseconds each), as a thread-pool
+// round trip per component cost more than the work and queued behind every
+// other file operation of a busy daemon.
+
 /**
  * Finds `rel` in the topmost layer that has it, with overlayfs' rules for
  * whiteouts (a 0:0 character device hides the name below). Opaque
  * directories (an xattr Node cannot read) are not honoured; the result only
  * feeds the pre-flight checks, and runc has the last word.
  */
-async function lookupLayered(layers: readonly string[], rel: string[]) {
+function lookupLayered(layers: readonly string[], rel: string[]) {
   for (const layer of layers) {
     const host = posix.join(layer, ...rel);
     try {
-      const st = await lstat(host);
+      const st = lstatSync(host);
       if (st.isCharacterDevice() && st.rdev === 0) return undefined;
       return { host, st };
     } catch {
@@ -51,7 +56,7 @@ export async function resolveInRoot(root: RootView, path: string): Promise<strin
       done.pop();
       continue;
     }
-    const found = await lookupLayered(layers, [...done, part]);
+    const found = lookupLayered(layers, [...done, part]);
     if (!found) return undefined;
     const { host, st } = found;
     if (!st.isSymbolicLink()) {
@@ -59,12 +64,12 @@ export async function resolveInRoot(root: RootView, path: string): Promise<strin
       continue;
     }
     if (++hops > MAX_SYMLINKS) return undefined;
-    const target = await readlink(host);
+    const target = readlinkSync(host);
     if (target.startsWith('/')) done.length = 0;
     pending.unshift(...target.split('/').filter(Boolean));
   }
   if (done.length === 0) return layers[0];
-  return (await lookupLayered(layers, done))?.host;
+  return lookupLayered(layers, done)?.host;
 }
 
 type Probe = 'ok' | 'missing' | 'not-executable';
@@ -73,7 +78,7 @@ async function probe(root: RootView, path: string): Promise<Probe> {
   const host = await resolveInRoot(root, path);
   if (host === undefined) return 'missing';
   try {
-    const st = await stat(host);
+    const st = statSync(host);
     return st.isFile() && (st.mode & 0o111) !== 0 ? 'ok' : 'not-executable';
   } catch {
     return 'missing';

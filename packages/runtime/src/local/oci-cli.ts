@@ -1,4 +1,5 @@
-import { access, readFile, rm, rmdir } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { rm, rmdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { isErrno } from '@tscr/api';
 import { CommandFailed, run } from './exec.js';
@@ -48,12 +49,7 @@ export class OciCli {
 
   /** True when the runtime has state for `id` (its directory under the root exists). */
   async exists(id: string): Promise<boolean> {
-    try {
-      await access(join(this.root, id));
-      return true;
-    } catch {
-      return false;
-    }
+    return existsSync(join(this.root, id));
   }
 
   /**
@@ -101,7 +97,7 @@ export class OciCli {
     const dir = join(this.root, id);
     let state: { init_process_pid?: unknown; init_process_start?: unknown; cgroup_paths?: unknown };
     try {
-      state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as typeof state;
+      state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as typeof state;
     } catch {
       return false;
     }
@@ -129,7 +125,7 @@ export class OciCli {
 async function initStillThere(pid: unknown, start: unknown): Promise<boolean> {
   if (typeof pid !== 'number' || pid <= 0) return false;
   try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return String(fields[19]) === String(start);
   } catch {

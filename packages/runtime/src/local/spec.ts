@@ -183,16 +183,23 @@ function namespaces(spec: TaskSpec): OciRuntimeSpec['linux']['namespaces'] {
   return ns;
 }
 
-function etcMounts(files: OciSpecOptions['etcFiles'], readonly: boolean): OciMount[] {
+/**
+ * The bind mounts of the generated /etc files, minus those `spec.mounts`
+ * already puts at the same place (the container layer writes its own hosts,
+ * hostname and resolv.conf): a file mounted over at once is neither written
+ * nor mounted.
+ */
+export function etcMounts(files: OciSpecOptions['etcFiles'], readonly: boolean, mounts: OciMount[] = []): OciMount[] {
   const options = ['rbind', 'rprivate', ...(readonly ? ['ro'] : [])];
-  const mounts: OciMount[] = [
+  const taken = new Set(mounts.map((m) => m.destination));
+  const out: OciMount[] = [
     { destination: '/etc/hostname', type: 'bind', source: files.hostname, options },
     { destination: '/etc/hosts', type: 'bind', source: files.hosts, options },
   ];
   if (files.resolvConf) {
-    mounts.push({ destination: '/etc/resolv.conf', type: 'bind', source: files.resolvConf, options });
+    out.push({ destination: '/etc/resolv.conf', type: 'bind', source: files.resolvConf, options });
   }
-  return mounts;
+  return out.filter((m) => !taken.has(m.destination));
 }
 
 /**
@@ -228,7 +235,7 @@ export function buildOciSpec(spec: TaskSpec, opts: OciSpecOptions): OciRuntimeSp
     mounts: [
       ...(opts.rootMount ? [opts.rootMount] : []),
       ...defaultMounts(),
-      ...etcMounts(opts.etcFiles, readonly),
+      ...etcMounts(opts.etcFiles, readonly, spec.mounts),
       ...(spec.mounts ?? []),
     ],
     ...(spec.annotations && Object.keys(spec.annotations).length > 0 ? { annotations: spec.annotations } : {}),

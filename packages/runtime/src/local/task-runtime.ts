@@ -1,4 +1,5 @@
-import { access, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { ExitStatus } from '@tscr/api';
 import {
@@ -10,6 +11,8 @@ import {
   notFound,
   isErrno,
   throwIfCancelled,
+  traced,
+  traceSince,
 } from '@tscr/api';
 import type { Resources } from '@tscr/api';
 import type {
@@ -168,12 +171,15 @@ export class LocalTaskRuntime implements TaskRuntime {
       rootfsOnHost: !overlay,
     };
     try {
+      let t0 = performance.now();
       await Promise.all([
         mkdir(rootfs),
         removeFile(join(this.exitsDir, spec.id)),
         mkdir(dirname(spec.logPath), { recursive: true }),
       ]);
       if (!overlay) await mountRootfs(spec.rootfs, rootfs);
+      traceSince('runtime.create.dirs', spec.id, t0);
+      t0 = performance.now();
       const view = overlay ? overlay.layers : rootfs;
       const user = await resolveUser(view, spec.process.user);
       const extraGids = await resolveGroupAdd(view, spec.security?.groupAdd);
@@ -202,22 +208,29 @@ export class LocalTaskRuntime implements TaskRuntime {
         spec,
         this.hostFacts(),
       );
-      await writeBundle(bundle, record, config, hostNet);
+      traceSince('runtime.create.spec', spec.id, t0);
+      t0 = performance.now();
       const openStdin = spec.process.openStdin ?? false;
-      await writeStdioInfo(bundle, { terminal: spec.process.terminal ?? false, openStdin });
-      const pid = await startMonitor({
-        conmonPath: this.conmonPath,
-        id: spec.id,
-        runtimePath: cli.binary,
-        runtimeArgs: cli.globalArgs(),
-        bundle,
-        logPath: spec.logPath,
-        exitDir: this.exitsDir,
-        socketDir: this.socketsDir,
-        terminal: spec.process.terminal ?? false,
-        stdin: openStdin,
-        leaveStdinOpen: openStdin && (spec.process.terminal || !spec.process.stdinOnce),
-      });
+      await Promise.all([
+        writeBundle(bundle, record, config),
+        writeStdioInfo(bundle, { terminal: spec.process.terminal ?? false, openStdin }),
+      ]);
+      traceSince('runtime.create.bundle', spec.id, t0);
+      const pid = await traced('runtime.create.monitor', spec.id, () =>
+        startMonitor({
+          conmonPath: this.conmonPath,
+          id: spec.id,
+          runtimePath: cli.binary,
+          runtimeArgs: cli.globalArgs(),
+          bundle,
+          logPath: spec.logPath,
+          exitDir: this.exitsDir,
+          socketDir: this.socketsDir,
+          terminal: spec.process.terminal ?? false,
+          stdin: openStdin,
+          leaveStdinOpen: openStdin && (spec.process.terminal || !spec.process.stdinOnce),
+        }),
+      );
       return { id: spec.id, status: 'created', pid, bundle, rootfs: rootfsPath(bundle, !overlay, pid) };
     } catch (err) {
       await this.cleanup(spec.id, cli, false).catch(() => undefined);
@@ -227,12 +240,16 @@ export class LocalTaskRuntime implements TaskRuntime {
 
   async start(id: string, opts?: CallOptions): Promise<TaskState> {
     checkAborted(opts);
+    let t0 = performance.now();
     const rec = await this.record(id);
     const cli = this.cliOf(rec);
     if (await this.exitOf(id)) throw failedPrecondition(`task ${id} has already run and stopped`);
     const initPid = await readPid(this.bundle(id));
+    traceSince('runtime.start.read', id, t0);
+    t0 = performance.now();
     try {
       await cli.start(id, initPid);
+      traceSince('runtime.start.release', id, t0);
     } catch (err) {
       const st = await this.state(id).catch(() => undefined);
       if (st && st.status !== 'created') {
@@ -319,8 +336,10 @@ export class LocalTaskRuntime implements TaskRuntime {
 
   async delete(id: string, opts?: CallOptions & { force?: boolean }): Promise<ExitStatus | undefined> {
     checkAborted(opts);
+    const t0 = performance.now();
     const rec = await this.record(id).catch(async (err: unknown) => {
       await this.removeHalfMade(id);
+      traceSince('runtime.delete.none', id, t0);
       throw err;
     });
     const cli = this.cliOf(rec);
@@ -339,7 +358,8 @@ export class LocalTaskRuntime implements TaskRuntime {
       }
     }
     const result = exit ? await this.exitStatus(id, exit) : undefined; // before the bundle (and its oom file) goes
-    await this.cleanup(id, cli, !exit, exit !== undefined);
+    traceSince('runtime.delete.read', id, t0);
+    await traced('runtime.delete.cleanup', id, () => this.cleanup(id, cli, !exit, exit !== undefined, rec));
     return result;
   }
 
@@ -434,10 +454,7 @@ export class LocalTaskRuntime implements TaskRuntime {
   private async removeHalfMade(id: string): Promise<void> {
     if (!TASK_ID.test(id)) return;
     const bundle = this.bundle(id);
-    const exists = await access(bundle).then(
-      () => true,
-      () => false,
-    );
+    const exists = existsSync(bundle);
     // A task the OCI runtime knows had its record written before its monitor started: an unreadable
     // record there is damage to report, not a half-made create, so its mounts and files stay.
     const known = await Promise.all(Object.entries(this.runtimes).map(([name, bin]) => this.cli(name, bin).exists(id)));
@@ -492,10 +509,7 @@ export class LocalTaskRuntime implements TaskRuntime {
   }
 
   private async exitStatus(id: string, exit: ExitRecord): Promise<ExitStatus> {
-    const oom = await access(join(this.bundle(id), BUNDLE_FILES.oom)).then(
-      () => true,
-      () => false,
-    );
+    const oom = existsSync(join(this.bundle(id), BUNDLE_FILES.oom));
     return { exitCode: exit.exitCode, exitedAt: exit.exitedAt, ...(oom ? { oomKilled: true } : {}) };
   }
 
@@ -541,12 +555,13 @@ export class LocalTaskRuntime implements TaskRuntime {
    * Removes everything of a task: the OCI runtime's state, the rootfs mount,
    * the bundle, the exit file and the attach socket link. Safe to repeat.
    * `exited`: its exit was recorded, so the runtime state may be removed in process.
+   * `rec`: its record, when the caller has read it.
    */
-  private async cleanup(id: string, cli: OciCli, force: boolean, exited = false): Promise<void> {
+  private async cleanup(id: string, cli: OciCli, force: boolean, exited = false, rec?: TaskRecord): Promise<void> {
     this.rotator.remove(id);
     this.monitorPids.delete(id);
     const bundle = this.bundle(id);
-    const onHost = (await readRecord(bundle, id).catch(() => undefined))?.rootfsOnHost !== false;
+    const onHost = (rec ?? (await readRecord(bundle, id).catch(() => undefined)))?.rootfsOnHost !== false;
     await Promise.all([
       cli.exists(id).then(async (exists) => {
         if (!exists || (exited && (await cli.removeStoppedState(id)))) return;

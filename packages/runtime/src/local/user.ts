@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { fromSystemError, invalidArgument } from '@tscr/api';
 import { resolveInRoot, type RootView } from './lookpath.js';
 
@@ -91,7 +91,7 @@ async function readInRoot(rootfs: RootView, path: string): Promise<string> {
   const host = await resolveInRoot(rootfs, path);
   if (host === undefined) return '';
   try {
-    return await readFile(host, 'utf8');
+    return readFileSync(host, 'utf8'); // a small file of an image layer: see lookpath.ts
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return '';

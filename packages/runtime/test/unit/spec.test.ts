@@ -91,6 +91,20 @@ describe('buildOciSpec', () => {
     expect(s.root.readonly).toBe(true);
   });
 
+  it('neither mounts nor needs a generated /etc file that a mount of the spec puts at the same place', () => {
+    const hosts = { destination: '/etc/hosts', type: 'bind', source: '/srv/c/hosts', options: ['rbind', 'rw'] };
+    const s = buildOciSpec(
+      { ...base, mounts: [hosts] },
+      { ...opts, etcFiles: { ...opts.etcFiles, resolvConf: '/run/b/abc/resolv.conf' } },
+    );
+    const etc = s.mounts.filter((m) => m.destination.startsWith('/etc/'));
+    expect(etc.map((m) => [m.destination, m.source])).toEqual([
+      ['/etc/hostname', '/run/b/abc/hostname'],
+      ['/etc/resolv.conf', '/run/b/abc/resolv.conf'],
+      ['/etc/hosts', '/srv/c/hosts'],
+    ]);
+  });
+
   it('carries annotations only when there are some', () => {
     expect(buildOciSpec(base, opts).annotations).toBeUndefined();
     expect(buildOciSpec({ ...base, annotations: { a: 'b' } }, opts).annotations).toEqual({ a: 'b' });

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The run path, step by step (issue 17 goal 2): in one run, raw `runc run` on an equivalent bundle (hyperfine)
+# and create/attach/start/wait/remove through the gRPC API from a warm Node client (bench/api-latency.mjs),
+# against a private daemon started with TSCR_TRACE so every step of the daemon's path is timed. Prints the
+# medians with their ratio, the client's per-call medians and the daemon's per-step breakdown (bench/trace-report.mjs).
+# Goal: API path <= 1.5x raw runc. Needs root. Usage: bash bench/run-path.sh [--runs N] [--par N]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
+runs=30
+par=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --runs) runs=$2; shift 2 ;;
+    --par) par=$2; shift 2 ;;
+    *) echo "usage: $0 [--runs N] [--par N]" >&2; exit 2 ;;
+  esac
+done
+
+out=bench/.bench-out
+mkdir -p "$out"
+work=$(mktemp -d /tmp/tscr-bench-rp-XXXXXX)
+cg=tscr-bench-rp-$$
+daemon=""
+cleanup() {
+  set +e
+  keep_log
+  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
+  runc --root "$work/runc-root" delete -f "bench-rp-$$" >/dev/null 2>&1
+  umount -R "$work" 2>/dev/null
+  rm -rf "$work"
+  for c in /sys/fs/cgroup/*/"$cg"; do [ -d "$c" ] && { for s in "$c"/*/; do [ -d "$s" ] && rmdir "$s"; done; rmdir "$c"; }; done 2>/dev/null
+  true
+}
+trap cleanup EXIT
+keep_log() { cp "$work/tscrd.log" "$out/run-path-tscrd.log" 2>/dev/null || true; }
+
+bash scripts/busybox-rootfs.sh "$work/busybox.tar" >/dev/null
+export TSCR_HOST="unix://$work/exec/tscr.sock"
+tscr="node packages/cli/dist/main.cjs"
+TSCR_TRACE="$work/trace.jsonl" packages/daemon/dist/main.cjs --host "$TSCR_HOST" --root "$work/root" \
+  --exec-root "$work/exec" --cgroup-parent "$cg" >"$work/tscrd.log" 2>&1 &
+daemon=$!
+for _ in $(seq 100); do $tscr version >/dev/null 2>&1 && break; sleep 0.1; done
+$tscr image import "$work/busybox.tar" tscr-bench/busybox:latest >/dev/null
+
+mkdir -p "$work/bundle/rootfs"
+tar -C "$work/bundle/rootfs" -xf "$work/busybox.tar"
+(cd "$work/bundle" && runc spec && node -e '
+  const fs = require("fs"); const c = JSON.parse(fs.readFileSync("config.json"));
+  c.process.terminal = false; c.process.args = ["true"]; c.linux.cgroupsPath = process.argv[1];
+  fs.writeFileSync("config.json", JSON.stringify(c));' "/$cg/raw")
+
+# Interleaved: runc, API, runc, API (halves), so a change in the machine's load hits both.
+half=$(( (runs + 1) / 2 ))
+node bench/api-latency.mjs --runs 1 --warmup 3 --image tscr-bench/busybox:latest --out "$work/warm.json"
+sleep 1.5
+: >"$work/trace.jsonl"
+for part in 1 2; do
+  hyperfine -N --warmup 3 --runs "$half" --export-json "$work/runc-$part.json" \
+    "runc --root $work/runc-root run --bundle $work/bundle bench-rp-$$" >/dev/null
+  node bench/api-latency.mjs --runs "$half" --warmup 1 --image tscr-bench/busybox:latest \
+    --out "$work/api-$part.json" --calls "$work/calls-$part.json"
+done
+sleep 1.5
+node -e '
+  const fs = require("fs"); const [w, out] = process.argv.slice(1);
+  const times = (n) => [1, 2].flatMap((p) => JSON.parse(fs.readFileSync(`${w}/${n}-${p}.json`)).results[0].times);
+  const med = (xs) => { const a = [...xs].sort((x, y) => x - y); return a[Math.floor(a.length / 2)]; };
+  const r = med(times("runc")), a = med(times("api"));
+  const c1 = JSON.parse(fs.readFileSync(`${w}/calls-1.json`)), c2 = JSON.parse(fs.readFileSync(`${w}/calls-2.json`));
+  fs.writeFileSync(`${w}/calls.json`, JSON.stringify(Object.fromEntries(Object.keys(c1).map((k) => [k, (c1[k] + c2[k]) / 2]))));
+  const ms = (s) => (s * 1000).toFixed(1);
+  const load = fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  const lines = [
+    `## Run path: ${times("api").length} runs each, interleaved; load ${load}; ${new Date().toISOString()}`, "",
+    "| what | median ms | min–max ms | ratio to runc | goal |", "|---|---|---|---|---|",
+    `| raw \`runc run\` (bundle, \`true\`) | ${ms(r)} | ${ms(Math.min(...times("runc")))}–${ms(Math.max(...times("runc")))} | 1.00× | |`,
+    `| tscr API create/attach/start/wait/remove | ${ms(a)} | ${ms(Math.min(...times("api")))}–${ms(Math.max(...times("api")))} | ${(a / r).toFixed(2)}× | ≤ 1.50× ${a / r <= 1.5 ? "met" : "NOT met"} |`, ""];
+  fs.writeFileSync(out, lines.join("\n")); console.log(lines.join("\n"));' "$work" "$out/run-path.md"
+node bench/trace-report.mjs "$work/trace.jsonl" "$work/calls.json" | tee -a "$out/run-path.md"
+
+# With --par N: N containers (`sleep 3600`) created and started at once through the API, step by step.
+if [ -n "$par" ]; then
+  : >"$work/trace.jsonl"
+  took=$(node bench/containers-api.mjs tscr-bench/busybox:latest "$par" par | awk '{print $4}')
+  sleep 1.5
+  { echo; echo "### $par at once through the API: $took s; load $(cut -d' ' -f1-3 /proc/loadavg)"; echo
+    node bench/trace-report.mjs "$work/trace.jsonl"; } | tee -a "$out/run-path.md"
+fi
