@@ -1,5 +1,5 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { copyFile, readFile, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { failedPrecondition, fromSystemError, notFound } from '@tscr/api';
 import { hostsFile, type OciRuntimeSpec } from './spec.js';
