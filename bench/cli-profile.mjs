@@ -1,7 +1,9 @@
 // Where a `tscr` command's CPU time goes: runs the CLI under `node --cpu-prof` several times and sums the
 // samples by package (the deepest frame of the CLI bundle on each sample's stack, mapped through the
 // bundle's source map), plus V8's own buckets (program = parsing/compiling, GC, idle = waiting on I/O).
-// Usage: node bench/cli-profile.mjs [--runs N] [--dir DIST] -- ARGS...   (DIST needs cli.cjs + cli.cjs.map)
+// Without --dir it builds the bin with a source map into a temporary directory first (TSCR_CLI_PROFILE_OUT, see
+// packages/cli/tsup.config.ts). Code caches go to a temporary XDG_CACHE_HOME, warmed by one run first.
+// Usage: node bench/cli-profile.mjs [--runs N] [--dir DIST] -- ARGS...   (a DIST needs cli.cjs + cli.cjs.map)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { SourceMap } from 'node:module';
@@ -14,7 +16,14 @@ const opts = argv.slice(0, sep < 0 ? argv.length : sep);
 const args = sep < 0 ? [] : argv.slice(sep + 1);
 const opt = (name, dflt) => (opts.includes(name) ? opts[opts.indexOf(name) + 1] : dflt);
 const runs = Number(opt('--runs', '10'));
-const dist = opt('--dir', 'packages/cli/dist');
+const dir = mkdtempSync(join(tmpdir(), 'tscr-cli-profile-'));
+const profiles = join(dir, 'profiles');
+const env = { ...process.env, XDG_CACHE_HOME: join(dir, 'cache') };
+let dist = opt('--dir', undefined);
+if (dist === undefined) {
+  dist = join(dir, 'dist');
+  execFileSync('npx', ['tsup'], { cwd: 'packages/cli', env: { ...env, TSCR_CLI_PROFILE_OUT: dist }, stdio: 'ignore' });
+}
 const bundle = join(dist, 'cli.cjs');
 const map = new SourceMap(JSON.parse(readFileSync(`${bundle}.map`, 'utf8')));
 
@@ -30,18 +39,18 @@ function group(source) {
   return `@tscr/${name}`;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'tscr-cli-profile-'));
 try {
-  execFileSync(process.execPath, [join(dist, 'main.cjs'), ...args], { stdio: 'ignore' }); // warm the code cache
+  execFileSync(process.execPath, [join(dist, 'main.cjs'), ...args], { stdio: 'ignore', env }); // warm the code cache
   for (let i = 0; i < runs; i++) {
-    execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, join(dist, 'main.cjs'), ...args], {
+    execFileSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profiles, join(dist, 'main.cjs'), ...args], {
       stdio: 'ignore',
+      env,
     });
   }
   const totals = new Map();
   let all = 0;
-  for (const f of readdirSync(dir)) {
-    const p = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+  for (const f of readdirSync(profiles)) {
+    const p = JSON.parse(readFileSync(join(profiles, f), 'utf8'));
     const node = new Map(p.nodes.map((n) => [n.id, n]));
     const parent = new Map();
     for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);

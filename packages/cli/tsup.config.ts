@@ -7,10 +7,10 @@ import { packageConfig } from '../../tsup.shared.js';
  */
 const profileOut = process.env.TSCR_CLI_PROFILE_OUT;
 
-// The CLI as one self-contained CommonJS file (cli.cjs), and the bin (main.cjs) that loads it
-// with a V8 code cache: startup reads and compiles as little as possible.
-const bin: Options = {
-  entry: { main: 'src/main.ts', cli: 'src/cli-bin.ts' },
+// The CLI as one self-contained CommonJS file (cli.cjs), and the bin
+// (main.cjs) that loads it with a V8 code cache: startup reads and compiles as little as possible.
+const bundle: Options = {
+  entry: { cli: 'src/cli-bin.ts' },
   format: ['cjs'],
   target: 'node20',
   platform: 'node',
@@ -24,15 +24,18 @@ const bin: Options = {
   shims: true,
   // Resolve sibling packages to their sources (root tsconfig paths), not their built dist.
   tsconfig: '../../tsconfig.json',
-  banner: { js: '#!/usr/bin/env node' },
 };
+
+/** The bin itself: only node builtins, with the line that lets npm link it as `tscr`. */
+const bin: Options = { ...bundle, entry: { main: 'src/main.ts' }, banner: { js: '#!/usr/bin/env node' } };
 
 export default defineConfig(
   profileOut
-    ? [bin]
+    ? [bundle, bin]
     : [
         // The library entry, like every package's (keeps the bin files, which the second build writes).
         packageConfig({ entry: { index: 'src/index.ts' }, clean: ['!main.cjs', '!cli.cjs'] }),
+        bundle,
         bin,
       ],
 );

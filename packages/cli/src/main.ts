@@ -22,7 +22,7 @@ const bundle = join(__dirname, 'cli.cjs');
 
 /** Runs the bundle as a CommonJS module compiled with cached code when V8 accepts it. */
 function loadWithCodeCache(): void {
-  const source = readFileSync(bundle, 'utf8').replace(/^#!/, '//');
+  const source = readFileSync(bundle, 'utf8');
   const name = cacheName(bundle, process.argv.slice(2));
   let cached: Buffer | undefined;
   try {

@@ -1,3 +1,4 @@
+import { crypto } from '../builtin.js';
 import { createWriteStream, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -47,10 +48,7 @@ export const saveCommand: Command = {
       for await (const chunk of all()) await write(ctx.io.stdout, chunk);
       return 0;
     }
-    const tmp = join(
-      dirname(output),
-      `.${basename(output)}.tscr-${(await import('node:crypto')).randomBytes(4).toString('hex')}`,
-    );
+    const tmp = join(dirname(output), `.${basename(output)}.tscr-${crypto().randomBytes(4).toString('hex')}`);
     try {
       await pipeline(Readable.from(all()), createWriteStream(tmp, { flags: 'wx' }));
       await fsp.rename(tmp, output);

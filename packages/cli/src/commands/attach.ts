@@ -98,7 +98,7 @@ export async function interactiveSession(
     }),
   );
   piped.catch(() => undefined);
-  const restore = o.tty && input ? await makeRaw(input) : () => undefined;
+  const restore = o.tty && input ? makeRaw(input) : () => undefined;
   let unfollow: () => void = () => undefined;
   // Without a TTY, Ctrl-C reaches us, not the container: pass it on (docker's sig-proxy).
   const forward = (signal: NodeJS.Signals) => () => void containers.kill(id, signal).catch(() => undefined);

@@ -74,7 +74,7 @@ export const execCommand: Command = {
           })
         : undefined;
       const size = tty ? terminalSize(ctx.io.stdout) : undefined;
-      const restore = tty && input ? await makeRaw(input) : () => undefined;
+      const restore = tty && input ? makeRaw(input) : () => undefined;
       let unfollow: () => void = () => undefined;
       try {
         const output = containers.startExec(id, {

@@ -1,3 +1,4 @@
+import { childProcess } from '../builtin.js';
 import { usageError } from '../args.js';
 
 /** Docker's default detach sequence. */
@@ -76,15 +77,14 @@ export function isTerminal(stream: unknown): boolean {
  * Ctrl-C is a byte for its terminal, not a signal for us). Returns the
  * restore function; a no-op when stdin is not a terminal.
  */
-export async function makeRaw(stdin: unknown): Promise<() => void> {
+export function makeRaw(stdin: unknown): () => void {
   const s = stdin as MaybeTty | undefined;
   if (!s?.isTTY || !s.setRawMode) return () => undefined;
   s.setRawMode(true);
   // libuv's raw mode keeps output post-processing (\n → \r\n), which breaks full-screen programs:
   // the container's terminal already did it. Leaving raw mode restores the saved settings.
   // child_process loads here, not with the CLI: only terminal sessions need it.
-  if (typeof s.fd === 'number')
-    (await import('node:child_process')).spawnSync('stty', ['-opost'], { stdio: [s.fd, 'ignore', 'ignore'] });
+  if (typeof s.fd === 'number') childProcess().spawnSync('stty', ['-opost'], { stdio: [s.fd, 'ignore', 'ignore'] });
   let restored = false;
   return () => {
     if (restored) return;
