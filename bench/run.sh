@@ -79,6 +79,7 @@ bash bench/run-path.sh --runs "$runs" --par 50 || echo "bench: the run-path brea
 bash bench/network.sh --runs "$runs" || echo "bench: the network benchmark (bench/network.sh) failed" >&2
 bash bench/build.sh || echo "bench: the build benchmark (bench/build.sh) failed or lacks podman/buildah" >&2
 bash bench/compat.sh --runs "$runs" || echo "bench: the Docker API benchmark (bench/compat.sh) failed" >&2
+bash bench/cli.sh --runs "$runs" || echo "bench: the CLI start-up benchmark (bench/cli.sh) failed" >&2
 bash bench/packaging.sh --runs "$runs" || echo "bench: the packaging benchmark (bench/packaging.sh) failed" >&2
 bash bench/abuse.sh || echo "bench: the API abuse figures (bench/abuse.sh) failed or lack docker-registry" >&2
 bash bench/recovery.sh || echo "bench: the crash-recovery benchmark (bench/recovery.sh) failed" >&2

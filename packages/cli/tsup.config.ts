@@ -1,26 +1,41 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 import { packageConfig } from '../../tsup.shared.js';
 
-export default defineConfig([
-  // The library entry, like every package's (keeps the bin files, which the second build writes).
-  packageConfig({ entry: { index: 'src/index.ts' }, clean: ['!main.cjs', '!cli.cjs'] }),
-  // The CLI as one self-contained CommonJS file (cli.cjs), and the bin (main.cjs) that loads it
-  // with a V8 code cache: startup reads and compiles as little as possible.
-  {
-    entry: { main: 'src/main.ts', cli: 'src/cli-bin.ts' },
-    format: ['cjs'],
-    target: 'node20',
-    platform: 'node',
-    outDir: 'dist',
-    splitting: false,
-    sourcemap: false,
-    dts: false,
-    clean: false,
-    minify: true,
-    noExternal: [/.*/],
-    shims: true,
-    // Resolve sibling packages to their sources (root tsconfig paths), not their built dist.
-    tsconfig: '../../tsconfig.json',
-    banner: { js: '#!/usr/bin/env node' },
-  },
-]);
+/**
+ * `TSCR_CLI_PROFILE_OUT=DIR` builds only the bin, with a source map, into DIR
+ * (what bench/cli-profile.mjs measures); the release build has no map.
+ */
+const profileOut = process.env.TSCR_CLI_PROFILE_OUT;
+
+// The CLI as one self-contained CommonJS file (cli.cjs), and the bin
+// (main.cjs) that loads it with a V8 code cache: startup reads and compiles as little as possible.
+const bundle: Options = {
+  entry: { cli: 'src/cli-bin.ts' },
+  format: ['cjs'],
+  target: 'node20',
+  platform: 'node',
+  outDir: profileOut ?? 'dist',
+  splitting: false,
+  sourcemap: profileOut !== undefined,
+  dts: false,
+  clean: false,
+  minify: true,
+  noExternal: [/.*/],
+  shims: true,
+  // Resolve sibling packages to their sources (root tsconfig paths), not their built dist.
+  tsconfig: '../../tsconfig.json',
+};
+
+/** The bin itself: only node builtins, with the line that lets npm link it as `tscr`. */
+const bin: Options = { ...bundle, entry: { main: 'src/main.ts' }, banner: { js: '#!/usr/bin/env node' } };
+
+export default defineConfig(
+  profileOut
+    ? [bundle, bin]
+    : [
+        // The library entry, like every package's (keeps the bin files, which the second build writes).
+        packageConfig({ entry: { index: 'src/index.ts' }, clean: ['!main.cjs', '!cli.cjs'] }),
+        bundle,
+        bin,
+      ],
+);

@@ -5,6 +5,9 @@
  */
 import { main } from './cli.js';
 import type { CliIo } from './command.js';
+import { mark } from './startup-trace.js';
+
+mark('bundle evaluated');
 
 const io: CliIo = {
   stdout: process.stdout,
@@ -33,6 +36,7 @@ for (const out of [process.stdout, process.stderr]) {
 }
 
 void main(process.argv.slice(2), io).then((code) => {
+  mark('command done');
   // Exit once stdout has flushed, without waiting for idle gRPC channels to wind down.
   process.stdout.write('', () => process.exit(code));
 });

@@ -4,9 +4,9 @@ import type { DaemonTarget } from '@tscr/api/grpc';
 import { createGrpcClients, DEFAULT_HOST, type Clients } from './client.js';
 import { resolveTarget } from './target.js';
 import { reportError, write, type CliIo, type Command, type Context } from './command.js';
-import { findCommand, groups } from './commands/index.js';
 import { errorMessage, isUsageError } from './errors.js';
-import { commandHelp, globalFlags, groupHelp, helpFlag, rootHelp } from './help.js';
+import { globalFlags, helpFlag } from './global-flags.js';
+import { mark } from './startup-trace.js';
 
 /** Options of {@link main}, for embedding and tests. */
 export interface MainOptions {
@@ -44,6 +44,12 @@ function argCountProblem(c: Command, n: number): string | undefined {
   return undefined;
 }
 
+/** The command table and help texts: loaded once a command word is there (`--version` needs neither). */
+async function loadCommands() {
+  const [table, help] = await Promise.all([import('./commands/index.js'), import('./help.js')]);
+  return { ...table, ...help };
+}
+
 async function runCommand(io: CliIo, ctx: Context, command: Command, used: string[], rest: string[]): Promise<number> {
   const errorExit = command.errorExitCode ?? 1;
   const name = `tscr ${used.join(' ')}`;
@@ -52,6 +58,7 @@ async function runCommand(io: CliIo, ctx: Context, command: Command, used: strin
       stopAtPositional: command.stopAtPositional ?? false,
     });
     if (bool(flags, 'help')) {
+      const { commandHelp } = await import('./help.js');
       await write(io.stdout, commandHelp(command, used));
       return 0;
     }
@@ -92,6 +99,7 @@ export async function main(argv: readonly string[], io: CliIo, opts: MainOptions
     await write(io.stdout, `tscr version ${VERSION}\n`);
     return 0;
   }
+  const { findCommand, groups, commandHelp, groupHelp, rootHelp } = await loadCommands();
   if (words.length === 0 || (words[0] === 'help' && words.length === 1)) {
     await write(words.length === 0 && !bool(flags, 'help') ? io.stderr : io.stdout, rootHelp());
     return words.length === 0 && !bool(flags, 'help') ? USAGE_EXIT : 0;
@@ -109,6 +117,7 @@ export async function main(argv: readonly string[], io: CliIo, opts: MainOptions
     return usageFailure(io, `'${unknown}' is not a tscr command.`, 'tscr', USAGE_EXIT);
   }
   const { command, used } = found;
+  mark(`command found: ${used.join(' ')}`);
   if (helpWanted) {
     await write(io.stdout, commandHelp(command, used));
     return 0;

@@ -7,6 +7,7 @@ import type { NetworkService } from '@tscr/network';
 import type { RegistryService } from '@tscr/registry-client/grpc';
 import type { VolumeService } from '@tscr/volume';
 import type { PluginInspector } from '@tscr/plugins';
+import { mark } from './startup-trace.js';
 
 /** The daemon address used when neither `--host` nor `TSCR_HOST` is given. */
 export const DEFAULT_HOST = `unix://${DEFAULT_SOCKET}`;
@@ -30,6 +31,9 @@ export interface Clients {
   close(): void;
 }
 
+/** The client classes (and grpc-js with them), loaded on first use. */
+export const grpcClients = () => import('./grpc-clients.js');
+
 interface Closable {
   close?(): void;
 }
@@ -38,6 +42,7 @@ function lazy<T extends Closable>(make: () => Promise<T>, made: Closable[]): () 
   let p: Promise<T> | undefined;
   return () => {
     p ??= make().then((c) => {
+      mark(`gRPC client made: ${c.constructor.name}`);
       made.push(c);
       return c;
     });
@@ -52,13 +57,13 @@ function lazy<T extends Closable>(make: () => Promise<T>, made: Closable[]): () 
 export function createGrpcClients(host: DaemonAddress): Clients {
   const made: Closable[] = [];
   return {
-    containers: lazy(async () => new (await import('@tscr/container/grpc')).GrpcContainerService(host), made),
-    images: lazy(async () => new (await import('@tscr/image/grpc')).GrpcImageService(host), made),
-    registry: lazy(async () => new (await import('@tscr/registry-client/grpc')).GrpcRegistryClient(host), made),
-    system: lazy(async () => new (await import('@tscr/api/grpc')).GrpcSystemService(host), made),
-    volumes: lazy(async () => new (await import('@tscr/volume/grpc')).GrpcVolumeService(host), made),
-    networks: lazy(async () => new (await import('@tscr/network/grpc')).GrpcNetworkService(host), made),
-    plugins: lazy(async () => new (await import('@tscr/plugins/grpc')).GrpcPluginInspector(host), made),
+    containers: lazy(async () => new (await grpcClients()).GrpcContainerService(host), made),
+    images: lazy(async () => new (await grpcClients()).GrpcImageService(host), made),
+    registry: lazy(async () => new (await grpcClients()).GrpcRegistryClient(host), made),
+    system: lazy(async () => new (await grpcClients()).GrpcSystemService(host), made),
+    volumes: lazy(async () => new (await grpcClients()).GrpcVolumeService(host), made),
+    networks: lazy(async () => new (await grpcClients()).GrpcNetworkService(host), made),
+    plugins: lazy(async () => new (await grpcClients()).GrpcPluginInspector(host), made),
     close() {
       for (const c of made.splice(0)) c.close?.();
     },

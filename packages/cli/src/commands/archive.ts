@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { crypto } from '../builtin.js';
+import { createWriteStream, promises as fsp } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -49,12 +48,12 @@ export const saveCommand: Command = {
       for await (const chunk of all()) await write(ctx.io.stdout, chunk);
       return 0;
     }
-    const tmp = join(dirname(output), `.${basename(output)}.tscr-${randomBytes(4).toString('hex')}`);
+    const tmp = join(dirname(output), `.${basename(output)}.tscr-${crypto().randomBytes(4).toString('hex')}`);
     try {
       await pipeline(Readable.from(all()), createWriteStream(tmp, { flags: 'wx' }));
-      await rename(tmp, output);
+      await fsp.rename(tmp, output);
     } catch (err) {
-      await rm(tmp, { force: true });
+      await fsp.rm(tmp, { force: true });
       throw fromSystemError(err, `cannot write ${output}`);
     }
     return 0;
@@ -76,7 +75,7 @@ export const loadCommand: Command = {
     const input = str(flags, 'input');
     let tar: AsyncIterable<Uint8Array>;
     if (input !== undefined) {
-      const handle = await open(input).catch((err: unknown) => {
+      const handle = await fsp.open(input).catch((err: unknown) => {
         throw fromSystemError(err, `open ${input}`);
       });
       tar = handle.createReadStream();

@@ -1,10 +1,11 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { fromSystemError, invalidArgument, notFound, unimplemented, isErrno } from '@tscr/api';
 import { DockerIgnore, type BuildEvent, type BuildOptions } from '@tscr/builder';
 import { bool, list, str } from '../args.js';
 import { write, type Command, type Context } from '../command.js';
 import { shortId } from '../format.js';
+import { grpcClients } from '../client.js';
 
 /** `K=V` list → record; `K` alone takes the value from the environment (left out when unset). */
 function pairs(ctx: Context, items: string[], what: string, fromEnv: boolean): Record<string, string> {
@@ -28,11 +29,11 @@ function pairs(ctx: Context, items: string[], what: string, fromEnv: boolean): R
 
 /** The context directory as a tar stream, leaving out what `.dockerignore` names (the Dockerfile and .dockerignore always go). */
 async function contextTar(dir: string): Promise<AsyncIterable<Uint8Array>> {
-  const st = await stat(dir).catch((err: unknown) => {
+  const st = await fsp.stat(dir).catch((err: unknown) => {
     throw fromSystemError(err, `unable to prepare context: path ${JSON.stringify(dir)} not found`);
   });
   if (!st.isDirectory()) throw invalidArgument(`unable to prepare context: ${dir} is not a directory`);
-  const ignoreText = await readFile(resolve(dir, '.dockerignore'), 'utf8').catch(() => '');
+  const ignoreText = await fsp.readFile(resolve(dir, '.dockerignore'), 'utf8').catch(() => '');
   // DockerIgnore is a pure helper of the builder's "." entry: the CLI bundle carries no builder code beyond it.
   const ignore = ignoreText.trim() ? DockerIgnore.parse(ignoreText) : undefined;
   const { create } = await import('tar');
@@ -136,7 +137,7 @@ export const buildCommand: Command = {
         if (rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel)) {
           opts.dockerfile = rel.split(sep).join('/');
         } else {
-          opts.dockerfileContent = await readFile(abs, 'utf8').catch((err: unknown) => {
+          opts.dockerfileContent = await fsp.readFile(abs, 'utf8').catch((err: unknown) => {
             if (isErrno(err, 'ENOENT')) {
               throw notFound(`cannot find the Dockerfile ${file}`, { details: { file } });
             }
@@ -145,7 +146,7 @@ export const buildCommand: Command = {
         }
       }
     }
-    const { GrpcBuilderService } = await import('@tscr/builder/grpc');
+    const { GrpcBuilderService } = await grpcClients();
     const builder = new GrpcBuilderService(ctx.target);
     try {
       let result: Extract<BuildEvent, { type: 'result' }> | undefined;
@@ -155,7 +156,7 @@ export const buildCommand: Command = {
       }
       if (!result) throw invalidArgument('the build ended without a result');
       const iidfile = str(flags, 'iidfile');
-      if (iidfile) await writeFile(iidfile, result.imageId);
+      if (iidfile) await fsp.writeFile(iidfile, result.imageId);
       if (quiet) {
         await write(ctx.io.stdout, `${result.imageId}\n`);
         return 0;

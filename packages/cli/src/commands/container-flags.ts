@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { fromSystemError, type MountSpec } from '@tscr/api';
 import type { CreateContainerRequest } from '@tscr/container';
 import { applyVolumeDriver } from '@tscr/volume';
@@ -62,7 +62,7 @@ function envEntry(entry: string, env: Record<string, string | undefined>): strin
 async function readEnvFile(path: string): Promise<string[]> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await fsp.readFile(path, 'utf8');
   } catch (err) {
     throw fromSystemError(err, `open env file ${path}`);
   }

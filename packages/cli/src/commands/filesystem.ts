@@ -1,12 +1,10 @@
-import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { createWriteStream, promises as fsp } from 'node:fs';
 import { basename, dirname, join, resolve as resolvePath } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PathStat } from '@tscr/api';
 import { fromSystemError, invalidArgument, isNotFound } from '@tscr/api';
 import type { ContainerService } from '@tscr/container';
-import { Pack, Unpack } from 'tar';
 import { bool, str, usageError } from '../args.js';
 import { write, type Command, type Context } from '../command.js';
 
@@ -71,7 +69,13 @@ export function splitCpArg(arg: string): { container?: string; path: string } {
 }
 
 /** A tar of the local `src` with its top entry named `name`; owners zeroed unless `archive`. */
-function packLocal(src: string, name: string, contentsOnly: boolean, archive: boolean): AsyncIterable<Uint8Array> {
+async function packLocal(
+  src: string,
+  name: string,
+  contentsOnly: boolean,
+  archive: boolean,
+): Promise<AsyncIterable<Uint8Array>> {
+  const { Pack } = await import('tar');
   const abs = resolvePath(src);
   const pack = new Pack({
     cwd: contentsOnly ? abs : dirname(abs),
@@ -92,7 +96,7 @@ function packLocal(src: string, name: string, contentsOnly: boolean, archive: bo
 
 async function localStat(path: string) {
   try {
-    return await lstat(path);
+    return await fsp.lstat(path);
   } catch {
     return undefined;
   }
@@ -106,6 +110,7 @@ async function extractLocal(
   src: string,
   archive: boolean,
 ) {
+  const { Unpack } = await import('tar');
   const into = async (cwd: string, strip = 0) => {
     const unpack = new Unpack({ cwd, strip, preserveOwner: archive, strict: true });
     try {
@@ -123,15 +128,15 @@ async function extractLocal(
   const parent = await localStat(dirname(resolvePath(dest)));
   if (!parent?.isDirectory()) throw invalidArgument(`destination directory ${dirname(dest)} does not exist`);
   if (isDir) {
-    await mkdir(dest);
+    await fsp.mkdir(dest);
     return into(dest, 1);
   }
-  const tmp = await mkdtemp(join(dirname(resolvePath(dest)), '.tscr-cp-'));
+  const tmp = await fsp.mkdtemp(join(dirname(resolvePath(dest)), '.tscr-cp-'));
   try {
     await into(tmp);
-    await rename(join(tmp, stat.name), dest);
+    await fsp.rename(join(tmp, stat.name), dest);
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    await fsp.rm(tmp, { recursive: true, force: true });
   }
 }
 
@@ -170,14 +175,14 @@ async function copyIn(
     if (!isNotFound(err)) throw err;
   }
   if (target && (target.mode & MODE_DIR) !== 0) {
-    return containers.putArchive(ref, dest, packLocal(src, basename(resolvePath(src)), contentsOnly, archive));
+    return containers.putArchive(ref, dest, await packLocal(src, basename(resolvePath(src)), contentsOnly, archive));
   }
   if (target && local.isDirectory()) throw invalidArgument(`cannot copy a directory to a file: ${dest}`);
   if (!target && dest.endsWith('/'))
     throw invalidArgument(`destination directory ${dest} does not exist in the container`);
   const parent = dest.replace(/\/+$/, '').replace(/\/[^/]*$/, '') || '/';
   const name = basename(dest);
-  return containers.putArchive(ref, parent, packLocal(src, name, false, archive));
+  return containers.putArchive(ref, parent, await packLocal(src, name, false, archive));
 }
 
 /** `tscr cp`. */

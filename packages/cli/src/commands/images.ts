@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
 import { fromSystemError, invalidArgument, unimplemented, type Image } from '@tscr/api';
 import { bool, list, str } from '../args.js';
 import { forEachArg, write, type Command } from '../command.js';
@@ -155,7 +155,7 @@ export const importCommand: Command = {
       if (!ctx.io.stdin) throw invalidArgument('no standard input to import from');
       tar = ctx.io.stdin as AsyncIterable<Uint8Array>;
     } else {
-      const handle = await open(file).catch((err: unknown) => {
+      const handle = await fsp.open(file).catch((err: unknown) => {
         throw fromSystemError(err, `open ${file}`);
       });
       tar = handle.createReadStream();

@@ -7,14 +7,13 @@ import { resolve } from 'node:path';
 import { invalidArgument } from '@tscr/api';
 import { int, list, str } from '../args.js';
 import { write, type Command, type Context } from '../command.js';
-import { makeCertSet } from '../certs.js';
 import { contextTarget } from '../target.js';
-import { createGrpcClients, type Clients } from '../client.js';
+import { createGrpcClients, grpcClients, type Clients } from '../client.js';
 import { moveContainer, type MoveSide, type SharedVolumePolicy } from '../move.js';
 
 /** The source daemon's transfer client (loaded on use: the CLI keeps grpc-js out of start-up). */
 async function transferClient(ctx: Context) {
-  const { GrpcTransferService } = await import('@tscr/api/grpc');
+  const { GrpcTransferService } = await grpcClients();
   return new GrpcTransferService(ctx.target);
 }
 
@@ -78,6 +77,7 @@ const certsCommand: Command = {
     const days = int(flags, 'days') ?? 825;
     if (days < 1) throw invalidArgument('--days must be at least 1');
     const dir = resolve(str(flags, 'dir') ?? '.');
+    const { makeCertSet } = await import('../certs.js');
     const files = makeCertSet({ dir, hosts: list(flags, 'host'), clients: list(flags, 'client'), days });
     await write(
       ctx.io.stdout,
@@ -128,7 +128,7 @@ const moveCommand: Command = {
     if (!['refuse', 'skip', 'copy'].includes(policy))
       throw invalidArgument('--shared-volumes takes refuse, skip or copy');
     const target = contextTarget(to, ctx.io.env);
-    const { GrpcTransferService } = await import('@tscr/api/grpc');
+    const { GrpcTransferService } = await grpcClients();
     const srcTransfer = new GrpcTransferService(ctx.target);
     const dstTransfer = new GrpcTransferService(target);
     const dstClients = createGrpcClients(target);

@@ -1,5 +1,5 @@
 import { failedPrecondition, isCancelled, isNotFound } from '@tscr/api';
-import type { ContainerService } from '@tscr/container';
+import type { ContainerService, CreateContainerRequest } from '@tscr/container';
 import { bool, list, str, usageError, type FlagValues } from '../args.js';
 import { reportError, write, type Command, type Context } from '../command.js';
 import { ExitCodes, startFailureExitCode } from '../errors.js';
@@ -10,6 +10,7 @@ import { parseDetachKeys } from './tty.js';
 import { pullWithProgress } from './registry.js';
 import { familiarName } from '../format.js';
 import { parseBind } from '@tscr/volume';
+import { mark } from '../startup-trace.js';
 
 /** Options of {@link attachStartWait}. */
 interface AttachRun {
@@ -48,6 +49,7 @@ export async function attachStartWait(ctx: Context, containers: ContainerService
   try {
     // An attach that fails (unknown container…) fails the run; one that ends unacknowledged must not hang it.
     await Promise.race([attached, piped]);
+    mark('attached');
   } catch (err) {
     ac.abort();
     if (o.removed) await containers.remove(id, { force: true }).catch(() => undefined);
@@ -72,6 +74,7 @@ export async function attachStartWait(ctx: Context, containers: ContainerService
     if (o.start) {
       try {
         await containers.start(id);
+        mark('started');
       } catch (err) {
         ac.abort();
         await reportError(ctx, err);
@@ -80,6 +83,7 @@ export async function attachStartWait(ctx: Context, containers: ContainerService
       }
     }
     const status = await Promise.race([exited, gaveUp]);
+    mark(o.removed ? 'exited and removed' : 'exited');
     if (status === undefined) {
       await write(ctx.io.stderr, `tscr: stopped waiting; container ${id.slice(0, 12)} keeps running\n`);
       return 128 + 2;
@@ -95,31 +99,53 @@ export async function attachStartWait(ctx: Context, containers: ContainerService
 }
 
 const PULL_POLICIES = ['always', 'missing', 'never'] as const;
+type PullPolicy = (typeof PULL_POLICIES)[number];
 
 /**
- * `--pull`: `always` pulls first; `missing` (the default) pulls when the
- * image is not stored, saying so on stderr like docker; `never` leaves it
- * to create (which fails with NotFound). Progress goes to stderr.
+ * `--pull`: `always` pulls before creating; `missing` (the default) creates
+ * and, when the daemon has no such image, says so on stderr like docker,
+ * pulls and creates again (no extra round trip when the image is there);
+ * `never` leaves the NotFound of create as it is.
  */
-async function pullFirst(ctx: Context, flags: FlagValues, image: string): Promise<void> {
+function pullPolicy(flags: FlagValues): PullPolicy {
   const policy = str(flags, 'pull') ?? 'missing';
   if (!(PULL_POLICIES as readonly string[]).includes(policy)) {
     throw usageError(`invalid pull option: '${policy}': must be one of "always", "missing" or "never"`);
   }
-  if (policy === 'never') return;
-  if (policy === 'missing') {
-    try {
-      await (await ctx.clients.images()).get(image);
-      return;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-    const shown = familiarName(image);
-    const tagged = /[:@][^/]*$/.test(shown) ? shown : `${shown}:latest`;
-    await write(ctx.io.stderr, `Unable to find image '${tagged}' locally\n`);
-  }
+  return policy as PullPolicy;
+}
+
+/** Pulls `image` with progress on stderr. */
+async function pull(ctx: Context, flags: FlagValues, image: string): Promise<void> {
   const platform = str(flags, 'platform');
   await pullWithProgress(ctx, image, { out: ctx.io.stderr, quiet: false, ...(platform !== undefined && { platform }) });
+}
+
+/** Create's NotFound for its image (the daemon names it in `details.image`), not for another part. */
+function isMissingImage(err: unknown, image: string): boolean {
+  return isNotFound(err) && (err as { details?: Record<string, unknown> }).details?.image === image;
+}
+
+/** Creates the container, pulling its image first or on a miss as `--pull` says. */
+async function createPulling(
+  ctx: Context,
+  containers: ContainerService,
+  req: CreateContainerRequest,
+  flags: FlagValues,
+) {
+  const policy = pullPolicy(flags);
+  const image = req.config.image;
+  if (policy === 'always') await pull(ctx, flags, image);
+  try {
+    return await containers.create(req);
+  } catch (err) {
+    if (policy !== 'missing' || !isMissingImage(err, image)) throw err;
+  }
+  const shown = familiarName(image);
+  const tagged = /[:@][^/]*$/.test(shown) ? shown : `${shown}:latest`;
+  await write(ctx.io.stderr, `Unable to find image '${tagged}' locally\n`);
+  await pull(ctx, flags, image);
+  return containers.create(req);
 }
 
 /** `-a` values (stdin, stdout, stderr), checked. */
@@ -136,7 +162,7 @@ async function createFrom(ctx: Context, flags: FlagValues, args: string[], foreg
   const req = await buildCreateRequest(flags, args, ctx.io.env);
   // `run -i` in the foreground: the container's stdin closes when ours ends (docker's StdinOnce).
   if (req.config.openStdin && foreground) req.config.stdinOnce = true;
-  await pullFirst(ctx, flags, req.config.image);
+  pullPolicy(flags); // a bad --pull fails before anything is made
   const containers = await ctx.clients.containers();
   const from = await volumesFrom(containers, list(flags, 'volumes-from'));
   if (from.length > 0) {
@@ -149,7 +175,8 @@ async function createFrom(ctx: Context, flags: FlagValues, args: string[], foreg
     const inherited = from.filter((m) => !taken.has(m.target));
     req.hostConfig = { ...req.hostConfig, mounts: [...mine, ...inherited] };
   }
-  const { id, warnings } = await containers.create(req);
+  const { id, warnings } = await createPulling(ctx, containers, req, flags);
+  mark('created');
   for (const w of warnings) await write(ctx.io.stderr, `WARNING: ${w}\n`);
   return id;
 }

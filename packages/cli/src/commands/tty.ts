@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { childProcess } from '../builtin.js';
 import { usageError } from '../args.js';
 
 /** Docker's default detach sequence. */
@@ -83,7 +83,8 @@ export function makeRaw(stdin: unknown): () => void {
   s.setRawMode(true);
   // libuv's raw mode keeps output post-processing (\n → \r\n), which breaks full-screen programs:
   // the container's terminal already did it. Leaving raw mode restores the saved settings.
-  if (typeof s.fd === 'number') spawnSync('stty', ['-opost'], { stdio: [s.fd, 'ignore', 'ignore'] });
+  // child_process loads here, not with the CLI: only terminal sessions need it.
+  if (typeof s.fd === 'number') childProcess().spawnSync('stty', ['-opost'], { stdio: [s.fd, 'ignore', 'ignore'] });
   let restored = false;
   return () => {
     if (restored) return;

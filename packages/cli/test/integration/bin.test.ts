@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -39,11 +39,22 @@ describe.skipIf(!existsSync(bin))('the tscr bin (dist/main.cjs)', () => {
     const first = await tscr(['version'], env);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('Server: tscr Engine');
-    expect(readdirSync(join(d.dir, 'cache', 'tscr'))).toEqual([expect.stringMatching(/^cli-v\d+.*\.v8cache$/)]);
+    expect(readdirSync(join(d.dir, 'cache', 'tscr'))).toEqual([expect.stringMatching(/^cli-v\d+.*-version\.v8cache$/)]);
     const second = await tscr(['run', '--rm', 'busybox:test', 'exit', '7'], env);
     expect(second.code).toBe(7);
+    // Each command word keeps its own cache: `run` compiles other functions than `version`.
+    expect(readdirSync(join(d.dir, 'cache', 'tscr')).sort()).toEqual([
+      expect.stringMatching(/-run\.v8cache$/),
+      expect.stringMatching(/-version\.v8cache$/),
+    ]);
+    expect((await tscr(['version'], env)).code).toBe(0);
     const plain = await tscr(['run', '--rm', 'busybox:test', 'echo', 'hi'], { ...env, TSCR_NO_COMPILE_CACHE: '1' });
     expect(plain).toMatchObject({ code: 0, stdout: 'hi\n' });
+  });
+
+  it('holds no dynamic import() of a module outside the bundle (it fails in the vm.Script the bin runs)', () => {
+    const bundle = readFileSync(fileURLToPath(new URL('../../dist/cli.cjs', import.meta.url)), 'utf8');
+    expect(bundle.match(/\bimport\(["'`][^"'`]*["'`]\)/g) ?? []).toEqual([]);
   });
 
   it('exits 125 from run and 1 otherwise when no daemon listens', async () => {

@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+// fs.promises is read where used: a CLI that only parses references does not load node:fs/promises.
+import { promises as fsp } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fromSystemError, invalidArgument, isErrno } from '@tscr/api';
@@ -102,7 +103,7 @@ export class DockerConfigStore implements CredentialStore {
   private async load(): Promise<ConfigFile> {
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      text = await fsp.readFile(this.path, 'utf8');
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return {};
       throw fromSystemError(err, `reading ${this.path}`);
@@ -119,10 +120,10 @@ export class DockerConfigStore implements CredentialStore {
   /** Writes atomically (temp file + rename), readable by the owner only. */
   private async save(config: ConfigFile): Promise<void> {
     try {
-      await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+      await fsp.mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
       const tmp = `${this.path}.tmp-${process.pid}`;
-      await writeFile(tmp, `${JSON.stringify(config, null, '\t')}\n`, { mode: 0o600 });
-      await rename(tmp, this.path);
+      await fsp.writeFile(tmp, `${JSON.stringify(config, null, '\t')}\n`, { mode: 0o600 });
+      await fsp.rename(tmp, this.path);
     } catch (err) {
       throw fromSystemError(err, `writing ${this.path}`);
     }

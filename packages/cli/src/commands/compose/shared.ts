@@ -13,6 +13,7 @@ import type { FlagSpec, FlagValues } from '../../args.js';
 import { bool, list, str } from '../../args.js';
 import { write, type Context } from '../../command.js';
 import { credentialStore } from '../registry.js';
+import { grpcClients } from '../../client.js';
 import { isTerminal } from '../tty.js';
 import { progressPrinter } from './progress.js';
 
@@ -28,20 +29,7 @@ export interface Sub {
   run(c: ComposeContext, flags: FlagValues, args: string[]): Promise<number>;
 }
 
-/** The compose flags given before the subcommand. */
-export const composeFlags: FlagSpec[] = [
-  { name: 'file', short: 'f', type: 'list', description: 'Compose configuration files' },
-  { name: 'project-name', short: 'p', type: 'string', description: 'Project name' },
-  { name: 'project-directory', type: 'string', description: 'Specify an alternate working directory' },
-  { name: 'env-file', type: 'list', description: 'Specify an alternate environment file' },
-  { name: 'profile', type: 'list', description: 'Specify a profile to enable' },
-  { name: 'progress', type: 'string', description: 'Set type of progress output (auto, tty, plain, quiet)' },
-  {
-    name: 'ansi',
-    type: 'string',
-    description: 'Control when to print ANSI control characters ("never"|"always"|"auto")',
-  },
-];
+export { composeFlags } from './flags.js';
 
 async function readStdin(ctx: Context): Promise<string> {
   if (!ctx.io.stdin) return '';
@@ -62,7 +50,7 @@ export function composeClients(ctx: Context): ComposeClients {
     registry: () => c.registry(),
     system: () => c.system(),
     builder: () => {
-      builder ??= import('@tscr/builder/grpc').then(({ GrpcBuilderService }) => new GrpcBuilderService(ctx.host));
+      builder ??= grpcClients().then(({ GrpcBuilderService }) => new GrpcBuilderService(ctx.host));
       return builder;
     },
     registryAuth: (image) => credentialStore(ctx).get(parseReference(image).domain),
