@@ -111,6 +111,8 @@ export class LocalNetworkService implements NetworkService {
       throw alreadyExists(`network with name ${name} already exists`, { details: { network: name } });
     const driver = opts.driver || DEFAULT_DRIVER;
     if (driver !== 'bridge') throw unimplemented(`network driver ${JSON.stringify(driver)}`);
+    if (opts.ipamDriver && opts.ipamDriver !== 'default')
+      throw unimplemented(`IPAM driver ${JSON.stringify(opts.ipamDriver)} with the bridge driver`);
     if (!this.bridge) throw unimplemented(`network driver "bridge" without a state and namespace directory`);
     const rec = await this.bridge.create(randomBytes(32).toString('hex'), name, opts);
     return this.fromRecord(rec);
