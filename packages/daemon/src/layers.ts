@@ -3,7 +3,7 @@ import type { Server } from '@grpc/grpc-js';
 import type { ImageService } from '@tscr/image';
 import { createLocalImageService } from '@tscr/image/local';
 import { GrpcImageService, addImageService } from '@tscr/image/grpc';
-import type { NetworkService } from '@tscr/network';
+import { NetworkRouter, type NetworkService } from '@tscr/network';
 import { createLocalNetworkService, networkPrefixForRoot } from '@tscr/network/local';
 import { GrpcNetworkService, addNetworkService } from '@tscr/network/grpc';
 import type { BlobSource, RegistryClient } from '@tscr/registry-client';
@@ -186,6 +186,29 @@ function withVolumeDrivers(
 }
 
 /**
+ * The network layer with the configured network drivers served over gRPC (`networkDrivers`): a router
+ * that sends the daemon's own drivers to `base` and each named driver to its address.
+ */
+function withNetworkDrivers(
+  config: DaemonConfig,
+  base: Layer<NetworkService>,
+  identity?: DaemonIdentity,
+): Layer<NetworkService> {
+  const entries = Object.entries(config.networkDrivers ?? {});
+  if (entries.length === 0) return base;
+  const drivers = entries.map(([name, address]) => [name, new GrpcNetworkService(dialTarget(address, identity))] as const);
+  return {
+    service: new NetworkRouter({ local: base.service, drivers: Object.fromEntries(drivers) }),
+    endpoint: base.endpoint,
+    close() {
+      base.close();
+      for (const [, d] of drivers) d.close();
+    },
+    ...(base.shutdown && { shutdown: base.shutdown }),
+  };
+}
+
+/**
  * Every layer, each local or remote as configured; a local registry layer
  * pulls into the image layer, asking `blobSource` (peers) for layers first.
  */
@@ -198,7 +221,7 @@ export function buildLayers(
   return {
     images,
     runtime: buildLayer(config, 'runtime', identity) as Layer<TaskRuntime>,
-    networks: buildLayer(config, 'networks', identity) as Layer<NetworkService>,
+    networks: withNetworkDrivers(config, buildLayer(config, 'networks', identity) as Layer<NetworkService>, identity),
     volumes: withVolumeDrivers(config, buildLayer(config, 'volumes', identity) as Layer<VolumeService>, identity),
     registry:
       config.layers.registry === 'local'

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { invalidArgument } from '@tscr/api';
+import { internal } from '@tscr/api';
 import { ipBatch, run } from './exec.js';
 import { parseIp } from './ipam.js';
 import type { StaticRoute } from './remote-api.js';
@@ -7,6 +7,15 @@ import type { StaticRoute } from './remote-api.js';
 /** Linux interface names: 1-15 characters, no slash, colon or whitespace. */
 const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
 const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
+
+function isIp(text: string): boolean {
+  try {
+    parseIp(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Makes an empty persistent network namespace at `path` (a bind mount made by `unshare --net=path`), loopback up. */
 export async function createSandbox(path: string): Promise<void> {
@@ -28,7 +37,7 @@ export interface SandboxInterface {
   routes: StaticRoute[];
 }
 
-/** Checks what a plugin answered before any of it reaches `ip`. @throws InvalidArgument. */
+/** Checks what a plugin answered before any of it reaches `ip`. @throws Internal (a plugin answering garbage). */
 export function checkSandboxInterface(i: SandboxInterface): void {
   const bad = (what: string, v: unknown) =>
     invalidArgument(`network driver answered an invalid ${what}: ${JSON.stringify(v)}`, {
@@ -37,13 +46,11 @@ export function checkSandboxInterface(i: SandboxInterface): void {
   if (!IFNAME.test(i.srcName)) throw bad('interface name', i.srcName);
   if (!IFNAME.test(i.ifname)) throw bad('interface prefix', i.ifname);
   if (i.mac && !MAC.test(i.mac)) throw bad('MAC address', i.mac);
-  if (i.gateway) parseIp(i.gateway);
+  if (i.gateway && !isIp(i.gateway)) throw bad('gateway', i.gateway);
   for (const r of i.routes) {
-    const [dst, bits] = String(r.Destination).split('/');
-    if (!dst || (bits !== undefined && !/^\d{1,2}$/.test(bits))) throw bad('route destination', r.Destination);
-    parseIp(dst);
-    if (r.RouteType === 0) parseIp(String(r.NextHop ?? ''));
-    else if (r.RouteType !== 1) throw bad('route type', r.RouteType);
+    const [dst = '', bits] = String(r?.Destination).split('/');
+    if (!isIp(dst) || (bits !== undefined && !/^\d{1,2}$/.test(bits))) throw bad('route destination', r?.Destination);
+    if (r.RouteType === 0 ? !isIp(String(r.NextHop ?? '')) : r.RouteType !== 1) throw bad('route', r);
   }
 }
 
