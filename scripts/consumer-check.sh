@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
-packages=(api registry-client image runtime relay-linux-x64 network volume container builder compose cri daemon docker-api cli)
+packages=(api registry-client image runtime relay-linux-x64 network volume plugins container builder compose cri daemon docker-api cli)
 tmp=$(mktemp -d /tmp/tscr-test-consumer-XXXXXX)
 [ "${1:-}" = "--keep" ] && echo "consumer-check: keeping $tmp" || trap 'rm -rf "$tmp"' EXIT
 

@@ -17,3 +17,5 @@ export {
   fc,
 } from './fuzz.js';
 export type { FuzzOptions } from './fuzz.js';
+export { createTestPlugin, rawReply, faults, NO_REPLY } from './plugin.js';
+export type { TestPlugin, TestPluginOptions, TestPluginHandler, TestPluginContext, RawReply } from './plugin.js';
