@@ -12,6 +12,7 @@ import { addContainerService } from '@tscr/container/grpc';
 import { createLocalBuilder } from '@tscr/builder/local';
 import { addBuilderService } from '@tscr/builder/grpc';
 import { createDockerApiServer, type DockerApiServer } from '@tscr/docker-api';
+import { createPluginRegistry } from '@tscr/plugins/local';
 import { createCriServer, type CriServer } from '@tscr/cri';
 import { DEFAULT_RUNTIMES, monitorVersion, readLogs, runtimeVersion } from '@tscr/runtime/local';
 import type { DaemonConfig, LayerName } from './config.js';
@@ -110,7 +111,16 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   const peers = config.peers?.length
     ? new PeerBlobSource(config.peers, (address) => connectDaemon(address, identity))
     : undefined;
-  const layers = buildLayers(config, { ...(peers && { blobSource: peers }), ...(identity && { identity }) });
+  // One registry of Docker plugins (dockerd's directories, then tscr's own): network and IPAM drivers.
+  const plugins = createPluginRegistry({
+    ...(config.pluginDirs && { extraDirs: config.pluginDirs }),
+    ...(config.pluginTimeoutMs && { timeoutMs: config.pluginTimeoutMs }),
+  });
+  const layers = buildLayers(config, {
+    ...(peers && { blobSource: peers }),
+    ...(identity && { identity }),
+    plugins: (name, kind, opts) => plugins.get(name, kind, opts),
+  });
   // Prune also collects snapshots whose container is gone (store is set before any call).
   const images = new EventedImageService(layers.images.service, events, () => store.list().map((c) => c.id));
   const volumes = new EventedVolumeService(layers.volumes.service, events);

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromSystemError, invalidArgument } from '@tscr/api';
 import { checkListener, tlsFlags, TLS_USAGE, type TlsFiles } from './listeners.js';
@@ -44,6 +44,10 @@ export interface DaemonConfig {
    * (`tscrd --network-driver NAME=ADDRESS`); `tscr network create -d NAME` goes there.
    */
   networkDrivers?: Record<string, string>;
+  /** tscr's own Docker plugin directories (sockets and spec files), searched after dockerd's. */
+  pluginDirs?: string[];
+  /** Time limit of one plugin call attempt, ms; default 60 000 (dockerd's). */
+  pluginTimeoutMs?: number;
   /** Registries (`host:port`) spoken to over plain HTTP; loopback registries always are. */
   insecureRegistries?: string[];
   /**
@@ -132,6 +136,7 @@ export const DEFAULT_CONFIG: Readonly<DaemonConfig> = Object.freeze({
   cgroupParent: 'tscr',
   layers: Object.freeze({ images: 'local', runtime: 'local', networks: 'local', volumes: 'local', registry: 'local' }),
   volumeDrivers: Object.freeze({}),
+  networkDrivers: Object.freeze({}),
   insecureRegistries: Object.freeze([]) as unknown as string[],
 });
 
@@ -208,6 +213,8 @@ ${TLS_USAGE}
   --network-driver NAME=ADDRESS
                            network driver NAME served over gRPC at ADDRESS (a process serving the network
                            layer, e.g. with @tscr/network/grpc); repeatable
+  --plugin-dir DIR         a directory of Docker plugin sockets/spec files searched after dockerd's; repeatable
+  --plugin-timeout MS      time limit of one plugin call (default 60000)
   --volume-driver NAME=ADDRESS
                            volume driver NAME served at gRPC ADDRESS (e.g. tscrd serve-layer volumes); repeatable
   --insecure-registry HOST:PORT
@@ -264,6 +271,24 @@ function checkDrivers(
 
 /** The network driver names the daemon keeps for itself. */
 const OWN_NETWORK_DRIVERS = ['bridge', 'host', 'null', 'default'];
+
+function checkPluginTimeout(v: unknown, where: string): number {
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0)
+    throw invalidArgument(`${where}: the plugin timeout must be a positive number of milliseconds`);
+  return n;
+}
+
+/** `--plugin-dir` (over the file's `pluginDirs`) and `--plugin-timeout MS`. @throws InvalidArgument. */
+function pluginFlags(
+  dirs: string[] | undefined,
+  timeout: string | undefined,
+  file: Partial<DaemonConfig>,
+): Pick<DaemonConfig, 'pluginDirs' | 'pluginTimeoutMs'> {
+  const all = [...(file.pluginDirs ?? []), ...(dirs ?? []).map((d) => resolve(d))];
+  const ms = timeout !== undefined ? checkPluginTimeout(timeout, '--plugin-timeout') : file.pluginTimeoutMs;
+  return { ...(all.length > 0 && { pluginDirs: all }), ...(ms !== undefined && { pluginTimeoutMs: ms }) };
+}
 
 /** `NAME=ADDRESS` flag values → record. @throws InvalidArgument. */
 function nameAddressFlags(entries: string[] | undefined, flag: string): Record<string, string> {
@@ -328,6 +353,12 @@ export function parseConfigFile(value: unknown, where = 'config file'): Partial<
       out.networkDrivers = checkDrivers(v as Record<string, unknown>, where, 'network', OWN_NETWORK_DRIVERS);
     } else if (key === 'limits') {
       out.limits = checkLimits(v, where);
+    } else if (key === 'pluginDirs') {
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || !x.startsWith('/')))
+        throw invalidArgument(`${where}: pluginDirs must be a list of absolute paths`);
+      out.pluginDirs = [...(v as string[])];
+    } else if (key === 'pluginTimeoutMs') {
+      out.pluginTimeoutMs = checkPluginTimeout(v, where);
     } else if (key === 'insecureRegistries') {
       out.insecureRegistries = checkRegistries(v, where);
     } else if (key === 'layerLimits') {
@@ -372,6 +403,8 @@ function parseFlags(argv: string[]) {
       peer: { type: 'string', multiple: true },
       'network-prefix': { type: 'string' },
       'network-pool': { type: 'string' },
+      'plugin-dir': { type: 'string', multiple: true },
+      'plugin-timeout': { type: 'string' },
       listen: { type: 'string' },
       root: { type: 'string' },
       'exec-root': { type: 'string' },
@@ -500,6 +533,7 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
     ...(file.layerLimits && { layerLimits: file.layerLimits }),
     ...(prefix && { networkPrefix: prefix }),
     ...(pool && { networkPool: pool }),
+    ...pluginFlags(values['plugin-dir'], values['plugin-timeout'], file),
     ...mirrorsOf(flagMirrors(file.mirrors, values['registry-mirror'], values.mirror)),
     criHost: values['no-cri']
       ? ''

@@ -4,7 +4,12 @@ import type { ImageService } from '@tscr/image';
 import { createLocalImageService } from '@tscr/image/local';
 import { GrpcImageService, addImageService } from '@tscr/image/grpc';
 import { NetworkRouter, type NetworkService } from '@tscr/network';
-import { createLocalNetworkService, networkPrefixForRoot } from '@tscr/network/local';
+import {
+  PluginNetworkService,
+  type PluginResolver,
+  createLocalNetworkService,
+  networkPrefixForRoot,
+} from '@tscr/network/local';
 import { GrpcNetworkService, addNetworkService } from '@tscr/network/grpc';
 import type { BlobSource, RegistryClient } from '@tscr/registry-client';
 import { createRegistryClient } from '@tscr/registry-client/local';
@@ -193,18 +198,37 @@ function withNetworkDrivers(
   config: DaemonConfig,
   base: Layer<NetworkService>,
   identity?: DaemonIdentity,
+  plugins?: PluginResolver,
 ): Layer<NetworkService> {
   const entries = Object.entries(config.networkDrivers ?? {});
-  if (entries.length === 0) return base;
-  const drivers = entries.map(([name, address]) => [name, new GrpcNetworkService(dialTarget(address, identity))] as const);
+  // Docker network plugins need the host's namespaces: only with the network layer in this process.
+  const pluginNets =
+    plugins && base.endpoint === 'local'
+      ? new PluginNetworkService({
+          root: layerPaths(config).networks,
+          runDir: join(config.execRoot, 'netns-plugins'),
+          resolve: plugins,
+        })
+      : undefined;
+  if (entries.length === 0 && !pluginNets) return base;
+  const drivers = entries.map(
+    ([name, address]) => [name, new GrpcNetworkService(dialTarget(address, identity))] as const,
+  );
   return {
-    service: new NetworkRouter({ local: base.service, drivers: Object.fromEntries(drivers) }),
+    service: new NetworkRouter({
+      local: base.service,
+      drivers: Object.fromEntries(drivers),
+      ...(pluginNets && { plugins: pluginNets }),
+    }),
     endpoint: base.endpoint,
     close() {
       base.close();
       for (const [, d] of drivers) d.close();
     },
-    ...(base.shutdown && { shutdown: base.shutdown }),
+    async shutdown() {
+      await pluginNets?.shutdown();
+      await base.shutdown?.();
+    },
   };
 }
 
@@ -214,14 +238,24 @@ function withNetworkDrivers(
  */
 export function buildLayers(
   config: DaemonConfig,
-  opts: { blobSource?: BlobSource; identity?: DaemonIdentity } = {},
+  opts: {
+    blobSource?: BlobSource;
+    identity?: DaemonIdentity;
+    /** Finds Docker plugins by name (the daemon's plugin registry): network and IPAM drivers. */
+    plugins?: PluginResolver;
+  } = {},
 ): Layers {
   const { blobSource, identity } = opts;
   const images = buildLayer(config, 'images', identity) as Layer<ImageService>;
   return {
     images,
     runtime: buildLayer(config, 'runtime', identity) as Layer<TaskRuntime>,
-    networks: withNetworkDrivers(config, buildLayer(config, 'networks', identity) as Layer<NetworkService>, identity),
+    networks: withNetworkDrivers(
+      config,
+      buildLayer(config, 'networks', identity) as Layer<NetworkService>,
+      identity,
+      opts.plugins,
+    ),
     volumes: withVolumeDrivers(config, buildLayer(config, 'volumes', identity) as Layer<VolumeService>, identity),
     registry:
       config.layers.registry === 'local'

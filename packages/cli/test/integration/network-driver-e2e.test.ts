@@ -1,20 +1,29 @@
 /**
  * tscr's own network plugin form end to end: a network driver implemented by a Node program and served over
- * gRPC with `@tscr/network/grpc` (here the package's own LocalNetworkService, with a prefix, pool and state of
- * its own), plugged into a real `tscrd` with `--network-driver NAME=ADDRESS`; the built `tscr` CLI creates a
- * network of that driver and two containers on it reach each other. Root only.
+ * gRPC with `@tscr/network/grpc` (`packages/network/examples/serve-driver.mjs`: the package's own bridge
+ * implementation with a prefix, pool and state of its own, in a process of its own), plugged into a real
+ * `tscrd` with `--network-driver NAME=ADDRESS`; the built `tscr` CLI creates a network of that driver and two
+ * containers on it reach each other. Root only.
  */
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Server } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listen } from '@tscr/api/grpc';
-import { addNetworkService } from '@tscr/network/grpc';
-import { type LocalNetworkService, createLocalNetworkService } from '@tscr/network/local';
 import { busyboxRootfsDir, uniqueName } from '@tscr/testkit';
 import { E2eDaemon, e2eSkipReason, type Result } from '../fixtures/e2e.js';
+
+const APP = join(import.meta.dirname, '../../../network/examples/serve-driver.mjs');
+
+/** Starts the driver program and waits for its `ready`. */
+async function startDriver(args: string[]): Promise<ChildProcess> {
+  const p = spawn('node', [APP, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    p.stdout?.on('data', (b: Buffer) => b.toString().includes('ready') && resolve());
+    p.once('exit', (code) => reject(new Error(`network driver exited (${code})`)));
+  });
+  return p;
+}
 
 const skip = e2eSkipReason() ?? (spawnSync('iptables-save').status === 0 ? undefined : 'needs iptables');
 
@@ -28,8 +37,7 @@ function linksWith(...prefixes: string[]): string[] {
 
 describe.skipIf(skip)('network driver served over gRPC (tscrd --network-driver)', () => {
   let d: E2eDaemon;
-  let driver: LocalNetworkService;
-  let server: Server;
+  let driver: ChildProcess | undefined;
   // The driver's own host objects: bridges `tnXXXX0`/`tnXXXX-…`, veths `vtnXXXX…`.
   const prefix = `tn${randomBytes(2).toString('hex')}`;
   const octet = 100 + (randomBytes(1)[0]! % 100);
@@ -47,17 +55,9 @@ describe.skipIf(skip)('network driver served over gRPC (tscrd --network-driver)'
     d = await E2eDaemon.create('netdriver');
     const drvDir = join(d.dir, 'driver');
     await mkdir(drvDir, { recursive: true });
-    driver = createLocalNetworkService({
-      root: join(drvDir, 'state'),
-      runDir: join(drvDir, 'netns'),
-      prefix,
-      pool: `10.${octet}.0.0/16`,
-      logger: () => undefined,
-    });
-    server = new Server();
-    addNetworkService(server, driver);
-    const address = await listen(server, `unix://${join(drvDir, 'driver.sock')}`);
-    await d.start(['--network-driver', `nodenet=${address}`]);
+    const socket = join(drvDir, 'driver.sock');
+    driver = await startDriver([socket, drvDir, prefix, `10.${octet}.0.0/16`]);
+    await d.start(['--network-driver', `nodenet=unix://${socket}`]);
     const rootfs = join(d.dir, 'rootfs');
     await mkdir(rootfs);
     await busyboxRootfsDir(rootfs);
@@ -71,8 +71,11 @@ describe.skipIf(skip)('network driver served over gRPC (tscrd --network-driver)'
     for (const id of d.tscr(['ps', '-a', '-q']).stdout.split('\n').filter(Boolean)) d.tscr(['rm', '-f', id]);
     d.tscr(['network', 'rm', net]);
     await d.cleanup();
-    server?.forceShutdown();
-    await driver?.purge();
+    if (driver?.exitCode === null) {
+      const gone = new Promise((r) => driver?.once('exit', r));
+      driver.kill('SIGUSR2'); // removes the driver's bridges and rules, then exits
+      await gone;
+    }
     expect(linksWith(prefix, `v${prefix}`)).toEqual([]);
   }, 120_000);
 
@@ -95,7 +98,16 @@ describe.skipIf(skip)('network driver served over gRPC (tscrd --network-driver)'
     const a = JSON.parse(ok(['inspect', 'tscr-test-nd-a']))[0].NetworkSettings.Networks[net];
     expect(a.IPAddress).toMatch(new RegExp(`^10\\.${octet}\\.7\\.\\d+$`));
     expect(linksWith(`v${prefix}`).length).toBe(1);
-    const out = ok(['run', '--rm', '--network', net, image, 'sh', '-c', `timeout -s KILL 5 ping -c 1 ${a.IPAddress}; exit $?`]);
+    const out = ok([
+      'run',
+      '--rm',
+      '--network',
+      net,
+      image,
+      'sh',
+      '-c',
+      `timeout -s KILL 5 ping -c 1 ${a.IPAddress}; exit $?`,
+    ]);
     expect(out).toContain('1 packets received');
     ok(['rm', '-f', 'tscr-test-nd-a']);
   });

@@ -54,6 +54,42 @@ describe('parseCommandLine', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('takes network drivers, plugin directories and the plugin timeout from the file and the flags', async () => {
+    const dir = await makeTempDir('config');
+    const file = join(dir, 'tscrd.json');
+    await writeFile(
+      file,
+      JSON.stringify({ networkDrivers: { weave: 'unix:///tmp/w.sock' }, pluginDirs: ['/etc/tscr/plugins'] }),
+    );
+    const cmd = await parseCommandLine([
+      '--config',
+      file,
+      '--network-driver',
+      'nodenet=unix:///tmp/n.sock',
+      '--plugin-dir',
+      '/tmp/p',
+      '--plugin-timeout',
+      '2500',
+    ]);
+    expect(cmd).toMatchObject({
+      config: {
+        networkDrivers: { weave: 'unix:///tmp/w.sock', nodenet: 'unix:///tmp/n.sock' },
+        pluginDirs: ['/etc/tscr/plugins', '/tmp/p'],
+        pluginTimeoutMs: 2500,
+      },
+    });
+    for (const argv of [
+      ['--network-driver', 'bridge=unix:///x'],
+      ['--network-driver', 'nope'],
+      ['--plugin-timeout', 'soon'],
+    ]) {
+      await expect(parseCommandLine(argv)).rejects.toMatchObject({ code: 'InvalidArgument' });
+    }
+    await writeFile(file, JSON.stringify({ pluginDirs: ['relative'] }));
+    await expect(parseCommandLine(['--config', file])).rejects.toMatchObject({ code: 'InvalidArgument' });
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('parses serve-layer', async () => {
     const cmd = await parseCommandLine(['serve-layer', 'images', '--listen', 'unix:///tmp/x.sock', '--root', '/tmp/r']);
     expect(cmd).toMatchObject({

@@ -2,7 +2,6 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { internal, invalidArgument, isErrno, notFound } from '@tscr/api';
-import type { CallOptions } from '../types.js';
 import { hostRoutes } from './host.js';
 import {
   allocateAddress,
@@ -17,6 +16,7 @@ import {
 } from './ipam.js';
 import type {
   AddressSpacesResponse,
+  PluginCallOptions,
   PluginTransport,
   RequestAddressResponse,
   RequestPoolRequest,
@@ -47,17 +47,21 @@ export interface IpamAllocator {
    */
   requestPool(
     req: { pool?: string; subPool?: string; options: Record<string, string> },
-    opts?: CallOptions,
+    opts?: PluginCallOptions,
   ): Promise<AllocatedPool>;
   /** Gives a pool back. */
-  releasePool(poolId: string, opts?: CallOptions): Promise<void>;
+  releasePool(poolId: string, opts?: PluginCallOptions): Promise<void>;
   /**
    * An address of the pool as `a.b.c.d/n`: `address` when given, the gateway's when `gateway` is set,
    * else any free one. @throws FailedPrecondition when taken; Unavailable when the pool is full.
    */
-  requestAddress(poolId: string, req: { address?: string; gateway?: boolean }, opts?: CallOptions): Promise<string>;
+  requestAddress(
+    poolId: string,
+    req: { address?: string; gateway?: boolean },
+    opts?: PluginCallOptions,
+  ): Promise<string>;
   /** Gives an address (`a.b.c.d`) back. */
-  releaseAddress(poolId: string, address: string, opts?: CallOptions): Promise<void>;
+  releaseAddress(poolId: string, address: string, opts?: PluginCallOptions): Promise<void>;
 }
 
 /** The address space the daemon's allocator names its pools by, as libnetwork's default IPAM. */
@@ -82,7 +86,11 @@ export class LocalIpamAllocator implements IpamAllocator {
     this.pools = load(o.file);
   }
 
-  async requestPool(req: { pool?: string; subPool?: string }): Promise<AllocatedPool> {
+  async requestPool(req: {
+    pool?: string;
+    subPool?: string;
+    options?: Record<string, string>;
+  }): Promise<AllocatedPool> {
     const taken = Object.values(this.pools).map((p) => parseCidr(p.pool));
     let pool: string;
     if (req.pool) {
@@ -176,7 +184,7 @@ export class PluginIpamAllocator implements IpamAllocator {
   }
 
   /** The plugin's local address space (asked once). */
-  private addressSpace(opts?: CallOptions): Promise<string> {
+  private addressSpace(opts?: PluginCallOptions): Promise<string> {
     this.space ??= this.plugin
       .call<AddressSpacesResponse>('IpamDriver.GetDefaultAddressSpaces', {}, opts)
       .then((r) => r?.LocalDefaultAddressSpace ?? '');
@@ -188,7 +196,7 @@ export class PluginIpamAllocator implements IpamAllocator {
 
   async requestPool(
     req: { pool?: string; subPool?: string; options: Record<string, string> },
-    opts?: CallOptions,
+    opts?: PluginCallOptions,
   ): Promise<AllocatedPool> {
     const space = await this.addressSpace(opts);
     const body: RequestPoolRequest = {
@@ -213,14 +221,14 @@ export class PluginIpamAllocator implements IpamAllocator {
     return { poolId: r.PoolID, pool: r.Pool, addressSpace: space, data: { ...r.Data } };
   }
 
-  async releasePool(poolId: string, opts?: CallOptions): Promise<void> {
+  async releasePool(poolId: string, opts?: PluginCallOptions): Promise<void> {
     await this.plugin.call('IpamDriver.ReleasePool', { PoolID: poolId }, opts);
   }
 
   async requestAddress(
     poolId: string,
     req: { address?: string; gateway?: boolean },
-    opts?: CallOptions,
+    opts?: PluginCallOptions,
   ): Promise<string> {
     const options: Record<string, string> = req.gateway ? { RequestAddressType: 'com.docker.network.gateway' } : {};
     const r = await this.plugin.call<RequestAddressResponse>(
@@ -241,7 +249,7 @@ export class PluginIpamAllocator implements IpamAllocator {
     return address;
   }
 
-  async releaseAddress(poolId: string, address: string, opts?: CallOptions): Promise<void> {
+  async releaseAddress(poolId: string, address: string, opts?: PluginCallOptions): Promise<void> {
     await this.plugin.call('IpamDriver.ReleaseAddress', { PoolID: poolId, Address: address }, opts);
   }
 }

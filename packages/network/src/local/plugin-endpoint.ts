@@ -4,6 +4,7 @@ import type { CallOptions, PortBinding } from '../types.js';
 import type { IpamAllocator } from './ipam-allocator.js';
 import type { PluginEndpointRecord, PluginNetworkRecord } from './plugin-state.js';
 import {
+  type PluginCallOptions,
   type CreateEndpointRequest,
   type CreateEndpointResponse,
   type JoinResponse,
@@ -12,6 +13,12 @@ import {
 } from './remote-api.js';
 import { deleteHostInterface, moveIntoSandbox } from './sandbox.js';
 import { run } from './exec.js';
+
+/**
+ * Options of calls that undo a failed step: no retries and a short limit (a plugin that just failed is not
+ * waited for again), and not the caller's signal (a cancelled call is still undone).
+ */
+export const UNDO_CALL: PluginCallOptions = { retry: false, timeoutMs: 10_000 };
 
 /** Whether an error means "the plugin does not have this method" (optional calls). */
 export function notImplemented(err: unknown): boolean {
@@ -24,7 +31,7 @@ export async function optionalCall(
   plugin: PluginTransport,
   method: string,
   body: unknown,
-  opts?: CallOptions,
+  opts?: PluginCallOptions,
 ): Promise<unknown> {
   try {
     return await plugin.call(method, body, opts);
@@ -78,7 +85,7 @@ export async function joinEndpoint(c: JoinContext): Promise<PluginEndpointRecord
   const endpointId = randomBytes(32).toString('hex');
   const ids = { NetworkID: net.id, EndpointID: endpointId };
   const undo: Array<() => Promise<unknown>> = [
-    () => c.ipam.releaseAddress(net.pool.poolId, address.split('/')[0] ?? '', opts),
+    () => c.ipam.releaseAddress(net.pool.poolId, address.split('/')[0] ?? '', UNDO_CALL),
   ];
   try {
     const req: CreateEndpointRequest = {
@@ -87,13 +94,13 @@ export async function joinEndpoint(c: JoinContext): Promise<PluginEndpointRecord
       Options: portOptions(c.ports),
     };
     const created = await plugin.call<CreateEndpointResponse>('NetworkDriver.CreateEndpoint', req, opts);
-    undo.unshift(() => plugin.call('NetworkDriver.DeleteEndpoint', ids, opts));
+    undo.unshift(() => plugin.call('NetworkDriver.DeleteEndpoint', ids, UNDO_CALL));
     const joined = await plugin.call<JoinResponse>(
       'NetworkDriver.Join',
       { ...ids, SandboxKey: c.netns, Options: {} },
       opts,
     );
-    undo.unshift(() => plugin.call('NetworkDriver.Leave', ids, opts));
+    undo.unshift(() => plugin.call('NetworkDriver.Leave', ids, UNDO_CALL));
     const src = joined?.InterfaceName;
     if (!src || typeof src.SrcName !== 'string' || typeof src.DstPrefix !== 'string') {
       throw internal(`network plugin ${plugin.name}: Join answered no InterfaceName`, {

@@ -16,7 +16,7 @@ import type {
 import { hostNameservers } from './dns.js';
 import { mountsUnder, namespaceFiles, removeNamespace } from './host.js';
 import { type IpamAllocator, LocalIpamAllocator, PluginIpamAllocator } from './ipam-allocator.js';
-import { joinEndpoint, leaveEndpoint, optionalCall } from './plugin-endpoint.js';
+import { UNDO_CALL, joinEndpoint, leaveEndpoint, optionalCall } from './plugin-endpoint.js';
 import {
   type PluginAttachmentRecord,
   type PluginNetworkRecord,
@@ -135,14 +135,14 @@ export class PluginNetworkService implements NetworkService {
       },
       opts,
     );
-    const undo: Array<() => Promise<unknown>> = [() => ipam.releasePool(pool.poolId, opts)];
+    const undo: Array<() => Promise<unknown>> = [() => ipam.releasePool(pool.poolId, UNDO_CALL)];
     try {
       const gateway = await ipam.requestAddress(
         pool.poolId,
         { gateway: true, ...(opts.gateway && { address: opts.gateway }) },
         opts,
       );
-      undo.unshift(() => ipam.releaseAddress(pool.poolId, gateway.split('/')[0] ?? '', opts));
+      undo.unshift(() => ipam.releaseAddress(pool.poolId, gateway.split('/')[0] ?? '', UNDO_CALL));
       const req: CreateNetworkRequest = {
         NetworkID: id,
         Options: { [OPT.generic]: { ...opts.options }, [OPT.enableIpv6]: false },

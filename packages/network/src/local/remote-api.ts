@@ -4,6 +4,12 @@
  */
 import type { CallOptions } from '../types.js';
 
+/** Per-call options: a time limit of one attempt, and whether connection failures are retried (default yes). */
+export interface PluginCallOptions extends CallOptions {
+  timeoutMs?: number;
+  retry?: boolean;
+}
+
 /**
  * How the network layer reaches one plugin: `POST /<method>` with a JSON body, resolving with the
  * parsed answer. `@tscr/plugins`' `Plugin` satisfies it. An answer carrying `Err` must reject with a
@@ -11,7 +17,7 @@ import type { CallOptions } from '../types.js';
  */
 export interface PluginTransport {
   readonly name: string;
-  call<T = unknown>(method: string, body?: unknown, opts?: CallOptions & { timeoutMs?: number }): Promise<T>;
+  call<T = unknown>(method: string, body?: unknown, opts?: PluginCallOptions): Promise<T>;
 }
 
 /**

@@ -40,7 +40,7 @@ export interface SandboxInterface {
 /** Checks what a plugin answered before any of it reaches `ip`. @throws Internal (a plugin answering garbage). */
 export function checkSandboxInterface(i: SandboxInterface): void {
   const bad = (what: string, v: unknown) =>
-    invalidArgument(`network driver answered an invalid ${what}: ${JSON.stringify(v)}`, {
+    internal(`network driver answered an invalid ${what}: ${JSON.stringify(v)}`, {
       details: { [what]: String(v) },
     });
   if (!IFNAME.test(i.srcName)) throw bad('interface name', i.srcName);
