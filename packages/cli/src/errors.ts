@@ -29,13 +29,14 @@ export function displayHost(host: string): string {
 
 /**
  * The line printed for a failed command: the daemon-down hint for
- * Unavailable (naming the address tried) unless the error names a registry
- * or reference (the daemon answered; a registry is unreachable), else `Error: <message>`.
+ * Unavailable (naming the address tried) unless the error names a registry,
+ * reference or plugin (the daemon answered; something behind it is unreachable), else `Error: <message>`.
  */
 export function errorMessage(err: unknown, host: string): string {
   const e: TscrError = fromSystemError(err);
-  // An unreachable registry (the error names it) is not an unreachable daemon.
-  const registryDown = e.details.registry !== undefined || e.details.ref !== undefined;
+  // An unreachable registry or plugin (the error names it) is not an unreachable daemon.
+  const registryDown =
+    e.details.registry !== undefined || e.details.ref !== undefined || e.details.plugin !== undefined;
   if (e.code === 'Unavailable' && !registryDown)
     return `Cannot connect to the tscr daemon at ${displayHost(host)}. Is tscrd running?`;
   return `Error: ${e.message}`;
