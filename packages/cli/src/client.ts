@@ -6,6 +6,7 @@ import type { ImageService } from '@tscr/image';
 import type { NetworkService } from '@tscr/network';
 import type { RegistryService } from '@tscr/registry-client/grpc';
 import type { VolumeService } from '@tscr/volume';
+import type { PluginInspector } from '@tscr/plugins';
 
 /** The daemon address used when neither `--host` nor `TSCR_HOST` is given. */
 export const DEFAULT_HOST = `unix://${DEFAULT_SOCKET}`;
@@ -23,6 +24,8 @@ export interface Clients {
   volumes(): Promise<VolumeService>;
   /** Networks: the daemon's network layer (connect/disconnect take container IDs). */
   networks(): Promise<NetworkService>;
+  /** The daemon's Docker plugins (`tscr plugin ls`); optional for clients made elsewhere. */
+  plugins?(): Promise<PluginInspector>;
   /** Closes every client created so far. Idempotent. */
   close(): void;
 }
@@ -55,6 +58,7 @@ export function createGrpcClients(host: DaemonAddress): Clients {
     system: lazy(async () => new (await import('@tscr/api/grpc')).GrpcSystemService(host), made),
     volumes: lazy(async () => new (await import('@tscr/volume/grpc')).GrpcVolumeService(host), made),
     networks: lazy(async () => new (await import('@tscr/network/grpc')).GrpcNetworkService(host), made),
+    plugins: lazy(async () => new (await import('@tscr/plugins/grpc')).GrpcPluginInspector(host), made),
     close() {
       for (const c of made.splice(0)) c.close?.();
     },

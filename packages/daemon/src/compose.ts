@@ -12,7 +12,6 @@ import { addContainerService } from '@tscr/container/grpc';
 import { createLocalBuilder } from '@tscr/builder/local';
 import { addBuilderService } from '@tscr/builder/grpc';
 import { createDockerApiServer, type DockerApiServer } from '@tscr/docker-api';
-import { createPluginRegistry } from '@tscr/plugins/local';
 import { createCriServer, type CriServer } from '@tscr/cri';
 import { DEFAULT_RUNTIMES, monitorVersion, readLogs, runtimeVersion } from '@tscr/runtime/local';
 import type { DaemonConfig, LayerName } from './config.js';
@@ -34,6 +33,9 @@ import { readTls } from './listeners.js';
 import { STATE_DB_FILE, SqliteContainerStore } from './state/sqlite-store.js';
 import { checkStateDatabase } from './state/state-check.js';
 import { LocalSystemService } from './system.js';
+import { buildPlugins } from './plugins.js';
+import type { PluginRegistry } from '@tscr/plugins/local';
+import { addPluginsService } from '@tscr/plugins/grpc';
 
 /** The pod sandbox image when the config names none (pulled on first use, through the mirrors). */
 export const DEFAULT_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
@@ -52,6 +54,8 @@ export interface Daemon {
 export interface ComposedDaemon extends Daemon {
   containers: LocalContainerService;
   events: EventBus;
+  /** The one registry of Docker plugins (volume, network, IPAM, authz drivers). */
+  plugins: PluginRegistry;
   /** Where the Docker Engine API listens, when it is served. */
   dockerAddress?: string;
   /** Where the Kubernetes CRI listens, when it is served. */
@@ -111,15 +115,12 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   const peers = config.peers?.length
     ? new PeerBlobSource(config.peers, (address) => connectDaemon(address, identity))
     : undefined;
-  // One registry of Docker plugins (dockerd's directories, then tscr's own): network and IPAM drivers.
-  const plugins = createPluginRegistry({
-    ...(config.pluginDirs && { extraDirs: config.pluginDirs }),
-    ...(config.pluginTimeoutMs && { timeoutMs: config.pluginTimeoutMs }),
-  });
+  const plugins = await buildPlugins(config, logger);
   const layers = buildLayers(config, {
     ...(peers && { blobSource: peers }),
     ...(identity && { identity }),
-    plugins: (name, kind, opts) => plugins.get(name, kind, opts),
+    volumeDrivers: plugins.volumeDrivers,
+    plugins: (name, kind, opts) => plugins.registry.get(name, kind, opts),
   });
   // Prune also collects snapshots whose container is gone (store is set before any call).
   const images = new EventedImageService(layers.images.service, events, () => store.list().map((c) => c.id));
@@ -186,6 +187,7 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   addLayerService(server, 'registry', registry);
   addContainerService(server, containers);
   addSystemService(server, system);
+  addPluginsService(server, plugins.registry);
   addBuilderService(server, builder, { spoolDir: join(config.root, 'builder', 'uploads') });
 
   const release = () => {
@@ -211,7 +213,16 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     }
     // The Docker Engine API: a second front door over the same services.
     if (config.dockerHost) {
-      const backends = { containers, images, registry, volumes, networks: layers.networks.service, system, builder };
+      const backends = {
+        containers,
+        images,
+        registry,
+        volumes,
+        networks: layers.networks.service,
+        system,
+        builder,
+        plugins: plugins.registry,
+      };
       dockerApi = await createDockerApiServer(backends, config.dockerHost, {
         logger,
         maxJsonBody: limits.dockerMaxJsonBody,
@@ -239,6 +250,7 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     address,
     containers,
     events,
+    plugins: plugins.registry,
     ...(dockerApi ? { dockerAddress: dockerApi.address } : {}),
     ...(cri ? { criAddress: cri.address } : {}),
     async close() {

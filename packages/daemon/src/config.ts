@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromSystemError, invalidArgument } from '@tscr/api';
 import { checkListener, tlsFlags, TLS_USAGE, type TlsFiles } from './listeners.js';
@@ -44,10 +44,15 @@ export interface DaemonConfig {
    * (`tscrd --network-driver NAME=ADDRESS`); `tscr network create -d NAME` goes there.
    */
   networkDrivers?: Record<string, string>;
-  /** tscr's own Docker plugin directories (sockets and spec files), searched after dockerd's. */
+  /**
+   * tscr's own directories of Docker plugins (sockets, `.spec`, `.json`), searched after dockerd's
+   * (`--plugin-dir`, repeatable). Default `<execRoot>/plugins`.
+   */
   pluginDirs?: string[];
-  /** Time limit of one plugin call attempt, ms; default 60 000 (dockerd's). */
-  pluginTimeoutMs?: number;
+  /** False: do not look in dockerd's plugin directories (`/run/docker/plugins`, `/etc/docker/plugins`, …). */
+  dockerPluginDirs?: boolean;
+  /** Plugin call timing in ms (defaults as dockerd: 60 000 per call, 30 000 of retries from 1 000). */
+  pluginTimeouts?: { timeoutMs?: number; retryMs?: number; retryBaseMs?: number };
   /** Registries (`host:port`) spoken to over plain HTTP; loopback registries always are. */
   insecureRegistries?: string[];
   /**
@@ -193,7 +198,9 @@ export const USAGE = `Usage:
   tscrd serve-layer LAYER --listen ADDR [flags]   serve one layer (${LAYER_NAMES.join(', ')}) alone
 
 Flags:
-  --config FILE            JSON file with any of: host, root, execRoot, defaultRuntime, cgroupParent, layers, volumeDrivers, networkDrivers,
+  --config FILE            JSON file with any of: host, root, execRoot, defaultRuntime, cgroupParent, layers, volumeDrivers,
+                           networkDrivers, pluginDirs, dockerPluginDirs (false: skip dockerd's plugin dirs), pluginTimeouts
+                           ({"timeoutMs": N, "retryMs": N, "retryBaseMs": N}),
                            insecureRegistries, networkPrefix (2-6 of [a-z0-9]; default tscr, or ts + a hash of a
                            non-default root), networkPool (default 172.30.0.0/16), limits (grpcMaxMessageBytes,
                            dockerMaxJsonBody, headersTimeoutMs, bodyTimeoutMs, eventQueue), mirrors ({"registry.k8s.io":
@@ -213,10 +220,11 @@ ${TLS_USAGE}
   --network-driver NAME=ADDRESS
                            network driver NAME served over gRPC at ADDRESS (a process serving the network
                            layer, e.g. with @tscr/network/grpc); repeatable
-  --plugin-dir DIR         a directory of Docker plugin sockets/spec files searched after dockerd's; repeatable
-  --plugin-timeout MS      time limit of one plugin call (default 60000)
   --volume-driver NAME=ADDRESS
                            volume driver NAME served at gRPC ADDRESS (e.g. tscrd serve-layer volumes); repeatable
+  --plugin-dir DIR         a directory of Docker plugins (NAME.sock, NAME.spec, NAME.json) searched after dockerd's
+                           /run/docker/plugins, /etc/docker/plugins, /usr/lib/docker/plugins; repeatable
+                           (default <exec-root>/plugins)
   --insecure-registry HOST:PORT
                            reach this registry over plain HTTP (loopback always is); repeatable
   --docker-host ADDR       Docker Engine API address (default unix://<exec-root>/docker.sock, i.e.
@@ -272,24 +280,6 @@ function checkDrivers(
 /** The network driver names the daemon keeps for itself. */
 const OWN_NETWORK_DRIVERS = ['bridge', 'host', 'null', 'default'];
 
-function checkPluginTimeout(v: unknown, where: string): number {
-  const n = typeof v === 'string' ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0)
-    throw invalidArgument(`${where}: the plugin timeout must be a positive number of milliseconds`);
-  return n;
-}
-
-/** `--plugin-dir` (over the file's `pluginDirs`) and `--plugin-timeout MS`. @throws InvalidArgument. */
-function pluginFlags(
-  dirs: string[] | undefined,
-  timeout: string | undefined,
-  file: Partial<DaemonConfig>,
-): Pick<DaemonConfig, 'pluginDirs' | 'pluginTimeoutMs'> {
-  const all = [...(file.pluginDirs ?? []), ...(dirs ?? []).map((d) => resolve(d))];
-  const ms = timeout !== undefined ? checkPluginTimeout(timeout, '--plugin-timeout') : file.pluginTimeoutMs;
-  return { ...(all.length > 0 && { pluginDirs: all }), ...(ms !== undefined && { pluginTimeoutMs: ms }) };
-}
-
 /** `NAME=ADDRESS` flag values → record. @throws InvalidArgument. */
 function nameAddressFlags(entries: string[] | undefined, flag: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -297,6 +287,26 @@ function nameAddressFlags(entries: string[] | undefined, flag: string): Record<s
     const eq = entry.indexOf('=');
     if (eq <= 0) throw invalidArgument(`${flag} wants NAME=ADDRESS, got ${JSON.stringify(entry)}`);
     out[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return out;
+}
+
+function checkPluginDirs(value: unknown, where: string): string[] {
+  if (!Array.isArray(value) || !value.every((d) => typeof d === 'string' && isAbsolute(d)))
+    throw invalidArgument(`${where}: plugin directories must be absolute paths`);
+  return [...value];
+}
+
+function checkPluginTimeouts(value: unknown, where: string): NonNullable<DaemonConfig['pluginTimeouts']> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidArgument(`${where}: pluginTimeouts must be an object`);
+  const out: NonNullable<DaemonConfig['pluginTimeouts']> = {};
+  for (const [key, n] of Object.entries(value)) {
+    if (key !== 'timeoutMs' && key !== 'retryMs' && key !== 'retryBaseMs')
+      throw invalidArgument(`${where}: unknown pluginTimeouts setting ${JSON.stringify(key)}`);
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0)
+      throw invalidArgument(`${where}: pluginTimeouts.${key} must be a positive integer`);
+    out[key] = n;
   }
   return out;
 }
@@ -354,11 +364,12 @@ export function parseConfigFile(value: unknown, where = 'config file'): Partial<
     } else if (key === 'limits') {
       out.limits = checkLimits(v, where);
     } else if (key === 'pluginDirs') {
-      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || !x.startsWith('/')))
-        throw invalidArgument(`${where}: pluginDirs must be a list of absolute paths`);
-      out.pluginDirs = [...(v as string[])];
-    } else if (key === 'pluginTimeoutMs') {
-      out.pluginTimeoutMs = checkPluginTimeout(v, where);
+      out.pluginDirs = checkPluginDirs(v, where);
+    } else if (key === 'dockerPluginDirs') {
+      if (typeof v !== 'boolean') throw invalidArgument(`${where}: dockerPluginDirs must be true or false`);
+      out.dockerPluginDirs = v;
+    } else if (key === 'pluginTimeouts') {
+      out.pluginTimeouts = checkPluginTimeouts(v, where);
     } else if (key === 'insecureRegistries') {
       out.insecureRegistries = checkRegistries(v, where);
     } else if (key === 'layerLimits') {
@@ -403,8 +414,6 @@ function parseFlags(argv: string[]) {
       peer: { type: 'string', multiple: true },
       'network-prefix': { type: 'string' },
       'network-pool': { type: 'string' },
-      'plugin-dir': { type: 'string', multiple: true },
-      'plugin-timeout': { type: 'string' },
       listen: { type: 'string' },
       root: { type: 'string' },
       'exec-root': { type: 'string' },
@@ -413,6 +422,7 @@ function parseFlags(argv: string[]) {
       layer: { type: 'string', multiple: true },
       'volume-driver': { type: 'string', multiple: true },
       'network-driver': { type: 'string', multiple: true },
+      'plugin-dir': { type: 'string', multiple: true },
       'insecure-registry': { type: 'string', multiple: true },
       'docker-host': { type: 'string' },
       'docker-tlscert': { type: 'string' },
@@ -465,6 +475,19 @@ function validate(config: DaemonConfig): DaemonConfig {
   for (const host of config.hosts ?? [config.host]) checkListener(host, config);
   checkDockerHost(config);
   return config;
+}
+
+/** The plugin settings: `--plugin-dir`s replace the file's `pluginDirs`. */
+function pluginSettings(
+  file: Partial<DaemonConfig>,
+  flagDirs: string[] | undefined,
+): Pick<DaemonConfig, 'pluginDirs' | 'dockerPluginDirs' | 'pluginTimeouts'> {
+  const dirs = flagDirs?.length ? checkPluginDirs(flagDirs, '--plugin-dir') : file.pluginDirs;
+  return {
+    ...(dirs && { pluginDirs: dirs }),
+    ...(file.dockerPluginDirs !== undefined && { dockerPluginDirs: file.dockerPluginDirs }),
+    ...(file.pluginTimeouts && { pluginTimeouts: file.pluginTimeouts }),
+  };
 }
 
 /**
@@ -530,10 +553,10 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
     ],
     ...dockerFlags(values, values['exec-root'] ?? file.execRoot ?? DEFAULT_CONFIG.execRoot),
     ...(file.limits && { limits: file.limits }),
+    ...pluginSettings(file, values['plugin-dir']),
     ...(file.layerLimits && { layerLimits: file.layerLimits }),
     ...(prefix && { networkPrefix: prefix }),
     ...(pool && { networkPool: pool }),
-    ...pluginFlags(values['plugin-dir'], values['plugin-timeout'], file),
     ...mirrorsOf(flagMirrors(file.mirrors, values['registry-mirror'], values.mirror)),
     criHost: values['no-cri']
       ? ''

@@ -17,7 +17,7 @@ import { GrpcRegistryClient, addRegistryService } from '@tscr/registry-client/gr
 import type { TaskRuntime } from '@tscr/runtime';
 import { createLocalTaskRuntime } from '@tscr/runtime/local';
 import { GrpcTaskRuntime, addRuntimeService } from '@tscr/runtime/grpc';
-import { VolumeRouter, type VolumeService } from '@tscr/volume';
+import { VolumeRouter, type VolumeDriverResolver, type VolumeService } from '@tscr/volume';
 import { createLocalVolumeService } from '@tscr/volume/local';
 import { GrpcVolumeService, addVolumeService } from '@tscr/volume/grpc';
 import { DEFAULT_CONFIG, type DaemonConfig, type LayerName } from './config.js';
@@ -174,14 +174,15 @@ function withVolumeDrivers(
   config: DaemonConfig,
   base: Layer<VolumeService>,
   identity?: DaemonIdentity,
+  resolver?: VolumeDriverResolver,
 ): Layer<VolumeService> {
   const entries = Object.entries(config.volumeDrivers ?? {});
-  if (entries.length === 0) return base;
+  if (entries.length === 0 && !resolver) return base;
   const plugins = entries.map(
     ([name, address]) => [name, new GrpcVolumeService(dialTarget(address, identity))] as const,
   );
   return {
-    service: new VolumeRouter({ local: base.service, ...Object.fromEntries(plugins) }),
+    service: new VolumeRouter({ local: base.service, ...Object.fromEntries(plugins) }, resolver),
     endpoint: base.endpoint,
     close() {
       base.close();
@@ -241,11 +242,12 @@ export function buildLayers(
   opts: {
     blobSource?: BlobSource;
     identity?: DaemonIdentity;
+    volumeDrivers?: VolumeDriverResolver;
     /** Finds Docker plugins by name (the daemon's plugin registry): network and IPAM drivers. */
     plugins?: PluginResolver;
   } = {},
 ): Layers {
-  const { blobSource, identity } = opts;
+  const { blobSource, identity, volumeDrivers } = opts;
   const images = buildLayer(config, 'images', identity) as Layer<ImageService>;
   return {
     images,
@@ -256,7 +258,12 @@ export function buildLayers(
       identity,
       opts.plugins,
     ),
-    volumes: withVolumeDrivers(config, buildLayer(config, 'volumes', identity) as Layer<VolumeService>, identity),
+    volumes: withVolumeDrivers(
+      config,
+      buildLayer(config, 'volumes', identity) as Layer<VolumeService>,
+      identity,
+      volumeDrivers,
+    ),
     registry:
       config.layers.registry === 'local'
         ? buildLocalRegistry(config, images, blobSource)

@@ -62,6 +62,10 @@ export class EventedVolumeService implements VolumeService {
     return this.inner.release(containerId, opts);
   }
 
+  async unmount(containerId: string, opts?: CallOptions): Promise<void> {
+    await this.inner.unmount?.(containerId, opts);
+  }
+
   private publish(action: string, id: string, attributes: Record<string, string>): void {
     this.events.publish({ type: 'volume', action, id, attributes });
   }

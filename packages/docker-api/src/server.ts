@@ -23,6 +23,7 @@ import { networkRoutes } from './routes/networks.js';
 import type { Route } from './routes/route.js';
 import { systemRoutes } from './routes/system.js';
 import { volumeRoutes } from './routes/volumes.js';
+import { pluginRoutes } from './routes/plugins.js';
 import type { DockerApiBackends, DockerApiOptions, DockerApiServer } from './types.js';
 import { MAX_API_VERSION, MAX_MINOR, MIN_API_VERSION, MIN_MINOR } from './versions.js';
 
@@ -57,6 +58,7 @@ function allRoutes(): CompiledRoute[] {
     ...buildRoutes,
     ...networkRoutes,
     ...volumeRoutes,
+    ...pluginRoutes,
   ].map(compile);
 }
 

@@ -9,6 +9,7 @@ import type { ImageService } from '@tscr/image';
 import type { NetworkService } from '@tscr/network';
 import type { RegistryService } from '@tscr/registry-client/grpc';
 import type { VolumeService } from '@tscr/volume';
+import type { PluginInspector } from '@tscr/plugins';
 import type { CallOptions, SystemInfo, SystemService, VersionInfo } from '@tscr/api';
 
 export type { CallOptions };
@@ -33,6 +34,8 @@ export interface DockerApiBackends {
   system: SystemBackend;
   /** `POST /build`; without it the endpoint answers 501. */
   builder?: BuilderService;
+  /** `GET /plugins`, `GET /plugins/{name}/json`; without it no plugins are listed. */
+  plugins?: PluginInspector;
 }
 
 /** Server certificate, key and the CA that client certificates must chain to (mutual TLS). */

@@ -20,6 +20,7 @@ export type {
   ReleaseOptions,
   VolumeService,
 } from './types.js';
-export { parseBind, parseTmpfs } from './local/parse-bind.js';
+export { parseBind, parseTmpfs, applyVolumeDriver } from './local/parse-bind.js';
 export { TMPFS_DEFAULT_OPTIONS } from './local/options.js';
 export { VolumeRouter, DEFAULT_DRIVER } from './router.js';
+export type { VolumeDriverResolver } from './router.js';

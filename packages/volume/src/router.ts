@@ -23,6 +23,19 @@ function unknownDriver(driver: string): never {
 }
 
 /**
+ * Volume drivers a {@link VolumeRouter} was not built with, found when first named (Docker's volume plug-ins).
+ */
+export interface VolumeDriverResolver {
+  /** Drivers that hold volumes or were used (asked by list, get, prune, release, unmount). Must not block. */
+  known(): string[];
+  /**
+   * The driver `name`.
+   * @throws NotFound when there is no such driver; FailedPrecondition / Unavailable from the plug-in.
+   */
+  resolve(name: string, opts?: CallOptions): Promise<VolumeService>;
+}
+
+/**
  * A {@link VolumeService} over several volume drivers, each itself a
  * VolumeService (the local one, or one reached over gRPC in another
  * process — tscr's storage plugins). Requests naming a driver go to it;
@@ -30,18 +43,40 @@ function unknownDriver(driver: string): never {
  * mounts, and everything else, go to `local`.
  */
 export class VolumeRouter implements VolumeService {
-  private readonly drivers: ReadonlyMap<string, VolumeService>;
+  private readonly drivers: Map<string, VolumeService>;
+  private readonly resolver: VolumeDriverResolver | undefined;
 
-  /** @param drivers by name; must include `local`. @throws InvalidArgument. */
-  constructor(drivers: Record<string, VolumeService>) {
+  /**
+   * @param drivers by name; must include `local`.
+   * @param resolver finds drivers not in `drivers` (plug-ins) when a call names them.
+   * @throws InvalidArgument.
+   */
+  constructor(drivers: Record<string, VolumeService>, resolver?: VolumeDriverResolver) {
     if (!drivers[DEFAULT_DRIVER]) throw invalidArgument('a volume router needs the local driver');
     this.drivers = new Map(Object.entries(drivers));
+    this.resolver = resolver;
+  }
+
+  /** The driver `name`, asking the resolver for one it does not have. @throws NotFound. */
+  private async driver(name: string, opts?: CallOptions): Promise<VolumeService> {
+    const have = this.drivers.get(name);
+    if (have) return have;
+    if (!this.resolver) unknownDriver(name);
+    const found = await this.resolver.resolve(name, opts);
+    this.drivers.set(name, found);
+    return found;
+  }
+
+  /** Every driver: the built-in ones, then the resolver's known ones. */
+  private async all(opts?: CallOptions): Promise<[string, VolumeService][]> {
+    for (const name of this.resolver?.known() ?? []) if (!this.drivers.has(name)) await this.driver(name, opts);
+    return [...this.drivers];
   }
 
   async list(opts: ListVolumesOptions = {}): Promise<Volume[]> {
     const wanted = opts.filters?.driver;
     const out: Volume[] = [];
-    for (const [driver, svc] of this.drivers) {
+    for (const [driver, svc] of await this.all(opts)) {
       if (wanted && wanted.length > 0 && !wanted.includes(driver)) continue;
       const filters = { ...opts.filters };
       delete filters.driver;
@@ -59,7 +94,7 @@ export class VolumeRouter implements VolumeService {
 
   async create(name: string, opts: CreateVolumeOptions = {}): Promise<Volume> {
     const driver = opts.driver || DEFAULT_DRIVER;
-    const svc = this.drivers.get(driver) ?? unknownDriver(driver);
+    const svc = await this.driver(driver, opts);
     const holder = await this.find(name, opts);
     if (holder && holder[0] !== driver) {
       throw alreadyExists(`volume ${name} already exists with driver ${holder[0]}`, { details: { volume: name } });
@@ -76,7 +111,7 @@ export class VolumeRouter implements VolumeService {
 
   async prune(opts: PruneVolumesOptions = {}): Promise<PruneResult> {
     const out: PruneResult = { volumesDeleted: [], spaceReclaimed: 0 };
-    for (const svc of this.drivers.values()) {
+    for (const [, svc] of await this.all(opts)) {
       const r = await svc.prune(opts);
       out.volumesDeleted.push(...r.volumesDeleted);
       out.spaceReclaimed += r.spaceReclaimed;
@@ -85,7 +120,11 @@ export class VolumeRouter implements VolumeService {
   }
 
   async release(containerId: string, opts?: ReleaseOptions): Promise<void> {
-    for (const svc of this.drivers.values()) await svc.release(containerId, opts);
+    for (const [, svc] of await this.all(opts)) await svc.release(containerId, opts);
+  }
+
+  async unmount(containerId: string, opts?: CallOptions): Promise<void> {
+    for (const [, svc] of await this.all(opts)) await svc.unmount?.(containerId, opts);
   }
 
   /**
@@ -115,7 +154,7 @@ export class VolumeRouter implements VolumeService {
     }
     const out: ResolvedMount[] = new Array<ResolvedMount>(mounts.length);
     for (const [driver, items] of groups) {
-      const svc = this.drivers.get(driver) ?? unknownDriver(driver);
+      const svc = await this.driver(driver, opts);
       const resolved = await svc.resolveMounts(
         containerId,
         items.map((i) => i.spec),
@@ -129,13 +168,13 @@ export class VolumeRouter implements VolumeService {
   private async driverOf(m: MountSpec, opts: CallOptions): Promise<string> {
     if (m.type !== 'volume') return DEFAULT_DRIVER;
     const asked = m.options?.find((o) => o.startsWith(DRIVER_OPTION))?.slice(DRIVER_OPTION.length);
-    if (asked && !this.drivers.has(asked)) unknownDriver(asked);
+    if (asked) await this.driver(asked, opts);
     const holder = m.source ? await this.find(m.source, opts) : undefined;
     return holder?.[0] ?? (asked || DEFAULT_DRIVER);
   }
 
   private async find(name: string, opts?: CallOptions): Promise<[string, VolumeService] | undefined> {
-    for (const entry of this.drivers) {
+    for (const entry of await this.all(opts)) {
       try {
         await entry[1].get(name, opts);
         return entry;

@@ -81,6 +81,11 @@ export interface ResolveMountsOptions extends CallOptions {
    * directory of the image is refused.
    */
   imageLayers?: string[];
+  /**
+   * The container is starting (not only being created): plug-in drivers mount their volumes now
+   * (`VolumeDriver.Mount` with the container ID); {@link VolumeService.unmount} undoes it when it stops.
+   */
+  start?: boolean;
 }
 
 /** Options of {@link VolumeService.release}. */
@@ -111,4 +116,10 @@ export interface VolumeService {
   resolveMounts(containerId: string, mounts: MountSpec[], opts?: ResolveMountsOptions): Promise<ResolvedMount[]>;
   /** Forgets that `containerId` uses any volume; idempotent. */
   release(containerId: string, opts?: ReleaseOptions): Promise<void>;
+  /**
+   * The container stopped: undoes what {@link resolveMounts} with `start` mounted on the host for it
+   * (plug-in drivers' `VolumeDriver.Unmount`). Idempotent; optional (drivers that mount nothing on the host
+   * need not have it). A mount that could not be undone is kept and tried again by `release`.
+   */
+  unmount?(containerId: string, opts?: CallOptions): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fromSystemError, type MountSpec } from '@tscr/api';
 import type { CreateContainerRequest } from '@tscr/container';
+import { applyVolumeDriver } from '@tscr/volume';
 import { bool, int, list, str, usageError, type FlagSpec, type FlagValues } from '../args.js';
 import { applySuperviseFlags, superviseFlags } from './supervise-flags.js';
 import { applyResourceFlags, resourceFlags } from './resource-flags.js';
@@ -18,6 +19,7 @@ export const containerFlags: FlagSpec[] = [
   { name: 'volume', short: 'v', type: 'list', description: 'Bind mount a volume (SRC:DST[:ro])' },
   { name: 'mount', type: 'list', valueName: 'mount', description: 'Attach a filesystem mount to the container' },
   { name: 'tmpfs', type: 'list', description: 'Mount a tmpfs directory (/path[:options])' },
+  { name: 'volume-driver', type: 'string', description: 'Optional volume driver for the container' },
   {
     name: 'volumes-from',
     type: 'list',
@@ -170,7 +172,12 @@ export async function buildCreateRequest(
   if (!image) throw usageError('requires at least 1 argument');
   const resolvedEnv = await envList(flags, env);
   const entrypoint = str(flags, 'entrypoint');
-  const mounts = [...list(flags, 'mount').map(parseMount), ...list(flags, 'tmpfs').map(parseTmpfs)];
+  // `--volume-driver`: the container's volume binds become mounts of that driver.
+  const { binds, mounts } = applyVolumeDriver(
+    list(flags, 'volume'),
+    [...list(flags, 'mount').map(parseMount), ...list(flags, 'tmpfs').map(parseTmpfs)],
+    str(flags, 'volume-driver'),
+  );
   const req: CreateContainerRequest = {
     config: {
       image,
@@ -188,7 +195,7 @@ export async function buildCreateRequest(
     },
     hostConfig: {
       ...(str(flags, 'network') !== undefined && { networkMode: str(flags, 'network') }),
-      ...(list(flags, 'volume').length > 0 && { binds: list(flags, 'volume') }),
+      ...(binds.length > 0 && { binds }),
       ...(mounts.length > 0 && { mounts }),
       ...(bool(flags, 'rm') && { autoRemove: true }),
       ...(bool(flags, 'read-only') && { readonlyRootfs: true }),

@@ -29,6 +29,7 @@ import {
   volumePruneCommand,
   volumeRmCommand,
 } from './volumes.js';
+import { pluginInspectCommand, pluginLsCommand } from './plugins.js';
 
 /** Every command, in the order `tscr --help` lists them. */
 export const commands: Command[] = [
@@ -68,6 +69,8 @@ export const commands: Command[] = [
   volumeInspectCommand,
   volumeRmCommand,
   volumePruneCommand,
+  pluginLsCommand,
+  pluginInspectCommand,
   ...networkCommands,
   ...controlCommands,
   systemDfCommand,
@@ -85,6 +88,7 @@ export const groups: Record<string, string> = {
   system: 'Manage tscr',
   volume: 'Manage volumes',
   network: 'Manage networks',
+  plugin: 'Manage plugins',
   context: 'Manage contexts (named daemons)',
 };
 

@@ -166,7 +166,13 @@ describe.skipIf(skip)('Docker network + IPAM plugins (remote driver API)', () =>
         },
       },
     });
-    await d.start(['--plugin-dir', pluginDir, '--plugin-timeout', '3000']);
+    // Only this test's plugin directory, and a short call limit for the hang below.
+    const config = join(d.dir, 'tscrd.json');
+    await writeFile(
+      config,
+      JSON.stringify({ pluginDirs: [pluginDir], dockerPluginDirs: false, pluginTimeouts: { timeoutMs: 3000 } }),
+    );
+    await d.start(['--config', config]);
     const rootfs = join(d.dir, 'rootfs');
     await mkdir(rootfs);
     await busyboxRootfsDir(rootfs);

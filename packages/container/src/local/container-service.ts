@@ -352,6 +352,7 @@ export class LocalContainerService implements ContainerService {
     }
     const since = nowRfc3339Nano();
     let attached = false;
+    let mounting = false;
     let created = false;
     let task: TaskState;
     try {
@@ -360,8 +361,10 @@ export class LocalContainerService implements ContainerService {
         // A task left over from an earlier run of this container.
         this.o.runtime.delete(id, { force: true }).catch(() => undefined),
       ]);
+      mounting = true;
       const mounts = await this.o.volumes.resolveMounts(id, startMountSpecs(info), {
         imageLayers: imageLayersOf(rootfs),
+        start: true,
       });
       attached = true;
       const net = await attachNetwork(this.o, info, mounts);
@@ -379,6 +382,7 @@ export class LocalContainerService implements ContainerService {
     } catch (err) {
       if (created) await this.o.runtime.delete(id, { force: true }).catch(() => undefined);
       if (attached) await this.o.networks.detach(id).catch(() => undefined);
+      if (mounting) await this.unmountVolumes(id);
       await this.recordStartFailure(id, err);
       throw err;
     }
@@ -465,6 +469,11 @@ export class LocalContainerService implements ContainerService {
     if (this.o.store.get(id)?.state.paused) await this.o.runtime.resume(id).catch(() => undefined); // frozen tasks take signals once thawed
   }
 
+  /** Plug-in volumes mounted for a run are unmounted when it ends; a failure is kept and retried at removal. */
+  private async unmountVolumes(id: string): Promise<void> {
+    await this.o.volumes.unmount?.(id).catch((err: unknown) => this.log(`unmount volumes of ${id}: ${messageOf(err)}`));
+  }
+
   /** Records an exit, releases the task and network, and removes an `autoRemove` container. */
   private async handleExit(id: string, status: ExitStatus): Promise<void> {
     const info = this.o.store.get(id);
@@ -490,6 +499,7 @@ export class LocalContainerService implements ContainerService {
       if (!isNotFound(err)) this.log(`delete task ${id}: ${messageOf(err)}`);
     });
     await this.o.networks.detach(id).catch((err: unknown) => this.log(`detach network of ${id}: ${messageOf(err)}`));
+    await this.unmountVolumes(id);
     if (info.hostConfig.autoRemove) return this.removeLocked(id, status);
     this.scheduleRestart(id);
   }

@@ -13,7 +13,7 @@ export interface LocalContainerServiceOptions {
     Partial<Pick<ImageService, 'diff' | 'createImage'>>;
   runtime: TaskRuntime;
   networks: Pick<NetworkService, 'get' | 'attach' | 'detach' | 'attachment' | 'connect' | 'disconnect'>;
-  volumes: Pick<VolumeService, 'resolveMounts' | 'release'>;
+  volumes: Pick<VolumeService, 'resolveMounts' | 'release' | 'unmount'>;
   store: ContainerStore;
   /** Receives create/start/die/stop/kill/destroy events. */
   events?: EventPublisher;

@@ -54,38 +54,21 @@ describe('parseCommandLine', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('takes network drivers, plugin directories and the plugin timeout from the file and the flags', async () => {
+  it('takes network drivers from the file and --network-driver', async () => {
     const dir = await makeTempDir('config');
     const file = join(dir, 'tscrd.json');
-    await writeFile(
-      file,
-      JSON.stringify({ networkDrivers: { weave: 'unix:///tmp/w.sock' }, pluginDirs: ['/etc/tscr/plugins'] }),
-    );
-    const cmd = await parseCommandLine([
-      '--config',
-      file,
-      '--network-driver',
-      'nodenet=unix:///tmp/n.sock',
-      '--plugin-dir',
-      '/tmp/p',
-      '--plugin-timeout',
-      '2500',
-    ]);
+    await writeFile(file, JSON.stringify({ networkDrivers: { weave: 'unix:///tmp/w.sock' } }));
+    const cmd = await parseCommandLine(['--config', file, '--network-driver', 'nodenet=unix:///tmp/n.sock']);
     expect(cmd).toMatchObject({
-      config: {
-        networkDrivers: { weave: 'unix:///tmp/w.sock', nodenet: 'unix:///tmp/n.sock' },
-        pluginDirs: ['/etc/tscr/plugins', '/tmp/p'],
-        pluginTimeoutMs: 2500,
-      },
+      config: { networkDrivers: { weave: 'unix:///tmp/w.sock', nodenet: 'unix:///tmp/n.sock' } },
     });
     for (const argv of [
       ['--network-driver', 'bridge=unix:///x'],
       ['--network-driver', 'nope'],
-      ['--plugin-timeout', 'soon'],
     ]) {
       await expect(parseCommandLine(argv)).rejects.toMatchObject({ code: 'InvalidArgument' });
     }
-    await writeFile(file, JSON.stringify({ pluginDirs: ['relative'] }));
+    await writeFile(file, JSON.stringify({ networkDrivers: { host: 'unix:///x' } }));
     await expect(parseCommandLine(['--config', file])).rejects.toMatchObject({ code: 'InvalidArgument' });
     await rm(dir, { recursive: true, force: true });
   });

@@ -12,6 +12,7 @@ import {
   invalidArgument,
 } from '@tscr/api';
 import type { CreateContainerRequest } from '@tscr/container';
+import { applyVolumeDriver } from '@tscr/volume';
 import { unsupportedOption } from '../errors.js';
 
 type Json = Record<string, unknown>;
@@ -187,6 +188,7 @@ const HOST_KEYS = new Set([
   'DnsSearch',
   'DnsOptions',
   'ExtraHosts',
+  'VolumeDriver',
 ]);
 
 /** dockerd's defaults that ask for nothing special. */
@@ -197,7 +199,6 @@ const HOST_NEUTRAL: Record<string, unknown[]> = {
   UsernsMode: ['private', 'host'],
   Isolation: ['default'],
   MemorySwappiness: [-1],
-  VolumeDriver: ['local'],
 };
 
 function mountSpec(v: unknown, i: number): MountSpec {
@@ -221,7 +222,15 @@ function mountSpec(v: unknown, i: number): MountSpec {
   refuseOthers(bind, new Set(['Propagation']), `${where}.BindOptions`);
   const vol = obj(m.VolumeOptions, `${where}.VolumeOptions`);
   if (vol.NoCopy === true) options.push('nocopy');
-  refuseOthers(vol, new Set(['NoCopy']), `${where}.VolumeOptions`);
+  for (const [k, v] of Object.entries(labels(vol.Labels, `${where}.VolumeOptions.Labels`) ?? {}))
+    options.push(`volume-label=${k}=${v}`);
+  const driver = obj(vol.DriverConfig, `${where}.VolumeOptions.DriverConfig`);
+  const driverName = str(driver.Name, `${where}.VolumeOptions.DriverConfig.Name`);
+  if (driverName) options.push(`volume-driver=${driverName}`);
+  for (const [k, v] of Object.entries(labels(driver.Options, `${where}.VolumeOptions.DriverConfig.Options`) ?? {}))
+    options.push(`volume-opt=${k}=${v}`);
+  refuseOthers(driver, new Set(['Name', 'Options']), `${where}.VolumeOptions.DriverConfig`);
+  refuseOthers(vol, new Set(['NoCopy', 'Labels', 'DriverConfig']), `${where}.VolumeOptions`);
   refuseOthers(
     m,
     new Set(['Type', 'Source', 'Target', 'ReadOnly', 'TmpfsOptions', 'BindOptions', 'VolumeOptions']),
@@ -259,7 +268,11 @@ function hostConfig(body: Json, configVolumes: unknown): HostConfig {
   for (const target of Object.keys(obj(configVolumes, 'Volumes'))) {
     if (!covered.has(target)) mounts.push({ type: 'volume', source: '', target });
   }
-  if (mounts.length) h.mounts = mounts;
+  // HostConfig.VolumeDriver: the volume binds and mounts that name no driver use it.
+  const withDriver = applyVolumeDriver(binds ?? [], mounts, str(body.VolumeDriver, 'HostConfig.VolumeDriver'));
+  if (binds?.length) h.binds = withDriver.binds;
+  if (!h.binds?.length) delete h.binds;
+  if (withDriver.mounts.length) h.mounts = withDriver.mounts;
   set('autoRemove', bool(body.AutoRemove, 'HostConfig.AutoRemove') || undefined);
   set('readonlyRootfs', bool(body.ReadonlyRootfs, 'HostConfig.ReadonlyRootfs') || undefined);
   set('runtime', str(body.Runtime, 'HostConfig.Runtime'));

@@ -13,4 +13,5 @@ export {
 export { familiar, imageInspectJson, imageSummaryJson, referenceMatches } from '../convert/images.js';
 export { networkJson } from '../convert/networks.js';
 export { volumeJson } from '../convert/volumes.js';
+export { pluginJson, pluginCapability } from '../convert/plugins.js';
 export { MAX_API_VERSION, MAX_MINOR, MIN_API_VERSION, MIN_MINOR } from '../versions.js';

@@ -20,3 +20,9 @@ export type {
   ListPluginsOptions,
   PluginInspector,
 } from '../types.js';
+export { PluginVolumeDriver, VOLUME_TIMEOUTS } from './volume-driver.js';
+export type { PluginVolumeDriverOptions } from './volume-driver.js';
+export { PluginVolumeRecords } from './volume-records.js';
+export type { PluginVolumeRecord } from './volume-records.js';
+export { createPluginVolumeDrivers } from './volume-drivers.js';
+export type { PluginVolumeDriversOptions } from './volume-drivers.js';

@@ -4,4 +4,5 @@
  */
 export { LocalVolumeService, createLocalVolumeService } from './volume-service.js';
 export type { LocalVolumeServiceOptions } from './volume-service.js';
-export { ANONYMOUS_LABEL } from './filters.js';
+export { ANONYMOUS_LABEL, matchesFilters, matchesLabels } from './filters.js';
+export { VOLUME_NAME } from './parse-bind.js';

@@ -116,3 +116,29 @@ export function parseTmpfs(spec: string): MountSpec {
   if (options.length > 0) out.options = options;
   return out;
 }
+
+/**
+ * Docker's `--volume-driver NAME` (`HostConfig.VolumeDriver`): the named and anonymous volumes of `-v` binds,
+ * and the volume mounts that name no driver, use driver NAME. Returns the binds that stay binds (host paths) and
+ * the mounts with the volume binds moved in, each carrying `volume-driver=NAME`. `local` (or empty) changes
+ * nothing. @throws InvalidArgument for a malformed bind.
+ */
+export function applyVolumeDriver(
+  binds: readonly string[],
+  mounts: readonly MountSpec[],
+  driver: string | undefined,
+): { binds: string[]; mounts: MountSpec[] } {
+  if (!driver || driver === 'local') return { binds: [...binds], mounts: [...mounts] };
+  const withDriver = (m: MountSpec): MountSpec =>
+    m.type !== 'volume' || m.options?.some((o) => o.startsWith('volume-driver='))
+      ? m
+      : { ...m, options: [...(m.options ?? []), `volume-driver=${driver}`] };
+  const kept: string[] = [];
+  const moved: MountSpec[] = [];
+  for (const b of binds) {
+    const m = parseBind(b);
+    if (m.type === 'volume') moved.push(withDriver(m));
+    else kept.push(b);
+  }
+  return { binds: kept, mounts: [...moved, ...mounts.map(withDriver)] };
+}
