@@ -75,6 +75,7 @@ bash bench/pull.sh || echo "bench: the pull benchmark (bench/pull.sh) failed or 
 bash bench/transfer.sh || echo "bench: the transfer benchmark (bench/transfer.sh) failed or lacks docker-registry/skopeo" >&2
 bash bench/containers.sh || echo "bench: the 50-containers benchmark (bench/containers.sh) failed" >&2
 bash bench/network.sh --runs "$runs" || echo "bench: the network benchmark (bench/network.sh) failed" >&2
+bash bench/network-plugins.sh --runs "$runs" || echo "bench: the network driver benchmark (bench/network-plugins.sh) failed" >&2
 bash bench/build.sh || echo "bench: the build benchmark (bench/build.sh) failed or lacks podman/buildah" >&2
 bash bench/compat.sh --runs "$runs" || echo "bench: the Docker API benchmark (bench/compat.sh) failed" >&2
 bash bench/packaging.sh --runs "$runs" || echo "bench: the packaging benchmark (bench/packaging.sh) failed" >&2
