@@ -65,10 +65,10 @@ const server = createServer((req, res) => {
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     const h = handlers[req.url.slice(1)];
-    let status = 200;
-    let out;
+    let status = h ? 200 : 404;
+    let out = { Err: 'not implemented' };
     try {
-      out = h ? h(JSON.parse(Buffer.concat(chunks).toString() || '{}')) : ((status = 404), { Err: 'not implemented' });
+      if (h) out = h(JSON.parse(Buffer.concat(chunks).toString() || '{}'));
     } catch (err) {
       status = 500;
       out = { Err: err.message };
