@@ -16,6 +16,10 @@ export interface Volume {
   options: Record<string, string>;
   /** IDs of the containers that reference it, running or not. */
   usedBy: string[];
+  /** Docker's scope, `local` or `global` (a volume plug-in's Capabilities); absent: `local`. */
+  scope?: string;
+  /** What a volume plug-in reports about it (`VolumeDriver.Get`'s `Status`), as strings. */
+  status?: Record<string, string>;
 }
 
 /** A mount ready for the runtime, plus what inspect shows about it. */

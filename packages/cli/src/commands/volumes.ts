@@ -104,7 +104,7 @@ export const volumeLsCommand: Command = {
             .join(','),
           Mountpoint: v.mountpoint,
           Name: v.name,
-          Scope: 'local',
+          Scope: v.scope || 'local',
         }),
         () =>
           table(

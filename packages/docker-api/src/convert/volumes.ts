@@ -10,6 +10,7 @@ export function volumeJson(v: Volume) {
     Mountpoint: v.mountpoint,
     Name: v.name,
     Options: Object.keys(v.options ?? {}).length ? v.options : null,
-    Scope: 'local',
+    Scope: v.scope || 'local',
+    ...(v.status && Object.keys(v.status).length ? { Status: v.status } : {}),
   };
 }

@@ -120,7 +120,14 @@ export class PluginVolumeDriver implements VolumeService {
         throw notFound(`no such volume: ${name} (${err.message})`, { cause: err, details: { volume: name } });
       throw err;
     });
-    return this.#toVolume(rec, typeof r.Volume?.Mountpoint === 'string' ? r.Volume.Mountpoint : '');
+    const v = this.#toVolume(rec, typeof r.Volume?.Mountpoint === 'string' ? r.Volume.Mountpoint : '');
+    const status = r.Volume?.Status;
+    if (status && typeof status === 'object' && Object.keys(status).length > 0)
+      v.status = Object.fromEntries(
+        Object.entries(status).map(([k, x]) => [k, typeof x === 'string' ? x : JSON.stringify(x)]),
+      );
+    v.scope = await this.scope(opts);
+    return v;
   }
 
   async create(name: string, opts: CreateVolumeOptions = {}): Promise<Volume> {

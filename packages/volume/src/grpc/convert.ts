@@ -12,6 +12,8 @@ export function volumeToProto(v: Volume): volumeV1.Volume {
     labels: { ...v.labels },
     options: { ...v.options },
     usedBy: [...v.usedBy],
+    scope: v.scope ?? '',
+    status: { ...v.status },
   };
 }
 
@@ -26,6 +28,8 @@ export function volumeFromProto(v: volumeV1.Volume | undefined): Volume {
     labels: { ...v.labels },
     options: { ...v.options },
     usedBy: [...v.usedBy],
+    ...(v.scope ? { scope: v.scope } : {}),
+    ...(Object.keys(v.status ?? {}).length ? { status: { ...v.status } } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isInvalidArgument } from '@tscr/api';
-import { parseBind, parseTmpfs } from '@tscr/volume';
+import { applyVolumeDriver, parseBind, parseTmpfs } from '@tscr/volume';
 
 function invalid(fn: () => unknown): boolean {
   try {
@@ -66,5 +66,28 @@ describe('parseTmpfs', () => {
   it('rejects relative and root paths', () => {
     expect(invalid(() => parseTmpfs('run'))).toBe(true);
     expect(invalid(() => parseTmpfs('/'))).toBe(true);
+  });
+});
+
+describe('applyVolumeDriver', () => {
+  it('moves volume binds into mounts of the driver, leaves host binds and mounts naming a driver', () => {
+    const out = applyVolumeDriver(
+      ['data:/data:ro', '/srv:/srv', '/anon'],
+      [
+        { type: 'volume', source: 'm', target: '/m' },
+        { type: 'volume', source: 'n', target: '/n', options: ['volume-driver=other'] },
+        { type: 'tmpfs', source: '', target: '/t' },
+      ],
+      'nfs',
+    );
+    expect(out.binds).toEqual(['/srv:/srv']);
+    expect(out.mounts).toEqual([
+      { type: 'volume', source: 'data', target: '/data', readOnly: true, options: ['volume-driver=nfs'] },
+      { type: 'volume', source: '', target: '/anon', options: ['volume-driver=nfs'] },
+      { type: 'volume', source: 'm', target: '/m', options: ['volume-driver=nfs'] },
+      { type: 'volume', source: 'n', target: '/n', options: ['volume-driver=other'] },
+      { type: 'tmpfs', source: '', target: '/t' },
+    ]);
+    expect(applyVolumeDriver(['data:/data'], [], 'local')).toEqual({ binds: ['data:/data'], mounts: [] });
   });
 });

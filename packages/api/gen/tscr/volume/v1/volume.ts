@@ -32,6 +32,10 @@ export interface Volume {
   options: { [key: string]: string };
   /** Containers that reference it. */
   usedBy: string[];
+  /** Docker's scope: "local" (this host) or "global" (a plug-in's volumes, from its Capabilities); empty: local. */
+  scope: string;
+  /** What a plug-in reports about the volume (VolumeDriver.Get's Status). */
+  status: { [key: string]: string };
 }
 
 export interface Volume_LabelsEntry {
@@ -40,6 +44,11 @@ export interface Volume_LabelsEntry {
 }
 
 export interface Volume_OptionsEntry {
+  key: string;
+  value: string;
+}
+
+export interface Volume_StatusEntry {
   key: string;
   value: string;
 }
@@ -142,7 +151,17 @@ export interface ReleaseVolumesResponse {
 }
 
 function createBaseVolume(): Volume {
-  return { name: "", driver: "", mountpoint: "", createdAt: "", labels: {}, options: {}, usedBy: [] };
+  return {
+    name: "",
+    driver: "",
+    mountpoint: "",
+    createdAt: "",
+    labels: {},
+    options: {},
+    usedBy: [],
+    scope: "",
+    status: {},
+  };
 }
 
 export const Volume = {
@@ -168,6 +187,12 @@ export const Volume = {
     for (const v of message.usedBy) {
       writer.uint32(58).string(v!);
     }
+    if (message.scope !== "") {
+      writer.uint32(66).string(message.scope);
+    }
+    Object.entries(message.status).forEach(([key, value]) => {
+      Volume_StatusEntry.encode({ key: key as any, value }, writer.uint32(74).fork()).ldelim();
+    });
     return writer;
   },
 
@@ -233,6 +258,23 @@ export const Volume = {
 
           message.usedBy.push(reader.string());
           continue;
+        case 8:
+          if (tag !== 66) {
+            break;
+          }
+
+          message.scope = reader.string();
+          continue;
+        case 9:
+          if (tag !== 74) {
+            break;
+          }
+
+          const entry9 = Volume_StatusEntry.decode(reader, reader.uint32());
+          if (entry9.value !== undefined) {
+            message.status[entry9.key] = entry9.value;
+          }
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -261,6 +303,13 @@ export const Volume = {
         }, {})
         : {},
       usedBy: globalThis.Array.isArray(object?.usedBy) ? object.usedBy.map((e: any) => globalThis.String(e)) : [],
+      scope: isSet(object.scope) ? globalThis.String(object.scope) : "",
+      status: isObject(object.status)
+        ? Object.entries(object.status).reduce<{ [key: string]: string }>((acc, [key, value]) => {
+          acc[key] = String(value);
+          return acc;
+        }, {})
+        : {},
     };
   },
 
@@ -298,6 +347,18 @@ export const Volume = {
     }
     if (message.usedBy?.length) {
       obj.usedBy = message.usedBy;
+    }
+    if (message.scope !== "") {
+      obj.scope = message.scope;
+    }
+    if (message.status) {
+      const entries = Object.entries(message.status);
+      if (entries.length > 0) {
+        obj.status = {};
+        entries.forEach(([k, v]) => {
+          obj.status[k] = v;
+        });
+      }
     }
     return obj;
   },
@@ -420,6 +481,70 @@ export const Volume_OptionsEntry = {
   },
 
   toJSON(message: Volume_OptionsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+};
+
+function createBaseVolume_StatusEntry(): Volume_StatusEntry {
+  return { key: "", value: "" };
+}
+
+export const Volume_StatusEntry = {
+  encode(message: Volume_StatusEntry, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): Volume_StatusEntry {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseVolume_StatusEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): Volume_StatusEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: Volume_StatusEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
       obj.key = message.key;
