@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { alreadyExists, cancelled, failedPrecondition, invalidArgument, notFound } from '@tscr/api';
+import { alreadyExists, failedPrecondition, invalidArgument, notFound } from '@tscr/api';
 import type {
   AttachOptions,
   CallOptions,
@@ -14,6 +14,7 @@ import type {
   PortBinding,
 } from '../types.js';
 import { hostNameservers } from './dns.js';
+import { checkNetworkName, checkSignal, lookupNetwork } from './names.js';
 import { mountsUnder, namespaceFiles, removeNamespace } from './host.js';
 import { type IpamAllocator, LocalIpamAllocator, PluginIpamAllocator } from './ipam-allocator.js';
 import { UNDO_CALL, joinEndpoint, leaveEndpoint, optionalCall } from './plugin-endpoint.js';
@@ -42,13 +43,6 @@ export interface PluginNetworkServiceOptions {
   pool?: string;
   poolSize?: number;
   logger?: (message: string) => void;
-}
-
-/** Docker's rule for network names. */
-const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
-function checkSignal(opts?: CallOptions): void {
-  if (opts?.signal?.aborted) throw cancelled('network call cancelled');
 }
 
 /**
@@ -107,9 +101,7 @@ export class PluginNetworkService implements NetworkService {
 
   async create(name: string, opts: CreateNetworkOptions = {}): Promise<Network> {
     checkSignal(opts);
-    if (!NETWORK_NAME.test(name)) {
-      throw invalidArgument(`invalid network name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-    }
+    checkNetworkName(name);
     if (!opts.driver) throw invalidArgument('a plugin network needs a driver name');
     if ((opts.gateway || opts.ipRange) && !opts.subnet) throw invalidArgument('--gateway and --ip-range need --subnet');
     await this.init();
@@ -403,9 +395,6 @@ export class PluginNetworkService implements NetworkService {
   }
 
   private lookup(nameOrId: string): PluginNetworkRecord | undefined {
-    const exact = this.state.networks.find((n) => n.name === nameOrId || n.id === nameOrId);
-    if (exact || nameOrId.length < 12 || !/^[a-f0-9]+$/.test(nameOrId)) return exact;
-    const byId = this.state.networks.filter((n) => n.id.startsWith(nameOrId));
-    return byId.length === 1 ? byId[0] : undefined;
+    return lookupNetwork(this.state.networks, nameOrId);
   }
 }
