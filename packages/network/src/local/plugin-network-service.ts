@@ -20,6 +20,7 @@ import { type IpamAllocator, LocalIpamAllocator, PluginIpamAllocator } from './i
 import { UNDO_CALL, joinEndpoint, leaveEndpoint, optionalCall } from './plugin-endpoint.js';
 import {
   type PluginAttachmentRecord,
+  type PluginEndpointRecord,
   type PluginNetworkRecord,
   type PluginNetworkState,
   loadPluginState,
@@ -60,6 +61,8 @@ export class PluginNetworkService implements NetworkService {
   private readonly discovered = new Map<string, PluginTransport>();
   private readonly pendingNames = new Set<string>();
   private ready: Promise<void> | undefined;
+  /** The plugins being told about endpoints dropped by {@link init}. */
+  private released: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: PluginNetworkServiceOptions) {
     this.file = join(o.root, 'plugin-networks.json');
@@ -72,15 +75,24 @@ export class PluginNetworkService implements NetworkService {
     this.logger = o.logger ?? ((m) => console.error(m));
   }
 
-  /** Drops attachments whose namespace is gone and namespace files nobody owns (once). */
+  /**
+   * Drops attachments whose namespace is gone (a container that died while the daemon was down) and namespace
+   * files nobody owns (once). The plugins are told about the dropped endpoints in the background (Leave,
+   * DeleteEndpoint, ReleaseAddress; not retried), so a plugin that is down does not hold up the daemon's start.
+   */
   init(): Promise<void> {
     this.ready ??= (async () => {
       await mkdir(this.o.runDir, { recursive: true, mode: 0o700 });
       const mounted = await mountsUnder(this.o.runDir);
+      const dropped: PluginEndpointRecord[] = [];
       for (const [id, a] of Object.entries(this.state.attachments)) {
-        if (a.kind === 'own' && !mounted.has(a.netns)) delete this.state.attachments[id];
+        if (a.kind !== 'own' || mounted.has(a.netns)) continue;
+        this.logger(`network: dropping the plugin endpoints of ${id}: its namespace is gone`);
+        dropped.push(...a.endpoints);
+        delete this.state.attachments[id];
       }
       this.save();
+      this.released = Promise.all(dropped.map((ep) => this.teardown(ep, undefined, UNDO_CALL))).then(() => undefined);
       const known = new Set(Object.values(this.state.attachments).map((a) => a.netns));
       for (const f of await namespaceFiles(this.o.runDir)) if (!known.has(f)) await removeNamespace(f);
     })();
@@ -333,8 +345,9 @@ export class PluginNetworkService implements NetworkService {
     return a ? toAttachment(a, this.state, hostNameservers()) : undefined;
   }
 
-  /** Tells the plugins contacted in this run DiscoverDelete (best effort). */
+  /** Waits for the clean-up {@link init} started, then tells the plugins contacted in this run DiscoverDelete (best effort). */
   async shutdown(): Promise<void> {
+    await this.released.catch(() => undefined);
     for (const p of this.discovered.values()) {
       await optionalCall(p, 'NetworkDriver.DiscoverDelete', {
         DiscoveryType: 1,
@@ -344,11 +357,7 @@ export class PluginNetworkService implements NetworkService {
     this.discovered.clear();
   }
 
-  private async teardown(
-    ep: PluginAttachmentRecord['endpoints'][number],
-    netns: string | undefined,
-    opts?: CallOptions,
-  ) {
+  private async teardown(ep: PluginEndpointRecord, netns: string | undefined, opts?: CallOptions) {
     const net = this.byId(ep.networkId);
     if (!net) return;
     const plugin = await this.plugin(net.driver, opts).catch((e: unknown) => {

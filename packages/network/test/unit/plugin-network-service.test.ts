@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TscrError, isFailedPrecondition, isNotFound, notFound } from '@tscr/api';
@@ -62,6 +62,42 @@ describe('PluginNetworkService (networks; endpoints run in the e2e test)', () =>
       expect(fx.net.sent).toContain('NetworkDriver.DeleteNetwork');
       expect(fx.ipam.sent.slice(-2)).toEqual(['IpamDriver.ReleaseAddress', 'IpamDriver.ReleasePool']);
       expect(isNotFound(await rejection(fx.svc.get('tscr-test-pn')))).toBe(true);
+    } finally {
+      await fx.close();
+    }
+  });
+
+  it('tells the plugins about endpoints of a container that died while the daemon was down', async () => {
+    const fx = await setup({
+      'NetworkDriver.CreateNetwork': {},
+      'NetworkDriver.Leave': {},
+      'NetworkDriver.DeleteEndpoint': {},
+    });
+    try {
+      const n = await fx.svc.create('tscr-test-pn', { driver: fx.net.name, ipamDriver: fx.ipam.name });
+      // A record as a start leaves it; its namespace (never mounted here) is gone.
+      const file = join(fx.dir, 'plugin-networks.json');
+      const state = JSON.parse(await readFile(file, 'utf8'));
+      const ep = { networkId: n.id, endpointId: 'e'.repeat(64), address: '10.66.0.7/24', mac: '', ifname: 'eth0' };
+      state.attachments.c1 = {
+        containerId: 'c1',
+        name: 'c1',
+        kind: 'own',
+        netns: join(fx.dir, 'netns', 'c1'),
+        endpoints: [{ ...ep, gateway: '', aliases: [], staticIp: false, external: false }],
+        ports: [],
+      };
+      await writeFile(file, JSON.stringify(state));
+      const again = new PluginNetworkService({
+        root: fx.dir,
+        runDir: join(fx.dir, 'netns'),
+        resolve: fx.resolve,
+        logger: () => undefined,
+      });
+      expect(await again.attachment('c1')).toBeUndefined();
+      await again.shutdown();
+      expect(fx.net.sent).toEqual(expect.arrayContaining(['NetworkDriver.Leave', 'NetworkDriver.DeleteEndpoint']));
+      expect(fx.ipam.sent.at(-1)).toBe('IpamDriver.ReleaseAddress');
     } finally {
       await fx.close();
     }
