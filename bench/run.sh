@@ -83,3 +83,4 @@ bash bench/abuse.sh || echo "bench: the API abuse figures (bench/abuse.sh) faile
 bash bench/recovery.sh || echo "bench: the crash-recovery benchmark (bench/recovery.sh) failed" >&2
 bash bench/compose.sh || echo "bench: the compose benchmark (bench/compose.sh) failed or lacks docker-compose" >&2
 bash bench/cri.sh || echo "bench: the CRI benchmark (bench/cri.sh) failed or lacks the cri-tools" >&2
+bash bench/plugins.sh --runs "$runs" || echo "bench: the volume plug-in benchmark (bench/plugins.sh) failed" >&2

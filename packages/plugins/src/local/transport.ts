@@ -70,7 +70,9 @@ export async function postPlugin(
 ): Promise<RawAnswer> {
   const { https, options } = await target(loc);
   const path = `/${method.replace(/^\/+/, '')}`;
-  const headers: Record<string, string | number> = { Accept: PLUGIN_MEDIA_TYPE, Host: 'plugin.tscr.localhost' };
+  const headers: Record<string, string | number> = { Accept: PLUGIN_MEDIA_TYPE };
+  // A UNIX socket has no host name; dockerd sends a fixed one. Over TCP the real one stays (TLS checks it).
+  if (options.socketPath) headers.Host = 'plugin.moby.localhost';
   if (payload !== undefined) {
     headers['Content-Type'] = PLUGIN_MEDIA_TYPE;
     headers['Content-Length'] = Buffer.byteLength(payload);

@@ -261,6 +261,8 @@ export class PluginVolumeDriver implements VolumeService {
   }
 
   async release(containerId: string, opts: ReleaseOptions = {}): Promise<void> {
+    const used = (await this.#o.records.list(this.name)).some((r) => r.usedBy.includes(containerId));
+    if (!used) return; // most containers use no volume of this driver: nothing to ask or write
     await this.unmount(containerId, opts).catch((err: unknown) => {
       // The container goes anyway; the mount stays recorded so `volume ls`/a later start shows it.
       this.#o.logger?.(`volume driver ${this.name}: unmount for ${containerId}: ${(err as Error).message}`);
