@@ -145,23 +145,30 @@ describe.skipIf(skip)('Docker network + IPAM plugins (remote driver API)', () =>
           LocalDefaultAddressSpace: 'tscrtest',
           GlobalDefaultAddressSpace: 'tscrtest-global',
         }),
+        // Its pool is `subnet` unless one is asked for (a.b.c.0/24 only); gateway .1, addresses from .100.
         'IpamDriver.RequestPool': (b: unknown) => {
           expect(b).toMatchObject({ AddressSpace: 'tscrtest', V6: false });
-          return { PoolID: `tscrtest/${subnet}`, Pool: subnet, Data: {} };
+          const pool = (b as { Pool: string }).Pool || subnet;
+          return { PoolID: `tscrtest/${pool}`, Pool: pool, Data: {} };
         },
         'IpamDriver.ReleasePool': () => ({}),
         'IpamDriver.RequestAddress': (b: unknown) => {
-          const { Address, Options } = b as { Address: string; Options: Record<string, string> };
-          if (Options?.RequestAddressType === 'com.docker.network.gateway') return { Address: `${gateway}/24` };
+          const { PoolID, Address, Options } = b as {
+            PoolID: string;
+            Address: string;
+            Options: Record<string, string>;
+          };
+          const net24 = PoolID.split('/')[1]!.split('.').slice(0, 3).join('.');
+          if (Options?.RequestAddressType === 'com.docker.network.gateway') return { Address: `${net24}.1/24` };
           let host = 100;
-          while (leased.has(`10.${octet}.5.${host}`)) host++;
-          const a = Address || `10.${octet}.5.${host}`;
+          while (leased.has(`${net24}.${host}`)) host++;
+          const a = Address || `${net24}.${host}`;
           leased.add(a);
           return { Address: `${a}/24` };
         },
         'IpamDriver.ReleaseAddress': (b: unknown) => {
           const a = (b as { Address: string }).Address;
-          if (a !== gateway) leased.delete(a);
+          if (!a.endsWith('.1')) leased.delete(a);
           return {};
         },
       },
@@ -311,6 +318,16 @@ describe.skipIf(skip)('Docker network + IPAM plugins (remote driver API)', () =>
     expect(run.stderr).toBe('');
     expect(run.stdout).toContain(`10.${octet}.6.2/24`);
     expect((await docker(['network', 'rm', other])).code).toBe(0);
+    // And with the IPAM plugin: IPAM.Driver and IPAM.Options through the Docker API.
+    const third = uniqueName('plugnet3');
+    const args = ['--ipam-driver', ipam.name, '--ipam-opt', 'tier=docker', '--subnet', `10.${octet}.7.0/24`];
+    expect((await docker(['network', 'create', '-d', net.name, ...args, third])).stderr).toBe('');
+    const t = JSON.parse((await docker(['network', 'inspect', third])).stdout)[0];
+    expect(t.IPAM).toMatchObject({ Driver: ipam.name, Options: { tier: 'docker' } });
+    expect(t.IPAM.Config[0]).toMatchObject({ Subnet: `10.${octet}.7.0/24`, Gateway: `10.${octet}.7.1` });
+    const onThird = await docker(['run', '--rm', '--network', third, image, 'ip', '-o', '-4', 'addr', 'show', 'eth0']);
+    expect(onThird.stdout).toContain(`10.${octet}.7.100/24`);
+    expect((await docker(['network', 'rm', third])).code).toBe(0);
     await expectNoLeak(1);
   });
 
@@ -326,8 +343,8 @@ describe.skipIf(skip)('Docker network + IPAM plugins (remote driver API)', () =>
     expect(net.count('NetworkDriver.Leave')).toBe(leaves + 1);
     await expectNoLeak(0);
     await ok(['network', 'rm', network]);
-    expect(net.count('NetworkDriver.DeleteNetwork')).toBe(2); // this one and the Docker CLI's
-    expect(ipam.count('IpamDriver.ReleasePool')).toBe(1);
+    expect(net.count('NetworkDriver.DeleteNetwork')).toBe(3); // this one and the Docker CLI's two
+    expect(ipam.count('IpamDriver.ReleasePool')).toBe(2);
     expect(linksWith(ours)).toEqual([]);
   });
 });
