@@ -307,7 +307,7 @@ describe.skipIf(skip)('Docker network + IPAM plugins (remote driver API)', () =>
     await expectNoLeak(1);
   }, 120_000);
 
-  it("serves Docker's API: docker network create -d PLUGIN with the daemon's IPAM, docker run on it", async () => {
+  it("serves Docker's API: docker network create -d PLUGIN with the daemon's IPAM or the IPAM plugin, docker run", async () => {
     const other = uniqueName('plugnet2');
     const created = await docker(['network', 'create', '-d', net.name, '--subnet', `10.${octet}.6.0/24`, other]);
     expect(created.stderr).toBe('');

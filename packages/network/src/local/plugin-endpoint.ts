@@ -13,6 +13,7 @@ import {
 } from './remote-api.js';
 import { deleteHostInterface, moveIntoSandbox } from './sandbox.js';
 import { run } from './exec.js';
+import { macFor, parseIp } from './ipam.js';
 
 /**
  * Options of calls that undo a failed step: no retries and a short limit (a plugin that just failed is not
@@ -111,7 +112,9 @@ export async function joinEndpoint(c: JoinContext): Promise<PluginEndpointRecord
     let idx = 0;
     while (c.taken.has(`${src.DstPrefix}${idx}`)) idx++;
     const gateway = c.routed && !net.internal && typeof joined.Gateway === 'string' ? joined.Gateway : '';
-    const mac = typeof created?.Interface?.MacAddress === 'string' ? created.Interface.MacAddress : '';
+    // The driver's MAC when it chose one, else one made from the address (as the bridge driver does).
+    const given = created?.Interface?.MacAddress;
+    const mac = typeof given === 'string' && given ? given : macFor(parseIp(address.split('/')[0] ?? ''));
     const ep: PluginEndpointRecord = {
       networkId: net.id,
       endpointId,
@@ -127,7 +130,7 @@ export async function joinEndpoint(c: JoinContext): Promise<PluginEndpointRecord
       srcName: src.SrcName,
       ifname: ep.ifname,
       address,
-      ...(mac && { mac }),
+      mac,
       ...(gateway && { gateway }),
       routes: Array.isArray(joined.StaticRoutes) ? joined.StaticRoutes : [],
     });
@@ -135,7 +138,6 @@ export async function joinEndpoint(c: JoinContext): Promise<PluginEndpointRecord
       await optionalCall(plugin, 'NetworkDriver.ProgramExternalConnectivity', { ...ids, Options: {} }, opts);
       ep.external = true;
     }
-    if (!ep.mac) ep.mac = await interfaceMac(c.netns, ep.ifname).catch(() => '');
     return ep;
   } catch (err) {
     for (const step of undo) {
@@ -182,10 +184,4 @@ export async function leaveEndpoint(
       o.logger(`network ${net.name}: endpoint ${ep.endpointId.slice(0, 12)}: ${what}: ${(e as Error).message}`),
     );
   }
-}
-
-async function interfaceMac(netns: string, ifname: string): Promise<string> {
-  const { stdout } = await run('nsenter', [`--net=${netns}`, 'ip', '-j', 'link', 'show', ifname]);
-  const [l] = JSON.parse(stdout) as Array<{ address?: string }>;
-  return l?.address ?? '';
 }
