@@ -43,7 +43,7 @@ export interface Plugin {
   /**
    * `POST /<method>` (e.g. `VolumeDriver.Create`) with `body` as JSON; resolves with the parsed JSON answer.
    * A plugin answer carrying a non-empty `Err` throws TscrError (code from the HTTP status, see
-   * {@link codeForPluginStatus}; the plugin's message). A connection failure is retried with dockerd's
+   * `codeForPluginStatus`; the plugin's message). A connection failure is retried with dockerd's
    * back-off until the retry budget is spent, re-activating the plugin (and finding its socket again) when it
    * comes back.
    * @throws Unavailable (unreachable after the retries); DeadlineExceeded (an attempt took longer than the
@@ -60,7 +60,7 @@ export interface PluginDirs {
   specs: string[];
 }
 
-/** Options of {@link PluginRegistry}. */
+/** Options of `PluginRegistry` (`@tscr/plugins/local`). */
 export interface PluginRegistryOptions {
   /**
    * Where plugins are found. Default: dockerd's, `/run/docker/plugins` for sockets and
@@ -77,7 +77,7 @@ export interface PluginRegistryOptions {
   retryBaseMs?: number;
 }
 
-/** Options of {@link PluginRegistry.list}. */
+/** Options of `PluginRegistry.list` and {@link PluginInspector.list}. */
 export interface ListPluginsOptions extends CallOptions {
   /** Only plugins that implement this. */
   kind?: string;

@@ -247,4 +247,15 @@ describe.skipIf(skip)('volume plug-ins through tscrd', () => {
     ok(await d.tscr(['run', '--rm', '-v', `${vol}:/d`, image, 'true']));
     ok(await d.tscr(['volume', 'rm', vol, local]));
   }, 120_000);
+
+  it('after a daemon restart the plug-in volumes are still its (records kept under the root)', async () => {
+    const vol = uniqueName('keep');
+    ok(await d.tscr(['volume', 'create', '-d', plugin.name, '--label', 'k=v', vol]));
+    await d.stop();
+    await d.start();
+    const [info] = JSON.parse(ok(await d.tscr(['volume', 'inspect', vol])));
+    expect(info).toMatchObject({ Name: vol, Driver: plugin.name, Labels: { k: 'v' }, Scope: 'local' });
+    ok(await d.tscr(['run', '--rm', '-v', `${vol}:/d`, image, 'true']));
+    ok(await d.tscr(['volume', 'rm', vol]));
+  }, 120_000);
 });
