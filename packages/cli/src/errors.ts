@@ -29,8 +29,8 @@ export function displayHost(host: string): string {
 
 /**
  * The line printed for a failed command: the daemon-down hint for
- * Unavailable (naming the address tried) unless the error names a registry
- * or reference (the daemon answered; a registry is unreachable), else `Error: <message>`.
+ * Unavailable (naming the address tried) unless the error names a registry,
+ * reference or plugin (the daemon answered; something behind it is unreachable), else `Error: <message>`.
  */
 export function errorMessage(err: unknown, host: string): string {
   const e: TscrError = fromSystemError(err);

@@ -122,6 +122,7 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     ...(peers && { blobSource: peers }),
     ...(identity && { identity }),
     volumeDrivers: plugins.volumeDrivers,
+    plugins: (name, kind, opts) => plugins.registry.get(name, kind, opts),
   });
   // Prune also collects snapshots whose container is gone (store is set before any call).
   const images = new EventedImageService(layers.images.service, events, () => store.list().map((c) => c.id));

@@ -46,6 +46,11 @@ export interface DaemonConfig {
   /** Volume plug-in drivers: driver name → gRPC address of a process serving the volume layer. */
   volumeDrivers?: Record<string, string>;
   /**
+   * Network drivers served over gRPC: driver name → address of a process serving the network layer
+   * (`tscrd --network-driver NAME=ADDRESS`); `tscr network create -d NAME` goes there.
+   */
+  networkDrivers?: Record<string, string>;
+  /**
    * tscr's own directories of Docker plugins (sockets, `.spec`, `.json`), searched after dockerd's
    * (`--plugin-dir`, repeatable). Default `<execRoot>/plugins`.
    */
@@ -148,6 +153,7 @@ export const DEFAULT_CONFIG: Readonly<DaemonConfig> = Object.freeze({
   cgroupParent: 'tscr',
   layers: Object.freeze({ images: 'local', runtime: 'local', networks: 'local', volumes: 'local', registry: 'local' }),
   volumeDrivers: Object.freeze({}),
+  networkDrivers: Object.freeze({}),
   insecureRegistries: Object.freeze([]) as unknown as string[],
 });
 
@@ -205,7 +211,7 @@ export const USAGE = `Usage:
 
 Flags:
   --config FILE            JSON file with any of: host, root, execRoot, defaultRuntime, cgroupParent, layers, volumeDrivers,
-                           authorizationPlugins, pluginDirs, dockerPluginDirs (false: skip dockerd's plugin dirs), pluginTimeouts
+                           authorizationPlugins, networkDrivers, pluginDirs, dockerPluginDirs (false: skip dockerd's plugin dirs), pluginTimeouts
                            ({"timeoutMs": N, "retryMs": N, "retryBaseMs": N}),
                            insecureRegistries, networkPrefix (2-6 of [a-z0-9]; default tscr, or ts + a hash of a
                            non-default root), networkPool (default 172.30.0.0/16), limits (grpcMaxMessageBytes,
@@ -223,6 +229,9 @@ ${TLS_USAGE}
   --default-runtime NAME   runc or crun (default ${DEFAULT_CONFIG.defaultRuntime})
   --cgroup-parent NAME     cgroup parent of containers (default ${DEFAULT_CONFIG.cgroupParent})
   --layer LAYER=ENDPOINT   serve LAYER from ENDPOINT (local or a gRPC address); repeatable
+  --network-driver NAME=ADDRESS
+                           network driver NAME served over gRPC at ADDRESS (a process serving the network
+                           layer, e.g. with @tscr/network/grpc); repeatable
   --volume-driver NAME=ADDRESS
                            volume driver NAME served at gRPC ADDRESS (e.g. tscrd serve-layer volumes); repeatable
   --authorization-plugin NAME
@@ -262,13 +271,37 @@ function checkRegistries(value: unknown, where: string): string[] {
 const DRIVER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 function checkVolumeDrivers(drivers: Record<string, unknown>, where: string): Record<string, string> {
+  return checkDrivers(drivers, where, 'volume', ['local']);
+}
+
+/** Driver name → gRPC address, checked. @throws InvalidArgument. */
+function checkDrivers(
+  drivers: Record<string, unknown>,
+  where: string,
+  kind: 'volume' | 'network',
+  reserved: string[],
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, address] of Object.entries(drivers)) {
-    if (!DRIVER_NAME.test(name) || name === 'local')
-      throw invalidArgument(`${where}: invalid volume driver name ${JSON.stringify(name)}`);
+    if (!DRIVER_NAME.test(name) || reserved.includes(name))
+      throw invalidArgument(`${where}: invalid ${kind} driver name ${JSON.stringify(name)}`);
     if (typeof address !== 'string' || address === '')
-      throw invalidArgument(`${where}: volume driver ${name} needs a gRPC address`);
+      throw invalidArgument(`${where}: ${kind} driver ${name} needs a gRPC address`);
     out[name] = address;
+  }
+  return out;
+}
+
+/** The network driver names the daemon keeps for itself. */
+const OWN_NETWORK_DRIVERS = ['bridge', 'host', 'null', 'default'];
+
+/** `NAME=ADDRESS` flag values → record. @throws InvalidArgument. */
+function nameAddressFlags(entries: string[] | undefined, flag: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of entries ?? []) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw invalidArgument(`${flag} wants NAME=ADDRESS, got ${JSON.stringify(entry)}`);
+    out[entry.slice(0, eq)] = entry.slice(eq + 1);
   }
   return out;
 }
@@ -339,6 +372,10 @@ export function parseConfigFile(value: unknown, where = 'config file'): Partial<
       if (typeof v !== 'object' || v === null || Array.isArray(v))
         throw invalidArgument(`${where}: volumeDrivers must be an object`);
       out.volumeDrivers = checkVolumeDrivers(v as Record<string, unknown>, where);
+    } else if (key === 'networkDrivers') {
+      if (typeof v !== 'object' || v === null || Array.isArray(v))
+        throw invalidArgument(`${where}: networkDrivers must be an object`);
+      out.networkDrivers = checkDrivers(v as Record<string, unknown>, where, 'network', OWN_NETWORK_DRIVERS);
     } else if (key === 'limits') {
       out.limits = checkLimits(v, where);
     } else if (key === 'authorizationPlugins') {
@@ -402,6 +439,7 @@ function parseFlags(argv: string[]) {
       layer: { type: 'string', multiple: true },
       'volume-driver': { type: 'string', multiple: true },
       'authorization-plugin': { type: 'string', multiple: true },
+      'network-driver': { type: 'string', multiple: true },
       'plugin-dir': { type: 'string', multiple: true },
       'insecure-registry': { type: 'string', multiple: true },
       'docker-host': { type: 'string' },
@@ -512,12 +550,8 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
     if (eq <= 0) throw invalidArgument(`--layer wants LAYER=ENDPOINT, got ${JSON.stringify(entry)}`);
     flagLayers[entry.slice(0, eq)] = entry.slice(eq + 1);
   }
-  const flagDrivers: Record<string, string> = {};
-  for (const entry of values['volume-driver'] ?? []) {
-    const eq = entry.indexOf('=');
-    if (eq <= 0) throw invalidArgument(`--volume-driver wants NAME=ADDRESS, got ${JSON.stringify(entry)}`);
-    flagDrivers[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
+  const flagDrivers = nameAddressFlags(values['volume-driver'], '--volume-driver');
+  const flagNetDrivers = nameAddressFlags(values['network-driver'], '--network-driver');
   const hosts = values.host?.length ? values.host : [file.host ?? DEFAULT_CONFIG.host];
   const prefix = values['network-prefix'] ?? file.networkPrefix;
   const pool = values['network-pool'] ?? file.networkPool;
@@ -535,6 +569,10 @@ export async function parseCommandLine(argv: string[]): Promise<Command> {
     layers: { ...DEFAULT_CONFIG.layers, ...file.layers, ...checkLayers(flagLayers, '--layer') },
     volumeDrivers: { ...file.volumeDrivers, ...checkVolumeDrivers(flagDrivers, '--volume-driver') },
     ...authzFlags(values['authorization-plugin'], file),
+    networkDrivers: {
+      ...file.networkDrivers,
+      ...checkDrivers(flagNetDrivers, '--network-driver', 'network', OWN_NETWORK_DRIVERS),
+    },
     insecureRegistries: [
       ...new Set([
         ...(file.insecureRegistries ?? []),

@@ -3,8 +3,13 @@ import type { Server } from '@grpc/grpc-js';
 import type { ImageService } from '@tscr/image';
 import { createLocalImageService } from '@tscr/image/local';
 import { GrpcImageService, addImageService } from '@tscr/image/grpc';
-import type { NetworkService } from '@tscr/network';
-import { createLocalNetworkService, networkPrefixForRoot } from '@tscr/network/local';
+import { NetworkRouter, type NetworkService } from '@tscr/network';
+import {
+  PluginNetworkService,
+  type PluginResolver,
+  createLocalNetworkService,
+  networkPrefixForRoot,
+} from '@tscr/network/local';
 import { GrpcNetworkService, addNetworkService } from '@tscr/network/grpc';
 import type { BlobSource, RegistryClient } from '@tscr/registry-client';
 import { createRegistryClient } from '@tscr/registry-client/local';
@@ -187,19 +192,72 @@ function withVolumeDrivers(
 }
 
 /**
+ * The network layer with the configured network drivers served over gRPC (`networkDrivers`): a router
+ * that sends the daemon's own drivers to `base` and each named driver to its address.
+ */
+function withNetworkDrivers(
+  config: DaemonConfig,
+  base: Layer<NetworkService>,
+  identity?: DaemonIdentity,
+  plugins?: PluginResolver,
+): Layer<NetworkService> {
+  const entries = Object.entries(config.networkDrivers ?? {});
+  // Docker network plugins need the host's namespaces: only with the network layer in this process.
+  const pluginNets =
+    plugins && base.endpoint === 'local'
+      ? new PluginNetworkService({
+          root: layerPaths(config).networks,
+          runDir: join(config.execRoot, 'netns-plugins'),
+          resolve: plugins,
+        })
+      : undefined;
+  if (entries.length === 0 && !pluginNets) return base;
+  const drivers = entries.map(
+    ([name, address]) => [name, new GrpcNetworkService(dialTarget(address, identity))] as const,
+  );
+  return {
+    service: new NetworkRouter({
+      local: base.service,
+      drivers: Object.fromEntries(drivers),
+      ...(pluginNets && { plugins: pluginNets }),
+    }),
+    endpoint: base.endpoint,
+    close() {
+      base.close();
+      for (const [, d] of drivers) d.close();
+    },
+    async shutdown() {
+      await pluginNets?.shutdown();
+      await base.shutdown?.();
+    },
+  };
+}
+
+/**
  * Every layer, each local or remote as configured; a local registry layer
  * pulls into the image layer, asking `blobSource` (peers) for layers first.
  */
 export function buildLayers(
   config: DaemonConfig,
-  opts: { blobSource?: BlobSource; identity?: DaemonIdentity; volumeDrivers?: VolumeDriverResolver } = {},
+  opts: {
+    blobSource?: BlobSource;
+    identity?: DaemonIdentity;
+    volumeDrivers?: VolumeDriverResolver;
+    /** Finds Docker plugins by name (the daemon's plugin registry): network and IPAM drivers. */
+    plugins?: PluginResolver;
+  } = {},
 ): Layers {
   const { blobSource, identity, volumeDrivers } = opts;
   const images = buildLayer(config, 'images', identity) as Layer<ImageService>;
   return {
     images,
     runtime: buildLayer(config, 'runtime', identity) as Layer<TaskRuntime>,
-    networks: buildLayer(config, 'networks', identity) as Layer<NetworkService>,
+    networks: withNetworkDrivers(
+      config,
+      buildLayer(config, 'networks', identity) as Layer<NetworkService>,
+      identity,
+      opts.plugins,
+    ),
     volumes: withVolumeDrivers(
       config,
       buildLayer(config, 'volumes', identity) as Layer<VolumeService>,

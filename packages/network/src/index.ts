@@ -19,5 +19,7 @@ export type {
   PortBinding,
   PortMapping,
 } from './types.js';
+export { NetworkRouter } from './router.js';
+export type { NetworkRouterOptions } from './router.js';
 export { builtinNetworkId } from './local/builtin.js';
 export { parsePortSpec } from './local/port-spec.js';

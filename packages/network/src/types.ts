@@ -53,12 +53,20 @@ export interface Network {
   bridge?: string;
   /** Endpoints of running containers, by container ID. */
   containers: Record<string, Endpoint>;
+  /** The IPAM driver that gave its addresses: absent or `default` for the daemon's own, else a plugin's name. */
+  ipamDriver?: string;
+  /** Options given to the IPAM driver (`IPAM.Options`). */
+  ipamOptions?: Record<string, string>;
 }
 
 /** Options of {@link NetworkService.create}. */
 export interface CreateNetworkOptions extends CallOptions {
-  /** `bridge` (the default). */
+  /** `bridge` (the default), or another network driver: one served over gRPC, or a Docker network plugin. */
   driver?: string;
+  /** Empty or `default`: the daemon's IPAM; else the name of an IPAM plugin (`--ipam-driver`). */
+  ipamDriver?: string;
+  /** Options for the IPAM driver (`IPAM.Options`). */
+  ipamOptions?: Record<string, string>;
   labels?: Record<string, string>;
   /** `a.b.c.d/n`; default: a free /24 of the daemon's pool. */
   subnet?: string;
@@ -135,7 +143,8 @@ export interface NetworkService {
   /**
    * @throws AlreadyExists; InvalidArgument for malformed names, subnets and
    * addresses; FailedPrecondition for a subnet that overlaps another network
-   * or a host route; Unimplemented for drivers other than `bridge`.
+   * or a host route; NotFound for a network or IPAM driver nobody serves;
+   * Unimplemented for an IPAM driver the network driver cannot use.
    */
   create(name: string, opts?: CreateNetworkOptions): Promise<Network>;
   /** @throws NotFound; FailedPrecondition for builtin networks and networks with containers. */

@@ -94,6 +94,8 @@ export const networkCreateCommand: Command = {
     { name: 'internal', type: 'bool', description: 'Restrict external access to the network' },
     { name: 'label', type: 'list', description: 'Set metadata on a network' },
     { name: 'opt', short: 'o', type: 'list', description: 'Set driver specific options' },
+    { name: 'ipam-driver', type: 'string', description: 'IP Address Management Driver (default "default")' },
+    { name: 'ipam-opt', type: 'list', description: 'Set IPAM driver specific options' },
   ],
   minArgs: 1,
   maxArgs: 1,
@@ -107,6 +109,8 @@ export const networkCreateCommand: Command = {
       internal: bool(flags, 'internal'),
       labels: keyValues(list(flags, 'label'), '--label'),
       options: keyValues(list(flags, 'opt'), '--opt'),
+      ...opt('ipamDriver', str(flags, 'ipam-driver')),
+      ipamOptions: keyValues(list(flags, 'ipam-opt'), '--ipam-opt'),
     });
     await write(ctx.io.stdout, `${n.id}\n`);
     return 0;

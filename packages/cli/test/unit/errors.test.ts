@@ -21,6 +21,13 @@ describe('exit codes and messages', () => {
     );
   });
 
+  it('does not blame the daemon for an unreachable plugin', () => {
+    const e = unavailable('plugin tscr-test-net /NetworkDriver.Join: socket hang up', {
+      details: { plugin: 'tscr-test-net' },
+    });
+    expect(errorMessage(e, 'h')).toBe('Error: plugin tscr-test-net /NetworkDriver.Join: socket hang up');
+  });
+
   it('prints other errors as Error: <message>', () => {
     expect(errorMessage(notFound('No such container: x'), 'h')).toBe('Error: No such container: x');
   });

@@ -54,6 +54,25 @@ describe('parseCommandLine', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('takes network drivers from the file and --network-driver', async () => {
+    const dir = await makeTempDir('config');
+    const file = join(dir, 'tscrd.json');
+    await writeFile(file, JSON.stringify({ networkDrivers: { weave: 'unix:///tmp/w.sock' } }));
+    const cmd = await parseCommandLine(['--config', file, '--network-driver', 'nodenet=unix:///tmp/n.sock']);
+    expect(cmd).toMatchObject({
+      config: { networkDrivers: { weave: 'unix:///tmp/w.sock', nodenet: 'unix:///tmp/n.sock' } },
+    });
+    for (const argv of [
+      ['--network-driver', 'bridge=unix:///x'],
+      ['--network-driver', 'nope'],
+    ]) {
+      await expect(parseCommandLine(argv)).rejects.toMatchObject({ code: 'InvalidArgument' });
+    }
+    await writeFile(file, JSON.stringify({ networkDrivers: { host: 'unix:///x' } }));
+    await expect(parseCommandLine(['--config', file])).rejects.toMatchObject({ code: 'InvalidArgument' });
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('parses serve-layer', async () => {
     const cmd = await parseCommandLine(['serve-layer', 'images', '--listen', 'unix:///tmp/x.sock', '--root', '/tmp/r']);
     expect(cmd).toMatchObject({

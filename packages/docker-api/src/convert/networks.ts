@@ -25,7 +25,11 @@ export function networkJson(n: Network) {
     Scope: 'local',
     Driver: n.driver,
     EnableIPv6: false,
-    IPAM: { Driver: 'default', Options: null, Config: ipam },
+    IPAM: {
+      Driver: n.ipamDriver || 'default',
+      Options: n.ipamOptions && Object.keys(n.ipamOptions).length > 0 ? n.ipamOptions : null,
+      Config: ipam,
+    },
     Internal: Boolean(n.internal),
     Attachable: false,
     Ingress: false,

@@ -66,8 +66,9 @@ async function create(ctx: Ctx): Promise<void> {
         break;
       case 'IPAM': {
         const ipam = (value ?? {}) as { Driver?: string; Config?: Record<string, string>[]; Options?: object };
-        if (ipam.Driver && ipam.Driver !== 'default') throw unsupportedOption('IPAM.Driver', ipam.Driver);
-        if (!isNeutral(ipam.Options)) throw unsupportedOption('IPAM.Options');
+        if (ipam.Driver && ipam.Driver !== 'default') opts.ipamDriver = String(ipam.Driver);
+        if (ipam.Options && typeof ipam.Options === 'object')
+          opts.ipamOptions = Object.fromEntries(Object.entries(ipam.Options).map(([k, v]) => [k, String(v)]));
         const configs = ipam.Config ?? [];
         if (configs.length > 1) throw unsupportedOption('IPAM.Config (more than one pool)');
         const c = configs[0];

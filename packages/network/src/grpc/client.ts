@@ -62,6 +62,8 @@ export class GrpcNetworkService implements NetworkService {
       ipRange: opts.ipRange ?? '',
       internal: Boolean(opts.internal),
       options: opts.options ?? {},
+      ipamDriver: opts.ipamDriver ?? '',
+      ipamOptions: opts.ipamOptions ?? {},
     };
     const res = await callUnary<networkV1.CreateNetworkResponse>(
       (cb) => this.client.createNetwork(req, cb),

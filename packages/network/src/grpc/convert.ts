@@ -39,6 +39,8 @@ export function networkToProto(n: Network): networkV1.Network {
     ipam: n.ipam.map((c) => ({ subnet: c.subnet, gateway: c.gateway, ipRange: c.ipRange ?? '' })),
     bridge: n.bridge ?? '',
     containers: Object.fromEntries(Object.entries(n.containers).map(([k, e]) => [k, endpointToProto(e)])),
+    ipamDriver: n.ipamDriver ?? '',
+    ipamOptions: { ...n.ipamOptions },
   };
 }
 
@@ -58,6 +60,8 @@ export function networkFromProto(n: networkV1.Network | undefined): Network {
     containers: Object.fromEntries(Object.entries(n.containers).map(([k, e]) => [k, endpointFromProto(e)])),
   };
   if (n.bridge) out.bridge = n.bridge;
+  if (n.ipamDriver) out.ipamDriver = n.ipamDriver;
+  if (Object.keys(n.ipamOptions).length > 0) out.ipamOptions = { ...n.ipamOptions };
   return out;
 }
 

@@ -31,6 +31,8 @@ export function createNetworkServer(impl: NetworkService): networkV1.NetworksSer
         ...(req.subnet && { subnet: req.subnet }),
         ...(req.gateway && { gateway: req.gateway }),
         ...(req.ipRange && { ipRange: req.ipRange }),
+        ...(req.ipamDriver && { ipamDriver: req.ipamDriver }),
+        ...(Object.keys(req.ipamOptions).length > 0 && { ipamOptions: req.ipamOptions }),
       };
       return { network: networkToProto(await impl.create(req.name, opts)) };
     }),

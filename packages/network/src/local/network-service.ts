@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { alreadyExists, cancelled, failedPrecondition, invalidArgument, notFound, unimplemented } from '@tscr/api';
+import { alreadyExists, failedPrecondition, invalidArgument, notFound, unimplemented } from '@tscr/api';
 import type {
   AttachOptions,
   CallOptions,
@@ -13,6 +13,7 @@ import type {
 import { BridgeDriver, DEFAULT_BRIDGE } from './bridge-driver.js';
 import { BUILTIN_NETWORKS, HOST_DRIVER, NULL_DRIVER, builtinNetwork } from './builtin.js';
 import { hostNameservers } from './dns.js';
+import { checkNetworkName, checkSignal, lookupNetwork } from './names.js';
 import type { NetworkRecord } from './state.js';
 
 /** Options of {@link createLocalNetworkService}. */
@@ -36,16 +37,8 @@ export interface LocalNetworkServiceOptions {
   logger?: (message: string) => void;
 }
 
-/** Docker's rule for network names. */
-const NETWORK_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-/** Shortest ID prefix accepted in place of a name, as for images. */
-const MIN_ID_PREFIX = 12;
 /** The driver `create` uses when none is given, as in Docker. */
 const DEFAULT_DRIVER = 'bridge';
-
-function checkSignal(opts?: CallOptions): void {
-  if (opts?.signal?.aborted) throw cancelled('network call cancelled');
-}
 
 /**
  * The network layer, in process: the predefined `none` and `host` networks,
@@ -100,17 +93,14 @@ export class LocalNetworkService implements NetworkService {
 
   async create(name: string, opts: CreateNetworkOptions = {}): Promise<Network> {
     checkSignal(opts);
-    if (!NETWORK_NAME.test(name)) {
-      throw invalidArgument(
-        `invalid network name ${JSON.stringify(name)}: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
-        { details: { network: name } },
-      );
-    }
+    checkNetworkName(name);
     await this.init();
     if (this.lookup(name) || name === DEFAULT_BRIDGE)
       throw alreadyExists(`network with name ${name} already exists`, { details: { network: name } });
     const driver = opts.driver || DEFAULT_DRIVER;
     if (driver !== 'bridge') throw unimplemented(`network driver ${JSON.stringify(driver)}`);
+    if (opts.ipamDriver && opts.ipamDriver !== 'default')
+      throw unimplemented(`IPAM driver ${JSON.stringify(opts.ipamDriver)} with the bridge driver`);
     if (!this.bridge) throw unimplemented(`network driver "bridge" without a state and namespace directory`);
     const rec = await this.bridge.create(randomBytes(32).toString('hex'), name, opts);
     return this.fromRecord(rec);
@@ -285,12 +275,7 @@ export class LocalNetworkService implements NetworkService {
   }
 
   private lookup(nameOrId: string): Network | undefined {
-    const all = this.all();
-    const byName = all.find((n) => n.name === nameOrId || n.id === nameOrId);
-    if (byName) return byName;
-    if (nameOrId.length < MIN_ID_PREFIX || !/^[a-f0-9]+$/.test(nameOrId)) return undefined;
-    const byId = all.filter((n) => n.id.startsWith(nameOrId));
-    return byId.length === 1 ? byId[0] : undefined;
+    return lookupNetwork(this.all(), nameOrId);
   }
 }
 

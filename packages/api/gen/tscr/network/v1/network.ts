@@ -55,6 +55,9 @@ export interface Network {
   bridge: string;
   /** By container ID. */
   containers: { [key: string]: Endpoint };
+  /** The IPAM driver that gave the addresses: "default" (the daemon's) or a plugin's name. */
+  ipamDriver: string;
+  ipamOptions: { [key: string]: string };
 }
 
 export interface Network_LabelsEntry {
@@ -70,6 +73,11 @@ export interface Network_OptionsEntry {
 export interface Network_ContainersEntry {
   key: string;
   value?: Endpoint | undefined;
+}
+
+export interface Network_IpamOptionsEntry {
+  key: string;
+  value: string;
 }
 
 export interface PortMapping {
@@ -105,6 +113,9 @@ export interface CreateNetworkRequest {
   ipRange: string;
   internal: boolean;
   options: { [key: string]: string };
+  /** Empty or "default": the daemon's IPAM; else an IPAM plugin's name. */
+  ipamDriver: string;
+  ipamOptions: { [key: string]: string };
 }
 
 export interface CreateNetworkRequest_LabelsEntry {
@@ -113,6 +124,11 @@ export interface CreateNetworkRequest_LabelsEntry {
 }
 
 export interface CreateNetworkRequest_OptionsEntry {
+  key: string;
+  value: string;
+}
+
+export interface CreateNetworkRequest_IpamOptionsEntry {
   key: string;
   value: string;
 }
@@ -488,6 +504,8 @@ function createBaseNetwork(): Network {
     ipam: [],
     bridge: "",
     containers: {},
+    ipamDriver: "",
+    ipamOptions: {},
   };
 }
 
@@ -525,6 +543,12 @@ export const Network = {
     }
     Object.entries(message.containers).forEach(([key, value]) => {
       Network_ContainersEntry.encode({ key: key as any, value }, writer.uint32(90).fork()).ldelim();
+    });
+    if (message.ipamDriver !== "") {
+      writer.uint32(98).string(message.ipamDriver);
+    }
+    Object.entries(message.ipamOptions).forEach(([key, value]) => {
+      Network_IpamOptionsEntry.encode({ key: key as any, value }, writer.uint32(106).fork()).ldelim();
     });
     return writer;
   },
@@ -622,6 +646,23 @@ export const Network = {
             message.containers[entry11.key] = entry11.value;
           }
           continue;
+        case 12:
+          if (tag !== 98) {
+            break;
+          }
+
+          message.ipamDriver = reader.string();
+          continue;
+        case 13:
+          if (tag !== 106) {
+            break;
+          }
+
+          const entry13 = Network_IpamOptionsEntry.decode(reader, reader.uint32());
+          if (entry13.value !== undefined) {
+            message.ipamOptions[entry13.key] = entry13.value;
+          }
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -656,6 +697,13 @@ export const Network = {
       containers: isObject(object.containers)
         ? Object.entries(object.containers).reduce<{ [key: string]: Endpoint }>((acc, [key, value]) => {
           acc[key] = Endpoint.fromJSON(value);
+          return acc;
+        }, {})
+        : {},
+      ipamDriver: isSet(object.ipamDriver) ? globalThis.String(object.ipamDriver) : "",
+      ipamOptions: isObject(object.ipamOptions)
+        ? Object.entries(object.ipamOptions).reduce<{ [key: string]: string }>((acc, [key, value]) => {
+          acc[key] = String(value);
           return acc;
         }, {})
         : {},
@@ -712,6 +760,18 @@ export const Network = {
         obj.containers = {};
         entries.forEach(([k, v]) => {
           obj.containers[k] = Endpoint.toJSON(v);
+        });
+      }
+    }
+    if (message.ipamDriver !== "") {
+      obj.ipamDriver = message.ipamDriver;
+    }
+    if (message.ipamOptions) {
+      const entries = Object.entries(message.ipamOptions);
+      if (entries.length > 0) {
+        obj.ipamOptions = {};
+        entries.forEach(([k, v]) => {
+          obj.ipamOptions[k] = v;
         });
       }
     }
@@ -906,6 +966,70 @@ export const Network_ContainersEntry = {
     }
     if (message.value !== undefined) {
       obj.value = Endpoint.toJSON(message.value);
+    }
+    return obj;
+  },
+};
+
+function createBaseNetwork_IpamOptionsEntry(): Network_IpamOptionsEntry {
+  return { key: "", value: "" };
+}
+
+export const Network_IpamOptionsEntry = {
+  encode(message: Network_IpamOptionsEntry, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): Network_IpamOptionsEntry {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseNetwork_IpamOptionsEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): Network_IpamOptionsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: Network_IpamOptionsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
     }
     return obj;
   },
@@ -1185,7 +1309,18 @@ export const GetNetworkResponse = {
 };
 
 function createBaseCreateNetworkRequest(): CreateNetworkRequest {
-  return { name: "", driver: "", labels: {}, subnet: "", gateway: "", ipRange: "", internal: false, options: {} };
+  return {
+    name: "",
+    driver: "",
+    labels: {},
+    subnet: "",
+    gateway: "",
+    ipRange: "",
+    internal: false,
+    options: {},
+    ipamDriver: "",
+    ipamOptions: {},
+  };
 }
 
 export const CreateNetworkRequest = {
@@ -1213,6 +1348,12 @@ export const CreateNetworkRequest = {
     }
     Object.entries(message.options).forEach(([key, value]) => {
       CreateNetworkRequest_OptionsEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).ldelim();
+    });
+    if (message.ipamDriver !== "") {
+      writer.uint32(74).string(message.ipamDriver);
+    }
+    Object.entries(message.ipamOptions).forEach(([key, value]) => {
+      CreateNetworkRequest_IpamOptionsEntry.encode({ key: key as any, value }, writer.uint32(82).fork()).ldelim();
     });
     return writer;
   },
@@ -1286,6 +1427,23 @@ export const CreateNetworkRequest = {
             message.options[entry8.key] = entry8.value;
           }
           continue;
+        case 9:
+          if (tag !== 74) {
+            break;
+          }
+
+          message.ipamDriver = reader.string();
+          continue;
+        case 10:
+          if (tag !== 82) {
+            break;
+          }
+
+          const entry10 = CreateNetworkRequest_IpamOptionsEntry.decode(reader, reader.uint32());
+          if (entry10.value !== undefined) {
+            message.ipamOptions[entry10.key] = entry10.value;
+          }
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1311,6 +1469,13 @@ export const CreateNetworkRequest = {
       internal: isSet(object.internal) ? globalThis.Boolean(object.internal) : false,
       options: isObject(object.options)
         ? Object.entries(object.options).reduce<{ [key: string]: string }>((acc, [key, value]) => {
+          acc[key] = String(value);
+          return acc;
+        }, {})
+        : {},
+      ipamDriver: isSet(object.ipamDriver) ? globalThis.String(object.ipamDriver) : "",
+      ipamOptions: isObject(object.ipamOptions)
+        ? Object.entries(object.ipamOptions).reduce<{ [key: string]: string }>((acc, [key, value]) => {
           acc[key] = String(value);
           return acc;
         }, {})
@@ -1353,6 +1518,18 @@ export const CreateNetworkRequest = {
         obj.options = {};
         entries.forEach(([k, v]) => {
           obj.options[k] = v;
+        });
+      }
+    }
+    if (message.ipamDriver !== "") {
+      obj.ipamDriver = message.ipamDriver;
+    }
+    if (message.ipamOptions) {
+      const entries = Object.entries(message.ipamOptions);
+      if (entries.length > 0) {
+        obj.ipamOptions = {};
+        entries.forEach(([k, v]) => {
+          obj.ipamOptions[k] = v;
         });
       }
     }
@@ -1477,6 +1654,70 @@ export const CreateNetworkRequest_OptionsEntry = {
   },
 
   toJSON(message: CreateNetworkRequest_OptionsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+};
+
+function createBaseCreateNetworkRequest_IpamOptionsEntry(): CreateNetworkRequest_IpamOptionsEntry {
+  return { key: "", value: "" };
+}
+
+export const CreateNetworkRequest_IpamOptionsEntry = {
+  encode(message: CreateNetworkRequest_IpamOptionsEntry, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): CreateNetworkRequest_IpamOptionsEntry {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateNetworkRequest_IpamOptionsEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): CreateNetworkRequest_IpamOptionsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CreateNetworkRequest_IpamOptionsEntry): unknown {
     const obj: any = {};
     if (message.key !== "") {
       obj.key = message.key;
