@@ -306,10 +306,10 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
   }
 
   /**
-   * @inheritdoc
-   * The image is resolved, and the new snapshot counted as a user of its
-   * layers, under the lock; its directories are made outside it, so starts
-   * at once do not queue behind each other's file writes.
+   * Prepares snapshot `key` from `image` and returns its mounts. The image is
+   * resolved, and the new snapshot counted as a user of its layers, under the
+   * lock; its directories are made outside it, so starts at once do not queue
+   * behind each other's file writes.
    */
   async prepare(key: string, image: string, opts: CallOptions = {}): Promise<Mount[]> {
     validateSnapshotKey(key);
@@ -328,7 +328,7 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
     }
   }
 
-  /** @inheritdoc A snapshot's record is replaced atomically: read without the lock. */
+  /** The mounts of snapshot `key`. Its record is replaced atomically, so it is read without the lock. */
   async mounts(key: string, opts: CallOptions = {}): Promise<Mount[]> {
     throwIfAborted(opts.signal);
     await this.init();
