@@ -30,6 +30,11 @@ export interface Endpoint {
   macAddress: string;
   /** The address was asked for (`--ip`) rather than picked. */
   staticIp: boolean;
+  /**
+   * What the network driver reports about the endpoint (a Docker network plugin's `EndpointOperInfo` answer);
+   * present only when the driver was asked and answered something. Values of other types than string are JSON.
+   */
+  driverInfo?: Record<string, string>;
 }
 
 /** A network containers can join. */
@@ -57,6 +62,11 @@ export interface Network {
   ipamDriver?: string;
   /** Options given to the IPAM driver (`IPAM.Options`). */
   ipamOptions?: Record<string, string>;
+  /**
+   * `local` (also when absent) or `global`: the data scope of the network's driver, as a Docker network
+   * plugin's `GetCapabilities` answers it (Docker's `Scope`).
+   */
+  scope?: string;
 }
 
 /** Options of {@link NetworkService.create}. */

@@ -17,7 +17,13 @@ import { hostNameservers } from './dns.js';
 import { checkNetworkName, checkSignal, lookupNetwork } from './names.js';
 import { mountsUnder, namespaceFiles, removeNamespace } from './host.js';
 import { type IpamAllocator, LocalIpamAllocator, PluginIpamAllocator } from './ipam-allocator.js';
-import { UNDO_CALL, joinEndpoint, leaveEndpoint, optionalCall } from './plugin-endpoint.js';
+import {
+  type NetworkCapabilities,
+  endpointOperInfo,
+  networkCapabilities,
+  optionalCall,
+} from './plugin-capabilities.js';
+import { UNDO_CALL, joinEndpoint, leaveEndpoint } from './plugin-endpoint.js';
 import {
   type PluginAttachmentRecord,
   type PluginEndpointRecord,
@@ -59,6 +65,9 @@ export class PluginNetworkService implements NetworkService {
   private readonly logger: (message: string) => void;
   /** Network plugins told DiscoverNew in this run. */
   private readonly discovered = new Map<string, PluginTransport>();
+  /** GetCapabilities answers of network plugins in this run. */
+  private readonly caps = new Map<string, NetworkCapabilities>();
+  private readonly ipams = new Map<string, PluginIpamAllocator>();
   private readonly pendingNames = new Set<string>();
   private ready: Promise<void> | undefined;
   /** The plugins being told about endpoints dropped by {@link init}. */
@@ -108,7 +117,39 @@ export class PluginNetworkService implements NetworkService {
   async get(name: string, opts?: CallOptions): Promise<Network> {
     checkSignal(opts);
     await this.init();
-    return toNetwork(this.find(name), this.state);
+    const rec = this.find(name);
+    const net = toNetwork(rec, this.state);
+    await this.addDriverInfo(
+      Object.values(net.containers),
+      (e) => this.state.attachments[e.containerId]?.endpoints.find((x) => x.networkId === rec.id),
+      opts,
+    );
+    return net;
+  }
+
+  /**
+   * Asks the drivers for each endpoint's operational data (EndpointOperInfo, at once) and puts it in
+   * `driverInfo`. Best effort: a plugin that fails or is down leaves the endpoint without it (logged).
+   */
+  private async addDriverInfo(
+    endpoints: Endpoint[],
+    recordOf: (e: Endpoint) => PluginEndpointRecord | undefined,
+    opts?: CallOptions,
+  ): Promise<void> {
+    await Promise.all(
+      endpoints.map(async (e) => {
+        const rec = recordOf(e);
+        const net = this.byId(e.networkId);
+        if (!rec || !net) return;
+        const plugin = await this.plugin(net.driver, opts).catch((err: unknown) => {
+          this.logger(`network ${net.name}: plugin ${net.driver}: ${(err as Error).message}`);
+          return undefined;
+        });
+        const ids = { NetworkID: net.id, EndpointID: rec.endpointId };
+        const info = plugin && (await endpointOperInfo(plugin, ids, this.logger, opts));
+        if (info) e.driverInfo = info;
+      }),
+    );
   }
 
   async create(name: string, opts: CreateNetworkOptions = {}): Promise<Network> {
@@ -129,6 +170,9 @@ export class PluginNetworkService implements NetworkService {
 
   private async createNetwork(name: string, driver: string, opts: CreateNetworkOptions): Promise<Network> {
     const plugin = await this.plugin(driver, opts);
+    // dockerd without swarm keeps a global-scope driver's networks in its one local store and shows the scope;
+    // so does tscr (no cluster store: the network is known to this host only).
+    const caps = await this.capabilities(driver, plugin, opts);
     const ipam = await this.ipam(opts.ipamDriver, opts);
     const id = randomBytes(32).toString('hex');
     const pool = await ipam.requestPool(
@@ -167,6 +211,8 @@ export class PluginNetworkService implements NetworkService {
         pool,
         gateway,
         ...(opts.ipRange && { ipRange: opts.ipRange }),
+        scope: caps.scope,
+        connectivityScope: caps.connectivityScope,
       };
       this.state.networks.push(rec);
       this.save();
@@ -342,7 +388,10 @@ export class PluginNetworkService implements NetworkService {
     checkSignal(opts);
     await this.init();
     const a = this.state.attachments[containerId];
-    return a ? toAttachment(a, this.state, hostNameservers()) : undefined;
+    const out = a ? toAttachment(a, this.state, hostNameservers()) : undefined;
+    if (a && out)
+      await this.addDriverInfo(out.endpoints, (e) => a.endpoints.find((x) => x.networkId === e.networkId), opts);
+    return out;
   }
 
   /** Waits for the clean-up {@link init} started, then tells the plugins contacted in this run DiscoverDelete (best effort). */
@@ -373,7 +422,7 @@ export class PluginNetworkService implements NetworkService {
     const p = await this.o.resolve(name, 'NetworkDriver', opts);
     if (!this.discovered.has(name)) {
       this.discovered.set(name, p);
-      await optionalCall(p, 'NetworkDriver.GetCapabilities', {}, opts).catch(() => undefined);
+      await this.capabilities(name, p, opts).catch((e: unknown) => this.logger((e as Error).message));
       await optionalCall(
         p,
         'NetworkDriver.DiscoverNew',
@@ -384,9 +433,26 @@ export class PluginNetworkService implements NetworkService {
     return p;
   }
 
+  /** The plugin's GetCapabilities answer (asked until one is had). @throws FailedPrecondition for an invalid one. */
+  private async capabilities(name: string, p: PluginTransport, opts?: CallOptions): Promise<NetworkCapabilities> {
+    let caps = this.caps.get(name);
+    if (!caps) {
+      caps = await networkCapabilities(p, opts);
+      this.caps.set(name, caps);
+    }
+    return caps;
+  }
+
   private async ipam(name: string | undefined, opts?: CallOptions): Promise<IpamAllocator> {
     if (!name || name === 'default') return this.localIpam;
-    return new PluginIpamAllocator(await this.o.resolve(name, 'IpamDriver', opts));
+    const p = await this.o.resolve(name, 'IpamDriver', opts);
+    // Kept while the plugin is the same, so its capabilities and address space are asked once.
+    let a = this.ipams.get(name);
+    if (a?.plugin !== p) {
+      a = new PluginIpamAllocator(p);
+      this.ipams.set(name, a);
+    }
+    return a;
   }
 
   private save(): void {
