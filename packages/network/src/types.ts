@@ -69,6 +69,16 @@ export interface Network {
   scope?: string;
 }
 
+/** Options of {@link NetworkService.get}. */
+export interface GetNetworkOptions extends CallOptions {
+  /**
+   * Ask the network driver for each endpoint's operational data (`Endpoint.driverInfo`; a Docker network
+   * plugin's `EndpointOperInfo`), as inspecting does. Best effort: a driver that fails leaves it out. Default: no
+   * (a lookup on the way to something else costs no plugin calls).
+   */
+  driverInfo?: boolean;
+}
+
 /** Options of {@link NetworkService.create}. */
 export interface CreateNetworkOptions extends CallOptions {
   /** `bridge` (the default), or another network driver: one served over gRPC, or a Docker network plugin. */
@@ -149,7 +159,7 @@ export interface ConnectOptions extends CallOptions {
 export interface NetworkService {
   list(opts?: CallOptions): Promise<Network[]>;
   /** By name, full ID or unique ID prefix. @throws NotFound. */
-  get(name: string, opts?: CallOptions): Promise<Network>;
+  get(name: string, opts?: GetNetworkOptions): Promise<Network>;
   /**
    * @throws AlreadyExists; InvalidArgument for malformed names, subnets and
    * addresses; FailedPrecondition for a subnet that overlaps another network

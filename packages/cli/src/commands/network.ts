@@ -161,7 +161,9 @@ export const networkInspectCommand: Command = {
   minArgs: 1,
   async run(ctx, flags, args) {
     const networks = await ctx.clients.networks();
-    return printInspected(ctx, flags, args, async (name) => networkJson(await networks.get(name)));
+    return printInspected(ctx, flags, args, async (name) =>
+      networkJson(await networks.get(name, { driverInfo: true })),
+    );
   },
 };
 

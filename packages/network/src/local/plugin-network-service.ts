@@ -8,6 +8,7 @@ import type {
   ConnectOptions,
   CreateNetworkOptions,
   Endpoint,
+  GetNetworkOptions,
   Network,
   NetworkAttachment,
   NetworkService,
@@ -114,11 +115,12 @@ export class PluginNetworkService implements NetworkService {
     return this.state.networks.map((n) => toNetwork(n, this.state));
   }
 
-  async get(name: string, opts?: CallOptions): Promise<Network> {
+  async get(name: string, opts?: GetNetworkOptions): Promise<Network> {
     checkSignal(opts);
     await this.init();
     const rec = this.find(name);
     const net = toNetwork(rec, this.state);
+    if (!opts?.driverInfo) return net;
     await this.addDriverInfo(
       Object.values(net.containers),
       (e) => this.state.attachments[e.containerId]?.endpoints.find((x) => x.networkId === rec.id),
@@ -388,10 +390,9 @@ export class PluginNetworkService implements NetworkService {
     checkSignal(opts);
     await this.init();
     const a = this.state.attachments[containerId];
-    const out = a ? toAttachment(a, this.state, hostNameservers()) : undefined;
-    if (a && out)
-      await this.addDriverInfo(out.endpoints, (e) => a.endpoints.find((x) => x.networkId === e.networkId), opts);
-    return out;
+    // No EndpointOperInfo here: this is asked on start, connect and reconcile paths, and container inspect has
+    // no place for driver data.
+    return a ? toAttachment(a, this.state, hostNameservers()) : undefined;
   }
 
   /** Waits for the clean-up {@link init} started, then tells the plugins contacted in this run DiscoverDelete (best effort). */

@@ -110,6 +110,8 @@ export interface ListNetworksResponse {
 
 export interface GetNetworkRequest {
   name: string;
+  /** Ask the drivers for each endpoint's data (EndpointOperInfo of network plugins), as inspect does. */
+  driverInfo: boolean;
 }
 
 export interface GetNetworkResponse {
@@ -1333,13 +1335,16 @@ export const ListNetworksResponse = {
 };
 
 function createBaseGetNetworkRequest(): GetNetworkRequest {
-  return { name: "" };
+  return { name: "", driverInfo: false };
 }
 
 export const GetNetworkRequest = {
   encode(message: GetNetworkRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
+    }
+    if (message.driverInfo !== false) {
+      writer.uint32(16).bool(message.driverInfo);
     }
     return writer;
   },
@@ -1358,6 +1363,13 @@ export const GetNetworkRequest = {
 
           message.name = reader.string();
           continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.driverInfo = reader.bool();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1368,13 +1380,19 @@ export const GetNetworkRequest = {
   },
 
   fromJSON(object: any): GetNetworkRequest {
-    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      driverInfo: isSet(object.driverInfo) ? globalThis.Boolean(object.driverInfo) : false,
+    };
   },
 
   toJSON(message: GetNetworkRequest): unknown {
     const obj: any = {};
     if (message.name !== "") {
       obj.name = message.name;
+    }
+    if (message.driverInfo !== false) {
+      obj.driverInfo = message.driverInfo;
     }
     return obj;
   },
