@@ -146,7 +146,7 @@ describe.skipIf(skip)('Docker network + IPAM plugins (remote driver API)', () =>
       implements: ['IpamDriver'],
       socketDir: pluginDir,
       handlers: {
-        'IpamDriver.GetCapabilities': () => ({ RequiresMACAddress: true }),
+        'IpamDriver.GetCapabilities': () => ({ RequiresMACAddress: true, RequiresRequestReplay: true }),
         'IpamDriver.GetDefaultAddressSpaces': () => ({
           LocalDefaultAddressSpace: 'tscrtest',
           GlobalDefaultAddressSpace: 'tscrtest-global',
@@ -351,6 +351,7 @@ describe.skipIf(skip)('Docker network + IPAM plugins (remote driver API)', () =>
 
   it('removes containers and the network through the plugins, after a daemon restart', async () => {
     // The container keeps running across the restart; its endpoint is remembered and torn down through the plugin.
+    const before = ipam.calls.length;
     await d.stop();
     await d.start(['--config', join(d.dir, 'tscrd.json')]);
     const a = JSON.parse(await ok(['inspect', 'tscr-test-np-a']))[0];
@@ -359,6 +360,23 @@ describe.skipIf(skip)('Docker network + IPAM plugins (remote driver API)', () =>
     const leaves = net.count('NetworkDriver.Leave');
     await ok(['rm', '-f', 'tscr-test-np-a']);
     expect(net.count('NetworkDriver.Leave')).toBe(leaves + 1);
+    // RequiresRequestReplay: after the restart the IPAM plugin was asked again for the pool, the gateway and the
+    // running container's address (with its MAC), before the removal released it.
+    const asked = ipam.calls.slice(before).filter((c) => c.method.startsWith('IpamDriver.Re'));
+    expect(
+      asked.map((c) => [
+        c.method,
+        (c.body as { Pool?: string; Address?: string }).Pool ?? (c.body as { Address: string }).Address,
+      ]),
+    ).toEqual([
+      ['IpamDriver.RequestPool', subnet],
+      ['IpamDriver.RequestAddress', gateway],
+      ['IpamDriver.RequestAddress', `10.${octet}.5.100`],
+      ['IpamDriver.ReleaseAddress', `10.${octet}.5.100`],
+    ]);
+    expect(asked[2]?.body).toMatchObject({
+      Options: { 'com.docker.network.endpoint.macaddress': a.NetworkSettings.Networks[network].MacAddress },
+    });
     await expectNoLeak(0);
     await ok(['network', 'rm', network]);
     expect(net.count('NetworkDriver.DeleteNetwork')).toBe(3); // this one and the Docker CLI's two

@@ -69,6 +69,11 @@ export interface IpamAllocator {
    * plugin's `RequiresMACAddress`). Absent: never.
    */
   requiresMacAddress?(opts?: PluginCallOptions): Promise<boolean>;
+  /**
+   * Whether the allocator forgets what it gave out when the daemon restarts, so its pools and addresses must be
+   * asked for again (an IPAM plugin's `RequiresRequestReplay`). Absent: never.
+   */
+  requiresRequestReplay?(opts?: PluginCallOptions): Promise<boolean>;
 }
 
 /** The address space the daemon's allocator names its pools by, as libnetwork's default IPAM. */
@@ -189,11 +194,20 @@ export class PluginIpamAllocator implements IpamAllocator {
 
   /** The plugin's `RequiresMACAddress` (asked once; a plugin without GetCapabilities needs no MAC). */
   async requiresMacAddress(opts?: PluginCallOptions): Promise<boolean> {
+    return (await this.capabilities(opts)).requiresMacAddress;
+  }
+
+  /** The plugin's `RequiresRequestReplay` (asked once). */
+  async requiresRequestReplay(opts?: PluginCallOptions): Promise<boolean> {
+    return (await this.capabilities(opts)).requiresRequestReplay;
+  }
+
+  private capabilities(opts?: PluginCallOptions): Promise<IpamCapabilities> {
     this.caps ??= ipamCapabilities(this.plugin, opts);
     this.caps.catch(() => {
       this.caps = undefined;
     });
-    return (await this.caps).requiresMacAddress;
+    return this.caps;
   }
 
   get name(): string {

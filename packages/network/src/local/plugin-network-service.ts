@@ -37,6 +37,7 @@ import {
   toNetwork,
 } from './plugin-state.js';
 import { type CreateNetworkRequest, OPT, type PluginResolver, type PluginTransport } from './remote-api.js';
+import { replayIpamRequests } from './plugin-replay.js';
 import { createSandbox } from './sandbox.js';
 
 /** Options of {@link PluginNetworkService}. */
@@ -71,7 +72,10 @@ export class PluginNetworkService implements NetworkService {
   private readonly ipams = new Map<string, PluginIpamAllocator>();
   private readonly pendingNames = new Set<string>();
   private ready: Promise<void> | undefined;
-  /** The plugins being told about endpoints dropped by {@link init}. */
+  /**
+   * The background work of {@link init}: plugins told about dropped endpoints, IPAM requests replayed. Calls that
+   * change networks or endpoints wait for it (as dockerd replays before it serves); listing does not. Never rejects.
+   */
   private released: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: PluginNetworkServiceOptions) {
@@ -88,7 +92,9 @@ export class PluginNetworkService implements NetworkService {
   /**
    * Drops attachments whose namespace is gone (a container that died while the daemon was down) and namespace
    * files nobody owns (once). The plugins are told about the dropped endpoints in the background (Leave,
-   * DeleteEndpoint, ReleaseAddress; not retried), so a plugin that is down does not hold up the daemon's start.
+   * DeleteEndpoint, ReleaseAddress; not retried), so a plugin that is down does not hold up the daemon's start;
+   * then IPAM plugins that say `RequiresRequestReplay` are asked again for the pools and addresses they gave
+   * ({@link replayIpamRequests}), also in the background.
    */
   init(): Promise<void> {
     this.ready ??= (async () => {
@@ -102,7 +108,12 @@ export class PluginNetworkService implements NetworkService {
         delete this.state.attachments[id];
       }
       this.save();
-      this.released = Promise.all(dropped.map((ep) => this.teardown(ep, undefined, UNDO_CALL))).then(() => undefined);
+      this.released = Promise.all(dropped.map((ep) => this.teardown(ep, undefined, UNDO_CALL)))
+        .then(() => replayIpamRequests(this.state, (n) => this.ipam(n.ipamDriver, UNDO_CALL), this.logger))
+        .then((changed) => {
+          if (changed) this.save();
+        })
+        .catch((e: unknown) => this.logger(`network: clean-up after start: ${(e as Error).message}`));
       const known = new Set(Object.values(this.state.attachments).map((a) => a.netns));
       for (const f of await namespaceFiles(this.o.runDir)) if (!known.has(f)) await removeNamespace(f);
     })();
@@ -160,6 +171,7 @@ export class PluginNetworkService implements NetworkService {
     if (!opts.driver) throw invalidArgument('a plugin network needs a driver name');
     if ((opts.gateway || opts.ipRange) && !opts.subnet) throw invalidArgument('--gateway and --ip-range need --subnet');
     await this.init();
+    await this.released;
     if (this.lookup(name) || this.pendingNames.has(name))
       throw alreadyExists(`network with name ${name} already exists`, { details: { network: name } });
     this.pendingNames.add(name);
@@ -230,6 +242,7 @@ export class PluginNetworkService implements NetworkService {
   async remove(name: string, opts?: CallOptions): Promise<void> {
     checkSignal(opts);
     await this.init();
+    await this.released;
     const n = this.find(name);
     const users = Object.values(this.state.attachments).filter((a) => a.endpoints.some((e) => e.networkId === n.id));
     if (users.length > 0) {
@@ -265,6 +278,7 @@ export class PluginNetworkService implements NetworkService {
     checkSignal(opts);
     if (!containerId) throw invalidArgument('attach: container ID is required');
     await this.init();
+    await this.released;
     if (this.state.attachments[containerId])
       throw failedPrecondition(`container ${containerId} is already attached`, { details: { id: containerId } });
     const name = opts.name ?? containerId.slice(0, 12);
@@ -340,6 +354,7 @@ export class PluginNetworkService implements NetworkService {
   /** Leaves every endpoint (telling the plugins; failures are logged) and removes the namespace. Idempotent. */
   async detach(containerId: string, opts?: CallOptions): Promise<void> {
     await this.init();
+    await this.released;
     const a = this.state.attachments[containerId];
     if (!a) return;
     delete this.state.attachments[containerId];
@@ -352,6 +367,7 @@ export class PluginNetworkService implements NetworkService {
   async connect(containerId: string, network: string, opts: ConnectOptions = {}): Promise<Endpoint> {
     checkSignal(opts);
     await this.init();
+    await this.released;
     const n = this.find(network);
     const a = this.state.attachments[containerId];
     if (a?.kind !== 'own')
@@ -374,6 +390,7 @@ export class PluginNetworkService implements NetworkService {
 
   async disconnect(containerId: string, network: string, opts?: CallOptions): Promise<void> {
     await this.init();
+    await this.released;
     const n = this.find(network);
     const a = this.state.attachments[containerId];
     const ep = a?.endpoints.find((e) => e.networkId === n.id);

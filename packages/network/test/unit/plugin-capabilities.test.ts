@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TscrError, isFailedPrecondition, notFound } from '@tscr/api';
@@ -171,6 +171,56 @@ describe('IPAM plugin RequiresMACAddress', () => {
       expect(plugin.bodies('NetworkDriver.CreateEndpoint')).toEqual([
         expect.objectContaining({ Interface: { Address: '10.66.0.1/24', AddressIPv6: '', MacAddress: '' } }),
       ]);
+    }
+  });
+});
+
+describe('IPAM plugin RequiresRequestReplay', () => {
+  it('asks the plugin again for pool and gateway after a restart, and keeps the new PoolID', async () => {
+    for (const replay of [true, false]) {
+      const dir = await makeTempDir('plugin-replay');
+      try {
+        let pools = 0;
+        const ipam = fake('tscr-test-ipamp', {
+          ...IPAM,
+          'IpamDriver.GetCapabilities': { RequiresRequestReplay: replay },
+          'IpamDriver.RequestPool': () => ({ PoolID: `p${++pools}`, Pool: '10.66.0.0/24' }),
+        });
+        const net = fake('tscr-test-netp', { 'NetworkDriver.CreateNetwork': {}, 'NetworkDriver.DeleteNetwork': {} });
+        const resolve: PluginResolver = async (n) => (n === net.p.name ? net.p : ipam.p);
+        const o = { root: dir, runDir: join(dir, 'netns'), resolve, logger: () => undefined };
+        const first = new PluginNetworkService(o);
+        await first.create('tscr-test-pr', { driver: net.p.name, ipamDriver: ipam.p.name, ipamOptions: { k: 'v' } });
+        await first.shutdown();
+        const before = ipam.sent.length;
+        const again = new PluginNetworkService(o);
+        await again.list();
+        await again.shutdown(); // waits for the background work of init
+        const replayed = ipam.sent.slice(before);
+        if (!replay) {
+          expect(replayed.map((s) => s.method)).toEqual(['IpamDriver.GetCapabilities']);
+          continue;
+        }
+        expect(replayed.filter((s) => s.method.startsWith('IpamDriver.Request'))).toEqual([
+          {
+            method: 'IpamDriver.RequestPool',
+            body: expect.objectContaining({ Pool: '10.66.0.0/24', Options: { k: 'v' } }),
+          },
+          {
+            method: 'IpamDriver.RequestAddress',
+            body: { PoolID: 'p2', Address: '10.66.0.1', Options: { RequestAddressType: 'com.docker.network.gateway' } },
+          },
+        ]);
+        // The new PoolID is kept (on disk too): the next start replays again (p3), and a removal, which waits
+        // for the replay, gives p3 back.
+        expect(JSON.parse(await readFile(join(dir, 'plugin-networks.json'), 'utf8')).networks[0].pool.poolId).toBe(
+          'p2',
+        );
+        await new PluginNetworkService(o).remove('tscr-test-pr');
+        expect(ipam.bodies('IpamDriver.ReleasePool')).toEqual([{ PoolID: 'p3' }]);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     }
   });
 });
