@@ -12,6 +12,7 @@ export type {
   CreateNetworkOptions,
   Endpoint,
   EndpointRequest,
+  GetNetworkOptions,
   IpamConfig,
   Network,
   NetworkAttachment,

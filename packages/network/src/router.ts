@@ -5,6 +5,7 @@ import type {
   ConnectOptions,
   CreateNetworkOptions,
   Endpoint,
+  GetNetworkOptions,
   Network,
   NetworkAttachment,
   NetworkService,
@@ -79,7 +80,7 @@ export class NetworkRouter implements NetworkService {
     return out;
   }
 
-  async get(name: string, opts?: CallOptions): Promise<Network> {
+  async get(name: string, opts?: GetNetworkOptions): Promise<Network> {
     const found = await this.find(name, opts);
     if (!found) throw notFound(`network ${name} not found`, { details: { network: name } });
     return found.network;

@@ -30,6 +30,11 @@ export interface Endpoint {
   macAddress: string;
   /** The address was asked for (`--ip`) rather than picked. */
   staticIp: boolean;
+  /**
+   * What the network driver reports about the endpoint (a Docker network plugin's `EndpointOperInfo` answer);
+   * present only when the driver was asked and answered something. Values of other types than string are JSON.
+   */
+  driverInfo?: Record<string, string>;
 }
 
 /** A network containers can join. */
@@ -57,6 +62,21 @@ export interface Network {
   ipamDriver?: string;
   /** Options given to the IPAM driver (`IPAM.Options`). */
   ipamOptions?: Record<string, string>;
+  /**
+   * `local` (also when absent) or `global`: the data scope of the network's driver, as a Docker network
+   * plugin's `GetCapabilities` answers it (Docker's `Scope`).
+   */
+  scope?: string;
+}
+
+/** Options of {@link NetworkService.get}. */
+export interface GetNetworkOptions extends CallOptions {
+  /**
+   * Ask the network driver for each endpoint's operational data (`Endpoint.driverInfo`; a Docker network
+   * plugin's `EndpointOperInfo`), as inspecting does. Best effort: a driver that fails leaves it out. Default: no
+   * (a lookup on the way to something else costs no plugin calls).
+   */
+  driverInfo?: boolean;
 }
 
 /** Options of {@link NetworkService.create}. */
@@ -139,7 +159,7 @@ export interface ConnectOptions extends CallOptions {
 export interface NetworkService {
   list(opts?: CallOptions): Promise<Network[]>;
   /** By name, full ID or unique ID prefix. @throws NotFound. */
-  get(name: string, opts?: CallOptions): Promise<Network>;
+  get(name: string, opts?: GetNetworkOptions): Promise<Network>;
   /**
    * @throws AlreadyExists; InvalidArgument for malformed names, subnets and
    * addresses; FailedPrecondition for a subnet that overlaps another network

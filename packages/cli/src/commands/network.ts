@@ -139,11 +139,11 @@ export const networkLsCommand: Command = {
       out = formatList(
         format,
         nets,
-        (n) => ({ ID: id(n), Name: n.name, Driver: n.driver, Scope: 'local', Internal: String(n.internal) }),
+        (n) => ({ ID: id(n), Name: n.name, Driver: n.driver, Scope: n.scope || 'local', Internal: String(n.internal) }),
         () =>
           table(
             ['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'],
-            nets.map((n) => [id(n), n.name, n.driver, 'local']),
+            nets.map((n) => [id(n), n.name, n.driver, n.scope || 'local']),
           ),
       );
     }
@@ -161,7 +161,9 @@ export const networkInspectCommand: Command = {
   minArgs: 1,
   async run(ctx, flags, args) {
     const networks = await ctx.clients.networks();
-    return printInspected(ctx, flags, args, async (name) => networkJson(await networks.get(name)));
+    return printInspected(ctx, flags, args, async (name) =>
+      networkJson(await networks.get(name, { driverInfo: true })),
+    );
   },
 };
 

@@ -48,6 +48,8 @@ describe.skipIf(skip)('Docker network + IPAM plugins (remote driver API)', () =>
   /** The plugin's bridge per network ID. */
   const bridges = new Map<string, string>();
   const leased = new Set<string>();
+  /** The MAC each address was asked for with (the IPAM plugin requires MACs). */
+  const macs = new Map<string, string>();
   let joins = 0;
   let firstNetwork = '';
 
@@ -79,7 +81,8 @@ describe.skipIf(skip)('Docker network + IPAM plugins (remote driver API)', () =>
   };
 
   const netHandlers = {
-    'NetworkDriver.GetCapabilities': () => ({ Scope: 'local', ConnectivityScope: 'local' }),
+    // Global scope: dockerd without swarm keeps such networks on this host and shows the scope; so does tscr.
+    'NetworkDriver.GetCapabilities': () => ({ Scope: 'global', ConnectivityScope: 'global' }),
     'NetworkDriver.DiscoverNew': () => ({}),
     'NetworkDriver.DiscoverDelete': () => ({}),
     'NetworkDriver.CreateNetwork': (b: unknown) => {
@@ -112,6 +115,9 @@ describe.skipIf(skip)('Docker network + IPAM plugins (remote driver API)', () =>
         StaticRoutes: [{ Destination: '198.51.100.0/24', RouteType: 0, NextHop: gateway }],
       };
     },
+    'NetworkDriver.EndpointOperInfo': (b: unknown) => ({
+      Value: { 'tscr-test.host-veth': endpoints.get((b as { EndpointID: string }).EndpointID)?.host ?? '', port: 80 },
+    }),
     'NetworkDriver.ProgramExternalConnectivity': () => ({}),
     'NetworkDriver.RevokeExternalConnectivity': () => ({}),
     'NetworkDriver.Leave': (b: unknown) => {
@@ -140,7 +146,7 @@ describe.skipIf(skip)('Docker network + IPAM plugins (remote driver API)', () =>
       implements: ['IpamDriver'],
       socketDir: pluginDir,
       handlers: {
-        'IpamDriver.GetCapabilities': () => ({ RequiresMACAddress: false }),
+        'IpamDriver.GetCapabilities': () => ({ RequiresMACAddress: true, RequiresRequestReplay: true }),
         'IpamDriver.GetDefaultAddressSpaces': () => ({
           LocalDefaultAddressSpace: 'tscrtest',
           GlobalDefaultAddressSpace: 'tscrtest-global',
@@ -164,6 +170,7 @@ describe.skipIf(skip)('Docker network + IPAM plugins (remote driver API)', () =>
           while (leased.has(`${net24}.${host}`)) host++;
           const a = Address || `${net24}.${host}`;
           leased.add(a);
+          macs.set(a, Options?.['com.docker.network.endpoint.macaddress'] ?? '');
           return { Address: `${a}/24` };
         },
         'IpamDriver.ReleaseAddress': (b: unknown) => {
@@ -206,7 +213,10 @@ describe.skipIf(skip)('Docker network + IPAM plugins (remote driver API)', () =>
     await ok(['network', 'create', '-d', net.name, '--ipam-driver', ipam.name, '--ipam-opt', 'tier=test', network]);
     const n = JSON.parse(await ok(['network', 'inspect', network]))[0];
     firstNetwork = n.Id;
-    expect(n).toMatchObject({ Name: network, Driver: net.name });
+    expect(n).toMatchObject({ Name: network, Driver: net.name, Scope: 'global' });
+    const ls = (await ok(['network', 'ls', '--format', '{{.Name}} {{.Scope}}'])).split('\n');
+    expect(ls).toContain(`${network} global`);
+    expect(ls).toContain('bridge local');
     expect(n.IPAM).toMatchObject({ Driver: ipam.name, Options: { tier: 'test' } });
     expect(n.IPAM.Config[0]).toMatchObject({ Subnet: subnet, Gateway: gateway });
     expect(linksWith(bridge)).toEqual([bridge]);
@@ -235,6 +245,14 @@ describe.skipIf(skip)('Docker network + IPAM plugins (remote driver API)', () =>
     const a = JSON.parse(await ok(['inspect', 'tscr-test-np-a']))[0].NetworkSettings.Networks[network];
     expect(a.IPAddress).toBe(`10.${octet}.5.100`);
     expect(a.Gateway).toBe(gateway);
+    // RequiresMACAddress: the MAC went with RequestAddress, and the container's interface has it.
+    expect(a.MacAddress).toMatch(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
+    expect(macs.get(`10.${octet}.5.100`)).toBe(a.MacAddress);
+    expect(await ok(['exec', 'tscr-test-np-a', 'cat', '/sys/class/net/eth0/address'])).toBe(`${a.MacAddress}\n`);
+    // EndpointOperInfo: the driver's data shows in the network's endpoint entry.
+    const aId = (await ok(['inspect', '-f', '{{.Id}}', 'tscr-test-np-a'])).trim();
+    const entry = JSON.parse(await ok(['network', 'inspect', network]))[0].Containers[aId];
+    expect(entry.DriverInfo).toEqual({ 'tscr-test.host-veth': [...endpoints.values()][0]?.host, port: '80' });
     // The plugin's veth, renamed eth0, with the address, the static route and the default route it answered.
     const addr = await ok(['exec', 'tscr-test-np-a', 'ip', '-o', '-4', 'addr', 'show', 'eth0']);
     expect(addr).toContain(`10.${octet}.5.100/24`);
@@ -312,7 +330,7 @@ describe.skipIf(skip)('Docker network + IPAM plugins (remote driver API)', () =>
     const created = await docker(['network', 'create', '-d', net.name, '--subnet', `10.${octet}.6.0/24`, other]);
     expect(created.stderr).toBe('');
     const n = JSON.parse((await docker(['network', 'inspect', other])).stdout)[0];
-    expect(n).toMatchObject({ Driver: net.name, IPAM: { Driver: 'default' } });
+    expect(n).toMatchObject({ Driver: net.name, Scope: 'global', IPAM: { Driver: 'default' } });
     expect(n.IPAM.Config[0]).toMatchObject({ Subnet: `10.${octet}.6.0/24`, Gateway: `10.${octet}.6.1` });
     const run = await docker(['run', '--rm', '--network', other, image, 'ip', '-o', '-4', 'addr', 'show', 'eth0']);
     expect(run.stderr).toBe('');
@@ -333,6 +351,7 @@ describe.skipIf(skip)('Docker network + IPAM plugins (remote driver API)', () =>
 
   it('removes containers and the network through the plugins, after a daemon restart', async () => {
     // The container keeps running across the restart; its endpoint is remembered and torn down through the plugin.
+    const before = ipam.calls.length;
     await d.stop();
     await d.start(['--config', join(d.dir, 'tscrd.json')]);
     const a = JSON.parse(await ok(['inspect', 'tscr-test-np-a']))[0];
@@ -341,6 +360,23 @@ describe.skipIf(skip)('Docker network + IPAM plugins (remote driver API)', () =>
     const leaves = net.count('NetworkDriver.Leave');
     await ok(['rm', '-f', 'tscr-test-np-a']);
     expect(net.count('NetworkDriver.Leave')).toBe(leaves + 1);
+    // RequiresRequestReplay: after the restart the IPAM plugin was asked again for the pool, the gateway and the
+    // running container's address (with its MAC), before the removal released it.
+    const asked = ipam.calls.slice(before).filter((c) => c.method.startsWith('IpamDriver.Re'));
+    expect(
+      asked.map((c) => [
+        c.method,
+        (c.body as { Pool?: string; Address?: string }).Pool ?? (c.body as { Address: string }).Address,
+      ]),
+    ).toEqual([
+      ['IpamDriver.RequestPool', subnet],
+      ['IpamDriver.RequestAddress', gateway],
+      ['IpamDriver.RequestAddress', `10.${octet}.5.100`],
+      ['IpamDriver.ReleaseAddress', `10.${octet}.5.100`],
+    ]);
+    expect(asked[2]?.body).toMatchObject({
+      Options: { 'com.docker.network.endpoint.macaddress': a.NetworkSettings.Networks[network].MacAddress },
+    });
     await expectNoLeak(0);
     await ok(['network', 'rm', network]);
     expect(net.count('NetworkDriver.DeleteNetwork')).toBe(3); // this one and the Docker CLI's two

@@ -16,13 +16,15 @@ export function networkJson(n: Network) {
       MacAddress: e.macAddress,
       IPv4Address: e.ipAddress ? `${e.ipAddress}/${e.prefixLen}` : '',
       IPv6Address: '',
+      // tscr's own field: the driver's EndpointOperInfo answer (dockerd asks for it but prints it nowhere).
+      ...(e.driverInfo && Object.keys(e.driverInfo).length > 0 ? { DriverInfo: e.driverInfo } : {}),
     };
   }
   return {
     Name: n.name,
     Id: n.id,
     Created: n.created,
-    Scope: 'local',
+    Scope: n.scope || 'local',
     Driver: n.driver,
     EnableIPv6: false,
     IPAM: {

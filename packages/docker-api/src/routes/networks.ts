@@ -36,7 +36,7 @@ async function list(ctx: Ctx): Promise<void> {
 
 async function inspect(ctx: Ctx): Promise<void> {
   const id = ctx.params.id ?? '';
-  const n = await about('network', id, () => ctx.backends.networks.get(id, { signal: ctx.signal }));
+  const n = await about('network', id, () => ctx.backends.networks.get(id, { signal: ctx.signal, driverInfo: true }));
   sendJson(ctx, 200, networkJson(n));
 }
 

@@ -6,6 +6,7 @@ import type {
   ConnectOptions,
   CreateNetworkOptions,
   Endpoint,
+  GetNetworkOptions,
   Network,
   NetworkAttachment,
   NetworkService,
@@ -43,9 +44,9 @@ export class GrpcNetworkService implements NetworkService {
     return res.networks.map(networkFromProto);
   }
 
-  async get(name: string, opts?: CallOptions): Promise<Network> {
+  async get(name: string, opts?: GetNetworkOptions): Promise<Network> {
     const res = await callUnary<networkV1.GetNetworkResponse>(
-      (cb) => this.client.getNetwork({ name }, cb),
+      (cb) => this.client.getNetwork({ name, driverInfo: Boolean(opts?.driverInfo) }, cb),
       opts,
       this.target,
     );

@@ -4,7 +4,7 @@ import type { Endpoint, EndpointRequest, Network, NetworkAttachment, PortMapping
 
 /** Domain endpoint → wire. */
 export function endpointToProto(e: Endpoint): networkV1.Endpoint {
-  return { ...e, aliases: [...e.aliases] };
+  return { ...e, aliases: [...e.aliases], driverInfo: { ...e.driverInfo } };
 }
 
 /** Wire endpoint → domain. @throws Internal when missing. */
@@ -22,6 +22,7 @@ export function endpointFromProto(e: networkV1.Endpoint | undefined): Endpoint {
     gateway: e.gateway,
     macAddress: e.macAddress,
     staticIp: e.staticIp,
+    ...(Object.keys(e.driverInfo).length > 0 && { driverInfo: { ...e.driverInfo } }),
   };
 }
 
@@ -41,6 +42,7 @@ export function networkToProto(n: Network): networkV1.Network {
     containers: Object.fromEntries(Object.entries(n.containers).map(([k, e]) => [k, endpointToProto(e)])),
     ipamDriver: n.ipamDriver ?? '',
     ipamOptions: { ...n.ipamOptions },
+    scope: n.scope ?? '',
   };
 }
 
@@ -62,6 +64,7 @@ export function networkFromProto(n: networkV1.Network | undefined): Network {
   if (n.bridge) out.bridge = n.bridge;
   if (n.ipamDriver) out.ipamDriver = n.ipamDriver;
   if (Object.keys(n.ipamOptions).length > 0) out.ipamOptions = { ...n.ipamOptions };
+  if (n.scope) out.scope = n.scope;
   return out;
 }
 

@@ -19,7 +19,7 @@ export function createNetworkServer(impl: NetworkService): networkV1.NetworksSer
       networks: (await impl.list({ signal })).map(networkToProto),
     })),
     getNetwork: unaryHandler(async (req: networkV1.GetNetworkRequest, { signal }) => ({
-      network: networkToProto(await impl.get(req.name, { signal })),
+      network: networkToProto(await impl.get(req.name, { signal, ...(req.driverInfo && { driverInfo: true }) })),
     })),
     createNetwork: unaryHandler(async (req: networkV1.CreateNetworkRequest, { signal }) => {
       const opts = {

@@ -14,13 +14,15 @@ import {
   pickSubnet,
   size,
 } from './ipam.js';
-import type {
-  AddressSpacesResponse,
-  PluginCallOptions,
-  PluginTransport,
-  RequestAddressResponse,
-  RequestPoolRequest,
-  RequestPoolResponse,
+import { type IpamCapabilities, ipamCapabilities } from './plugin-capabilities.js';
+import {
+  type AddressSpacesResponse,
+  OPT,
+  type PluginCallOptions,
+  type PluginTransport,
+  type RequestAddressResponse,
+  type RequestPoolRequest,
+  type RequestPoolResponse,
 } from './remote-api.js';
 
 /** A pool an allocator handed out. */
@@ -57,11 +59,21 @@ export interface IpamAllocator {
    */
   requestAddress(
     poolId: string,
-    req: { address?: string; gateway?: boolean },
+    req: { address?: string; gateway?: boolean; mac?: string },
     opts?: PluginCallOptions,
   ): Promise<string>;
   /** Gives an address (`a.b.c.d`) back. */
   releaseAddress(poolId: string, address: string, opts?: PluginCallOptions): Promise<void>;
+  /**
+   * Whether an endpoint's address request must carry its MAC (`mac`), so the MAC is chosen first (an IPAM
+   * plugin's `RequiresMACAddress`). Absent: never.
+   */
+  requiresMacAddress?(opts?: PluginCallOptions): Promise<boolean>;
+  /**
+   * Whether the allocator forgets what it gave out when the daemon restarts, so its pools and addresses must be
+   * asked for again (an IPAM plugin's `RequiresRequestReplay`). Absent: never.
+   */
+  requiresRequestReplay?(opts?: PluginCallOptions): Promise<boolean>;
 }
 
 /** The address space the daemon's allocator names its pools by, as libnetwork's default IPAM. */
@@ -176,8 +188,27 @@ function load(file: string): Record<string, PoolRecord> {
 /** An IPAM plugin (`IpamDriver.*`) as an {@link IpamAllocator}. */
 export class PluginIpamAllocator implements IpamAllocator {
   private space: Promise<string> | undefined;
+  private caps: Promise<IpamCapabilities> | undefined;
 
-  constructor(private readonly plugin: PluginTransport) {}
+  constructor(readonly plugin: PluginTransport) {}
+
+  /** The plugin's `RequiresMACAddress` (asked once; a plugin without GetCapabilities needs no MAC). */
+  async requiresMacAddress(opts?: PluginCallOptions): Promise<boolean> {
+    return (await this.capabilities(opts)).requiresMacAddress;
+  }
+
+  /** The plugin's `RequiresRequestReplay` (asked once). */
+  async requiresRequestReplay(opts?: PluginCallOptions): Promise<boolean> {
+    return (await this.capabilities(opts)).requiresRequestReplay;
+  }
+
+  private capabilities(opts?: PluginCallOptions): Promise<IpamCapabilities> {
+    this.caps ??= ipamCapabilities(this.plugin, opts);
+    this.caps.catch(() => {
+      this.caps = undefined;
+    });
+    return this.caps;
+  }
 
   get name(): string {
     return this.plugin.name;
@@ -227,10 +258,11 @@ export class PluginIpamAllocator implements IpamAllocator {
 
   async requestAddress(
     poolId: string,
-    req: { address?: string; gateway?: boolean },
+    req: { address?: string; gateway?: boolean; mac?: string },
     opts?: PluginCallOptions,
   ): Promise<string> {
-    const options: Record<string, string> = req.gateway ? { RequestAddressType: 'com.docker.network.gateway' } : {};
+    const options: Record<string, string> = req.gateway ? { [OPT.addressType]: OPT.gatewayType } : {};
+    if (req.mac) options[OPT.macAddress] = req.mac;
     const r = await this.plugin.call<RequestAddressResponse>(
       'IpamDriver.RequestAddress',
       { PoolID: poolId, Address: req.address ?? '', Options: options },

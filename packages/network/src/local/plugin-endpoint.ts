@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { errorCode, internal } from '@tscr/api';
+import { internal } from '@tscr/api';
 import type { CallOptions, PortBinding } from '../types.js';
 import type { IpamAllocator } from './ipam-allocator.js';
 import type { PluginEndpointRecord, PluginNetworkRecord } from './plugin-state.js';
@@ -11,6 +11,7 @@ import {
   OPT,
   type PluginTransport,
 } from './remote-api.js';
+import { optionalCall } from './plugin-capabilities.js';
 import { deleteHostInterface, moveIntoSandbox } from './sandbox.js';
 import { run } from './exec.js';
 import { macFor, parseIp } from './ipam.js';
@@ -21,25 +22,11 @@ import { macFor, parseIp } from './ipam.js';
  */
 export const UNDO_CALL: PluginCallOptions = { retry: false, timeoutMs: 10_000 };
 
-/** Whether an error means "the plugin does not have this method" (optional calls). */
-export function notImplemented(err: unknown): boolean {
-  const code = errorCode(err);
-  return code === 'Unimplemented' || code === 'NotFound';
-}
-
-/** Calls an optional method; a plugin without it is fine. */
-export async function optionalCall(
-  plugin: PluginTransport,
-  method: string,
-  body: unknown,
-  opts?: PluginCallOptions,
-): Promise<unknown> {
-  try {
-    return await plugin.call(method, body, opts);
-  } catch (err) {
-    if (notImplemented(err)) return undefined;
-    throw err;
-  }
+/** A random locally administered unicast MAC, as dockerd makes one for an IPAM driver that needs it. */
+export function randomMac(): string {
+  const b = randomBytes(6);
+  b[0] = ((b[0] ?? 0) & 0xfe) | 0x02;
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
 /** What {@link joinEndpoint} needs. */
@@ -82,7 +69,13 @@ function portOptions(ports: PortBinding[]): Record<string, unknown> {
  */
 export async function joinEndpoint(c: JoinContext): Promise<PluginEndpointRecord> {
   const { plugin, net, opts } = c;
-  const address = await c.ipam.requestAddress(net.pool.poolId, c.ip ? { address: c.ip } : {}, opts);
+  // An IPAM driver that needs the MAC gets it with the address request, so it is chosen first (as dockerd does).
+  const chosenMac = (await c.ipam.requiresMacAddress?.(opts)) ? randomMac() : undefined;
+  const address = await c.ipam.requestAddress(
+    net.pool.poolId,
+    { ...(c.ip && { address: c.ip }), ...(chosenMac && { mac: chosenMac }) },
+    opts,
+  );
   const endpointId = randomBytes(32).toString('hex');
   const ids = { NetworkID: net.id, EndpointID: endpointId };
   const undo: Array<() => Promise<unknown>> = [
@@ -91,7 +84,7 @@ export async function joinEndpoint(c: JoinContext): Promise<PluginEndpointRecord
   try {
     const req: CreateEndpointRequest = {
       ...ids,
-      Interface: { Address: address, AddressIPv6: '', MacAddress: '' },
+      Interface: { Address: address, AddressIPv6: '', MacAddress: chosenMac ?? '' },
       Options: portOptions(c.ports),
     };
     const created = await plugin.call<CreateEndpointResponse>('NetworkDriver.CreateEndpoint', req, opts);
@@ -112,9 +105,11 @@ export async function joinEndpoint(c: JoinContext): Promise<PluginEndpointRecord
     let idx = 0;
     while (c.taken.has(`${src.DstPrefix}${idx}`)) idx++;
     const gateway = c.routed && !net.internal && typeof joined.Gateway === 'string' ? joined.Gateway : '';
-    // The driver's MAC when it chose one, else one made from the address (as the bridge driver does).
+    // The MAC chosen for the IPAM driver, else the driver's when it chose one, else one made from the address
+    // (as the bridge driver does).
     const given = created?.Interface?.MacAddress;
-    const mac = typeof given === 'string' && given ? given : macFor(parseIp(address.split('/')[0] ?? ''));
+    const mac =
+      chosenMac ?? (typeof given === 'string' && given ? given : macFor(parseIp(address.split('/')[0] ?? '')));
     const ep: PluginEndpointRecord = {
       networkId: net.id,
       endpointId,

@@ -8,6 +8,7 @@ import type {
   ConnectOptions,
   CreateNetworkOptions,
   Endpoint,
+  GetNetworkOptions,
   Network,
   NetworkAttachment,
   NetworkService,
@@ -17,7 +18,13 @@ import { hostNameservers } from './dns.js';
 import { checkNetworkName, checkSignal, lookupNetwork } from './names.js';
 import { mountsUnder, namespaceFiles, removeNamespace } from './host.js';
 import { type IpamAllocator, LocalIpamAllocator, PluginIpamAllocator } from './ipam-allocator.js';
-import { UNDO_CALL, joinEndpoint, leaveEndpoint, optionalCall } from './plugin-endpoint.js';
+import {
+  type NetworkCapabilities,
+  endpointOperInfo,
+  networkCapabilities,
+  optionalCall,
+} from './plugin-capabilities.js';
+import { UNDO_CALL, joinEndpoint, leaveEndpoint } from './plugin-endpoint.js';
 import {
   type PluginAttachmentRecord,
   type PluginEndpointRecord,
@@ -30,6 +37,7 @@ import {
   toNetwork,
 } from './plugin-state.js';
 import { type CreateNetworkRequest, OPT, type PluginResolver, type PluginTransport } from './remote-api.js';
+import { replayIpamRequests } from './plugin-replay.js';
 import { createSandbox } from './sandbox.js';
 
 /** Options of {@link PluginNetworkService}. */
@@ -59,9 +67,15 @@ export class PluginNetworkService implements NetworkService {
   private readonly logger: (message: string) => void;
   /** Network plugins told DiscoverNew in this run. */
   private readonly discovered = new Map<string, PluginTransport>();
+  /** GetCapabilities answers of network plugins in this run. */
+  private readonly caps = new Map<string, NetworkCapabilities>();
+  private readonly ipams = new Map<string, PluginIpamAllocator>();
   private readonly pendingNames = new Set<string>();
   private ready: Promise<void> | undefined;
-  /** The plugins being told about endpoints dropped by {@link init}. */
+  /**
+   * The background work of {@link init}: plugins told about dropped endpoints, IPAM requests replayed. Calls that
+   * change networks or endpoints wait for it (as dockerd replays before it serves); listing does not. Never rejects.
+   */
   private released: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: PluginNetworkServiceOptions) {
@@ -78,7 +92,9 @@ export class PluginNetworkService implements NetworkService {
   /**
    * Drops attachments whose namespace is gone (a container that died while the daemon was down) and namespace
    * files nobody owns (once). The plugins are told about the dropped endpoints in the background (Leave,
-   * DeleteEndpoint, ReleaseAddress; not retried), so a plugin that is down does not hold up the daemon's start.
+   * DeleteEndpoint, ReleaseAddress; not retried), so a plugin that is down does not hold up the daemon's start;
+   * then IPAM plugins that say `RequiresRequestReplay` are asked again for the pools and addresses they gave
+   * ({@link replayIpamRequests}), also in the background.
    */
   init(): Promise<void> {
     this.ready ??= (async () => {
@@ -92,7 +108,12 @@ export class PluginNetworkService implements NetworkService {
         delete this.state.attachments[id];
       }
       this.save();
-      this.released = Promise.all(dropped.map((ep) => this.teardown(ep, undefined, UNDO_CALL))).then(() => undefined);
+      this.released = Promise.all(dropped.map((ep) => this.teardown(ep, undefined, UNDO_CALL)))
+        .then(() => replayIpamRequests(this.state, (n) => this.ipam(n.ipamDriver, UNDO_CALL), this.logger))
+        .then((changed) => {
+          if (changed) this.save();
+        })
+        .catch((e: unknown) => this.logger(`network: clean-up after start: ${(e as Error).message}`));
       const known = new Set(Object.values(this.state.attachments).map((a) => a.netns));
       for (const f of await namespaceFiles(this.o.runDir)) if (!known.has(f)) await removeNamespace(f);
     })();
@@ -105,10 +126,43 @@ export class PluginNetworkService implements NetworkService {
     return this.state.networks.map((n) => toNetwork(n, this.state));
   }
 
-  async get(name: string, opts?: CallOptions): Promise<Network> {
+  async get(name: string, opts?: GetNetworkOptions): Promise<Network> {
     checkSignal(opts);
     await this.init();
-    return toNetwork(this.find(name), this.state);
+    const rec = this.find(name);
+    const net = toNetwork(rec, this.state);
+    if (!opts?.driverInfo) return net;
+    await this.addDriverInfo(
+      Object.values(net.containers),
+      (e) => this.state.attachments[e.containerId]?.endpoints.find((x) => x.networkId === rec.id),
+      opts,
+    );
+    return net;
+  }
+
+  /**
+   * Asks the drivers for each endpoint's operational data (EndpointOperInfo, at once) and puts it in
+   * `driverInfo`. Best effort: a plugin that fails or is down leaves the endpoint without it (logged).
+   */
+  private async addDriverInfo(
+    endpoints: Endpoint[],
+    recordOf: (e: Endpoint) => PluginEndpointRecord | undefined,
+    opts?: CallOptions,
+  ): Promise<void> {
+    await Promise.all(
+      endpoints.map(async (e) => {
+        const rec = recordOf(e);
+        const net = this.byId(e.networkId);
+        if (!rec || !net) return;
+        const plugin = await this.plugin(net.driver, opts).catch((err: unknown) => {
+          this.logger(`network ${net.name}: plugin ${net.driver}: ${(err as Error).message}`);
+          return undefined;
+        });
+        const ids = { NetworkID: net.id, EndpointID: rec.endpointId };
+        const info = plugin && (await endpointOperInfo(plugin, ids, this.logger, opts));
+        if (info) e.driverInfo = info;
+      }),
+    );
   }
 
   async create(name: string, opts: CreateNetworkOptions = {}): Promise<Network> {
@@ -117,6 +171,7 @@ export class PluginNetworkService implements NetworkService {
     if (!opts.driver) throw invalidArgument('a plugin network needs a driver name');
     if ((opts.gateway || opts.ipRange) && !opts.subnet) throw invalidArgument('--gateway and --ip-range need --subnet');
     await this.init();
+    await this.released;
     if (this.lookup(name) || this.pendingNames.has(name))
       throw alreadyExists(`network with name ${name} already exists`, { details: { network: name } });
     this.pendingNames.add(name);
@@ -129,6 +184,9 @@ export class PluginNetworkService implements NetworkService {
 
   private async createNetwork(name: string, driver: string, opts: CreateNetworkOptions): Promise<Network> {
     const plugin = await this.plugin(driver, opts);
+    // dockerd without swarm keeps a global-scope driver's networks in its one local store and shows the scope;
+    // so does tscr (no cluster store: the network is known to this host only).
+    const caps = await this.capabilities(driver, plugin, opts);
     const ipam = await this.ipam(opts.ipamDriver, opts);
     const id = randomBytes(32).toString('hex');
     const pool = await ipam.requestPool(
@@ -167,6 +225,8 @@ export class PluginNetworkService implements NetworkService {
         pool,
         gateway,
         ...(opts.ipRange && { ipRange: opts.ipRange }),
+        scope: caps.scope,
+        connectivityScope: caps.connectivityScope,
       };
       this.state.networks.push(rec);
       this.save();
@@ -182,6 +242,7 @@ export class PluginNetworkService implements NetworkService {
   async remove(name: string, opts?: CallOptions): Promise<void> {
     checkSignal(opts);
     await this.init();
+    await this.released;
     const n = this.find(name);
     const users = Object.values(this.state.attachments).filter((a) => a.endpoints.some((e) => e.networkId === n.id));
     if (users.length > 0) {
@@ -217,6 +278,7 @@ export class PluginNetworkService implements NetworkService {
     checkSignal(opts);
     if (!containerId) throw invalidArgument('attach: container ID is required');
     await this.init();
+    await this.released;
     if (this.state.attachments[containerId])
       throw failedPrecondition(`container ${containerId} is already attached`, { details: { id: containerId } });
     const name = opts.name ?? containerId.slice(0, 12);
@@ -292,6 +354,7 @@ export class PluginNetworkService implements NetworkService {
   /** Leaves every endpoint (telling the plugins; failures are logged) and removes the namespace. Idempotent. */
   async detach(containerId: string, opts?: CallOptions): Promise<void> {
     await this.init();
+    await this.released;
     const a = this.state.attachments[containerId];
     if (!a) return;
     delete this.state.attachments[containerId];
@@ -304,6 +367,7 @@ export class PluginNetworkService implements NetworkService {
   async connect(containerId: string, network: string, opts: ConnectOptions = {}): Promise<Endpoint> {
     checkSignal(opts);
     await this.init();
+    await this.released;
     const n = this.find(network);
     const a = this.state.attachments[containerId];
     if (a?.kind !== 'own')
@@ -326,6 +390,7 @@ export class PluginNetworkService implements NetworkService {
 
   async disconnect(containerId: string, network: string, opts?: CallOptions): Promise<void> {
     await this.init();
+    await this.released;
     const n = this.find(network);
     const a = this.state.attachments[containerId];
     const ep = a?.endpoints.find((e) => e.networkId === n.id);
@@ -342,6 +407,8 @@ export class PluginNetworkService implements NetworkService {
     checkSignal(opts);
     await this.init();
     const a = this.state.attachments[containerId];
+    // No EndpointOperInfo here: this is asked on start, connect and reconcile paths, and container inspect has
+    // no place for driver data.
     return a ? toAttachment(a, this.state, hostNameservers()) : undefined;
   }
 
@@ -373,7 +440,7 @@ export class PluginNetworkService implements NetworkService {
     const p = await this.o.resolve(name, 'NetworkDriver', opts);
     if (!this.discovered.has(name)) {
       this.discovered.set(name, p);
-      await optionalCall(p, 'NetworkDriver.GetCapabilities', {}, opts).catch(() => undefined);
+      await this.capabilities(name, p, opts).catch((e: unknown) => this.logger((e as Error).message));
       await optionalCall(
         p,
         'NetworkDriver.DiscoverNew',
@@ -384,9 +451,26 @@ export class PluginNetworkService implements NetworkService {
     return p;
   }
 
+  /** The plugin's GetCapabilities answer (asked until one is had). @throws FailedPrecondition for an invalid one. */
+  private async capabilities(name: string, p: PluginTransport, opts?: CallOptions): Promise<NetworkCapabilities> {
+    let caps = this.caps.get(name);
+    if (!caps) {
+      caps = await networkCapabilities(p, opts);
+      this.caps.set(name, caps);
+    }
+    return caps;
+  }
+
   private async ipam(name: string | undefined, opts?: CallOptions): Promise<IpamAllocator> {
     if (!name || name === 'default') return this.localIpam;
-    return new PluginIpamAllocator(await this.o.resolve(name, 'IpamDriver', opts));
+    const p = await this.o.resolve(name, 'IpamDriver', opts);
+    // Kept while the plugin is the same, so its capabilities and address space are asked once.
+    let a = this.ipams.get(name);
+    if (a?.plugin !== p) {
+      a = new PluginIpamAllocator(p);
+      this.ipams.set(name, a);
+    }
+    return a;
   }
 
   private save(): void {

@@ -21,6 +21,10 @@ export interface PluginNetworkRecord {
   ipRange?: string;
   /** `a.b.c.d/n`, from the IPAM driver. */
   gateway: string;
+  /** The driver's GetCapabilities `Scope` when the network was made; absent (older records): `local`. */
+  scope?: 'local' | 'global';
+  /** The driver's `ConnectivityScope`; absent: same as `scope`. */
+  connectivityScope?: 'local' | 'global';
 }
 
 /** One container interface on a plugin network. */
@@ -112,6 +116,7 @@ export function toNetwork(n: PluginNetworkRecord, state: PluginNetworkState): Ne
     containers,
     ipamDriver: n.ipamDriver,
     ipamOptions: { ...n.ipamOptions },
+    scope: n.scope ?? 'local',
   };
 }
 

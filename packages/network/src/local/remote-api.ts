@@ -132,4 +132,24 @@ export const OPT = {
   exposedPorts: 'com.docker.network.endpoint.exposedports',
   addressType: 'RequestAddressType',
   gatewayType: 'com.docker.network.gateway',
+  macAddress: 'com.docker.network.endpoint.macaddress',
 } as const;
+
+/** `NetworkDriver.GetCapabilities`: `local` or `global` each; an empty `ConnectivityScope` means the same as `Scope`. */
+export interface NetworkCapabilitiesResponse {
+  Scope?: string;
+  ConnectivityScope?: string;
+}
+
+/** `IpamDriver.GetCapabilities`. */
+export interface IpamCapabilitiesResponse {
+  /** The endpoint's MAC goes with RequestAddress (option {@link OPT.macAddress}). */
+  RequiresMACAddress?: boolean;
+  /** The plugin wants its pools and addresses asked for again after the daemon restarts. */
+  RequiresRequestReplay?: boolean;
+}
+
+/** `NetworkDriver.EndpointOperInfo`: request `{NetworkID, EndpointID}`, answer the driver's data about the endpoint. */
+export interface EndpointOperInfoResponse {
+  Value?: Record<string, unknown> | null;
+}

@@ -7,6 +7,8 @@ import { listen } from '@tscr/api/grpc';
 import { createLocalNetworkService } from '@tscr/network/local';
 import { GrpcNetworkService, addNetworkService } from '@tscr/network/grpc';
 import { makeTempDir } from '@tscr/testkit';
+import type { Endpoint, Network } from '@tscr/network';
+import { networkFromProto, networkToProto } from '../../src/grpc/convert.js';
 import { describeNetworkService } from '../conformance/network-service.js';
 
 async function serve() {
@@ -49,5 +51,41 @@ describe('GrpcNetworkService', () => {
       client.close();
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('network conversion to and from the wire', () => {
+  it("keeps a network's scope and an endpoint's driver data; leaves them out when absent", () => {
+    const ep: Endpoint = {
+      networkId: 'n1',
+      networkName: 'tscr-test-n',
+      containerId: 'c1',
+      containerName: 'c',
+      aliases: [],
+      interfaceName: 'eth0',
+      ipAddress: '10.1.0.2',
+      prefixLen: 24,
+      gateway: '',
+      macAddress: '02:42:0a:01:00:02',
+      staticIp: false,
+    };
+    const n: Network = {
+      id: 'n1',
+      name: 'tscr-test-n',
+      driver: 'tscr-test-p',
+      created: '',
+      labels: {},
+      builtin: false,
+      internal: false,
+      options: {},
+      ipam: [],
+      containers: { c1: { ...ep, driverInfo: { vlan: '7' } }, c2: { ...ep, containerId: 'c2' } },
+      scope: 'global',
+    };
+    const back = networkFromProto(networkToProto(n));
+    expect(back).toEqual(n);
+    expect('driverInfo' in (back.containers.c2 ?? {})).toBe(false);
+    const { scope: _, ...local } = n;
+    expect('scope' in networkFromProto(networkToProto(local))).toBe(false);
   });
 });

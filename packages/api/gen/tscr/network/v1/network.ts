@@ -39,6 +39,16 @@ export interface Endpoint {
   gateway: string;
   macAddress: string;
   staticIp: boolean;
+  /**
+   * What the driver reports about the endpoint (a network plugin's EndpointOperInfo), when asked; values of
+   * other types than string are JSON.
+   */
+  driverInfo: { [key: string]: string };
+}
+
+export interface Endpoint_DriverInfoEntry {
+  key: string;
+  value: string;
 }
 
 export interface Network {
@@ -58,6 +68,8 @@ export interface Network {
   /** The IPAM driver that gave the addresses: "default" (the daemon's) or a plugin's name. */
   ipamDriver: string;
   ipamOptions: { [key: string]: string };
+  /** "local" (also when empty) or "global": the data scope of the network's driver. */
+  scope: string;
 }
 
 export interface Network_LabelsEntry {
@@ -98,6 +110,8 @@ export interface ListNetworksResponse {
 
 export interface GetNetworkRequest {
   name: string;
+  /** Ask the drivers for each endpoint's data (EndpointOperInfo of network plugins), as inspect does. */
+  driverInfo: boolean;
 }
 
 export interface GetNetworkResponse {
@@ -302,6 +316,7 @@ function createBaseEndpoint(): Endpoint {
     gateway: "",
     macAddress: "",
     staticIp: false,
+    driverInfo: {},
   };
 }
 
@@ -340,6 +355,9 @@ export const Endpoint = {
     if (message.staticIp !== false) {
       writer.uint32(88).bool(message.staticIp);
     }
+    Object.entries(message.driverInfo).forEach(([key, value]) => {
+      Endpoint_DriverInfoEntry.encode({ key: key as any, value }, writer.uint32(98).fork()).ldelim();
+    });
     return writer;
   },
 
@@ -427,6 +445,16 @@ export const Endpoint = {
 
           message.staticIp = reader.bool();
           continue;
+        case 12:
+          if (tag !== 98) {
+            break;
+          }
+
+          const entry12 = Endpoint_DriverInfoEntry.decode(reader, reader.uint32());
+          if (entry12.value !== undefined) {
+            message.driverInfo[entry12.key] = entry12.value;
+          }
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -449,6 +477,12 @@ export const Endpoint = {
       gateway: isSet(object.gateway) ? globalThis.String(object.gateway) : "",
       macAddress: isSet(object.macAddress) ? globalThis.String(object.macAddress) : "",
       staticIp: isSet(object.staticIp) ? globalThis.Boolean(object.staticIp) : false,
+      driverInfo: isObject(object.driverInfo)
+        ? Object.entries(object.driverInfo).reduce<{ [key: string]: string }>((acc, [key, value]) => {
+          acc[key] = String(value);
+          return acc;
+        }, {})
+        : {},
     };
   },
 
@@ -487,6 +521,79 @@ export const Endpoint = {
     if (message.staticIp !== false) {
       obj.staticIp = message.staticIp;
     }
+    if (message.driverInfo) {
+      const entries = Object.entries(message.driverInfo);
+      if (entries.length > 0) {
+        obj.driverInfo = {};
+        entries.forEach(([k, v]) => {
+          obj.driverInfo[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+};
+
+function createBaseEndpoint_DriverInfoEntry(): Endpoint_DriverInfoEntry {
+  return { key: "", value: "" };
+}
+
+export const Endpoint_DriverInfoEntry = {
+  encode(message: Endpoint_DriverInfoEntry, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: _m0.Reader | Uint8Array, length?: number): Endpoint_DriverInfoEntry {
+    const reader = input instanceof _m0.Reader ? input : _m0.Reader.create(input);
+    let end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseEndpoint_DriverInfoEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1:
+          if (tag !== 10) {
+            break;
+          }
+
+          message.key = reader.string();
+          continue;
+        case 2:
+          if (tag !== 18) {
+            break;
+          }
+
+          message.value = reader.string();
+          continue;
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skipType(tag & 7);
+    }
+    return message;
+  },
+
+  fromJSON(object: any): Endpoint_DriverInfoEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: Endpoint_DriverInfoEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
     return obj;
   },
 };
@@ -506,6 +613,7 @@ function createBaseNetwork(): Network {
     containers: {},
     ipamDriver: "",
     ipamOptions: {},
+    scope: "",
   };
 }
 
@@ -550,6 +658,9 @@ export const Network = {
     Object.entries(message.ipamOptions).forEach(([key, value]) => {
       Network_IpamOptionsEntry.encode({ key: key as any, value }, writer.uint32(106).fork()).ldelim();
     });
+    if (message.scope !== "") {
+      writer.uint32(114).string(message.scope);
+    }
     return writer;
   },
 
@@ -663,6 +774,13 @@ export const Network = {
             message.ipamOptions[entry13.key] = entry13.value;
           }
           continue;
+        case 14:
+          if (tag !== 114) {
+            break;
+          }
+
+          message.scope = reader.string();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -707,6 +825,7 @@ export const Network = {
           return acc;
         }, {})
         : {},
+      scope: isSet(object.scope) ? globalThis.String(object.scope) : "",
     };
   },
 
@@ -774,6 +893,9 @@ export const Network = {
           obj.ipamOptions[k] = v;
         });
       }
+    }
+    if (message.scope !== "") {
+      obj.scope = message.scope;
     }
     return obj;
   },
@@ -1213,13 +1335,16 @@ export const ListNetworksResponse = {
 };
 
 function createBaseGetNetworkRequest(): GetNetworkRequest {
-  return { name: "" };
+  return { name: "", driverInfo: false };
 }
 
 export const GetNetworkRequest = {
   encode(message: GetNetworkRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
+    }
+    if (message.driverInfo !== false) {
+      writer.uint32(16).bool(message.driverInfo);
     }
     return writer;
   },
@@ -1238,6 +1363,13 @@ export const GetNetworkRequest = {
 
           message.name = reader.string();
           continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.driverInfo = reader.bool();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1248,13 +1380,19 @@ export const GetNetworkRequest = {
   },
 
   fromJSON(object: any): GetNetworkRequest {
-    return { name: isSet(object.name) ? globalThis.String(object.name) : "" };
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      driverInfo: isSet(object.driverInfo) ? globalThis.Boolean(object.driverInfo) : false,
+    };
   },
 
   toJSON(message: GetNetworkRequest): unknown {
     const obj: any = {};
     if (message.name !== "") {
       obj.name = message.name;
+    }
+    if (message.driverInfo !== false) {
+      obj.driverInfo = message.driverInfo;
     }
     return obj;
   },
