@@ -7,7 +7,7 @@
  * figures it measured to FILE (bench/abuse.sh → docs/reliability/abuse.md).
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { credentials, type ClientReadableStream } from '@grpc/grpc-js';
@@ -139,6 +139,7 @@ describe.skipIf(skip)('API abuse against a real tscrd', () => {
   afterAll(async () => {
     if (process.env.TSCR_ABUSE_REPORT && figures.length > 0)
       await writeReport(process.env.TSCR_ABUSE_REPORT, figures, LIMITS);
+    if (daemon && process.env.TSCR_ABUSE_DAEMON_LOG) writeFileSync(process.env.TSCR_ABUSE_DAEMON_LOG, daemon.output());
     if (daemon) {
       const c = new GrpcContainerService(daemon.address);
       for (const x of await c.list({ all: true }).catch(() => []))
