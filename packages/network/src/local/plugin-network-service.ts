@@ -94,7 +94,7 @@ export class PluginNetworkService implements NetworkService {
    * files nobody owns (once). The plugins are told about the dropped endpoints in the background (Leave,
    * DeleteEndpoint, ReleaseAddress; not retried), so a plugin that is down does not hold up the daemon's start;
    * then IPAM plugins that say `RequiresRequestReplay` are asked again for the pools and addresses they gave
-   * ({@link replayIpamRequests}), also in the background.
+   * (`replayIpamRequests`), also in the background.
    */
   init(): Promise<void> {
     this.ready ??= (async () => {
