@@ -454,11 +454,13 @@ export class LocalTaskRuntime implements TaskRuntime {
   private async removeHalfMade(id: string): Promise<void> {
     if (!TASK_ID.test(id)) return;
     const bundle = this.bundle(id);
-    const exists = existsSync(bundle);
+    // The usual case (every start clears a task left over from an earlier run): no bundle, nothing to
+    // ask the OCI runtimes.
+    if (!existsSync(bundle)) return;
     // A task the OCI runtime knows had its record written before its monitor started: an unreadable
     // record there is damage to report, not a half-made create, so its mounts and files stay.
     const known = await Promise.all(Object.entries(this.runtimes).map(([name, bin]) => this.cli(name, bin).exists(id)));
-    if (!exists || known.includes(true)) return;
+    if (known.includes(true)) return;
     await unmountRootfs(join(bundle, BUNDLE_FILES.rootfs)).catch(() => undefined);
     await removeBundle(bundle).catch(() => undefined);
   }
