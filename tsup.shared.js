@@ -1,4 +1,17 @@
 // Shared tsup settings: every package builds ESM + CJS + .d.ts the same way.
+
+// esbuild escapes non-ASCII characters in code but copies comments verbatim, and one `→` or `—` in a kept TSDoc
+// comment makes V8 hold the whole module source as UTF-16: twice its size in the heap of every process that loads
+// it, for as long as it runs. Escaping them keeps sources one byte per character (esbuild's own escapes guarantee
+// that whatever non-ASCII is left is inside comments, so no code changes meaning).
+const asciiComments = {
+  name: 'ascii-comments',
+  renderChunk(code) {
+    if (!/[^\x00-\x7f]/.test(code)) return undefined;
+    return { code: code.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) };
+  },
+};
+
 export function packageConfig({ entry, ...rest }) {
   return {
     entry,
@@ -14,6 +27,12 @@ export function packageConfig({ entry, ...rest }) {
     external: [/^@tscr\//],
     // import.meta.url in the CJS build, __dirname/__filename in the ESM one.
     shims: true,
+    plugins: [asciiComments],
+    // A part loaded on first use (`await import(...)`) stays `require` in the CJS build: a real `import()` there
+    // would load the package's ESM build, a second copy of every @tscr module beside the CJS one.
+    esbuildOptions(options, { format }) {
+      if (format === 'cjs') options.supported = { ...options.supported, 'dynamic-import': false };
+    },
     ...rest,
   };
 }

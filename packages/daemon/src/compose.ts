@@ -9,7 +9,6 @@ import { Server } from '@grpc/grpc-js';
 import { listen } from '@tscr/api/grpc';
 import { createLocalContainerService, type LocalContainerService } from '@tscr/container/local';
 import { addContainerService } from '@tscr/container/grpc';
-import { createLocalBuilder } from '@tscr/builder/local';
 import { addBuilderService } from '@tscr/builder/grpc';
 import { createDockerApiServer, type DockerApiServer } from '@tscr/docker-api';
 import { createCriServer, type CriServer } from '@tscr/cri';
@@ -38,6 +37,7 @@ import type { PluginRegistry } from '@tscr/plugins/local';
 import { addPluginsService } from '@tscr/plugins/grpc';
 import { AuthzChain } from './authz/chain.js';
 import { AuthorizingServer } from './authz/grpc-server.js';
+import { LazyBuilder } from './lazy-builder.js';
 
 /** The pod sandbox image when the config names none (pulled on first use, through the mirrors). */
 export const DEFAULT_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
@@ -148,7 +148,8 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     readLogs,
     logger,
   });
-  const builder = createLocalBuilder({
+  // Loaded on the first build (or at start when a build was interrupted): most daemons never build.
+  const builder = new LazyBuilder({
     images,
     runtime: layers.runtime.service,
     stateDir: join(config.root, 'builder'),

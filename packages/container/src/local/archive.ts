@@ -6,7 +6,6 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PathStat } from '@tscr/api';
 import { failedPrecondition, fromSystemError, invalidArgument, isTscrError, notFound } from '@tscr/api';
-import { Pack, Unpack } from 'tar';
 import type { RootView } from './fsview.js';
 import { resolveExisting } from './safe-path.js';
 
@@ -56,7 +55,9 @@ function belowMount(inContainer: string, mountPoints: string[]): boolean {
  * `cwdInContainer`), with modes, owners and symlinks as they are; nothing
  * below another mount point is included.
  */
-function packStream(cwd: string, cwdInContainer: string, entries: string[], mountPoints: string[]) {
+async function packStream(cwd: string, cwdInContainer: string, entries: string[], mountPoints: string[]) {
+  // `tar` is required on first use: a daemon that never copies files holds none of its code.
+  const { Pack } = await import('tar');
   const pack = new Pack({
     cwd,
     portable: false,
@@ -92,12 +93,12 @@ export async function archiveFromView(
   const stat = await pathStat(r.host, name || '/');
   if (r.inContainer === '/') {
     const entries = await readdir(view.root);
-    return { stat, tar: packStream(view.root, '/', entries, view.mountPoints) };
+    return { stat, tar: await packStream(view.root, '/', entries, view.mountPoints) };
   }
   // A mount the path lies in (a volume at /data for /data/f) is what is asked for; only mounts below it are left out.
   const within = (m: string) => r.inContainer === m || r.inContainer.startsWith(m.endsWith('/') ? m : `${m}/`);
   const below = view.mountPoints.filter((m) => !within(m));
-  return { stat, tar: packStream(posix.dirname(r.host), posix.dirname(r.inContainer), [name], below) };
+  return { stat, tar: await packStream(posix.dirname(r.host), posix.dirname(r.inContainer), [name], below) };
 }
 
 /** The whole filesystem as a tar stream (entries without a leading `./`). */
@@ -129,6 +130,7 @@ export async function extractIntoView(
   }
   const problems: string[] = [];
   const created = new CreatedPaths(r.host);
+  const { Unpack } = await import('tar');
   const unpack = new Unpack({
     cwd: r.host,
     filter: (name: string, entry: unknown) => created.note(name, (entry as { type?: string }).type ?? ''),
