@@ -1,0 +1,93 @@
+// The measuring side of `bench/idle-rss.sh`: private tscrd daemons started as their bin (so the bin's own Node
+// flags apply), each timed from spawn to its first answered call (System.Version from a warm client polling every
+// 5 ms), then left alone SETTLE seconds (V8's memory reducer shrinks the heap ~15 s in) and read from /proc:
+// VmRSS = RssAnon + RssFile, and the thread count. Variants: the environment as it is, and without
+// NODE_EXTRA_CA_CERTS (Node parses that whole CA file at start-up). RUNS daemons per variant, started one after
+// another (each start timed alone), all settling at the same time; ended by PID.
+// Prints one JSON object on stdout: { variant: [{ startMs, rss, anon, file, threads }, ...] }.
+// Usage: node bench/idle-rss.mjs --work DIR --cgroup-parent NAME [--runs N] [--settle S]
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { GrpcSystemService } from '@tscr/api/grpc';
+
+const { values } = parseArgs({
+  options: {
+    work: { type: 'string' },
+    'cgroup-parent': { type: 'string' },
+    runs: { type: 'string', default: '3' },
+    settle: { type: 'string', default: '20' },
+    bin: { type: 'string', default: 'packages/daemon/dist/main.cjs' },
+  },
+});
+const runs = Number(values.runs);
+const settleMs = Number(values.settle) * 1000;
+
+const status = (pid) => {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return {
+    rss: kib('VmRSS') / 1024,
+    anon: kib('RssAnon') / 1024,
+    file: kib('RssFile') / 1024,
+    threads: kib('Threads'),
+  };
+};
+
+/** Starts one daemon; resolves once it answers, with the time that took. */
+async function start(variant, i) {
+  const dir = `${values.work}/${variant}-${i}`;
+  const env = { ...process.env };
+  if (variant === 'noCa') delete env.NODE_EXTRA_CA_CERTS;
+  const host = `unix://${dir}/s.sock`;
+  const t0 = performance.now();
+  const child = spawn(
+    values.bin,
+    ['--host', host, '--root', `${dir}/root`, '--exec-root', `${dir}/exec`, '--cgroup-parent', values['cgroup-parent']],
+    { env, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+  const client = new GrpcSystemService(host);
+  try {
+    for (;;) {
+      if (exited) throw new Error(`tscrd (${variant}) exited during start-up`);
+      try {
+        await client.version({ signal: AbortSignal.timeout(1000) });
+        break;
+      } catch {
+        await sleep(5);
+      }
+    }
+  } finally {
+    client.close();
+  }
+  return { child, dir, variant, startMs: performance.now() - t0, started: Date.now() };
+}
+
+async function stop(d) {
+  if (d.child.exitCode === null) {
+    const gone = new Promise((resolve) => d.child.once('exit', resolve));
+    process.kill(d.child.pid, 'SIGTERM');
+    await gone;
+  }
+  rmSync(d.dir, { recursive: true, force: true });
+}
+
+const daemons = [];
+const result = {};
+try {
+  for (let i = 0; i < runs; i++) {
+    for (const variant of ['env', 'noCa']) daemons.push(await start(variant, i));
+  }
+  for (const d of daemons) {
+    await sleep(Math.max(0, d.started + settleMs - Date.now()));
+    (result[d.variant] ??= []).push({ startMs: d.startMs, ...status(d.child.pid) });
+  }
+} finally {
+  for (const d of daemons) await stop(d).catch(() => undefined);
+}
+process.stdout.write(`${JSON.stringify(result)}\n`);

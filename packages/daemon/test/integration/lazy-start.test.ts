@@ -1,0 +1,79 @@
+/**
+ * What an idle `tscrd` does not load until it is used (the builder) still works on its first use after a
+ * plain start, and what a crash left of a build is still removed at start-up (which then loads the builder).
+ * The daemon is the built bin, as users run it.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BuildEvent } from '@tscr/builder';
+import { GrpcBuilderService } from '@tscr/builder/grpc';
+import type { DaemonConfig } from '@tscr/daemon';
+import { GrpcImageService } from '@tscr/image/grpc';
+import { makeTempDir, skipUnlessRoot, uniqueName } from '@tscr/testkit';
+import { cleanupHost, configFlags, startTscrd, testConfig, type Child } from '../fixtures/host.js';
+
+const skip = skipUnlessRoot('runc', 'conmon');
+
+describe.skipIf(skip)('tscrd loads its builder on first use', () => {
+  let dir: string;
+  let config: DaemonConfig;
+  let daemon: Child | undefined;
+  let builderTmp: string;
+
+  beforeAll(async () => {
+    dir = await makeTempDir('lazy-start');
+    config = testConfig(dir);
+    builderTmp = join(config.root, 'builder', 'tmp');
+  });
+
+  afterAll(async () => {
+    await daemon?.stop();
+    if (dir) await cleanupHost(dir, config.cgroupParent);
+  });
+
+  it('builds on the first call after an idle start', async () => {
+    daemon = await startTscrd(configFlags(config));
+    // Nothing of the builder ran at start: its scratch directory is made by its first clean-up.
+    expect(existsSync(builderTmp)).toBe(false);
+    const ctx = join(dir, 'ctx');
+    mkdirSync(ctx);
+    writeFileSync(join(ctx, 'Dockerfile'), 'FROM scratch\nCOPY a.txt /a.txt\nLABEL lazy=yes\n');
+    writeFileSync(join(ctx, 'a.txt'), 'first build\n');
+    const tar = spawnSync('tar', ['-C', ctx, '-cf', '-', '.']).stdout;
+    const builder = new GrpcBuilderService(daemon.address);
+    const images = new GrpcImageService(daemon.address);
+    try {
+      const tag = `${uniqueName('lazy')}:built`;
+      const events: BuildEvent[] = [];
+      for await (const e of builder.build(
+        (async function* () {
+          yield tar;
+        })(),
+        { tags: [tag] },
+      ))
+        events.push(e);
+      const result = events.find((e) => e.type === 'result');
+      expect(result).toMatchObject({ type: 'result', tags: [tag] });
+      const image = await images.get(tag);
+      expect(image.config.labels).toMatchObject({ lazy: 'yes' });
+      await images.remove(tag);
+    } finally {
+      builder.close();
+      images.close();
+    }
+    expect(readdirSync(builderTmp)).toEqual([]);
+    await daemon.stop();
+    daemon = undefined;
+  });
+
+  it('removes what an interrupted build left at start-up', async () => {
+    // A build's scratch directory with the marker of a step snapshot, as a kill -9 mid-build leaves them.
+    const scratch = join(builderTmp, 'build-00112233445566778899aabb');
+    mkdirSync(scratch, { recursive: true });
+    writeFileSync(join(scratch, 'build-00112233445566778899aabbccddeeff.snapshot'), '');
+    daemon = await startTscrd(configFlags(config));
+    expect(readdirSync(builderTmp)).toEqual([]);
+  });
+});
