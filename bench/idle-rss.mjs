@@ -7,7 +7,7 @@
 // Prints one JSON object on stdout: { variant: [{ startMs, rss, anon, file, threads }, ...] }.
 // Usage: node bench/idle-rss.mjs --work DIR --cgroup-parent NAME [--runs N] [--settle S]
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { openSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { GrpcSystemService } from '@tscr/api/grpc';
@@ -45,7 +45,7 @@ async function start(variant, i) {
   const child = spawn(
     values.bin,
     ['--host', host, '--root', `${dir}/root`, '--exec-root', `${dir}/exec`, '--cgroup-parent', values['cgroup-parent']],
-    { env, stdio: ['ignore', 'ignore', 'inherit'] },
+    { env, stdio: ['ignore', 'ignore', openSync(`${values.work}/${variant}-${i}.log`, 'w')] },
   );
   let exited = false;
   child.once('exit', () => {
@@ -85,7 +85,8 @@ try {
   }
   for (const d of daemons) {
     await sleep(Math.max(0, d.started + settleMs - Date.now()));
-    (result[d.variant] ??= []).push({ startMs: d.startMs, ...status(d.child.pid) });
+    result[d.variant] ??= [];
+    result[d.variant].push({ startMs: d.startMs, ...status(d.child.pid) });
   }
 } finally {
   for (const d of daemons) await stop(d).catch(() => undefined);
