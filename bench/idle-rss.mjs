@@ -3,7 +3,8 @@
 // 5 ms), then left alone SETTLE seconds (V8's memory reducer shrinks the heap ~15 s in) and read from /proc:
 // VmRSS = RssAnon + RssFile, and the thread count. Variants: the environment as it is, and without
 // NODE_EXTRA_CA_CERTS (Node parses that whole CA file at start-up). RUNS daemons per variant, started one after
-// another (each start timed alone), all settling at the same time; ended by PID.
+// another (each start timed alone), all settling at the same time; ended by PID. With --baseline BIN, RUNS more
+// daemons of that bin (the environment as it is), started between the others.
 // Prints one JSON object on stdout: { variant: [{ startMs, rss, anon, file, threads }, ...] }.
 // Usage: node bench/idle-rss.mjs --work DIR --cgroup-parent NAME [--runs N] [--settle S]
 import { spawn } from 'node:child_process';
@@ -17,8 +18,9 @@ const { values } = parseArgs({
     work: { type: 'string' },
     'cgroup-parent': { type: 'string' },
     runs: { type: 'string', default: '3' },
-    settle: { type: 'string', default: '20' },
+    settle: { type: 'string', default: '30' },
     bin: { type: 'string', default: 'packages/daemon/dist/main.cjs' },
+    baseline: { type: 'string' },
   },
 });
 const runs = Number(values.runs);
@@ -43,7 +45,7 @@ async function start(variant, i) {
   const host = `unix://${dir}/s.sock`;
   const t0 = performance.now();
   const child = spawn(
-    values.bin,
+    variant === 'baseline' ? values.baseline : values.bin,
     ['--host', host, '--root', `${dir}/root`, '--exec-root', `${dir}/exec`, '--cgroup-parent', values['cgroup-parent']],
     { env, stdio: ['ignore', 'ignore', openSync(`${values.work}/${variant}-${i}.log`, 'w')] },
   );
@@ -81,7 +83,9 @@ const daemons = [];
 const result = {};
 try {
   for (let i = 0; i < runs; i++) {
-    for (const variant of ['env', 'noCa']) daemons.push(await start(variant, i));
+    for (const variant of ['env', 'noCa', ...(values.baseline ? ['baseline'] : [])]) {
+      daemons.push(await start(variant, i));
+    }
   }
   for (const d of daemons) {
     await sleep(Math.max(0, d.started + settleMs - Date.now()));

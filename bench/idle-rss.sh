@@ -7,18 +7,22 @@
 # --runs daemons each; beside bare `node -e` idle and Debian's containerd idle (started on private paths inside this
 # script, stopped by PID), read after the same SETTLE seconds.
 # Goal (issue 17, goal 4): tscrd idle <= 60 MiB.
-# Needs root. Usage: bash bench/idle-rss.sh [--runs N] [--settle S]
+# --baseline BIN also measures another build of the bin (e.g. an older commit's packages/daemon/dist/main.cjs) in the
+# same run, its daemons started between this build's.
+# Needs root. Usage: bash bench/idle-rss.sh [--runs N] [--settle S] [--baseline BIN]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
 [ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
 runs=3
-settle=20
+settle=30
+baseline=""
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
     --settle) settle=$2; shift 2 ;;
-    *) echo "usage: $0 [--runs N] [--settle S]" >&2; exit 2 ;;
+    --baseline) baseline=$2; shift 2 ;;
+    *) echo "usage: $0 [--runs N] [--settle S] [--baseline BIN]" >&2; exit 2 ;;
   esac
 done
 
@@ -58,7 +62,8 @@ if [ -n "$ctrd" ]; then
   ctrd=""
 fi
 
-node bench/idle-rss.mjs --work "$work" --cgroup-parent "$cg" --runs "$runs" --settle "$settle" >"$out/idle-rss.json"
+node bench/idle-rss.mjs --work "$work" --cgroup-parent "$cg" --runs "$runs" --settle "$settle" \
+  ${baseline:+--baseline "$baseline"} >"$out/idle-rss.json"
 
 node - "$out/idle-rss.json" "$bare_json" "$ctr_json" "${ctr_version:-–}" <<'NODE' | tee "$out/idle-rss.md"
 const fs = require('node:fs');
@@ -86,5 +91,10 @@ const lines = [
   row('start-up to the first answered call, ms', m('env', 'startMs').toFixed(0),
     `without NODE_EXTRA_CA_CERTS: ${m('noCa', 'startMs').toFixed(0)}`),
 ];
+if (r.baseline) {
+  lines.push(row('baseline build: idle RSS = anon + file, MiB', `${m('baseline', 'rss').toFixed(1)} (${split('baseline')})`,
+    `this build ${(m('env', 'rss') - m('baseline', 'rss')).toFixed(1)} MiB`));
+  lines.push(row('baseline build: start-up to the first answered call, ms', m('baseline', 'startMs').toFixed(0), ''));
+}
 console.log(lines.join('\n'));
 NODE

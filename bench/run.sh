@@ -75,6 +75,7 @@ bash bench/pull.sh || echo "bench: the pull benchmark (bench/pull.sh) failed or 
 bash bench/transfer.sh || echo "bench: the transfer benchmark (bench/transfer.sh) failed or lacks docker-registry/skopeo" >&2
 bash bench/containers.sh || echo "bench: the 50-containers benchmark (bench/containers.sh) failed" >&2
 bash bench/scale.sh || echo "bench: the 500-containers benchmark (bench/scale.sh) failed" >&2
+bash bench/idle-rss.sh || echo "bench: the idle RSS benchmark (bench/idle-rss.sh) failed" >&2
 bash bench/run-path.sh --runs "$runs" --par 50 || echo "bench: the run-path breakdown (bench/run-path.sh) failed" >&2
 bash bench/network.sh --runs "$runs" || echo "bench: the network benchmark (bench/network.sh) failed" >&2
 bash bench/network-plugins.sh --runs "$runs" || echo "bench: the network driver benchmark (bench/network-plugins.sh) failed" >&2

@@ -10,8 +10,8 @@ import { listen } from '@tscr/api/grpc';
 import { createLocalContainerService, type LocalContainerService } from '@tscr/container/local';
 import { addContainerService } from '@tscr/container/grpc';
 import { addBuilderService } from '@tscr/builder/grpc';
-import { createDockerApiServer, type DockerApiServer } from '@tscr/docker-api';
-import { createCriServer, type CriServer } from '@tscr/cri';
+import type { DockerApiServer } from '@tscr/docker-api';
+import type { CriServer } from '@tscr/cri';
 import { DEFAULT_RUNTIMES, monitorVersion, readLogs, runtimeVersion } from '@tscr/runtime/local';
 import type { DaemonConfig, LayerName } from './config.js';
 import { SqliteEventLog } from './event-log.js';
@@ -36,7 +36,6 @@ import { buildPlugins } from './plugins.js';
 import type { PluginRegistry } from '@tscr/plugins/local';
 import { addPluginsService } from '@tscr/plugins/grpc';
 import { AuthzChain } from './authz/chain.js';
-import { AuthorizingServer } from './authz/grpc-server.js';
 import { LazyBuilder } from './lazy-builder.js';
 
 /** The pod sandbox image when the config names none (pulled on first use, through the mirrors). */
@@ -186,7 +185,10 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     : undefined;
   // A message past the limit fails with RESOURCE_EXHAUSTED before any handler sees it.
   const serverOptions = { 'grpc.max_receive_message_length': limits.grpcMaxMessageBytes };
-  const server = authorizer ? new AuthorizingServer(authorizer, serverOptions) : new Server(serverOptions);
+  // The authorizing server maps calls to Docker API requests (`@tscr/docker-api`): required only when used.
+  const server = authorizer
+    ? new (await import('./authz/grpc-server.js')).AuthorizingServer(authorizer, serverOptions)
+    : new Server(serverOptions);
   addTransferService(server, transfer);
   addLayerService(server, 'images', images);
   addLayerService(server, 'runtime', layers.runtime.service);
@@ -223,7 +225,9 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
       address ||= bound;
     }
     // The Docker Engine API: a second front door over the same services.
+    // It and the CRI are required only when served (--no-docker-api, --no-cri): then their code is never loaded.
     if (config.dockerHost) {
+      const { createDockerApiServer } = await import('@tscr/docker-api');
       const backends = {
         containers,
         images,
@@ -245,6 +249,7 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     }
     // The Kubernetes CRI: a third front door, for kubelet and crictl.
     if (config.criHost) {
+      const { createCriServer } = await import('@tscr/cri');
       cri = await createCriServer(
         { containers, images, registry, networks: layers.networks.service, runtime: layers.runtime.service, events },
         config.criHost,
