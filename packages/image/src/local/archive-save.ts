@@ -57,10 +57,10 @@ export async function* saveArchive(
     for await (const e of entries) {
       throwIfCancelled(signal, 'image save');
       if ('dir' in e) {
-        yield await tarHeader(e.path, undefined, mtime);
+        yield tarHeader(e.path, undefined, mtime);
         continue;
       }
-      yield await tarHeader(e.path, e.size, mtime);
+      yield tarHeader(e.path, e.size, mtime);
       let written = 0;
       for await (const chunk of e.data()) {
         throwIfCancelled(signal, 'image save');

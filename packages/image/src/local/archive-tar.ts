@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ReadEntry } from 'tar';
+import { Header, Parser, type ReadEntry } from 'tar';
 import { cancelled, fromSystemError, invalidArgument, isTscrError } from '@tscr/api';
 import { cleanEntryPath } from './unpack.js';
 
@@ -13,12 +13,8 @@ const BLOCK = 512;
 /** The two zero blocks that end a tar archive. */
 export const TAR_END = Buffer.alloc(2 * BLOCK);
 
-/**
- * The 512-byte header of a regular file (root-owned, mode 0644) or, with size undefined, of a directory.
- * (Async: `tar` is required on first use, so an idle daemon holds none of its code.)
- */
-export async function tarHeader(path: string, size: number | undefined, mtime: Date): Promise<Buffer> {
-  const { Header } = await import('tar');
+/** The 512-byte header of a regular file (root-owned, mode 0644) or, with size undefined, of a directory. */
+export function tarHeader(path: string, size: number | undefined, mtime: Date): Buffer {
   const header = new Header({
     path: size === undefined ? `${path}/` : path,
     mode: size === undefined ? 0o755 : 0o644,
@@ -71,7 +67,6 @@ export async function spoolArchive(
   await mkdir(dir, { recursive: true });
   const files = new Map<string, SpooledFile>();
   const links = new Map<string, string>();
-  const { Parser } = await import('tar');
   const parser = new Parser({ strict: true });
   let count = 0;
   let entryFailure: unknown;

@@ -17,7 +17,7 @@ import {
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import type { ReadEntry } from 'tar';
+import { Parser, type ReadEntry } from 'tar';
 import { fromSystemError, internal, invalidArgument, isTscrError, unimplemented } from '@tscr/api';
 import { SMALL_FILE, processUmask, writeFileNow, type Creation, type FileMeta } from './file-writes.js';
 import { throwIfAborted } from './fs-util.js';
@@ -78,8 +78,6 @@ async function* entriesOf(
 ): AsyncGenerator<ReadEntry, void, undefined> {
   const maxBytes = limits.maxBytes ?? DEFAULT_LAYER_LIMITS.maxBytes;
   const maxEntries = limits.maxEntries ?? DEFAULT_LAYER_LIMITS.maxEntries;
-  // `tar` is required on first use: an idle daemon holds none of its code.
-  const { Parser } = await import('tar');
   const parser = new Parser({ strict: true });
   const queue: ReadEntry[] = [];
   let done = false;
