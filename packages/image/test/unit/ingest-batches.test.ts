@@ -20,7 +20,10 @@ async function* pieces(bytes: Buffer): AsyncGenerator<Uint8Array> {
  * what comes out must be the layer, byte for byte, and a failure half-way (a corrupt gzip stream, an
  * unpack past its limit) must end the write with its own error instead of waiting forever, leaving nothing.
  */
-describe('a layer of many MiB written through the reused batch buffers', () => {
+describe.each([
+  ['unpacking in this thread', Number.POSITIVE_INFINITY],
+  ['unpacking in a worker thread', 0],
+])('a layer of many MiB written through the reused batch buffers, %s', (_how, unpackWorkerMinBytes) => {
   const dirs: string[] = [];
   afterAll(() => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -39,7 +42,10 @@ describe('a layer of many MiB written through the reused batch buffers', () => {
   async function store(limits?: { maxBytes: number }) {
     const root = await makeTempDir('ingest-batches');
     dirs.push(root);
-    return { root, images: createLocalImageService({ root, ...(limits && { layerLimits: limits }) }) };
+    return {
+      root,
+      images: createLocalImageService({ root, unpackWorkerMinBytes, ...(limits && { layerLimits: limits }) }),
+    };
   }
 
   const staged = (root: string) =>

@@ -1,0 +1,53 @@
+/**
+ * The entry of the layer unpack worker thread (see `unpack-thread.ts`): it
+ * applies one layer tar, whose bytes the parent thread posts to it, with
+ * {@link unpackLayerStream}, so tar parsing and the blocking file creation
+ * run beside the parent's network reading, hashing and inflating.
+ * @packageDocumentation
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Readable } from 'node:stream';
+import { cancelled, internal, isTscrError } from '@tscr/api';
+import type { FromWorker, ToWorker, UnpackJob } from './unpack-thread.js';
+import { unpackLayerStream } from './unpack.js';
+
+function serve(): void {
+  const port = parentPort;
+  if (!port) throw internal('unpack-worker runs as a worker thread only');
+  const job = workerData as UnpackJob;
+  const send = (m: FromWorker) => port.postMessage(m);
+  const controller = new AbortController();
+  // Bytes are pushed as they come; what stops the parent is the window of bytes not yet taken (acked below).
+  const input = new Readable({ read() {} });
+  const unpacked = unpackLayerStream(
+    input,
+    job.dest,
+    { signal: controller.signal, ...(job.limits ? { limits: job.limits } : {}) },
+    job.what,
+  );
+  // Attached after the unpacker's own listeners: a chunk handed to the tar parser is taken.
+  input.on('data', (chunk: Buffer) => send({ type: 'ack', bytes: chunk.length }));
+  port.on('message', (m: ToWorker) => {
+    if (m.type === 'data') input.push(Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength));
+    else if (m.type === 'end') input.push(null);
+    else {
+      const err = cancelled(m.reason);
+      controller.abort(err);
+      input.destroy(err);
+    }
+  });
+  unpacked
+    .then(
+      (stats) => send({ type: 'done', size: stats.size }),
+      (err: unknown) =>
+        send({
+          type: 'error',
+          error: isTscrError(err)
+            ? { code: err.code, message: err.message, details: err.details }
+            : { code: 'Internal', message: err instanceof Error ? err.message : String(err), details: {} },
+        }),
+    )
+    .finally(() => port.close());
+}
+
+serve();
