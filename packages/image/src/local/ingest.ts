@@ -274,14 +274,15 @@ async function teeAndUnpack(
   data: AsyncIterable<Uint8Array>,
   blobFile: string,
   dest: string,
-  unpack: typeof unpackLayerStream,
+  unpack: typeof unpackLayerInWorker,
   limits: LayerLimits | undefined,
   signal?: AbortSignal,
 ): Promise<{ size: number; diffID: string; unpacked: number }> {
   const { head, all } = await peek(data);
   let decompress: Duplex;
+  const kind = sniffCompression(head);
   try {
-    decompress = decompressor(sniffCompression(head));
+    decompress = decompressor(kind);
   } catch (err) {
     await all[Symbol.asyncIterator]().return?.();
     throw err;
@@ -297,7 +298,8 @@ async function teeAndUnpack(
     },
   });
   const piped = pipeline(decompress, hasher, { signal });
-  const unpacked = unpack(hasher, dest, { signal, ...(limits ? { limits } : {}) }, 'the layer blob');
+  // zlib's output buffers can be handed over to a worker whole (see unpackLayerInWorker).
+  const unpacked = unpack(hasher, dest, { signal, ...(limits ? { limits } : {}) }, 'the layer blob', kind === 'gzip');
   let file: FileHandle | undefined;
   const fed = (async () => {
     file = await open(blobFile, 'wx', 0o644);
