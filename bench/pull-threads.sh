@@ -14,25 +14,9 @@ runs=5
 [ "${1:-}" = "--runs" ] && runs=$2
 work=$(mktemp -d /tmp/tscr-bench-pullthreads-XXXXXX)
 daemon="" registry=""
-cleanup() {
-  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && { wait "$daemon" 2>/dev/null || true; }
-  [ -n "$registry" ] && kill "$registry" 2>/dev/null && { wait "$registry" 2>/dev/null || true; }
-  umount -R "$work" 2>/dev/null || true
-  rm -rf "$work"
-  true
-}
-trap cleanup EXIT
-node bench/pull-image.mjs "$work" mixed 165 >"$work/layer-info"
-source bench/registry.sh
-start_registry "$work"
-REF="127.0.0.1:$port/bench/big:1"
-skopeo --insecure-policy copy -q --dest-tls-verify=false "oci:$work/oci:bench" "docker://$REF"
-export TSCR_HOST="unix://$work/exec/tscr.sock"
-tscr="node packages/cli/dist/main.cjs"
-node packages/daemon/dist/main.cjs --host "$TSCR_HOST" --root "$work/root" --exec-root "$work/exec" \
-  --cgroup-parent tscr-bench >"$work/tscrd.log" 2>&1 &
-daemon=$!
-for _ in $(seq 100); do $tscr version >/dev/null 2>&1 && break; sleep 0.1; done
+source bench/pull-setup.sh
+trap 'pull_stop "$work"' EXIT
+pull_setup "$work"
 $tscr pull -q "$REF" >/dev/null # warm-up
 
 snap() { # pid: "tid comm ticks" per thread, then "total process ticks" (exited threads included)
@@ -84,7 +68,7 @@ const total = (b.get("total").n - a.get("total").n) * tick;
 add("tscrd threads that ended during the pull (the unpack worker)", Math.max(0, total - live));
 add("**tscrd, whole process**", total);
 others.sort((x, y) => y - x);
-add("tscrd busiest other thread", others[0] ?? 0);
+add("tscrd busiest other thread (the unpack worker, kept 5 s between layers)", others[0] ?? 0);
 add("tscrd 2nd busiest other thread", others[1] ?? 0);
 add("tscrd all other threads (libuv pool, V8 GC/compiler helpers, workers)", others.reduce((x, y) => x + y, 0));
 const ra = read(r0), rb = read(r1);
