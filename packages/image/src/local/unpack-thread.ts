@@ -68,7 +68,12 @@ async function giveBack(worker: Worker): Promise<void> {
     return;
   }
   worker.unref();
-  spare = { worker, timer: setTimeout(() => void worker.terminate(), IDLE_MS).unref() };
+  const retire = () => {
+    // No longer the spare before it starts ending: a layer that comes now gets a new worker, not this one.
+    if (spare?.worker === worker) spare = undefined;
+    void worker.terminate();
+  };
+  spare = { worker, timer: setTimeout(retire, IDLE_MS).unref() };
 }
 
 let script: string | null | undefined;
