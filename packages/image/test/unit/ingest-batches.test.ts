@@ -66,6 +66,25 @@ describe.each([
     expect(staged(root)).toEqual([]);
   });
 
+  it('unpacks three layers written at once (as a pull does), each exactly', async () => {
+    const layers = [await layer(), await layer(), await layer()];
+    const { root, images } = await store();
+    await Promise.all(
+      layers.map(({ gz }) =>
+        images.writeBlob(
+          { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha(gz), size: gz.length },
+          pieces(gz),
+        ),
+      ),
+    );
+    for (const { src, tar } of layers) {
+      const fs = join(root, 'layers', sha(tar).slice(7), 'fs');
+      for (let i = 0; i < 12; i++)
+        expect(sha(readFileSync(join(fs, `f${i}`)))).toBe(sha(readFileSync(join(src, `f${i}`))));
+    }
+    expect(staged(root)).toEqual([]);
+  });
+
   it('fails a gzip stream corrupt half-way with InvalidArgument and leaves nothing', async () => {
     const { gz } = await layer();
     const bad = Buffer.from(gz);
