@@ -32,30 +32,17 @@ mkdir -p "$out"
 work=$(mktemp -d /tmp/tscr-bench-pull-XXXXXX)
 daemon="" registry=""
 P="podman --root $work/podman-root --runroot $work/podman-run --cgroup-manager cgroupfs --events-backend none"
+source bench/pull-setup.sh
 cleanup() {
-  [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && { wait "$daemon" 2>/dev/null || true; }
-  [ -n "$registry" ] && kill "$registry" 2>/dev/null && { wait "$registry" 2>/dev/null || true; }
   [ -d "$work/podman-root" ] && { $P system reset -f >/dev/null 2>&1 || true; }
-  umount -R "$work" 2>/dev/null || true
-  rm -rf "$work"
+  pull_stop "$work"
   true
 }
 trap cleanup EXIT
 
-node bench/pull-image.mjs "$work" mixed 165 | tee "$work/layer-info"
-
-source bench/registry.sh
-start_registry "$work"
-REF="127.0.0.1:$port/bench/big:1"
+pull_setup "$work"
+cat "$work/layer-info"
 COPY="127.0.0.1:$port/bench/copy:1"
-skopeo --insecure-policy copy -q --dest-tls-verify=false "oci:$work/oci:bench" "docker://$REF"
-
-export TSCR_HOST="unix://$work/exec/tscr.sock"
-tscr="node packages/cli/dist/main.cjs"
-node packages/daemon/dist/main.cjs --host "$TSCR_HOST" --root "$work/root" --exec-root "$work/exec" \
-  --cgroup-parent tscr-bench >"$work/tscrd.log" 2>&1 &
-daemon=$!
-for _ in $(seq 100); do $tscr version >/dev/null 2>&1 && break; sleep 0.1; done
 
 hf() { # name, prepare, command
   hyperfine --runs "$runs" --prepare "$2" --export-json "$out/pull-$1.json" "$3" >"$out/pull-$1.txt" 2>&1 || {

@@ -66,6 +66,11 @@ export interface LocalImageServiceOptions {
   gcGraceMs?: number;
   /** Bounds on what one pulled, loaded or imported layer may unpack to; defaults in `DEFAULT_LAYER_LIMITS`. */
   layerLimits?: LayerLimits;
+  /**
+   * Pulled and loaded layers of at least this many (compressed) bytes
+   * unpack in a worker thread, beside the download; default 8 MiB.
+   */
+  unpackWorkerMinBytes?: number;
 }
 
 /** An image in the index with the references that name it. */
@@ -114,11 +119,13 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
   private ready: Promise<void> | undefined;
   private readonly gcGraceMs: number;
   private readonly layerLimits: LayerLimits;
+  private readonly unpackWorkerMinBytes: number | undefined;
 
   constructor(options: LocalImageServiceOptions) {
     this.root = options.root;
     this.gcGraceMs = options.gcGraceMs ?? 60 * 60 * 1000;
     this.layerLimits = options.layerLimits ?? {};
+    this.unpackWorkerMinBytes = options.unpackWorkerMinBytes;
     this.layersDir = join(this.root, 'layers');
     this.tempDir = join(this.root, 'tmp');
     const content = join(this.root, 'content');
@@ -208,7 +215,13 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
     digestHex(desc.digest);
     throwIfAborted(opts.signal);
     await this.init();
-    const ctx = { ...this.content, tempDir: this.tempDir, lock: this.lock, limits: this.layerLimits };
+    const ctx = {
+      ...this.content,
+      tempDir: this.tempDir,
+      lock: this.lock,
+      limits: this.layerLimits,
+      unpackWorkerMinBytes: this.unpackWorkerMinBytes,
+    };
     await this.writing.run(desc.digest, data, () => ingestBlob(ctx, desc, data, opts.signal), opts.signal);
   }
 

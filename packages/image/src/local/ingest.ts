@@ -21,6 +21,7 @@ import type { LayerRecords } from './layer-records.js';
 import type { Mutex } from './mutex.js';
 import type { LayerLimits } from './layer-limits.js';
 import { unpackLayerStream } from './unpack.js';
+import { unpackLayerInWorker } from './unpack-thread.js';
 
 /** The parts of an image root a pulled blob is written to. */
 export interface IngestContext {
@@ -34,7 +35,19 @@ export interface IngestContext {
   lock: Mutex;
   /** Bounds on what one layer unpacks to (ResourceExhausted past them). */
   limits?: LayerLimits;
+  /**
+   * Layers of at least this many (compressed) bytes unpack in a worker
+   * thread (see `unpackLayerInWorker`). Default {@link UNPACK_WORKER_MIN_BYTES}.
+   */
+  unpackWorkerMinBytes?: number;
 }
+
+/**
+ * Layers this big or bigger unpack in a worker thread: tar parsing and file
+ * creation then run beside this thread's download, digest and inflate
+ * instead of after them. Smaller layers unpack here (a worker takes ~40 ms to start).
+ */
+export const UNPACK_WORKER_MIN_BYTES = 8 << 20;
 
 /** Bytes the blob file and the unpacker buffer at most before the source waits. */
 const HIGH_WATER = 1 << 20;
@@ -75,7 +88,16 @@ export async function ingestBlob(
     }
     const staged = join(work, 'layer');
     await mkdir(join(staged, 'fs'), { recursive: true, mode: 0o755 });
-    const { size, diffID, unpacked } = await teeAndUnpack(data, blobFile, join(staged, 'fs'), ctx.limits, signal);
+    const inWorker = desc.size >= (ctx.unpackWorkerMinBytes ?? UNPACK_WORKER_MIN_BYTES);
+    const unpack = inWorker ? unpackLayerInWorker : unpackLayerStream;
+    const { size, diffID, unpacked } = await teeAndUnpack(
+      data,
+      blobFile,
+      join(staged, 'fs'),
+      unpack,
+      ctx.limits,
+      signal,
+    );
     checkSize(desc, size);
     await ctx.lock.run(async () => {
       const layerDir = join(ctx.layersDir, digestHex(diffID));
@@ -252,13 +274,15 @@ async function teeAndUnpack(
   data: AsyncIterable<Uint8Array>,
   blobFile: string,
   dest: string,
+  unpack: typeof unpackLayerInWorker,
   limits: LayerLimits | undefined,
   signal?: AbortSignal,
 ): Promise<{ size: number; diffID: string; unpacked: number }> {
   const { head, all } = await peek(data);
   let decompress: Duplex;
+  const kind = sniffCompression(head);
   try {
-    decompress = decompressor(sniffCompression(head));
+    decompress = decompressor(kind);
   } catch (err) {
     await all[Symbol.asyncIterator]().return?.();
     throw err;
@@ -274,7 +298,8 @@ async function teeAndUnpack(
     },
   });
   const piped = pipeline(decompress, hasher, { signal });
-  const unpacked = unpackLayerStream(hasher, dest, { signal, ...(limits ? { limits } : {}) }, 'the layer blob');
+  // zlib's output buffers can be handed over to a worker whole (see unpackLayerInWorker).
+  const unpacked = unpack(hasher, dest, { signal, ...(limits ? { limits } : {}) }, 'the layer blob', kind === 'gzip');
   let file: FileHandle | undefined;
   const fed = (async () => {
     file = await open(blobFile, 'wx', 0o644);

@@ -1,4 +1,5 @@
-import { lstat, readFile, readdir, readlink, rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { lstat, mkdir, readFile, readdir, readlink, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, isInvalidArgument, type Image } from '@tscr/api';
@@ -19,21 +20,34 @@ async function tree(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-describe.skipIf(skipUnlessRoot('mknod'))('layer unpacking (root)', () => {
+// A layer imported (unpacked in this thread), and the same layer pulled (written as a blob) with the unpack in a
+// worker thread: alike in every respect.
+describe.skipIf(skipUnlessRoot('mknod')).each([
+  ['imported', false],
+  ['pulled, unpacked in a worker thread', true],
+])('layer unpacking (root), %s', (_how, pulled) => {
   let root: string;
   let svc: LocalImageService;
 
   beforeAll(async () => {
     root = await makeTempDir('image-unpack');
-    svc = createLocalImageService({ root });
+    svc = createLocalImageService({ root, unpackWorkerMinBytes: 0 });
     await svc.list(); // lay out the root first, so "left behind" compares like with like
+    // The scratch parents pulls take turns with, made up front: a failed pull leaves nothing new.
+    if (pulled) for (let i = 0; i < 8; i++) await mkdir(join(root, 'tmp', `s${i}`), { recursive: true });
   });
   afterAll(async () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  const fsOf = (img: Image) => join(root, 'layers', (img.layers[0] as string).slice(7), 'fs');
-  const load = (entries: RawEntry[]) => svc.importTar(bytes(rawTar(entries)), { reference: uniqueName('unpack') });
+  const fsOf = (img: Pick<Image, 'layers'>) => join(root, 'layers', (img.layers[0] as string).slice(7), 'fs');
+  const load = async (entries: RawEntry[]): Promise<Pick<Image, 'layers'>> => {
+    const tar = rawTar(entries);
+    if (!pulled) return svc.importTar(bytes(tar), { reference: uniqueName('unpack') });
+    const digest = `sha256:${createHash('sha256').update(tar).digest('hex')}`;
+    await svc.writeBlob({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest, size: tar.length }, bytes(tar));
+    return { layers: [digest] };
+  };
 
   it('preserves setuid modes, numeric ownership, hard links, devices and fifos', async () => {
     const img = await load([

@@ -6,6 +6,7 @@ import { TscrError, errorCode } from '@tscr/api';
 import { parseReference, verifyStream } from '@tscr/registry-client';
 import { hasCommand, makeTempDir, rejection, uniqueName } from '@tscr/testkit';
 import { createLocalImageService, type LocalImageService } from '../../src/local/index.js';
+import { unpackWorkerAvailable } from '../../src/local/unpack-thread.js';
 import { buildImage, chunked, fakePull, sha, verified, type PulledImage } from '../fixtures/pulled-image.js';
 import { rawTar } from '../fixtures/raw-tar.js';
 
@@ -37,7 +38,15 @@ async function scratch(root: string): Promise<string[]> {
   return out;
 }
 
-describe('LocalImageService as an ImageSink and ImageSource', () => {
+it('has the built worker entry to unpack layers in (npm run build): the worker cases below are not this thread again', () => {
+  expect(unpackWorkerAvailable()).toBe(true);
+});
+
+// Layers unpack in this thread or (big ones, here every one) in a worker thread: both ways must behave alike.
+describe.each([
+  ['unpacking in this thread', Number.POSITIVE_INFINITY],
+  ['unpacking in a worker thread', 0],
+])('LocalImageService as an ImageSink and ImageSource, %s', (_how, unpackWorkerMinBytes) => {
   let root: string;
   let svc: LocalImageService;
   let img: PulledImage;
@@ -46,7 +55,7 @@ describe('LocalImageService as an ImageSink and ImageSource', () => {
 
   beforeEach(async () => {
     root = await makeTempDir('image-sink');
-    svc = createLocalImageService({ root });
+    svc = createLocalImageService({ root, unpackWorkerMinBytes });
     img = buildImage([layerA(), layerB()]);
   });
   afterEach(async () => {
@@ -172,7 +181,7 @@ describe('LocalImageService as an ImageSink and ImageSource', () => {
     const before = await names(join(root, 'content', 'blobs', 'sha256'));
     for (const b of [img.config, ...img.layers]) await svc.writeBlob(b.desc, verified(b));
     expect(await names(join(root, 'layers'))).toHaveLength(2);
-    const restarted = createLocalImageService({ root });
+    const restarted = createLocalImageService({ root, unpackWorkerMinBytes });
     expect(await restarted.list()).toEqual([]);
     expect(await names(join(root, 'content', 'blobs', 'sha256'))).toEqual(before);
     expect(await names(join(root, 'layers'))).toEqual([]);
@@ -268,7 +277,7 @@ describe('LocalImageService as an ImageSink and ImageSource', () => {
   it('an imported image (uncompressed layer) pulls into a second store as is', async () => {
     const ref = `${uniqueName('copy')}:v1`;
     const image = await svc.importTar(chunked(layerA()), { reference: ref });
-    const other = createLocalImageService({ root: join(root, 'other') });
+    const other = createLocalImageService({ root: join(root, 'other'), unpackWorkerMinBytes });
     const desc = await svc.resolve(parseReference(ref));
     const manifest = JSON.parse((await readFile(join(root, 'content/blobs/sha256', hex(desc.digest)))).toString());
     for (const d of [manifest.config, ...manifest.layers, desc]) {

@@ -20,7 +20,10 @@ async function* pieces(bytes: Buffer): AsyncGenerator<Uint8Array> {
  * what comes out must be the layer, byte for byte, and a failure half-way (a corrupt gzip stream, an
  * unpack past its limit) must end the write with its own error instead of waiting forever, leaving nothing.
  */
-describe('a layer of many MiB written through the reused batch buffers', () => {
+describe.each([
+  ['unpacking in this thread', Number.POSITIVE_INFINITY],
+  ['unpacking in a worker thread', 0],
+])('a layer of many MiB written through the reused batch buffers, %s', (_how, unpackWorkerMinBytes) => {
   const dirs: string[] = [];
   afterAll(() => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -39,7 +42,10 @@ describe('a layer of many MiB written through the reused batch buffers', () => {
   async function store(limits?: { maxBytes: number }) {
     const root = await makeTempDir('ingest-batches');
     dirs.push(root);
-    return { root, images: createLocalImageService({ root, ...(limits && { layerLimits: limits }) }) };
+    return {
+      root,
+      images: createLocalImageService({ root, unpackWorkerMinBytes, ...(limits && { layerLimits: limits }) }),
+    };
   }
 
   const staged = (root: string) =>
@@ -57,6 +63,25 @@ describe('a layer of many MiB written through the reused batch buffers', () => {
     const fs = join(root, 'layers', sha(tar).slice(7), 'fs');
     for (let i = 0; i < 12; i++)
       expect(sha(readFileSync(join(fs, `f${i}`)))).toBe(sha(readFileSync(join(src, `f${i}`))));
+    expect(staged(root)).toEqual([]);
+  });
+
+  it('unpacks three layers written at once (as a pull does), each exactly', async () => {
+    const layers = [await layer(), await layer(), await layer()];
+    const { root, images } = await store();
+    await Promise.all(
+      layers.map(({ gz }) =>
+        images.writeBlob(
+          { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha(gz), size: gz.length },
+          pieces(gz),
+        ),
+      ),
+    );
+    for (const { src, tar } of layers) {
+      const fs = join(root, 'layers', sha(tar).slice(7), 'fs');
+      for (let i = 0; i < 12; i++)
+        expect(sha(readFileSync(join(fs, `f${i}`)))).toBe(sha(readFileSync(join(src, `f${i}`))));
+    }
     expect(staged(root)).toEqual([]);
   });
 

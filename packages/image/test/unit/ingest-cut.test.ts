@@ -7,7 +7,10 @@ import { cancelled } from '@tscr/api';
 import { createLocalImageService } from '@tscr/image/local';
 import { makeTempDir } from '@tscr/testkit';
 
-describe('a layer blob cut off in the middle of a file', () => {
+describe.each([
+  ['unpacking in this thread', Number.POSITIVE_INFINITY],
+  ['unpacking in a worker thread', 0],
+])('a layer blob cut off in the middle of a file, %s', (_how, unpackWorkerMinBytes) => {
   const dirs: string[] = [];
   afterAll(() => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -23,7 +26,7 @@ describe('a layer blob cut off in the middle of a file', () => {
       digest: `sha256:${createHash('sha256').update(tar).digest('hex')}`,
       size: tar.length,
     };
-    const images = createLocalImageService({ root });
+    const images = createLocalImageService({ root, unpackWorkerMinBytes });
     async function* half() {
       for (let at = 0; at < tar.length / 2; at += 1 << 20) yield tar.subarray(at, at + (1 << 20));
       throw cancelled('the sender went away');
