@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { internal } from '@tscr/api';
+import { internal, traceSince, tracing } from '@tscr/api';
 import { BUNDLE_FILES } from './bundle.js';
 import { spawnMonitorProcess } from './monitor-spawner.js';
 import { createError } from './runtime-errors.js';
@@ -111,8 +111,13 @@ export async function startMonitor(o: MonitorOptions): Promise<number> {
     logPath: join(o.bundle, MONITOR_LOG),
   });
   const message = outcome.kind === 'line' ? syncMessage(outcome.line) : undefined;
+  if (outcome.kind === 'line' && outcome.spawnMs !== undefined && tracing()) {
+    traceSince('runtime.create.monitor.fork-exec', o.id, performance.now() - outcome.spawnMs);
+  }
   if (message && message.data > 0) {
+    const t0 = performance.now();
     await writeMonitorPid(o.bundle, message.data);
+    traceSince('runtime.create.monitor.pid-file', o.id, t0);
     return message.data;
   }
   if (message) throw createError(message.message ?? '');
