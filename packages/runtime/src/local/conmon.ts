@@ -54,8 +54,9 @@ export function monitorArgs(o: MonitorOptions): string[] {
     `k8s-file:${o.logPath}`,
     '--exit-dir',
     o.exitDir,
-    '--persist-dir',
-    o.bundle,
+    // No --persist-dir: conmon would write a second exit file there (temp file, write, rename) before the
+    // one in --exit-dir that the daemon waits for. Its OOM marker needs no option: conmon also creates
+    // `oom` in its working directory, which startMonitor sets to the bundle.
     '--socket-dir-path',
     o.socketDir,
     ...o.runtimeArgs.flatMap((a) => ['--runtime-arg', a]),
@@ -108,6 +109,7 @@ export async function startMonitor(o: MonitorOptions): Promise<number> {
     file: o.conmonPath,
     args: monitorArgs(o),
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3' },
+    cwd: o.bundle,
     logPath: join(o.bundle, MONITOR_LOG),
   });
   const message = outcome.kind === 'line' ? syncMessage(outcome.line) : undefined;

@@ -13,6 +13,8 @@ export interface SpawnRequest {
   file: string;
   args: string[];
   env: Record<string, string>;
+  /** Its working directory (default: the daemon's). */
+  cwd?: string;
   logPath: string;
 }
 
@@ -26,7 +28,7 @@ const SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { spawn } = require('node:child_process');
 const { openSync, closeSync } = require('node:fs');
-parentPort.on('message', ({ seq, file, args, env, logPath }) => {
+parentPort.on('message', ({ seq, file, args, env, cwd, logPath }) => {
   let sent = false;
   const reply = (m) => { if (!sent) { sent = true; parentPort.postMessage({ seq, ...m }); } };
   const fail = (e) => reply({ error: { code: e && e.code, message: String((e && e.message) || e) } });
@@ -36,7 +38,7 @@ parentPort.on('message', ({ seq, file, args, env, logPath }) => {
     const fd = openSync(logPath, 'a');
     try {
       const t0 = performance.now();
-      child = spawn(file, args, { stdio: ['ignore', fd, fd, 'pipe'], env, detached: true });
+      child = spawn(file, args, { stdio: ['ignore', fd, fd, 'pipe'], env, cwd, detached: true });
       spawnMs = performance.now() - t0;
     } finally {
       closeSync(fd);
