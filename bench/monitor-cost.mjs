@@ -1,10 +1,11 @@
 // What the monitor step costs beyond the OCI runtime: `runc create` on a bundle started directly, against
-// conmon running that same `runc create` (tscr's arguments, its sync pipe on fd 3), interleaved, each
+// conmon running that same `runc create` (tscr's own arguments, from its cwd, its sync pipe on fd 3), interleaved, each
 // container deleted before the next. Prints a Markdown table of medians.
 // Usage: node bench/monitor-cost.mjs <bundle> <runc root> <scratch dir> [runs]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorArgs } from '@tscr/runtime/local';
 
 const [bundle, root, scratch, runsArg] = process.argv.slice(2);
 const runs = Number(runsArg ?? 10);
@@ -19,6 +20,7 @@ function timed(file, args, viaPipe) {
       stdio: ['ignore', 'ignore', 'ignore', ...(viaPipe ? ['pipe'] : [])],
       env: { PATH: process.env.PATH, ...(viaPipe ? { _OCI_SYNCPIPE: '3' } : {}) },
       detached: viaPipe,
+      ...(viaPipe ? { cwd: bundle } : {}),
     });
     child.once('error', reject);
     if (!viaPipe) {
@@ -37,12 +39,18 @@ function timed(file, args, viaPipe) {
 }
 
 const runcArgs = (id) => ['--root', root, 'create', '--bundle', bundle, '--pid-file', pidFile, id];
-const conmonArgs = (id) => [
-  ...['--api-version', '1', '-c', id, '-u', id, '-n', id, '-r', '/usr/sbin/runc', '-b', bundle, '-p', pidFile],
-  ...['-l', `k8s-file:${join(scratch, 'ctr.log')}`, '--exit-dir', join(scratch, 'exits'), '--persist-dir', scratch],
-  ...['--socket-dir-path', join(scratch, 'sockets'), '--runtime-arg', '--root', '--runtime-arg', root],
-  ...['--runtime-arg', '--log-format', '--runtime-arg', 'json', '--log-level', 'error', '--no-sync-log'],
-];
+// Exactly the arguments tscr gives conmon (packages/runtime/src/local/conmon.ts), started in the bundle as tscr does.
+const conmonArgs = (id) =>
+  monitorArgs({
+    conmonPath: 'conmon',
+    id,
+    runtimePath: '/usr/sbin/runc',
+    runtimeArgs: ['--root', root, '--log-format', 'json'],
+    bundle,
+    logPath: join(scratch, 'ctr.log'),
+    exitDir: join(scratch, 'exits'),
+    socketDir: join(scratch, 'sockets'),
+  });
 const times = { runc: [], conmon: [] };
 for (let i = 0; i < runs + 1; i++) {
   for (const kind of ['runc', 'conmon']) {

@@ -29,7 +29,7 @@ cleanup() {
   keep_log
   [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
   runc --root "$work/runc-root" delete -f "bench-rp-$$" >/dev/null 2>&1
-  runc --root "$work/runc-root" delete -f "bench-rp-eq-$$" >/dev/null 2>&1
+  for c in $(runc --root "$work/runc-root" list -q 2>/dev/null); do runc --root "$work/runc-root" delete -f "$c"; done >/dev/null 2>&1
   umount -R "$work" 2>/dev/null
   rm -rf "$work"
   for c in /sys/fs/cgroup/*/"$cg"; do [ -d "$c" ] && { for s in "$c"/*/; do [ -d "$s" ] && rmdir "$s"; done; rmdir "$c"; }; done 2>/dev/null
