@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { internal, traceSince, tracing } from '@tscr/api';
@@ -91,7 +92,12 @@ function syncMessage(line: string): SyncMessage {
  * written when the init is already gone (its exit file then says the rest).
  */
 async function writeMonitorPid(bundle: string, initPid: number): Promise<void> {
-  const status = await readFile(`/proc/${initPid}/status`, 'utf8').catch(() => '');
+  let status = '';
+  try {
+    status = readFileSync(`/proc/${initPid}/status`, 'utf8'); // procfs answers from memory: no thread-pool trip
+  } catch {
+    // the init is gone: nothing to write
+  }
   const ppid = /^PPid:\s*(\d+)$/m.exec(status)?.[1];
   if (ppid && ppid !== '1') await writeFile(join(bundle, BUNDLE_FILES.monitorPid), ppid);
 }
