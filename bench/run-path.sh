@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The run path, step by step (issue 17 goal 2): in one run, raw `runc run` on an equivalent bundle (hyperfine)
-# and create/attach/start/wait/remove through the gRPC API from a warm Node client (bench/api-latency.mjs),
+# The run path, step by step (issue 17 goal 2): in one run, raw `runc run` (hyperfine) on two bundles — the
+# equivalent one (tscr's own config.json taken from a container of this run: seccomp, overlay root mounted by
+# runc, Docker's mounts and masked paths; see bench/equivalent-bundle.mjs) and `runc spec`'s minimal one — and
+# create/attach/start/wait/remove through the gRPC API from a warm Node client (bench/api-latency.mjs),
 # against a private daemon started with TSCR_TRACE so every step of the daemon's path is timed. Prints the
-# medians with their ratio, the client's per-call medians and the daemon's per-step breakdown (bench/trace-report.mjs).
-# Goal: API path <= 1.5x raw runc. Needs root. Usage: bash bench/run-path.sh [--runs N] [--par N]
+# medians with both ratios, the client's per-call medians and the daemon's per-step breakdown (bench/trace-report.mjs).
+# Goal: API path <= 1.5x raw `runc run` on the equivalent bundle. Needs root. Usage: bash bench/run-path.sh [--runs N] [--par N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
@@ -27,6 +29,7 @@ cleanup() {
   keep_log
   [ -n "$daemon" ] && kill "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null
   runc --root "$work/runc-root" delete -f "bench-rp-$$" >/dev/null 2>&1
+  for c in $(runc --root "$work/runc-root" list -q 2>/dev/null); do runc --root "$work/runc-root" delete -f "$c"; done >/dev/null 2>&1
   umount -R "$work" 2>/dev/null
   rm -rf "$work"
   for c in /sys/fs/cgroup/*/"$cg"; do [ -d "$c" ] && { for s in "$c"/*/; do [ -d "$s" ] && rmdir "$s"; done; rmdir "$c"; }; done 2>/dev/null
@@ -51,6 +54,12 @@ tar -C "$work/bundle/rootfs" -xf "$work/busybox.tar"
   c.process.terminal = false; c.process.args = ["true"]; c.linux.cgroupsPath = process.argv[1];
   fs.writeFileSync("config.json", JSON.stringify(c));' "/$cg/raw")
 
+# The equivalent bundle: the config.json tscr generated for a container of this daemon (same image, same
+# overlay root arrangement), with `true` as its command, its own upper/work dirs and cgroup.
+eq=$($tscr run -d --network none tscr-bench/busybox:latest sleep 600)
+node bench/equivalent-bundle.mjs "$work/exec/runtime/tasks/$eq" "$work/eq" "/$cg/raw-eq" true
+$tscr rm -f "$eq" >/dev/null
+
 # Interleaved: runc, API, runc, API (halves), so a change in the machine's load hits both.
 half=$(( (runs + 1) / 2 ))
 node bench/api-latency.mjs --runs 1 --warmup 3 --image tscr-bench/busybox:latest --out "$work/warm.json"
@@ -59,6 +68,8 @@ sleep 1.5
 for part in 1 2; do
   hyperfine -N --warmup 3 --runs "$half" --export-json "$work/runc-$part.json" \
     "runc --root $work/runc-root run --bundle $work/bundle bench-rp-$$" >/dev/null
+  hyperfine -N --warmup 3 --runs "$half" --export-json "$work/runc-eq-$part.json" \
+    "runc --root $work/runc-root run --bundle $work/eq bench-rp-eq-$$" >/dev/null
   node bench/api-latency.mjs --runs "$half" --warmup 1 --image tscr-bench/busybox:latest \
     --out "$work/api-$part.json" --calls "$work/calls-$part.json"
 done
@@ -67,18 +78,22 @@ node -e '
   const fs = require("fs"); const [w, out] = process.argv.slice(1);
   const times = (n) => [1, 2].flatMap((p) => JSON.parse(fs.readFileSync(`${w}/${n}-${p}.json`)).results[0].times);
   const med = (xs) => { const a = [...xs].sort((x, y) => x - y); return a[Math.floor(a.length / 2)]; };
-  const r = med(times("runc")), a = med(times("api"));
+  const r = med(times("runc")), e = med(times("runc-eq")), a = med(times("api"));
   const c1 = JSON.parse(fs.readFileSync(`${w}/calls-1.json`)), c2 = JSON.parse(fs.readFileSync(`${w}/calls-2.json`));
   fs.writeFileSync(`${w}/calls.json`, JSON.stringify(Object.fromEntries(Object.keys(c1).map((k) => [k, (c1[k] + c2[k]) / 2]))));
   const ms = (s) => (s * 1000).toFixed(1);
+  const range = (n) => `${ms(Math.min(...times(n)))}–${ms(Math.max(...times(n)))}`;
   const load = fs.readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
   const lines = [
     `## Run path: ${times("api").length} runs each, interleaved; load ${load}; ${new Date().toISOString()}`, "",
-    "| what | median ms | min–max ms | ratio to runc | goal |", "|---|---|---|---|---|",
-    `| raw \`runc run\` (bundle, \`true\`) | ${ms(r)} | ${ms(Math.min(...times("runc")))}–${ms(Math.max(...times("runc")))} | 1.00× | |`,
-    `| tscr API create/attach/start/wait/remove | ${ms(a)} | ${ms(Math.min(...times("api")))}–${ms(Math.max(...times("api")))} | ${(a / r).toFixed(2)}× | ≤ 1.50× ${a / r <= 1.5 ? "met" : "NOT met"} |`, ""];
+    "| what | median ms | min–max ms | API ratio to it | goal |", "|---|---|---|---|---|",
+    `| raw \`runc run\`, equivalent bundle (tscr config.json, \`true\`) | ${ms(e)} | ${range("runc-eq")} | ${(a / e).toFixed(2)}× | ≤ 1.50× ${a / e <= 1.5 ? "met" : "NOT met"} |`,
+    `| raw \`runc run\`, \`runc spec\` bundle (\`true\`) | ${ms(r)} | ${range("runc")} | ${(a / r).toFixed(2)}× | (shown for comparison) |`,
+    `| tscr API create/attach/start/wait/remove | ${ms(a)} | ${range("api")} | 1.00× | |`, ""];
   fs.writeFileSync(out, lines.join("\n")); console.log(lines.join("\n"));' "$work" "$out/run-path.md"
 node bench/trace-report.mjs "$work/trace.jsonl" "$work/calls.json" | tee -a "$out/run-path.md"
+# The monitor step alone on the equivalent bundle: conmon's own cost over `runc create`.
+node bench/monitor-cost.mjs "$work/eq" "$work/runc-root" "$work/mc" "$half" | tee -a "$out/run-path.md"
 
 # With --par N: N containers (`sleep 3600`) created and started at once through the API, step by step.
 if [ -n "$par" ]; then

@@ -28,7 +28,7 @@ export const BUNDLE_FILES = {
   hostname: 'hostname',
   hosts: 'hosts',
   resolvConf: 'resolv.conf',
-  /** Written by conmon (persist dir) when the kernel OOM-killed the task. */
+  /** Created by conmon in its working directory (the bundle) when the kernel OOM-killed the task. */
   oom: 'oom',
 } as const;
 

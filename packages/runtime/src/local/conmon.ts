@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { internal } from '@tscr/api';
+import { internal, traceSince, tracing } from '@tscr/api';
 import { BUNDLE_FILES } from './bundle.js';
 import { spawnMonitorProcess } from './monitor-spawner.js';
 import { createError } from './runtime-errors.js';
@@ -54,8 +55,9 @@ export function monitorArgs(o: MonitorOptions): string[] {
     `k8s-file:${o.logPath}`,
     '--exit-dir',
     o.exitDir,
-    '--persist-dir',
-    o.bundle,
+    // No --persist-dir: conmon would write a second exit file there (temp file, write, rename) before the
+    // one in --exit-dir that the daemon waits for. Its OOM marker needs no option: conmon also creates
+    // `oom` in its working directory, which startMonitor sets to the bundle.
     '--socket-dir-path',
     o.socketDir,
     ...o.runtimeArgs.flatMap((a) => ['--runtime-arg', a]),
@@ -90,7 +92,12 @@ function syncMessage(line: string): SyncMessage {
  * written when the init is already gone (its exit file then says the rest).
  */
 async function writeMonitorPid(bundle: string, initPid: number): Promise<void> {
-  const status = await readFile(`/proc/${initPid}/status`, 'utf8').catch(() => '');
+  let status = '';
+  try {
+    status = readFileSync(`/proc/${initPid}/status`, 'utf8'); // procfs answers from memory: no thread-pool trip
+  } catch {
+    // the init is gone: nothing to write
+  }
   const ppid = /^PPid:\s*(\d+)$/m.exec(status)?.[1];
   if (ppid && ppid !== '1') await writeFile(join(bundle, BUNDLE_FILES.monitorPid), ppid);
 }
@@ -108,11 +115,17 @@ export async function startMonitor(o: MonitorOptions): Promise<number> {
     file: o.conmonPath,
     args: monitorArgs(o),
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3' },
+    cwd: o.bundle,
     logPath: join(o.bundle, MONITOR_LOG),
   });
   const message = outcome.kind === 'line' ? syncMessage(outcome.line) : undefined;
+  if (outcome.kind === 'line' && outcome.spawnMs !== undefined && tracing()) {
+    traceSince('runtime.create.monitor.fork-exec', o.id, performance.now() - outcome.spawnMs);
+  }
   if (message && message.data > 0) {
+    const t0 = performance.now();
     await writeMonitorPid(o.bundle, message.data);
+    traceSince('runtime.create.monitor.pid-file', o.id, t0);
     return message.data;
   }
   if (message) throw createError(message.message ?? '');

@@ -5,6 +5,8 @@
 export { execCapture } from './exec-capture.js';
 export type { ExecCaptureOptions, ExecCaptureResult } from './exec-capture.js';
 export { findRelay } from './relay.js';
+export { monitorArgs } from './conmon.js';
+export type { MonitorOptions } from './conmon.js';
 export { LocalTaskRuntime, createLocalTaskRuntime, DEFAULT_RUNTIMES } from './task-runtime.js';
 export type { LocalTaskRuntimeOptions } from './task-runtime.js';
 export {

@@ -4,7 +4,7 @@ import { fromSystemError } from '@tscr/api';
 /** How a monitor start ended, as the spawning thread saw it. */
 export type SpawnOutcome =
   /** The first line the process wrote to its fd 3 (the rest of the pipe is closed). */
-  | { kind: 'line'; line: string }
+  | { kind: 'line'; line: string; spawnMs?: number }
   /** The process exited (with this code) before writing a line. */
   | { kind: 'exited'; code: number | null };
 
@@ -13,6 +13,8 @@ export interface SpawnRequest {
   file: string;
   args: string[];
   env: Record<string, string>;
+  /** Its working directory (default: the daemon's). */
+  cwd?: string;
   logPath: string;
 }
 
@@ -26,15 +28,18 @@ const SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { spawn } = require('node:child_process');
 const { openSync, closeSync } = require('node:fs');
-parentPort.on('message', ({ seq, file, args, env, logPath }) => {
+parentPort.on('message', ({ seq, file, args, env, cwd, logPath }) => {
   let sent = false;
   const reply = (m) => { if (!sent) { sent = true; parentPort.postMessage({ seq, ...m }); } };
   const fail = (e) => reply({ error: { code: e && e.code, message: String((e && e.message) || e) } });
   let child;
+  let spawnMs;
   try {
     const fd = openSync(logPath, 'a');
     try {
-      child = spawn(file, args, { stdio: ['ignore', fd, fd, 'pipe'], env, detached: true });
+      const t0 = performance.now();
+      child = spawn(file, args, { stdio: ['ignore', fd, fd, 'pipe'], env, cwd, detached: true });
+      spawnMs = performance.now() - t0;
     } finally {
       closeSync(fd);
     }
@@ -53,7 +58,7 @@ parentPort.on('message', ({ seq, file, args, env, logPath }) => {
   pipe.on('data', (chunk) => {
     text += chunk.toString('utf8');
     const nl = text.indexOf('\\n');
-    if (nl >= 0) { reply({ line: text.slice(0, nl) }); pipe.destroy(); }
+    if (nl >= 0) { reply({ line: text.slice(0, nl), spawnMs }); pipe.destroy(); }
   });
   pipe.on('error', () => undefined);
 });
@@ -62,6 +67,8 @@ parentPort.on('message', ({ seq, file, args, env, logPath }) => {
 interface Reply {
   seq: number;
   line?: string;
+  /** How long `spawn` (fork and exec) held the thread. */
+  spawnMs?: number;
   code?: number | null;
   error?: { code?: string; message: string };
 }
@@ -98,7 +105,7 @@ export class MonitorSpawner {
       const err = Object.assign(new Error(reply.error.message), reply.error.code ? { code: reply.error.code } : {});
       throw fromSystemError(err, `cannot run ${req.file}`);
     }
-    if (reply.line !== undefined) return { kind: 'line', line: reply.line };
+    if (reply.line !== undefined) return { kind: 'line', line: reply.line, spawnMs: reply.spawnMs };
     return { kind: 'exited', code: reply.code ?? null };
   }
 

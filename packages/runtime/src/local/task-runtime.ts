@@ -564,6 +564,7 @@ export class LocalTaskRuntime implements TaskRuntime {
     this.monitorPids.delete(id);
     const bundle = this.bundle(id);
     const onHost = (rec ?? (await readRecord(bundle, id).catch(() => undefined)))?.rootfsOnHost !== false;
+    const t0 = performance.now();
     await Promise.all([
       cli.exists(id).then(async (exists) => {
         if (!exists || (exited && (await cli.removeStoppedState(id)))) return;
@@ -576,8 +577,11 @@ export class LocalTaskRuntime implements TaskRuntime {
       }),
       onHost ? unmountRootfs(join(bundle, BUNDLE_FILES.rootfs)) : undefined,
     ]);
-    await removeBundle(bundle);
-    await Promise.all([removeFile(join(this.exitsDir, id)), removeFile(join(this.socketsDir, id))]);
+    traceSince('runtime.delete.state', id, t0);
+    await traced('runtime.delete.bundle', id, async () => {
+      await removeBundle(bundle);
+      await Promise.all([removeFile(join(this.exitsDir, id)), removeFile(join(this.socketsDir, id))]);
+    });
   }
 }
 

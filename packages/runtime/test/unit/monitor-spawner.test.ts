@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,8 +21,21 @@ describe('MonitorSpawner (starts monitors from a worker thread)', () => {
     // As conmon: the first process exits at once, a child it leaves behind writes the line later.
     const script = 'echo to-log; (sleep 0.2; echo \'{"data": 42}\' >&3; echo more >&3) & exit 0';
     const outcome = await spawner.spawn({ file: '/bin/sh', args: ['-c', script], env, logPath });
-    expect(outcome).toEqual({ kind: 'line', line: '{"data": 42}' });
+    expect(outcome).toEqual({ kind: 'line', line: '{"data": 42}', spawnMs: expect.any(Number) });
     expect(readFileSync(logPath, 'utf8')).toBe('to-log\n');
+  });
+
+  it('starts the process in the working directory asked for (conmon writes its oom marker there)', async () => {
+    const cwd = join(dir, 'bundle');
+    mkdirSync(cwd);
+    const outcome = await spawner.spawn({
+      file: '/bin/sh',
+      args: ['-c', 'pwd >&3'],
+      env,
+      cwd,
+      logPath: join(dir, 'l'),
+    });
+    expect(outcome).toMatchObject({ kind: 'line', line: cwd });
   });
 
   it('answers with the exit code when the process ends without a line; many at once', async () => {
