@@ -213,7 +213,8 @@ export async function createCriServer(
   server.addService(criV1.ImageServiceService, handlers.images);
   let bound: string;
   try {
-    bound = await listen(server, address);
+    const { firstCallTimeoutMs } = options;
+    bound = await listen(server, address, firstCallTimeoutMs === undefined ? {} : { firstCallTimeoutMs });
   } catch (err) {
     server.forceShutdown();
     await streaming.close();

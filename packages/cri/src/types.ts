@@ -48,6 +48,11 @@ export interface CriOptions {
   runtimeVersion?: string;
   /** Where background problems are reported; default `console.error`. */
   logger?: (message: string) => void;
+  /**
+   * A connection that has not opened its first call this many ms after it
+   * was accepted is closed (a slow or stuck HTTP/2 preface); default: none.
+   */
+  firstCallTimeoutMs?: number;
 }
 
 /** A CRI server as the daemon holds it. */

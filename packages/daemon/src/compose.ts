@@ -253,7 +253,12 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
       cri = await createCriServer(
         { containers, images, registry, networks: layers.networks.service, runtime: layers.runtime.service, events },
         config.criHost,
-        { sandboxImage: config.criSandboxImage ?? DEFAULT_SANDBOX_IMAGE, imageRoot: paths.images, logger },
+        {
+          sandboxImage: config.criSandboxImage ?? DEFAULT_SANDBOX_IMAGE,
+          imageRoot: paths.images,
+          logger,
+          firstCallTimeoutMs: limits.grpcFirstCallTimeoutMs,
+        },
       );
     }
   } catch (err) {
