@@ -1,5 +1,5 @@
 import { defineConfig, type Options } from 'tsup';
-import { packageConfig } from '../../tsup.shared.js';
+import { binBanner, packageConfig } from '../../tsup.shared.js';
 
 /**
  * `TSCR_CLI_PROFILE_OUT=DIR` builds only the bin, with a source map, into DIR
@@ -26,8 +26,11 @@ const bundle: Options = {
   tsconfig: '../../tsconfig.json',
 };
 
-/** The bin itself: only node builtins, with the line that lets npm link it as `tscr`. */
-const bin: Options = { ...bundle, entry: { main: 'src/main.ts' }, banner: { js: '#!/usr/bin/env node' } };
+/**
+ * The bin itself: only node builtins. Its first lines (a shell script that is also JavaScript, see binBanner)
+ * let npm link it as `tscr` and keep Node from parsing NODE_EXTRA_CA_CERTS before the CLI needs TLS.
+ */
+const bin: Options = { ...bundle, entry: { main: 'src/main.ts' }, banner: { js: binBanner() } };
 
 export default defineConfig(
   profileOut
