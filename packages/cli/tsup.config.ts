@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 import { binBanner, packageConfig } from '../../tsup.shared.js';
 
@@ -6,6 +7,15 @@ import { binBanner, packageConfig } from '../../tsup.shared.js';
  * (what bench/cli-profile.mjs measures); the release build has no map.
  */
 const profileOut = process.env.TSCR_CLI_PROFILE_OUT;
+
+/** Where the bundle's imports of `@grpc/grpc-js` go: unary calls over node:http2, grpc-js itself on demand. */
+const grpcLite = resolve('src/wire/grpc-lite.ts');
+const liteGrpc: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'tscr-grpc-lite',
+  setup(build) {
+    build.onResolve({ filter: /^@grpc\/grpc-js$/ }, (args) => (args.importer === grpcLite ? undefined : { path: grpcLite }));
+  },
+};
 
 // The CLI as one self-contained CommonJS file (cli.cjs), and the bin
 // (main.cjs) that loads it with a V8 code cache: startup reads and compiles as little as possible.
@@ -21,6 +31,7 @@ const bundle: Options = {
   clean: false,
   minify: true,
   noExternal: [/.*/],
+  esbuildPlugins: [liteGrpc],
   shims: true,
   // Resolve sibling packages to their sources (root tsconfig paths), not their built dist.
   tsconfig: '../../tsconfig.json',
