@@ -9,6 +9,7 @@
  * Only the bundle uses this module: the packages themselves import grpc-js.
  */
 import type * as Grpc from '@grpc/grpc-js';
+import { mark } from '../startup-trace.js';
 import {
   type LiteCall,
   type LiteChannel,
@@ -25,7 +26,10 @@ let real: GrpcModule | undefined;
 
 /** The real grpc-js, evaluated on the first call that needs it (the bundler keeps this require lazy). */
 function grpc(): GrpcModule {
-  real ??= require('@grpc/grpc-js') as GrpcModule;
+  if (!real) {
+    real = require('@grpc/grpc-js') as GrpcModule;
+    mark('grpc-js loaded');
+  }
   return real;
 }
 
