@@ -1,13 +1,14 @@
 /**
  * What the `tscr` bin's bundle gets for `@grpc/grpc-js` (tsup.config.ts points
  * every import of it here): the few values tscr's client code uses, where the
- * generated clients make unary calls over `node:http2` (unary-http2.ts) and
- * everything else (streams, calls with metadata or options, servers) is
- * handed to the real grpc-js, loaded on first use. Loading grpc-js costs a
- * `tscr` run ~12 ms and its channel machinery more per call; `tscr version`,
- * `ps` and `run -d` make unary calls only, so they never load it.
+ * generated clients make unary, server-streaming and bidirectional calls over
+ * `node:http2` (unary-http2.ts, stream-http2.ts) and everything else
+ * (client-streaming calls, calls with metadata or options, servers) is handed
+ * to the real grpc-js, loaded on first use. Loading grpc-js costs a `tscr` run
+ * ~12 ms and its channel machinery more per call.
  * Only the bundle uses this module: the packages themselves import grpc-js.
  */
+import { Duplex } from 'node:stream';
 import type * as Grpc from '@grpc/grpc-js';
 import { mark } from '../startup-trace.js';
 import {
@@ -20,6 +21,7 @@ import {
   serviceError,
   unaryCall,
 } from './unary-http2.js';
+import { LiteStream } from './stream-http2.js';
 
 type GrpcModule = typeof Grpc;
 let real: GrpcModule | undefined;
@@ -162,6 +164,26 @@ export class LiteClient {
     return unaryCall(this.connection.session, this.channel, def.path, bytes, def.responseDeserialize, done);
   }
 
+  /** A server-streaming (`request` given) or bidirectional call over this client's http2 connection. */
+  liteStream(def: MethodDef, request?: { value: unknown }): Duplex & LiteCall {
+    if (this.closed) {
+      const shut = new Duplex({ objectMode: true, read: () => undefined });
+      shut.on('error', () => undefined);
+      shut.destroy(serviceError(status.UNAVAILABLE, 'Channel has been shut down'));
+      return Object.assign(shut, { cancel: () => undefined });
+    }
+    this.connection ??= acquire(this.channel);
+    const call = new LiteStream(
+      this.connection.session,
+      this.channel,
+      def.path,
+      def.requestSerialize,
+      def.responseDeserialize,
+    );
+    if (request) call.end(request.value);
+    return call;
+  }
+
   /** Closes this client's connections. */
   close(): void {
     this.closed = true;
@@ -183,11 +205,14 @@ export function makeGenericClientConstructor(
   class ServiceClient extends LiteClient {}
   const proto = ServiceClient.prototype as unknown as Record<string, unknown>;
   for (const [name, def] of Object.entries(methods)) {
-    const simpleUnary = !def.requestStream && !def.responseStream;
     const method = function (this: LiteClient, ...args: unknown[]) {
-      if (simpleUnary && args.length === 2 && typeof args[1] === 'function') {
+      // Only the plain forms tscr's clients use: (request, callback), (request) and ().
+      if (!def.responseStream && !def.requestStream && args.length === 2 && typeof args[1] === 'function') {
         return this.liteUnary(def, args[0], args[1] as Done);
       }
+      if (def.responseStream && !def.requestStream && args.length === 1)
+        return this.liteStream(def, { value: args[0] });
+      if (def.responseStream && def.requestStream && args.length === 0) return this.liteStream(def);
       const client = this.fullClient(realClass) as unknown as Record<string, (...a: unknown[]) => unknown>;
       return client[name]!(...args);
     };

@@ -8,7 +8,7 @@
  * `fromStatus` finds a TscrError's code and details as it does with grpc-js.
  * Connections are shared by every client of one target and credentials.
  */
-import { type ClientHttp2Session, connect, constants } from 'node:http2';
+import { type ClientHttp2Session, type ClientHttp2Stream, connect, constants } from 'node:http2';
 import { isIP, connect as netConnect } from 'node:net';
 import { type PeerCertificate, checkServerIdentity } from 'node:tls';
 
@@ -171,9 +171,131 @@ function readMetadata(into: LiteMetadata, headers: Record<string, string | strin
   }
 }
 
-/** The handle `callUnary` cancels. */
+/** The handle a caller cancels. */
 export interface LiteCall {
   cancel(): void;
+}
+
+/** What {@link startCall} reports: each message's bytes, then the call's end once. */
+export interface CallEvents {
+  /** One message; return false to stop reading until `resume()` (flow control). */
+  onMessage(bytes: Buffer): boolean;
+  /** The call ended: `null` for status OK, else the error (connection failures are UNAVAILABLE, as with grpc-js). */
+  onEnd(err: LiteServiceError | null): void;
+}
+
+/** A started call: write framed messages to `stream`, end it, or cancel. */
+export interface StartedCall extends LiteCall {
+  /** Absent when the request could not even be sent (`onEnd` follows). */
+  stream: ClientHttp2Stream | undefined;
+  /** Frames `message` and writes it; false when the stream wants a 'drain' first. */
+  write(message: Buffer): boolean;
+  /** Reads again after `onMessage` returned false. */
+  resume(): void;
+}
+
+/**
+ * Opens one call to `path`: the request headers now, then the answer's headers,
+ * messages (de-framed, each checked against the channel's receive limit) and
+ * status (the trailers, or the headers of a trailers-only answer).
+ */
+export function startCall(session: ClientHttp2Session, ch: LiteChannel, path: string, ev: CallEvents): StartedCall {
+  let ended = false;
+  const end = (err: LiteServiceError | null) => {
+    if (ended) return;
+    ended = true;
+    ev.onEnd(err);
+  };
+  const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HEADER_CONTENT_TYPE, HTTP2_HEADER_TE } = constants;
+  let stream: ClientHttp2Stream;
+  try {
+    stream = session.request({
+      [HTTP2_HEADER_METHOD]: 'POST',
+      [HTTP2_HEADER_PATH]: path,
+      [HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
+      [HTTP2_HEADER_TE]: 'trailers',
+    });
+  } catch (err) {
+    queueMicrotask(() => end(serviceError(UNAVAILABLE, `No connection established: ${(err as Error).message}`)));
+    return { stream: undefined, write: () => true, resume: () => undefined, cancel: () => undefined };
+  }
+  const metadata = new LiteMetadata();
+  let pending: Buffer = Buffer.alloc(0);
+  let answered = false;
+  let outcome: { code: number; details: string } | undefined;
+  const fail = (err: LiteServiceError) => {
+    end(err);
+    stream.close(constants.NGHTTP2_CANCEL);
+  };
+  const takeStatus = (headers: Record<string, string | string[] | undefined>) => {
+    readMetadata(metadata, headers);
+    const code = headers['grpc-status'];
+    if (code === undefined) return;
+    const message = headers['grpc-message'];
+    outcome = { code: Number(code), details: percentDecode(typeof message === 'string' ? message : '') };
+  };
+  stream.on('response', (headers) => {
+    answered = true;
+    const status = Number(headers[constants.HTTP2_HEADER_STATUS]);
+    const type = String(headers[constants.HTTP2_HEADER_CONTENT_TYPE] ?? '');
+    if (status !== 200 || !type.startsWith('application/grpc')) {
+      fail(serviceError(status === 200 ? UNAVAILABLE : INTERNAL, `Received HTTP status ${status} (${type})`));
+      return;
+    }
+    takeStatus(headers);
+  });
+  stream.on('trailers', takeStatus);
+  stream.on('data', (chunk: Buffer) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    while (!ended && pending.length >= 5) {
+      if (pending[0] !== 0) return fail(serviceError(INTERNAL, 'Compressed message not requested'));
+      const length = pending.readUInt32BE(1);
+      if (length > ch.maxReceive) {
+        return fail(
+          serviceError(RESOURCE_EXHAUSTED, `Received message larger than max (${length} vs. ${ch.maxReceive})`),
+        );
+      }
+      if (pending.length < 5 + length) return;
+      const message = pending.subarray(5, 5 + length);
+      pending = pending.subarray(5 + length);
+      if (!ev.onMessage(message)) stream.pause();
+    }
+  });
+  const settle = () => {
+    if (!answered) end(serviceError(UNAVAILABLE, 'Connection dropped before the call was answered'));
+    else if (outcome === undefined) {
+      end(serviceError(INTERNAL, 'Received RST_STREAM or end of stream without a grpc-status', metadata));
+    } else if (outcome.code !== 0) end(serviceError(outcome.code, outcome.details, metadata));
+    else if (pending.length) end(serviceError(INTERNAL, 'The answer ended inside a message'));
+    else end(null);
+  };
+  // The answer is complete at 'end' (after its trailers), even while our side is still open (a
+  // bidirectional call whose requests have not ended): the status is known, the stream is done with.
+  stream.on('end', () => {
+    if (outcome === undefined) return;
+    settle();
+    if (!stream.closed) stream.close(constants.NGHTTP2_NO_ERROR);
+  });
+  // 'close' comes after the trailers, the last data and 'error': whatever is not settled yet is now.
+  stream.on('close', settle);
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (answered) end(serviceError(INTERNAL, err.message));
+    else end(serviceError(UNAVAILABLE, `No connection established: ${err.message}`));
+  });
+  return {
+    stream,
+    write(message) {
+      if (message.length > ch.maxSend) {
+        fail(serviceError(RESOURCE_EXHAUSTED, `Sent message larger than max (${message.length} vs. ${ch.maxSend})`));
+        return true;
+      }
+      return stream.write(frame(message));
+    },
+    resume: () => stream.resume(),
+    cancel() {
+      fail(serviceError(CANCELLED, 'Cancelled on client'));
+    },
+  };
 }
 
 /**
@@ -188,107 +310,31 @@ export function unaryCall(
   decode: (b: Buffer) => unknown,
   done: (err: LiteServiceError | null, res?: unknown) => void,
 ): LiteCall {
-  let finished = false;
-  const finish = (err: LiteServiceError | null, res?: unknown) => {
-    if (finished) return;
-    finished = true;
-    done(err, res);
-  };
-  if (request.length > ch.maxSend) {
-    queueMicrotask(() =>
-      finish(serviceError(RESOURCE_EXHAUSTED, `Sent message larger than max (${request.length} vs. ${ch.maxSend})`)),
-    );
-    return { cancel: () => undefined };
-  }
-  const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HEADER_CONTENT_TYPE, HTTP2_HEADER_TE } = constants;
-  let stream: ReturnType<ClientHttp2Session['request']>;
-  try {
-    stream = session.request({
-      [HTTP2_HEADER_METHOD]: 'POST',
-      [HTTP2_HEADER_PATH]: path,
-      [HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-      [HTTP2_HEADER_TE]: 'trailers',
-    });
-  } catch (err) {
-    queueMicrotask(() => finish(serviceError(UNAVAILABLE, `No connection established: ${(err as Error).message}`)));
-    return { cancel: () => undefined };
-  }
-  const metadata = new LiteMetadata();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let answered = false;
-  let outcome: { code: number; details: string } | undefined;
-  const settle = () => {
-    if (outcome === undefined) {
-      finish(serviceError(INTERNAL, 'Received RST_STREAM or end of stream without a grpc-status', metadata));
-      return;
-    }
-    if (outcome.code !== 0) {
-      finish(serviceError(outcome.code, outcome.details, metadata));
-      return;
-    }
-    const body = Buffer.concat(chunks, size);
-    if (body.length < 5 || body[0] !== 0) {
-      finish(serviceError(INTERNAL, body.length < 5 ? 'No message received' : 'Compressed message not requested'));
-      return;
-    }
-    const length = body.readUInt32BE(1);
-    if (body.length !== 5 + length) {
-      finish(serviceError(INTERNAL, 'Unary response with other than one message'));
-      return;
-    }
-    try {
-      finish(null, decode(body.subarray(5)));
-    } catch (err) {
-      finish(serviceError(INTERNAL, `Response message parsing error: ${(err as Error).message}`));
-    }
-  };
-  const takeStatus = (headers: Record<string, string | string[] | undefined>) => {
-    readMetadata(metadata, headers);
-    const code = headers['grpc-status'];
-    if (code === undefined) return;
-    const message = headers['grpc-message'];
-    outcome = { code: Number(code), details: percentDecode(typeof message === 'string' ? message : '') };
-  };
-  stream.on('response', (headers) => {
-    answered = true;
-    const status = Number(headers[constants.HTTP2_HEADER_STATUS]);
-    const type = String(headers[constants.HTTP2_HEADER_CONTENT_TYPE] ?? '');
-    if (status !== 200 || !type.startsWith('application/grpc')) {
-      finish(serviceError(status === 200 ? UNAVAILABLE : INTERNAL, `Received HTTP status ${status} (${type})`));
-      stream.close(constants.NGHTTP2_CANCEL);
-      return;
-    }
-    takeStatus(headers);
-  });
-  stream.on('trailers', takeStatus);
-  stream.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > ch.maxReceive + 5) {
-      finish(serviceError(RESOURCE_EXHAUSTED, `Received message larger than max (${size - 5} vs. ${ch.maxReceive})`));
-      stream.close(constants.NGHTTP2_CANCEL);
-      return;
-    }
-    chunks.push(chunk);
-  });
-  // 'close' comes after the trailers and the last data, and after 'error'.
-  stream.on('close', () => {
-    if (!answered) finish(serviceError(UNAVAILABLE, 'Connection dropped before the call was answered'));
-    else settle();
-  });
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    finish(
-      serviceError(
-        answered ? INTERNAL : UNAVAILABLE,
-        answered ? err.message : `No connection established: ${err.message}`,
-      ),
-    );
-  });
-  stream.end(frame(request));
-  return {
-    cancel() {
-      finish(serviceError(CANCELLED, 'Cancelled on client'));
-      stream.close(constants.NGHTTP2_CANCEL);
+  let answer: Buffer | undefined;
+  let extra = false;
+  const call = startCall(session, ch, path, {
+    onMessage(bytes) {
+      if (answer) extra = true;
+      answer = bytes;
+      return true;
     },
-  };
+    onEnd(err) {
+      if (err) return done(err);
+      if (!answer || extra) {
+        return done(
+          serviceError(INTERNAL, answer ? 'Unary response with more than one message' : 'No message received'),
+        );
+      }
+      try {
+        done(null, decode(answer));
+      } catch (e) {
+        done(serviceError(INTERNAL, `Response message parsing error: ${(e as Error).message}`));
+      }
+    },
+  });
+  if (call.stream) {
+    call.write(request);
+    call.stream.end();
+  }
+  return call;
 }

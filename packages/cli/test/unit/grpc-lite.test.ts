@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type PeerCertificate, checkServerIdentity } from 'node:tls';
-import { Server } from '@grpc/grpc-js';
+import type { Duplex } from 'node:stream';
+import { Server, type ServerDuplexStream } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, notFound, type SystemService, type TscrError } from '@tscr/api';
-import { addSystemService, callServerStream, callUnary, fromStatus, listen, systemV1 } from '@tscr/api/grpc';
+import { addSystemService, callServerStream, callUnary, fromStatus, listen, systemV1, toStatus } from '@tscr/api/grpc';
 import { hasCommand, makeTempDir } from '@tscr/testkit';
 import { makeCertSet } from '../../src/certs.js';
-import { credentials, makeGenericClientConstructor } from '../../src/wire/grpc-lite.js';
+import { Metadata, credentials, makeGenericClientConstructor } from '../../src/wire/grpc-lite.js';
 import { FakeSystem } from '../fixtures/fakes.js';
 
 // What the bin's bundle uses for grpc-js (see tsup.config.ts): generated clients on unary calls over node:http2,
@@ -50,6 +51,24 @@ describe('the bundle’s lean gRPC client', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  // First: nothing has loaded grpc-js in this module yet.
+  it('loads grpc-js only for what it hands over', async () => {
+    const marks: string[] = [];
+    (globalThis as { __tscrMark?: (n: string) => void }).__tscrMark = (n) => marks.push(n);
+    try {
+      const client = new SystemClient(target, credentials.createInsecure());
+      await callUnary((cb) => client.info({}, cb), {}, target);
+      const events = client.events({ types: [], since: '', until: '', filters: [] }) as unknown as { cancel(): void };
+      events.cancel();
+      client.close();
+      expect(marks).toEqual([]);
+      expect(new Metadata().get('x')).toEqual([]);
+      expect(marks).toEqual(['grpc-js loaded']);
+    } finally {
+      delete (globalThis as { __tscrMark?: unknown }).__tscrMark;
+    }
+  });
+
   it('makes a unary call and decodes the answer', async () => {
     const client = new SystemClient(target, credentials.createInsecure());
     try {
@@ -74,7 +93,7 @@ describe('the bundle’s lean gRPC client', () => {
     expect((err as TscrError).details).toEqual({ ref: 'x, y' });
   });
 
-  it('hands streaming calls to grpc-js', async () => {
+  it('streams answers, and ends a call the client cancels', async () => {
     const client = new SystemClient(target, credentials.createInsecure());
     const it = callServerStream<systemV1.EventsResponse>(
       () => client.events({ types: [], since: '', until: '', filters: [] }),
@@ -134,6 +153,60 @@ describe('the bundle’s lean gRPC client', () => {
       bare.close();
     } finally {
       secure.server.forceShutdown();
+    }
+  });
+
+  it('ends a bidirectional call when the daemon has answered, while requests are still open', async () => {
+    const json = {
+      serialize: (v: unknown) => Buffer.from(JSON.stringify(v)),
+      parse: (b: Buffer) => JSON.parse(String(b)),
+    };
+    const chat = {
+      path: '/tscr.test.v1.Echo/Chat',
+      requestStream: true,
+      responseStream: true,
+      requestSerialize: json.serialize,
+      requestDeserialize: json.parse,
+      responseSerialize: json.serialize,
+      responseDeserialize: json.parse,
+    };
+    const echo = new Server();
+    echo.addService(
+      { chat } as never,
+      {
+        chat: (call: ServerDuplexStream<{ n: number }, { n: number }>) => {
+          call.once('data', (m: { n: number }) => {
+            if (m.n < 0) call.emit('error', Object.assign(new Error(), toStatus(notFound('no such n'))));
+            else {
+              call.write({ n: m.n + 1 });
+              call.end();
+            }
+          });
+        },
+      } as never,
+    );
+    const address = await listen(echo, `unix://${join(dir, 'echo.sock')}`);
+    try {
+      const Echo = makeGenericClientConstructor({ chat } as never, 'Echo') as unknown as new (
+        t: string,
+        c: unknown,
+      ) => { chat(): Duplex & { cancel(): void }; close(): void };
+      const client = new Echo(address, credentials.createInsecure());
+      const call = client.chat();
+      call.write({ n: 1 });
+      const answers: unknown[] = [];
+      for await (const m of call) answers.push(m);
+      expect(answers).toEqual([{ n: 2 }]);
+      call.cancel();
+      const failing = client.chat();
+      failing.write({ n: -1 });
+      const err = await (async () => {
+        for await (const _ of failing) return undefined;
+      })().catch((e: unknown) => fromStatus(e, address));
+      expect(errorCode(err)).toBe('NotFound');
+      client.close();
+    } finally {
+      echo.forceShutdown();
     }
   });
 });
