@@ -6,7 +6,7 @@
 #   tscr version / docker version              the Docker 28 CLI goes to tscrd's Docker API socket (-H unix://...)
 #   tscr ps / docker ps                        with 50 running (no network)
 #   tscr run / docker run                      `run --rm --network none IMG true`
-# tscr is run as its bin (packages/cli/dist/main.cjs through its `#!/usr/bin/env node` line), as npm links it.
+# tscr is run as its bin (packages/cli/dist/main.cjs through its `sh` first line, which defers NODE_EXTRA_CA_CERTS), as npm links it.
 # Goals: each tscr row <= 1.2x its docker row; tscr version <= node -e 0 + 20 ms.
 # Prints a markdown table of medians, ratios and goals; raw hyperfine JSON lands in bench/.bench-out/cli/.
 # Needs root and a built CLI and daemon (npm run build). `--tscr BIN` measures another build of the bin (e.g. one of
@@ -59,7 +59,7 @@ export XDG_CACHE_HOME="$work/cache"
 export DOCKER_CONFIG="$work/docker-config"
 mkdir -p "$DOCKER_CONFIG"
 dsock="unix://$work/exec/docker.sock"
-# Started as its bin (`tscrd`), so the node flags of its shebang apply.
+# Started as its bin (`tscrd`), so the node flags of its first (sh) line apply.
 packages/daemon/dist/main.cjs --host "$TSCR_HOST" --docker-host "$dsock" --root "$work/root" --exec-root "$work/exec" \
   --cgroup-parent "$cg" --no-cri >"$work/tscrd.log" 2>&1 &
 daemon=$!

@@ -87,7 +87,7 @@ export TSCR_HOST="unix://$work/exec/tscr.sock"
 tscr=packages/cli/dist/main.cjs
 # Its code cache: a fresh one per run, warmed below before anything is timed.
 export XDG_CACHE_HOME="$work/cache"
-# Started as its bin (`tscrd`), so the node flags of its shebang apply.
+# Started as its bin (`tscrd`), so the node flags of its first (sh) line apply.
 packages/daemon/dist/main.cjs --host "$TSCR_HOST" --root "$work/root" --exec-root "$work/exec" \
   --cgroup-parent "$cg" >"$work/tscrd.log" 2>&1 &
 daemon=$!
