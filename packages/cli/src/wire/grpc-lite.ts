@@ -2,7 +2,7 @@
  * What the `tscr` bin's bundle gets for `@grpc/grpc-js` (tsup.config.ts points
  * every import of it here): the few values tscr's client code uses, where the
  * generated clients make unary, server-streaming and bidirectional calls over
- * `node:http2` (unary-http2.ts, stream-http2.ts) and everything else
+ * `node:http2` (call-http2.ts, stream-http2.ts) and everything else
  * (client-streaming calls, calls with metadata or options, servers) is handed
  * to the real grpc-js, loaded on first use. Loading grpc-js costs a `tscr` run
  * ~12 ms and its channel machinery more per call.
@@ -20,7 +20,7 @@ import {
   acquire,
   serviceError,
   unaryCall,
-} from './unary-http2.js';
+} from './call-http2.js';
 import { LiteStream } from './stream-http2.js';
 
 type GrpcModule = typeof Grpc;

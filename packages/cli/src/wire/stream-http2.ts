@@ -1,6 +1,6 @@
 /**
  * Server-streaming and bidirectional gRPC calls over `node:http2` (see
- * unary-http2.ts for the wire), as grpc-js's client streams look to tscr's call
+ * call-http2.ts for the wire), as grpc-js's client streams look to tscr's call
  * helpers: an object-mode Duplex that reads the answers (async-iterable, with
  * HTTP/2 flow control when the reader is slow), writes requests (`write()`
  * false until 'drain'), `end()`s the request side and `cancel()`s. A non-OK
@@ -8,7 +8,7 @@
  */
 import type { ClientHttp2Session } from 'node:http2';
 import { Duplex } from 'node:stream';
-import { type LiteChannel, type StartedCall, serviceError, startCall } from './unary-http2.js';
+import { type LiteChannel, type StartedCall, serviceError, startCall } from './call-http2.js';
 
 const INTERNAL = 13;
 

@@ -1,12 +1,12 @@
 /**
- * One gRPC unary call over `node:http2`, without grpc-js: what `tscr version`,
+ * gRPC calls over `node:http2`, without grpc-js (unary here, streams in stream-http2.ts): what `tscr version`,
  * `tscr ps` and `tscr run -d` spend most of their calls on. The wire is plain
  * gRPC over HTTP/2 (a `POST` to `/package.Service/Method`, each message framed
  * as a compressed-flag byte and a 4-byte big-endian length, the outcome in the
  * `grpc-status`/`grpc-message` trailers, or in the headers of a trailers-only
  * answer). The answer's metadata comes back as a {@link LiteMetadata}, so
  * `fromStatus` finds a TscrError's code and details as it does with grpc-js.
- * Connections are shared by every client of one target and credentials.
+ * Plain connections are shared by every client of one target; TLS ones are per client.
  */
 import { type ClientHttp2Session, type ClientHttp2Stream, connect, constants } from 'node:http2';
 import { isIP, connect as netConnect } from 'node:net';
