@@ -36,3 +36,17 @@ export function packageConfig({ entry, ...rest }) {
     ...rest,
   };
 }
+
+/**
+ * The first two lines of a bin (`tscr`, `tscrd`): a shell script that is also JavaScript. As `sh`, it moves
+ * NODE_EXTRA_CA_CERTS to TSCR_DEFERRED_CA_CERTS (Node would parse that whole CA file before running a line, ~35 ms)
+ * and execs Node on the same file; as JavaScript, the second line is a string and a comment. The bin puts the
+ * variable back (adoptDeferredCaCerts in @tscr/api) and its TLS clients add those CAs themselves.
+ */
+export function binBanner(nodeFlags = '') {
+  const node = nodeFlags ? `node ${nodeFlags}` : 'node';
+  return [
+    '#!/bin/sh',
+    `':' //; [ -n "$NODE_EXTRA_CA_CERTS" ] && { export TSCR_DEFERRED_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; }; exec ${node} "$0" "$@"`,
+  ].join('\n');
+}

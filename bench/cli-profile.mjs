@@ -3,7 +3,8 @@
 // bundle's source map), plus V8's own buckets (program = parsing/compiling, GC, idle = waiting on I/O).
 // Without --dir it builds the bin with a source map into a temporary directory first (TSCR_CLI_PROFILE_OUT, see
 // packages/cli/tsup.config.ts). Code caches go to a temporary XDG_CACHE_HOME, warmed by one run first.
-// Usage: node bench/cli-profile.mjs [--runs N] [--dir DIST] -- ARGS...   (a DIST needs cli.cjs + cli.cjs.map)
+// `--files` sums by source file (and the node builtin a bundle frame called into) instead of by package.
+// Usage: node bench/cli-profile.mjs [--runs N] [--dir DIST] [--files] -- ARGS...   (a DIST needs cli.cjs + cli.cjs.map)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { SourceMap } from 'node:module';
@@ -16,6 +17,7 @@ const opts = argv.slice(0, sep < 0 ? argv.length : sep);
 const args = sep < 0 ? [] : argv.slice(sep + 1);
 const opt = (name, dflt) => (opts.includes(name) ? opts[opts.indexOf(name) + 1] : dflt);
 const runs = Number(opt('--runs', '10'));
+const byFile = opts.includes('--files');
 const dir = mkdtempSync(join(tmpdir(), 'tscr-cli-profile-'));
 const profiles = join(dir, 'profiles');
 const env = { ...process.env, XDG_CACHE_HOME: join(dir, 'cache') };
@@ -61,12 +63,21 @@ try {
       let k;
       if (cf.url.endsWith('/cli.cjs')) {
         const e = map.findEntry(cf.lineNumber, cf.columnNumber);
-        k = e?.originalSource ? group(e.originalSource) : '(bundle)';
+        k = e?.originalSource
+          ? byFile
+            ? e.originalSource.replace(/^.*node_modules\//, '')
+            : group(e.originalSource)
+          : '(bundle)';
       } else if (cf.url.endsWith('/main.cjs')) k = 'bin loader (read + compile bundle, code cache)';
       else if (['(program)', '(garbage collector)', '(idle)', '(root)'].includes(cf.functionName)) k = cf.functionName;
       else {
         const up = parent.has(id) ? ownerOf(parent.get(id)) : '(root)';
-        k = up === '(root)' ? 'node bootstrap / exit' : up;
+        k =
+          up === '(root)'
+            ? 'node bootstrap / exit'
+            : byFile && cf.url.startsWith('node:') && !up.includes(' > ')
+              ? `${up} > ${cf.url}`
+              : up;
       }
       owner.set(id, k);
       return k;

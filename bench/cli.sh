@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # CLI start-up (issue 17, goal 1), in one hyperfine run against a private tscrd with 50 `sleep` containers running:
-#   node -e 0                                  what any Node program pays before its first line
+#   node -e 0                                  what any Node program pays before its first line, in this environment
+#                                              (with its NODE_EXTRA_CA_CERTS, if set: Node parses that file first)
+#   env -u NODE_EXTRA_CA_CERTS node -e 0       bare Node (what tscr's bins start as: they defer that file)
 #   tscr version / docker version              the Docker 28 CLI goes to tscrd's Docker API socket (-H unix://...)
 #   tscr ps / docker ps                        with 50 running (no network)
 #   tscr run / docker run                      `run --rm --network none IMG true`
-# tscr is run as its bin (packages/cli/dist/main.cjs through its `#!/usr/bin/env node` line), as npm links it.
+# tscr is run as its bin (packages/cli/dist/main.cjs through its `sh` first line, which defers NODE_EXTRA_CA_CERTS), as npm links it.
 # Goals: each tscr row <= 1.2x its docker row; tscr version <= node -e 0 + 20 ms.
 # Prints a markdown table of medians, ratios and goals; raw hyperfine JSON lands in bench/.bench-out/cli/.
 # Needs root and a built CLI and daemon (npm run build). `--tscr BIN` measures another build of the bin (e.g. one of
@@ -57,7 +59,7 @@ export XDG_CACHE_HOME="$work/cache"
 export DOCKER_CONFIG="$work/docker-config"
 mkdir -p "$DOCKER_CONFIG"
 dsock="unix://$work/exec/docker.sock"
-# Started as its bin (`tscrd`), so the node flags of its shebang apply.
+# Started as its bin (`tscrd`), so the node flags of its first (sh) line apply.
 packages/daemon/dist/main.cjs --host "$TSCR_HOST" --docker-host "$dsock" --root "$work/root" --exec-root "$work/exec" \
   --cgroup-parent "$cg" --no-cri >"$work/tscrd.log" 2>&1 &
 daemon=$!
@@ -71,6 +73,7 @@ running=$($tscr ps -q | wc -l)
 D="$docker -H $dsock"
 hyperfine -N --warmup 3 --runs "$runs" --export-json "$out/cli.json" \
   -n 'node -e 0' 'node -e 0' \
+  -n 'bare node -e 0' 'env -u NODE_EXTRA_CA_CERTS node -e 0' \
   -n 'tscr version' "$tscr version" \
   -n 'docker version' "$D version" \
   -n 'tscr ps' "$tscr ps" \
@@ -99,8 +102,9 @@ console.log('| command | tscr | peer | tscr / peer | goal (limit) | verdict | CP
 console.log('|---|---|---|---|---|---|---|');
 console.log(row('version', 'tscr version', 'docker version', 1.2 * ms['docker version'], '<= 1.2x docker'));
 console.log(row('version', 'tscr version', 'node -e 0', ms['node -e 0'] + 20, '<= node -e 0 + 20 ms'));
+console.log(row('version', 'tscr version', 'bare node -e 0', ms['bare node -e 0'] + 20, '<= bare node -e 0 + 20 ms'));
 console.log(row(`ps (${running} running)`, 'tscr ps', 'docker ps', 1.2 * ms['docker ps'], '<= 1.2x docker'));
 console.log(row('run --rm --network none IMG true', 'tscr run', 'docker run', 1.2 * ms['docker run'], '<= 1.2x docker'));
 EOF
 echo
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); node $(node --version); $($docker --version); $(hyperfine --version)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS:-(unset)}; node $(node --version); $($docker --version); $(hyperfine --version)"

@@ -83,14 +83,18 @@ bash scripts/busybox-rootfs.sh "$work/busybox.tar" >/dev/null
 
 # ---- tscr: a private daemon for the run.
 export TSCR_HOST="unix://$work/exec/tscr.sock"
-tscr="node packages/cli/dist/main.cjs"
-# Started as its bin (`tscrd`), so the node flags of its shebang apply.
+# The CLI as npm links it: its bin, through its first (sh) line, which defers NODE_EXTRA_CA_CERTS (see packages/cli/README.md).
+tscr=packages/cli/dist/main.cjs
+# Its code cache: a fresh one per run, warmed below before anything is timed.
+export XDG_CACHE_HOME="$work/cache"
+# Started as its bin (`tscrd`), so the node flags of its first (sh) line apply.
 packages/daemon/dist/main.cjs --host "$TSCR_HOST" --root "$work/root" --exec-root "$work/exec" \
   --cgroup-parent "$cg" >"$work/tscrd.log" 2>&1 &
 daemon=$!
 for _ in $(seq 100); do $tscr version >/dev/null 2>&1 && break; sleep 0.1; done
 $tscr image import "$work/busybox.tar" tscr-bench/busybox:latest >/dev/null
 IMG=tscr-bench/busybox:latest
+$tscr run -d --network none --name warm "$IMG" true >/dev/null && $tscr rm -f warm >/dev/null
 sleep 5
 tscr_rss_idle=$(rss_mib "$daemon")
 

@@ -1,4 +1,10 @@
 import { defineConfig } from 'tsup';
-import { packageConfig } from '../../tsup.shared.js';
+import { binBanner, packageConfig } from '../../tsup.shared.js';
 
-export default defineConfig(packageConfig({ entry: { index: 'src/index.ts', 'local/index': 'src/local/index.ts', 'grpc/index': 'src/grpc/index.ts', main: 'src/main.ts' } }));
+const library = { index: 'src/index.ts', 'local/index': 'src/local/index.ts', 'grpc/index': 'src/grpc/index.ts' };
+
+export default defineConfig([
+  packageConfig({ entry: library, clean: ['!main.*'] }),
+  // The bin `tscrd`: a shell line first (see binBanner) that runs Node with 2 MiB young-generation semi-spaces.
+  packageConfig({ entry: { main: 'src/main.ts' }, clean: false, banner: { js: binBanner('--max-semi-space-size=2') } }),
+]);

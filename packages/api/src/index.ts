@@ -86,3 +86,4 @@ export type {
   BlobServer,
   TransferService,
 } from './types/transfer.js';
+export { DEFERRED_CA_CERTS_ENV, adoptDeferredCaCerts, pemCertificates, trustedCaCertificates } from './trusted-cas.js';

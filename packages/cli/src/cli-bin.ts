@@ -3,11 +3,14 @@
  * Bundled with every dependency into one file (dist/cli.cjs), which the bin
  * (dist/main.cjs, see main.ts) loads with a V8 code cache.
  */
+import { adoptDeferredCaCerts } from '@tscr/api';
 import { main } from './cli.js';
 import type { CliIo } from './command.js';
 import { mark } from './startup-trace.js';
 
 mark('bundle evaluated');
+// The bin's first line moved NODE_EXTRA_CA_CERTS aside (see tsup.shared.js): children see it again, TLS clients add it.
+adoptDeferredCaCerts();
 
 const io: CliIo = {
   stdout: process.stdout,

@@ -46,7 +46,7 @@ function argCountProblem(c: Command, n: number): string | undefined {
 
 /** The command table and help texts: loaded once a command word is there (`--version` needs neither). */
 async function loadCommands() {
-  const [table, help] = await Promise.all([import('./commands/index.js'), import('./help.js')]);
+  const [table, help] = await Promise.all([import('./commands/table.js'), import('./help.js')]);
   return { ...table, ...help };
 }
 
@@ -116,7 +116,8 @@ export async function main(argv: readonly string[], io: CliIo, opts: MainOptions
     const unknown = group in groups ? `${group} ${target[1]}` : group;
     return usageFailure(io, `'${unknown}' is not a tscr command.`, 'tscr', USAGE_EXIT);
   }
-  const { command, used } = found;
+  const { used } = found;
+  const command = await found.entry.load();
   mark(`command found: ${used.join(' ')}`);
   if (helpWanted) {
     await write(io.stdout, commandHelp(command, used));

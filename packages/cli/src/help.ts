@@ -1,6 +1,6 @@
 import { flagHelp } from './args.js';
 import type { Command } from './command.js';
-import { commands, groupCommands, groups } from './commands/index.js';
+import { commandTable, groupCommands, groups } from './commands/table.js';
 import { globalFlags } from './global-flags.js';
 
 export { globalFlags, helpFlag } from './global-flags.js';
@@ -15,7 +15,7 @@ export function rootHelp(): string {
   // Every one-word command, its own path or an alias (`build` is `image build`), once.
   const top = [
     ...new Map(
-      commands.flatMap((c) =>
+      commandTable.flatMap((c) =>
         [c.path, ...(c.aliases ?? [])].filter((p) => p.length === 1).map((p) => [p[0]!, c] as const),
       ),
     ),

@@ -22,7 +22,8 @@ const bundle = join(__dirname, 'cli.cjs');
 
 /** Runs the bundle as a CommonJS module compiled with cached code when V8 accepts it. */
 function loadWithCodeCache(): void {
-  const source = readFileSync(bundle, 'utf8');
+  // The build keeps the bundle ASCII (tsup.config.ts): latin1 is a plain copy, UTF-8 decoding is not.
+  const source = readFileSync(bundle, 'latin1');
   const name = cacheName(bundle, process.argv.slice(2));
   let cached: Buffer | undefined;
   try {

@@ -1,14 +1,15 @@
-#!/usr/bin/env -S node --max-semi-space-size=2
 /**
  * `tscrd`: runs the daemon, or serves one layer alone (`serve-layer`).
- * (The shebang caps V8's young generation at 2 MiB semi-spaces: bursts of
- * concurrent calls otherwise grow the daemon's RSS by ~20 MiB for no gain.)
+ * (The bin's first lines, from tsup.config.ts, run Node with V8's young
+ * generation capped at 2 MiB semi-spaces: bursts of concurrent calls otherwise
+ * grow the daemon's RSS by ~20 MiB for no gain; and they defer
+ * NODE_EXTRA_CA_CERTS, which {@link adoptDeferredCaCerts} takes back.)
  * Prints `tscrd listening on <address>` once ready. SIGTERM/SIGINT shut it
  * down gracefully; containers keep running and are picked up at the next start.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { armedFailpoints, errorCode } from '@tscr/api';
+import { adoptDeferredCaCerts, armedFailpoints, errorCode } from '@tscr/api';
 import { composeDaemon, serveLayer, type Daemon } from './compose.js';
 import { parseCommandLine } from './config.js';
 import { lockPidFile } from './pid-file.js';
@@ -66,6 +67,7 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+adoptDeferredCaCerts();
 main(process.argv.slice(2)).catch((err: unknown) => {
   console.error(`tscrd: ${err instanceof Error ? err.message : String(err)} (${errorCode(err)})`);
   process.exit(1);

@@ -30,8 +30,14 @@ import {
   volumeRmCommand,
 } from './volumes.js';
 import { pluginInspectCommand, pluginLsCommand } from './plugins.js';
+import { groups } from './table.js';
 
-/** Every command, in the order `tscr --help` lists them. */
+export { groups } from './table.js';
+
+/**
+ * Every command, loaded, in the order `tscr --help` lists them (completion and tests; a run
+ * starts from the lazy table in table.ts, which must name the same commands).
+ */
 export const commands: Command[] = [
   runCommand,
   createCommand,
@@ -80,38 +86,3 @@ export const commands: Command[] = [
   ...contextCommands,
   ...multiDaemonCommands,
 ];
-
-/** Management command groups: `tscr container …`, `tscr image …`, `tscr system …`. */
-export const groups: Record<string, string> = {
-  container: 'Manage containers',
-  image: 'Manage images',
-  system: 'Manage tscr',
-  volume: 'Manage volumes',
-  network: 'Manage networks',
-  plugin: 'Manage plugins',
-  context: 'Manage contexts (named daemons)',
-};
-
-/** Every word path that selects a command, longest first. */
-function paths(): [string[], Command][] {
-  const all: [string[], Command][] = commands.flatMap((c) =>
-    [c.path, ...(c.aliases ?? [])].map((p) => [p, c] as [string[], Command]),
-  );
-  return all.sort((a, b) => b[0].length - a[0].length);
-}
-
-/** The command `words` start with, and how many words named it; undefined when none does. */
-export function findCommand(words: readonly string[]): { command: Command; used: string[] } | undefined {
-  for (const [p, c] of paths()) {
-    if (p.every((w, k) => words[k] === w)) return { command: c, used: p };
-  }
-  return undefined;
-}
-
-/** The subcommands of a group with their summaries (`tscr image` → `import`, `ls`, …). */
-export function groupCommands(group: string): [string, Command][] {
-  return paths()
-    .filter(([p]) => p.length === 2 && p[0] === group)
-    .map(([p, c]) => [p[1]!, c] as [string, Command])
-    .sort(([a], [b]) => a.localeCompare(b));
-}

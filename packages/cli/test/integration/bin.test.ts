@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -57,11 +57,49 @@ describe.skipIf(!existsSync(bin))('the tscr bin (dist/main.cjs)', () => {
     expect(bundle.match(/\bimport\(["'`][^"'`]*["'`]\)/g) ?? []).toEqual([]);
   });
 
+  it('is ASCII only (the bin reads it as latin1) and loads no grpc-js for unary and streaming calls', async () => {
+    const bundle = readFileSync(fileURLToPath(new URL('../../dist/cli.cjs', import.meta.url)));
+    expect(bundle.findIndex((b) => b > 0x7f)).toBe(-1);
+    const trace = { ...env, TSCR_STARTUP_TRACE: '1' };
+    const version = await tscr(['version'], trace);
+    expect(version.stderr).toContain('command done');
+    expect(version.stderr).not.toContain('grpc-js loaded');
+    // `run` attaches to the container's output: a bidirectional stream.
+    const run = await tscr(['run', '--rm', 'busybox:test', 'echo', 'hi'], trace);
+    expect(run).toMatchObject({ code: 0, stdout: 'hi\n' });
+    expect(run.stderr).toContain('command done');
+    expect(run.stderr).not.toContain('grpc-js loaded');
+  });
+
   it('exits 125 from run and 1 otherwise when no daemon listens', async () => {
     const gone = { ...env, TSCR_HOST: `unix://${d.dir}/none.sock` };
     const r = await tscr(['run', 'busybox:test'], gone);
     expect(r.code).toBe(125);
     expect(r.stderr).toBe(`Cannot connect to the tscr daemon at unix://${d.dir}/none.sock. Is tscrd running?\n`);
     expect((await tscr(['ps'], gone)).code).toBe(1);
+  });
+
+  it('runs as npm links it (through its sh line) with NODE_EXTRA_CA_CERTS set, which its children still see', async () => {
+    // A fake openssl (what `tscr system certs` runs) records the environment it was given.
+    const tools = join(d.dir, 'tools');
+    mkdirSync(tools, { recursive: true });
+    writeFileSync(join(tools, 'openssl'), `#!/bin/sh\nenv > ${tools}/openssl.env\nexit 3\n`);
+    chmodSync(join(tools, 'openssl'), 0o755);
+    // A file Node cannot read: Node itself would warn on stderr before running a line; deferred, nothing reads it.
+    const cas = join(d.dir, 'no-such-cas.pem');
+    const caEnv = { ...env, NODE_EXTRA_CA_CERTS: cas, PATH: `${tools}:${process.env.PATH}` };
+    const direct = (args: string[]) =>
+      run(bin, args, { env: caEnv }).then(
+        (r) => ({ code: 0, ...r }),
+        (e: { code: number; stdout: string; stderr: string }) => e,
+      );
+    const version = await direct(['version']);
+    expect(version).toMatchObject({ code: 0, stderr: '' });
+    expect(version.stdout).toContain('Server: tscr Engine');
+    const certs = await direct(['system', 'certs', '--dir', join(d.dir, 'certs')]);
+    expect(certs.stderr).toContain('openssl genpkey failed');
+    const seen = readFileSync(join(tools, 'openssl.env'), 'utf8').split('\n');
+    expect(seen).toContain(`NODE_EXTRA_CA_CERTS=${cas}`);
+    expect(seen.filter((l) => l.startsWith('TSCR_DEFERRED_CA_CERTS='))).toEqual([]);
   });
 });

@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { type ClientRequest, type IncomingMessage, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { TscrError, cancelledBy, errnoCode, failedPrecondition } from '@tscr/api';
+import { rootCertificates } from 'node:tls';
+import { TscrError, cancelledBy, errnoCode, failedPrecondition, trustedCaCertificates } from '@tscr/api';
 import type { PluginLocation } from './discovery.js';
 
 /** What dockerd sends in `Accept` (and tscr in `Content-Type` too); plugins answer in the same media type. */
@@ -47,6 +48,11 @@ async function target(loc: PluginLocation): Promise<Target> {
     if (ca) options.ca = ca;
     if (cert) options.cert = cert;
     if (key) options.key = key;
+  }
+  // Without a CA of its own, a TLS plugin is checked against Node's roots and NODE_EXTRA_CA_CERTS.
+  if (tls && options.ca === undefined) {
+    const ca = trustedCaCertificates(rootCertificates);
+    if (ca) options.ca = ca;
   }
   return { https: tls, options };
 }

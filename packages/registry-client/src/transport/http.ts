@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { rootCertificates } from 'node:tls';
-import { cancelled, isTscrError, unavailable } from '@tscr/api';
+import { cancelled, isTscrError, trustedCaCertificates, unavailable } from '@tscr/api';
 
 /** One HTTP request. `body` is sent as is; an iterable body is streamed with backpressure. */
 export interface HttpRequest {
@@ -36,7 +36,7 @@ export interface HttpTransport {
 
 /** Options of {@link createHttpTransport}. */
 export interface HttpTransportOptions {
-  /** Extra trusted CA certificates (PEM), added to the system's. */
+  /** Extra trusted CA certificates (PEM), added to Node's roots and `NODE_EXTRA_CA_CERTS`. */
   ca?: string | Buffer | Array<string | Buffer>;
   /** Sockets per host (a bound on concurrent requests to one registry). Default 8. */
   maxSockets?: number;
@@ -56,7 +56,8 @@ export function createHttpTransport(options: HttpTransportOptions = {}): HttpTra
     https: new https.Agent({
       keepAlive: true,
       maxSockets,
-      ca: extra.length ? [...rootCertificates, ...extra] : undefined,
+      // Node's roots and NODE_EXTRA_CA_CERTS (even when the bin deferred it), plus the registry's own CAs.
+      ca: trustedCaCertificates(rootCertificates, extra),
     }),
   };
   const timeoutMs = options.timeoutMs ?? 60_000;

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import https from 'node:https';
+import { rootCertificates } from 'node:tls';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCode } from '@tscr/api';
+import { DEFERRED_CA_CERTS_ENV, adoptDeferredCaCerts, errorCode } from '@tscr/api';
 import { createHttpTransport } from '@tscr/registry-client/local';
 import { hasCommand, makeTempDir, rejection } from '@tscr/testkit';
 
@@ -55,6 +56,18 @@ describe.skipIf(!hasCommand('openssl'))('HTTPS transport (skipped without openss
 
   it('trusts a configured CA on top of the system ones', async () => {
     const res = await createHttpTransport({ ca }).send({ method: 'GET', url });
+    expect(res.status).toBe(200);
+    res.discard();
+  });
+
+  // Last: what the bins do when NODE_EXTRA_CA_CERTS is set (Node never loaded it), for the rest of this file.
+  it('trusts a CA that only the deferred NODE_EXTRA_CA_CERTS file holds', async () => {
+    const bundle = join(dir, 'extra-cas.pem');
+    writeFileSync(bundle, `# a bundle as distributions ship it\n${rootCertificates[0]}\n${ca}`);
+    const env: NodeJS.ProcessEnv = { [DEFERRED_CA_CERTS_ENV]: bundle };
+    adoptDeferredCaCerts(env);
+    expect(env.NODE_EXTRA_CA_CERTS).toBe(bundle);
+    const res = await createHttpTransport().send({ method: 'GET', url });
     expect(res.status).toBe(200);
     res.discard();
   });

@@ -1,0 +1,340 @@
+/**
+ * gRPC calls over `node:http2`, without grpc-js (unary here, streams in stream-http2.ts): what `tscr version`,
+ * `tscr ps` and `tscr run -d` spend most of their calls on. The wire is plain
+ * gRPC over HTTP/2 (a `POST` to `/package.Service/Method`, each message framed
+ * as a compressed-flag byte and a 4-byte big-endian length, the outcome in the
+ * `grpc-status`/`grpc-message` trailers, or in the headers of a trailers-only
+ * answer). The answer's metadata comes back as a {@link LiteMetadata}, so
+ * `fromStatus` finds a TscrError's code and details as it does with grpc-js.
+ * Plain connections are shared by every client of one target; TLS ones are per client.
+ */
+import { type ClientHttp2Session, type ClientHttp2Stream, connect, constants } from 'node:http2';
+import { isIP, connect as netConnect } from 'node:net';
+import { type PeerCertificate, checkServerIdentity } from 'node:tls';
+
+/** gRPC status codes this module produces itself (the others come from the server). */
+const INTERNAL = 13;
+const UNAVAILABLE = 14;
+const CANCELLED = 1;
+const RESOURCE_EXHAUSTED = 8;
+
+/** What `credentials.createSsl` was given (grpc-js's argument order). */
+export interface SslArgs {
+  ca: Buffer | null;
+  key: Buffer | null;
+  cert: Buffer | null;
+  verify: { checkServerIdentity?: (name: string, cert: PeerCertificate) => Error | undefined };
+}
+
+/** A channel's security: plain (a UNIX socket or insecure TCP) or TLS. */
+export type Security = { kind: 'insecure' } | { kind: 'ssl'; ssl: SslArgs };
+
+/** Response metadata with the one method `fromStatus` reads, shaped as grpc-js's `Metadata.get`. */
+export class LiteMetadata {
+  private readonly map = new Map<string, Array<string | Buffer>>();
+
+  /** Adds a header's value; `-bin` keys carry base64 bytes (several joined by commas). */
+  add(key: string, value: string): void {
+    const k = key.toLowerCase();
+    const list = this.map.get(k) ?? [];
+    if (k.endsWith('-bin')) for (const part of value.split(',')) list.push(Buffer.from(part.trim(), 'base64'));
+    else list.push(value);
+    this.map.set(k, list);
+  }
+
+  /** The values of `key` (none: an empty list). */
+  get(key: string): Array<string | Buffer> {
+    return this.map.get(key.toLowerCase()) ?? [];
+  }
+
+  /** Every key and its first value. */
+  getMap(): Record<string, string | Buffer> {
+    return Object.fromEntries([...this.map].map(([k, v]) => [k, v[0] as string | Buffer]));
+  }
+}
+
+/** The error a failed call reports, shaped as grpc-js's `ServiceError`. */
+export interface LiteServiceError extends Error {
+  code: number;
+  details: string;
+  metadata: LiteMetadata;
+}
+
+/** A {@link LiteServiceError}. */
+export function serviceError(code: number, details: string, metadata = new LiteMetadata()): LiteServiceError {
+  return Object.assign(new Error(`${code} ${details}`), { code, details, metadata });
+}
+
+/** Where and how to connect: the grpc-js target string, its security and the channel options tscr uses. */
+export interface LiteChannel {
+  target: string;
+  security: Security;
+  /** `grpc.ssl_target_name_override`: the TLS server name to send and check. */
+  serverName?: string;
+  /** `grpc.max_receive_message_length` (default 4 MiB, as grpc-js). */
+  maxReceive: number;
+  /** `grpc.max_send_message_length` (default unlimited, as grpc-js). */
+  maxSend: number;
+}
+
+interface Shared {
+  session: ClientHttp2Session;
+  users: number;
+}
+
+const sessions = new Map<string, Shared>();
+
+function sessionKey(ch: LiteChannel): string {
+  return ch.security.kind === 'insecure' ? `plain ${ch.target}` : '';
+}
+
+function open(ch: LiteChannel): ClientHttp2Session {
+  if (ch.target.startsWith('unix://')) {
+    const path = ch.target.slice('unix://'.length);
+    return connect('http://localhost', { createConnection: () => netConnect(path) });
+  }
+  if (ch.security.kind === 'insecure') return connect(`http://${ch.target}`);
+  const { ca, key, cert, verify } = ch.security.ssl;
+  const host = ch.target.slice(0, ch.target.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  const name = ch.serverName ?? host;
+  return connect(`https://${ch.target}`, {
+    ...(ca && { ca }),
+    ...(key && { key }),
+    ...(cert && { cert }),
+    // An IP address is never sent as the server name (RFC 6066), as grpc-js does.
+    ...(!isIP(name) && { servername: name }),
+    checkServerIdentity: verify.checkServerIdentity ?? ((_name, peer) => checkServerIdentity(name, peer)),
+  });
+}
+
+/** A connection to `ch` (shared for plain channels), counted until {@link release}. */
+export function acquire(ch: LiteChannel): { session: ClientHttp2Session; release: () => void } {
+  const key = sessionKey(ch);
+  let shared = key ? sessions.get(key) : undefined;
+  if (!shared || shared.session.closed || shared.session.destroyed) {
+    const session = open(ch);
+    // Errors reach the calls as stream errors; an idle connection that fails must not crash the CLI.
+    session.on('error', () => undefined);
+    shared = { session, users: 0 };
+    if (key) {
+      sessions.set(key, shared);
+      session.once('close', () => {
+        if (sessions.get(key)?.session === session) sessions.delete(key);
+      });
+    }
+  }
+  shared.users++;
+  const s = shared;
+  let released = false;
+  return {
+    session: s.session,
+    release() {
+      if (released) return;
+      released = true;
+      if (--s.users === 0) {
+        if (sessions.get(key)?.session === s.session) sessions.delete(key);
+        s.session.close();
+      }
+    },
+  };
+}
+
+function frame(message: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.writeUInt32BE(message.length, 1);
+  return Buffer.concat([head, message]);
+}
+
+function percentDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+const RESERVED = new Set([
+  'content-type',
+  'grpc-status',
+  'grpc-message',
+  'grpc-encoding',
+  'grpc-accept-encoding',
+  'te',
+  'user-agent',
+  'date',
+]);
+
+function readMetadata(into: LiteMetadata, headers: Record<string, string | string[] | undefined>): void {
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.startsWith(':') || RESERVED.has(k) || v === undefined) continue;
+    for (const value of Array.isArray(v) ? v : [v]) into.add(k, value);
+  }
+}
+
+/** The handle a caller cancels. */
+export interface LiteCall {
+  cancel(): void;
+}
+
+/** What {@link startCall} reports: each message's bytes, then the call's end once. */
+export interface CallEvents {
+  /** One message; return false to stop reading until `resume()` (flow control). */
+  onMessage(bytes: Buffer): boolean;
+  /** The call ended: `null` for status OK, else the error (connection failures are UNAVAILABLE, as with grpc-js). */
+  onEnd(err: LiteServiceError | null): void;
+}
+
+/** A started call: write framed messages to `stream`, end it, or cancel. */
+export interface StartedCall extends LiteCall {
+  /** Absent when the request could not even be sent (`onEnd` follows). */
+  stream: ClientHttp2Stream | undefined;
+  /** Frames `message` and writes it; false when the stream wants a 'drain' first. */
+  write(message: Buffer): boolean;
+  /** Reads again after `onMessage` returned false. */
+  resume(): void;
+}
+
+/**
+ * Opens one call to `path`: the request headers now, then the answer's headers,
+ * messages (de-framed, each checked against the channel's receive limit) and
+ * status (the trailers, or the headers of a trailers-only answer).
+ */
+export function startCall(session: ClientHttp2Session, ch: LiteChannel, path: string, ev: CallEvents): StartedCall {
+  let ended = false;
+  const end = (err: LiteServiceError | null) => {
+    if (ended) return;
+    ended = true;
+    ev.onEnd(err);
+  };
+  const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HEADER_CONTENT_TYPE, HTTP2_HEADER_TE } = constants;
+  let stream: ClientHttp2Stream;
+  try {
+    stream = session.request({
+      [HTTP2_HEADER_METHOD]: 'POST',
+      [HTTP2_HEADER_PATH]: path,
+      [HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
+      [HTTP2_HEADER_TE]: 'trailers',
+    });
+  } catch (err) {
+    queueMicrotask(() => end(serviceError(UNAVAILABLE, `No connection established: ${(err as Error).message}`)));
+    return { stream: undefined, write: () => true, resume: () => undefined, cancel: () => undefined };
+  }
+  const metadata = new LiteMetadata();
+  let pending: Buffer = Buffer.alloc(0);
+  let answered = false;
+  let outcome: { code: number; details: string } | undefined;
+  const fail = (err: LiteServiceError) => {
+    end(err);
+    stream.close(constants.NGHTTP2_CANCEL);
+  };
+  const takeStatus = (headers: Record<string, string | string[] | undefined>) => {
+    readMetadata(metadata, headers);
+    const code = headers['grpc-status'];
+    if (code === undefined) return;
+    const message = headers['grpc-message'];
+    outcome = { code: Number(code), details: percentDecode(typeof message === 'string' ? message : '') };
+  };
+  stream.on('response', (headers) => {
+    answered = true;
+    const status = Number(headers[constants.HTTP2_HEADER_STATUS]);
+    const type = String(headers[constants.HTTP2_HEADER_CONTENT_TYPE] ?? '');
+    if (status !== 200 || !type.startsWith('application/grpc')) {
+      fail(serviceError(status === 200 ? UNAVAILABLE : INTERNAL, `Received HTTP status ${status} (${type})`));
+      return;
+    }
+    takeStatus(headers);
+  });
+  stream.on('trailers', takeStatus);
+  stream.on('data', (chunk: Buffer) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    while (!ended && pending.length >= 5) {
+      if (pending[0] !== 0) return fail(serviceError(INTERNAL, 'Compressed message not requested'));
+      const length = pending.readUInt32BE(1);
+      if (length > ch.maxReceive) {
+        return fail(
+          serviceError(RESOURCE_EXHAUSTED, `Received message larger than max (${length} vs. ${ch.maxReceive})`),
+        );
+      }
+      if (pending.length < 5 + length) return;
+      const message = pending.subarray(5, 5 + length);
+      pending = pending.subarray(5 + length);
+      if (!ev.onMessage(message)) stream.pause();
+    }
+  });
+  const settle = () => {
+    if (!answered) end(serviceError(UNAVAILABLE, 'Connection dropped before the call was answered'));
+    else if (outcome === undefined) {
+      end(serviceError(INTERNAL, 'Received RST_STREAM or end of stream without a grpc-status', metadata));
+    } else if (outcome.code !== 0) end(serviceError(outcome.code, outcome.details, metadata));
+    else if (pending.length) end(serviceError(INTERNAL, 'The answer ended inside a message'));
+    else end(null);
+  };
+  // The answer is complete at 'end' (after its trailers), even while our side is still open (a
+  // bidirectional call whose requests have not ended): the status is known, the stream is done with.
+  stream.on('end', () => {
+    if (outcome === undefined) return;
+    settle();
+    if (!stream.closed) stream.close(constants.NGHTTP2_NO_ERROR);
+  });
+  // 'close' comes after the trailers, the last data and 'error': whatever is not settled yet is now.
+  stream.on('close', settle);
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (answered) end(serviceError(INTERNAL, err.message));
+    else end(serviceError(UNAVAILABLE, `No connection established: ${err.message}`));
+  });
+  return {
+    stream,
+    write(message) {
+      if (message.length > ch.maxSend) {
+        fail(serviceError(RESOURCE_EXHAUSTED, `Sent message larger than max (${message.length} vs. ${ch.maxSend})`));
+        return true;
+      }
+      return stream.write(frame(message));
+    },
+    resume: () => stream.resume(),
+    cancel() {
+      fail(serviceError(CANCELLED, 'Cancelled on client'));
+    },
+  };
+}
+
+/**
+ * Sends `request` to `path` and calls `done` once with the decoded response or a
+ * {@link LiteServiceError} (connection failures are UNAVAILABLE, as with grpc-js).
+ */
+export function unaryCall(
+  session: ClientHttp2Session,
+  ch: LiteChannel,
+  path: string,
+  request: Buffer,
+  decode: (b: Buffer) => unknown,
+  done: (err: LiteServiceError | null, res?: unknown) => void,
+): LiteCall {
+  let answer: Buffer | undefined;
+  let extra = false;
+  const call = startCall(session, ch, path, {
+    onMessage(bytes) {
+      if (answer) extra = true;
+      answer = bytes;
+      return true;
+    },
+    onEnd(err) {
+      if (err) return done(err);
+      if (!answer || extra) {
+        return done(
+          serviceError(INTERNAL, answer ? 'Unary response with more than one message' : 'No message received'),
+        );
+      }
+      try {
+        done(null, decode(answer));
+      } catch (e) {
+        done(serviceError(INTERNAL, `Response message parsing error: ${(e as Error).message}`));
+      }
+    },
+  });
+  if (call.stream) {
+    call.write(request);
+    call.stream.end();
+  }
+  return call;
+}
