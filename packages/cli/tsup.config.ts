@@ -19,6 +19,20 @@ const liteGrpc: NonNullable<Options['esbuildPlugins']>[number] = {
 };
 
 /**
+ * `src/grpc-system.ts` takes GrpcSystemService from the file that defines it, not from the whole
+ * `@tscr/api/grpc` entry, which would evaluate every service's generated messages for `tscr version`.
+ */
+const grpcSystem = resolve('src/grpc-system.ts');
+const systemClientOnly: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'tscr-system-client-only',
+  setup(build) {
+    build.onResolve({ filter: /^@tscr\/api\/grpc$/ }, (args) =>
+      args.importer === grpcSystem ? { path: resolve('../api/src/grpc/system-client.ts') } : undefined,
+    );
+  },
+};
+
+/**
  * Escapes what esbuild leaves non-ASCII (a `µ` in a regular expression): an ASCII bundle is read as
  * latin1 by the bin (a copy; UTF-8 decoding 1.5 MB cost ~5 ms) and V8 keeps it as a one-byte string.
  * A `\\uXXXX` escape means the same character in a string, template, regular expression or identifier.
@@ -44,7 +58,7 @@ const bundle: Options = {
   clean: false,
   minify: true,
   noExternal: [/.*/],
-  esbuildPlugins: [liteGrpc],
+  esbuildPlugins: [liteGrpc, systemClientOnly],
   onSuccess: async () => asciiOnly(join(profileOut ?? 'dist', 'cli.cjs')),
   shims: true,
   // Resolve sibling packages to their sources (root tsconfig paths), not their built dist.

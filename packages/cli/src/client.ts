@@ -60,7 +60,7 @@ export function createGrpcClients(host: DaemonAddress): Clients {
     containers: lazy(async () => new (await grpcClients()).GrpcContainerService(host), made),
     images: lazy(async () => new (await grpcClients()).GrpcImageService(host), made),
     registry: lazy(async () => new (await grpcClients()).GrpcRegistryClient(host), made),
-    system: lazy(async () => new (await grpcClients()).GrpcSystemService(host), made),
+    system: lazy(async () => new (await import('./grpc-system.js')).GrpcSystemService(host), made),
     volumes: lazy(async () => new (await grpcClients()).GrpcVolumeService(host), made),
     networks: lazy(async () => new (await grpcClients()).GrpcNetworkService(host), made),
     plugins: lazy(async () => new (await grpcClients()).GrpcPluginInspector(host), made),

@@ -42,11 +42,30 @@ export async function pumpChunks(ctx: Context, output: AsyncIterable<OutputChunk
 
 /**
  * Follows our terminal's size: now and on every SIGWINCH. Returns the stop function.
+ * One resize call at a time: two in flight could reach the daemon out of order (`stty rows 40
+ * cols 120` signals twice) and leave the container at the older size; a signal during a call
+ * sends the size as it is once that call is done.
  */
 export function followTerminalSize(ctx: Context, resize: (size: TerminalSize) => Promise<void>): () => void {
-  const send = () => {
+  let busy = false;
+  let again = false;
+  const send = (): void => {
+    if (busy) {
+      again = true;
+      return;
+    }
     const size = terminalSize(ctx.io.stdout);
-    if (size) resize(size).catch(() => undefined);
+    if (!size) return;
+    busy = true;
+    void resize(size)
+      .catch(() => undefined)
+      .then(() => {
+        busy = false;
+        if (again) {
+          again = false;
+          send();
+        }
+      });
   };
   send();
   ctx.io.signals?.on('SIGWINCH', send);

@@ -2,8 +2,6 @@ import { isCancelled, type ContainerSummary } from '@tscr/api';
 import { bool, int, str, usageError, type FlagSpec } from '../args.js';
 import { forEachArg, write, type Command, type Context } from '../command.js';
 import { formatList, quotedCommand, shortId, table, timeAgo } from '../format.js';
-import { attachStartWait } from './run.js';
-import { interactiveSession } from './attach.js';
 
 /** `tscr start`. */
 export const startCommand: Command = {
@@ -22,6 +20,11 @@ export const startCommand: Command = {
     if (bool(flags, 'attach') || bool(flags, 'interactive')) {
       if (args.length > 1) throw usageError('you cannot start and attach multiple containers at once');
       const info = await containers.inspect(args[0]!);
+      // Loaded here: `ps`, `rm`, `stop` (this module) need none of run's and attach's code.
+      const [{ interactiveSession }, { attachStartWait }] = await Promise.all([
+        import('./attach.js'),
+        import('./run.js'),
+      ]);
       if (info.config.tty || bool(flags, 'interactive')) {
         const detachKeys = str(flags, 'detach-keys');
         return interactiveSession(ctx, containers, info.id, {

@@ -1,5 +1,4 @@
 import { notFound, type PortBindingEntry } from '@tscr/api';
-import { networkJson } from '@tscr/docker-api/json';
 import type { CreateContainerRequest } from '@tscr/container';
 import { type Network, parsePortSpec } from '@tscr/network';
 import { bool, list, str, usageError, type FlagSpec, type FlagValues } from '../args.js';
@@ -161,6 +160,7 @@ export const networkInspectCommand: Command = {
   minArgs: 1,
   async run(ctx, flags, args) {
     const networks = await ctx.clients.networks();
+    const { networkJson } = await import('./network-json.js');
     return printInspected(ctx, flags, args, async (name) =>
       networkJson(await networks.get(name, { driverInfo: true })),
     );
