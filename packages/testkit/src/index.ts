@@ -19,3 +19,5 @@ export {
 export type { FuzzOptions } from './fuzz.js';
 export { createTestPlugin, rawReply, faults, NO_REPLY } from './plugin.js';
 export type { TestPlugin, TestPluginOptions, TestPluginHandler, TestPluginContext, RawReply } from './plugin.js';
+export { trickle, HTTP2_PREFACE } from './slow-client.js';
+export type { Trickled } from './slow-client.js';

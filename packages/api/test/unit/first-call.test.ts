@@ -1,14 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server } from '@grpc/grpc-js';
+import { HTTP2_PREFACE as PREFACE, trickle } from '@tscr/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventsOptions, SystemService, TscrEvent } from '../../src/index.js';
 import { GrpcSystemService, addSystemService, listen } from '../../src/grpc/index.js';
 
 const DEADLINE_MS = 600;
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A system service whose events are whatever `publish` is given. */
@@ -42,24 +41,6 @@ function fakeSystem() {
     for (const s of subscribers) s({ type: 'daemon', action, id: 'x', attributes: {}, timeNano: '1' });
   };
   return { service, publish };
-}
-
-/** Writes `bytes` one a `everyMs` on a raw connection; resolves with how long the server kept it open. */
-function trickle(path: string, bytes: Buffer, everyMs: number): Promise<{ heldMs: number; sent: number }> {
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const socket = connect(path);
-    let sent = 0;
-    const timer = setInterval(() => {
-      if (sent < bytes.length) socket.write(bytes.subarray(sent, ++sent));
-    }, everyMs);
-    socket.on('data', () => undefined);
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      clearInterval(timer);
-      resolve({ heldMs: Date.now() - started, sent });
-    });
-  });
 }
 
 describe('a gRPC connection that does not open its first call in time', () => {

@@ -1,31 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HTTP2_PREFACE, trickle } from '@tscr/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCriServer } from '../../src/server.js';
 import type { CriBackends, CriServer } from '../../src/types.js';
 
 const DEADLINE_MS = 500;
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
-
-/** Sends the HTTP/2 preface a byte every `everyMs`; resolves with how long the server kept the connection. */
-function trickle(path: string, everyMs: number): Promise<number> {
-  return new Promise((resolve) => {
-    const started = Date.now();
-    const socket = connect(path);
-    let sent = 0;
-    const timer = setInterval(() => {
-      if (sent < PREFACE.length) socket.write(PREFACE.subarray(sent, ++sent));
-    }, everyMs);
-    socket.on('data', () => undefined);
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      clearInterval(timer);
-      resolve(Date.now() - started);
-    });
-  });
-}
 
 describe('the CRI listener', () => {
   let dir: string;
@@ -49,7 +30,7 @@ describe('the CRI listener', () => {
 
   it('closes a connection whose preface trickles in slower than the first-call deadline', async () => {
     // The whole preface would take 24 × 200 ms = 4.8 s; the deadline is 0.5 s.
-    const held = await trickle(join(dir, 'cri.sock'), 200);
+    const { heldMs: held } = await trickle(join(dir, 'cri.sock'), HTTP2_PREFACE, 200);
     expect(held).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
     expect(held).toBeLessThan(4000);
   });
