@@ -280,6 +280,7 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
       await dockerApi?.close();
       await shutdownServer(server);
       await layers.networks.shutdown?.().catch((err: unknown) => logger(`network shutdown: ${(err as Error).message}`));
+      await layers.runtime.shutdown?.().catch((err: unknown) => logger(`runtime shutdown: ${(err as Error).message}`));
       release();
     },
   };

@@ -76,14 +76,15 @@ function buildLocal(config: DaemonConfig, name: LayerName): Layer<unknown> {
       return local(
         createLocalImageService({ root: paths.images, ...(config.layerLimits && { layerLimits: config.layerLimits }) }),
       );
-    case 'runtime':
-      return local(
-        createLocalTaskRuntime({
-          stateDir: paths.runtime,
-          defaultRuntime: config.defaultRuntime,
-          cgroupParent: config.cgroupParent,
-        }),
-      );
+    case 'runtime': {
+      const runtime = createLocalTaskRuntime({
+        stateDir: paths.runtime,
+        defaultRuntime: config.defaultRuntime,
+        cgroupParent: config.cgroupParent,
+      });
+      // Deleted tasks' cgroups and bundles are removed behind the calls: a graceful stop lets that end.
+      return { ...local(runtime), shutdown: () => runtime.settled() };
+    }
     case 'networks': {
       const networks = createLocalNetworkService({
         root: paths.networks,

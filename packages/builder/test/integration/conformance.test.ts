@@ -29,6 +29,7 @@ async function localStack(): Promise<BuilderFixture & { dir: string }> {
     getImage: (ref) => images.get(ref),
     baseRef,
     async close() {
+      await runtime.settled(); // the cgroups of deleted tasks are removed behind the deletes
       await rm(dir, { recursive: true, force: true });
       for (const ctl of readdirSync('/sys/fs/cgroup')) {
         const p = join('/sys/fs/cgroup', ctl, cgroupParent);

@@ -178,6 +178,13 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
       after: () => expect(listed(name('rm2')), 'an interrupted removal is finished').toBe(false),
     },
     {
+      fp: 'runtime.delete.after-trash',
+      expects: 'the removal is finished at start; the trashed runc state, cgroups and bundle are gone',
+      setup: () => ok(tscr('run', '-d', '--name', name('trash'), base, 'sleep', '1000')),
+      drive: () => ['rm', '-f', name('trash')],
+      after: () => expect(listed(name('trash')), 'an interrupted removal is finished').toBe(false),
+    },
+    {
       fp: 'container.commit.after-layer',
       expects: 'no image; the container runs (unpaused); a second commit works',
       setup: () => ok(tscr('run', '-d', '--name', name('commit'), base, 'sh', '-c', 'echo c > /f; sleep 1000')),

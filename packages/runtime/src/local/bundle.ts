@@ -112,12 +112,11 @@ export async function processAlive(pid: number, comm: string): Promise<boolean> 
 const STAT_BUF = Buffer.alloc(128);
 
 /**
- * Removes a bundle directory whose rootfs has been unmounted. The empty
- * rootfs directory is removed first, so a rootfs that is somehow still
- * mounted or populated is never deleted recursively.
+ * Removes a bundle's empty rootfs directory, so a rootfs that is somehow
+ * still mounted or populated is never deleted recursively with the bundle.
  * @throws FailedPrecondition when the rootfs directory is not empty.
  */
-export async function removeBundle(bundle: string): Promise<void> {
+export async function removeRootfsDir(bundle: string): Promise<void> {
   try {
     await rmdir(join(bundle, BUNDLE_FILES.rootfs));
   } catch (err) {
@@ -127,6 +126,15 @@ export async function removeBundle(bundle: string): Promise<void> {
       });
     }
   }
+}
+
+/**
+ * Removes a bundle directory whose rootfs has been unmounted (its empty
+ * rootfs directory first, see {@link removeRootfsDir}).
+ * @throws FailedPrecondition when the rootfs directory is not empty.
+ */
+export async function removeBundle(bundle: string): Promise<void> {
+  await removeRootfsDir(bundle);
   await rm(bundle, { recursive: true, force: true });
 }
 

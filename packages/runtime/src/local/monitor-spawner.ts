@@ -118,7 +118,8 @@ export class MonitorSpawner {
 
   private ensure(): { worker: Worker; pending: Map<number, (r: Reply) => void> } {
     if (this.current) return this.current;
-    const worker = new Worker(SOURCE, { eval: true });
+    // No inherited flags: under `node --input-type=module` the eval'd source would be read as ESM.
+    const worker = new Worker(SOURCE, { eval: true, execArgv: [] });
     const pending = new Map<number, (r: Reply) => void>();
     const current = { worker, pending };
     worker.unref();

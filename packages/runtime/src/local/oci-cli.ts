@@ -1,12 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { rm, rmdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { isErrno } from '@tscr/api';
 import { CommandFailed, run } from './exec.js';
 import { runtimeFailure, runtimeMessage } from './runtime-errors.js';
 
 export { runtimeMessage };
 import { releaseViaExecFifo } from './exec-fifo.js';
+import { stateCgroups } from './trash.js';
 
 /** `runc state` / `runc list --format json` output, trimmed to what tscr reads. */
 export interface OciState {
@@ -86,38 +85,25 @@ export class OciCli {
   }
 
   /**
-   * Removes the state of a container whose init process is known to be gone
-   * (its exit was recorded), as `runc delete` would — its cgroups, then its
-   * state directory — without starting a process: this sits on the
-   * `run --rm` path. Only for runc's state layout; returns false whenever it
-   * cannot be sure, and the caller then runs {@link delete}.
+   * The state directory of a container whose init process is known to be
+   * gone (its exit was recorded), when it may be removed in process as
+   * `runc delete` would — its cgroups, then the directory — without starting
+   * a process: this sits on the `run --rm` path (see trash.ts, which does
+   * the removal). Only for runc's state layout; undefined whenever it cannot
+   * be sure, and the caller then runs {@link delete}.
    */
-  async removeStoppedState(id: string): Promise<boolean> {
-    if (basename(this.binary) !== 'runc') return false;
+  async stoppedState(id: string): Promise<string | undefined> {
+    if (basename(this.binary) !== 'runc') return undefined;
     const dir = join(this.root, id);
-    let state: { init_process_pid?: unknown; init_process_start?: unknown; cgroup_paths?: unknown };
+    let state: { init_process_pid?: unknown; init_process_start?: unknown };
     try {
       state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as typeof state;
     } catch {
-      return false;
+      return undefined;
     }
-    const paths = state.cgroup_paths;
-    if (!paths || typeof paths !== 'object') return false;
-    if (await initStillThere(state.init_process_pid, state.init_process_start)) return false;
-    const cgroups = [...new Set(Object.values(paths as Record<string, unknown>))];
-    if (!cgroups.every((p) => typeof p === 'string' && p.startsWith('/sys/fs/cgroup/'))) return false;
-    // One cgroup per controller on v1: removed side by side.
-    const removed = await Promise.all(
-      (cgroups as string[]).map((p) =>
-        rmdir(p).then(
-          () => true,
-          (err: unknown) => isErrno(err, 'ENOENT'),
-        ),
-      ),
-    );
-    if (!removed.every(Boolean)) return false;
-    await rm(dir, { recursive: true, force: true });
-    return true;
+    if (!stateCgroups(dir) || (await initStillThere(state.init_process_pid, state.init_process_start)))
+      return undefined;
+    return dir;
   }
 }
 

@@ -37,6 +37,7 @@ import {
   readRecord,
   removeBundle,
   removeFile,
+  removeRootfsDir,
   writeBundle,
   type TaskRecord,
 } from './bundle.js';
@@ -57,6 +58,7 @@ import { readProcesses } from './processes.js';
 import { hostCgroupVersion, hostHardLimits } from './resources.js';
 import { applyTaskOptions, type HostFacts, readHostFacts, resolveGroupAdd, validateTaskOptions } from './security.js';
 import { readTaskStats } from './stats.js';
+import { RUNTIME_STATE, Trash } from './trash.js';
 
 /** Options of {@link createLocalTaskRuntime}. */
 export interface LocalTaskRuntimeOptions {
@@ -76,6 +78,8 @@ export interface LocalTaskRuntimeOptions {
   cgroupParent?: string;
   /** The stdio relay (attach, TTY exec). Default `$TSCR_RELAY`, else `native/build/tscr-relay` of this package. */
   relayPath?: string;
+  /** Where failures of work done behind the calls (removing deleted tasks' state) are reported. */
+  log?: (message: string) => void;
 }
 
 /** The default runtime name → binary table. */
@@ -115,6 +119,8 @@ export class LocalTaskRuntime implements TaskRuntime {
   private dirsReady: Promise<void> | undefined;
   private nofileHardLimit: number | undefined;
   private readonly stdio: TaskStdio;
+  /** Removes deleted tasks' runtime state and bundles behind the calls (and what a crash left). */
+  private readonly trash: Trash;
   private facts: HostFacts | undefined;
 
   constructor(opts: LocalTaskRuntimeOptions) {
@@ -129,6 +135,11 @@ export class LocalTaskRuntime implements TaskRuntime {
     this.cgroupParent = opts.cgroupParent ?? 'tscr';
     if (!this.runtimes[this.defaultRuntime]) throw invalidArgument(`unknown default runtime ${this.defaultRuntime}`);
     this.exits = new ExitWatcher(this.exitsDir, (id) => this.monitorAlive(id));
+    this.trash = new Trash(
+      join(opts.stateDir, 'trash'),
+      (runtime, recorded) => this.runtimes[runtime ?? this.defaultRuntime] ?? recorded ?? this.runtimes.runc!,
+      opts.log ?? ((message) => process.stderr.write(`tscr runtime: ${message}\n`)),
+    );
     this.stdio = new TaskStdio({
       execsDir: join(opts.stateDir, 'execs'),
       ...(opts.relayPath ? { relayPath: opts.relayPath } : {}),
@@ -155,6 +166,7 @@ export class LocalTaskRuntime implements TaskRuntime {
     const cli = this.cli(runtime, this.runtimes[runtime]!);
     const bundle = this.bundle(spec.id);
     const rootfs = join(bundle, BUNDLE_FILES.rootfs);
+    await this.trash.settledFor(spec.id); // the cgroups of an earlier task of this ID are gone
     try {
       await mkdir(bundle);
     } catch (err) {
@@ -174,6 +186,7 @@ export class LocalTaskRuntime implements TaskRuntime {
       let t0 = performance.now();
       await Promise.all([
         mkdir(rootfs),
+        mkdir(join(bundle, RUNTIME_STATE)), // where delete moves runc's state on its way to the trash
         removeFile(join(this.exitsDir, spec.id)),
         mkdir(dirname(spec.logPath), { recursive: true }),
       ]);
@@ -311,6 +324,7 @@ export class LocalTaskRuntime implements TaskRuntime {
 
   async list(opts?: CallOptions): Promise<TaskState[]> {
     checkAborted(opts);
+    await this.trash.sweep(); // what an earlier instance left (the daemon lists its tasks at start-up)
     const records = (
       await Promise.all((await listTaskIds(this.tasksDir)).map((id) => this.record(id).catch(() => undefined)))
     ).filter((r): r is TaskRecord => r !== undefined);
@@ -407,6 +421,16 @@ export class LocalTaskRuntime implements TaskRuntime {
     return this.stdio.resize(id, size);
   }
 
+  /**
+   * Settles once the removals that deletes left running behind them (cgroups,
+   * runtime state, bundles) have ended: for a graceful shutdown and for
+   * tests that inspect the host. Unfinished ones are otherwise finished by
+   * the next instance's first `list`.
+   */
+  settled(): Promise<void> {
+    return this.trash.settled();
+  }
+
   // ---- helpers ----
 
   /** The host's cgroup version, limits and devices, read once. */
@@ -472,9 +496,11 @@ export class LocalTaskRuntime implements TaskRuntime {
 
   private ensureDirs(): Promise<void> {
     this.dirsReady ??= Promise.all(
-      [this.tasksDir, this.exitsDir, this.socketsDir].map((d) => mkdir(d, { recursive: true, mode: 0o711 })),
+      [this.tasksDir, this.exitsDir, this.socketsDir, this.trash.dir].map((d) =>
+        mkdir(d, { recursive: true, mode: 0o711 }),
+      ),
     ).then(
-      () => undefined,
+      () => this.trash.sweep(),
       (err: unknown) => {
         this.dirsReady = undefined;
         throw fromSystemError(err, `cannot create ${this.stateDir}`);
@@ -556,7 +582,9 @@ export class LocalTaskRuntime implements TaskRuntime {
   /**
    * Removes everything of a task: the OCI runtime's state, the rootfs mount,
    * the bundle, the exit file and the attach socket link. Safe to repeat.
-   * `exited`: its exit was recorded, so the runtime state may be removed in process.
+   * The runtime state of a task whose exit was recorded (`exited`) and the
+   * bundle are moved to the trash, which removes them after the call
+   * answers (see trash.ts); a live task is deleted by the runtime first.
    * `rec`: its record, when the caller has read it.
    */
   private async cleanup(id: string, cli: OciCli, force: boolean, exited = false, rec?: TaskRecord): Promise<void> {
@@ -565,9 +593,12 @@ export class LocalTaskRuntime implements TaskRuntime {
     const bundle = this.bundle(id);
     const onHost = (rec ?? (await readRecord(bundle, id).catch(() => undefined)))?.rootfsOnHost !== false;
     const t0 = performance.now();
+    let stopped: string | undefined;
     await Promise.all([
       cli.exists(id).then(async (exists) => {
-        if (!exists || (exited && (await cli.removeStoppedState(id)))) return;
+        if (!exists) return;
+        stopped = exited ? await cli.stoppedState(id) : undefined;
+        if (stopped) return;
         try {
           await cli.delete(id, force);
         } catch (err) {
@@ -575,13 +606,16 @@ export class LocalTaskRuntime implements TaskRuntime {
           await cli.delete(id, true);
         }
       }),
-      onHost ? unmountRootfs(join(bundle, BUNDLE_FILES.rootfs)) : undefined,
+      onHost ? unmountRootfs(join(bundle, BUNDLE_FILES.rootfs)).then(() => removeRootfsDir(bundle)) : undefined,
     ]);
     traceSince('runtime.delete.state', id, t0);
-    await traced('runtime.delete.bundle', id, async () => {
-      await removeBundle(bundle);
-      await Promise.all([removeFile(join(this.exitsDir, id)), removeFile(join(this.socketsDir, id))]);
-    });
+    await traced('runtime.delete.bundle', id, () =>
+      Promise.all([
+        this.trash.take(id, bundle, stopped),
+        removeFile(join(this.exitsDir, id)),
+        removeFile(join(this.socketsDir, id)),
+      ]),
+    );
   }
 }
 

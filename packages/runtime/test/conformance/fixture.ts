@@ -17,6 +17,15 @@ export interface RuntimeFixture {
   cleanup(): Promise<void>;
 }
 
+/** rmdir, a directory already gone included (a runtime removes a deleted task's cgroups behind the delete). */
+function rmdirQuiet(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
 /** Removes `/<parent>` (and anything left below it) from every cgroup hierarchy. */
 export function removeCgroupParent(parent: string): void {
   const base = '/sys/fs/cgroup';
@@ -25,7 +34,7 @@ export function removeCgroupParent(parent: string): void {
     const dir = join(root, parent);
     if (!existsSync(dir)) continue;
     for (const child of readdirSync(dir, { withFileTypes: true })) {
-      if (child.isDirectory()) rmdirSync(join(dir, child.name));
+      if (child.isDirectory()) rmdirQuiet(join(dir, child.name));
     }
     rmdirSync(dir);
   }

@@ -218,6 +218,7 @@ export function describeTaskRuntime(name: string, setup: (fx: RuntimeFixture) =>
       expect((await other.delete(spec.id))?.exitCode).toBe(137);
       expect(await codeOf(rt.state(spec.id))).toBe('NotFound');
       expect(readdirSync(join(fx.stateDir, 'tasks'))).not.toContain(spec.id);
+      await other.settled();
     });
 
     it('mounts an overlay rootfs, keeps writes in the upper dir and unmounts it', async () => {

@@ -10,7 +10,8 @@ import { describeTaskRuntime } from '../conformance/task-runtime.js';
 describe.skipIf(skipUnlessRoot('runc', 'conmon'))('GrpcTaskRuntime over a UNIX socket (root)', () => {
   describeTaskRuntime('grpc', async (fx) => {
     const server = new Server();
-    addRuntimeService(server, createLocalTaskRuntime({ stateDir: fx.stateDir, cgroupParent: fx.cgroupParent }));
+    const local = createLocalTaskRuntime({ stateDir: fx.stateDir, cgroupParent: fx.cgroupParent });
+    addRuntimeService(server, local);
     const address = await listen(server, `unix://${join(fx.dir, 'runtime.sock')}`);
     const client = new GrpcTaskRuntime(address);
     return {
@@ -18,6 +19,7 @@ describe.skipIf(skipUnlessRoot('runc', 'conmon'))('GrpcTaskRuntime over a UNIX s
       close: async () => {
         client.close();
         await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+        await local.settled();
       },
     };
   });

@@ -4,8 +4,8 @@ import { createLocalTaskRuntime } from '@tscr/runtime/local';
 import { describeTaskRuntime } from '../conformance/task-runtime.js';
 
 describe.skipIf(skipUnlessRoot('runc', 'conmon'))('LocalTaskRuntime (root)', () => {
-  describeTaskRuntime('local', async (fx) => ({
-    runtime: createLocalTaskRuntime({ stateDir: fx.stateDir, cgroupParent: fx.cgroupParent }),
-    close: async () => undefined,
-  }));
+  describeTaskRuntime('local', async (fx) => {
+    const runtime = createLocalTaskRuntime({ stateDir: fx.stateDir, cgroupParent: fx.cgroupParent });
+    return { runtime, close: () => runtime.settled() };
+  });
 });

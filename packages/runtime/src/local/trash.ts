@@ -1,0 +1,162 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, rename, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { failpoint, isErrno } from '@tscr/api';
+import { removeBundle } from './bundle.js';
+import { run } from './exec.js';
+
+/** Where a bundle holds its task's OCI runtime state on the way to the trash: `<bundle>/runtime-state/<id>`. */
+export const RUNTIME_STATE = 'runtime-state';
+
+/** What the OCI runtime recorded about a container, trimmed to its cgroups. */
+interface RuncState {
+  cgroup_paths?: unknown;
+}
+
+/** The cgroup directories of a runc state directory, or undefined when it has none that tscr may remove. */
+export function stateCgroups(stateDir: string): string[] | undefined {
+  let state: RuncState;
+  try {
+    state = JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as RuncState;
+  } catch {
+    return undefined;
+  }
+  const paths = state.cgroup_paths;
+  if (!paths || typeof paths !== 'object') return undefined;
+  const cgroups = [...new Set(Object.values(paths as Record<string, unknown>))];
+  if (!cgroups.every((p) => typeof p === 'string' && p.startsWith('/sys/fs/cgroup/'))) return undefined;
+  return cgroups as string[];
+}
+
+/** Removes each cgroup directory side by side (one per controller on v1); true when all are gone. */
+export async function removeCgroups(cgroups: string[]): Promise<boolean> {
+  const removed = await Promise.all(
+    cgroups.map((p) =>
+      rmdir(p).then(
+        () => true,
+        (err: unknown) => isErrno(err, 'ENOENT'),
+      ),
+    ),
+  );
+  return removed.every(Boolean);
+}
+
+/**
+ * Where the state of stopped tasks goes to be removed behind the call that
+ * deleted them. `delete` moves a task's OCI runtime state directory into its
+ * bundle (`runtime-state/<id>`, made by create) and the bundle into a fresh
+ * entry `<dir>/<id>.<token>-<n>`: two renames, a few hundred microseconds.
+ * The call then answers, and the slow part — a dozen cgroup rmdirs that
+ * sleep in the kernel, the bundle's files — runs afterwards. A task whose
+ * bundle and runtime state are gone no longer exists for any call, so
+ * nothing can observe the rest half-done; a crash in between leaves an entry
+ * that the sweep of the next instance (run before its first `list` and
+ * `create`) finishes. The layout keeps the runtime's own delete usable:
+ * `runc --root <entry>/runtime-state delete --force <id>` removes what the
+ * in-process path could not (cgroups that still hold processes).
+ */
+export class Trash {
+  /** Entries being removed by this instance, by entry name; a task's create waits for its own. */
+  private readonly pending = new Map<string, Promise<void>>();
+  private seq = 0;
+  /** Names this instance's entries, so its sweep never takes one of them. */
+  private readonly token = randomBytes(4).toString('hex');
+  private swept: Promise<void> | undefined;
+
+  constructor(
+    /** The trash directory (on the same filesystem as the bundles and the runtime state). */
+    readonly dir: string,
+    /** The runtime binary for a runtime name, when an entry needs the runtime's own delete. */
+    private readonly runtimeBinary: (runtime: string | undefined, recorded: string | undefined) => string,
+    /** Where failures are reported (the entry then stays for the next sweep). */
+    private readonly log: (message: string) => void = () => undefined,
+  ) {}
+
+  /**
+   * Moves the runtime state directory `state` (when given) into `bundle`,
+   * then the bundle into a new entry, and removes the entry in the
+   * background. Until the bundle moves the task exists and reads as stopped.
+   */
+  async take(id: string, bundle: string, state?: string): Promise<void> {
+    if (state) await renameInto(state, join(bundle, RUNTIME_STATE), id);
+    const name = `${id}.${this.token}-${++this.seq}`;
+    await renameInto(bundle, this.dir, name);
+    failpoint('runtime.delete.after-trash');
+    this.remove(name);
+  }
+
+  /** Settles once the background removals of task `id` (of this instance, and the start-up sweep) are done. */
+  async settledFor(id: string): Promise<void> {
+    await this.swept;
+    const mine = [...this.pending].filter(([name]) => entryId(name) === id).map(([, p]) => p);
+    if (mine.length > 0) await Promise.all(mine);
+  }
+
+  /** Settles once every background removal has ended. */
+  async settled(): Promise<void> {
+    await this.swept;
+    while (this.pending.size > 0) await Promise.all(this.pending.values());
+  }
+
+  /**
+   * Removes the entries an earlier instance left (a crash, or a shutdown
+   * before its removals ended). Runs once; later calls return the same promise.
+   */
+  sweep(): Promise<void> {
+    this.swept ??= (async () => {
+      const names = await readdir(this.dir).catch(() => [] as string[]);
+      const theirs = names.filter((n) => !n.includes(`.${this.token}-`));
+      await Promise.all(theirs.map((n) => this.remove(n)));
+    })();
+    return this.swept;
+  }
+
+  /** Removes one entry in the background (errors are logged; the entry then stays for the next sweep). */
+  private remove(name: string): Promise<void> {
+    const done = this.removeEntry(name)
+      .catch((err: unknown) => this.log(`removing ${join(this.dir, name)}: ${(err as Error).message ?? String(err)}`))
+      .finally(() => this.pending.delete(name));
+    this.pending.set(name, done);
+    return done;
+  }
+
+  private async removeEntry(name: string): Promise<void> {
+    const entry = join(this.dir, name);
+    const id = entryId(name);
+    const root = join(entry, RUNTIME_STATE);
+    const cgroups = stateCgroups(join(root, id));
+    if (!cgroups || !(await removeCgroups(cgroups))) {
+      if (existsSync(join(root, id, 'state.json'))) await this.runtimeDelete(entry, root, id);
+    }
+    await removeBundle(entry); // refuses a rootfs that is still mounted or not empty
+  }
+
+  /** The runtime's own `delete --force` on the state kept in the entry (it kills what is left in the cgroups). */
+  private async runtimeDelete(entry: string, root: string, id: string): Promise<void> {
+    let rec: { runtime?: string; runtimePath?: string } = {};
+    try {
+      rec = JSON.parse(readFileSync(join(entry, 'task.json'), 'utf8')) as typeof rec;
+    } catch {
+      // no record: the default runtime
+    }
+    await run(this.runtimeBinary(rec.runtime, rec.runtimePath), ['--root', root, 'delete', '--force', id]);
+  }
+}
+
+/** rename(from, dir/name), making `dir` when it is missing (bundles and state dirs made before it existed). */
+async function renameInto(from: string, dir: string, name: string): Promise<void> {
+  try {
+    await rename(from, join(dir, name));
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT') || !existsSync(from)) throw err;
+    await mkdir(dir, { recursive: true });
+    await rename(from, join(dir, name));
+  }
+}
+
+/** The task ID of an entry name `<id>.<token>-<n>` (task IDs may hold dots, the suffix does not). */
+function entryId(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
+}
