@@ -3,7 +3,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { internal, traceSince, tracing } from '@tscr/api';
 import { BUNDLE_FILES } from './bundle.js';
-import { spawnMonitorProcess } from './monitor-spawner.js';
+import { spawnMonitorProcess, type SpawnOutcome, type SpawnRequest } from './monitor-spawner.js';
+import { findRelay } from './relay.js';
+import { RelaySpawner } from './relay-spawner.js';
 import { createError } from './runtime-errors.js';
 
 export { createError };
@@ -29,6 +31,8 @@ export interface MonitorOptions {
   stdin?: boolean;
   /** Keep that stdin open when an attach that wrote to it ends. */
   leaveStdinOpen?: boolean;
+  /** The relay whose spawner starts conmon (default: found as for attach, see relay.ts). */
+  relayPath?: string;
 }
 
 /** The monitor's own stdout/stderr, kept in the bundle for diagnostics. */
@@ -111,7 +115,7 @@ async function writeMonitorPid(bundle: string, initPid: number): Promise<void> {
  * @throws see {@link createError}; Internal when conmon itself fails.
  */
 export async function startMonitor(o: MonitorOptions): Promise<number> {
-  const outcome = await spawnMonitorProcess({
+  const outcome = await startProcess(o.relayPath, {
     file: o.conmonPath,
     args: monitorArgs(o),
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3' },
@@ -132,4 +136,29 @@ export async function startMonitor(o: MonitorOptions): Promise<number> {
   const code = outcome.kind === 'exited' ? outcome.code : null;
   const log = await readFile(join(o.bundle, MONITOR_LOG), 'utf8').catch(() => '');
   throw internal(`conmon exited (code ${code}) without reporting the container: ${log.trim()}`);
+}
+
+/** The relay spawner for each relay setting (`''`: the default look-up); undefined when there is no relay. */
+const relaySpawners = new Map<string, Promise<RelaySpawner | undefined>>();
+
+/**
+ * Starts a monitor through the relay's spawner (see relay-spawner.ts), or,
+ * without a relay that has one (or with `TSCR_SPAWNER=thread`), with Node's
+ * `spawn` in a worker thread (monitor-spawner.ts).
+ */
+async function startProcess(relayPath: string | undefined, req: SpawnRequest): Promise<SpawnOutcome> {
+  if (process.env.TSCR_SPAWNER !== 'thread') {
+    const key = relayPath ?? '';
+    let relay = relaySpawners.get(key);
+    if (!relay) {
+      relay = findRelay(relayPath).then(
+        (path) => new RelaySpawner(path),
+        () => undefined,
+      );
+      relaySpawners.set(key, relay);
+    }
+    const outcome = await (await relay)?.spawn(req);
+    if (outcome) return outcome;
+  }
+  return spawnMonitorProcess(req);
 }

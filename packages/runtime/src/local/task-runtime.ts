@@ -121,6 +121,7 @@ export class LocalTaskRuntime implements TaskRuntime {
   private readonly stdio: TaskStdio;
   /** Removes deleted tasks' runtime state and bundles behind the calls (and what a crash left). */
   private readonly trash: Trash;
+  private readonly relayPath: string | undefined;
   private facts: HostFacts | undefined;
 
   constructor(opts: LocalTaskRuntimeOptions) {
@@ -135,6 +136,7 @@ export class LocalTaskRuntime implements TaskRuntime {
     this.cgroupParent = opts.cgroupParent ?? 'tscr';
     if (!this.runtimes[this.defaultRuntime]) throw invalidArgument(`unknown default runtime ${this.defaultRuntime}`);
     this.exits = new ExitWatcher(this.exitsDir, (id) => this.monitorAlive(id));
+    this.relayPath = opts.relayPath;
     this.trash = new Trash(
       join(opts.stateDir, 'trash'),
       (runtime, recorded) => this.runtimes[runtime ?? this.defaultRuntime] ?? recorded ?? this.runtimes.runc!,
@@ -242,6 +244,7 @@ export class LocalTaskRuntime implements TaskRuntime {
           terminal: spec.process.terminal ?? false,
           stdin: openStdin,
           leaveStdinOpen: openStdin && (spec.process.terminal || !spec.process.stdinOnce),
+          ...(this.relayPath ? { relayPath: this.relayPath } : {}),
         }),
       );
       return { id: spec.id, status: 'created', pid, bundle, rootfs: rootfsPath(bundle, !overlay, pid) };
