@@ -94,6 +94,9 @@ node -e '
 node bench/trace-report.mjs "$work/trace.jsonl" "$work/calls.json" | tee -a "$out/run-path.md"
 # The monitor step alone on the equivalent bundle: conmon's own cost over `runc create`.
 node bench/monitor-cost.mjs "$work/eq" "$work/runc-root" "$work/mc" "$half" | tee -a "$out/run-path.md"
+# Starting that monitor: a fork of a daemon-sized Node process against a request to the relay's spawner.
+echo | tee -a "$out/run-path.md"
+node bench/spawn-cost.mjs "$runs" 100 | tee -a "$out/run-path.md"
 
 # With --par N: N containers (`sleep 3600`) created and started at once through the API, step by step.
 if [ -n "$par" ]; then

@@ -5,6 +5,7 @@
 export { execCapture } from './exec-capture.js';
 export type { ExecCaptureOptions, ExecCaptureResult } from './exec-capture.js';
 export { findRelay } from './relay.js';
+export { RelaySpawner } from './relay-spawner.js';
 export { monitorArgs } from './conmon.js';
 export type { MonitorOptions } from './conmon.js';
 export { LocalTaskRuntime, createLocalTaskRuntime, DEFAULT_RUNTIMES } from './task-runtime.js';

@@ -37,6 +37,7 @@ import {
   readRecord,
   removeBundle,
   removeFile,
+  removeFileSync,
   removeRootfsDir,
   writeBundle,
   type TaskRecord,
@@ -417,7 +418,7 @@ export class LocalTaskRuntime implements TaskRuntime {
   }
 
   attach(id: string, io?: TaskIO, opts?: CallOptions): Promise<AttachSession> {
-    return this.stdio.attach(id, io, opts);
+    return traced('runtime.attach', id, () => this.stdio.attach(id, io, opts));
   }
 
   resize(id: string, size: TerminalSize, _opts?: CallOptions): Promise<void> {
@@ -612,13 +613,11 @@ export class LocalTaskRuntime implements TaskRuntime {
       onHost ? unmountRootfs(join(bundle, BUNDLE_FILES.rootfs)).then(() => removeRootfsDir(bundle)) : undefined,
     ]);
     traceSince('runtime.delete.state', id, t0);
-    await traced('runtime.delete.bundle', id, () =>
-      Promise.all([
-        this.trash.take(id, bundle, stopped),
-        removeFile(join(this.exitsDir, id)),
-        removeFile(join(this.socketsDir, id)),
-      ]),
-    );
+    const t1 = performance.now();
+    this.trash.take(id, bundle, stopped);
+    removeFileSync(join(this.exitsDir, id));
+    removeFileSync(join(this.socketsDir, id));
+    traceSince('runtime.delete.bundle', id, t1);
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readdir, rename, rmdir } from 'node:fs/promises';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { readdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { failpoint, isErrno } from '@tscr/api';
 import { removeBundle } from './bundle.js';
@@ -78,10 +78,10 @@ export class Trash {
    * then the bundle into a new entry, and removes the entry in the
    * background. Until the bundle moves the task exists and reads as stopped.
    */
-  async take(id: string, bundle: string, state?: string): Promise<void> {
-    if (state) await renameInto(state, join(bundle, RUNTIME_STATE), id);
+  take(id: string, bundle: string, state?: string): void {
+    if (state) renameInto(state, join(bundle, RUNTIME_STATE), id);
     const name = `${id}.${this.token}-${++this.seq}`;
-    await renameInto(bundle, this.dir, name);
+    renameInto(bundle, this.dir, name);
     failpoint('runtime.delete.after-trash');
     this.remove(name);
   }
@@ -144,14 +144,19 @@ export class Trash {
   }
 }
 
-/** rename(from, dir/name), making `dir` when it is missing (bundles and state dirs made before it existed). */
-async function renameInto(from: string, dir: string, name: string): Promise<void> {
+/**
+ * rename(from, dir/name), making `dir` when it is missing (bundles and state
+ * dirs made before it existed). Synchronous: a rename is a metadata change of
+ * tens of microseconds, where a thread-pool round trip costs ten times that
+ * on a busy host, and these two renames are all a delete waits for.
+ */
+function renameInto(from: string, dir: string, name: string): void {
   try {
-    await rename(from, join(dir, name));
+    renameSync(from, join(dir, name));
   } catch (err) {
     if (!isErrno(err, 'ENOENT') || !existsSync(from)) throw err;
-    await mkdir(dir, { recursive: true });
-    await rename(from, join(dir, name));
+    mkdirSync(dir, { recursive: true });
+    renameSync(from, join(dir, name));
   }
 }
 
