@@ -53,7 +53,9 @@ relay.close();
 rmSync(dir, { recursive: true, force: true });
 const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)].toFixed(2);
 const rss = (process.memoryUsage().rss / 1048576).toFixed(0);
-console.log(`| starting a monitor-like process from a ${rss} MiB Node process (${runs} runs each, interleaved) | median ms |`);
+console.log(
+  `| starting a monitor-like process from a ${rss} MiB Node process (${runs} runs each, interleaved) | median ms |`,
+);
 console.log('|---|---|');
 console.log(`| Node \`spawn\` (fork of this process, exec), until the fd-3 line | ${med(times.node)} |`);
 console.log(`| \`tscr-relay spawner\` request (fork of the relay, exec), until the fd-3 line | ${med(times.relay)} |`);
