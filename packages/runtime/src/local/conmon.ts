@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { internal, traceSince, tracing } from '@tscr/api';
 import { BUNDLE_FILES } from './bundle.js';
@@ -103,7 +103,7 @@ async function writeMonitorPid(bundle: string, initPid: number): Promise<void> {
     // the init is gone: nothing to write
   }
   const ppid = /^PPid:\s*(\d+)$/m.exec(status)?.[1];
-  if (ppid && ppid !== '1') await writeFile(join(bundle, BUNDLE_FILES.monitorPid), ppid);
+  if (ppid && ppid !== '1') writeFileSync(join(bundle, BUNDLE_FILES.monitorPid), ppid); // a few bytes: no thread-pool trip
 }
 
 /**
