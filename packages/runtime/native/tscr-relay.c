@@ -1,5 +1,5 @@
 /*
- * tscr-relay: the two things a Node daemon cannot do itself, kept tiny.
+ * tscr-relay: what a Node daemon cannot do itself (or not cheaply), kept tiny.
  *
  *   tscr-relay attach [--stdin] SOCKET
  *     Connects to a conmon attach socket (AF_UNIX, SOCK_SEQPACKET). Every
