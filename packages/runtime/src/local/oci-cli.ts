@@ -5,7 +5,7 @@ import { runtimeFailure, runtimeMessage } from './runtime-errors.js';
 
 export { runtimeMessage };
 import { releaseViaExecFifo } from './exec-fifo.js';
-import { stateCgroups } from './trash.js';
+import { readRuncState, stateCgroups } from './trash.js';
 
 /** `runc state` / `runc list --format json` output, trimmed to what tscr reads. */
 export interface OciState {
@@ -95,13 +95,8 @@ export class OciCli {
   async stoppedState(id: string): Promise<string | undefined> {
     if (basename(this.binary) !== 'runc') return undefined;
     const dir = join(this.root, id);
-    let state: { init_process_pid?: unknown; init_process_start?: unknown };
-    try {
-      state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as typeof state;
-    } catch {
-      return undefined;
-    }
-    if (!stateCgroups(dir) || (await initStillThere(state.init_process_pid, state.init_process_start)))
+    const state = readRuncState(dir);
+    if (!stateCgroups(state) || (await initStillThere(state?.init_process_pid, state?.init_process_start)))
       return undefined;
     return dir;
   }

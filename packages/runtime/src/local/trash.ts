@@ -9,20 +9,25 @@ import { run } from './exec.js';
 /** Where a bundle holds its task's OCI runtime state on the way to the trash: `<bundle>/runtime-state/<id>`. */
 export const RUNTIME_STATE = 'runtime-state';
 
-/** What the OCI runtime recorded about a container, trimmed to its cgroups. */
-interface RuncState {
+/** What runc recorded about a container (`state.json`), trimmed to what tscr reads. */
+export interface RuncState {
   cgroup_paths?: unknown;
+  init_process_pid?: unknown;
+  init_process_start?: unknown;
 }
 
-/** The cgroup directories of a runc state directory, or undefined when it has none that tscr may remove. */
-export function stateCgroups(stateDir: string): string[] | undefined {
-  let state: RuncState;
+/** runc's `state.json` of a state directory, or undefined when it cannot be read. */
+export function readRuncState(stateDir: string): RuncState | undefined {
   try {
-    state = JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as RuncState;
+    return JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as RuncState;
   } catch {
     return undefined;
   }
-  const paths = state.cgroup_paths;
+}
+
+/** The cgroup directories runc recorded, or undefined when there are none that tscr may remove. */
+export function stateCgroups(state: RuncState | undefined): string[] | undefined {
+  const paths = state?.cgroup_paths;
   if (!paths || typeof paths !== 'object') return undefined;
   const cgroups = [...new Set(Object.values(paths as Record<string, unknown>))];
   if (!cgroups.every((p) => typeof p === 'string' && p.startsWith('/sys/fs/cgroup/'))) return undefined;
@@ -125,7 +130,7 @@ export class Trash {
     const entry = join(this.dir, name);
     const id = entryId(name);
     const root = join(entry, RUNTIME_STATE);
-    const cgroups = stateCgroups(join(root, id));
+    const cgroups = stateCgroups(readRuncState(join(root, id)));
     if (!cgroups || !(await removeCgroups(cgroups))) {
       if (existsSync(join(root, id, 'state.json'))) await this.runtimeDelete(entry, root, id);
     }
