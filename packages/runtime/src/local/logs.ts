@@ -302,6 +302,8 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
   } finally {
     signal?.removeEventListener('abort', onAbort);
     watcher?.close();
-    await Promise.all([fh, ...rotated].map((f) => f.close().catch(() => undefined)));
+    // Not awaited: the reader is done, and a follow that ends with its task (an attach) need not wait for the
+    // thread pool to close the files before it ends.
+    void Promise.all([fh, ...rotated].map((f) => f.close().catch(() => undefined)));
   }
 }
