@@ -1,0 +1,58 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipUnlessRoot } from '@tscr/testkit';
+import { createLocalTaskRuntime, findRelay } from '@tscr/runtime/local';
+import { makeRuntimeFixture, type RuntimeFixture } from '../conformance/fixture.js';
+
+const relay = await findRelay().catch(() => undefined);
+
+/** This process's children, as `[pid, argv]`. */
+function children(): [number, string[]][] {
+  const out: [number, string[]][] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== process.pid) continue;
+      out.push([Number(name), readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').filter(Boolean)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/** conmon is started through the relay's spawner: one long-lived child, not a fork of this process per task. */
+describe.skipIf(skipUnlessRoot('runc', 'conmon') || !relay || process.env.TSCR_SPAWNER === 'thread')(
+  'monitor start through the relay (root)',
+  () => {
+    let fx: RuntimeFixture;
+    beforeAll(async () => {
+      fx = await makeRuntimeFixture('monitor-start');
+    });
+    afterAll(async () => {
+      await fx?.cleanup();
+    });
+
+    it('starts every conmon from one `tscr-relay spawner` child, and the tasks run', async () => {
+      const rt = createLocalTaskRuntime({ stateDir: fx.stateDir, cgroupParent: fx.cgroupParent });
+      const specs = [fx.spec(['sh', '-c', 'echo one']), fx.spec(['sh', '-c', 'echo two'])];
+      // A test process may hold the spawner of an earlier test file: only the one this file starts counts.
+      const spawnersNow = () => children().filter(([pid, argv]) => argv[1] === 'spawner' && !before.has(pid));
+      const before = new Set(children().map(([pid]) => pid));
+      for (const spec of specs) await rt.create(spec);
+      const spawners = spawnersNow();
+      expect(spawners.map(([, argv]) => argv[0])).toEqual([relay]);
+      for (const spec of specs) {
+        await rt.start(spec.id);
+        expect((await rt.wait(spec.id)).exitCode).toBe(0);
+        await rt.delete(spec.id);
+      }
+      expect(specs.map((s) => fx.output(s.id))).toEqual(['one\n', 'two\n']);
+      // The same child served both: still one.
+      expect(spawnersNow()).toEqual(spawners);
+      await rt.settled();
+    });
+  },
+);
