@@ -20,6 +20,8 @@ export const FAILPOINTS = {
   'container.stop.after-signal': 'stop: the stop signal was sent, the exit is not recorded',
   'container.remove.after-mark': 'remove: the record says removing, nothing is removed yet',
   'container.remove.after-snapshot': 'remove: task, network, snapshot and directory are gone, the record is not',
+  'container.remove.after-trash': 'remove: the container directory moved to the trash, not yet removed',
+  'image.snapshot.after-trash': 'snapshot remove: the snapshot directory moved to the trash, not yet removed',
   'runtime.delete.after-trash': 'task delete: runtime state and bundle moved to the trash, not yet removed',
   'container.commit.after-layer': 'commit: the new layer is stored, no image names it',
   'container.exec.after-start': 'exec: the exec process runs in the container',

@@ -281,6 +281,8 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
       await shutdownServer(server);
       await layers.networks.shutdown?.().catch((err: unknown) => logger(`network shutdown: ${(err as Error).message}`));
       await layers.runtime.shutdown?.().catch((err: unknown) => logger(`runtime shutdown: ${(err as Error).message}`));
+      await containers.settled().catch((err: unknown) => logger(`container shutdown: ${(err as Error).message}`));
+      await layers.images.shutdown?.().catch((err: unknown) => logger(`image shutdown: ${(err as Error).message}`));
       release();
     },
   };

@@ -72,10 +72,14 @@ function networkPrefixFor(root: string): string {
 function buildLocal(config: DaemonConfig, name: LayerName): Layer<unknown> {
   const paths = layerPaths(config);
   switch (name) {
-    case 'images':
-      return local(
-        createLocalImageService({ root: paths.images, ...(config.layerLimits && { layerLimits: config.layerLimits }) }),
-      );
+    case 'images': {
+      const images = createLocalImageService({
+        root: paths.images,
+        ...(config.layerLimits && { layerLimits: config.layerLimits }),
+      });
+      // Removed snapshots' files are deleted behind the calls: a graceful stop lets that end.
+      return { ...local(images), shutdown: () => images.settled() };
+    }
     case 'runtime': {
       const runtime = createLocalTaskRuntime({
         stateDir: paths.runtime,

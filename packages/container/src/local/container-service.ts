@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  DirTrash,
   failedPrecondition,
   failpoint,
   isFailedPrecondition,
@@ -89,11 +90,18 @@ export class LocalContainerService implements ContainerService {
   private readonly control: LocalContainerControl;
   private readonly stdio: StdioAttacher;
   private readonly execs: ExecService;
+  /** Removed containers' directories, deleted behind the call (`<containersDir>/.trash`). */
+  private readonly trash: DirTrash;
 
   constructor(private readonly o: LocalContainerServiceOptions) {
     // Every running container's exit watcher listens on it: hundreds of listeners are expected, not a leak.
     setMaxListeners(0, this.shutdown.signal);
     this.log = o.logger ?? ((m) => console.error(m));
+    this.trash = new DirTrash({
+      dir: join(o.containersDir, '.trash'),
+      failpoint: 'container.remove.after-trash',
+      log: this.log,
+    });
     this.controlContext = {
       o,
       lock: this.lock,
@@ -245,6 +253,7 @@ export class LocalContainerService implements ContainerService {
    * finishes interrupted removals and deletes leftovers of interrupted creates.
    */
   async recover(opts: CallOptions = {}): Promise<void> {
+    void this.trash.sweep(); // directories of removed containers a crash left (names are never reused)
     const tasks = new Map((await this.o.runtime.list(opts)).map((t) => [t.id, t]));
     await Promise.all(
       this.o.store.list().map((info) => this.lock.run(info.id, () => this.recoverOne(info.id, tasks.get(info.id)))),
@@ -350,6 +359,11 @@ export class LocalContainerService implements ContainerService {
   close(): void {
     this.shutdown.abort(new Error('container service closed'));
     this.supervisor.close();
+  }
+
+  /** Settles once removed containers' directories are gone (a graceful stop waits for it). */
+  settled(): Promise<void> {
+    return this.trash.settled();
   }
 
   /** A record by full ID, name or unique ID prefix. @throws NotFound; InvalidArgument when ambiguous. */
@@ -585,13 +599,13 @@ export class LocalContainerService implements ContainerService {
       }),
     );
     await this.o.store.settled?.(id);
-    await traced('container.remove.files', id, () =>
-      Promise.all([
+    await traced('container.remove.files', id, () => {
+      this.trash.take(join(this.o.containersDir, id), id); // renamed; its files go behind the call
+      return Promise.all([
         this.o.networks.detach(id).catch((err: unknown) => this.log(`detach network of ${id}: ${messageOf(err)}`)),
-        this.o.images.removeSnapshot(id),
-        rm(join(this.o.containersDir, id), { recursive: true, force: true }),
-      ]),
-    );
+        this.o.images.removeSnapshot(id), // moved to the image layer's trash, removed behind the call
+      ]);
+    });
     await traced('container.remove.volumes', id, () => this.o.volumes.release(id, { removeAnonymous }));
     failpoint('container.remove.after-snapshot');
     t0 = performance.now();

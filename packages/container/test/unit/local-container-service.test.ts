@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { notFound, type ContainerInfo } from '@tscr/api';
@@ -216,10 +216,25 @@ describe('LocalContainerService: recover', () => {
     const orphan = 'f'.repeat(64);
     await mkdir(join(s.containersDir, orphan));
     s.images.snapshots.add(orphan);
-    await s.restart().recover();
+    // A directory an earlier instance moved to the trash and did not finish removing (a crash).
+    const left = join(s.containersDir, '.trash', `${'e'.repeat(64)}.0badc0de-1`);
+    await mkdir(join(left, 'userdata'), { recursive: true });
+    const again = s.restart();
+    await again.recover();
     expect(s.store.get(id)).toBeUndefined();
     expect(s.images.snapshots.size).toBe(0);
-    expect(await readdir(s.containersDir)).toEqual([]);
+    expect(await readdir(s.containersDir)).toEqual(['.trash']);
+    await again.settled(); // the removed container's directory and the crash's leftover, behind the calls
+    expect(await readdir(join(s.containersDir, '.trash'))).toEqual([]);
+  });
+
+  it('answers a remove once the directory is in the trash, and removes it behind the call', async () => {
+    const { id } = await s.service.create({ name: uniqueName('ctr'), ...busybox(['echo']) });
+    await writeFile(join(s.containersDir, id, 'big'), 'x'.repeat(1 << 16));
+    await s.service.remove(id);
+    expect(await readdir(s.containersDir)).toEqual(['.trash']);
+    await s.service.settled();
+    expect(await readdir(join(s.containersDir, '.trash'))).toEqual([]);
   });
 });
 

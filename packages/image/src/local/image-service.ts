@@ -137,6 +137,7 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
       dir: join(this.root, 'snapshots'),
       layerDir: (diffId) => join(this.layersDir, digestHex(diffId)),
       resolveImage: async (ref) => this.toImage(await this.find(ref)),
+      trashDir: join(this.root, 'trash'),
     });
   }
 
@@ -359,6 +360,11 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
     if (record) await this.locked({}, () => this.collectLayers(record.layers));
   }
 
+  /** Settles once the files of removed snapshots are gone (a graceful stop waits for it). */
+  settled(): Promise<void> {
+    return this.snapshotter.settled();
+  }
+
   /** @inheritdoc */
   async *save(refs: string[], opts: SaveOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
     if (refs.length === 0) throw invalidArgument('save needs at least one image');
@@ -488,6 +494,7 @@ export class LocalImageService implements ImageService, ImageSink, ImageSource {
       for (const d of [this.layersDir, this.tempDir, this.records.dir, join(this.root, 'snapshots')]) {
         await mkdir(d, { recursive: true });
       }
+      this.snapshotter.sweep(); // removed snapshots a crash left in the trash (their names are never reused)
       for (const name of await readdir(this.tempDir))
         await rm(join(this.tempDir, name), { recursive: true, force: true });
       await this.blobs.init();

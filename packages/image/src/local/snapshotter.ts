@@ -1,6 +1,7 @@
 import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  DirTrash,
   alreadyExists,
   fromSystemError,
   internal,
@@ -36,6 +37,13 @@ export interface LocalSnapshotterOptions {
   layerDir: (diffId: string) => string;
   /** Resolves the image a snapshot is prepared from. @throws NotFound. */
   resolveImage: (ref: string, opts?: CallOptions) => Promise<Image>;
+  /**
+   * Where removed snapshots go to be deleted behind the call (same filesystem
+   * as `dir`); without it a removal deletes the files before it returns.
+   */
+  trashDir?: string;
+  /** Where failures of background removals are reported. */
+  log?: (message: string) => void;
 }
 
 /** Checks a snapshot key. @throws InvalidArgument. */
@@ -53,7 +61,30 @@ export function validateSnapshotKey(key: string): void {
  * performs it.
  */
 export class LocalSnapshotter implements Snapshotter {
-  constructor(private readonly options: LocalSnapshotterOptions) {}
+  private readonly trash: DirTrash | undefined;
+
+  constructor(private readonly options: LocalSnapshotterOptions) {
+    if (options.trashDir) {
+      this.trash = new DirTrash({
+        dir: options.trashDir,
+        failpoint: 'image.snapshot.after-trash',
+        ...(options.log && { log: options.log }),
+      });
+    }
+  }
+
+  /**
+   * Starts removing what an earlier instance left in the trash (a crash, or a
+   * stop before its removals ended); {@link settled} waits for it.
+   */
+  sweep(): void {
+    void this.trash?.sweep();
+  }
+
+  /** Settles once every background removal has ended. */
+  async settled(): Promise<void> {
+    await this.trash?.settled();
+  }
 
   /** @inheritdoc */
   async prepare(key: string, image: string, opts: CallOptions = {}): Promise<Mount[]> {
@@ -111,7 +142,8 @@ export class LocalSnapshotter implements Snapshotter {
       record = undefined; // a half-made snapshot without a record still gets removed
     }
     try {
-      await rm(this.dirOf(key), { recursive: true, force: true });
+      // Renamed into the trash (the key is free at once); the files go behind the call.
+      if (!this.trash?.take(this.dirOf(key), key)) await rm(this.dirOf(key), { recursive: true, force: true });
     } catch (err) {
       throw fromSystemError(err, `cannot remove snapshot ${key}`);
     }

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { readdir, rmdir } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { failpoint, isErrno } from '@tscr/api';
+import { DirTrash, isErrno, renameInto } from '@tscr/api';
 import { removeBundle } from './bundle.js';
 import { run } from './exec.js';
 
@@ -62,12 +61,7 @@ export async function removeCgroups(cgroups: string[]): Promise<boolean> {
  * in-process path could not (cgroups that still hold processes).
  */
 export class Trash {
-  /** Entries being removed by this instance, by entry name; a task's create waits for its own. */
-  private readonly pending = new Map<string, Promise<void>>();
-  private seq = 0;
-  /** Names this instance's entries, so its sweep never takes one of them. */
-  private readonly token = randomBytes(4).toString('hex');
-  private swept: Promise<void> | undefined;
+  private readonly entries: DirTrash;
 
   constructor(
     /** The trash directory (on the same filesystem as the bundles and the runtime state). */
@@ -75,8 +69,15 @@ export class Trash {
     /** The runtime binary for a runtime name, when an entry needs the runtime's own delete. */
     private readonly runtimeBinary: (runtime: string | undefined, recorded: string | undefined) => string,
     /** Where failures are reported (the entry then stays for the next sweep). */
-    private readonly log: (message: string) => void = () => undefined,
-  ) {}
+    log: (message: string) => void = () => undefined,
+  ) {
+    this.entries = new DirTrash({
+      dir,
+      log,
+      failpoint: 'runtime.delete.after-trash',
+      removeEntry: (entry, id) => this.removeEntry(entry, id),
+    });
+  }
 
   /**
    * Moves the runtime state directory `state` (when given) into `bundle`,
@@ -85,23 +86,17 @@ export class Trash {
    */
   take(id: string, bundle: string, state?: string): void {
     if (state) renameInto(state, join(bundle, RUNTIME_STATE), id);
-    const name = `${id}.${this.token}-${++this.seq}`;
-    renameInto(bundle, this.dir, name);
-    failpoint('runtime.delete.after-trash');
-    this.remove(name);
+    this.entries.take(bundle, id);
   }
 
   /** Settles once the background removals of task `id` (of this instance, and the start-up sweep) are done. */
-  async settledFor(id: string): Promise<void> {
-    await this.swept;
-    const mine = [...this.pending].filter(([name]) => entryId(name) === id).map(([, p]) => p);
-    if (mine.length > 0) await Promise.all(mine);
+  settledFor(id: string): Promise<void> {
+    return this.entries.settledFor(id);
   }
 
   /** Settles once every background removal has ended. */
-  async settled(): Promise<void> {
-    await this.swept;
-    while (this.pending.size > 0) await Promise.all(this.pending.values());
+  settled(): Promise<void> {
+    return this.entries.settled();
   }
 
   /**
@@ -109,26 +104,10 @@ export class Trash {
    * before its removals ended). Runs once; later calls return the same promise.
    */
   sweep(): Promise<void> {
-    this.swept ??= (async () => {
-      const names = await readdir(this.dir).catch(() => [] as string[]);
-      const theirs = names.filter((n) => !n.includes(`.${this.token}-`));
-      await Promise.all(theirs.map((n) => this.remove(n)));
-    })();
-    return this.swept;
+    return this.entries.sweep();
   }
 
-  /** Removes one entry in the background (errors are logged; the entry then stays for the next sweep). */
-  private remove(name: string): Promise<void> {
-    const done = this.removeEntry(name)
-      .catch((err: unknown) => this.log(`removing ${join(this.dir, name)}: ${(err as Error).message ?? String(err)}`))
-      .finally(() => this.pending.delete(name));
-    this.pending.set(name, done);
-    return done;
-  }
-
-  private async removeEntry(name: string): Promise<void> {
-    const entry = join(this.dir, name);
-    const id = entryId(name);
+  private async removeEntry(entry: string, id: string): Promise<void> {
     const root = join(entry, RUNTIME_STATE);
     const cgroups = stateCgroups(readRuncState(join(root, id)));
     if (!cgroups || !(await removeCgroups(cgroups))) {
@@ -147,26 +126,4 @@ export class Trash {
     }
     await run(this.runtimeBinary(rec.runtime, rec.runtimePath), ['--root', root, 'delete', '--force', id]);
   }
-}
-
-/**
- * rename(from, dir/name), making `dir` when it is missing (bundles and state
- * dirs made before it existed). Synchronous: a rename is a metadata change of
- * tens of microseconds, where a thread-pool round trip costs ten times that
- * on a busy host, and these two renames are all a delete waits for.
- */
-function renameInto(from: string, dir: string, name: string): void {
-  try {
-    renameSync(from, join(dir, name));
-  } catch (err) {
-    if (!isErrno(err, 'ENOENT') || !existsSync(from)) throw err;
-    mkdirSync(dir, { recursive: true });
-    renameSync(from, join(dir, name));
-  }
-}
-
-/** The task ID of an entry name `<id>.<token>-<n>` (task IDs may hold dots, the suffix does not). */
-function entryId(name: string): string {
-  const dot = name.lastIndexOf('.');
-  return dot > 0 ? name.slice(0, dot) : name;
 }
