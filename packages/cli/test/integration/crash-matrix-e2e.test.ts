@@ -9,7 +9,7 @@
  * every case. Writes `docs/reliability/faults.md` when the whole matrix ran.
  * Root only.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,6 +177,27 @@ describe.skipIf(skip)('crash matrix: tscrd killed at every failpoint, then resta
       drive: () => ['rm', '-f', name('rm2')],
       after: () => expect(listed(name('rm2')), 'an interrupted removal is finished').toBe(false),
     },
+    ...(
+      [
+        ['container.remove.after-trash', 'containers/.trash', 'the container directory'],
+        ['image.snapshot.after-trash', 'image/trash', 'the snapshot (upper, work)'],
+      ] as const
+    ).map(
+      ([fp, trash, what]): Case => ({
+        fp,
+        expects: `the removal is finished at start; ${what} left in ${trash} is removed by the next instance`,
+        setup: () => ok(tscr('create', '--name', name(fp), base, 'true')),
+        drive: () => ['rm', name(fp)],
+        after: async () => {
+          expect(listed(name(fp)), 'an interrupted removal is finished').toBe(false);
+          // The next instance sweeps the trash behind its start-up: wait for it to empty.
+          const dir = join(d.dir, 'root', trash);
+          const until = Date.now() + 20_000;
+          while (readdirSync(dir).length > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+          expect(readdirSync(dir), `${dir} after the sweep`).toEqual([]);
+        },
+      }),
+    ),
     {
       fp: 'runtime.delete.after-trash',
       expects:
