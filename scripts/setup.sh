@@ -37,11 +37,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
 fi
 
 # The stdio relay (attach, TTY exec): a small C program, rebuilt when its source changes.
-relay_src=packages/runtime/native/tscr-relay.c relay_bin=packages/runtime/native/build/tscr-relay
-if [ ! -x "$relay_bin" ] || [ "$relay_src" -nt "$relay_bin" ]; then
+relay_src=packages/runtime/native/relay relay_bin=packages/runtime/native/build/tscr-relay
+if [ ! -x "$relay_bin" ] || [ -n "$(find "$relay_src" -newer "$relay_bin" -print -quit)" ]; then
   echo "setup: building $relay_bin"
   mkdir -p "$(dirname "$relay_bin")"
-  gcc -O2 -Wall -Wextra -o "$relay_bin" "$relay_src"
+  gcc -O2 -Wall -Wextra -o "$relay_bin" "$relay_src"/*.c
 fi
 
 # Debian's docker 20.10 client (API 1.41) for the Docker API tests: only /usr/bin/docker out of the docker.io

@@ -3,17 +3,19 @@
 // attach and TTY exec work after a plain `npm install`. Needs a C compiler (cc, gcc or
 // clang; $CC first). Never fails the install: without a compiler it says what to do and
 // the runtime raises FailedPrecondition (RelayMissing) with the same advice when asked
-// for a TTY. Rebuilds only when the source is newer than the binary.
+// for a TTY. Rebuilds only when a source is newer than the binary.
 'use strict';
 const { execFileSync } = require('node:child_process');
-const { existsSync, mkdirSync, statSync } = require('node:fs');
+const { existsSync, mkdirSync, readdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 
-const source = join(__dirname, 'tscr-relay.c');
+const sourceDir = join(__dirname, 'relay');
+const files = readdirSync(sourceDir).map((f) => join(sourceDir, f));
+const sources = files.filter((f) => f.endsWith('.c'));
 const target = join(__dirname, 'build', 'tscr-relay');
 
 function fresh() {
-  return existsSync(target) && statSync(target).mtimeMs >= statSync(source).mtimeMs;
+  return existsSync(target) && files.every((f) => statSync(target).mtimeMs >= statSync(f).mtimeMs);
 }
 
 function compilers() {
@@ -30,7 +32,7 @@ function build() {
   mkdirSync(join(__dirname, 'build'), { recursive: true });
   for (const cc of compilers()) {
     try {
-      execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-o', target, source], { stdio: ['ignore', 'inherit', 'inherit'] });
+      execFileSync(cc, ['-O2', '-Wall', '-Wextra', '-o', target, ...sources], { stdio: ['ignore', 'inherit', 'inherit'] });
       console.log(`@tscr/runtime: built ${target} with ${cc}`);
       return;
     } catch (e) {
@@ -40,7 +42,7 @@ function build() {
   }
   console.warn(
     '@tscr/runtime: no C compiler found, so tscr-relay (attach and TTY exec) was not built. Either install one ' +
-      `(apt-get install gcc) and run \`cc -O2 -o ${target} ${source}\` (or \`npm rebuild @tscr/runtime\`), ` +
+      `(apt-get install gcc) and run \`cc -O2 -o ${target} ${join(sourceDir, '*.c')}\` (or \`npm rebuild @tscr/runtime\`), ` +
       'or point the runtime at a built relay with the `relayPath` option or the TSCR_RELAY environment variable.',
   );
 }

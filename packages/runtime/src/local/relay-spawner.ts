@@ -8,7 +8,7 @@ type Reply =
   | { kind: 'exit'; code: number }
   | { kind: 'error'; errno: string; step: string };
 
-/** A request frame: a 4-byte big-endian length, then NUL-terminated fields (see tscr-relay.c). */
+/** A request frame: a 4-byte big-endian length, then NUL-terminated fields (see native/relay/spawner.c). */
 export function encodeRequest(seq: number, req: SpawnRequest): Buffer {
   const env = Object.entries(req.env).map(([k, v]) => `${k}=${v}`);
   const fields = [String(seq), req.file, req.cwd ?? process.cwd(), req.logPath];

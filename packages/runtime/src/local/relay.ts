@@ -11,8 +11,8 @@ import { failedPrecondition } from '@tscr/api';
  */
 export const RELAY_NAME = 'tscr-relay';
 
-/** The relay's C source, next to `build/` in the package's `native/` folder. */
-const RELAY_SOURCE = 'tscr-relay.c';
+/** The relay's C sources (`*.c`, one per role), next to `build/` in the package's `native/` folder. */
+const RELAY_SOURCE = 'relay';
 
 /** This module's directory, in the ESM and the CJS build alike. */
 function moduleDir(): string {
@@ -74,7 +74,7 @@ export async function findRelay(configured?: string): Promise<string> {
 export function relayMissingMessage(looked: string[]): string {
   const compiled = compiledRelays();
   const target = compiled.find((c) => existsSync(join(dirname(dirname(c)), RELAY_SOURCE))) ?? compiled[1]!;
-  const source = join(dirname(dirname(target)), RELAY_SOURCE);
+  const source = join(dirname(dirname(target)), RELAY_SOURCE, '*.c');
   return (
     `${RELAY_NAME} (needed for attach and TTY exec) is missing: looked in ${looked.join(', ')}, ` +
     `and no prebuilt ${prebuiltRelayPackage()} is installed. ` +

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { accessSync, constants, copyFileSync, cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hasCommand, makeTempDir } from '@tscr/testkit';
@@ -13,7 +13,8 @@ async function unpacked(dirs: string[]): Promise<string> {
   const dir = await makeTempDir('relay-install');
   dirs.push(dir);
   mkdirSync(join(dir, 'native'));
-  for (const f of ['install.cjs', 'tscr-relay.c']) copyFileSync(join(native, f), join(dir, 'native', f));
+  copyFileSync(join(native, 'install.cjs'), join(dir, 'native', 'install.cjs'));
+  cpSync(join(native, 'relay'), join(dir, 'native', 'relay'), { recursive: true });
   return join(dir, 'native');
 }
 
@@ -44,7 +45,7 @@ describe('the install script of @tscr/runtime', () => {
     expect(r.stderr).toMatch(/no C compiler found/);
     expect(r.stderr).toMatch(/relayPath/);
     expect(r.stderr).toMatch(/TSCR_RELAY/);
-    expect(r.stderr).toContain(`cc -O2 -o ${join(dir, 'build', 'tscr-relay')} ${join(dir, 'tscr-relay.c')}`);
+    expect(r.stderr).toContain(`cc -O2 -o ${join(dir, 'build', 'tscr-relay')} ${join(dir, 'relay', '*.c')}`);
   });
 });
 
