@@ -4,7 +4,7 @@
  * SIGKILL, and restarted on the same root and exec-root. Also: one layer
  * served by `tscrd serve-layer` in its own process.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrpcContainerService } from '@tscr/container/grpc';
@@ -95,7 +95,17 @@ describe.skipIf(skip)('tscrd survives kill -9', () => {
     expect(logs).toMatch(/^line 0\nline 1\nline 2\n/);
     expect(await c.inspect(short.id)).toMatchObject({ state: { status: 'exited', exitCode: 7 } });
 
+    // Removed containers' files go behind the call; a graceful stop waits for them (20000 files in the upper layer).
+    const many = await c.create({
+      name: uniqueName('many'),
+      config: { image, cmd: ['sh', '-c', 'mkdir /m && cd /m && seq 20000 | xargs touch'] },
+    });
+    await c.start(many.id);
+    expect((await c.wait(many.id)).exitCode).toBe(0);
+    await c.remove(many.id);
     await daemon.stop();
+    expect(readdirSync(join(config.root, 'image', 'trash'))).toEqual([]);
+    expect(readdirSync(join(config.root, 'containers', '.trash'))).toEqual([]);
     expect(alive(pid)).toBe(true);
     expect(existsSync(join(config.execRoot, 'tscrd.pid'))).toBe(false);
     daemon = await startTscrd(configFlags(config));
