@@ -311,6 +311,10 @@ export async function serveLayer(layer: LayerName, address: string, config: Daem
     address: bound,
     async close() {
       await shutdownServer(server);
+      // Removals finished behind the calls (the runtime's and the image layer's trash) end first.
+      if (layer === 'runtime' || layer === 'images') {
+        await built.shutdown?.().catch((err: unknown) => console.error(`${layer} shutdown: ${(err as Error).message}`));
+      }
       built.close();
     },
   };
