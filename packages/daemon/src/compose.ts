@@ -227,7 +227,6 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     // The Docker Engine API: a second front door over the same services.
     // It and the CRI are required only when served (--no-docker-api, --no-cri): then their code is never loaded.
     if (config.dockerHost) {
-      const { createDockerApiServer } = await import('@tscr/docker-api');
       const backends = {
         containers,
         images,
@@ -238,14 +237,22 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
         builder,
         plugins: plugins.registry,
       };
-      dockerApi = await createDockerApiServer(backends, config.dockerHost, {
+      const dockerOptions = {
         logger,
         maxJsonBody: limits.dockerMaxJsonBody,
         headersTimeoutMs: limits.headersTimeoutMs,
         bodyTimeoutMs: limits.bodyTimeoutMs,
         ...(config.dockerTls ? { tls: config.dockerTls } : {}),
         ...(authorizer && { authorizer }),
-      });
+      };
+      // On a UNIX socket (the default), loaded on the first connection, as the CRI below.
+      dockerApi = isUnixAddress(config.dockerHost)
+        ? await listenLazily(
+            config.dockerHost,
+            async () => (await import('@tscr/docker-api')).createDockerApiConnections(backends, dockerOptions),
+            logger,
+          )
+        : await (await import('@tscr/docker-api')).createDockerApiServer(backends, config.dockerHost, dockerOptions);
     }
     // The Kubernetes CRI: a third front door, for kubelet and crictl. On a UNIX socket (the default) its code
     // is loaded on the first connection (see lazy-door.ts); the daemon listens on the socket from the start.

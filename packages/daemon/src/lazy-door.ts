@@ -7,9 +7,9 @@
  * CRI, its generated messages and handlers are ~1.2 MiB of heap.
  */
 import { createServer, type Socket } from 'node:net';
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { fromSystemError } from '@tscr/api';
+import { fromSystemError, invalidArgument } from '@tscr/api';
 
 /** What a lazy door loads: it serves each connection it is given, and closes them all. */
 export interface DoorServer {
@@ -33,11 +33,12 @@ export function isUnixAddress(address: string): boolean {
 }
 
 /**
- * Listens on the UNIX socket `address` (mode 0600; a stale socket file is
+ * Listens on the UNIX socket `address` (mode 0600; a stale socket is
  * replaced) and calls `load` on the first connection. A failed load is
  * logged and ends the connections that waited for it; the next connection
  * tries again.
- * @throws the system error's code when the socket cannot be bound.
+ * @throws InvalidArgument when something other than a socket is at the path; the system error's code when
+ * the socket cannot be bound.
  */
 export async function listenLazily(
   address: string,
@@ -83,6 +84,8 @@ export async function listenLazily(
   });
 
   await mkdir(dirname(path), { recursive: true, mode: 0o711 });
+  const stale = await lstat(path).catch(() => undefined);
+  if (stale && !stale.isSocket()) throw invalidArgument(`${path} exists and is not a socket`);
   await rm(path, { force: true });
   await new Promise<void>((resolve, reject) => {
     listener.once('error', (err) => reject(fromSystemError(err, `cannot listen on ${address}`)));

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
@@ -68,7 +69,9 @@ describe('listenLazily', () => {
 
   it('listens at once but loads its server only on the first connection, which waits for it', async () => {
     const path = join(dir, 'door.sock');
-    writeFileSync(path, 'a stale socket file');
+    // A socket left by a daemon that was killed: bound, never unlinked.
+    spawnSync('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', path]);
+    expect(statSync(path).isSocket()).toBe(true);
     const server = echo();
     let loads = 0;
     let release!: () => void;
@@ -123,6 +126,20 @@ describe('listenLazily', () => {
     expect(logged).toEqual([`${path}: cannot load its server: no such module`]);
     expect(await roundTrip(path, 'again')).toEqual({ reply: 'again', ended: false });
     expect(loads).toBe(2);
+  });
+
+  it('refuses a path that holds something other than a socket', async () => {
+    const path = join(dir, 'door.sock');
+    writeFileSync(path, 'not a socket');
+    await expect(
+      listenLazily(
+        path,
+        async () => echo(),
+        () => undefined,
+      ),
+    ).rejects.toMatchObject({
+      code: 'InvalidArgument',
+    });
   });
 
   it('closes without ever loading when nobody came', async () => {
