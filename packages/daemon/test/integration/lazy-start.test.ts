@@ -1,12 +1,16 @@
 /**
- * What an idle `tscrd` does not load until it is used (the builder) still works on its first use after a
- * plain start, and what a crash left of a build is still removed at start-up (which then loads the builder).
+ * What an idle `tscrd` does not load until it is used (the builder; the Docker API and the CRI behind their
+ * sockets) still works on its first use after a plain start, and what a crash left of a build is still removed
+ * at start-up (which then loads the builder).
  * The daemon is the built bin, as users run it.
  */
 import { spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { credentials } from '@grpc/grpc-js';
+import { criV1 } from '@tscr/api/cri';
 import type { BuildEvent } from '@tscr/builder';
 import { GrpcBuilderService } from '@tscr/builder/grpc';
 import type { DaemonConfig } from '@tscr/daemon';
@@ -64,6 +68,36 @@ describe.skipIf(skip)('tscrd loads its builder on first use', () => {
       images.close();
     }
     expect(readdirSync(builderTmp)).toEqual([]);
+    await daemon.stop();
+    daemon = undefined;
+  });
+
+  it('answers the first Docker API and CRI calls on the sockets it listened on from the start', async () => {
+    daemon = await startTscrd(configFlags(config));
+    const ping = await new Promise<string>((resolve, reject) => {
+      const req = request({ socketPath: join(config.execRoot, 'docker.sock'), path: '/_ping' }, (res) => {
+        let body = '';
+        res.on('data', (b: Buffer) => {
+          body += b.toString();
+        });
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(ping).toBe('OK');
+    const cri = new criV1.RuntimeServiceClient(
+      `unix://${join(config.execRoot, 'cri.sock')}`,
+      credentials.createInsecure(),
+    );
+    try {
+      const version = await new Promise<criV1.VersionResponse>((resolve, reject) =>
+        cri.version({ version: 'v1' }, (err, res) => (err ? reject(err) : resolve(res))),
+      );
+      expect(version).toMatchObject({ runtimeName: 'tscr', runtimeApiVersion: 'v1' });
+    } finally {
+      cri.close();
+    }
     await daemon.stop();
     daemon = undefined;
   });
