@@ -37,6 +37,7 @@ import { addPluginsService } from '@tscr/plugins/grpc';
 import { AuthzChain } from './authz/chain.js';
 import { LazyBuilder } from './lazy-builder.js';
 import { isUnixAddress, listenLazily } from './lazy-door.js';
+import { addLazyService, LAZY_SERVICES } from './lazy-service.js';
 
 /** The pod sandbox image when the config names none (pulled on first use, through the mirrors). */
 export const DEFAULT_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
@@ -195,10 +196,12 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   addLayerService(server, 'networks', layers.networks.service);
   addLayerService(server, 'volumes', volumes);
   addLayerService(server, 'registry', registry);
-  addContainerService(server, containers);
+  addLazyService(server, LAZY_SERVICES.containers, (s) => addContainerService(s, containers));
   addSystemService(server, system);
-  addPluginsService(server, plugins.registry);
-  addBuilderService(server, builder, { spoolDir: join(config.root, 'builder', 'uploads') });
+  addLazyService(server, LAZY_SERVICES.plugins, (s) => addPluginsService(s, plugins.registry));
+  addLazyService(server, LAZY_SERVICES.builder, (s) =>
+    addBuilderService(s, builder, { spoolDir: join(config.root, 'builder', 'uploads') }),
+  );
 
   const release = () => {
     containers.close();

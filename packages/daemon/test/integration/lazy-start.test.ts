@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credentials } from '@grpc/grpc-js';
 import { criV1 } from '@tscr/api/cri';
@@ -109,5 +110,28 @@ describe.skipIf(skip)('tscrd loads its builder on first use', () => {
     writeFileSync(join(scratch, 'build-00112233445566778899aabbccddeeff.snapshot'), '');
     daemon = await startTscrd(configFlags(config));
     expect(readdirSync(builderTmp)).toEqual([]);
+  });
+});
+
+describe('the CommonJS build of @tscr/api/grpc (what tscrd runs)', () => {
+  it('evaluates a generated namespace on its first use, with the namespaces it imports', () => {
+    const script = [
+      "const grpc = require('@tscr/api/grpc');",
+      "const gen = () => Object.keys(require.cache).filter((k) => k.includes('/grpc/gen/')).map((k) => k.split('/').pop()).sort();",
+      'const before = gen();',
+      'const path = grpc.imagesV1.ImagesService.listImages.path;',
+      'console.log(JSON.stringify({ before, path, after: gen(), system: typeof grpc.systemV1.SystemService }));',
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['-e', script], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({
+      before: [],
+      path: '/tscr.images.v1.Images/ListImages',
+      after: ['imagesV1.cjs', 'typesV1.cjs'],
+      system: 'object',
+    });
   });
 });
