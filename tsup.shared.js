@@ -42,11 +42,15 @@ export function packageConfig({ entry, ...rest }) {
  * NODE_EXTRA_CA_CERTS to TSCR_DEFERRED_CA_CERTS (Node would parse that whole CA file before running a line, ~35 ms)
  * and execs Node on the same file; as JavaScript, the second line is a string and a comment. The bin puts the
  * variable back (adoptDeferredCaCerts in @tscr/api) and its TLS clients add those CAs themselves.
+ * `glibcTunables` (e.g. `glibc.malloc.trim_threshold=131072`) are appended to the caller's GLIBC_TUNABLES.
  */
-export function binBanner(nodeFlags = '') {
+export function binBanner(nodeFlags = '', { glibcTunables = '' } = {}) {
   const node = nodeFlags ? `node ${nodeFlags}` : 'node';
+  const tunables = glibcTunables
+    ? ` export GLIBC_TUNABLES="\${GLIBC_TUNABLES:+\$GLIBC_TUNABLES:}${glibcTunables}";`
+    : '';
   return [
     '#!/bin/sh',
-    `':' //; [ -n "$NODE_EXTRA_CA_CERTS" ] && { export TSCR_DEFERRED_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; }; exec ${node} "$0" "$@"`,
+    `':' //; [ -n "$NODE_EXTRA_CA_CERTS" ] && { export TSCR_DEFERRED_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; };${tunables} exec ${node} "$0" "$@"`,
   ].join('\n');
 }

@@ -12,6 +12,8 @@ const alias = packages.flatMap((name) => [
   { find: `@tscr/${name}/json`, replacement: `${root}packages/${name}/src/json/index.ts` },
   { find: new RegExp(`^@tscr/${name}$`), replacement: `${root}packages/${name}/src/index.ts` },
 ]);
+// The one entry of its own kind, before `@tscr/api` itself: the CRI's generated code (packages/api/src/cri).
+alias.unshift({ find: '@tscr/api/cri', replacement: `${root}packages/api/src/cri/index.ts` });
 
 export default defineConfig({
   resolve: { alias },

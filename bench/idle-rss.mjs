@@ -5,13 +5,17 @@
 // NODE_EXTRA_CA_CERTS (Node parses that whole CA file at start-up). RUNS daemons per variant, started one after
 // another (each start timed alone), all settling at the same time; ended by PID. With --baseline BIN, RUNS more
 // daemons of that bin (the environment as it is), started between the others.
+// With --image-tar TAR, RUNS more daemons of each build ('active', 'activeBaseline') are used once before they
+// settle: TAR imported through the CLI and one container run (create, start, wait, remove through the warm client),
+// then read --settle-active seconds after that: the idle daemon after activity.
 // Prints one JSON object on stdout: { variant: [{ startMs, rss, anon, file, threads }, ...] }.
-// Usage: node bench/idle-rss.mjs --work DIR --cgroup-parent NAME [--runs N] [--settle S]
-import { spawn } from 'node:child_process';
+// Usage: node bench/idle-rss.mjs --work DIR --cgroup-parent NAME [--runs N] [--settle S] [--image-tar TAR]
+import { execFileSync, spawn } from 'node:child_process';
 import { openSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { GrpcSystemService } from '@tscr/api/grpc';
+import { GrpcContainerService } from '@tscr/container/grpc';
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +25,8 @@ const { values } = parseArgs({
     settle: { type: 'string', default: '30' },
     bin: { type: 'string', default: 'packages/daemon/dist/main.cjs' },
     baseline: { type: 'string' },
+    'image-tar': { type: 'string' },
+    'settle-active': { type: 'string', default: '90' },
   },
 });
 const runs = Number(values.runs);
@@ -45,7 +51,7 @@ async function start(variant, i) {
   const host = `unix://${dir}/s.sock`;
   const t0 = performance.now();
   const child = spawn(
-    variant === 'baseline' ? values.baseline : values.bin,
+    variant === 'baseline' || variant === 'activeBaseline' ? values.baseline : values.bin,
     ['--host', host, '--root', `${dir}/root`, '--exec-root', `${dir}/exec`, '--cgroup-parent', values['cgroup-parent']],
     { env, stdio: ['ignore', 'ignore', openSync(`${values.work}/${variant}-${i}.log`, 'w')] },
   );
@@ -67,7 +73,33 @@ async function start(variant, i) {
   } finally {
     client.close();
   }
-  return { child, dir, variant, startMs: performance.now() - t0, started: Date.now() };
+  const d = { child, dir, variant, startMs: performance.now() - t0, started: Date.now(), settleMs };
+  if (variant.startsWith('active')) {
+    await use(d, host);
+    d.settleMs = Number(values['settle-active']) * 1000;
+  }
+  return d;
+}
+
+/** One image import (the CLI) and one container run (the warm client), as a user's first minutes would have. */
+async function use(d, host) {
+  execFileSync('packages/cli/dist/main.cjs', ['image', 'import', values['image-tar'], 'tscr-bench/idle:latest'], {
+    env: { ...process.env, TSCR_HOST: host },
+    stdio: 'ignore',
+  });
+  const containers = new GrpcContainerService(host);
+  try {
+    const { id } = await containers.create({
+      config: { image: 'tscr-bench/idle:latest', cmd: ['true'] },
+      hostConfig: { networkMode: 'none' },
+    });
+    await containers.start(id);
+    await containers.wait(id);
+    await containers.remove(id, { force: true });
+  } finally {
+    containers.close();
+  }
+  d.started = Date.now();
 }
 
 async function stop(d) {
@@ -83,12 +115,13 @@ const daemons = [];
 const result = {};
 try {
   for (let i = 0; i < runs; i++) {
-    for (const variant of ['env', 'noCa', ...(values.baseline ? ['baseline'] : [])]) {
+    const active = values['image-tar'] ? ['active', ...(values.baseline ? ['activeBaseline'] : [])] : [];
+    for (const variant of ['env', 'noCa', ...(values.baseline ? ['baseline'] : []), ...active]) {
       daemons.push(await start(variant, i));
     }
   }
-  for (const d of daemons) {
-    await sleep(Math.max(0, d.started + settleMs - Date.now()));
+  for (const d of [...daemons].sort((a, b) => a.started + a.settleMs - (b.started + b.settleMs))) {
+    await sleep(Math.max(0, d.started + d.settleMs - Date.now()));
     result[d.variant] ??= [];
     result[d.variant].push({ startMs: d.startMs, ...status(d.child.pid) });
   }

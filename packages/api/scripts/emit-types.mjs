@@ -43,6 +43,7 @@ walk(out);
 for (const [entry, source] of [
   ['index', 'src/index'],
   ['grpc/index', 'src/grpc/index'],
+  ['cri/index', 'src/cri/index'],
 ]) {
   const up = entry.includes('/') ? '../' : './';
   writeFileSync(join(pkg, 'dist', `${entry}.d.ts`), `export * from '${up}types/${source}.js';\n`);

@@ -6,7 +6,7 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, normalize, relative } from 'node:path';
 import { fromSystemError, invalidArgument, type HostConfig, type MountSpec, type Resources } from '@tscr/api';
-import type { criV1 } from '@tscr/api/grpc';
+import type { criV1 } from '@tscr/api/cri';
 import type { CreateContainerRequest } from '@tscr/container';
 import { containerName, criLabels, dnsHostConfig, nowNanos, type ContainerMeta, type PodMeta } from './meta.js';
 

@@ -13,7 +13,7 @@ import {
   type ContainerSummary,
   type Image,
 } from '@tscr/api';
-import type { criV1 } from '@tscr/api/grpc';
+import type { criV1 } from '@tscr/api/cri';
 import { requestReopen } from '@tscr/runtime/local';
 import { createRequest, resourcesOf } from './container-config.js';
 import { KIND_LABEL, SANDBOX_LABEL, matchesSelector, readMeta, rfc3339ToNanos, type ContainerMeta } from './meta.js';

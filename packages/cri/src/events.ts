@@ -1,5 +1,5 @@
 /** GetContainerEvents: the container service's events of CRI objects, as CRI container events. */
-import type { criV1 } from '@tscr/api/grpc';
+import type { criV1 } from '@tscr/api/cri';
 import type { CriContainers } from './containers.js';
 import { KIND_LABEL } from './meta.js';
 import type { PodSandboxes } from './pods.js';

@@ -1,6 +1,6 @@
 /** CRI ImageService over the daemon's one image store and its registry layer (mirrors included). */
 import { invalidArgument, isNotFound, type Image } from '@tscr/api';
-import type { criV1 } from '@tscr/api/grpc';
+import type { criV1 } from '@tscr/api/cri';
 import { imageRefOf } from './containers.js';
 import type { CallOptions, CriBackends, PullAuth } from './types.js';
 

@@ -3,8 +3,8 @@
  * RuntimeService and ImageService) as a front door of tscrd over the same
  * layer interfaces its gRPC and Docker APIs serve. Importing it starts nothing.
  */
-export type { CallOptions, CriBackends, CriOptions, CriServer, PullAuth } from './types.js';
-export { createCriServer, criHandlers, CRI_API_VERSION } from './server.js';
+export type { CallOptions, CriBackends, CriConnections, CriOptions, CriServer, PullAuth } from './types.js';
+export { createCriConnections, createCriServer, criHandlers, CRI_API_VERSION } from './server.js';
 export {
   KIND_LABEL,
   META_LABEL,

@@ -13,7 +13,7 @@ import {
   type HostConfig,
   type PortBindingEntry,
 } from '@tscr/api';
-import type { criV1 } from '@tscr/api/grpc';
+import type { criV1 } from '@tscr/api/cri';
 import type { CallOptions, CriBackends, CriOptions } from './types.js';
 import {
   KIND_LABEL,

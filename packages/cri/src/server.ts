@@ -4,9 +4,10 @@
  * stats modules; errors leave through `@tscr/api/grpc`'s one status mapping
  * (NotFound, AlreadyExists, InvalidArgument… as kubelet expects them).
  */
-import { Server } from '@grpc/grpc-js';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { unimplemented } from '@tscr/api';
-import { criV1, listen, serverStreamHandler, unaryHandler } from '@tscr/api/grpc';
+import { criV1 } from '@tscr/api/cri';
+import { limitFirstCall, listen, serverStreamHandler, unaryHandler } from '@tscr/api/grpc';
 import { CriContainers } from './containers.js';
 import { containerEvents } from './events.js';
 import { CriImages } from './images.js';
@@ -15,7 +16,7 @@ import { PodNetwork } from './pod-network.js';
 import { PodSandboxes } from './pods.js';
 import { CriStats } from './stats.js';
 import { StreamingServer } from './streaming/server.js';
-import type { CriBackends, CriOptions, CriServer } from './types.js';
+import type { CriBackends, CriConnections, CriOptions, CriServer } from './types.js';
 
 /** The CRI API version this runtime speaks. */
 export const CRI_API_VERSION = 'v1';
@@ -196,6 +197,30 @@ export function criHandlers(b: CriBackends, o: CriOptions & { imageRoot: string 
   return { runtime, images: imageService, pods, containers };
 }
 
+/** The CRI's gRPC server with both services registered, and its streaming server listening. */
+async function criServer(backends: CriBackends, options: CriOptions & { imageRoot: string }) {
+  const streaming = new StreamingServer(backends, options.logger ?? ((m) => console.error(m)));
+  const streamUrl = await streaming.listen(options.streamAddress ?? '127.0.0.1:0');
+  const handlers = criHandlers(backends, options, streaming);
+  const server = new Server();
+  server.addService(criV1.RuntimeServiceService, handlers.runtime);
+  server.addService(criV1.ImageServiceService, handlers.images);
+  const close = async () => {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 2000);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await streaming.close();
+  };
+  return { server, streamUrl, close };
+}
+
 /**
  * Serves the CRI on `address` (`unix:///run/tscr/cri.sock`, mode 0600) and
  * its streaming server (exec, attach, port-forward) on loopback.
@@ -205,36 +230,40 @@ export async function createCriServer(
   address: string,
   options: CriOptions & { imageRoot: string },
 ): Promise<CriServer> {
-  const streaming = new StreamingServer(backends, options.logger ?? ((m) => console.error(m)));
-  const streamUrl = await streaming.listen(options.streamAddress ?? '127.0.0.1:0');
-  const handlers = criHandlers(backends, options, streaming);
-  const server = new Server();
-  server.addService(criV1.RuntimeServiceService, handlers.runtime);
-  server.addService(criV1.ImageServiceService, handlers.images);
+  const { server, streamUrl, close } = await criServer(backends, options);
   let bound: string;
   try {
     const { firstCallTimeoutMs } = options;
     bound = await listen(server, address, firstCallTimeoutMs === undefined ? {} : { firstCallTimeoutMs });
   } catch (err) {
     server.forceShutdown();
-    await streaming.close();
+    await close();
     throw err;
   }
+  return { address: bound, streamUrl, close };
+}
+
+/**
+ * The CRI served on connections accepted elsewhere: the daemon listens on the
+ * CRI's socket itself and loads this package on the first connection (an idle
+ * daemon then holds none of the CRI's code), handing that connection and every
+ * later one to {@link CriConnections.accept}. Same services, same first-call
+ * deadline as {@link createCriServer}; no TLS (the CRI is served on UNIX sockets).
+ */
+export async function createCriConnections(
+  backends: CriBackends,
+  options: CriOptions & { imageRoot: string },
+): Promise<CriConnections> {
+  const { server, streamUrl, close } = await criServer(backends, options);
+  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+  if (options.firstCallTimeoutMs !== undefined) limitFirstCall(server, options.firstCallTimeoutMs);
   return {
-    address: bound,
     streamUrl,
-    async close() {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 2000);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-      await streaming.close();
+    accept(connection) {
+      injector.injectConnection(connection);
+      // A connection accepted paused starts flowing only now, into the HTTP/2 session that took its handle.
+      connection.resume();
     },
+    close,
   };
 }

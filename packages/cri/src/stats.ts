@@ -1,6 +1,6 @@
 /** Container and pod statistics from the container service's samples. */
 import type { ContainerInfo, ContainerStats as Sample } from '@tscr/api';
-import type { criV1 } from '@tscr/api/grpc';
+import type { criV1 } from '@tscr/api/cri';
 import type { CriContainers } from './containers.js';
 import { matchesSelector, nowNanos, podMetadata, readMeta, type ContainerMeta } from './meta.js';
 import type { Pod, PodSandboxes } from './pods.js';

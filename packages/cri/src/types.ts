@@ -3,6 +3,7 @@
  * gRPC and Docker APIs serve. Nothing here is a wire type; the CRI messages
  * appear only in the handler modules.
  */
+import type { Duplex } from 'node:stream';
 import type { TscrEvent } from '@tscr/api';
 import type { ContainerService } from '@tscr/container';
 import type { ImageService } from '@tscr/image';
@@ -61,5 +62,15 @@ export interface CriServer {
   address: string;
   /** Base URL of the streaming server. */
   streamUrl: string;
+  close(): Promise<void>;
+}
+
+/** The CRI serving connections its owner accepts (see {@link createCriConnections}). */
+export interface CriConnections {
+  /** Base URL of the streaming server. */
+  streamUrl: string;
+  /** Serves one accepted connection (a socket not yet read from: `pauseOnConnect`). */
+  accept(connection: Duplex): void;
+  /** Ends every connection and the streaming server. */
   close(): Promise<void>;
 }

@@ -11,7 +11,6 @@ import { createLocalContainerService, type LocalContainerService } from '@tscr/c
 import { addContainerService } from '@tscr/container/grpc';
 import { addBuilderService } from '@tscr/builder/grpc';
 import type { DockerApiServer } from '@tscr/docker-api';
-import type { CriServer } from '@tscr/cri';
 import { DEFAULT_RUNTIMES, monitorVersion, readLogs, runtimeVersion } from '@tscr/runtime/local';
 import type { DaemonConfig, LayerName } from './config.js';
 import { SqliteEventLog } from './event-log.js';
@@ -37,6 +36,8 @@ import type { PluginRegistry } from '@tscr/plugins/local';
 import { addPluginsService } from '@tscr/plugins/grpc';
 import { AuthzChain } from './authz/chain.js';
 import { LazyBuilder } from './lazy-builder.js';
+import { isUnixAddress, listenLazily } from './lazy-door.js';
+import { addLazyService, LAZY_SERVICES } from './lazy-service.js';
 
 /** The pod sandbox image when the config names none (pulled on first use, through the mirrors). */
 export const DEFAULT_SANDBOX_IMAGE = 'registry.k8s.io/pause:3.10';
@@ -195,10 +196,12 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   addLayerService(server, 'networks', layers.networks.service);
   addLayerService(server, 'volumes', volumes);
   addLayerService(server, 'registry', registry);
-  addContainerService(server, containers);
+  addLazyService(server, LAZY_SERVICES.containers, (s) => addContainerService(s, containers));
   addSystemService(server, system);
-  addPluginsService(server, plugins.registry);
-  addBuilderService(server, builder, { spoolDir: join(config.root, 'builder', 'uploads') });
+  addLazyService(server, LAZY_SERVICES.plugins, (s) => addPluginsService(s, plugins.registry));
+  addLazyService(server, LAZY_SERVICES.builder, (s) =>
+    addBuilderService(s, builder, { spoolDir: join(config.root, 'builder', 'uploads') }),
+  );
 
   const release = () => {
     containers.close();
@@ -209,7 +212,7 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   };
   let address = '';
   let dockerApi: DockerApiServer | undefined;
-  let cri: CriServer | undefined;
+  let cri: { address: string; close(): Promise<void> } | undefined;
   try {
     // The network layer creates the default bridge and reconciles host objects on its first call.
     await layers.networks.service.list();
@@ -227,7 +230,6 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
     // The Docker Engine API: a second front door over the same services.
     // It and the CRI are required only when served (--no-docker-api, --no-cri): then their code is never loaded.
     if (config.dockerHost) {
-      const { createDockerApiServer } = await import('@tscr/docker-api');
       const backends = {
         containers,
         images,
@@ -238,28 +240,47 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
         builder,
         plugins: plugins.registry,
       };
-      dockerApi = await createDockerApiServer(backends, config.dockerHost, {
+      const dockerOptions = {
         logger,
         maxJsonBody: limits.dockerMaxJsonBody,
         headersTimeoutMs: limits.headersTimeoutMs,
         bodyTimeoutMs: limits.bodyTimeoutMs,
         ...(config.dockerTls ? { tls: config.dockerTls } : {}),
         ...(authorizer && { authorizer }),
-      });
+      };
+      // On a UNIX socket (the default), loaded on the first connection, as the CRI below.
+      dockerApi = isUnixAddress(config.dockerHost)
+        ? await listenLazily(
+            config.dockerHost,
+            async () => (await import('@tscr/docker-api')).createDockerApiConnections(backends, dockerOptions),
+            logger,
+          )
+        : await (await import('@tscr/docker-api')).createDockerApiServer(backends, config.dockerHost, dockerOptions);
     }
-    // The Kubernetes CRI: a third front door, for kubelet and crictl.
+    // The Kubernetes CRI: a third front door, for kubelet and crictl. On a UNIX socket (the default) its code
+    // is loaded on the first connection (see lazy-door.ts); the daemon listens on the socket from the start.
     if (config.criHost) {
-      const { createCriServer } = await import('@tscr/cri');
-      cri = await createCriServer(
-        { containers, images, registry, networks: layers.networks.service, runtime: layers.runtime.service, events },
-        config.criHost,
-        {
-          sandboxImage: config.criSandboxImage ?? DEFAULT_SANDBOX_IMAGE,
-          imageRoot: paths.images,
-          logger,
-          firstCallTimeoutMs: limits.grpcFirstCallTimeoutMs,
-        },
-      );
+      const criBackends = {
+        containers,
+        images,
+        registry,
+        networks: layers.networks.service,
+        runtime: layers.runtime.service,
+        events,
+      };
+      const criOptions = {
+        sandboxImage: config.criSandboxImage ?? DEFAULT_SANDBOX_IMAGE,
+        imageRoot: paths.images,
+        logger,
+        firstCallTimeoutMs: limits.grpcFirstCallTimeoutMs,
+      };
+      cri = isUnixAddress(config.criHost)
+        ? await listenLazily(
+            config.criHost,
+            async () => (await import('@tscr/cri')).createCriConnections(criBackends, criOptions),
+            logger,
+          )
+        : await (await import('@tscr/cri')).createCriServer(criBackends, config.criHost, criOptions);
     }
   } catch (err) {
     await dockerApi?.close();

@@ -23,6 +23,7 @@ import { GrpcVolumeService, addVolumeService } from '@tscr/volume/grpc';
 import { DEFAULT_CONFIG, type DaemonConfig, type LayerName } from './config.js';
 import { StoreRegistryClient, isPullStore } from './registry/store-registry.js';
 import { dialTarget, type DaemonIdentity } from './listeners.js';
+import { addLazyService, LAZY_SERVICES } from './lazy-service.js';
 
 /** A layer as the daemon uses it, whether built here or reached over gRPC. */
 export interface Layer<T> {
@@ -276,23 +277,23 @@ export function buildLayers(
   };
 }
 
-/** Registers `service` as the gRPC service of layer `name` on `server`. */
+/** Registers `service` as the gRPC service of layer `name` on `server` (its code loaded on its first call). */
 export function addLayerService(server: Server, name: LayerName, service: unknown): void {
   switch (name) {
     case 'images':
-      addImageService(server, service as ImageService);
+      addLazyService(server, LAZY_SERVICES.images, (s) => addImageService(s, service as ImageService));
       return;
     case 'runtime':
-      addRuntimeService(server, service as TaskRuntime);
+      addLazyService(server, LAZY_SERVICES.runtime, (s) => addRuntimeService(s, service as TaskRuntime));
       return;
     case 'networks':
-      addNetworkService(server, service as NetworkService);
+      addLazyService(server, LAZY_SERVICES.networks, (s) => addNetworkService(s, service as NetworkService));
       return;
     case 'volumes':
-      addVolumeService(server, service as VolumeService);
+      addLazyService(server, LAZY_SERVICES.volumes, (s) => addVolumeService(s, service as VolumeService));
       return;
     case 'registry':
-      addRegistryService(server, service as RegistryClient);
+      addLazyService(server, LAZY_SERVICES.registry, (s) => addRegistryService(s, service as RegistryClient));
       return;
   }
 }

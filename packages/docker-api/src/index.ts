@@ -9,6 +9,7 @@ export type {
   AuthzResponse,
   CallOptions,
   DockerApiBackends,
+  DockerApiConnections,
   DockerApiOptions,
   DockerApiServer,
   DockerApiTls,
@@ -17,7 +18,7 @@ export type {
   SystemBackend,
 } from './types.js';
 export { AUTHZ_MAX_BODY, authzHeaders, canonicalHeaderName, sendsBody } from './authz.js';
-export { createDockerApiServer, DockerApi, parseAddress, splitVersion } from './server.js';
+export { createDockerApiConnections, createDockerApiServer, DockerApi, parseAddress, splitVersion } from './server.js';
 export { MAX_API_VERSION, MIN_API_VERSION } from './versions.js';
 export { httpStatus, errorBody, noSuch, unsupportedOption } from './errors.js';
 export { frame, parseFrames, streamContentType } from './hijack.js';

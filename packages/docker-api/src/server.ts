@@ -25,7 +25,7 @@ import type { Route } from './routes/route.js';
 import { systemRoutes } from './routes/system.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { pluginRoutes } from './routes/plugins.js';
-import type { DockerApiBackends, DockerApiOptions, DockerApiServer } from './types.js';
+import type { DockerApiBackends, DockerApiConnections, DockerApiOptions, DockerApiServer } from './types.js';
 import { MAX_API_VERSION, MAX_MINOR, MIN_API_VERSION, MIN_MINOR } from './versions.js';
 
 interface CompiledRoute extends Route {
@@ -250,6 +250,35 @@ async function removeStaleSocket(path: string): Promise<void> {
   await unlink(path);
 }
 
+/** The API's HTTP server (HTTPS with mutual TLS when given the PEM bytes of cert, key and CA), not listening. */
+function httpServer(api: DockerApi, opts: DockerApiOptions, tls?: Buffer[]): Server {
+  const headersTimeout = opts.headersTimeoutMs ?? 60_000;
+  // Node checks the headers deadline at this interval (30 s by default).
+  const serverOptions = {
+    connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))),
+  };
+  const [cert, key, ca] = tls ?? [];
+  const server = tls
+    ? createHttpsServer({
+        ...serverOptions,
+        cert,
+        key,
+        ca,
+        requestCert: true,
+        rejectUnauthorized: true,
+        minVersion: 'TLSv1.2',
+      })
+    : createServer(serverOptions);
+  // No deadline on whole requests (a build context or an image may take long to upload), but one on the
+  // headers, so a client sending a byte now and then is cut; JSON bodies have theirs (see readBody).
+  server.requestTimeout = 0;
+  server.headersTimeout = headersTimeout;
+  server.on('request', (req, res) => api.handleRequest(req, res));
+  server.on('upgrade', (req, socket, head) => api.handleUpgrade(req, socket, head));
+  server.on('clientError', (_err, socket: Socket) => socket.destroy());
+  return server;
+}
+
 /**
  * Serves the Docker Engine API over `backends` at `address`: a UNIX socket
  * (created with mode 0600, root only) or TCP, which needs `opts.tls`
@@ -262,38 +291,16 @@ export async function createDockerApiServer(
   opts: DockerApiOptions = {},
 ): Promise<DockerApiServer> {
   const target = parseAddress(address);
+  if (!('path' in target) && !opts.tls)
+    throw invalidArgument(
+      `refusing to serve the Docker API on ${address} without mutual TLS (--docker-tlscert, --docker-tlskey, --docker-tlscacert)`,
+    );
   const api = new DockerApi(backends, opts);
-  const headersTimeout = opts.headersTimeoutMs ?? 60_000;
-  // Node checks the headers deadline at this interval (30 s by default).
-  const serverOptions = {
-    connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))),
-  };
-  let server: Server;
-  if ('path' in target) {
-    server = createServer(serverOptions);
-  } else {
-    if (!opts.tls)
-      throw invalidArgument(
-        `refusing to serve the Docker API on ${address} without mutual TLS (--docker-tlscert, --docker-tlskey, --docker-tlscacert)`,
-      );
-    const [cert, key, ca] = await Promise.all([opts.tls.cert, opts.tls.key, opts.tls.ca].map((p) => readFile(p)));
-    server = createHttpsServer({
-      ...serverOptions,
-      cert,
-      key,
-      ca,
-      requestCert: true,
-      rejectUnauthorized: true,
-      minVersion: 'TLSv1.2',
-    });
-  }
-  // No deadline on whole requests (a build context or an image may take long to upload), but one on the
-  // headers, so a client sending a byte now and then is cut; JSON bodies have theirs (see readBody).
-  server.requestTimeout = 0;
-  server.headersTimeout = headersTimeout;
-  server.on('request', (req, res) => api.handleRequest(req, res));
-  server.on('upgrade', (req, socket, head) => api.handleUpgrade(req, socket, head));
-  server.on('clientError', (_err, socket: Socket) => socket.destroy());
+  const tls =
+    'path' in target || !opts.tls
+      ? undefined
+      : await Promise.all([opts.tls.cert, opts.tls.key, opts.tls.ca].map((p) => readFile(p)));
+  const server = httpServer(api, opts, tls);
 
   let bound: string;
   if ('path' in target) {
@@ -325,6 +332,38 @@ export async function createDockerApiServer(
     close: () =>
       new Promise<void>((resolve) => {
         api.closeHijacked();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * The Docker Engine API served on connections accepted elsewhere: the daemon
+ * listens on the API's UNIX socket itself and loads this package on the first
+ * connection (an idle daemon holds none of its code), handing that connection
+ * and every later one to `accept`. Same routes and deadlines as
+ * {@link createDockerApiServer}; plain HTTP (TLS is for TCP listeners).
+ */
+export function createDockerApiConnections(
+  backends: DockerApiBackends,
+  opts: DockerApiOptions = {},
+): DockerApiConnections {
+  const api = new DockerApi(backends, opts);
+  const server = httpServer(api, opts);
+  // Node starts checking the headers deadline of a server's connections when it starts listening; this one
+  // never listens itself, so it is told it does.
+  server.emit('listening');
+  return {
+    accept(connection) {
+      server.emit('connection', connection);
+      // A connection accepted paused flows only now, into the parser that took it.
+      connection.resume();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        api.closeHijacked();
+        // Not listening: close() only stops the deadline checks and calls back with ERR_SERVER_NOT_RUNNING.
         server.close(() => resolve());
         server.closeAllConnections();
       }),

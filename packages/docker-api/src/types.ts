@@ -3,6 +3,7 @@
  * interfaces the daemon's gRPC API serves. Nothing here is a wire type;
  * the Docker JSON shapes live in `convert/`.
  */
+import type { Socket } from 'node:net';
 import type { BuilderService } from '@tscr/builder';
 import type { ContainerService } from '@tscr/container';
 import type { ImageService } from '@tscr/image';
@@ -102,6 +103,14 @@ export interface DockerApiOptions {
   authorizer?: Authorizer;
   /** Reported by `GET /info` as `ID` and used in `Name` when the system service has none. */
   daemonId?: string;
+}
+
+/** The API serving connections its owner accepts (see `createDockerApiConnections`). */
+export interface DockerApiConnections {
+  /** Serves one accepted connection (a UNIX socket's, possibly accepted paused). */
+  accept(connection: Socket): void;
+  /** Ends every connection and open stream. */
+  close(): Promise<void>;
 }
 
 /** A listening Docker API server. */

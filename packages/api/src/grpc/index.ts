@@ -35,5 +35,4 @@ export * as registryV1 from '../../gen/tscr/registry/v1/registry.js';
 export * as builderV1 from '../../gen/tscr/builder/v1/builder.js';
 export * as transferV1 from '../../gen/tscr/transfer/v1/transfer.js';
 export * as pluginsV1 from '../../gen/tscr/plugins/v1/plugins.js';
-export * as criV1 from '../../gen/k8s/runtime/v1/api.js';
 export { GrpcTransferService } from './transfer-client.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errorCode } from '@tscr/api';
-import { criV1 } from '@tscr/api/grpc';
+import { criV1 } from '@tscr/api/cri';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequest, criLogPath } from '../../src/container-config.js';
 import type { PodMeta } from '../../src/meta.js';

@@ -4,9 +4,10 @@ import { mkdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Header, Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 import { cancelled, fromSystemError, invalidArgument, isTscrError } from '@tscr/api';
 import { cleanEntryPath } from './unpack.js';
+import { lazyTar } from './tar-lazy.js';
 
 const BLOCK = 512;
 
@@ -15,7 +16,7 @@ export const TAR_END = Buffer.alloc(2 * BLOCK);
 
 /** The 512-byte header of a regular file (root-owned, mode 0644) or, with size undefined, of a directory. */
 export function tarHeader(path: string, size: number | undefined, mtime: Date): Buffer {
-  const header = new Header({
+  const header = new (lazyTar().Header)({
     path: size === undefined ? `${path}/` : path,
     mode: size === undefined ? 0o755 : 0o644,
     uid: 0,
@@ -67,7 +68,7 @@ export async function spoolArchive(
   await mkdir(dir, { recursive: true });
   const files = new Map<string, SpooledFile>();
   const links = new Map<string, string>();
-  const parser = new Parser({ strict: true });
+  const parser = new (lazyTar().Parser)({ strict: true });
   let count = 0;
   let entryFailure: unknown;
   const pending: Promise<void>[] = [];

@@ -17,12 +17,13 @@ import {
 import { join, posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
 import { fromSystemError, internal, invalidArgument, isTscrError, unimplemented } from '@tscr/api';
 import { SMALL_FILE, processUmask, writeFileNow, type Creation, type FileMeta } from './file-writes.js';
 import { throwIfAborted } from './fs-util.js';
 import { findCommand } from './commands.js';
 import { DEFAULT_LAYER_LIMITS, layerTooLarge, type LayerLimits } from './layer-limits.js';
+import { lazyTar } from './tar-lazy.js';
 
 const run = promisify(execFile);
 
@@ -78,7 +79,7 @@ async function* entriesOf(
 ): AsyncGenerator<ReadEntry, void, undefined> {
   const maxBytes = limits.maxBytes ?? DEFAULT_LAYER_LIMITS.maxBytes;
   const maxEntries = limits.maxEntries ?? DEFAULT_LAYER_LIMITS.maxEntries;
-  const parser = new Parser({ strict: true });
+  const parser = new (lazyTar().Parser)({ strict: true });
   const queue: ReadEntry[] = [];
   let done = false;
   let failure: unknown;
