@@ -44,6 +44,20 @@ function asciiOnly(file: string): void {
   if (ascii !== text) writeFileSync(file, ascii);
 }
 
+/**
+ * `@tscr/api`'s address.ts imports `checkServerIdentity` from `node:tls` at its top, which would load TLS
+ * and crypto for every client (~4 ms of `tscr version`); the bundle gives it a wrapper that loads them on first use.
+ */
+const addressTs = resolve('../api/src/grpc/address.ts');
+const lazyTls: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'tscr-lazy-tls',
+  setup(build) {
+    build.onResolve({ filter: /^node:tls$/ }, (args) =>
+      args.importer === addressTs ? { path: resolve('src/wire/lazy-tls.ts') } : undefined,
+    );
+  },
+};
+
 // The CLI as one self-contained CommonJS file (cli.cjs), and the bin
 // (main.cjs) that loads it with a V8 code cache: startup reads and compiles as little as possible.
 const bundle: Options = {
@@ -58,7 +72,9 @@ const bundle: Options = {
   clean: false,
   minify: true,
   noExternal: [/.*/],
-  esbuildPlugins: [liteGrpc, systemClientOnly],
+  esbuildPlugins: [liteGrpc, systemClientOnly, lazyTls],
+  // tsup's own plugin would mark every `node:` import external before lazyTls sees it; esbuild keeps builtins external itself.
+  removeNodeProtocol: false,
   onSuccess: async () => asciiOnly(join(profileOut ?? 'dist', 'cli.cjs')),
   shims: true,
   // Resolve sibling packages to their sources (root tsconfig paths), not their built dist.
