@@ -76,6 +76,8 @@ export class H2Session extends EventEmitter implements StreamOwner {
   private input: Buffer = Buffer.alloc(0);
   private block: { id: number; endStream: boolean; parts: Buffer[]; size: number } | undefined;
   private corked = false;
+  /** GOAWAY sent and the socket ended: nothing more is written. */
+  private ending = false;
 
   constructor(
     private readonly socket: Duplex,
@@ -140,7 +142,7 @@ export class H2Session extends EventEmitter implements StreamOwner {
 
   /** @internal StreamOwner: queues `bytes`, written with what else this tick sends in one go. */
   send(bytes: Buffer): void {
-    if (this.destroyed) return;
+    if (this.destroyed || this.ending) return;
     if (!this.corked) {
       this.corked = true;
       this.socket.cork();
@@ -170,7 +172,9 @@ export class H2Session extends EventEmitter implements StreamOwner {
 
   private shutdown(): void {
     if (this.destroyed) return;
+    if (this.ending) return;
     this.send(frame(GOAWAY, 0, 0, goaway(0, NO_ERROR)));
+    this.ending = true;
     this.socket.end();
     this.socket.once('finish', () => this.socket.destroy());
   }
@@ -194,6 +198,8 @@ export class H2Session extends EventEmitter implements StreamOwner {
   private connectionError(code: number, why: string): undefined {
     if (this.destroyed) return;
     this.send(frame(GOAWAY, 0, 0, goaway(0, code)));
+    // Out now (not at the tick's end), before the socket is destroyed.
+    this.socket.uncork();
     this.destroy(new Error(`HTTP/2 connection error ${errorName(code)}: ${why}`));
   }
 
