@@ -58,6 +58,17 @@ const lazyTls: NonNullable<Options['esbuildPlugins']>[number] = {
   },
 };
 
+/** `@tscr/api/grpc`'s index without the CRI's generated messages, which the CLI never uses (see src/wire/no-cri.ts). */
+const apiGrpcIndex = resolve('../api/src/grpc/index.ts');
+const noCri: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'tscr-no-cri',
+  setup(build) {
+    build.onResolve({ filter: /\/gen\/k8s\/runtime\/v1\/api\.js$/ }, (args) =>
+      args.importer === apiGrpcIndex ? { path: resolve('src/wire/no-cri.ts') } : undefined,
+    );
+  },
+};
+
 // The CLI as one self-contained CommonJS file (cli.cjs), and the bin
 // (main.cjs) that loads it with a V8 code cache: startup reads and compiles as little as possible.
 const bundle: Options = {
@@ -72,7 +83,7 @@ const bundle: Options = {
   clean: false,
   minify: true,
   noExternal: [/.*/],
-  esbuildPlugins: [liteGrpc, systemClientOnly, lazyTls],
+  esbuildPlugins: [liteGrpc, systemClientOnly, lazyTls, noCri],
   // tsup's own plugin would mark every `node:` import external before lazyTls sees it; esbuild keeps builtins external itself.
   removeNodeProtocol: false,
   onSuccess: async () => asciiOnly(join(profileOut ?? 'dist', 'cli.cjs')),
