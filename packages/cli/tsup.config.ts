@@ -9,12 +9,17 @@ import { binBanner, packageConfig } from '../../tsup.shared.js';
  */
 const profileOut = process.env.TSCR_CLI_PROFILE_OUT;
 
-/** Where the bundle's imports of `@grpc/grpc-js` go: unary calls over node:http2, grpc-js itself on demand. */
+/**
+ * Where the bundle's imports of `@grpc/grpc-js` go: calls over the CLI's own HTTP/2 client (src/wire/grpc-lite.ts);
+ * grpc-lite's own (lazy) require of the real grpc-js goes to a file of its own next to the bundle (grpc-js.cjs).
+ */
 const grpcLite = resolve('src/wire/grpc-lite.ts');
 const liteGrpc: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'tscr-grpc-lite',
   setup(build) {
-    build.onResolve({ filter: /^@grpc\/grpc-js$/ }, (args) => (args.importer === grpcLite ? undefined : { path: grpcLite }));
+    build.onResolve({ filter: /^@grpc\/grpc-js$/ }, (args) =>
+      args.importer === grpcLite ? { path: './grpc-js.cjs', external: true } : { path: grpcLite },
+    );
   },
 };
 
@@ -98,13 +103,22 @@ const bundle: Options = {
  */
 const bin: Options = { ...bundle, entry: { main: 'src/main.ts' }, banner: { js: binBanner() }, onSuccess: undefined };
 
+/** grpc-js alone (dist/grpc-js.cjs), required by the bundle only when it needs the real grpc-js. */
+const grpcJs: Options = {
+  ...bundle,
+  entry: { 'grpc-js': 'src/wire/grpc-js-bundle.ts' },
+  esbuildPlugins: [],
+  onSuccess: undefined,
+};
+
 export default defineConfig(
   profileOut
-    ? [bundle, bin]
+    ? [bundle, bin, grpcJs]
     : [
         // The library entry, like every package's (keeps the bin files, which the second build writes).
-        packageConfig({ entry: { index: 'src/index.ts' }, clean: ['!main.cjs', '!cli.cjs'] }),
+        packageConfig({ entry: { index: 'src/index.ts' }, clean: ['!main.cjs', '!cli.cjs', '!grpc-js.cjs'] }),
         bundle,
         bin,
+        grpcJs,
       ],
 );
