@@ -74,6 +74,28 @@ const noCri: NonNullable<Options['esbuildPlugins']>[number] = {
   },
 };
 
+/**
+ * Third-party packages that only a few commands use (`tar`: cp, build, save/load; `yaml`: compose), kept out of
+ * the bundle every run reads: each is its own file (dist/vendor-NAME.cjs), required where it is imported, which
+ * for these is inside modules evaluated only by the commands that use them.
+ */
+const VENDORED = ['tar', 'yaml'];
+const vendorSplit: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'tscr-vendor-split',
+  setup(build) {
+    // Every import of a vendored package (static or `await import()`) goes through a bundled one-line CommonJS
+    // shim, so the bundle holds a require() of the file, never an import() (which fails in the bin's vm.Script).
+    build.onResolve({ filter: new RegExp(`^(${VENDORED.join('|')})$`) }, (args) =>
+      args.importer.endsWith(`/src/wire/vendor/${args.path}.ts`) ? undefined : { path: args.path, namespace: 'vendor' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => ({
+      contents: `module.exports = require('./vendor-${args.path}.cjs');`,
+      loader: 'js',
+    }));
+    build.onResolve({ filter: /^\.\/vendor-[a-z-]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
 // The CLI as one self-contained CommonJS file (cli.cjs), and the bin
 // (main.cjs) that loads it with a V8 code cache: startup reads and compiles as little as possible.
 const bundle: Options = {
@@ -88,7 +110,7 @@ const bundle: Options = {
   clean: false,
   minify: true,
   noExternal: [/.*/],
-  esbuildPlugins: [liteGrpc, systemClientOnly, lazyTls, noCri],
+  esbuildPlugins: [liteGrpc, systemClientOnly, lazyTls, noCri, vendorSplit],
   // tsup's own plugin would mark every `node:` import external before lazyTls sees it; esbuild keeps builtins external itself.
   removeNodeProtocol: false,
   onSuccess: async () => asciiOnly(join(profileOut ?? 'dist', 'cli.cjs')),
@@ -103,10 +125,13 @@ const bundle: Options = {
  */
 const bin: Options = { ...bundle, entry: { main: 'src/main.ts' }, banner: { js: binBanner() }, onSuccess: undefined };
 
-/** grpc-js alone (dist/grpc-js.cjs), required by the bundle only when it needs the real grpc-js. */
+/** grpc-js alone (dist/grpc-js.cjs), required by the bundle only when it needs the real grpc-js; the vendored packages. */
 const grpcJs: Options = {
   ...bundle,
-  entry: { 'grpc-js': 'src/wire/grpc-js-bundle.ts' },
+  entry: {
+    'grpc-js': 'src/wire/grpc-js-bundle.ts',
+    ...Object.fromEntries(VENDORED.map((name) => [`vendor-${name}`, `src/wire/vendor/${name}.ts`])),
+  },
   esbuildPlugins: [],
   onSuccess: undefined,
 };
@@ -116,7 +141,7 @@ export default defineConfig(
     ? [bundle, bin, grpcJs]
     : [
         // The library entry, like every package's (keeps the bin files, which the second build writes).
-        packageConfig({ entry: { index: 'src/index.ts' }, clean: ['!main.cjs', '!cli.cjs', '!grpc-js.cjs'] }),
+        packageConfig({ entry: { index: 'src/index.ts' }, clean: ['!main.cjs', '!cli.cjs', '!grpc-js.cjs', '!vendor-*.cjs'] }),
         bundle,
         bin,
         grpcJs,
