@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 import { binBanner, packageConfig } from '../../tsup.shared.js';
+import { slimGrpcEntries } from './tsup.slim-grpc.js';
 
 /**
  * `TSCR_CLI_PROFILE_OUT=DIR` builds only the bin, with a source map, into DIR
@@ -110,7 +111,7 @@ const bundle: Options = {
   clean: false,
   minify: true,
   noExternal: [/.*/],
-  esbuildPlugins: [liteGrpc, systemClientOnly, lazyTls, noCri, vendorSplit],
+  esbuildPlugins: [liteGrpc, systemClientOnly, lazyTls, noCri, vendorSplit, slimGrpcEntries(resolve('..'))],
   // tsup's own plugin would mark every `node:` import external before lazyTls sees it; esbuild keeps builtins external itself.
   removeNodeProtocol: false,
   onSuccess: async () => asciiOnly(join(profileOut ?? 'dist', 'cli.cjs')),
