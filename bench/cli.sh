@@ -10,19 +10,22 @@
 # Goals: each tscr row <= 1.2x its docker row; tscr version <= node -e 0 + 20 ms.
 # Prints a markdown table of medians, ratios and goals; raw hyperfine JSON lands in bench/.bench-out/cli/.
 # Needs root and a built CLI and daemon (npm run build). `--tscr BIN` measures another build of the bin (e.g. one of
-# the main branch, to compare). Usage: bash bench/cli.sh [--runs N] [--count N] [--tscr BIN]
+# the main branch, to compare); `--baseline BIN` measures another build's version/ps/run beside this one's, in the same
+# run. Usage: bash bench/cli.sh [--runs N] [--count N] [--tscr BIN] [--baseline BIN]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
 runs=20
 count=50
 tscr=packages/cli/dist/main.cjs
+baseline=""
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
     --count) count=$2; shift 2 ;;
     --tscr) tscr=$2; shift 2 ;;
-    *) echo "usage: $0 [--runs N] [--count N] [--tscr BIN]" >&2; exit 2 ;;
+    --baseline) baseline=$2; shift 2 ;;
+    *) echo "usage: $0 [--runs N] [--count N] [--tscr BIN] [--baseline BIN]" >&2; exit 2 ;;
   esac
 done
 command -v hyperfine >/dev/null || bash scripts/setup.sh --bench >/dev/null
@@ -71,6 +74,9 @@ running=$($tscr ps -q | wc -l)
 [ "$running" = "$count" ] || echo "bench: $running of $count containers running" >&2
 
 D="$docker -H $dsock"
+base=()
+[ -n "$baseline" ] && base=(-n 'baseline version' "$baseline version" -n 'baseline ps' "$baseline ps"
+  -n 'baseline run' "$baseline run --rm --network none $IMG true")
 hyperfine -N --warmup 3 --runs "$runs" --export-json "$out/cli.json" \
   -n 'node -e 0' 'node -e 0' \
   -n 'bare node -e 0' 'env -u NODE_EXTRA_CA_CERTS node -e 0' \
@@ -79,7 +85,7 @@ hyperfine -N --warmup 3 --runs "$runs" --export-json "$out/cli.json" \
   -n 'tscr ps' "$tscr ps" \
   -n 'docker ps' "$D ps" \
   -n 'tscr run' "$tscr run --rm --network none $IMG true" \
-  -n 'docker run' "$D run --rm --network none $IMG true" >"$out/cli.txt" 2>&1 || {
+  -n 'docker run' "$D run --rm --network none $IMG true" "${base[@]}" >"$out/cli.txt" 2>&1 || {
   echo "bench: hyperfine failed:" >&2
   tail -5 "$out/cli.txt" >&2
   exit 1
@@ -105,6 +111,13 @@ console.log(row('version', 'tscr version', 'node -e 0', ms['node -e 0'] + 20, '<
 console.log(row('version', 'tscr version', 'bare node -e 0', ms['bare node -e 0'] + 20, '<= bare node -e 0 + 20 ms'));
 console.log(row(`ps (${running} running)`, 'tscr ps', 'docker ps', 1.2 * ms['docker ps'], '<= 1.2x docker'));
 console.log(row('run --rm --network none IMG true', 'tscr run', 'docker run', 1.2 * ms['docker run'], '<= 1.2x docker'));
+if (ms['baseline version'] !== undefined) {
+  console.log('');
+  console.log('| baseline build (--baseline), same run | ms | CPU ms | this build, ms |');
+  console.log('|---|---|---|---|');
+  for (const c of ['version', 'ps', 'run'])
+    console.log(`| ${c} | ${f(ms[`baseline ${c}`])} | ${f(cpu[`baseline ${c}`])} | ${f(ms[`tscr ${c}`])} |`);
+}
 EOF
 echo
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS:-(unset)}; node $(node --version); $($docker --version); $(hyperfine --version)"

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 import { binBanner, packageConfig } from '../../tsup.shared.js';
+import { slimGrpcEntries } from './tsup.slim-grpc.js';
 
 /**
  * `TSCR_CLI_PROFILE_OUT=DIR` builds only the bin, with a source map, into DIR
@@ -9,12 +10,17 @@ import { binBanner, packageConfig } from '../../tsup.shared.js';
  */
 const profileOut = process.env.TSCR_CLI_PROFILE_OUT;
 
-/** Where the bundle's imports of `@grpc/grpc-js` go: unary calls over node:http2, grpc-js itself on demand. */
+/**
+ * Where the bundle's imports of `@grpc/grpc-js` go: calls over the CLI's own HTTP/2 client (src/wire/grpc-lite.ts);
+ * grpc-lite's own (lazy) require of the real grpc-js goes to a file of its own next to the bundle (grpc-js.cjs).
+ */
 const grpcLite = resolve('src/wire/grpc-lite.ts');
 const liteGrpc: NonNullable<Options['esbuildPlugins']>[number] = {
   name: 'tscr-grpc-lite',
   setup(build) {
-    build.onResolve({ filter: /^@grpc\/grpc-js$/ }, (args) => (args.importer === grpcLite ? undefined : { path: grpcLite }));
+    build.onResolve({ filter: /^@grpc\/grpc-js$/ }, (args) =>
+      args.importer === grpcLite ? { path: './grpc-js.cjs', external: true } : { path: grpcLite },
+    );
   },
 };
 
@@ -44,6 +50,53 @@ function asciiOnly(file: string): void {
   if (ascii !== text) writeFileSync(file, ascii);
 }
 
+/**
+ * `@tscr/api`'s address.ts imports `checkServerIdentity` from `node:tls` at its top, which would load TLS
+ * and crypto for every client (~4 ms of `tscr version`); the bundle gives it a wrapper that loads them on first use.
+ */
+const addressTs = resolve('../api/src/grpc/address.ts');
+const lazyTls: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'tscr-lazy-tls',
+  setup(build) {
+    build.onResolve({ filter: /^node:tls$/ }, (args) =>
+      args.importer === addressTs ? { path: resolve('src/wire/lazy-tls.ts') } : undefined,
+    );
+  },
+};
+
+/** `@tscr/api/grpc`'s index without the CRI's generated messages, which the CLI never uses (see src/wire/no-cri.ts). */
+const apiGrpcIndex = resolve('../api/src/grpc/index.ts');
+const noCri: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'tscr-no-cri',
+  setup(build) {
+    build.onResolve({ filter: /\/gen\/k8s\/runtime\/v1\/api\.js$/ }, (args) =>
+      args.importer === apiGrpcIndex ? { path: resolve('src/wire/no-cri.ts') } : undefined,
+    );
+  },
+};
+
+/**
+ * Third-party packages that only a few commands use (`tar`: cp, build, save/load; `yaml`: compose), kept out of
+ * the bundle every run reads: each is its own file (dist/vendor-NAME.cjs), required where it is imported, which
+ * for these is inside modules evaluated only by the commands that use them.
+ */
+const VENDORED = ['tar', 'yaml'];
+const vendorSplit: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'tscr-vendor-split',
+  setup(build) {
+    // Every import of a vendored package (static or `await import()`) goes through a bundled one-line CommonJS
+    // shim, so the bundle holds a require() of the file, never an import() (which fails in the bin's vm.Script).
+    build.onResolve({ filter: new RegExp(`^(${VENDORED.join('|')})$`) }, (args) =>
+      args.importer.endsWith(`/src/wire/vendor/${args.path}.ts`) ? undefined : { path: args.path, namespace: 'vendor' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => ({
+      contents: `module.exports = require('./vendor-${args.path}.cjs');`,
+      loader: 'js',
+    }));
+    build.onResolve({ filter: /^\.\/vendor-[a-z-]+\.cjs$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
 // The CLI as one self-contained CommonJS file (cli.cjs), and the bin
 // (main.cjs) that loads it with a V8 code cache: startup reads and compiles as little as possible.
 const bundle: Options = {
@@ -58,7 +111,9 @@ const bundle: Options = {
   clean: false,
   minify: true,
   noExternal: [/.*/],
-  esbuildPlugins: [liteGrpc, systemClientOnly],
+  esbuildPlugins: [liteGrpc, systemClientOnly, lazyTls, noCri, vendorSplit, slimGrpcEntries(resolve('..'))],
+  // tsup's own plugin would mark every `node:` import external before lazyTls sees it; esbuild keeps builtins external itself.
+  removeNodeProtocol: false,
   onSuccess: async () => asciiOnly(join(profileOut ?? 'dist', 'cli.cjs')),
   shims: true,
   // Resolve sibling packages to their sources (root tsconfig paths), not their built dist.
@@ -71,13 +126,25 @@ const bundle: Options = {
  */
 const bin: Options = { ...bundle, entry: { main: 'src/main.ts' }, banner: { js: binBanner() }, onSuccess: undefined };
 
+/** grpc-js alone (dist/grpc-js.cjs), required by the bundle only when it needs the real grpc-js; the vendored packages. */
+const grpcJs: Options = {
+  ...bundle,
+  entry: {
+    'grpc-js': 'src/wire/grpc-js-bundle.ts',
+    ...Object.fromEntries(VENDORED.map((name) => [`vendor-${name}`, `src/wire/vendor/${name}.ts`])),
+  },
+  esbuildPlugins: [],
+  onSuccess: undefined,
+};
+
 export default defineConfig(
   profileOut
-    ? [bundle, bin]
+    ? [bundle, bin, grpcJs]
     : [
         // The library entry, like every package's (keeps the bin files, which the second build writes).
-        packageConfig({ entry: { index: 'src/index.ts' }, clean: ['!main.cjs', '!cli.cjs'] }),
+        packageConfig({ entry: { index: 'src/index.ts' }, clean: ['!main.cjs', '!cli.cjs', '!grpc-js.cjs', '!vendor-*.cjs'] }),
         bundle,
         bin,
+        grpcJs,
       ],
 );

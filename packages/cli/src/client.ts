@@ -52,18 +52,20 @@ function lazy<T extends Closable>(make: () => Promise<T>, made: Closable[]): () 
 
 /**
  * gRPC clients of `tscrd` at `host` (`unix:///path`, `/path`, `tcp://host:port`, or a target with TLS).
- * The client modules (and grpc-js with them) load on the first call of a getter.
+ * Each client's module (and its layer's generated messages) loads on the first call of its getter: in the
+ * bin's bundle, each `import()` of a layer's "./grpc" entry evaluates only the client class it names
+ * (see tsup.slim-grpc.ts), so `tscr ps` loads the containers client, not the images', networks'…
  */
 export function createGrpcClients(host: DaemonAddress): Clients {
   const made: Closable[] = [];
   return {
-    containers: lazy(async () => new (await grpcClients()).GrpcContainerService(host), made),
-    images: lazy(async () => new (await grpcClients()).GrpcImageService(host), made),
-    registry: lazy(async () => new (await grpcClients()).GrpcRegistryClient(host), made),
+    containers: lazy(async () => new (await import('@tscr/container/grpc')).GrpcContainerService(host), made),
+    images: lazy(async () => new (await import('@tscr/image/grpc')).GrpcImageService(host), made),
+    registry: lazy(async () => new (await import('@tscr/registry-client/grpc')).GrpcRegistryClient(host), made),
     system: lazy(async () => new (await import('./grpc-system.js')).GrpcSystemService(host), made),
-    volumes: lazy(async () => new (await grpcClients()).GrpcVolumeService(host), made),
-    networks: lazy(async () => new (await grpcClients()).GrpcNetworkService(host), made),
-    plugins: lazy(async () => new (await grpcClients()).GrpcPluginInspector(host), made),
+    volumes: lazy(async () => new (await import('@tscr/volume/grpc')).GrpcVolumeService(host), made),
+    networks: lazy(async () => new (await import('@tscr/network/grpc')).GrpcNetworkService(host), made),
+    plugins: lazy(async () => new (await import('@tscr/plugins/grpc')).GrpcPluginInspector(host), made),
     close() {
       for (const c of made.splice(0)) c.close?.();
     },

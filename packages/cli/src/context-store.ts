@@ -5,7 +5,6 @@
  * current one in `config.json`. `default` is built in: `TSCR_HOST` or the local socket.
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { alreadyExists, invalidArgument, notFound } from '@tscr/api';
 import type { ClientTls } from '@tscr/api/grpc';
@@ -27,7 +26,8 @@ const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]*$/;
 
 /** `$HOME/.tscr` (HOME from `env`, else the OS's idea of home). */
 export function configDir(env: Record<string, string | undefined>): string {
-  return join(env.HOME || homedir(), '.tscr');
+  // `node:os` (~0.3 ms of every run) only when HOME is unset.
+  return join(env.HOME || (require('node:os') as typeof import('node:os')).homedir(), '.tscr');
 }
 
 /** A context's name, checked. @throws InvalidArgument. */

@@ -1,5 +1,5 @@
 /**
- * gRPC calls over `node:http2`, without grpc-js (unary here, streams in stream-http2.ts): what `tscr version`,
+ * gRPC calls over HTTP/2 (the CLI's own client, see connect.ts), without grpc-js (unary here, streams in stream-http2.ts): what `tscr version`,
  * `tscr ps` and `tscr run -d` spend most of their calls on. The wire is plain
  * gRPC over HTTP/2 (a `POST` to `/package.Service/Method`, each message framed
  * as a compressed-flag byte and a 4-byte big-endian length, the outcome in the
@@ -8,26 +8,18 @@
  * `fromStatus` finds a TscrError's code and details as it does with grpc-js.
  * Plain connections are shared by every client of one target; TLS ones are per client.
  */
-import { type ClientHttp2Session, type ClientHttp2Stream, connect, constants } from 'node:http2';
-import { isIP, connect as netConnect } from 'node:net';
-import { type PeerCertificate, checkServerIdentity } from 'node:tls';
+import { type ConnectTarget, type WireSession, type WireStream, openSession } from './connect.js';
+
+export type { Security, SslArgs } from './connect.js';
 
 /** gRPC status codes this module produces itself (the others come from the server). */
 const INTERNAL = 13;
 const UNAVAILABLE = 14;
 const CANCELLED = 1;
 const RESOURCE_EXHAUSTED = 8;
-
-/** What `credentials.createSsl` was given (grpc-js's argument order). */
-export interface SslArgs {
-  ca: Buffer | null;
-  key: Buffer | null;
-  cert: Buffer | null;
-  verify: { checkServerIdentity?: (name: string, cert: PeerCertificate) => Error | undefined };
-}
-
-/** A channel's security: plain (a UNIX socket or insecure TCP) or TLS. */
-export type Security = { kind: 'insecure' } | { kind: 'ssl'; ssl: SslArgs };
+/** HTTP/2 error codes (RFC 7540 §7). */
+const NO_ERROR = 0;
+const CANCEL = 8;
 
 /** Response metadata with the one method `fromStatus` reads, shaped as grpc-js's `Metadata.get`. */
 export class LiteMetadata {
@@ -66,11 +58,7 @@ export function serviceError(code: number, details: string, metadata = new LiteM
 }
 
 /** Where and how to connect: the grpc-js target string, its security and the channel options tscr uses. */
-export interface LiteChannel {
-  target: string;
-  security: Security;
-  /** `grpc.ssl_target_name_override`: the TLS server name to send and check. */
-  serverName?: string;
+export interface LiteChannel extends ConnectTarget {
   /** `grpc.max_receive_message_length` (default 4 MiB, as grpc-js). */
   maxReceive: number;
   /** `grpc.max_send_message_length` (default unlimited, as grpc-js). */
@@ -78,7 +66,7 @@ export interface LiteChannel {
 }
 
 interface Shared {
-  session: ClientHttp2Session;
+  session: WireSession;
   users: number;
 }
 
@@ -88,31 +76,12 @@ function sessionKey(ch: LiteChannel): string {
   return ch.security.kind === 'insecure' ? `plain ${ch.target}` : '';
 }
 
-function open(ch: LiteChannel): ClientHttp2Session {
-  if (ch.target.startsWith('unix://')) {
-    const path = ch.target.slice('unix://'.length);
-    return connect('http://localhost', { createConnection: () => netConnect(path) });
-  }
-  if (ch.security.kind === 'insecure') return connect(`http://${ch.target}`);
-  const { ca, key, cert, verify } = ch.security.ssl;
-  const host = ch.target.slice(0, ch.target.lastIndexOf(':')).replace(/^\[|\]$/g, '');
-  const name = ch.serverName ?? host;
-  return connect(`https://${ch.target}`, {
-    ...(ca && { ca }),
-    ...(key && { key }),
-    ...(cert && { cert }),
-    // An IP address is never sent as the server name (RFC 6066), as grpc-js does.
-    ...(!isIP(name) && { servername: name }),
-    checkServerIdentity: verify.checkServerIdentity ?? ((_name, peer) => checkServerIdentity(name, peer)),
-  });
-}
-
 /** A connection to `ch` (shared for plain channels), counted until {@link release}. */
-export function acquire(ch: LiteChannel): { session: ClientHttp2Session; release: () => void } {
+export function acquire(ch: LiteChannel): { session: WireSession; release: () => void } {
   const key = sessionKey(ch);
   let shared = key ? sessions.get(key) : undefined;
   if (!shared || shared.session.closed || shared.session.destroyed) {
-    const session = open(ch);
+    const session = openSession(ch);
     // Errors reach the calls as stream errors; an idle connection that fails must not crash the CLI.
     session.on('error', () => undefined);
     shared = { session, users: 0 };
@@ -187,7 +156,7 @@ export interface CallEvents {
 /** A started call: write framed messages to `stream`, end it, or cancel. */
 export interface StartedCall extends LiteCall {
   /** Absent when the request could not even be sent (`onEnd` follows). */
-  stream: ClientHttp2Stream | undefined;
+  stream: WireStream | undefined;
   /** Frames `message` and writes it; false when the stream wants a 'drain' first. */
   write(message: Buffer): boolean;
   /** Reads again after `onMessage` returned false. */
@@ -199,21 +168,20 @@ export interface StartedCall extends LiteCall {
  * messages (de-framed, each checked against the channel's receive limit) and
  * status (the trailers, or the headers of a trailers-only answer).
  */
-export function startCall(session: ClientHttp2Session, ch: LiteChannel, path: string, ev: CallEvents): StartedCall {
+export function startCall(session: WireSession, ch: LiteChannel, path: string, ev: CallEvents): StartedCall {
   let ended = false;
   const end = (err: LiteServiceError | null) => {
     if (ended) return;
     ended = true;
     ev.onEnd(err);
   };
-  const { HTTP2_HEADER_METHOD, HTTP2_HEADER_PATH, HTTP2_HEADER_CONTENT_TYPE, HTTP2_HEADER_TE } = constants;
-  let stream: ClientHttp2Stream;
+  let stream: WireStream;
   try {
     stream = session.request({
-      [HTTP2_HEADER_METHOD]: 'POST',
-      [HTTP2_HEADER_PATH]: path,
-      [HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-      [HTTP2_HEADER_TE]: 'trailers',
+      ':method': 'POST',
+      ':path': path,
+      'content-type': 'application/grpc',
+      te: 'trailers',
     });
   } catch (err) {
     queueMicrotask(() => end(serviceError(UNAVAILABLE, `No connection established: ${(err as Error).message}`)));
@@ -225,7 +193,7 @@ export function startCall(session: ClientHttp2Session, ch: LiteChannel, path: st
   let outcome: { code: number; details: string } | undefined;
   const fail = (err: LiteServiceError) => {
     end(err);
-    stream.close(constants.NGHTTP2_CANCEL);
+    stream.close(CANCEL);
   };
   const takeStatus = (headers: Record<string, string | string[] | undefined>) => {
     readMetadata(metadata, headers);
@@ -236,8 +204,8 @@ export function startCall(session: ClientHttp2Session, ch: LiteChannel, path: st
   };
   stream.on('response', (headers) => {
     answered = true;
-    const status = Number(headers[constants.HTTP2_HEADER_STATUS]);
-    const type = String(headers[constants.HTTP2_HEADER_CONTENT_TYPE] ?? '');
+    const status = Number(headers[':status']);
+    const type = String(headers['content-type'] ?? '');
     if (status !== 200 || !type.startsWith('application/grpc')) {
       fail(serviceError(status === 200 ? UNAVAILABLE : INTERNAL, `Received HTTP status ${status} (${type})`));
       return;
@@ -274,7 +242,7 @@ export function startCall(session: ClientHttp2Session, ch: LiteChannel, path: st
   stream.on('end', () => {
     if (outcome === undefined) return;
     settle();
-    if (!stream.closed) stream.close(constants.NGHTTP2_NO_ERROR);
+    if (!stream.closed) stream.close(NO_ERROR);
   });
   // 'close' comes after the trailers, the last data and 'error': whatever is not settled yet is now.
   stream.on('close', settle);
@@ -303,7 +271,7 @@ export function startCall(session: ClientHttp2Session, ch: LiteChannel, path: st
  * {@link LiteServiceError} (connection failures are UNAVAILABLE, as with grpc-js).
  */
 export function unaryCall(
-  session: ClientHttp2Session,
+  session: WireSession,
   ch: LiteChannel,
   path: string,
   request: Buffer,

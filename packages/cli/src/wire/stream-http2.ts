@@ -1,12 +1,12 @@
 /**
- * Server-streaming and bidirectional gRPC calls over `node:http2` (see
+ * Server-streaming and bidirectional gRPC calls over HTTP/2 (see
  * call-http2.ts for the wire), as grpc-js's client streams look to tscr's call
  * helpers: an object-mode Duplex that reads the answers (async-iterable, with
  * HTTP/2 flow control when the reader is slow), writes requests (`write()`
  * false until 'drain'), `end()`s the request side and `cancel()`s. A non-OK
  * status ends the reading side with the error, shaped as grpc-js's.
  */
-import type { ClientHttp2Session } from 'node:http2';
+import type { WireSession } from './connect.js';
 import { Duplex } from 'node:stream';
 import { type LiteChannel, type StartedCall, serviceError, startCall } from './call-http2.js';
 
@@ -17,7 +17,7 @@ export class LiteStream extends Duplex {
   private readonly call: StartedCall;
 
   constructor(
-    session: ClientHttp2Session,
+    session: WireSession,
     ch: LiteChannel,
     path: string,
     private readonly serialize: (value: unknown) => Buffer,
