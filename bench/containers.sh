@@ -117,8 +117,9 @@ for r in $(seq "$runs"); do
   [ "$r" = "$runs" ] || tscr_clear
 done
 tscr_running=$($tscr ps -q | wc -l)
-# The daemon's share: the same 50 at once through one warm gRPC client (no CLI processes), on top of the 50 running.
-tscr_api_par=$(node bench/containers-api.mjs "$IMG" "$count" | awk '{print $4}')
+# The daemon's share: the same 50 at once through one warm gRPC client (no CLI processes), on top of the 50 running;
+# the median of $runs rounds as for the other rows (one round was one sample: 0.41-0.69x ctr in three quiet runs).
+read -r _ _ _ tscr_api_par _ tscr_api_rounds <<<"$(node bench/containers-api.mjs "$IMG" "$count" par "$runs")"
 hyperfine -N --warmup 2 --runs 10 --export-json "$out/containers-tscr-ps.json" "$tscr ps" >/dev/null 2>&1
 tscr_ps=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).results[0].median.toFixed(3))' \
   "$out/containers-tscr-ps.json")
@@ -192,7 +193,7 @@ verdict() { awk -v v="$1" -v g="$2" 'BEGIN {print (v <= g) ? "met" : "NOT met"}'
   echo "|---|---|---|---|---|---|"
   echo "| $count one by one, s | $ts | ${ps_:-–} | – | $(ratio "$ts" "$ps_") | – |"
   echo "| $count at once, s | $tp | ${pp:-–} | $ctr_par ($ctr_note) | $(ratio "$tp" "$pp") | $(ratio "$tp" "$ctr_par") |"
-  echo "| $count at once through the API (daemon side, no CLI processes), s | $tscr_api_par | – | – | – | $(ratio "$tscr_api_par" "$ctr_par") |"
+  echo "| $count at once through the API (daemon side, no CLI processes), s | $tscr_api_par (rounds $tscr_api_rounds) | – | – | – | $(ratio "$tscr_api_par" "$ctr_par") |"
   echo "| ps with $tscr_running running, s | $tscr_ps | ${pod_ps:-–} | – | $(ratio "$tscr_ps" "$pod_ps") | – |"
   echo "| daemon RSS idle, MiB | $tscr_rss_idle | (daemonless) | 35.8 (PEERS.md) | – | – |"
   echo "| daemon RSS, $count running, MiB | $tscr_rss_50 | (daemonless) | 58.2 (PEERS.md) | – | – |"

@@ -12,6 +12,7 @@ import { addContainerService } from '@tscr/container/grpc';
 import { addBuilderService } from '@tscr/builder/grpc';
 import type { DockerApiServer } from '@tscr/docker-api';
 import { DEFAULT_RUNTIMES, monitorVersion, readLogs, runtimeVersion } from '@tscr/runtime/local';
+import { spreadSubdirectories } from '@tscr/image/local';
 import type { DaemonConfig, LayerName } from './config.js';
 import { SqliteEventLog } from './event-log.js';
 import { EventBus } from './events.js';
@@ -101,7 +102,8 @@ export async function composeDaemon(config: DaemonConfig, opts: ComposeOptions =
   const paths = layerPaths(config);
   await mkdir(config.root, { recursive: true, mode: 0o711 });
   await mkdir(config.execRoot, { recursive: true, mode: 0o711 });
-  await mkdir(paths.containers, { recursive: true, mode: 0o700 });
+  // Each container's directory in a block group of its own (see spreadSubdirectories).
+  await spreadSubdirectories(paths.containers);
 
   // This daemon's TLS identity: served on TCP listeners, and shown to other daemons (transfer targets, peers).
   const identity = config.tls && (await readTls(config.tls));

@@ -9,6 +9,13 @@ export const RECORD_FILE = 'record.json';
 
 const ID = /^[0-9a-f]{64}$/;
 
+/** A store that can take a record already serialized, so a record is turned into JSON once per change. */
+export type TextContainerStore = ContainerStore & {
+  insert(info: ContainerInfo, text?: string): void;
+  update(info: ContainerInfo, text?: string): void;
+  close?(): void;
+};
+
 /**
  * A {@link ContainerStore} that also keeps a copy of each record in the
  * container's own directory (`<containers>/<id>/record.json`, replaced
@@ -32,16 +39,17 @@ export class MirroredContainerStore implements ContainerStore {
   private readonly writing = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly inner: ContainerStore & { close?(): void },
+    private readonly inner: TextContainerStore,
     /** The directory that holds one directory per container. */
     private readonly containersDir: string,
   ) {}
 
   /** The row first (it settles name races), then the copy; a copy that cannot be written undoes the row. */
   insert(info: ContainerInfo): void {
-    this.inner.insert(info);
+    const text = JSON.stringify(info);
+    this.inner.insert(info, text);
     try {
-      this.mirror(info);
+      this.mirrorText(info.id, text);
     } catch (err) {
       this.inner.delete(info.id);
       throw err;
@@ -50,8 +58,9 @@ export class MirroredContainerStore implements ContainerStore {
 
   /** The row, then the copy behind it (see the class). */
   update(info: ContainerInfo): void {
-    this.inner.update(info);
-    this.queued.set(info.id, JSON.stringify(info));
+    const text = JSON.stringify(info);
+    this.inner.update(info, text);
+    this.queued.set(info.id, text);
     if (!this.writing.has(info.id)) this.writing.set(info.id, this.drain(info.id));
   }
 
@@ -127,10 +136,6 @@ export class MirroredContainerStore implements ContainerStore {
       adopted.push(id);
     }
     return adopted;
-  }
-
-  private mirror(info: ContainerInfo): void {
-    this.mirrorText(info.id, JSON.stringify(info));
   }
 
   /** Writes the queued copies of `id`, newest last, until none is left. A failed write is skipped: the row stays. */

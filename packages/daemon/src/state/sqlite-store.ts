@@ -67,18 +67,20 @@ export class SqliteContainerStore implements ContainerStore {
     return (this.db.prepare('SELECT version FROM schema_version').get() as { version: number }).version;
   }
 
-  insert(info: ContainerInfo): void {
+  /** `text`: the record already serialized (`JSON.stringify(info)`), when the caller has it. */
+  insert(info: ContainerInfo, text = JSON.stringify(info)): void {
     try {
-      this.stmt.insert.run(info.id, info.name, info.created, isActive(info) ? 1 : 0, JSON.stringify(info));
+      this.stmt.insert.run(info.id, info.name, info.created, isActive(info) ? 1 : 0, text);
     } catch (err) {
       throw this.constraintError(err, info);
     }
   }
 
-  update(info: ContainerInfo): void {
+  /** `text`: the record already serialized (`JSON.stringify(info)`), when the caller has it. */
+  update(info: ContainerInfo, text = JSON.stringify(info)): void {
     let changes: number;
     try {
-      changes = this.stmt.update.run(info.name, isActive(info) ? 1 : 0, JSON.stringify(info), info.id).changes;
+      changes = this.stmt.update.run(info.name, isActive(info) ? 1 : 0, text, info.id).changes;
     } catch (err) {
       throw this.constraintError(err, info);
     }

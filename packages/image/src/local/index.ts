@@ -9,6 +9,7 @@ export type { BlobInfo, BlobStoreOptions, PutOptions } from './blob-store.js';
 export { ImageIndex, REF_NAME_ANNOTATION, UNTAGGED_ANNOTATION, INDEX_MEDIA_TYPE } from './image-index.js';
 export type { IndexEntry } from './image-index.js';
 export { LocalSnapshotter, validateSnapshotKey } from './snapshotter.js';
+export { spreadSubdirectories } from './fs-util.js';
 export type { LocalSnapshotterOptions, SnapshotRecord } from './snapshotter.js';
 export { unpackLayer, unpackLayerStream } from './unpack.js';
 export type { UnpackOptions, UnpackStats } from './unpack.js';

@@ -12,7 +12,7 @@ import {
   isErrno,
 } from '@tscr/api';
 import type { CallOptions, Snapshotter } from '../types.js';
-import { throwIfAborted, writeFileAtomic } from './fs-util.js';
+import { spreadSubdirectories, throwIfAborted, writeFileAtomic } from './fs-util.js';
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const RECORD = 'snapshot.json';
@@ -98,6 +98,8 @@ export class LocalSnapshotter implements Snapshotter {
     validateSnapshotKey(key);
     throwIfAborted(opts.signal);
     const dir = this.dirOf(key);
+    // Each snapshot (its upper directory takes what the container writes) in a block group of its own.
+    await spreadSubdirectories(this.options.dir, 0o777);
     await mkdir(this.options.dir, { recursive: true });
     try {
       await mkdir(dir);
