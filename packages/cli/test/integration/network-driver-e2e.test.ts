@@ -7,7 +7,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsDir, uniqueName } from '@tscr/testkit';
@@ -76,6 +76,8 @@ describe.skipIf(skip)('network driver served over gRPC (tscrd --network-driver)'
       driver.kill('SIGUSR2'); // removes the driver's bridges and rules, then exits
       await gone;
     }
+    // The driver keeps its state under the daemon's directory until it exits.
+    await rm(d.dir, { recursive: true, force: true });
     expect(linksWith(prefix, `v${prefix}`)).toEqual([]);
   }, 120_000);
 

@@ -58,16 +58,19 @@ describe.skipIf(skip)('daemon to daemon: transfer and peers', () => {
   const liar = new Server();
   const lies = { getBlob: 0 };
   let liarAddress = '';
+  let liarDir = '';
 
   beforeAll(async () => {
     t = await startTwoDaemons();
     registry = await startRegistry();
     liar.addService(transferV1.TransferService, createTransferServer(lyingPeer(lies)));
-    liarAddress = await listen(liar, `unix://${join(await makeTempDir('liar'), 'liar.sock')}`);
+    liarDir = await makeTempDir('liar');
+    liarAddress = await listen(liar, `unix://${join(liarDir, 'liar.sock')}`);
   }, 120_000);
 
   afterAll(async () => {
     liar.forceShutdown();
+    if (liarDir) rmSync(liarDir, { recursive: true, force: true });
     await registry?.stop();
     await t?.cleanup();
   });

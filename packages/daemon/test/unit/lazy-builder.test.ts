@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { BuildEvent } from '@tscr/builder';
 import type { LocalBuilderOptions } from '@tscr/builder/local';
 import { makeTempDir } from '@tscr/testkit';
@@ -28,8 +28,18 @@ function fake() {
 const options = (stateDir: string) => ({ stateDir }) as unknown as LocalBuilderOptions;
 
 describe('LazyBuilder', () => {
-  it('does not make the builder at start when no build was interrupted', async () => {
+  const dirs: string[] = [];
+  const tempDir = async (): Promise<string> => {
     const dir = await makeTempDir('lazy-builder');
+    dirs.push(dir);
+    return dir;
+  };
+  afterAll(async () => {
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+
+  it('does not make the builder at start when no build was interrupted', async () => {
+    const dir = await tempDir();
     const { calls, factory } = fake();
     const b = new LazyBuilder(options(dir), factory);
     await b.recover(); // no tmp at all
@@ -40,7 +50,7 @@ describe('LazyBuilder', () => {
   });
 
   it('makes the builder and recovers when a build left its scratch directory', async () => {
-    const dir = await makeTempDir('lazy-builder');
+    const dir = await tempDir();
     await mkdir(join(dir, 'tmp', 'build-00112233445566778899aabb'), { recursive: true });
     await writeFile(join(dir, 'tmp', 'build-00112233445566778899aabb', 'context'), '');
     const { calls, factory } = fake();
@@ -50,7 +60,7 @@ describe('LazyBuilder', () => {
   });
 
   it('makes the builder once, on the first build, and passes its events through', async () => {
-    const dir = await makeTempDir('lazy-builder');
+    const dir = await tempDir();
     const { calls, factory } = fake();
     const b = new LazyBuilder(options(dir), factory);
     const stream = b.build((async function* () {})());
