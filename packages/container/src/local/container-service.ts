@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { readdir, rm } from 'node:fs/promises';
+import { setImmediate } from 'node:timers/promises';
 import { join } from 'node:path';
 import {
   DirTrash,
@@ -537,6 +538,9 @@ export class LocalContainerService implements ContainerService {
     if (status.oomKilled) this.publish('oom', info);
     this.publish('die', info, { exitCode: String(status.exitCode) });
     this.lifecycle.emit(id, { kind: 'exit', status });
+    // Let the answers the exit settled (waits, attach streams' ends) go out first: the task's delete below
+    // runs mostly synchronously and would hold their writes back until it ends.
+    await setImmediate();
     await traced('container.exit.task-delete', id, () =>
       this.o.runtime.delete(id, { force: true }).catch((err: unknown) => {
         if (!isNotFound(err)) this.log(`delete task ${id}: ${messageOf(err)}`);

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, readSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { copyFile, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { failedPrecondition, fromSystemError, notFound } from '@tscr/api';
@@ -136,15 +136,6 @@ export async function removeRootfsDir(bundle: string): Promise<void> {
 export async function removeBundle(bundle: string): Promise<void> {
   await removeRootfsDir(bundle);
   await rm(bundle, { recursive: true, force: true });
-}
-
-/** Removes a file, a missing one included, synchronously (for the few on a delete's path). */
-export function removeFileSync(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch (err) {
-    if (!isMissing(err)) throw fromSystemError(err, `cannot remove ${path}`);
-  }
 }
 
 /** Removes a file, a missing one included. */

@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { readSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { LogEntry } from '@tscr/api';
 import { fromSystemError, invalidArgument } from '@tscr/api';
@@ -70,6 +70,15 @@ export function parseLogLine(line: Uint8Array): LogEntry | undefined {
   content.copy(data);
   if (tag === 'F') data[content.length] = NL;
   return { stream, time: b.toString('latin1', 0, s1), data };
+}
+
+/** `statSync`, or undefined when the file cannot be stat'ed (being rotated, removed). */
+function statOrUndefined(path: string): { ino: number } | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** True when a raw line's tag is `F` (it ends a message). */
@@ -216,11 +225,19 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
   const chunk = Buffer.allocUnsafe(CHUNK);
   let pos = 0;
   let pending = Buffer.alloc(0);
-  /** Reads `file` from `pos` to its current end, yielding the wanted entries. */
-  async function* drain(file: FileHandle): AsyncGenerator<LogEntry, boolean, undefined> {
+  /**
+   * Reads `file` from `pos` to its current end, yielding the wanted entries.
+   * `now`: read synchronously — the last pass of a follow whose task has
+   * stopped, which an attach's end (and so a `run`'s) waits for: a local
+   * read of what is left takes microseconds, a thread-pool trip queued behind
+   * the daemon's other file work a millisecond and more.
+   */
+  async function* drain(file: FileHandle, now = false): AsyncGenerator<LogEntry, boolean, undefined> {
     for (;;) {
       if (signal?.aborted) return false;
-      const { bytesRead } = await file.read(chunk, 0, CHUNK, pos);
+      const bytesRead = now
+        ? readSync(file.fd, chunk, 0, CHUNK, pos)
+        : (await file.read(chunk, 0, CHUNK, pos)).bytesRead;
       if (bytesRead === 0) return true;
       pos += bytesRead;
       const data = pending.length
@@ -258,12 +275,12 @@ export async function* readLogs(path: string, opts: ReadLogsOptions = {}): Async
     for (;;) {
       const stoppedBeforePass = stopped;
       dirty = false;
-      if (!(yield* drain(fh))) return;
+      if (!(yield* drain(fh, stoppedBeforePass))) return;
       if (!opts.follow || signal?.aborted) return;
       // Rotated: the monitor writes to a new file at `path` once it exists; the old one is complete.
-      const now = await stat(path).catch(() => undefined);
+      const now = stoppedBeforePass ? statOrUndefined(path) : await stat(path).catch(() => undefined);
       if (now && now.ino !== ino) {
-        if (!(yield* drain(fh))) return;
+        if (!(yield* drain(fh, stoppedBeforePass))) return;
         const next = await open(path, 'r').catch(() => undefined);
         if (next) {
           await fh.close();

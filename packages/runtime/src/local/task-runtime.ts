@@ -37,7 +37,6 @@ import {
   readRecord,
   removeBundle,
   removeFile,
-  removeFileSync,
   removeRootfsDir,
   writeBundle,
   type TaskRecord,
@@ -59,7 +58,7 @@ import { readProcesses } from './processes.js';
 import { hostCgroupVersion, hostHardLimits } from './resources.js';
 import { applyTaskOptions, type HostFacts, readHostFacts, resolveGroupAdd, validateTaskOptions } from './security.js';
 import { readTaskStats } from './stats.js';
-import { RUNTIME_STATE, Trash } from './trash.js';
+import { RUNTIME_STATE, TRASHED_EXIT_FILE, TRASHED_SOCKET_LINK, Trash } from './trash.js';
 
 /** Options of {@link createLocalTaskRuntime}. */
 export interface LocalTaskRuntimeOptions {
@@ -614,9 +613,10 @@ export class LocalTaskRuntime implements TaskRuntime {
     ]);
     traceSince('runtime.delete.state', id, t0);
     const t1 = performance.now();
-    this.trash.take(id, bundle, stopped);
-    removeFileSync(join(this.exitsDir, id));
-    removeFileSync(join(this.socketsDir, id));
+    this.trash.take(id, bundle, stopped, {
+      [TRASHED_EXIT_FILE]: join(this.exitsDir, id),
+      [TRASHED_SOCKET_LINK]: join(this.socketsDir, id),
+    });
     traceSince('runtime.delete.bundle', id, t1);
   }
 }

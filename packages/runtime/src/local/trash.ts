@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { rmdir } from 'node:fs/promises';
+import { setImmediate } from 'node:timers/promises';
 import { join } from 'node:path';
 import { DirTrash, isErrno, renameInto } from '@tscr/api';
 import { removeBundle } from './bundle.js';
@@ -7,6 +8,9 @@ import { run } from './exec.js';
 
 /** Where a bundle holds its task's OCI runtime state on the way to the trash: `<bundle>/runtime-state/<id>`. */
 export const RUNTIME_STATE = 'runtime-state';
+/** Where a deleted task's exit file and attach socket link go: into its bundle, on their way to the trash. */
+export const TRASHED_EXIT_FILE = 'exit-code';
+export const TRASHED_SOCKET_LINK = 'socket-link';
 
 /** What runc recorded about a container (`state.json`), trimmed to what tscr reads. */
 export interface RuncState {
@@ -83,9 +87,14 @@ export class Trash {
    * Moves the runtime state directory `state` (when given) into `bundle`,
    * then the bundle into a new entry, and removes the entry in the
    * background. Until the bundle moves the task exists and reads as stopped.
+   * `companions` (name in the bundle → path): files of the task kept outside
+   * its bundle (its exit file, its attach socket link) that go with it — a
+   * rename each, where an unlink on the call's path cost ~0.4 ms (ext4
+   * freeing the exit file's block).
    */
-  take(id: string, bundle: string, state?: string): void {
+  take(id: string, bundle: string, state?: string, companions: Readonly<Record<string, string>> = {}): void {
     if (state) renameInto(state, join(bundle, RUNTIME_STATE), id);
+    for (const [name, path] of Object.entries(companions)) moveInto(path, join(bundle, name));
     this.entries.take(bundle, id);
   }
 
@@ -108,6 +117,9 @@ export class Trash {
   }
 
   private async removeEntry(entry: string, id: string): Promise<void> {
+    // Not a microsecond of it on the deleting call's path: its state.json read and the rmdirs it queues
+    // start once the event loop has let the call (and whoever waits for the container's lock) go on.
+    await setImmediate();
     const root = join(entry, RUNTIME_STATE);
     const cgroups = stateCgroups(readRuncState(join(root, id)));
     if (!cgroups || !(await removeCgroups(cgroups))) {
@@ -125,5 +137,19 @@ export class Trash {
       // no record: the default runtime
     }
     await run(this.runtimeBinary(rec.runtime, rec.runtimePath), ['--root', root, 'delete', '--force', id]);
+  }
+}
+
+/** Renames `from` to `to`; when `to`'s directory is gone, removes `from` instead. A missing `from` is fine. */
+function moveInto(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
+    try {
+      unlinkSync(from);
+    } catch (e) {
+      if (!isErrno(e, 'ENOENT')) throw e;
+    }
   }
 }

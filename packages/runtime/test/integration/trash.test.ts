@@ -54,6 +54,10 @@ describe.skipIf(skipUnlessRoot('runc', 'conmon'))('deleted tasks removed behind 
     expect(entry?.startsWith(`${spec.id}.`)).toBe(true);
     const moved = join(trashOf(fx), entry!, 'runtime-state', spec.id, 'state.json');
     expect(existsSync(moved), 'state moved, not deleted by runc').toBe(true);
+    // The exit file and the attach socket link went with the bundle (renames, no unlink on the call's path).
+    expect(existsSync(join(fx.stateDir, 'exits', spec.id))).toBe(false);
+    expect(existsSync(join(fx.stateDir, 'sockets', spec.id))).toBe(false);
+    expect(readFileSync(join(trashOf(fx), entry!, 'exit-code'), 'utf8').trim()).toBe('0');
     await rt.settled();
     expect(entries(fx)).toEqual([]);
     for (const cg of cgroups) expect(existsSync(cg), cg).toBe(false);
