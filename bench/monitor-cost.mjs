@@ -39,6 +39,8 @@ function timed(file, args, viaPipe) {
 }
 
 const runcArgs = (id) => ['--root', root, 'create', '--bundle', bundle, '--pid-file', pidFile, id];
+// `runc run` timed the same way (spawned from this process, until it exits): the comparison for `runc create`.
+const runArgs = (id) => ['--root', root, 'run', '--bundle', bundle, id];
 // Exactly the arguments tscr gives conmon (packages/runtime/src/local/conmon.ts), started in the bundle as tscr does.
 const conmonArgs = (id) =>
   monitorArgs({
@@ -51,11 +53,14 @@ const conmonArgs = (id) =>
     exitDir: join(scratch, 'exits'),
     socketDir: join(scratch, 'sockets'),
   });
-const times = { runc: [], conmon: [] };
+const times = { run: [], runc: [], conmon: [] };
 for (let i = 0; i < runs + 1; i++) {
-  for (const kind of ['runc', 'conmon']) {
+  for (const kind of ['run', 'runc', 'conmon']) {
     const id = `bench-mc-${process.pid}-${kind}-${i}`;
-    const ms = kind === 'runc' ? await timed('runc', runcArgs(id), false) : await timed('conmon', conmonArgs(id), true);
+    const ms =
+      kind === 'conmon'
+        ? await timed('conmon', conmonArgs(id), true)
+        : await timed('runc', kind === 'run' ? runArgs(id) : runcArgs(id), false);
     if (i > 0) times[kind].push(ms); // the first round warms the caches
     spawnSync('runc', ['--root', root, 'delete', '-f', id], { stdio: 'ignore' });
   }
@@ -64,6 +69,7 @@ const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const r = med(times.runc);
 const c = med(times.conmon);
 console.log(`\n| monitor step alone, equivalent bundle (${runs} runs each, interleaved) | median ms |\n|---|---|`);
+console.log(`| \`runc run\` (\`true\`) started the same way, for comparison | ${med(times.run).toFixed(1)} |`);
 console.log(`| \`runc create\` started directly (until it exits) | ${r.toFixed(1)} |`);
 console.log(`| conmon → \`runc create\` → sync pipe (tscr's arguments) | ${c.toFixed(1)} |`);
 console.log(`| conmon's own cost | ${(c - r).toFixed(1)} |`);

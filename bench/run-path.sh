@@ -92,6 +92,20 @@ node -e '
     `| tscr API create/attach/start/wait/remove | ${ms(a)} | ${range("api")} | 1.00× | |`, ""];
   fs.writeFileSync(out, lines.join("\n")); console.log(lines.join("\n"));' "$work" "$out/run-path.md"
 node bench/trace-report.mjs "$work/trace.jsonl" "$work/calls.json" | tee -a "$out/run-path.md"
+# The same path on one clock with the kernel's process events (conmon, runc, the command), when perf is there.
+if command -v perf >/dev/null && perf list 2>/dev/null | grep -q sched:sched_process_exec; then
+  relay=$(pgrep -P "$daemon" -f 'tscr-relay spawner' | head -1)
+  : >"$work/trace.jsonl"
+  perf record -q -k CLOCK_MONOTONIC -a -e sched:sched_process_fork,sched:sched_process_exec,sched:sched_process_exit \
+    -o "$work/perf.data" -- node bench/run-path-timeline.mjs client "$half" tscr-bench/busybox:latest "$work/timeline.json" \
+    2>/dev/null
+  sleep 1.5
+  perf script -i "$work/perf.data" -F comm,pid,time,event,trace --ns 2>/dev/null >"$work/perf.txt"
+  node bench/run-path-timeline.mjs report "$work/timeline.json" "$work/perf.txt" "$work/trace.jsonl" "$relay" |
+    tee -a "$out/run-path.md"
+else
+  echo "(no perf with sched tracepoints: the timeline with conmon's and runc's process events is skipped)" | tee -a "$out/run-path.md"
+fi
 # The monitor step alone on the equivalent bundle: conmon's own cost over `runc create`.
 node bench/monitor-cost.mjs "$work/eq" "$work/runc-root" "$work/mc" "$half" | tee -a "$out/run-path.md"
 # Starting that monitor: a fork of a daemon-sized Node process against a request to the relay's spawner.

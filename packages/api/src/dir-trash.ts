@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { readdir, rm } from 'node:fs/promises';
+import { lstat, readdir, rmdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import { type FailpointName, failpoint } from './failpoints.js';
 import { isErrno } from './system-errors.js';
 
@@ -83,8 +84,10 @@ export class DirTrash {
   /** Removes one entry in the background (errors are logged; the entry then stays for the next sweep). */
   private remove(name: string): Promise<void> {
     const entry = join(this.o.dir, name);
-    const removeEntry = this.o.removeEntry ?? ((e: string) => rm(e, { recursive: true, force: true }));
-    const done = removeEntry(entry, entryKey(name))
+    const removeEntry = this.o.removeEntry ?? removeTree;
+    // A tick later: none of it on the path of the call that trashed the entry.
+    const done = setImmediate()
+      .then(() => removeEntry(entry, entryKey(name)))
       .catch((err: unknown) => this.o.log?.(`removing ${entry}: ${(err as Error).message ?? String(err)}`))
       .finally(() => this.pending.delete(name));
     this.pending.set(name, done);
@@ -113,4 +116,52 @@ export function renameInto(from: string, dir: string, name: string): boolean {
 function entryKey(name: string): string {
   const dot = name.lastIndexOf('.');
   return dot > 0 ? name.slice(0, dot) : name;
+}
+
+let opsTail: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs one background file operation once those asked for before it have
+ * settled: the removals behind the calls go through here one operation at
+ * a time, for the whole process. Node's file operations share a pool of
+ * four threads with every call's own (a create's directories, a start's
+ * bundle, a record's copy); a recursive `rm` of a bundle queued a dozen at
+ * once, three trashes side by side forty, and the next container's steps
+ * waited behind them. This way removal holds at most one thread.
+ */
+export function backgroundFileOp<T>(op: () => Promise<T>): Promise<T> {
+  const run = opsTail.then(op);
+  opsTail = run.catch(() => undefined);
+  return run;
+}
+
+/**
+ * Removes `path` and everything under it, one operation at a time (see
+ * {@link backgroundFileOp}); a missing path is fine. Does not cross into a
+ * mount: callers unmount first (as for `rm -r`).
+ */
+export async function removeTree(path: string): Promise<void> {
+  const st = await backgroundFileOp(() => lstat(path)).catch(ignoreMissing);
+  if (!st) return;
+  if (!st.isDirectory()) return unlinkOne(path);
+  const entries = await backgroundFileOp(() => readdir(path, { withFileTypes: true })).catch(ignoreMissing);
+  for (const entry of entries ?? []) {
+    const child = join(path, entry.name);
+    if (entry.isDirectory()) await removeTree(child);
+    else await unlinkOne(child);
+  }
+  await backgroundFileOp(() => rmdir(path)).catch(ignoreMissing);
+}
+
+/** Unlinks `path` (a directory after all: removed as a tree); a missing one is fine. */
+function unlinkOne(path: string): Promise<void> {
+  return backgroundFileOp(() => unlink(path)).catch((err: unknown) =>
+    isErrno(err, 'EISDIR') ? removeTree(path) : ignoreMissing(err),
+  );
+}
+
+/** A rejection handler: ENOENT settles with undefined, anything else is rethrown. */
+function ignoreMissing(err: unknown): undefined {
+  if (!isErrno(err, 'ENOENT')) throw err;
+  return undefined;
 }

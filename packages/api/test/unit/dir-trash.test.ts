@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DirTrash } from '@tscr/api';
+import { backgroundFileOp, DirTrash, removeTree } from '@tscr/api';
 
 describe('DirTrash', () => {
   let root: string;
@@ -96,5 +96,32 @@ describe('DirTrash', () => {
     t.take(filled('a'), 'a');
     await t.settled();
     expect(seen.sort()).toEqual(['a', 'a.b']);
+  });
+
+  it('removes a tree one operation at a time, without following links', async () => {
+    const dir = filled('tree');
+    mkdirSync(join(dir, 'sub', 'deeper'));
+    writeFileSync(join(dir, 'sub', 'deeper', 'c'), 'c');
+    const outside = filled('outside');
+    symlinkSync(outside, join(dir, 'link'));
+    await removeTree(dir);
+    expect(existsSync(dir)).toBe(false);
+    expect(readdirSync(outside).sort()).toEqual(['a', 'sub']);
+    await removeTree(join(root, 'missing')); // nothing there: fine
+  });
+
+  it('runs background file operations one after another, a failure stopping none of the rest', async () => {
+    let running = 0;
+    let most = 0;
+    const op = (fail: boolean) => async () => {
+      most = Math.max(most, ++running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      if (fail) throw new Error('failed');
+      return 'ok';
+    };
+    const results = await Promise.allSettled([1, 2, 3, 4, 5].map((i) => backgroundFileOp(op(i === 2))));
+    expect(most).toBe(1);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
   });
 });

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { copyFile, readdir, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { failedPrecondition, fromSystemError, notFound } from '@tscr/api';
+import { failedPrecondition, fromSystemError, notFound, removeTree } from '@tscr/api';
 import { hostsFile, type OciRuntimeSpec } from './spec.js';
 
 /** What tscr remembers about a task besides the OCI bundle (`task.json`). */
@@ -135,7 +135,7 @@ export async function removeRootfsDir(bundle: string): Promise<void> {
  */
 export async function removeBundle(bundle: string): Promise<void> {
   await removeRootfsDir(bundle);
-  await rm(bundle, { recursive: true, force: true });
+  await removeTree(bundle); // one operation at a time: it runs behind the calls (see DirTrash)
 }
 
 /** Removes a file, a missing one included. */

@@ -1,8 +1,7 @@
 import { existsSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { rmdir } from 'node:fs/promises';
-import { setImmediate } from 'node:timers/promises';
 import { join } from 'node:path';
-import { DirTrash, isErrno, renameInto } from '@tscr/api';
+import { backgroundFileOp, DirTrash, isErrno, renameInto } from '@tscr/api';
 import { removeBundle } from './bundle.js';
 import { run } from './exec.js';
 
@@ -37,17 +36,21 @@ export function stateCgroups(state: RuncState | undefined): string[] | undefined
   return cgroups as string[];
 }
 
-/** Removes each cgroup directory side by side (one per controller on v1); true when all are gone. */
+/**
+ * Removes each cgroup directory (one per controller on v1), one after the
+ * other through {@link backgroundFileOp}: this runs behind the calls, and
+ * leaves the thread pool to them. True when all are gone.
+ */
 export async function removeCgroups(cgroups: string[]): Promise<boolean> {
-  const removed = await Promise.all(
-    cgroups.map((p) =>
-      rmdir(p).then(
-        () => true,
-        (err: unknown) => isErrno(err, 'ENOENT'),
-      ),
-    ),
-  );
-  return removed.every(Boolean);
+  let all = true;
+  for (const p of cgroups) {
+    const removed = await backgroundFileOp(() => rmdir(p)).then(
+      () => true,
+      (err: unknown) => isErrno(err, 'ENOENT'),
+    );
+    all &&= removed;
+  }
+  return all;
 }
 
 /**
@@ -117,9 +120,6 @@ export class Trash {
   }
 
   private async removeEntry(entry: string, id: string): Promise<void> {
-    // Not a microsecond of it on the deleting call's path: its state.json read and the rmdirs it queues
-    // start once the event loop has let the call (and whoever waits for the container's lock) go on.
-    await setImmediate();
     const root = join(entry, RUNTIME_STATE);
     const cgroups = stateCgroups(readRuncState(join(root, id)));
     if (!cgroups || !(await removeCgroups(cgroups))) {
