@@ -93,7 +93,7 @@ node -e '
   fs.writeFileSync(out, lines.join("\n")); console.log(lines.join("\n"));' "$work" "$out/run-path.md"
 node bench/trace-report.mjs "$work/trace.jsonl" "$work/calls.json" | tee -a "$out/run-path.md"
 # The same path on one clock with the kernel's process events (conmon, runc, the command), when perf is there.
-if command -v perf >/dev/null && perf list 2>/dev/null | grep -q sched:sched_process_exec; then
+if command -v perf >/dev/null && [ "$(perf list 2>/dev/null | grep -c sched:sched_process_exec)" -gt 0 ]; then
   relay=$(pgrep -P "$daemon" -f 'tscr-relay spawner' | head -1)
   : >"$work/trace.jsonl"
   perf record -q -k CLOCK_MONOTONIC -a -e sched:sched_process_fork,sched:sched_process_exec,sched:sched_process_exit \
