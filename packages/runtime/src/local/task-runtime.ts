@@ -59,6 +59,7 @@ import { hostCgroupVersion, hostHardLimits } from './resources.js';
 import { applyTaskOptions, type HostFacts, readHostFacts, resolveGroupAdd, validateTaskOptions } from './security.js';
 import { readTaskStats } from './stats.js';
 import { RUNTIME_STATE, TRASHED_EXIT_FILE, TRASHED_SOCKET_LINK, Trash } from './trash.js';
+import { markTopDirectories } from './spread.js';
 
 /** Options of {@link createLocalTaskRuntime}. */
 export interface LocalTaskRuntimeOptions {
@@ -498,17 +499,22 @@ export class LocalTaskRuntime implements TaskRuntime {
   }
 
   private ensureDirs(): Promise<void> {
-    this.dirsReady ??= Promise.all(
-      [this.tasksDir, this.exitsDir, this.socketsDir, this.trash.dir].map((d) =>
+    // The runtimes' state roots are made here (runc would make its own), so they can be marked too.
+    const roots = Object.keys(this.runtimes).map((name) => join(this.stateDir, `${name}-root`));
+    this.dirsReady ??= Promise.all([
+      ...[this.tasksDir, this.exitsDir, this.socketsDir, this.trash.dir].map((d) =>
         mkdir(d, { recursive: true, mode: 0o711 }),
       ),
-    ).then(
-      () => this.trash.sweep(),
-      (err: unknown) => {
-        this.dirsReady = undefined;
-        throw fromSystemError(err, `cannot create ${this.stateDir}`);
-      },
-    );
+      ...roots.map((d) => mkdir(d, { recursive: true, mode: 0o700 })),
+    ])
+      .then(() => markTopDirectories([this.tasksDir, ...roots]))
+      .then(
+        () => this.trash.sweep(),
+        (err: unknown) => {
+          this.dirsReady = undefined;
+          throw fromSystemError(err, `cannot create ${this.stateDir}`);
+        },
+      );
     return this.dirsReady;
   }
 

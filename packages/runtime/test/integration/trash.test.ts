@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,25 @@ describe.skipIf(skipUnlessRoot('runc', 'conmon'))('deleted tasks removed behind 
   });
   afterAll(async () => {
     await fx?.cleanup();
+  });
+
+  it("marks the bundles' and runc's state directories as tops of unrelated trees (chattr +T) at the first create", async (ctx) => {
+    const lsattr = (dir: string) => execFileSync('lsattr', ['-d', dir], { encoding: 'utf8' }).split(' ')[0]!;
+    const probe = join(fx.stateDir, 'probe');
+    try {
+      execFileSync('mkdir', ['-p', probe]);
+      execFileSync('chattr', ['+T', probe], { stdio: 'ignore' });
+      if (!lsattr(probe).includes('T')) ctx.skip();
+    } catch {
+      ctx.skip(); // not ext2/3/4, or no chattr: nothing is marked anywhere
+    }
+    const rt = createLocalTaskRuntime({ stateDir: fx.stateDir, cgroupParent: fx.cgroupParent });
+    const spec = fx.spec(['true']);
+    await rt.create(spec);
+    expect(lsattr(join(fx.stateDir, 'tasks'))).toContain('T');
+    expect(lsattr(join(fx.stateDir, 'runc-root'))).toContain('T');
+    await rt.delete(spec.id, { force: true });
+    await rt.settled();
   });
 
   it('answers once the task is gone, and removes its cgroups and state right after', async () => {
