@@ -1,5 +1,5 @@
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { copyFile, readdir, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { closeSync, copyFileSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { readdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { failedPrecondition, fromSystemError, notFound, removeTree } from '@tscr/api';
 import { hostsFile, type OciRuntimeSpec } from './spec.js';
@@ -64,16 +64,16 @@ export async function listTaskIds(tasksDir: string): Promise<string[]> {
 }
 
 /** Writes the bundle's files: config.json, task.json, and those of the generated /etc files the config mounts. */
-export async function writeBundle(bundle: string, record: TaskRecord, config: OciRuntimeSpec): Promise<void> {
+export function writeBundle(bundle: string, record: TaskRecord, config: OciRuntimeSpec): void {
+  // Synchronous, as the reads above: a few small files in the task's fresh directory, on the start path,
+  // where each thread-pool trip (open, write, close per file) waited behind the daemon's other file work.
   const mounted = new Set(config.mounts.filter((m) => m.type === 'bind').map((m) => m.source));
   const mounts = (name: string) => mounted.has(join(bundle, name));
-  await Promise.all([
-    writeFile(join(bundle, BUNDLE_FILES.config), JSON.stringify(config)),
-    mounts(BUNDLE_FILES.hostname) ? writeFile(join(bundle, BUNDLE_FILES.hostname), `${config.hostname ?? ''}\n`) : 0,
-    mounts(BUNDLE_FILES.hosts) ? writeFile(join(bundle, BUNDLE_FILES.hosts), hostsFile(config.hostname ?? '')) : 0,
-    mounts(BUNDLE_FILES.resolvConf) ? copyFile('/etc/resolv.conf', join(bundle, BUNDLE_FILES.resolvConf)) : 0,
-    writeFile(join(bundle, BUNDLE_FILES.record), JSON.stringify(record)),
-  ]);
+  writeFileSync(join(bundle, BUNDLE_FILES.config), JSON.stringify(config));
+  if (mounts(BUNDLE_FILES.hostname)) writeFileSync(join(bundle, BUNDLE_FILES.hostname), `${config.hostname ?? ''}\n`);
+  if (mounts(BUNDLE_FILES.hosts)) writeFileSync(join(bundle, BUNDLE_FILES.hosts), hostsFile(config.hostname ?? ''));
+  if (mounts(BUNDLE_FILES.resolvConf)) copyFileSync('/etc/resolv.conf', join(bundle, BUNDLE_FILES.resolvConf));
+  writeFileSync(join(bundle, BUNDLE_FILES.record), JSON.stringify(record));
 }
 
 /** The container's init PID from the runtime's pid file; 0 when unknown. */
@@ -136,13 +136,4 @@ export async function removeRootfsDir(bundle: string): Promise<void> {
 export async function removeBundle(bundle: string): Promise<void> {
   await removeRootfsDir(bundle);
   await removeTree(bundle); // one operation at a time: it runs behind the calls (see DirTrash)
-}
-
-/** Removes a file, a missing one included. */
-export async function removeFile(path: string): Promise<void> {
-  try {
-    await unlink(path);
-  } catch (err) {
-    if (!isMissing(err)) throw fromSystemError(err, `cannot remove ${path}`);
-  }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { alreadyExists, cancelled, failedPrecondition, notFound } from '@tscr/api';
 import type { AttachSession, CallOptions, ExecSession, ExecSpec, TaskIO, TaskStatus, TerminalSize } from '../types.js';
@@ -39,8 +40,8 @@ export interface StdioInfo {
 }
 
 /** Records the task's stdio set-up in its bundle. */
-export function writeStdioInfo(bundle: string, info: StdioInfo): Promise<void> {
-  return writeFile(join(bundle, STDIO_FILE), JSON.stringify(info));
+export function writeStdioInfo(bundle: string, info: StdioInfo): void {
+  writeFileSync(join(bundle, STDIO_FILE), JSON.stringify(info)); // a few bytes, with the bundle's other files
 }
 
 async function readStdioInfo(bundle: string): Promise<StdioInfo> {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { ExitStatus } from '@tscr/api';
@@ -36,7 +36,6 @@ import {
   readPid,
   readRecord,
   removeBundle,
-  removeFile,
   removeRootfsDir,
   writeBundle,
   type TaskRecord,
@@ -171,7 +170,7 @@ export class LocalTaskRuntime implements TaskRuntime {
     const rootfs = join(bundle, BUNDLE_FILES.rootfs);
     await this.trash.settledFor(spec.id); // the cgroups of an earlier task of this ID are gone
     try {
-      await mkdir(bundle);
+      mkdirSync(bundle); // synchronous, with the bundle's other directories and files (see writeBundle)
     } catch (err) {
       if (isErrno(err, 'EEXIST')) throw alreadyExists(`task ${spec.id} already exists`);
       throw fromSystemError(err, `cannot create the bundle of ${spec.id}`);
@@ -187,12 +186,10 @@ export class LocalTaskRuntime implements TaskRuntime {
     };
     try {
       let t0 = performance.now();
-      await Promise.all([
-        mkdir(rootfs),
-        mkdir(join(bundle, RUNTIME_STATE)), // where delete moves runc's state on its way to the trash
-        removeFile(join(this.exitsDir, spec.id)),
-        mkdir(dirname(spec.logPath), { recursive: true }),
-      ]);
+      mkdirSync(rootfs);
+      mkdirSync(join(bundle, RUNTIME_STATE)); // where delete moves runc's state on its way to the trash
+      mkdirSync(dirname(spec.logPath), { recursive: true });
+      removeStaleExitFile(join(this.exitsDir, spec.id));
       if (!overlay) await mountRootfs(spec.rootfs, rootfs);
       traceSince('runtime.create.dirs', spec.id, t0);
       t0 = performance.now();
@@ -227,10 +224,8 @@ export class LocalTaskRuntime implements TaskRuntime {
       traceSince('runtime.create.spec', spec.id, t0);
       t0 = performance.now();
       const openStdin = spec.process.openStdin ?? false;
-      await Promise.all([
-        writeBundle(bundle, record, config),
-        writeStdioInfo(bundle, { terminal: spec.process.terminal ?? false, openStdin }),
-      ]);
+      writeBundle(bundle, record, config);
+      writeStdioInfo(bundle, { terminal: spec.process.terminal ?? false, openStdin });
       traceSince('runtime.create.bundle', spec.id, t0);
       const pid = await traced('runtime.create.monitor', spec.id, () =>
         startMonitor({
@@ -624,6 +619,15 @@ export class LocalTaskRuntime implements TaskRuntime {
       [TRASHED_SOCKET_LINK]: join(this.socketsDir, id),
     });
     traceSince('runtime.delete.bundle', id, t1);
+  }
+}
+
+/** Removes an exit file an earlier task of this ID left (only a crash between its exit and its delete does). */
+function removeStaleExitFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err;
   }
 }
 
