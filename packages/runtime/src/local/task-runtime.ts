@@ -494,8 +494,8 @@ export class LocalTaskRuntime implements TaskRuntime {
   }
 
   private ensureDirs(): Promise<void> {
-    // The runtimes' state roots are made here (runc would make its own), so they can be marked too.
-    const roots = Object.keys(this.runtimes).map((name) => join(this.stateDir, `${name}-root`));
+    // The default runtime's state root is made here (runc would make its own), so it can be marked too.
+    const roots = [join(this.stateDir, `${this.defaultRuntime}-root`)];
     this.dirsReady ??= Promise.all([
       ...[this.tasksDir, this.exitsDir, this.socketsDir, this.trash.dir].map((d) =>
         mkdir(d, { recursive: true, mode: 0o711 }),
