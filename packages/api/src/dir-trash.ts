@@ -118,26 +118,34 @@ function entryKey(name: string): string {
   return dot > 0 ? name.slice(0, dot) : name;
 }
 
-let opsTail: Promise<unknown> = Promise.resolve();
+/** How many background file operations run at once (of Node's four pool threads). */
+export const BACKGROUND_FILE_OPS = 2;
+let running = 0;
+const waiting: (() => void)[] = [];
 
 /**
- * Runs one background file operation once those asked for before it have
- * settled: the removals behind the calls go through here one operation at
- * a time, for the whole process. Node's file operations share a pool of
- * four threads with every call's own (a create's directories, a start's
- * bundle, a record's copy); a recursive `rm` of a bundle queued a dozen at
- * once, three trashes side by side forty, and the next container's steps
- * waited behind them. This way removal holds at most one thread.
+ * Runs one background file operation, at most {@link BACKGROUND_FILE_OPS}
+ * at a time for the whole process, in the order asked: the removals behind
+ * the calls go through here. Node's file operations share a pool of four
+ * threads with every call's own (a create's directories, a start's bundle,
+ * a record's copy); a recursive `rm` of a bundle queued a dozen at once,
+ * three trashes side by side forty, and the next container's steps waited
+ * behind them. This way removal leaves half the pool to the calls.
  */
-export function backgroundFileOp<T>(op: () => Promise<T>): Promise<T> {
-  const run = opsTail.then(op);
-  opsTail = run.catch(() => undefined);
-  return run;
+export async function backgroundFileOp<T>(op: () => Promise<T>): Promise<T> {
+  if (running >= BACKGROUND_FILE_OPS) await new Promise<void>((resolve) => waiting.push(resolve));
+  running++;
+  try {
+    return await op();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
 }
 
 /**
- * Removes `path` and everything under it, one operation at a time (see
- * {@link backgroundFileOp}); a missing path is fine. Does not cross into a
+ * Removes `path` and everything under it, one operation after the other,
+ * each through {@link backgroundFileOp}; a missing path is fine. Does not cross into a
  * mount: callers unmount first (as for `rm -r`).
  */
 export async function removeTree(path: string): Promise<void> {

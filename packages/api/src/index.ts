@@ -33,7 +33,7 @@ export type { ErrorCode, TscrErrorOptions } from './errors.js';
 export { fromSystemError, errnoCode, isErrno } from './system-errors.js';
 export { FAILPOINTS, FAILPOINTS_ENV, armedFailpoints, failpoint, parseFailpoints } from './failpoints.js';
 export type { FailpointAction, FailpointName } from './failpoints.js';
-export { backgroundFileOp, DirTrash, removeTree, renameInto } from './dir-trash.js';
+export { BACKGROUND_FILE_OPS, backgroundFileOp, DirTrash, removeTree, renameInto } from './dir-trash.js';
 export type { DirTrashOptions } from './dir-trash.js';
 export { TRACE_ENV, flushTrace, traceSince, traced, tracing } from './trace.js';
 export type { TraceSpan } from './trace.js';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { backgroundFileOp, DirTrash, removeTree } from '@tscr/api';
+import { BACKGROUND_FILE_OPS, backgroundFileOp, DirTrash, removeTree } from '@tscr/api';
 
 describe('DirTrash', () => {
   let root: string;
@@ -110,18 +110,21 @@ describe('DirTrash', () => {
     await removeTree(join(root, 'missing')); // nothing there: fine
   });
 
-  it('runs background file operations one after another, a failure stopping none of the rest', async () => {
+  it('runs background file operations a few at a time, in order, a failure stopping none of the rest', async () => {
     let running = 0;
     let most = 0;
-    const op = (fail: boolean) => async () => {
+    const order: number[] = [];
+    const op = (i: number, fail: boolean) => async () => {
+      order.push(i);
       most = Math.max(most, ++running);
       await new Promise((r) => setTimeout(r, 5));
       running--;
       if (fail) throw new Error('failed');
       return 'ok';
     };
-    const results = await Promise.allSettled([1, 2, 3, 4, 5].map((i) => backgroundFileOp(op(i === 2))));
-    expect(most).toBe(1);
+    const results = await Promise.allSettled([1, 2, 3, 4, 5].map((i) => backgroundFileOp(op(i, i === 2))));
+    expect(most).toBe(BACKGROUND_FILE_OPS);
+    expect(order).toEqual([1, 2, 3, 4, 5]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
   });
 });

@@ -135,5 +135,5 @@ export async function removeRootfsDir(bundle: string): Promise<void> {
  */
 export async function removeBundle(bundle: string): Promise<void> {
   await removeRootfsDir(bundle);
-  await removeTree(bundle); // one operation at a time: it runs behind the calls (see DirTrash)
+  await removeTree(bundle); // one operation after the other: it runs behind the calls (see backgroundFileOp)
 }
