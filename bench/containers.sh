@@ -98,20 +98,45 @@ $tscr run -d --network none --name warm "$IMG" true >/dev/null && $tscr rm -f wa
 sleep 5
 tscr_rss_idle=$(rss_mib "$daemon")
 
+# CPU accounting (issue 17 goal 3: where the CPU of the par rounds goes), in clock ticks (USER_HZ, 100/s):
+# a process's own user+system time (all its threads), and its waited-for children's.
+hz=$(getconf CLK_TCK)
+proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# Every CPU's busy ticks (user, nice, system, irq, softirq): the machine, other agents included.
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+# Appends "clients daemon busy" (ticks) of one par round to $cpu_log (set per engine below).
+cpu_log=/dev/null
+
 # Runs `$1 NAME` for NAME in 1..count one by one (seq) or all at once (par); prints seconds.
 start_seq() { local t0; t0=$(now); for i in $(seq "$count"); do $1 "b$i" >/dev/null; done; echo "$(now) - $t0" | bc; }
+# par: also logs the CPU of the round: the clients' (bash's `times` of this subshell's waited children), the
+# daemon's ($cpu_pid: tscrd or containerd) and the machine's.
 start_par() {
-  local t0 pids=() i fail=0
+  local t0 pids=() i fail=0 d0 b0 clients
+  d0=$(proc_ticks "$cpu_pid"); b0=$(busy_ticks)
   t0=$(now)
   for i in $(seq "$count"); do $1 "b$i" >/dev/null & pids+=($!); done
   for p in "${pids[@]}"; do wait "$p" || fail=1; done
   [ $fail = 0 ] || echo "bench: some parallel starts failed" >&2
   echo "$(now) - $t0" | bc
+  # `times`' second line: the children's user and system time, e.g. "0m2.345s 0m0.678s".
+  times >"$work/times"   # not in a pipe: a pipe's subshell has waited for no child
+  clients=$(tail -1 "$work/times" | awk -v hz="$hz" '{n = 0; for (i = 1; i <= 2; i++) {split($i, a, "m"); sub("s", "", a[2]); n += a[1] * 60 + a[2]} printf "%d", n * hz}')
+  echo "$clients $(($(proc_ticks "$cpu_pid") - d0)) $(($(busy_ticks) - b0))" >>"$cpu_log"
+}
+# "clients daemon busy" medians of a log, in ms of CPU per container.
+cpu_per_container() {
+  [ -s "$1" ] || { echo "– – –"; return; }
+  local c d b
+  c=$(awk '{print $1}' "$1" | median); d=$(awk '{print $2}' "$1" | median); b=$(awk '{print $3}' "$1" | median)
+  awk -v c="$c" -v d="$d" -v b="$b" -v hz="$hz" -v n="$count" \
+    'BEGIN {f = 1000 / hz / n; printf "%.1f %.1f %.1f", c * f, d * f, b * f}'
 }
 tscr_run() { $tscr run -d --network none --name "$1" "$IMG" sleep 3600; }
 tscr_clear() { local ids; ids=$($tscr ps -aq); [ -z "$ids" ] || $tscr rm -f $ids >/dev/null; }
 tscr_seq=(); tscr_par=()
 [ -z "$seq_too" ] || for r in $(seq "$runs"); do tscr_seq+=("$(start_seq tscr_run)"); tscr_clear; done
+cpu_pid=$daemon; cpu_log=$work/cpu-tscr.log
 for r in $(seq "$runs"); do
   tscr_par+=("$(start_par tscr_run)")
   [ "$r" = "$runs" ] || tscr_clear
@@ -119,7 +144,8 @@ done
 tscr_running=$($tscr ps -q | wc -l)
 # The daemon's share: the same 50 at once through one warm gRPC client (no CLI processes), on top of the 50 running;
 # the median of $runs rounds as for the other rows (one round was one sample: 0.41-0.69x ctr in three quiet runs).
-read -r _ _ _ tscr_api_par _ tscr_api_rounds <<<"$(node bench/containers-api.mjs "$IMG" "$count" par "$runs")"
+read -r _ _ _ tscr_api_par _ tscr_api_rounds _ tscr_api_cpu <<<"$(TSCR_BENCH_DAEMON_PID=$daemon \
+  node bench/containers-api.mjs "$IMG" "$count" par "$runs")"
 hyperfine -N --warmup 2 --runs 10 --export-json "$out/containers-tscr-ps.json" "$tscr ps" >/dev/null 2>&1
 tscr_ps=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).results[0].median.toFixed(3))' \
   "$out/containers-tscr-ps.json")
@@ -163,6 +189,7 @@ if command -v ctr >/dev/null && command -v containerd >/dev/null; then
     ctr_img=$($C image ls -q | head -1)
     ctr_run() { $C run -d "$ctr_img" "$1" sleep 3600; }
     ctr_pars=()
+    cpu_pid=$ctrd; cpu_log=$work/cpu-ctr.log
     for r in $(seq "$runs"); do
       ctr_pars+=("$(start_par ctr_run)")
       for c in $($C task ls -q); do $C task kill -s KILL "$c" >/dev/null 2>&1; done
@@ -194,10 +221,14 @@ verdict() { awk -v v="$1" -v g="$2" 'BEGIN {print (v <= g) ? "met" : "NOT met"}'
   echo "| $count one by one, s | $ts | ${ps_:-–} | – | $(ratio "$ts" "$ps_") | – |"
   echo "| $count at once, s | $tp | ${pp:-–} | $ctr_par ($ctr_note) | $(ratio "$tp" "$pp") | $(ratio "$tp" "$ctr_par") |"
   echo "| $count at once through the API (daemon side, no CLI processes), s | $tscr_api_par (rounds $tscr_api_rounds) | – | – | – | $(ratio "$tscr_api_par" "$ctr_par") |"
+  echo "| CPU per container at once, ms: clients / daemon / machine busy (medians of the rounds) | $(cpu_per_container "$work/cpu-tscr.log" | sed 's| | / |g') (CLI); $(echo "$tscr_api_cpu" | sed 's|,| / |g') (API) | – | $(cpu_per_container "$work/cpu-ctr.log" | sed 's| | / |g') | – | – |"
   echo "| ps with $tscr_running running, s | $tscr_ps | ${pod_ps:-–} | – | $(ratio "$tscr_ps" "$pod_ps") | – |"
   echo "| daemon RSS idle, MiB | $tscr_rss_idle | (daemonless) | 35.8 (PEERS.md) | – | – |"
   echo "| daemon RSS, $count running, MiB | $tscr_rss_50 | (daemonless) | 58.2 (PEERS.md) | – | – |"
   echo "| monitor PSS per container, MiB | $tscr_pss_each (conmon x$tscr_monitors) | ${pod_pss_each:-–} (conmon x${pod_monitors:-0}) | 2.6 shim (PEERS.md) | – | – |"
+  echo
+  echo "CPU: clients = the $count CLI processes (\`times\`), or the API client; daemon = tscrd or containerd; machine busy ="
+  echo "every CPU's busy time during the round (the monitors, runc and the kernel's work, and whatever else ran)."
   echo
   echo "Goals: $count at once <= 0.8x ctr ($(awk -v c="$ctr_par" 'BEGIN {printf "%.2f", 0.8*c}') s): $(verdict "$tp" "$(awk -v c="$ctr_par" 'BEGIN {print 0.8*c}')");" \
     "through the API <= 0.5x ctr ($(awk -v c="$ctr_par" 'BEGIN {printf "%.2f", 0.5*c}') s, issue 17): $(verdict "$tscr_api_par" "$(awk -v c="$ctr_par" 'BEGIN {print 0.5*c}')");" \
