@@ -6,6 +6,8 @@
 # Peers: podman (private --root/--runroot, --runtime runc, --network none) and containerd's `ctr` where
 # installed; without ctr the figure measured on this machine in /work/shared/PEERS.md is shown, labelled so.
 # Goals (issue 7, 17): par <= 0.8x ctr, through the API <= 0.5x ctr; daemon <= 90 MiB RSS with 50 running; monitor <= 0.5 MiB PSS.
+# The rounds alternate: tscr through the CLI, tscr through one warm gRPC client (the daemon's share), then ctr; each
+# round's CPU is split into the clients', the daemon's (tscrd, containerd) and the machine's busy time.
 # Needs root. Usage: bash bench/containers.sh [--runs N] [--count N] [--no-podman] [--par-only (no one-by-one rows)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -136,16 +138,57 @@ tscr_run() { $tscr run -d --network none --name "$1" "$IMG" sleep 3600; }
 tscr_clear() { local ids; ids=$($tscr ps -aq); [ -z "$ids" ] || $tscr rm -f $ids >/dev/null; }
 tscr_seq=(); tscr_par=()
 [ -z "$seq_too" ] || for r in $(seq "$runs"); do tscr_seq+=("$(start_seq tscr_run)"); tscr_clear; done
-cpu_pid=$daemon; cpu_log=$work/cpu-tscr.log
+
+# ---- containerd's ctr, where installed (not a Debian default here): started now, so that its rounds alternate with
+# tscr's (a load spike from elsewhere, or the file system's state after a removal, hits both engines alike).
+ctr_ok=""; ctr_par=""; ctr_note="reference: PEERS.md (not this run)"; ctr_pars=()
+if command -v ctr >/dev/null && command -v containerd >/dev/null; then
+  start_containerd "$work"
+  # The same image, as a docker-archive (the busybox tar is a bare rootfs): saved by the tscr daemon of this run.
+  $tscr save -o "$work/busybox-docker.tar" "$IMG" >/dev/null 2>&1 || echo "bench: tscr save for ctr failed" >&2
+  if $C image import --base-name bench "$work/busybox-docker.tar" >/dev/null 2>&1; then
+    ctr_img=$($C image ls -q | head -1)
+    ctr_ok=yes
+  else
+    echo "bench: ctr image import failed (see $work/containerd.log): ctr from PEERS.md" >&2
+  fi
+fi
+ctr_run() { $C run -d "$ctr_img" "$1" sleep 3600; }
+ctr_clear() {
+  local c
+  for c in $($C task ls -q); do $C task kill -s KILL "$c" >/dev/null 2>&1; done
+  sleep 1
+  for c in $($C container ls -q); do $C task delete "$c" >/dev/null 2>&1; $C container delete "$c" >/dev/null 2>&1; done
+}
+
+# Round r: tscr's 50 through the CLI; the daemon's share, the same 50 at once through one warm gRPC client (no CLI
+# processes), on top of the 50 running (it removes its own); then ctr's 50. Each engine removes its previous
+# round's containers just before its next round.
+api_pars=(); api_cpu=()
 for r in $(seq "$runs"); do
+  [ "$r" = 1 ] || tscr_clear
+  cpu_pid=$daemon; cpu_log=$work/cpu-tscr.log
   tscr_par+=("$(start_par tscr_run)")
-  [ "$r" = "$runs" ] || tscr_clear
+  read -r _ _ _ api_s _ _ _ api_c <<<"$(TSCR_BENCH_DAEMON_PID=$daemon node bench/containers-api.mjs "$IMG" "$count" par 1)"
+  api_pars+=("$api_s"); api_cpu+=("$api_c")
+  if [ -n "$ctr_ok" ]; then
+    [ "$r" = 1 ] || ctr_clear
+    cpu_pid=$ctrd; cpu_log=$work/cpu-ctr.log
+    ctr_pars+=("$(start_par ctr_run)")
+  fi
 done
+if [ -n "$ctr_ok" ]; then
+  ctr_clear
+  ctr_par=$(printf '%s\n' "${ctr_pars[@]}" | median)
+  ctr_note="this run"
+fi
+[ -n "$ctr_par" ] || ctr_par=$CTR_REF_PAR
+tscr_api_par=$(printf '%s\n' "${api_pars[@]}" | median)
+tscr_api_rounds=$(IFS=,; echo "${api_pars[*]}")
+# The API rounds' CPU: medians of the rounds' "client,daemon,busy" (ms per container).
+tscr_api_cpu=$(for i in 1 2 3; do printf '%s\n' "${api_cpu[@]}" | cut -d, -f"$i" | median; echo; done | paste -sd' ' |
+  awk '{printf "%.1f / %.1f / %.1f", $1, $2, $3}')
 tscr_running=$($tscr ps -q | wc -l)
-# The daemon's share: the same 50 at once through one warm gRPC client (no CLI processes), on top of the 50 running;
-# the median of $runs rounds as for the other rows (one round was one sample: 0.41-0.69x ctr in three quiet runs).
-read -r _ _ _ tscr_api_par _ tscr_api_rounds _ tscr_api_cpu <<<"$(TSCR_BENCH_DAEMON_PID=$daemon \
-  node bench/containers-api.mjs "$IMG" "$count" par "$runs")"
 hyperfine -N --warmup 2 --runs 10 --export-json "$out/containers-tscr-ps.json" "$tscr ps" >/dev/null 2>&1
 tscr_ps=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).results[0].median.toFixed(3))' \
   "$out/containers-tscr-ps.json")
@@ -168,6 +211,7 @@ if [ -n "$podman" ] && command -v podman >/dev/null; then
   }
   pod_clear() { podman_clear; }
   [ -z "$seq_too" ] || for r in $(seq "$runs"); do pod_seq+=("$(start_seq pod_run)"); pod_clear; done
+  cpu_pid=$$; cpu_log=/dev/null
   for r in $(seq "$runs"); do
     pod_par+=("$(start_par pod_run)")
     [ "$r" = "$runs" ] || pod_clear
@@ -178,31 +222,6 @@ if [ -n "$podman" ] && command -v podman >/dev/null; then
   read -r pod_pss_total pod_pss_each pod_monitors <<<"$(monitor_pss "$work/podman")"
   pod_clear
 fi
-
-# ---- containerd's ctr, where installed (not a Debian default here).
-ctr_par=""; ctr_note="reference: PEERS.md (not this run)"
-if command -v ctr >/dev/null && command -v containerd >/dev/null; then
-  start_containerd "$work"
-  # The same image, as a docker-archive (the busybox tar is a bare rootfs): saved by the tscr daemon of this run.
-  $tscr save -o "$work/busybox-docker.tar" "$IMG" >/dev/null 2>&1 || echo "bench: tscr save for ctr failed" >&2
-  if $C image import --base-name bench "$work/busybox-docker.tar" >/dev/null 2>&1; then
-    ctr_img=$($C image ls -q | head -1)
-    ctr_run() { $C run -d "$ctr_img" "$1" sleep 3600; }
-    ctr_pars=()
-    cpu_pid=$ctrd; cpu_log=$work/cpu-ctr.log
-    for r in $(seq "$runs"); do
-      ctr_pars+=("$(start_par ctr_run)")
-      for c in $($C task ls -q); do $C task kill -s KILL "$c" >/dev/null 2>&1; done
-      sleep 1
-      for c in $($C container ls -q); do $C task delete "$c" >/dev/null 2>&1; $C container delete "$c" >/dev/null 2>&1; done
-    done
-    ctr_par=$(printf '%s\n' "${ctr_pars[@]}" | median)
-    ctr_note="this run"
-  else
-    echo "bench: ctr image import failed (see $work/containerd.log): ctr from PEERS.md" >&2
-  fi
-fi
-[ -n "$ctr_par" ] || ctr_par=$CTR_REF_PAR
 
 med() { printf '%s\n' "$@" | median; }
 ts="–"; tp=$(med "${tscr_par[@]}")
@@ -221,7 +240,8 @@ verdict() { awk -v v="$1" -v g="$2" 'BEGIN {print (v <= g) ? "met" : "NOT met"}'
   echo "| $count one by one, s | $ts | ${ps_:-–} | – | $(ratio "$ts" "$ps_") | – |"
   echo "| $count at once, s | $tp | ${pp:-–} | $ctr_par ($ctr_note) | $(ratio "$tp" "$pp") | $(ratio "$tp" "$ctr_par") |"
   echo "| $count at once through the API (daemon side, no CLI processes), s | $tscr_api_par (rounds $tscr_api_rounds) | – | – | – | $(ratio "$tscr_api_par" "$ctr_par") |"
-  echo "| CPU per container at once, ms: clients / daemon / machine busy (medians of the rounds) | $(cpu_per_container "$work/cpu-tscr.log" | sed 's| | / |g') (CLI); $(echo "$tscr_api_cpu" | sed 's|,| / |g') (API) | – | $(cpu_per_container "$work/cpu-ctr.log" | sed 's| | / |g') | – | – |"
+  echo "| CPU per container at once, ms: clients / daemon / machine busy (medians of the rounds) | $(cpu_per_container "$work/cpu-tscr.log" | sed 's| | / |g') (CLI); $tscr_api_cpu (API) | – | $(cpu_per_container "$work/cpu-ctr.log" | sed 's| | / |g') | – | – |"
+  echo "| each round (r: CLI / API / ctr), s | $(for i in "${!tscr_par[@]}"; do printf '%s%d: %.2f / %.2f / %s' "$([ "$i" = 0 ] || echo '; ')" $((i + 1)) "${tscr_par[$i]}" "${api_pars[$i]}" "$(printf '%.2f' "${ctr_pars[$i]:-0}")"; done) | – | – | – | – |"
   echo "| ps with $tscr_running running, s | $tscr_ps | ${pod_ps:-–} | – | $(ratio "$tscr_ps" "$pod_ps") | – |"
   echo "| daemon RSS idle, MiB | $tscr_rss_idle | (daemonless) | 35.8 (PEERS.md) | – | – |"
   echo "| daemon RSS, $count running, MiB | $tscr_rss_50 | (daemonless) | 58.2 (PEERS.md) | – | – |"
