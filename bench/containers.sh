@@ -8,7 +8,9 @@
 # Goals (issue 7, 17): par <= 0.8x ctr, through the API <= 0.5x ctr; daemon <= 90 MiB RSS with 50 running; monitor <= 0.5 MiB PSS.
 # The rounds alternate: tscr through the CLI, tscr through one warm gRPC client (the daemon's share), then ctr; each
 # round's CPU is split into the clients', the daemon's (tscrd, containerd) and the machine's busy time.
-# Needs root. Usage: bash bench/containers.sh [--runs N] [--count N] [--no-podman] [--par-only (no one-by-one rows)]
+# --perf: also samples every CPU (`perf record -a`, 499 Hz) during the tscr-CLI and ctr rounds and splits the time by
+# command (the CLIs, the daemon, runc, the monitors...).
+# Needs root. Usage: bash bench/containers.sh [--runs N] [--count N] [--no-podman] [--par-only (no one-by-one rows)] [--perf]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -17,13 +19,15 @@ runs=3
 count=50
 podman=yes
 seq_too=yes
+perf_on=""
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
     --count) count=$2; shift 2 ;;
     --no-podman) podman=""; shift ;;
     --par-only) seq_too=""; shift ;;
-    *) echo "usage: $0 [--runs N] [--count N] [--no-podman] [--par-only]" >&2; exit 2 ;;
+    --perf) perf_on=yes; shift ;;
+    *) echo "usage: $0 [--runs N] [--count N] [--no-podman] [--par-only] [--perf]" >&2; exit 2 ;;
   esac
 done
 CTR_REF_PAR=2.460 # PEERS.md, section d: `ctr run -d` x50 at once, median of 3 (reference, not this run)
@@ -114,17 +118,45 @@ start_seq() { local t0; t0=$(now); for i in $(seq "$count"); do $1 "b$i" >/dev/n
 # par: also logs the CPU of the round: the clients' (bash's `times` of this subshell's waited children), the
 # daemon's ($cpu_pid: tscrd or containerd) and the machine's.
 start_par() {
-  local t0 pids=() i fail=0 d0 b0 clients
+  local t0 pids=() i fail=0 d0 b0 clients pp=""
+  if [ -n "$perf_on" ] && [ "$cpu_log" != /dev/null ]; then
+    perf record -F "$perf_hz" -a -o "$cpu_log.perf.$(date +%s%N)" >/dev/null 2>&1 &
+    pp=$!
+    sleep 0.5
+  fi
   d0=$(proc_ticks "$cpu_pid"); b0=$(busy_ticks)
   t0=$(now)
   for i in $(seq "$count"); do $1 "b$i" >/dev/null & pids+=($!); done
   for p in "${pids[@]}"; do wait "$p" || fail=1; done
   [ $fail = 0 ] || echo "bench: some parallel starts failed" >&2
   echo "$(now) - $t0" | bc
+  [ -z "$pp" ] || { kill -INT "$pp"; wait "$pp"; }
   # `times`' second line: the children's user and system time, e.g. "0m2.345s 0m0.678s".
   times >"$work/times"   # not in a pipe: a pipe's subshell has waited for no child
   clients=$(tail -1 "$work/times" | awk -v hz="$hz" '{n = 0; for (i = 1; i <= 2; i++) {split($i, a, "m"); sub("s", "", a[2]); n += a[1] * 60 + a[2]} printf "%d", n * hz}')
   echo "$clients $(($(proc_ticks "$cpu_pid") - d0)) $(($(busy_ticks) - b0))" >>"$cpu_log"
+}
+perf_hz=499
+# The --perf samples of an engine's rounds ($1: its cpu log; $2: its daemon's PID; $3: its CLI's command name), by
+# command, in ms per container (the perf start-up's half second before each round included: "idle" is mostly that;
+# other agents' processes of the same name count as CLIs).
+perf_split() {
+  local f files=("$1".perf.*)
+  [ -e "${files[0]}" ] || { echo "–"; return; }
+  for f in "${files[@]}"; do perf script -i "$f" -F comm,pid 2>/dev/null; done | awk -v d="$2" -v cli="$3" \
+    -v n="$((count * ${#files[@]}))" -v hz="$perf_hz" '{
+      pid = $NF; $NF = ""; c = $0; sub(/ +$/, "", c); sub(/^ +/, "", c)
+      if (pid == d) k = "daemon"; else if (c == "swapper") k = "idle"
+      else if (c ~ /^runc/ || c == "exe" || c ~ /^memfd/) k = "runc"
+      else if (c ~ /^containerd-shim/) k = "shim"
+      else if (c == cli) k = "CLIs"
+      else if (c == "conmon" || c == "tscr-relay" || c == "bash") k = c
+      else if (c ~ /^(kworker|ksoftirq|rcu|migration|kdamond)/) k = "kernel threads"
+      else k = "other"
+      t[k]++
+    } END {
+      for (k in t) printf "%.1f %s\n", t[k] * 1000 / hz / n, k
+    }' | sort -rn | awk '{v = $1; $1 = ""; printf "%s%s %s", (NR > 1 ? " · " : ""), substr($0, 2), v}'
 }
 # "clients daemon busy" medians of a log, in ms of CPU per container.
 cpu_per_container() {
@@ -241,6 +273,7 @@ verdict() { awk -v v="$1" -v g="$2" 'BEGIN {print (v <= g) ? "met" : "NOT met"}'
   echo "| $count at once, s | $tp | ${pp:-–} | $ctr_par ($ctr_note) | $(ratio "$tp" "$pp") | $(ratio "$tp" "$ctr_par") |"
   echo "| $count at once through the API (daemon side, no CLI processes), s | $tscr_api_par (rounds $tscr_api_rounds) | – | – | – | $(ratio "$tscr_api_par" "$ctr_par") |"
   echo "| CPU per container at once, ms: clients / daemon / machine busy (medians of the rounds) | $(cpu_per_container "$work/cpu-tscr.log" | sed 's| | / |g') (CLI); $tscr_api_cpu (API) | – | $(cpu_per_container "$work/cpu-ctr.log" | sed 's| | / |g') | – | – |"
+  [ -z "$perf_on" ] || echo "| CPU per container by command (perf, CLI rounds), ms | $(perf_split "$work/cpu-tscr.log" "$daemon" node) | – | $(perf_split "$work/cpu-ctr.log" "${ctrd:-}" ctr) | – | – |"
   echo "| each round (r: CLI / API / ctr), s | $(for i in "${!tscr_par[@]}"; do printf '%s%d: %.2f / %.2f / %s' "$([ "$i" = 0 ] || echo '; ')" $((i + 1)) "${tscr_par[$i]}" "${api_pars[$i]}" "$(printf '%.2f' "${ctr_pars[$i]:-0}")"; done) | – | – | – | – |"
   echo "| ps with $tscr_running running, s | $tscr_ps | ${pod_ps:-–} | – | $(ratio "$tscr_ps" "$pod_ps") | – |"
   echo "| daemon RSS idle, MiB | $tscr_rss_idle | (daemonless) | 35.8 (PEERS.md) | – | – |"
