@@ -6,6 +6,7 @@ import {
   fromSystemError,
   invalidArgument,
   isAlreadyExists,
+  isErrno,
   isNotFound,
   notFound,
   traced,
@@ -93,10 +94,16 @@ export async function createContainer(
   const undo: (() => Promise<unknown>)[] = [];
   try {
     // Not recursive for the container's own directory: Node's recursive mkdir reports a full disk as ENOENT.
-    await mkdir(o.containersDir, { recursive: true, mode: 0o700 });
-    await mkdir(dir, { mode: 0o700 }).catch((err: unknown) => {
-      throw fromSystemError(err, `cannot create the container directory ${dir}`);
-    });
+    // The parent is made when it is missing (the first container), not before every create.
+    await mkdir(dir, { mode: 0o700 })
+      .catch(async (err: unknown) => {
+        if (!isErrno(err, 'ENOENT')) throw err;
+        await mkdir(o.containersDir, { recursive: true, mode: 0o700 });
+        await mkdir(dir, { mode: 0o700 });
+      })
+      .catch((err: unknown) => {
+        throw fromSystemError(err, `cannot create the container directory ${dir}`);
+      });
     undo.push(() => rm(dir, { recursive: true, force: true }));
     const rootfs = await traced('container.create.snapshot', id, () => o.images.prepare(id, image.id, opts));
     undo.push(() => o.images.removeSnapshot(id));

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { notFound, type ContainerInfo } from '@tscr/api';
@@ -82,6 +82,21 @@ describe('LocalContainerService: create', () => {
     expect(s.store.list()).toEqual([]);
     expect(s.images.snapshots.size).toBe(0);
     expect(await readdir(s.containersDir)).toEqual([]);
+  });
+
+  it('makes the containers directory when it is missing, and reports what else stops the directory', async () => {
+    await rm(s.containersDir, { recursive: true });
+    const { id } = await s.service.create(busybox(['echo']));
+    expect(await readdir(s.containersDir)).toEqual([id]);
+    // Not a directory where the containers' directory should be: a clear error, nothing half-made.
+    await rm(s.containersDir, { recursive: true });
+    await writeFile(s.containersDir, '');
+    const err = await rejection(s.service.create(busybox(['echo'])));
+    expect(err.message).toMatch(/cannot create the container directory/);
+    expect(s.store.list().map((c) => c.id)).toEqual([id]);
+    expect(s.images.snapshots.size).toBe(1);
+    await rm(s.containersDir);
+    await mkdir(s.containersDir);
   });
 
   it('undoes the snapshot when the volume layer refuses a mount', async () => {
