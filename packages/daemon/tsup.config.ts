@@ -1,6 +1,6 @@
 import { defineConfig } from 'tsup';
 import { asciiComments, binBanner, packageConfig } from '../../tsup.shared.js';
-import { binBundle, genEntries, prependBanner } from './tsup.bin.js';
+import { binBundle, genEntries, leanSource, prependBanner } from './tsup.bin.js';
 
 const library = { index: 'src/index.ts', 'local/index': 'src/local/index.ts', 'grpc/index': 'src/grpc/index.ts' };
 
@@ -26,7 +26,7 @@ export default defineConfig([
     shims: false,
     noExternal: [/^@tscr\//, /^@grpc\//, /^@js-sdsl\//, 'better-sqlite3', /^protobufjs/, /^@protobufjs\//, 'long'],
     // One non-ASCII character in a comment makes V8 hold a whole file as UTF-16 (see tsup.shared.js).
-    plugins: [asciiComments],
+    plugins: [asciiComments, leanSource],
     esbuildPlugins: [binBundle],
     esbuildOptions(options) {
       options.chunkNames = 'tscrd-[hash]';
