@@ -41,6 +41,26 @@ module.exports = (name) => {
   }
 };`;
 
+/**
+ * Node builtins the packages' builds require at their top but use only inside functions, by property (`new
+ * w.Worker()`): required by the bin when first used. An idle daemon starts no worker thread (the monitor spawner,
+ * the layer unpacker).
+ */
+const LAZY_BUILTIN = /^(node:)?worker_threads$/;
+
+/** A module whose exports are those of builtin `name`, required on the first access. */
+const lazyBuiltin = (name) => `let loaded;
+const load = () => (loaded ??= require(${JSON.stringify(`node:${name}`)}));
+module.exports = new Proxy({}, {
+  get: (_, key) => load()[key],
+  has: (_, key) => key in load(),
+  ownKeys: () => Reflect.ownKeys(load()),
+  getOwnPropertyDescriptor(_, key) {
+    const descriptor = Reflect.getOwnPropertyDescriptor(load(), key);
+    return descriptor && { ...descriptor, configurable: true };
+  },
+});`;
+
 /** The package root and name of a file inside a @tscr package's folder, or undefined. */
 function ownerOf(file) {
   let dir = dirname(file);
@@ -78,6 +98,15 @@ export const binBundle = {
       args.importer.includes(`${sep}better-sqlite3${sep}`) ? { path: 'bindings', namespace: 'tscrd-sqlite' } : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: 'tscrd-sqlite' }, () => ({ contents: SQLITE_BINDINGS, loader: 'js' }));
+    build.onResolve({ filter: LAZY_BUILTIN }, (args) =>
+      args.kind === 'require-call' && ownerOf(args.importer) && args.importer.includes(`${sep}dist${sep}`)
+        ? { path: args.path.replace(/^node:/, ''), namespace: 'tscrd-lazy-builtin' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'tscrd-lazy-builtin' }, (args) => ({
+      contents: lazyBuiltin(args.path),
+      loader: 'js',
+    }));
     // @tscr/* -> the file Node itself would load (each package's CommonJS build), so the bundle holds the same
     // code as the unbundled packages, their lazy parts included. A dynamic import of one (a part loaded on first
     // use) goes through a module naming its exports: esbuild's chunk of a CommonJS module exports only `default`.
