@@ -86,9 +86,21 @@ function exportNames(code, file) {
     .filter(Boolean);
 }
 
+/**
+ * Where an installed package lies, found along the bundle's node_modules lookup paths: `require.resolve` of
+ * `NAME/package.json` would go through the package's `exports`, whose resolver (Node's ESM one) is ~0.5 MiB of
+ * builtins an idle daemon otherwise never loads.
+ */
+const PACKAGE_DIR = `const { join } = require('node:path');
+const { existsSync, realpathSync } = require('node:fs');
+module.exports = (name) => {
+  const dir = (require.resolve.paths(name) ?? []).map((d) => join(d, name)).find((d) => existsSync(join(d, 'package.json')));
+  return dir ? realpathSync(dir) : require('node:path').dirname(require.resolve(name + '/package.json'));
+};`;
+
 /** JavaScript for "this path inside package NAME, wherever it is installed". */
 const inPackage = (name, path) =>
-  `require('node:path').join(require('node:path').dirname(require.resolve(${JSON.stringify(`${name}/package.json`)})), ${JSON.stringify(path.split(sep).join('/'))})`;
+  `require('node:path').join(require('tscrd-package-dir')(${JSON.stringify(name)}), ${JSON.stringify(path.split(sep).join('/'))})`;
 
 /** The esbuild plugin that makes the bin bundle (tsup.config.ts). */
 export const binBundle = {
@@ -98,6 +110,8 @@ export const binBundle = {
       args.importer.includes(`${sep}better-sqlite3${sep}`) ? { path: 'bindings', namespace: 'tscrd-sqlite' } : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: 'tscrd-sqlite' }, () => ({ contents: SQLITE_BINDINGS, loader: 'js' }));
+    build.onResolve({ filter: /^tscrd-package-dir$/ }, () => ({ path: 'package-dir', namespace: 'tscrd-package-dir' }));
+    build.onLoad({ filter: /.*/, namespace: 'tscrd-package-dir' }, () => ({ contents: PACKAGE_DIR, loader: 'js' }));
     build.onResolve({ filter: LAZY_BUILTIN }, (args) =>
       args.kind === 'require-call' && ownerOf(args.importer) && args.importer.includes(`${sep}dist${sep}`)
         ? { path: args.path.replace(/^node:/, ''), namespace: 'tscrd-lazy-builtin' }
