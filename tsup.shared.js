@@ -4,7 +4,7 @@
 // comment makes V8 hold the whole module source as UTF-16: twice its size in the heap of every process that loads
 // it, for as long as it runs. Escaping them keeps sources one byte per character (esbuild's own escapes guarantee
 // that whatever non-ASCII is left is inside comments, so no code changes meaning).
-const asciiComments = {
+export const asciiComments = {
   name: 'ascii-comments',
   renderChunk(code) {
     if (!/[^\x00-\x7f]/.test(code)) return undefined;

@@ -39,6 +39,18 @@ echo "consumer-check: [${SECONDS}s] type-checking consumers (nodenext .ts + .cts
 echo "consumer-check: [${SECONDS}s] the installed bins"
 "$app/node_modules/.bin/tscr" --help | grep -q '^Usage:  tscr' || { echo "consumer-check: tscr --help failed" >&2; exit 1; }
 [ -x "$app/node_modules/.bin/tscrd" ] || { echo "consumer-check: tscrd is not linked" >&2; exit 1; }
+# tscrd is a bundle (packages/daemon/tsup.bin.js) that finds parts of other packages where npm put them: the installed
+# one serves a layer alone (no SQLite addon needed, which --ignore-scripts left unbuilt) to the installed tscr.
+sock="$tmp/tscrd-volumes.sock"
+"$app/node_modules/.bin/tscrd" serve-layer volumes --listen "unix://$sock" --root "$tmp/tscrd-root" \
+  --exec-root "$tmp/tscrd-run" >"$tmp/tscrd.log" 2>&1 &
+tscrd_pid=$!
+for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+if ! TSCR_HOST="unix://$sock" "$app/node_modules/.bin/tscr" volume create tscr-test-consumer >/dev/null ||
+  ! TSCR_HOST="unix://$sock" "$app/node_modules/.bin/tscr" volume ls -q | grep -qx tscr-test-consumer; then
+  echo "consumer-check: the installed tscrd did not serve:" >&2; cat "$tmp/tscrd.log" >&2; kill "$tscrd_pid"; exit 1
+fi
+kill "$tscrd_pid"; wait "$tscrd_pid" 2>/dev/null || true
 
 if [ "$(id -u)" = 0 ]; then
   echo "consumer-check: [${SECONDS}s] an embedded container with a TTY exec"
