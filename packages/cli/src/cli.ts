@@ -1,4 +1,4 @@
-import { VERSION } from '@tscr/api';
+import { internal, VERSION } from '@tscr/api';
 import { bool, parseArgs } from './args.js';
 import type { DaemonTarget } from '@tscr/api/grpc';
 import { createGrpcClients, DEFAULT_HOST, type Clients } from './client.js';
@@ -118,6 +118,8 @@ export async function main(argv: readonly string[], io: CliIo, opts: MainOptions
   }
   const { used } = found;
   const command = await found.entry.load();
+  // A lean bundle of the bin (lean-bundles.ts) holds only some commands; the bin never routes others to it.
+  if (!command) throw internal(`tscr: "${used.join(' ')}" is not in this bundle of the bin`);
   mark(`command found: ${used.join(' ')}`);
   if (helpWanted) {
     await write(io.stdout, commandHelp(command, used));
