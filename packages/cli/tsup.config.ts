@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 import { binBanner, packageConfig } from '../../tsup.shared.js';
 import { slimGrpcEntries } from './tsup.slim-grpc.js';
+import { BUNDLE_HEAD, BUNDLE_TAIL } from './src/bundle-wrap.js';
 import { LEAN_BUNDLES, type LeanBundle } from './src/lean-bundles.js';
 
 /**
@@ -44,12 +45,13 @@ const systemClientOnly: NonNullable<Options['esbuildPlugins']>[number] = {
  * Escapes what esbuild leaves non-ASCII (a `µ` in a regular expression): an ASCII bundle is read as
  * latin1 by the bin (a copy; UTF-8 decoding 1.5 MB cost ~5 ms) and V8 keeps it as a one-byte string.
  * A `\\uXXXX` escape means the same character in a string, template, regular expression or identifier.
+ * Then wraps it in the function the bin calls (src/bundle-wrap.ts).
  */
-function asciiOnly(file: string): void {
+function finishBundle(file: string): void {
   const text = readFileSync(file, 'utf8');
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is "everything past ASCII"
   const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  if (ascii !== text) writeFileSync(file, ascii);
+  writeFileSync(file, `${BUNDLE_HEAD}${ascii}${BUNDLE_TAIL}`);
 }
 
 /**
@@ -191,7 +193,7 @@ const bundle: Options = {
   esbuildPlugins: [liteGrpc, systemClientOnly, lazyTls, noCri, vendorSplit, oneLong, bundleBuiltin, slimGrpcEntries(resolve('..'))],
   // tsup's own plugin would mark every `node:` import external before lazyTls sees it; esbuild keeps builtins external itself.
   removeNodeProtocol: false,
-  onSuccess: async () => asciiOnly(join(profileOut ?? 'dist', 'cli.cjs')),
+  onSuccess: async () => finishBundle(join(profileOut ?? 'dist', 'cli.cjs')),
   // No `import.meta.url` shim: nothing in the bundle reads it, and the shim built a URL at load.
   shims: false,
   // Resolve sibling packages to their sources (root tsconfig paths), not their built dist.
@@ -203,7 +205,7 @@ const leanBundles: Options[] = LEAN_BUNDLES.map((lean) => ({
   ...bundle,
   entry: { [lean.file.replace(/\.cjs$/, '')]: 'src/cli-bin.ts' },
   esbuildPlugins: [leanOnly(lean), ...(bundle.esbuildPlugins ?? [])],
-  onSuccess: async () => asciiOnly(join(profileOut ?? 'dist', lean.file)),
+  onSuccess: async () => finishBundle(join(profileOut ?? 'dist', lean.file)),
 }));
 
 /**

@@ -24,27 +24,22 @@ const word = commandKey(argv);
 const bundle = join(__dirname, leanBundleFor(word) ?? 'cli.cjs');
 
 /**
- * `Module.wrap` of `node:module`, written out: requiring `node:module` loads Node's ESM loader and source-map
- * support (~0.5 ms) that the bin never uses.
+ * Runs the bundle as a CommonJS module (the build wrote it wrapped in its function, see bundle-wrap.ts),
+ * compiled with cached code when V8 accepts it (unless `useCache` is false).
  */
-function wrap(source: string): string {
-  return `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
-}
-
-/** Runs the bundle as a CommonJS module compiled with cached code when V8 accepts it. */
-function loadWithCodeCache(): void {
+function load(useCache: boolean): void {
   // The build keeps the bundle ASCII (tsup.config.ts): latin1 is a plain copy, UTF-8 decoding is not.
   const source = readFileSync(bundle, 'latin1');
-  const name = cacheName(bundle, word);
+  const name = useCache ? cacheName(bundle, word) : undefined;
   let cached: Buffer | undefined;
   try {
-    cached = readFileSync(name.file);
+    cached = name && readFileSync(name.file);
   } catch {
     cached = undefined;
   }
-  const script = new Script(wrap(source), { filename: bundle, ...(cached && { cachedData: cached }) });
+  const script = new Script(source, { filename: bundle, ...(cached && { cachedData: cached }) });
   mark?.(`${basename(bundle)} compiled (${cached && !script.cachedDataRejected ? 'code cache hit' : 'no cache'})`);
-  if (cached === undefined || script.cachedDataRejected) {
+  if (name && (cached === undefined || script.cachedDataRejected)) {
     // Made at exit, so it also holds the functions this run compiled lazily.
     process.once('exit', () => saveCache(name, script.createCachedData()));
   }
@@ -55,5 +50,4 @@ function loadWithCodeCache(): void {
   run.call(mod.exports, mod.exports, require, mod, bundle, dirname(bundle));
 }
 
-if (process.env.TSCR_NO_COMPILE_CACHE === '1') require(bundle);
-else loadWithCodeCache();
+load(process.env.TSCR_NO_COMPILE_CACHE !== '1');
