@@ -4,7 +4,7 @@
 // Without --dir it builds the bin with a source map into a temporary directory first (TSCR_CLI_PROFILE_OUT, see
 // packages/cli/tsup.config.ts). Code caches go to a temporary XDG_CACHE_HOME, warmed by one run first.
 // `--files` sums by source file (and the node builtin a bundle frame called into) instead of by package.
-// Usage: node bench/cli-profile.mjs [--runs N] [--dir DIST] [--files] -- ARGS...   (a DIST needs cli.cjs + cli.cjs.map)
+// Usage: node bench/cli-profile.mjs [--runs N] [--dir DIST] [--files] -- ARGS...   (a DIST needs its cli*.cjs + maps)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { SourceMap } from 'node:module';
@@ -26,8 +26,13 @@ if (dist === undefined) {
   dist = join(dir, 'dist');
   execFileSync('npx', ['tsup'], { cwd: 'packages/cli', env: { ...env, TSCR_CLI_PROFILE_OUT: dist }, stdio: 'ignore' });
 }
-const bundle = join(dist, 'cli.cjs');
-const map = new SourceMap(JSON.parse(readFileSync(`${bundle}.map`, 'utf8')));
+// The whole CLI (cli.cjs) and the lean bundles (cli-NAME.cjs) the bin runs for some command words.
+const maps = new Map();
+const mapOf = (url) => {
+  const file = join(dist, url.slice(url.lastIndexOf('/') + 1));
+  if (!maps.has(file)) maps.set(file, new SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8'))));
+  return maps.get(file);
+};
 
 /** A package-level name for a source path of the bundle. */
 function group(source) {
@@ -61,8 +66,8 @@ try {
       if (owner.has(id)) return owner.get(id);
       const { callFrame: cf } = node.get(id);
       let k;
-      if (cf.url.endsWith('/cli.cjs')) {
-        const e = map.findEntry(cf.lineNumber, cf.columnNumber);
+      if (/\/cli(-[a-z]+)?\.cjs$/.test(cf.url)) {
+        const e = mapOf(cf.url).findEntry(cf.lineNumber, cf.columnNumber);
         k = e?.originalSource
           ? byFile
             ? e.originalSource.replace(/^.*node_modules\//, '')

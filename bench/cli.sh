@@ -9,6 +9,8 @@
 # tscr is run as its bin (packages/cli/dist/main.cjs through its `sh` first line, which defers NODE_EXTRA_CA_CERTS), as npm links it.
 # Goals: each tscr row <= 1.2x its docker row; tscr version <= node -e 0 + 20 ms.
 # Prints a markdown table of medians, ratios and goals; raw hyperfine JSON lands in bench/.bench-out/cli/.
+# Then where the time goes: `tscr version` and `tscr ps` phase by phase (TSCR_STARTUP_TRACE, bench/cli-phases.mjs;
+# with --baseline, that build beside this one).
 # Needs root and a built CLI and daemon (npm run build). `--tscr BIN` measures another build of the bin (e.g. one of
 # the main branch, to compare); `--baseline BIN` measures another build's version/ps/run beside this one's, in the same
 # run. Usage: bash bench/cli.sh [--runs N] [--count N] [--tscr BIN] [--baseline BIN]
@@ -119,5 +121,12 @@ if (ms['baseline version'] !== undefined) {
     console.log(`| ${c} | ${f(ms[`baseline ${c}`])} | ${f(cpu[`baseline ${c}`])} | ${f(ms[`tscr ${c}`])} |`);
 }
 EOF
+phase_bins=(--bin "this build=$tscr")
+[ -n "$baseline" ] && phase_bins+=(--bin "baseline=$baseline")
+for cmd in version ps; do
+  echo
+  node bench/cli-phases.mjs --runs "$runs" "${phase_bins[@]}" -- "$cmd"
+done
+
 echo
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); NODE_EXTRA_CA_CERTS=${NODE_EXTRA_CA_CERTS:-(unset)}; node $(node --version); $($docker --version); $(hyperfine --version)"

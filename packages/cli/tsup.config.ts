@@ -1,8 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 import { binBanner, packageConfig } from '../../tsup.shared.js';
 import { slimGrpcEntries } from './tsup.slim-grpc.js';
+import { BUNDLE_HEAD, BUNDLE_TAIL } from './src/bundle-wrap.js';
+import { LEAN_BUNDLES, type LeanBundle } from './src/lean-bundles.js';
 
 /**
  * `TSCR_CLI_PROFILE_OUT=DIR` builds only the bin, with a source map, into DIR
@@ -42,12 +45,13 @@ const systemClientOnly: NonNullable<Options['esbuildPlugins']>[number] = {
  * Escapes what esbuild leaves non-ASCII (a `µ` in a regular expression): an ASCII bundle is read as
  * latin1 by the bin (a copy; UTF-8 decoding 1.5 MB cost ~5 ms) and V8 keeps it as a one-byte string.
  * A `\\uXXXX` escape means the same character in a string, template, regular expression or identifier.
+ * Then wraps it in the function the bin calls (src/bundle-wrap.ts).
  */
-function asciiOnly(file: string): void {
+function finishBundle(file: string): void {
   const text = readFileSync(file, 'utf8');
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is "everything past ASCII"
   const ascii = text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  if (ascii !== text) writeFileSync(file, ascii);
+  writeFileSync(file, `${BUNDLE_HEAD}${ascii}${BUNDLE_TAIL}`);
 }
 
 /**
@@ -60,6 +64,19 @@ const lazyTls: NonNullable<Options['esbuildPlugins']>[number] = {
   setup(build) {
     build.onResolve({ filter: /^node:tls$/ }, (args) =>
       args.importer === addressTs ? { path: resolve('src/wire/lazy-tls.ts') } : undefined,
+    );
+  },
+};
+
+/** `src/builtin.ts` in the bundle: the bin's `require` (see src/wire/bundle-builtin.ts), not `node:module`'s. */
+const builtinTs = resolve('src/builtin.ts');
+const bundleBuiltin: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'tscr-bundle-builtin',
+  setup(build) {
+    build.onResolve({ filter: /\/builtin\.js$/ }, (args) =>
+      resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === builtinTs
+        ? { path: resolve('src/wire/bundle-builtin.ts') }
+        : undefined,
     );
   },
 };
@@ -97,6 +114,68 @@ const vendorSplit: NonNullable<Options['esbuildPlugins']>[number] = {
   },
 };
 
+/**
+ * One copy of `long`, without its WebAssembly. The generated messages import its ESM build and protobufjs
+ * requires its CommonJS build, so the bundle held both, and each compiled and instantiated a small WebAssembly
+ * module when evaluated (~1 ms of every call's first client, for int64 multiply/divide the CLI never does). Both
+ * now get the CommonJS build, whose `WebAssembly.Module` is replaced by a throw inside long's own try: long then
+ * keeps its plain JavaScript arithmetic, as it does where WebAssembly is missing.
+ */
+const longUmd = createRequire(import.meta.url).resolve('long'); // its "require" export: umd/index.js
+const oneLong: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'tscr-one-long',
+  setup(build) {
+    build.onResolve({ filter: /^long$/ }, () => ({ path: longUmd }));
+    build.onLoad({ filter: /[\\/]long[\\/]umd[\\/]index\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const patched = text.replace('new WebAssembly.Module(', '(() => { throw new Error("no wasm in the tscr bin"); })(');
+      if (patched === text) throw new Error(`tscr-one-long: no WebAssembly.Module in ${args.path}`);
+      return { contents: patched, loader: 'js' };
+    });
+  },
+};
+
+/** What `src/client.ts` imports for each client getter. */
+const CLIENT_IMPORTS: Record<string, string> = {
+  containers: '@tscr/container/grpc',
+  images: '@tscr/image/grpc',
+  registry: '@tscr/registry-client/grpc',
+  system: './grpc-system.js',
+  volumes: '@tscr/volume/grpc',
+  networks: '@tscr/network/grpc',
+  plugins: '@tscr/plugins/grpc',
+};
+
+/**
+ * A lean bundle (src/lean-bundles.ts): the command table's imports of the command modules it does not hold, and
+ * the client getters' imports of the clients it does not hold, become an empty module. The bin never runs a lean
+ * bundle for a word whose commands would reach one (the unit tests of lean-bundles.ts check the lists).
+ */
+function leanOnly(lean: LeanBundle): NonNullable<Options['esbuildPlugins']>[number] {
+  const table = resolve('src/commands/table.ts');
+  const client = resolve('src/client.ts');
+  const dropped = new Set(
+    Object.entries(CLIENT_IMPORTS)
+      .filter(([getter]) => lean.clients !== undefined && !lean.clients.includes(getter))
+      .map(([, spec]) => spec),
+  );
+  return {
+    name: 'tscr-lean-bundle',
+    setup(build) {
+      build.onResolve({ filter: /.*/ }, (args) => {
+        const out =
+          (args.importer === table && args.path.startsWith('./') && !lean.commandModules.includes(args.path)) ||
+          (args.importer === client && dropped.has(args.path));
+        return out ? { path: args.path, namespace: 'tscr-not-in-lean-bundle' } : undefined;
+      });
+      build.onLoad({ filter: /.*/, namespace: 'tscr-not-in-lean-bundle' }, () => ({
+        contents: '// Not in this lean bundle of the bin (see src/lean-bundles.ts).\nexport {};\n',
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 // The CLI as one self-contained CommonJS file (cli.cjs), and the bin
 // (main.cjs) that loads it with a V8 code cache: startup reads and compiles as little as possible.
 const bundle: Options = {
@@ -111,14 +190,23 @@ const bundle: Options = {
   clean: false,
   minify: true,
   noExternal: [/.*/],
-  esbuildPlugins: [liteGrpc, systemClientOnly, lazyTls, noCri, vendorSplit, slimGrpcEntries(resolve('..'))],
+  esbuildPlugins: [liteGrpc, systemClientOnly, lazyTls, noCri, vendorSplit, oneLong, bundleBuiltin, slimGrpcEntries(resolve('..'))],
   // tsup's own plugin would mark every `node:` import external before lazyTls sees it; esbuild keeps builtins external itself.
   removeNodeProtocol: false,
-  onSuccess: async () => asciiOnly(join(profileOut ?? 'dist', 'cli.cjs')),
-  shims: true,
+  onSuccess: async () => finishBundle(join(profileOut ?? 'dist', 'cli.cjs')),
+  // No `import.meta.url` shim: nothing in the bundle reads it, and the shim built a URL at load.
+  shims: false,
   // Resolve sibling packages to their sources (root tsconfig paths), not their built dist.
   tsconfig: '../../tsconfig.json',
 };
+
+/** The lean bundles (cli-NAME.cjs), each the CLI with only some command modules and clients. */
+const leanBundles: Options[] = LEAN_BUNDLES.map((lean) => ({
+  ...bundle,
+  entry: { [lean.file.replace(/\.cjs$/, '')]: 'src/cli-bin.ts' },
+  esbuildPlugins: [leanOnly(lean), ...(bundle.esbuildPlugins ?? [])],
+  onSuccess: async () => finishBundle(join(profileOut ?? 'dist', lean.file)),
+}));
 
 /**
  * The bin itself: only node builtins. Its first lines (a shell script that is also JavaScript, see binBanner)
@@ -135,15 +223,17 @@ const grpcJs: Options = {
   },
   esbuildPlugins: [],
   onSuccess: undefined,
+  shims: true,
 };
 
 export default defineConfig(
   profileOut
-    ? [bundle, bin, grpcJs]
+    ? [bundle, ...leanBundles, bin, grpcJs]
     : [
         // The library entry, like every package's (keeps the bin files, which the second build writes).
-        packageConfig({ entry: { index: 'src/index.ts' }, clean: ['!main.cjs', '!cli.cjs', '!grpc-js.cjs', '!vendor-*.cjs'] }),
+        packageConfig({ entry: { index: 'src/index.ts' }, clean: ['!main.cjs', '!cli.cjs', '!cli-*.cjs', '!grpc-js.cjs', '!vendor-*.cjs'] }),
         bundle,
+        ...leanBundles,
         bin,
         grpcJs,
       ],

@@ -12,17 +12,6 @@ mark('bundle evaluated');
 // The bin's first line moved NODE_EXTRA_CA_CERTS aside (see tsup.shared.js): children see it again, TLS clients add it.
 adoptDeferredCaCerts();
 
-const io: CliIo = {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  // process.stdin is made on first access; only `import -` needs it.
-  get stdin() {
-    return process.stdin;
-  },
-  signals: process,
-};
-
 /**
  * A reader that stops early (`| head -1`) closes our output: end quietly, as a
  * program killed by SIGPIPE (the Docker CLI, any C tool) does, with the status a
@@ -31,12 +20,29 @@ const io: CliIo = {
  * cancelled; a `--rm` container is still removed by the daemon when it exits.
  */
 const SIGPIPE_STATUS = 141;
-for (const out of [process.stdout, process.stderr]) {
+function quietOnEpipe<T extends NodeJS.WriteStream>(out: T): T {
   out.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(SIGPIPE_STATUS);
     throw err;
   });
+  return out;
 }
+
+let stderr: NodeJS.WriteStream | undefined;
+const io: CliIo = {
+  stdout: quietOnEpipe(process.stdout),
+  // process.stderr is made on first access (a terminal's loads `node:tty`); most runs never write to it.
+  get stderr() {
+    stderr ??= quietOnEpipe(process.stderr);
+    return stderr;
+  },
+  env: process.env,
+  // process.stdin is made on first access; only `import -` needs it.
+  get stdin() {
+    return process.stdin;
+  },
+  signals: process,
+};
 
 void main(process.argv.slice(2), io).then((code) => {
   mark('command done');

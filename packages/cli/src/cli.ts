@@ -1,4 +1,4 @@
-import { VERSION } from '@tscr/api';
+import { internal, VERSION } from '@tscr/api';
 import { bool, parseArgs } from './args.js';
 import type { DaemonTarget } from '@tscr/api/grpc';
 import { createGrpcClients, DEFAULT_HOST, type Clients } from './client.js';
@@ -44,11 +44,8 @@ function argCountProblem(c: Command, n: number): string | undefined {
   return undefined;
 }
 
-/** The command table and help texts: loaded once a command word is there (`--version` needs neither). */
-async function loadCommands() {
-  const [table, help] = await Promise.all([import('./commands/table.js'), import('./help.js')]);
-  return { ...table, ...help };
-}
+/** The help texts: loaded when a run prints help (the command table loads once a command word is there). */
+const loadHelp = () => import('./help.js');
 
 async function runCommand(io: CliIo, ctx: Context, command: Command, used: string[], rest: string[]): Promise<number> {
   const errorExit = command.errorExitCode ?? 1;
@@ -58,7 +55,7 @@ async function runCommand(io: CliIo, ctx: Context, command: Command, used: strin
       stopAtPositional: command.stopAtPositional ?? false,
     });
     if (bool(flags, 'help')) {
-      const { commandHelp } = await import('./help.js');
+      const { commandHelp } = await loadHelp();
       await write(io.stdout, commandHelp(command, used));
       return 0;
     }
@@ -99,8 +96,9 @@ export async function main(argv: readonly string[], io: CliIo, opts: MainOptions
     await write(io.stdout, `tscr version ${VERSION}\n`);
     return 0;
   }
-  const { findCommand, groups, commandHelp, groupHelp, rootHelp } = await loadCommands();
+  const { findCommand, groups } = await import('./commands/table.js');
   if (words.length === 0 || (words[0] === 'help' && words.length === 1)) {
+    const { rootHelp } = await loadHelp();
     await write(words.length === 0 && !bool(flags, 'help') ? io.stderr : io.stdout, rootHelp());
     return words.length === 0 && !bool(flags, 'help') ? USAGE_EXIT : 0;
   }
@@ -110,6 +108,7 @@ export async function main(argv: readonly string[], io: CliIo, opts: MainOptions
   if (!found) {
     const group = target[0]!;
     if (group in groups && (target.length === 1 || helpWanted || target[1] === '--help')) {
+      const { groupHelp } = await loadHelp();
       await write(io.stdout, groupHelp(group));
       return 0;
     }
@@ -118,8 +117,11 @@ export async function main(argv: readonly string[], io: CliIo, opts: MainOptions
   }
   const { used } = found;
   const command = await found.entry.load();
+  // A lean bundle of the bin (lean-bundles.ts) holds only some commands; the bin never routes others to it.
+  if (!command) throw internal(`tscr: "${used.join(' ')}" is not in this bundle of the bin`);
   mark(`command found: ${used.join(' ')}`);
   if (helpWanted) {
+    const { commandHelp } = await loadHelp();
     await write(io.stdout, commandHelp(command, used));
     return 0;
   }

@@ -5,8 +5,16 @@
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Global flags that take a value: their values are not command words. */
-const VALUE_FLAGS = new Set(['-H', '--host', '-c', '--context', '--tlscacert', '--tlscert', '--tlskey']);
+/** Global flags that take a value: their values are not command words (a unit test checks these against global-flags.ts). */
+export const VALUE_FLAGS: ReadonlySet<string> = new Set([
+  '-H',
+  '--host',
+  '-c',
+  '--context',
+  '--tlscacert',
+  '--tlscert',
+  '--tlskey',
+]);
 
 /** The command word of this run (`ps`, `run`, …): each gets its own cache. */
 export function commandKey(argv: readonly string[]): string {
@@ -40,11 +48,12 @@ export interface CacheName {
 }
 
 /**
+ * `word` is the run's command word ({@link commandKey}).
  * V8 itself only checks the source length, so a rebuilt bundle must never meet
  * an old cache: the bundle's inode, size and mtime name the build (hashing 1 MB
  * of source on every start cost more than the rest of this loader).
  */
-export function cacheName(bundle: string, argv: readonly string[]): CacheName {
+export function cacheName(bundle: string, word: string): CacheName {
   // os.homedir() reads $HOME first too; `node:os` (~0.3 ms) is loaded only when HOME is unset.
   const home = process.env.HOME || (require('node:os') as typeof import('node:os')).homedir();
   const base = process.env.XDG_CACHE_HOME || join(home, '.cache');
@@ -54,7 +63,7 @@ export function cacheName(bundle: string, argv: readonly string[]): CacheName {
   const dir = join(base, 'tscr');
   return {
     dir,
-    file: join(dir, `${mine}${build}-${commandKey(argv)}.v8cache`),
+    file: join(dir, `${mine}${build}-${word}.v8cache`),
     mine,
     build: `${mine}${build}-`,
   };

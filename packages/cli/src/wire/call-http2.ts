@@ -8,6 +8,7 @@
  * `fromStatus` finds a TscrError's code and details as it does with grpc-js.
  * Plain connections are shared by every client of one target; TLS ones are per client.
  */
+import { mark } from '../startup-trace.js';
 import { type ConnectTarget, type WireSession, type WireStream, openSession } from './connect.js';
 
 export type { Security, SslArgs } from './connect.js';
@@ -287,6 +288,7 @@ export function unaryCall(
       return true;
     },
     onEnd(err) {
+      mark('call ended');
       if (err) return done(err);
       if (!answer || extra) {
         return done(

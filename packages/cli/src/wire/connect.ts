@@ -9,6 +9,7 @@ import type { ClientHttp2Session } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { ConnectionOptions, PeerCertificate } from 'node:tls';
 import { H2Session } from './h2/session.js';
+import { mark } from '../startup-trace.js';
 
 /** A client's HTTP/2 connection, whichever implementation made it (the calls use only this much of it). */
 export type WireSession = H2Session;
@@ -72,6 +73,7 @@ export function openSession(ch: ConnectTarget): WireSession {
   const net: typeof import('node:net') = require('node:net');
   if (ch.target.startsWith('unix://')) {
     const socket = net.connect(ch.target.slice('unix://'.length));
+    socket.once('connect', () => mark('connected (the request goes out)'));
     return new H2Session(socket, { scheme: 'http', authority: 'localhost' });
   }
   const { host, port } = hostPort(ch.target);

@@ -71,6 +71,35 @@ describe.skipIf(!existsSync(bin))('the tscr bin (dist/main.cjs)', () => {
     expect(run.stderr).not.toContain('grpc-js loaded');
   });
 
+  it('runs the lean bundle of the command word (src/lean-bundles.ts), the whole CLI for other words', async () => {
+    const trace = { ...env, TSCR_STARTUP_TRACE: '1' };
+    const version = await tscr(['version'], trace);
+    expect(version.stderr).toMatch(/ cli-system\.cjs compiled /);
+    // info decodes int64 fields (Long, without its WebAssembly in the bin).
+    const info = await tscr(['-D', 'info'], trace);
+    expect(info.stdout).toContain(' Total Memory: 8GiB\n');
+    expect(info.stderr).toMatch(/ cli-system\.cjs compiled /);
+    const ps = await tscr(['-H', d.address, 'ps', '-a'], trace);
+    expect(ps).toMatchObject({ code: 0 });
+    expect(ps.stderr).toMatch(/ cli-containers\.cjs compiled /);
+    const images = await tscr(['images'], trace);
+    expect(images.stdout).toContain('busybox');
+    expect(images.stderr).toMatch(/ cli\.cjs compiled /);
+    // A lean bundle holds the command table: help for any command still works from it.
+    expect((await tscr(['ps', '--help'], env)).stdout).toContain('Usage:  tscr ps [OPTIONS]');
+    for (const file of ['cli.cjs', 'cli-system.cjs', 'cli-containers.cjs']) {
+      const text = readFileSync(fileURLToPath(new URL(`../../dist/${file}`, import.meta.url)), 'latin1');
+      expect(text, file).not.toContain('new WebAssembly.Module(');
+      // One copy of long (its CommonJS build), not also its ESM one.
+      expect(text.match(/new WebAssembly\.Instance\(/g)?.length ?? 0, file).toBeLessThanOrEqual(1);
+    }
+    const sizes = ['cli.cjs', 'cli-system.cjs', 'cli-containers.cjs'].map(
+      (f) => readFileSync(fileURLToPath(new URL(`../../dist/${f}`, import.meta.url))).length,
+    );
+    expect(sizes[1]).toBeLessThan(sizes[0]! / 3);
+    expect(sizes[2]).toBeLessThan(sizes[0]!);
+  });
+
   it('exits 125 from run and 1 otherwise when no daemon listens', async () => {
     const gone = { ...env, TSCR_HOST: `unix://${d.dir}/none.sock` };
     const r = await tscr(['run', 'busybox:test'], gone);

@@ -26,8 +26,8 @@ describe('the bin code cache', () => {
     process.env.XDG_CACHE_HOME = base;
     const bundle = join(base, 'cli.cjs');
     writeFileSync(bundle, 'one');
-    const ps = cacheName(bundle, ['ps']);
-    const run = cacheName(bundle, ['run', 'x']);
+    const ps = cacheName(bundle, commandKey(['ps']));
+    const run = cacheName(bundle, commandKey(['run', 'x']));
     expect(ps.file).not.toBe(run.file);
     saveCache(ps, Buffer.from('a'));
     saveCache(run, Buffer.from('b'));
@@ -38,7 +38,7 @@ describe('the bin code cache', () => {
     const old = new Date(Date.now() - 30 * 24 * 3600 * 1000);
     utimesSync(stale, old, old);
     writeFileSync(bundle, 'rebuilt, longer'); // a new build of the same bundle
-    const rebuilt = cacheName(bundle, ['ps']);
+    const rebuilt = cacheName(bundle, commandKey(['ps']));
     expect(rebuilt.file).not.toBe(ps.file);
     saveCache(rebuilt, Buffer.from('c'));
     expect(readdirSync(ps.dir).sort()).toEqual(

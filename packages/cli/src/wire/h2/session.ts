@@ -45,6 +45,7 @@ import {
 } from './frames.js';
 import { HpackDecoder, encodeHeaders } from './hpack.js';
 import { H2Stream, type StreamOwner } from './stream.js';
+import { mark } from '../../startup-trace.js';
 
 /** What this side lets each stream receive before it hands data on (its SETTINGS_INITIAL_WINDOW_SIZE). */
 const STREAM_WINDOW = 1024 * 1024;
@@ -78,6 +79,8 @@ export class H2Session extends EventEmitter implements StreamOwner {
   private corked = false;
   /** GOAWAY sent and the socket ended: nothing more is written. */
   private ending = false;
+  /** Something came from the server (for the start-up trace). */
+  private heard = false;
 
   constructor(
     private readonly socket: Duplex,
@@ -204,6 +207,10 @@ export class H2Session extends EventEmitter implements StreamOwner {
   }
 
   private onBytes(chunk: Buffer): undefined {
+    if (!this.heard) {
+      this.heard = true;
+      mark('first bytes from the daemon');
+    }
     this.input = this.input.length ? Buffer.concat([this.input, chunk]) : chunk;
     while (!this.destroyed && this.input.length >= 9) {
       const length = this.input.readUIntBE(0, 3);
