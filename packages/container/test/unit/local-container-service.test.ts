@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { notFound, type ContainerInfo } from '@tscr/api';
@@ -82,6 +82,15 @@ describe('LocalContainerService: create', () => {
     expect(s.store.list()).toEqual([]);
     expect(s.images.snapshots.size).toBe(0);
     expect(await readdir(s.containersDir)).toEqual([]);
+  });
+
+  it('makes the containers directory again when it was removed under the daemon', async () => {
+    const first = await s.service.create(busybox(['echo']));
+    expect(existsSync(join(s.containersDir, first.id, 'container.log'))).toBe(true);
+    await rm(s.containersDir, { recursive: true, force: true });
+    const { id } = await s.service.create(busybox(['echo']));
+    expect((await readdir(join(s.containersDir, id))).sort()).toEqual(['container.log']);
+    expect((await s.service.inspect(id)).logPath).toBe(join(s.containersDir, id, 'container.log'));
   });
 
   it('undoes the snapshot when the volume layer refuses a mount', async () => {
