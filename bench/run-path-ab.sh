@@ -3,7 +3,8 @@
 # tscrd started with TSCR_TRACE (A: the tree at $TREEA, B: this tree), a busybox image imported into each, then
 # ROUNDS (default 6) alternating rounds of RUNS (default 10) create/attach/start/wait/remove through the gRPC API
 # from a warm client (bench/api-latency.mjs of this tree, the same client for both), the load beside each round.
-# Prints, for A and B, the client's per-call medians and the daemon's per-step breakdown (bench/trace-report.mjs).
+# Prints, for A and B, the client's per-call medians and the daemon's per-step breakdown (bench/trace-report.mjs);
+# the traces are kept in bench/.bench-out/run-path-ab-{a,b}.jsonl.
 # TREEA is a whole tree with built packages (its packages/daemon/dist/main.cjs and the @tscr packages it loads),
 # e.g. a copy of this worktree made before a change (`cp -al`, then real copies of the rebuilt packages' dist).
 # Needs root. Usage: TREEA=/tmp/old-tree bash bench/run-path-ab.sh
@@ -43,7 +44,8 @@ for v in a b; do
   : >"$work/$v/trace.jsonl"
 done
 for r in $(seq "${ROUNDS:-6}"); do
-  for v in a b; do
+  order="a b"; [ $((r % 2)) = 0 ] && order="b a" # each goes first in half the rounds
+  for v in $order; do
     export TSCR_HOST="unix://$work/$v/exec/tscr.sock"
     node bench/api-latency.mjs --runs "${RUNS:-10}" --warmup 0 --image tscr-bench/busybox:latest \
       --out "$work/lat-$v-$r.json" --calls "$work/calls-$v-$r.json" >/dev/null 2>&1
@@ -52,6 +54,10 @@ for r in $(seq "${ROUNDS:-6}"); do
   done
 done
 sleep 1
+mkdir -p bench/.bench-out
+for v in a b; do
+  cp "$work/$v/trace.jsonl" "bench/.bench-out/run-path-ab-$v.jsonl"
+done
 for v in a b; do
   # Every round's runs together: the client's calls (all runs' medians of medians would hide the spread) and the totals.
   node -e '
