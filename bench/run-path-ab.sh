@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # A/B of the run path (issue 17 goal 2) between two daemon builds, side by side in the same minutes: two private
-# tscrd started with TSCR_TRACE (A: the tree at $TREEA, B: this tree), a busybox image imported into each, then
+# tscrd started with TSCR_TRACE (A: the tree at $TREEA, B: the tree at $TREEB, default this one), a busybox image imported into each, then
 # ROUNDS (default 6) alternating rounds of RUNS (default 10) create/attach/start/wait/remove through the gRPC API
 # from a warm client (bench/api-latency.mjs of this tree, the same client for both), the load beside each round.
 # Prints, for A and B, the client's per-call medians and the daemon's per-step breakdown (bench/trace-report.mjs);
 # the traces are kept in bench/.bench-out/run-path-ab-{a,b}.jsonl.
 # TREEA is a whole tree with built packages (its packages/daemon/dist/main.cjs and the @tscr packages it loads),
 # e.g. a copy of this worktree made before a change (`cp -al`, then real copies of the rebuilt packages' dist).
-# Needs root. Usage: TREEA=/tmp/old-tree bash bench/run-path-ab.sh
+# Slot B came out slower than slot A with the same build in both (7.6 ms of 91 at load 9-18, all in `runc create`):
+# run it both ways (TREEA=old, then TREEA=new TREEB=old) and compare the daemon's own steps, not the totals.
+# Needs root. Usage: TREEA=/tmp/old-tree [TREEB=…] bash bench/run-path-ab.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -35,7 +37,7 @@ start() { # v tree
     >"$work/$1.log" 2>&1 &
   echo $!
 }
-pa=$(start a "$TREEA"); pb=$(start b "$PWD")
+pa=$(start a "$TREEA"); pb=$(start b "${TREEB:-$PWD}")
 for v in a b; do
   export TSCR_HOST="unix://$work/$v/exec/tscr.sock"
   for _ in $(seq 100); do $tscr version >/dev/null 2>&1 && break; sleep 0.1; done
@@ -69,7 +71,7 @@ for v in a b; do
     const totals = rounds.flatMap((r) => JSON.parse(fs.readFileSync(`${w}/lat-${v}-${r}.json`)).results[0].times);
     const merged = Object.fromEntries(Object.entries(calls).map(([k, xs]) => [k, med(xs)]));
     fs.writeFileSync(`${w}/calls-${v}.json`, JSON.stringify(merged));
-    console.log(`\n## ${v === "a" ? "A (" + process.env.TREEA + ")" : "B (this tree)"}: run path median ${(med(totals) * 1000).toFixed(1)} ms over ${totals.length} runs\n`);' \
+    console.log(`\n## ${v === "a" ? "A (" + process.env.TREEA + ")" : "B (" + (process.env.TREEB || "this tree") + ")"}: run path median ${(med(totals) * 1000).toFixed(1)} ms over ${totals.length} runs\n`);' \
     "$work" "$v" "${ROUNDS:-6}"
   node bench/trace-report.mjs "$work/$v/trace.jsonl" "$work/calls-$v.json"
 done
