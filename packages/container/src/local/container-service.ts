@@ -602,7 +602,7 @@ export class LocalContainerService implements ContainerService {
         if (!isNotFound(err)) throw err;
       }),
     );
-    await this.o.store.settled?.(id);
+    await traced('container.remove.record-copy', id, async () => this.o.store.settled?.(id));
     await traced('container.remove.files', id, () => {
       this.trash.take(join(this.o.containersDir, id), id); // renamed; its files go behind the call
       return Promise.all([

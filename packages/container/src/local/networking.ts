@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   failedPrecondition,
@@ -205,12 +204,17 @@ function hostResolvConf(): { nameservers: string[]; rest: string[] } {
   return { nameservers, rest };
 }
 
-/** /etc/hosts, /etc/hostname and /etc/resolv.conf of a container, written to its directory. */
-export async function writeNetworkFiles(
+/**
+ * /etc/hosts, /etc/hostname and /etc/resolv.conf of a container, written to
+ * its directory. Synchronously: three small files on the start path, where
+ * each asynchronous write cost three thread-pool trips (open, write, close),
+ * queued behind every other file operation of a busy daemon.
+ */
+export function writeNetworkFiles(
   dir: string,
   info: ContainerInfo,
   a: NetworkAttachment,
-): Promise<Array<{ name: string; path: string }>> {
+): Array<{ name: string; path: string }> {
   const h = info.hostConfig;
   const hostname = info.config.hostname || info.id.slice(0, 12);
   const hosts = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
@@ -231,7 +235,7 @@ export async function writeNetworkFiles(
     { name: 'hostname', text: `${hostname}\n` },
     { name: 'resolv.conf', text: `${resolv.join('\n')}\n` },
   ];
-  await Promise.all(files.map((f) => writeFile(join(dir, f.name), f.text, { mode: 0o644 })));
+  for (const f of files) writeFileSync(join(dir, f.name), f.text, { mode: 0o644 });
   return files.map((f) => ({ name: f.name, path: join(dir, f.name) }));
 }
 
@@ -269,7 +273,7 @@ export async function attachNetwork(
     ports: portRequests(h, exposed),
   });
   const taken = new Set(userMounts.map((m) => m.destination));
-  const files = await writeNetworkFiles(join(d.containersDir, info.id), info, attachment);
+  const files = writeNetworkFiles(join(d.containersDir, info.id), info, attachment);
   const mounts: ResolvedMount[] = files
     .filter((f) => !taken.has(`/etc/${f.name}`))
     .map((f) => ({

@@ -99,6 +99,15 @@ describe('LocalContainerService: create', () => {
     await mkdir(s.containersDir);
   });
 
+  it('makes the containers directory again when it was removed under the daemon', async () => {
+    const first = await s.service.create(busybox(['echo']));
+    expect(existsSync(join(s.containersDir, first.id, 'container.log'))).toBe(true);
+    await rm(s.containersDir, { recursive: true, force: true });
+    const { id } = await s.service.create(busybox(['echo']));
+    expect((await readdir(join(s.containersDir, id))).sort()).toEqual(['container.log']);
+    expect((await s.service.inspect(id)).logPath).toBe(join(s.containersDir, id, 'container.log'));
+  });
+
   it('undoes the snapshot when the volume layer refuses a mount', async () => {
     const mounts = [{ type: 'bind' as const, source: '/x', target: 'relative' }];
     expect((await rejection(s.service.create({ ...busybox(['echo']), hostConfig: { mounts } }))).code).toBe(

@@ -4,7 +4,7 @@
  * System service over them.
  */
 export { SqliteContainerStore, STATE_DB_FILE } from '../state/sqlite-store.js';
-export { MirroredContainerStore, RECORD_FILE } from '../state/mirrored-store.js';
+export { MirroredContainerStore, RECORD_FILE, RETIRED_RECORD_FILE } from '../state/mirrored-store.js';
 export { checkStateDatabase } from '../state/state-check.js';
 export type { StateCheck } from '../state/state-check.js';
 export { EventBus } from '../events.js';

@@ -7,6 +7,12 @@ import type { ContainerStore } from '@tscr/container';
 /** File name of the copy of a container's record inside its directory. */
 export const RECORD_FILE = 'record.json';
 
+/** What the copy of a container being removed is renamed to: no copy is re-adopted from it. */
+export const RETIRED_RECORD_FILE = 'record.json.removing';
+
+/** Queued instead of a copy's text: the copy is to be retired (renamed to {@link RETIRED_RECORD_FILE}). */
+const RETIRE = Symbol('retire');
+
 const ID = /^[0-9a-f]{64}$/;
 
 /** A store that can take a record already serialized, so a record is turned into JSON once per change. */
@@ -33,8 +39,8 @@ export type TextContainerStore = ContainerStore & {
  * moment a write takes.
  */
 export class MirroredContainerStore implements ContainerStore {
-  /** Per container: the newest copy not yet being written. */
-  private readonly queued = new Map<string, string>();
+  /** Per container: the newest copy not yet being written (or its retirement). */
+  private readonly queued = new Map<string, string | typeof RETIRE>();
   /** Per container: the write of copies under way. */
   private readonly writing = new Map<string, Promise<void>>();
 
@@ -56,11 +62,24 @@ export class MirroredContainerStore implements ContainerStore {
     }
   }
 
-  /** The row, then the copy behind it (see the class). */
+  /**
+   * The row, then the copy behind it (see the class). A container marked
+   * `removing` gets no new copy: its copy is retired (renamed, at once when
+   * no write of it is under way), so that with the database lost its
+   * directory is removed as leftovers — what its removal was doing — instead
+   * of re-adopted. The removal then has no copy to wait for (a replacing
+   * rename's write-back, about a millisecond on its path).
+   */
   update(info: ContainerInfo): void {
     const text = JSON.stringify(info);
     this.inner.update(info, text);
-    this.queued.set(info.id, text);
+    const retire = info.state.status === 'removing';
+    if (retire && !this.writing.has(info.id)) {
+      this.queued.delete(info.id);
+      this.retire(info.id);
+      return;
+    }
+    this.queued.set(info.id, retire ? RETIRE : text);
     if (!this.writing.has(info.id)) this.writing.set(info.id, this.drain(info.id));
   }
 
@@ -96,7 +115,10 @@ export class MirroredContainerStore implements ContainerStore {
 
   /** Writes the copies still queued, then closes the inner store (when it has something to close). */
   close(): void {
-    for (const [id, text] of this.queued) this.mirrorText(id, text);
+    for (const [id, text] of this.queued) {
+      if (text === RETIRE) this.retire(id);
+      else this.mirrorText(id, text);
+    }
     this.queued.clear();
     this.inner.close?.();
   }
@@ -143,6 +165,10 @@ export class MirroredContainerStore implements ContainerStore {
     try {
       for (let text = this.queued.get(id); text !== undefined; text = this.queued.get(id)) {
         this.queued.delete(id);
+        if (text === RETIRE) {
+          this.retire(id);
+          continue;
+        }
         const file = join(this.containersDir, id, RECORD_FILE);
         const tmp = `${file}.tmp`;
         try {
@@ -154,6 +180,15 @@ export class MirroredContainerStore implements ContainerStore {
       }
     } finally {
       this.writing.delete(id);
+    }
+  }
+
+  /** Renames the copy of `id` aside (a rename to a free name: no write-back); none there is fine. */
+  private retire(id: string): void {
+    try {
+      renameSync(join(this.containersDir, id, RECORD_FILE), join(this.containersDir, id, RETIRED_RECORD_FILE));
+    } catch {
+      // No copy (or no directory): nothing to re-adopt either way.
     }
   }
 

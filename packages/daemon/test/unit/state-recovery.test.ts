@@ -2,7 +2,13 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MirroredContainerStore, RECORD_FILE, SqliteContainerStore, checkStateDatabase } from '@tscr/daemon/local';
+import {
+  MirroredContainerStore,
+  RECORD_FILE,
+  RETIRED_RECORD_FILE,
+  SqliteContainerStore,
+  checkStateDatabase,
+} from '@tscr/daemon/local';
 import { makeTempDir } from '@tscr/testkit';
 import { sampleRecord } from '../../../container/test/conformance/container-store.js';
 
@@ -63,6 +69,40 @@ describe('state database recovery', () => {
     expect(existsSync(join(dir, 'containers', B, RECORD_FILE)), 'no copy outlives its record').toBe(false);
     expect(readdirSync(join(dir, 'containers', A))).toEqual([RECORD_FILE]);
     store.close();
+  });
+
+  it('retires the copy of a container marked for removal: a new database does not re-adopt it', async () => {
+    dir = await makeTempDir('state-recovery');
+    mkdirSync(join(dir, 'containers', A), { recursive: true });
+    mkdirSync(join(dir, 'containers', B), { recursive: true });
+    const store = storeIn(dir);
+    const web = sampleRecord(A, 'web');
+    store.insert(web);
+    store.insert(sampleRecord(B, 'db'));
+    // Nothing being written: the copy is renamed aside at once, and there is nothing to wait for.
+    store.update({ ...web, state: { ...web.state, status: 'removing' } });
+    expect(readdirSync(join(dir, 'containers', A)).sort()).toEqual([RETIRED_RECORD_FILE]);
+    expect(store.get(A)?.state.status, 'the database has the mark').toBe('removing');
+    // A copy being written when the mark comes: retired after it, never left as the record.
+    const db = sampleRecord(B, 'db');
+    store.update({ ...db, restartCount: 2 });
+    store.update({ ...db, state: { ...db.state, status: 'removing' } });
+    await store.settled(B);
+    expect(readdirSync(join(dir, 'containers', B)).sort()).toEqual([RETIRED_RECORD_FILE]);
+    // A failed removal's later change (back from removing) gets its copy again.
+    store.update({ ...db, restartCount: 3 });
+    await store.settled(B);
+    expect(JSON.parse(readFileSync(join(dir, 'containers', B, RECORD_FILE), 'utf8')).restartCount).toBe(3);
+    store.close();
+
+    await rm(join(dir, 'tscr.db'), { force: true });
+    await rm(join(dir, 'tscr.db-wal'), { force: true });
+    const again = storeIn(dir);
+    expect(
+      again.adoptOrphans(() => undefined),
+      'the one being removed stays out',
+    ).toEqual([B]);
+    again.close();
   });
 
   it('writes no copy for a container whose directory is gone (being removed)', async () => {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fromSystemError, isErrno, throwIfCancelled } from '@tscr/api';
@@ -32,6 +33,18 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { force: true });
+    throw fromSystemError(err, `cannot write ${path}`);
+  }
+}
+
+/** {@link writeFileAtomic}, synchronously (for a small file on a call's path). */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  const tmp = tempSibling(path);
+  try {
+    writeFileSync(tmp, data, { flag: 'wx', mode: 0o644 });
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
     throw fromSystemError(err, `cannot write ${path}`);
   }
 }

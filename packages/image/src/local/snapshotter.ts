@@ -1,4 +1,5 @@
-import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DirTrash,
@@ -12,7 +13,7 @@ import {
   isErrno,
 } from '@tscr/api';
 import type { CallOptions, Snapshotter } from '../types.js';
-import { spreadSubdirectories, throwIfAborted, writeFileAtomic } from './fs-util.js';
+import { spreadSubdirectories, throwIfAborted, writeFileAtomicSync } from './fs-util.js';
 
 const KEY = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 const RECORD = 'snapshot.json';
@@ -109,24 +110,28 @@ export class LocalSnapshotter implements Snapshotter {
     const dir = this.dirOf(key);
     // Each snapshot (its upper directory takes what the container writes) in a block group of its own.
     await spreadSubdirectories(this.options.dir, 0o777);
+    // Its directories and record are made synchronously (four small file operations on the create path, each a
+    // thread-pool trip queued behind every other file operation of a busy daemon when made asynchronously).
     try {
-      // The parent is made once per process (above); made again only if it went away since.
-      await mkdir(dir).catch(async (err: unknown) => {
-        if (!isErrno(err, 'ENOENT')) throw err;
-        await mkdir(this.options.dir, { recursive: true });
-        await mkdir(dir);
-      });
+      mkdirSync(dir);
     } catch (err) {
       if (isErrno(err, 'EEXIST')) {
         throw alreadyExists(`snapshot ${key} already exists`, { details: { key } });
       }
-      throw fromSystemError(err, `cannot create snapshot ${key}`);
+      if (!isErrno(err, 'ENOENT')) throw fromSystemError(err, `cannot create snapshot ${key}`);
+      // The snapshots' directory removed under the daemon: made again.
+      try {
+        mkdirSync(this.options.dir, { recursive: true });
+        mkdirSync(dir);
+      } catch (again) {
+        throw fromSystemError(again, `cannot create snapshot ${key}`);
+      }
     }
     const record: SnapshotRecord = { key, image: img.id, layers: [...img.layers], created: new Date().toISOString() };
     try {
-      await mkdir(join(dir, 'upper'), { mode: 0o755 });
-      await mkdir(join(dir, 'work'), { mode: 0o700 });
-      await writeFileAtomic(join(dir, RECORD), `${JSON.stringify(record, null, 2)}\n`);
+      mkdirSync(join(dir, 'upper'), { mode: 0o755 });
+      mkdirSync(join(dir, 'work'), { mode: 0o700 });
+      writeFileAtomicSync(join(dir, RECORD), `${JSON.stringify(record, null, 2)}\n`);
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
       throw fromSystemError(err, `cannot create snapshot ${key}`);
@@ -139,7 +144,7 @@ export class LocalSnapshotter implements Snapshotter {
   async mounts(key: string, opts: CallOptions = {}): Promise<Mount[]> {
     validateSnapshotKey(key);
     throwIfAborted(opts.signal);
-    return this.mountsOf(await this.record(key));
+    return this.mountsOf(this.recordSync(key));
   }
 
   /** @inheritdoc */
@@ -153,7 +158,7 @@ export class LocalSnapshotter implements Snapshotter {
     throwIfAborted(opts.signal);
     let record: SnapshotRecord | undefined;
     try {
-      record = await this.record(key);
+      record = this.recordSync(key);
     } catch {
       record = undefined; // a half-made snapshot without a record still gets removed
     }
@@ -199,20 +204,43 @@ export class LocalSnapshotter implements Snapshotter {
     try {
       text = await readFile(join(this.dirOf(key), RECORD), 'utf8');
     } catch (err) {
-      if (isErrno(err, 'ENOENT')) {
-        throw notFound(`no such snapshot: ${key}`, { cause: err, details: { key } });
-      }
-      throw fromSystemError(err, `cannot read snapshot ${key}`);
+      throw this.readError(key, err);
     }
-    let record: SnapshotRecord;
-    try {
-      record = JSON.parse(text) as SnapshotRecord;
-    } catch (err) {
-      throw internal(`corrupt snapshot record of ${key}`, { cause: err });
-    }
+    const record = this.parseRecord(key, text);
     // Not kept when a removal began meanwhile: it may be this snapshot's, whose entry is gone.
     if (this.removals === removals) this.records.set(key, { ...record, layers: [...record.layers] });
     return record;
+  }
+
+  /**
+   * {@link record}, read synchronously when not already known: one small file on a start's path
+   * (an asynchronous read is four thread-pool trips: open, stat, read, close). No removal can overlap it.
+   */
+  recordSync(key: string): SnapshotRecord {
+    const known = this.records.get(key);
+    if (known) return { ...known, layers: [...known.layers] };
+    let text: string;
+    try {
+      text = readFileSync(join(this.dirOf(key), RECORD), 'utf8');
+    } catch (err) {
+      throw this.readError(key, err);
+    }
+    const record = this.parseRecord(key, text);
+    this.records.set(key, { ...record, layers: [...record.layers] });
+    return record;
+  }
+
+  private readError(key: string, err: unknown): Error {
+    if (isErrno(err, 'ENOENT')) return notFound(`no such snapshot: ${key}`, { cause: err, details: { key } });
+    return fromSystemError(err, `cannot read snapshot ${key}`);
+  }
+
+  private parseRecord(key: string, text: string): SnapshotRecord {
+    try {
+      return JSON.parse(text) as SnapshotRecord;
+    } catch (err) {
+      throw internal(`corrupt snapshot record of ${key}`, { cause: err });
+    }
   }
 
   private dirOf(key: string): string {

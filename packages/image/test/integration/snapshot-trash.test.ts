@@ -39,6 +39,18 @@ describe('snapshot removal behind the call (the image layer trash)', () => {
     expect(existsSync(join(root, 'snapshots', 'c1', 'upper'))).toBe(true);
   });
 
+  it('makes the snapshots directory again when it was removed under the daemon, and refuses a taken key', async () => {
+    const s = new LocalSnapshotter(opts());
+    await s.prepareFrom('c1', image);
+    rmSync(join(root, 'snapshots'), { recursive: true, force: true });
+    const mounts = await s.prepareFrom('c3', image);
+    expect(mounts[0]?.options).toContain(`upperdir=${join(root, 'snapshots', 'c3', 'upper')}`);
+    expect(readdirSync(join(root, 'snapshots', 'c3')).sort()).toEqual(['snapshot.json', 'upper', 'work']);
+    expect(await s.mounts('c3')).toEqual(mounts);
+    await expect(s.prepareFrom('c3', image)).rejects.toMatchObject({ code: 'AlreadyExists' });
+    await expect(s.mounts('c1')).rejects.toMatchObject({ code: 'NotFound' });
+  });
+
   // A daemon killed right after the rename (failpoint `image.snapshot.after-trash`, armed in a child
   // process that runs the built package): the entry stays, and the next instance's sweep removes it.
   it.skipIf(!built)('leaves what a crash interrupted to the next instance, which removes it', async () => {

@@ -197,6 +197,8 @@ export class LocalTaskRuntime implements TaskRuntime {
       const user = await resolveUser(view, spec.process.user);
       const extraGids = await resolveGroupAdd(view, spec.security?.groupAdd);
       user.additionalGids = [...new Set([...user.additionalGids, ...extraGids])].filter((g) => g !== user.gid);
+      traceSince('runtime.create.spec.user', spec.id, t0);
+      const tExec = performance.now();
       await checkExecutable(
         view,
         spec.process.args[0]!,
@@ -204,7 +206,9 @@ export class LocalTaskRuntime implements TaskRuntime {
         spec.process.cwd || '/',
         (spec.mounts ?? []).map((m) => m.destination),
       );
+      traceSince('runtime.create.spec.executable', spec.id, tExec);
       const hostNet = spec.network?.mode === 'host';
+      const tBuild = performance.now();
       const config = applyTaskOptions(
         buildOciSpec(spec, {
           rootfsPath: rootfs,
@@ -221,6 +225,7 @@ export class LocalTaskRuntime implements TaskRuntime {
         spec,
         this.hostFacts(),
       );
+      traceSince('runtime.create.spec.build', spec.id, tBuild);
       traceSince('runtime.create.spec', spec.id, t0);
       t0 = performance.now();
       const openStdin = spec.process.openStdin ?? false;

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,6 +54,34 @@ describe('checkExecutable / resolveInRoot', () => {
       'PermissionDenied/ExecutableNotExecutable',
     );
     expect(await reason(checkExecutable(root, '/bin', [], '/', []))).toBe('PermissionDenied/ExecutableNotExecutable');
+  });
+
+  it('looks through layers top first: a name missing above is found below, a whiteout hides it', async () => {
+    const upper = join(root, 'layers/upper');
+    const lower = join(root, 'layers/lower');
+    await mkdir(join(upper, 'usr'), { recursive: true });
+    await mkdir(join(lower, 'usr/bin'), { recursive: true });
+    await mkdir(join(lower, 'bin'), { recursive: true });
+    for (const f of ['usr/bin/kept', 'usr/bin/gone', 'bin/tool']) {
+      await writeFile(join(lower, f), '#!/bin/sh\n');
+      await chmod(join(lower, f), 0o755);
+    }
+    await writeFile(join(upper, 'bin'), 'a file where the lower layer has a directory');
+    const layers = [upper, lower];
+    expect(await resolveInRoot(layers, '/usr/bin/kept')).toBe(join(lower, 'usr/bin/kept'));
+    expect(await reason(checkExecutable(layers, 'kept', ['PATH=/usr/local/bin:/usr/bin'], '/', []))).toBe('ok');
+    expect(await resolveInRoot(layers, '/usr/bin/none')).toBeUndefined();
+    // A layer where a component is a regular file (ENOTDIR below it) is passed over, not an error.
+    await expect(resolveInRoot(layers, '/bin/tool')).resolves.toBe(join(lower, 'bin/tool'));
+    // A 0:0 character device (overlayfs' whiteout) hides the lower file (making one needs root).
+    await mkdir(join(upper, 'usr/bin'), { recursive: true });
+    const made = spawnSync('mknod', [join(upper, 'usr/bin/gone'), 'c', '0', '0']).status === 0;
+    if (made) {
+      expect(await resolveInRoot(layers, '/usr/bin/gone')).toBeUndefined();
+      expect(await reason(checkExecutable(layers, 'gone', ['PATH=/usr/bin'], '/', []))).toBe(
+        'NotFound/ExecutableNotFound',
+      );
+    }
   });
 
   it('leaves the decision to the runtime when a mount could provide the file', async () => {
