@@ -32,10 +32,14 @@ const WINDOW = 4 << 20;
 
 /**
  * How long a worker that finished a layer waits for the next one before it
- * ends: the layers of one pull, and pulls in a row, skip its start (~40 ms
- * of CPU, loading its modules), while an idle daemon keeps no thread.
+ * ends: the layers of one pull, and pulls within half a minute of each
+ * other (a compose file's images, a script's), skip its start (~60 ms of
+ * CPU: a thread, an isolate, @tscr/api and node-tar loaded; on the critical
+ * path of the pull, as the unpack is), while a daemon idle for longer keeps
+ * no thread (one waiting costs ~13 MiB of RSS). 5 s was too short for pulls
+ * separated by other work (bench/pull.sh's rounds).
  */
-const IDLE_MS = 5_000;
+const IDLE_MS = 30_000;
 
 /** The one worker waiting for a layer, if any. */
 let spare: { worker: Worker; timer: NodeJS.Timeout } | undefined;
@@ -74,6 +78,11 @@ async function giveBack(worker: Worker): Promise<void> {
     void worker.terminate();
   };
   spare = { worker, timer: setTimeout(retire, IDLE_MS).unref() };
+}
+
+/** The thread id of the worker waiting for a layer, if any (for tests). */
+export function spareWorkerId(): number | undefined {
+  return spare?.worker.threadId;
 }
 
 let script: string | null | undefined;

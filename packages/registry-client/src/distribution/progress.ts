@@ -3,7 +3,8 @@ import type { Progress } from '../types.js';
 /**
  * A queue of progress reports written by concurrent tasks and read as one
  * AsyncIterable. Reports are small and few (one per state change and at
- * most one per MiB moved), so the queue needs no bound of its own.
+ * most one per MiB moved and 100 ms, see {@link counted}), so the queue
+ * needs no bound of its own.
  */
 export class ProgressChannel {
   private readonly queue: Progress[] = [];
@@ -45,19 +46,33 @@ export class ProgressChannel {
   }
 }
 
-/** Passes `source` through, reporting bytes moved at most once per `step` bytes. */
+/**
+ * Passes `source` through, reporting bytes moved at most once per `step`
+ * bytes and, as docker's progress reader, at most once per `everyMs`
+ * milliseconds: each report is a message the daemon encodes and every
+ * watching client decodes (a 121 MB layer made ~120 of them a pull, ~40 ms
+ * of CPU between the two), while a progress bar needs no more than ten a
+ * second. `now` is the clock (tests pass their own).
+ */
 export async function* counted(
   source: AsyncIterable<Uint8Array>,
   report: (current: number) => void,
   step = 1 << 20,
+  everyMs = 100,
+  now: () => number = () => performance.now(),
 ): AsyncGenerator<Uint8Array, void, undefined> {
   let n = 0;
   let last = 0;
+  let lastAt = Number.NEGATIVE_INFINITY;
   for await (const chunk of source) {
     n += chunk.byteLength;
     if (n - last >= step) {
-      last = n;
-      report(n);
+      const t = now();
+      if (t - lastAt >= everyMs) {
+        last = n;
+        lastAt = t;
+        report(n);
+      }
     }
     yield chunk;
   }
