@@ -31,8 +31,9 @@ describe.skipIf(skip)('crictl against tscrd', () => {
     return files[name];
   };
 
+  let releaseRegistry: (() => void) | undefined;
   beforeAll(async () => {
-    prepareImages();
+    releaseRegistry = prepareImages();
     c = await CriDaemon.create('crictl');
     await c.start();
     await write('pod.json', {
@@ -59,6 +60,7 @@ describe.skipIf(skip)('crictl against tscrd', () => {
   }, 600_000);
   afterAll(async () => {
     await c?.cleanup();
+    releaseRegistry?.();
   });
 
   it('pulls critest images through the registry mirror, and lists them', () => {

@@ -27,13 +27,15 @@ describe.skipIf(skip)('critest (mirror mode)', () => {
   let c: CriDaemon;
   const out = process.env.CRI_OFFLINE_OUT ?? '/var/lib/cri-offline';
 
+  let releaseRegistry: (() => void) | undefined;
   beforeAll(async () => {
-    prepareImages();
+    releaseRegistry = prepareImages();
     c = await CriDaemon.create('critest');
     await c.start();
   }, 600_000);
   afterAll(async () => {
     await c?.cleanup();
+    releaseRegistry?.();
   });
 
   it('passes the conformance specs containerd passes', () => {
