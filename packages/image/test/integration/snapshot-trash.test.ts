@@ -48,6 +48,9 @@ describe('snapshot removal behind the call (the image layer trash)', () => {
     expect(readdirSync(join(root, 'snapshots', 'c3')).sort()).toEqual(['snapshot.json', 'upper', 'work']);
     expect(await s.mounts('c3')).toEqual(mounts);
     await expect(s.prepareFrom('c3', image)).rejects.toMatchObject({ code: 'AlreadyExists' });
+    // c1's record is still known to this instance (its mounts come from memory); removing it, files already
+    // gone, frees the key.
+    expect((await s.remove('c1'))?.image).toBe(image.id);
     await expect(s.mounts('c1')).rejects.toMatchObject({ code: 'NotFound' });
   });
 
