@@ -35,6 +35,7 @@ export { FAILPOINTS, FAILPOINTS_ENV, armedFailpoints, failpoint, parseFailpoints
 export type { FailpointAction, FailpointName } from './failpoints.js';
 export { BACKGROUND_FILE_OPS, backgroundFileOp, DirTrash, removeTree, renameInto } from './dir-trash.js';
 export type { DirTrashOptions } from './dir-trash.js';
+export { spreadSubdirectories } from './dir-spread.js';
 export { TRACE_ENV, flushTrace, traceSince, traced, tracing } from './trace.js';
 export type { TraceSpan } from './trace.js';
 export type { Descriptor, ImageConfig, Image, ImageDeleteResult, Mount } from './types/image.js';

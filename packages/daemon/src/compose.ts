@@ -12,7 +12,7 @@ import { addContainerService } from '@tscr/container/grpc';
 import { addBuilderService } from '@tscr/builder/grpc';
 import type { DockerApiServer } from '@tscr/docker-api';
 import { DEFAULT_RUNTIMES, monitorVersion, readLogs, runtimeVersion } from '@tscr/runtime/local';
-import { spreadSubdirectories } from '@tscr/image/local';
+import { spreadSubdirectories } from '@tscr/api';
 import type { DaemonConfig, LayerName } from './config.js';
 import { SqliteEventLog } from './event-log.js';
 import { EventBus } from './events.js';

@@ -1,10 +1,8 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { lstat, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { fromSystemError, isErrno, throwIfCancelled } from '@tscr/api';
-import { findCommand } from './commands.js';
+import { fromSystemError, isErrno, spreadSubdirectories, throwIfCancelled } from '@tscr/api';
 
 /** True when `path` exists (without following a final symlink). */
 export async function exists(path: string): Promise<boolean> {
@@ -52,37 +50,10 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array): vo
 /** Throws Cancelled when `signal` has been aborted (the one check, from `@tscr/api`). */
 export const throwIfAborted = (signal: AbortSignal | undefined): void => throwIfCancelled(signal);
 
-/** Directories {@link spreadSubdirectories} marked (or tried to) in this process. */
-const marked = new Map<string, Promise<void>>();
 const turns = new Map<string, number>();
 
-/**
- * Makes `dir` (and its parents, with `mode`) and marks it, once per process, as the top of
- * unrelated trees (`chattr +T`, the Orlov hint of ext2/3/4): each subdirectory
- * made under it afterwards goes to a block group with few directories, and
- * the files made under that subdirectory stay in its group. ext4 without a
- * journal steps over just-deleted inodes one by one when it allocates one (for
- * 30 s or more after the deletion), from the start of the parent's group: one
- * directory of many short-lived subdirectories (one per container or snapshot)
- * paid for every inode its last minute of removals freed, on every file it
- * made, 3 → 10 ms per container of a dozen files as rounds of 50 came and went
- * (0.4 ms when spread). Elsewhere (another filesystem, no `chattr`) nothing
- * changes.
- */
-export function spreadSubdirectories(dir: string, mode = 0o700): Promise<void> {
-  let done = marked.get(dir);
-  if (!done) {
-    done = (async () => {
-      await mkdir(dir, { recursive: true, mode });
-      const chattr = findCommand('chattr');
-      if (chattr) await new Promise<void>((resolve) => execFile(chattr, ['+T', dir], () => resolve()));
-    })();
-    marked.set(dir, done);
-    // A failed mkdir is the caller's to report; a later call tries again.
-    done.catch(() => marked.delete(dir));
-  }
-  return done;
-}
+/** Marks a directory as the top of unrelated trees (`chattr +T`); lives in `@tscr/api`, shared with the runtime and the daemon. */
+export { spreadSubdirectories };
 
 /** Scratch parents of {@link scratchParent}, each in a block group of its own. */
 export const SCRATCH_PARENTS = 8;

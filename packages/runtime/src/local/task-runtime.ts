@@ -10,6 +10,7 @@ import {
   isTscrError,
   notFound,
   isErrno,
+  spreadSubdirectories,
   throwIfCancelled,
   traced,
   traceSince,
@@ -58,7 +59,6 @@ import { hostCgroupVersion, hostHardLimits } from './resources.js';
 import { applyTaskOptions, type HostFacts, readHostFacts, resolveGroupAdd, validateTaskOptions } from './security.js';
 import { readTaskStats } from './stats.js';
 import { RUNTIME_STATE, TRASHED_EXIT_FILE, TRASHED_SOCKET_LINK, Trash } from './trash.js';
-import { markTopDirectories } from './spread.js';
 
 /** Options of {@link createLocalTaskRuntime}. */
 export interface LocalTaskRuntimeOptions {
@@ -507,7 +507,7 @@ export class LocalTaskRuntime implements TaskRuntime {
       ),
       ...roots.map((d) => mkdir(d, { recursive: true, mode: 0o700 })),
     ])
-      .then(() => markTopDirectories([this.tasksDir, ...roots]))
+      .then(() => Promise.all([this.tasksDir, ...roots].map((d) => spreadSubdirectories(d))))
       .then(
         () => this.trash.sweep(),
         (err: unknown) => {
