@@ -6,7 +6,10 @@
 #   tscr version / docker version              the Docker 28 CLI goes to tscrd's Docker API socket (-H unix://...)
 #   tscr ps / docker ps                        with 50 running (no network)
 #   tscr run / docker run                      `run --rm --network none IMG true`
-# tscr is run as its bin (packages/cli/dist/main.cjs through its `sh` first line, which defers NODE_EXTRA_CA_CERTS), as npm links it.
+#   node bin version / ps / run                the same through the Node bin alone (no CLI host)
+# tscr is run as its bin, as npm links it: the native client packages/cli/dist/tscr, served by a warm CLI host of
+# this run (its own TSCR_CLI_HOST_DIR, ended by PID at the end); the Node bin is packages/cli/dist/main.cjs through its
+# `sh` first line, which defers NODE_EXTRA_CA_CERTS.
 # Goals: each tscr row <= 1.2x its docker row; tscr version <= node -e 0 + 20 ms.
 # Prints a markdown table of medians, ratios and goals; raw hyperfine JSON lands in bench/.bench-out/cli/.
 # Then where the time goes: `tscr version` and `tscr ps` phase by phase (TSCR_STARTUP_TRACE, bench/cli-phases.mjs;
@@ -16,10 +19,14 @@
 # run. Usage: bash bench/cli.sh [--runs N] [--count N] [--tscr BIN] [--baseline BIN]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 [ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
 runs=20
 count=50
-tscr=packages/cli/dist/main.cjs
+# The bin as npm links it: the native client (dist/tscr), which hands commands to a warm CLI host (dist/cli-host.cjs,
+# packages/cli/README.md) and falls back to the Node bin (dist/main.cjs) for the rest; a tree without it: the Node bin.
+tscr=$(tscr_bin)
+node_bin=packages/cli/dist/main.cjs
 baseline=""
 while [ $# -gt 0 ]; do
   case $1 in
@@ -42,6 +49,7 @@ cg=tscr-bench-cli-$$
 daemon=""
 cleanup() {
   set +e
+  stop_cli_hosts   # and no new host from the calls below
   if [ -n "$daemon" ]; then
     ids=$($tscr ps -aq 2>/dev/null)
     [ -n "$ids" ] && $tscr rm -f $ids >/dev/null 2>&1
@@ -62,6 +70,7 @@ export TSCR_HOST="unix://$work/exec/tscr.sock"
 # The tscr CLI keeps its code cache here: a fresh one per run, warmed by hyperfine's warm-up runs.
 export XDG_CACHE_HOME="$work/cache"
 export DOCKER_CONFIG="$work/docker-config"
+use_cli_host "$work"
 mkdir -p "$DOCKER_CONFIG"
 dsock="unix://$work/exec/docker.sock"
 # Started as its bin (`tscrd`), so the node flags of its first (sh) line apply.
@@ -75,6 +84,8 @@ for i in $(seq "$count"); do $tscr run -d --network none --name "sleep$i" "$IMG"
 running=$($tscr ps -q | wc -l)
 [ "$running" = "$count" ] || echo "bench: $running of $count containers running" >&2
 
+host_pid=$(wait_cli_host "$tscr")
+
 D="$docker -H $dsock"
 base=()
 [ -n "$baseline" ] && base=(-n 'baseline version' "$baseline version" -n 'baseline ps' "$baseline ps"
@@ -87,15 +98,20 @@ hyperfine -N --warmup 3 --runs "$runs" --export-json "$out/cli.json" \
   -n 'tscr ps' "$tscr ps" \
   -n 'docker ps' "$D ps" \
   -n 'tscr run' "$tscr run --rm --network none $IMG true" \
-  -n 'docker run' "$D run --rm --network none $IMG true" "${base[@]}" >"$out/cli.txt" 2>&1 || {
+  -n 'docker run' "$D run --rm --network none $IMG true" \
+  -n 'node bin version' "$node_bin version" \
+  -n 'node bin ps' "$node_bin ps" \
+  -n 'node bin run' "$node_bin run --rm --network none $IMG true" "${base[@]}" >"$out/cli.txt" 2>&1 || {
   echo "bench: hyperfine failed:" >&2
   tail -5 "$out/cli.txt" >&2
   exit 1
 }
 
-node - "$out/cli.json" "$running" "$runs" <<'EOF'
+host_rss=""
+[ -n "$host_pid" ] && host_rss=$(awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$host_pid/status" 2>/dev/null || true)
+node - "$out/cli.json" "$running" "$runs" "$tscr" "$host_rss" <<'EOF'
 const fs = require('fs');
-const [file, running, runs] = process.argv.slice(2);
+const [file, running, runs, bin, hostRss] = process.argv.slice(2);
 const results = JSON.parse(fs.readFileSync(file, 'utf8')).results;
 const ms = Object.fromEntries(results.map((r) => [r.command, r.median * 1000]));
 // CPU time (user + system, mean) moves less with the machine's load than wall time does.
@@ -113,6 +129,14 @@ console.log(row('version', 'tscr version', 'node -e 0', ms['node -e 0'] + 20, '<
 console.log(row('version', 'tscr version', 'bare node -e 0', ms['bare node -e 0'] + 20, '<= bare node -e 0 + 20 ms'));
 console.log(row(`ps (${running} running)`, 'tscr ps', 'docker ps', 1.2 * ms['docker ps'], '<= 1.2x docker'));
 console.log(row('run --rm --network none IMG true', 'tscr run', 'docker run', 1.2 * ms['docker run'], '<= 1.2x docker'));
+console.log('');
+console.log(`tscr = ${bin}${hostRss ? `; its CLI host's RSS after the runs: ${hostRss} MiB` : ''}. The Node bin (dist/main.cjs, what the native`);
+console.log('client falls back to, and what the first call after the host idled out runs while it starts a new host), same run:');
+console.log('');
+console.log('| command | Node bin, ms | CPU ms | tscr, ms | Node bin / docker |');
+console.log('|---|---|---|---|---|');
+for (const [c, peer] of [['version', 'docker version'], ['ps', 'docker ps'], ['run', 'docker run']])
+  console.log(`| ${c} | ${f(ms[`node bin ${c}`])} | ${f(cpu[`node bin ${c}`])} | ${f(ms[`tscr ${c}`])} | ${(ms[`node bin ${c}`] / ms[peer]).toFixed(2)} |`);
 if (ms['baseline version'] !== undefined) {
   console.log('');
   console.log('| baseline build (--baseline), same run | ms | CPU ms | this build, ms |');
@@ -121,7 +145,8 @@ if (ms['baseline version'] !== undefined) {
     console.log(`| ${c} | ${f(ms[`baseline ${c}`])} | ${f(cpu[`baseline ${c}`])} | ${f(ms[`tscr ${c}`])} |`);
 }
 EOF
-phase_bins=(--bin "this build=$tscr")
+# Start-up phases are the Node bin's (TSCR_STARTUP_TRACE is never served by the host).
+phase_bins=(--bin "this build=$node_bin")
 [ -n "$baseline" ] && phase_bins+=(--bin "baseline=$baseline")
 for cmd in version ps; do
   echo

@@ -49,6 +49,7 @@ podman_clear() {
 }
 cleanup() {
   set +e
+  stop_cli_hosts
   [ -n "$daemon" ] && stop_tscrd "$daemon"
   if [ -n "$P" ]; then
     podman_clear
@@ -89,8 +90,10 @@ bash scripts/busybox-rootfs.sh "$work/busybox.tar" >/dev/null
 
 # ---- tscr: a private daemon for the run.
 export TSCR_HOST="unix://$work/exec/tscr.sock"
-# The CLI as npm links it: its bin, through its first (sh) line, which defers NODE_EXTRA_CA_CERTS (see packages/cli/README.md).
-tscr=packages/cli/dist/main.cjs
+# The CLI as npm links it: the native client served by a warm CLI host of this run (its CPU counts as the clients'),
+# or, in a tree without the client, the Node bin through its first (sh) line (see packages/cli/README.md).
+tscr=$(tscr_bin)
+use_cli_host "$work"
 # Its code cache: a fresh one per run, warmed below before anything is timed.
 export XDG_CACHE_HOME="$work/cache"
 # Started as its bin (`tscrd`), so the node flags of its first (sh) line apply.
@@ -100,6 +103,7 @@ daemon=$!
 for _ in $(seq 100); do $tscr version >/dev/null 2>&1 && break; sleep 0.1; done
 $tscr image import "$work/busybox.tar" tscr-bench/busybox:latest >/dev/null
 IMG=tscr-bench/busybox:latest
+host_pid=$(wait_cli_host "$tscr")
 $tscr run -d --network none --name warm "$IMG" true >/dev/null && $tscr rm -f warm >/dev/null
 sleep 5
 tscr_rss_idle=$(rss_mib "$daemon")
@@ -115,16 +119,16 @@ cpu_log=/dev/null
 
 # Runs `$1 NAME` for NAME in 1..count one by one (seq) or all at once (par); prints seconds.
 start_seq() { local t0; t0=$(now); for i in $(seq "$count"); do $1 "b$i" >/dev/null; done; echo "$(now) - $t0" | bc; }
-# par: also logs the CPU of the round: the clients' (bash's `times` of this subshell's waited children), the
-# daemon's ($cpu_pid: tscrd or containerd) and the machine's.
+# par: also logs the CPU of the round: the clients' (bash's `times` of this subshell's waited children, plus
+# $client_pid's: tscr's CLI host), the daemon's ($cpu_pid: tscrd or containerd) and the machine's.
 start_par() {
-  local t0 pids=() i fail=0 d0 b0 clients pp=""
+  local t0 pids=() i fail=0 d0 b0 h0 clients pp=""
   if [ -n "$perf_on" ] && [ "$cpu_log" != /dev/null ]; then
     perf record -F "$perf_hz" -a -o "$cpu_log.perf.$(date +%s%N)" >/dev/null 2>&1 &
     pp=$!
     sleep 0.5
   fi
-  d0=$(proc_ticks "$cpu_pid"); b0=$(busy_ticks)
+  d0=$(proc_ticks "$cpu_pid"); b0=$(busy_ticks); h0=$(proc_ticks "${client_pid:-none}")
   t0=$(now)
   for i in $(seq "$count"); do $1 "b$i" >/dev/null & pids+=($!); done
   for p in "${pids[@]}"; do wait "$p" || fail=1; done
@@ -134,6 +138,7 @@ start_par() {
   # `times`' second line: the children's user and system time, e.g. "0m2.345s 0m0.678s".
   times >"$work/times"   # not in a pipe: a pipe's subshell has waited for no child
   clients=$(tail -1 "$work/times" | awk -v hz="$hz" '{n = 0; for (i = 1; i <= 2; i++) {split($i, a, "m"); sub("s", "", a[2]); n += a[1] * 60 + a[2]} printf "%d", n * hz}')
+  clients=$((clients + $(proc_ticks "${client_pid:-none}") - h0))
   echo "$clients $(($(proc_ticks "$cpu_pid") - d0)) $(($(busy_ticks) - b0))" >>"$cpu_log"
 }
 perf_hz=499
@@ -199,13 +204,13 @@ ctr_clear() {
 api_pars=(); api_cpu=()
 for r in $(seq "$runs"); do
   [ "$r" = 1 ] || tscr_clear
-  cpu_pid=$daemon; cpu_log=$work/cpu-tscr.log
+  cpu_pid=$daemon; cpu_log=$work/cpu-tscr.log; client_pid=$host_pid
   tscr_par+=("$(start_par tscr_run)")
   read -r _ _ _ api_s _ _ _ api_c <<<"$(TSCR_BENCH_DAEMON_PID=$daemon node bench/containers-api.mjs "$IMG" "$count" par 1)"
   api_pars+=("$api_s"); api_cpu+=("$api_c")
   if [ -n "$ctr_ok" ]; then
     [ "$r" = 1 ] || ctr_clear
-    cpu_pid=$ctrd; cpu_log=$work/cpu-ctr.log
+    cpu_pid=$ctrd; cpu_log=$work/cpu-ctr.log; client_pid=
     ctr_pars+=("$(start_par ctr_run)")
   fi
 done

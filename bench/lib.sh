@@ -44,3 +44,25 @@ start_containerd() {
   C="ctr -a $1/containerd/containerd.sock -n tscr-bench"
   for _ in $(seq 100); do $C version >/dev/null 2>&1 && break; sleep 0.1; done
 }
+
+# The CLI host (packages/cli/README.md) of a bench run: its own directory under $1, alive for the whole run.
+# `tscr_bin` picks the bin as npm links it: the native client when built, else the Node bin.
+tscr_bin() { if [ -x packages/cli/dist/tscr ]; then echo packages/cli/dist/tscr; else echo packages/cli/dist/main.cjs; fi; }
+use_cli_host() { export TSCR_CLI_HOST_DIR="$1/cli-host" TSCR_CLI_HOST_IDLE=1800; }
+# Waits until a host serves (the first call starts it, itself running on the Node bin); prints its pid, or nothing.
+wait_cli_host() {
+  "$1" version >/dev/null 2>&1 || true
+  [ "${1##*/}" = tscr ] || return 0   # the Node bin: no host
+  for _ in $(seq 100); do compgen -G "$TSCR_CLI_HOST_DIR/*.sock" >/dev/null && break; sleep 0.1; done
+  cat "$TSCR_CLI_HOST_DIR"/*.pid 2>/dev/null | head -1 || true
+}
+# Ends the hosts of $TSCR_CLI_HOST_DIR by PID (no new one starts afterwards in this shell).
+stop_cli_hosts() {
+  local f p
+  export TSCR_CLI_HOST=0
+  for f in "${TSCR_CLI_HOST_DIR:-/nonexistent}"/*.pid; do
+    [ -f "$f" ] || continue
+    p=$(cat "$f" 2>/dev/null) && [ -n "$p" ] && kill "$p" 2>/dev/null
+  done
+  true
+}
