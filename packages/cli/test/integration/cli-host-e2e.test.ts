@@ -4,7 +4,7 @@
  * codes are compared with the built bin's for the same commands. Root only; everything under
  * /tmp/tscr-test-…, containers named tscr-test-…, the hosts ended by their PID.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,6 +143,18 @@ describe.skipIf(e2eSkipReason() ?? (existsSync(HOST) ? undefined : 'needs a buil
       expect(await idle.exited).toBe(0);
       expect(existsSync(sock)).toBe(false);
       expect(existsSync(join(hostDir, 'cli-idle.pid'))).toBe(false);
+    });
+
+    it('refuses to start without an absolute --socket, or where it cannot listen', () => {
+      const usage = spawnSync(HOST, [], { env: env(), encoding: 'utf8' });
+      expect(usage.status).toBe(2);
+      expect(usage.stderr).toMatch(/usage: cli-host\.cjs --socket/);
+      const missing = spawnSync(HOST, ['--socket', join(hostDir, 'tscr-test-missing', 'cli-x.sock')], {
+        env: env(),
+        encoding: 'utf8',
+      });
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toMatch(/cannot listen on .*cli-x\.sock/);
     });
 
     it('stops on SIGTERM, removing its socket and pid file', async () => {
