@@ -31,6 +31,8 @@ export interface CliHostOptions {
   env?: Record<string, string | undefined>;
   /** Lines for the log (the host's stderr by default). */
   log?: (line: string) => void;
+  /** Loads the modules of `version`, `ps` and `run` once listening (default true). */
+  preload?: boolean;
   /** Replaces {@link main}'s default clients maker (tests). */
   clients?: MainOptions['clients'];
 }
@@ -66,6 +68,18 @@ function removeIfOurs(path: string, ino: bigint | undefined, content?: string): 
     unlinkSync(path);
   } catch {
     // Gone already.
+  }
+}
+
+/** The commands loaded ahead of their first request (their modules have no side effects). */
+const PRELOADED = [['version'], ['ps'], ['run']];
+
+async function preloadCommands(): Promise<void> {
+  try {
+    const { findCommand } = await import('../commands/table.js');
+    for (const words of PRELOADED) await findCommand(words)?.entry.load();
+  } catch {
+    // Only a head start: the request loads what it needs anyway.
   }
 }
 
@@ -235,6 +249,8 @@ export async function startCliHost(opts: CliHostOptions): Promise<CliHost> {
   }
 
   armIdle();
+  // Load the modules of the commands run most while nothing else happens, so the first of them is not slower.
+  if (opts.preload !== false) setImmediate(() => void preloadCommands());
   return {
     socket: opts.socket,
     get connections() {
