@@ -150,11 +150,13 @@ export async function startCliHost(opts: CliHostOptions): Promise<CliHost> {
     let phase: 'request' | 'deciding' | 'running' | 'over' = 'request';
     let run: RequestIo | undefined;
     const early: number[] = [];
-    const life = { ended: false };
+    const cut = new AbortController();
+    const life = { ended: false, signal: cut.signal };
     const end = (code?: number) => {
       if (phase === 'over') return;
       phase = 'over';
       life.ended = true;
+      cut.abort();
       if (code !== undefined && !socket.destroyed) socket.end(encodeFrame(EXIT, Buffer.from([code & 0xff])));
       else socket.destroy();
       run?.detach();
@@ -181,6 +183,8 @@ export async function startCliHost(opts: CliHostOptions): Promise<CliHost> {
       }
       if (phase !== 'running') phase = 'over';
       life.ended = true;
+      // After SIGTERM's own calls (run's kill of its container) have gone out: its long calls end now.
+      cut.abort();
     });
     socket.on('data', (chunk) => {
       let frames: ReturnType<FrameDecoder['push']>;

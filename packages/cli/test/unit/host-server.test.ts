@@ -31,7 +31,7 @@ describe('the CLI host server', () => {
     d = await startFakeDaemon();
     d.images.add('busybox:test', 2_140_000, new Date(Date.now() - 125_000).toISOString());
     socket = join(d.dir, 'cli-test.sock');
-    host = await startCliHost({ socket, env: {}, idleSeconds: 600, log: (l) => log.push(l) });
+    host = await startCliHost({ socket, env: { TSCR_CLI_HOST_DEBUG: '1' }, idleSeconds: 600, log: (l) => log.push(l) });
   });
   afterAll(async () => {
     await host.stop();
@@ -140,6 +140,22 @@ describe('the CLI host server', () => {
     expect(d.containers.kills).toEqual(['SIGTERM']);
     await until(() => host.connections === 0, 'the connection to close');
     await until(() => ![...d.containers.containers.values()].some((c) => c.info.state.running), 'the container to end');
+  });
+
+  it('cancels the long calls of a client that goes away (its wait ends at once)', async () => {
+    const id = (await hostRun(socket, ['run', '-d', 'busybox:test', 'sleep'], { env: env() })).stdout.trim();
+    const wait = startHostRun(socket, ['wait', id], { env: env() });
+    expect(await wait.accepted).toBe(true);
+    await new Promise((r) => setTimeout(r, 50));
+    wait.destroy();
+    await until(() => log.some((l) => l.includes(`["wait","${id}"] -> `)), 'the wait to end');
+    expect(d.containers.containers.get(id)?.info.state.running).toBe(true);
+    await hostRun(socket, ['rm', '-f', id], { env: env() });
+  });
+
+  it('logs one line per request with TSCR_CLI_HOST_DEBUG=1', () => {
+    expect(log.some((l) => /^tscr cli host: \["version"\] -> 0 in \d+ ms$/.test(l))).toBe(true);
+    expect(log.some((l) => /^tscr cli host: F \["frob"\]: /.test(l))).toBe(true);
   });
 
   it('closes the connection on a protocol error and goes on serving', async () => {
