@@ -87,11 +87,20 @@ describe.skipIf(e2eSkipReason() ?? (existsSync(HOST) ? undefined : 'needs a buil
 
     it('lists running containers as the bin does', async () => {
       const name = uniqueName('ps');
-      expect(d.tscr(['run', '-d', '--name', name, image, 'sleep', '60']).code).toBe(0);
+      expect(d.tscr(['run', '-d', '--name', name, image, 'sh', '-c', 'echo started; exec sleep 60']).code).toBe(0);
       const argv = ['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Image}} {{.Command}} {{.Names}}'];
       const viaHost = await hosted(argv);
       expect({ code: viaHost.code, stdout: viaHost.stdout, stderr: viaHost.stderr }).toEqual(d.tscr(argv));
       expect(viaHost.stdout).toContain(name);
+      const same = async (argv: string[]) => {
+        const h = await hosted(argv);
+        expect({ argv, code: h.code, stdout: h.stdout, stderr: h.stderr }).toEqual({ argv, ...d.tscr(argv) });
+      };
+      await same(['exec', name, 'sh', '-c', 'echo from exec; echo to stderr >&2; exit 4']);
+      await same(['logs', name]);
+      expect(await hosted(['kill', '-s', 'KILL', name])).toMatchObject({ code: 0, stdout: `${name}\n`, stderr: '' });
+      await same(['wait', name]);
+      await same(['kill', name]);
       expect((await hosted(['rm', '-f', name])).code).toBe(0);
     });
 
