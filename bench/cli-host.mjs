@@ -143,7 +143,9 @@ try {
   while (!existsSync(join(hostDir, 'cli-bench.pid'))) await sleep(20);
   await sleep(500);
   const rssStarted = rss(host.pid);
+  const cold = performance.now();
   await viaHost(['version']);
+  const firstMs = performance.now() - cold;
   const rssFirst = rss(host.pid);
 
   for (let i = 0; i < count; i += 10) {
@@ -186,6 +188,7 @@ try {
     );
   }
   console.log(`\nSpawning /bin/true from this process: ${ms(spawnCost)} ms (inside the bin and docker rows).`);
+  console.log(`The host's first request (\`version\`, a new connection to the daemon): ${ms(firstMs)} ms.`);
   console.log(`50 \`run --rm\` at once through the host: ${ms(fifty)} ms.`);
   console.log(
     `Host RSS: ${ms(rssStarted)} MiB started, ${ms(rssFirst)} MiB after one request, ${ms(rssAfter)} MiB after ${3 * (runs + 3) + count + 51} requests (the last 50 at once).`,
