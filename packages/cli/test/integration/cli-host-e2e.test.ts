@@ -5,7 +5,7 @@
  * /tmp/tscr-test-…, containers named tscr-test-…, the hosts ended by their PID.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar, uniqueName } from '@tscr/testkit';
@@ -164,6 +164,38 @@ describe.skipIf(e2eSkipReason() ?? (existsSync(HOST) ? undefined : 'needs a buil
       });
       expect(missing.status).toBe(1);
       expect(missing.stderr).toMatch(/cannot listen on .*cli-x\.sock/);
+    });
+
+    it('on an uncaught exception logs it, removes its socket and pid file and exits 70', async () => {
+      const sock = join(hostDir, 'cli-crash.sock');
+      const preload = join(hostDir, 'tscr-test-crash.cjs');
+      const pid = join(hostDir, 'cli-crash.pid');
+      const seen = join(hostDir, 'tscr-test-crash.seen');
+      // Loaded before the host by node's -r: once the host is up (its pid file written, its socket there), an
+      // exception nobody catches.
+      writeFileSync(
+        preload,
+        `const fs = require('node:fs');
+const t = setInterval(() => {
+  if (!fs.existsSync(${JSON.stringify(pid)})) return;
+  clearInterval(t);
+  fs.writeFileSync(${JSON.stringify(seen)}, String(fs.existsSync(${JSON.stringify(sock)})));
+  throw new Error('tscr-test boom');
+}, 10);
+`,
+      );
+      const log = join(hostDir, 'cli-crash.log');
+      const child = spawn(process.execPath, ['-r', preload, HOST, '--socket', sock], {
+        env: env(),
+        stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')],
+      });
+      others.push(child);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      expect(await exited).toBe(70);
+      expect(readFileSync(seen, 'utf8')).toBe('true');
+      expect(existsSync(sock)).toBe(false);
+      expect(existsSync(join(hostDir, 'cli-crash.pid'))).toBe(false);
+      expect(readFileSync(log, 'utf8')).toMatch(/uncaught exception: Error: tscr-test boom/);
     });
 
     it('stops on SIGTERM, removing its socket and pid file', async () => {
