@@ -24,3 +24,25 @@ export {
 export { ExitCodes, errorMessage, startFailureExitCode, displayHost, isUsageError } from './errors.js';
 export { buildCreateRequest, parseMount, parseTmpfs } from './commands/container-flags.js';
 export { applyChanges } from './commands/import-changes.js';
+// The CLI host (src/host/, CLIHOST.md): its server, and its protocol's frames for other clients.
+export { startCliHost, DEFAULT_IDLE_SECONDS } from './host/server.js';
+export type { CliHost, CliHostOptions } from './host/server.js';
+export { decideHosting, HOSTED_COMMANDS } from './host/hostable.js';
+export type { HostDecision } from './host/hostable.js';
+export { parseRequest } from './host/request.js';
+export type { HostRequest } from './host/request.js';
+export {
+  encodeFrame,
+  FrameDecoder,
+  MAX_FRAME,
+  CLIENT_FRAMES,
+  HOST_FRAMES,
+  REQUEST,
+  SIGNAL,
+  FALLBACK,
+  ACCEPTED,
+  STDOUT,
+  STDERR,
+  EXIT,
+} from './host/frames.js';
+export type { Frame } from './host/frames.js';

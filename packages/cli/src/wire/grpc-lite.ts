@@ -153,15 +153,28 @@ export class LiteClient {
     return this.realClient;
   }
 
+  /**
+   * This client's http2 connection, opened again when the last one has closed (the daemon restarted, or
+   * ended an idle connection): a long-lived client, as the CLI host keeps, must not stay on a dead one.
+   */
+  private connect(): ReturnType<typeof acquire> {
+    const s = this.connection?.session;
+    if (!this.connection || s?.closed || s?.destroyed) {
+      this.connection?.release();
+      this.connection = acquire(this.channel);
+    }
+    return this.connection;
+  }
+
   /** One unary call over this client's http2 connection. */
   liteUnary(def: MethodDef, request: unknown, done: Done): LiteCall {
     if (this.closed) {
       queueMicrotask(() => done(serviceError(status.UNAVAILABLE, 'Channel has been shut down')));
       return { cancel: () => undefined };
     }
-    this.connection ??= acquire(this.channel);
+    const connection = this.connect();
     const bytes = def.requestSerialize(request);
-    return unaryCall(this.connection.session, this.channel, def.path, bytes, def.responseDeserialize, done);
+    return unaryCall(connection.session, this.channel, def.path, bytes, def.responseDeserialize, done);
   }
 
   /** A server-streaming (`request` given) or bidirectional call over this client's http2 connection. */
@@ -172,9 +185,8 @@ export class LiteClient {
       shut.destroy(serviceError(status.UNAVAILABLE, 'Channel has been shut down'));
       return Object.assign(shut, { cancel: () => undefined });
     }
-    this.connection ??= acquire(this.channel);
     const call = new LiteStream(
-      this.connection.session,
+      this.connect().session,
       this.channel,
       def.path,
       def.requestSerialize,

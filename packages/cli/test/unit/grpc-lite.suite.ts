@@ -172,6 +172,23 @@ export function liteClientSuite(wire: 'node-http2' | undefined): void {
       },
     );
 
+    it('opens a new connection when the daemon restarted (a long-lived client, as the CLI host keeps)', async () => {
+      const address = `unix://${join(dir, 'restart.sock')}`;
+      let restarting = await serve(new FakeSystem(), address);
+      const client = new SystemClient(address, credentials.createInsecure());
+      try {
+        await callUnary((cb) => client.info({}, cb), {}, address);
+        restarting.server.forceShutdown();
+        await new Promise((r) => setTimeout(r, 50));
+        restarting = await serve(new FakeSystem(), address);
+        const info = await callUnary<{ name: string }>((cb) => client.info({}, cb), {}, address);
+        expect(typeof info.name).toBe('string');
+      } finally {
+        client.close();
+        restarting.server.forceShutdown();
+      }
+    });
+
     it('ends a bidirectional call when the daemon has answered, while requests are still open', async () => {
       const json = {
         serialize: (v: unknown) => Buffer.from(JSON.stringify(v)),
