@@ -336,7 +336,9 @@ static _Noreturn void relay(char **argv) {
 }
 
 int main(int argc, char **argv) {
-    (void)argc;
+    /* A closed stdin/stdout/stderr gets /dev/null (as Node does at start-up): the socket must never become fd 1. */
+    for (int fd = 0; fd < 3; fd++)
+        if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", O_RDWR) != fd) _exit(127);
     char dir_path[PATH_MAX], self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     char *slash = n > 0 ? memrchr(self, '/', (size_t)n) : NULL;

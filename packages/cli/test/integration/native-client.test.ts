@@ -99,6 +99,21 @@ describe.skipIf(!hasCc || process.platform !== 'linux')('the native tscr bin (na
     expect(r.stderr.equals(Buffer.concat([Buffer.from('err\0one\n'), errBig]))).toBe(true);
   });
 
+  it('runs with stdin and stdout closed (they are /dev/null then, never the socket)', async () => {
+    const b = box();
+    const s = await host(b, ({ socket }) =>
+      socket.end(
+        Buffer.concat([frame('A'), frame('1', 'output\n'), frame('2', 'err\n'), frame('X', Buffer.from([5]))]),
+      ),
+    );
+    const r = await promisify(execFile)('sh', ['-c', `exec 0<&- 1>&-; ${b.bin} ps; echo "code=$?" >&2`], {
+      env: { PATH: process.env.PATH ?? '', TSCR_CLI_HOST_DIR: b.hostDir },
+    });
+    expect(r.stderr).toBe('err\ncode=5\n');
+    await new Promise((res) => setTimeout(res, 100));
+    expect(s.unexpected).toBe(0);
+  });
+
   it('sends the request: argv, the whole environment, cwd, tty flags and size', async () => {
     const b = box();
     const requests: Record<string, unknown>[] = [];
