@@ -120,6 +120,9 @@ static void start_host(int dir, const char *id, const char *sock_path) {
             dup2(held, 3) < 0)
             _exit(1);
         close_from(4); /* nothing the client inherited (a caller's pipe) stays open in a long-lived host */
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL); /* not the mask of whoever started this client */
         if (chdir("/") != 0) _exit(1);
         char *argv[] = {host_path, "--socket", (char *)sock_path, NULL};
         execv(host_path, argv);
@@ -278,12 +281,9 @@ static void forward_signals(const sigset_t *set) {
     sa.sa_handler = on_signal;
     sa.sa_flags = SA_RESTART;
     sa.sa_mask = *set; /* one handler at a time: frames never interleave */
-    for (size_t i = 0; i < NFORWARDED; i++) {
-        struct sigaction was;
-        /* One ignored by whoever started us (nohup, a background job) stays ignored. */
-        if (sigaction(forwarded[i], NULL, &was) == 0 && was.sa_handler == SIG_IGN) continue;
-        sigaction(forwarded[i], &sa, NULL);
-    }
+    /* Even one ignored by whoever started us (a background job's SIGINT): Node resets those to their default at
+     * start-up, so the command acts the same hosted or not. */
+    for (size_t i = 0; i < NFORWARDED; i++) sigaction(forwarded[i], &sa, NULL);
 }
 
 static _Noreturn void host_failed(const char *what) {
@@ -340,8 +340,8 @@ int main(int argc, char **argv) {
     for (int fd = 0; fd < 3; fd++)
         if (fcntl(fd, F_GETFD) < 0 && errno == EBADF && open("/dev/null", O_RDWR) != fd) _exit(127);
     char dir_path[PATH_MAX], self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    char *slash = n > 0 ? memrchr(self, '/', (size_t)n) : NULL;
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1); /* not NUL-terminated */
+    char *slash = n > 0 && (size_t)n < sizeof self - 1 ? memrchr(self, '/', (size_t)n) : NULL;
     if (!slash) fallback(argv); /* main_path is empty: says so and exits 127 */
     *slash = '\0';
     if (fmt(main_path, sizeof main_path, "%s/main.cjs", self) != 0 ||
