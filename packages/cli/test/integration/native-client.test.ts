@@ -247,6 +247,20 @@ describe.skipIf(!hasCc || process.platform !== 'linux')('the native tscr bin (na
     expect(got).toEqual([2, 15, 1, 3]);
     expect(r).toMatchObject({ code: 130, signal: null });
     expect(r.stderr.toString()).toBe('done\n');
+    // Also when started with SIGINT ignored (a background job): Node would reset it, so the client does too.
+    // (`exec` keeps the shell's pid: the client is the process signalled.)
+    got.length = 0;
+    const ignored = await runClient(
+      b,
+      ['-c', `trap '' INT HUP; exec ${b.bin} run img`],
+      {},
+      {
+        bin: '/bin/sh',
+        onSpawn: (p) => (pid = p),
+      },
+    );
+    expect(got).toEqual([2, 15, 1, 3]);
+    expect(ignored.code).toBe(130);
   });
 
   it('install.cjs keeps a dist/tscr that runs and replaces one that cannot run with dist/main.cjs', () => {
