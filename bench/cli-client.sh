@@ -7,6 +7,7 @@
 #   tscr version (fallback)      dist/tscr without a host: it execs dist/main.cjs (what an unhosted command pays)
 #   main.cjs version             the Node bin itself
 #   node -e 0                    Node (with this environment's NODE_EXTRA_CA_CERTS, if set, which the bins defer)
+# and perf stat's task-clock of the client's process alone against the no-op (its own CPU, without the host's).
 # The daemon is a private tscrd; the hosts live in this run's own TSCR_CLI_HOST_DIR and are ended by PID.
 # Prints a markdown table; raw hyperfine JSON in bench/.bench-out/cli-client/. Needs root and a built CLI and daemon.
 # Usage: bash bench/cli-client.sh [--runs N] (N runs of the Node rows, 5N of the native ones; default 200)
@@ -90,3 +91,10 @@ node -e '
       console.log(`| ${r.command} | ${ms(r.median)} | ${ms(r.min)} | ${ms(r.user)} | ${ms(r.system)} |`);
     }
   }' "$PWD/$out/native.json" "$PWD/$out/node.json"
+# The client's own CPU (task-clock counts only its process, not the host's), against the static no-op.
+if command -v perf >/dev/null; then
+  for c in "$work/noop" "$work/fake/tscr version"; do
+    TSCR_CLI_HOST_DIR=$work/clihost-fake perf stat -x, -r $((runs * 5)) -e task-clock,page-faults $c 2>"$out/perf.txt" >/dev/null || continue
+    awk -F, -v c="${c#"$work"/}" '$3=="task-clock"{t=$1} $3=="page-faults"{p=$1} END{printf "perf stat: %-20s task-clock %.3f ms, %d page faults\n", c, t, p}' "$out/perf.txt"
+  done
+fi
