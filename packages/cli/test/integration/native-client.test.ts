@@ -7,6 +7,7 @@ import {
   chmodSync,
   chownSync,
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -43,6 +44,7 @@ const hasCc = (() => {
   }
 })();
 
+const realDist = fileURLToPath(new URL('../../dist', import.meta.url));
 const installScript = fileURLToPath(new URL('../../native/install.cjs', import.meta.url));
 const fallbackOut = (args: string[], v = '') => `${FALLBACK_MARKER}\n${args.map((a) => `[${a}]\n`).join('')}var=${v}\n`;
 const ARGS = ['run', '--rm', '', 'two words', 'line\nbreak', 'ünï"\\'];
@@ -279,6 +281,23 @@ describe.skipIf(!hasCc || process.platform !== 'linux')('the native tscr bin (na
     expect(readFileSync(tscr, 'utf8')).toBe(readFileSync(join(pkg, 'dist', 'main.cjs'), 'utf8'));
     expect(statSync(tscr).mode & 0o777).toBe(0o755);
   });
+
+  // After the CLI host is built (dist/cli-host.cjs): the real host serves the client; no daemon needed for `version`
+  // to print the same as the Node bin (the client part, then the connection error).
+  it.skipIf(!existsSync(join(realDist, 'cli-host.cjs')))(
+    'is served by the real CLI host (dist/cli-host.cjs)',
+    async () => {
+      const b = box();
+      cpSync(realDist, join(b.root, 'bin'), { recursive: true, filter: (f) => !f.endsWith('/tscr') });
+      const env = { TSCR_HOST: `unix://${b.root}/tscr-test-no-daemon.sock`, XDG_CACHE_HOME: join(b.root, 'cache') };
+      const want = await runClient(b, ['version'], { ...env, TSCR_CLI_HOST: '0' });
+      expect(want.stdout.toString()).toMatch(/^Client:/);
+      expect(await runClient(b, ['version'], env)).toEqual(want); // starts the host, falls back
+      for (let i = 0; i < 200 && !existsSync(b.hostFile('pid')); i++) await new Promise((r) => setTimeout(r, 50));
+      // Without node on PATH the fallback (`exec node`) cannot run: this one goes through the host.
+      expect(await runClient(b, ['version'], { ...env, PATH: '/nonexistent' })).toEqual(want);
+    },
+  );
 
   it('30 clients at once with no host start exactly one, detached, holding the lock; later runs are hosted', async () => {
     const b = box(fakeHostScript());
