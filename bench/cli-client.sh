@@ -29,6 +29,7 @@ cleanup() {
   [ -n "$daemon" ] && kill "$daemon" && wait "$daemon"
   umount -R "$work" 2>/dev/null
   rm -rf "$work"
+  for c in /sys/fs/cgroup/*/tscr-bench-cliclient; do [ -d "$c" ] && rmdir "$c"; done
   true
 } 2>/dev/null
 trap cleanup EXIT
