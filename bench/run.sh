@@ -83,6 +83,7 @@ bash bench/build.sh || echo "bench: the build benchmark (bench/build.sh) failed 
 bash bench/compat.sh --runs "$runs" || echo "bench: the Docker API benchmark (bench/compat.sh) failed" >&2
 bash bench/cli.sh --runs "$runs" || echo "bench: the CLI start-up benchmark (bench/cli.sh) failed" >&2
 node bench/cli-host.mjs --runs "$runs" || echo "bench: the CLI host benchmark (bench/cli-host.mjs) failed" >&2
+bash bench/cli-client.sh || echo "bench: the native tscr client benchmark (bench/cli-client.sh) failed" >&2
 bash bench/packaging.sh --runs "$runs" || echo "bench: the packaging benchmark (bench/packaging.sh) failed" >&2
 bash bench/abuse.sh || echo "bench: the API abuse figures (bench/abuse.sh) failed or lack docker-registry" >&2
 bash bench/recovery.sh || echo "bench: the crash-recovery benchmark (bench/recovery.sh) failed" >&2

@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 packages=(api registry-client image runtime relay-linux-x64 network volume plugins container builder compose cri daemon docker-api cli)
 tmp=$(mktemp -d /tmp/tscr-test-consumer-XXXXXX)
-[ "${1:-}" = "--keep" ] && echo "consumer-check: keeping $tmp" || trap 'rm -rf "$tmp"' EXIT
+# The CLI host the native tscr starts (scripts/consumer-tscr-bin.sh) is ended by its pid file.
+stop_cli_host() { for f in "$tmp"/clihost/cli-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done; true; }
+[ "${1:-}" = "--keep" ] && { echo "consumer-check: keeping $tmp"; trap stop_cli_host EXIT; } || trap 'stop_cli_host; rm -rf "$tmp"' EXIT
 
 SECONDS=0
 echo "consumer-check: packing ${#packages[@]} packages"
@@ -39,6 +41,7 @@ echo "consumer-check: [${SECONDS}s] type-checking consumers (nodenext .ts + .cts
 echo "consumer-check: [${SECONDS}s] the installed bins"
 "$app/node_modules/.bin/tscr" --help | grep -q '^Usage:  tscr' || { echo "consumer-check: tscr --help failed" >&2; exit 1; }
 [ -x "$app/node_modules/.bin/tscrd" ] || { echo "consumer-check: tscrd is not linked" >&2; exit 1; }
+bash scripts/consumer-tscr-bin.sh "$app" "$tmp"
 # tscrd is a bundle (packages/daemon/tsup.bin.js) that finds parts of other packages where npm put them: the installed
 # one serves a layer alone (no SQLite addon needed, which --ignore-scripts left unbuilt) to the installed tscr.
 sock="$tmp/tscrd-volumes.sock"

@@ -65,7 +65,7 @@ npm run build --silent >/dev/null
 npm rebuild --ignore-scripts --silent @tscr/cli @tscr/daemon >/dev/null
 bindir=${TSCR_BIN_DIR-/usr/local/bin}
 if [ -n "$bindir" ] && [ -d "$bindir" ] && [ -w "$bindir" ]; then
-  ln -sfn "$PWD/packages/cli/dist/main.cjs" "$bindir/tscr"
+  ln -sfn "$PWD/packages/cli/dist/tscr" "$bindir/tscr"
   ln -sfn "$PWD/packages/daemon/dist/main.cjs" "$bindir/tscrd"
   echo "setup: tscr and tscrd linked into $bindir"
 fi

@@ -245,7 +245,7 @@ export default defineConfig(
     ? [bundle, ...leanBundles, bin, grpcJs]
     : [
         // The library entry, like every package's (keeps the bin files, which the second build writes).
-        packageConfig({ entry: { index: 'src/index.ts' }, clean: ['!main.cjs', '!cli.cjs', '!cli-*.cjs', '!grpc-js.cjs', '!vendor-*.cjs'] }),
+        packageConfig({ entry: { index: 'src/index.ts' }, clean: ['!main.cjs', '!tscr', '!cli.cjs', '!cli-*.cjs', '!grpc-js.cjs', '!vendor-*.cjs'] }),
         bundle,
         ...leanBundles,
         bin,
