@@ -14,6 +14,8 @@ const { values } = parseArgs({
     out: { type: 'string' },
     // Also writes each call's client-side median (create, start, wait, remove) here, in ms.
     calls: { type: 'string' },
+    // Milliseconds to wait between runs (0: back to back), so the last run's removals behind the calls end first.
+    pause: { type: 'string', default: '0' },
   },
 });
 const host = process.env.TSCR_HOST ?? `unix://${DEFAULT_SOCKET}`;
@@ -49,7 +51,11 @@ async function once(record) {
 
 for (let i = 0; i < Number(values.warmup); i++) await once(false);
 const times = [];
-for (let i = 0; i < Number(values.runs); i++) times.push(await once(true));
+const pause = Number(values.pause);
+for (let i = 0; i < Number(values.runs); i++) {
+  if (pause > 0) await new Promise((r) => setTimeout(r, pause));
+  times.push(await once(true));
+}
 const sorted = [...times].sort((a, b) => a - b);
 const median = sorted[Math.floor(sorted.length / 2)];
 writeFileSync(

@@ -97,9 +97,15 @@ if (mode === 'client') {
       'daemon: runtime.create.monitor begins': rel(step('runtime.create.monitor', false)),
       'relay forks conmon': rel(first((e) => e.kind === 'sched_process_fork' && e.pid === relay)),
       'conmon execs': rel(exec('/usr/bin/conmon')),
-      'runc execs (`runc create`)': rel(exec('/usr/sbin/runc')),
+      // From the relay's sealed copy of runc (/proc/<relay>/fd/<fd>), runc create is named after the fd: a number.
+      'runc execs (`runc create`)': rel(
+        exec('/usr/sbin/runc') ??
+          first((e) => e.kind === 'sched_process_exec' && /filename=\/proc\/\d+\/fd\/\d+ /.test(e.rest)),
+      ),
       'runc init execs': rel(exec('/proc/self/exe')),
-      '`runc create` exits': rel(first((e) => e.kind === 'sched_process_exit' && e.comm === 'runc')),
+      '`runc create` exits': rel(
+        first((e) => e.kind === 'sched_process_exit' && (e.comm === 'runc' || /^\d+$/.test(e.comm))),
+      ),
       'daemon: sync line read (monitor step ends)': rel(step('runtime.create.monitor')),
       'the command execs (fifo released)': rel(exec('/bin/true') ?? exec('/usr/bin/true')),
       'start answered (client)': rel(ms(r.started)),
