@@ -174,6 +174,9 @@ if (mode === 'client') {
       '**runc exec → `runc create` exits / the command execs (run)**': span(runcExec, createExit ?? cmdExec),
       'mount system calls (sum of their durations)': sumPairs(own, 'sys_enter_mount', 'sys_exit_mount', isRunc),
       'mounts (count)': own.filter((e) => e.kind === 'sys_enter_mount' && isRunc(e) && beforeCmd(e)).length,
+      'write system calls by runc before the command (count)': own.filter(
+        (e) => e.kind === 'sys_enter_write' && isRunc(e) && beforeCmd(e),
+      ).length,
       'cgroup attaches (count)': own.filter((e) => e.kind === 'cgroup_attach_task' && isRunc(e)).length,
       'cgroup rmdirs in the window, by runc (count)': own.filter((e) => e.kind === 'cgroup_rmdir' && isRunc(e)).length,
       'cgroup rmdirs in the window, by others (count)': own.filter((e) => e.kind === 'cgroup_rmdir' && !isRunc(e))
