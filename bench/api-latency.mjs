@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SOCKET } from '@tscr/api';
 import { GrpcContainerService } from '@tscr/container/grpc';
+import { runOnce } from './api-run.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -27,25 +28,12 @@ const since = (t) => Number(process.hrtime.bigint() - t) / 1e6;
 async function once(record) {
   const t0 = process.hrtime.bigint();
   let t = t0;
-  const lap = (call) => {
-    if (record) callTimes[call].push(since(t));
+  const laps = { attached: 'create', started: 'start', drained: 'wait', removed: 'remove' };
+  await runOnce(containers, values.image, (step) => {
+    if (!laps[step]) return;
+    if (record) callTimes[laps[step]].push(since(t));
     t = process.hrtime.bigint();
-  };
-  const { id } = await containers.create({
-    config: { image: values.image, cmd: ['true'] },
-    hostConfig: { networkMode: 'none' },
   });
-  const drained = (async () => {
-    for await (const _ of containers.attach(id, { stdout: true, stderr: true })) void _;
-  })();
-  lap('create');
-  await containers.start(id);
-  lap('start');
-  await containers.wait(id);
-  await drained;
-  lap('wait');
-  await containers.remove(id);
-  lap('remove');
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 

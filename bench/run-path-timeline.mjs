@@ -18,23 +18,14 @@ const med = (xs) => {
 if (mode === 'client') {
   const [runs, image, out] = args;
   const { GrpcContainerService } = await import('@tscr/container/grpc');
+  const { runOnce } = await import('./api-run.mjs');
   const containers = new GrpcContainerService(process.env.TSCR_HOST);
   const once = async () => {
     const m = { t0: now() };
-    const { id } = await containers.create({ config: { image, cmd: ['true'] }, hostConfig: { networkMode: 'none' } });
-    m.id = id;
-    m.created = now();
-    const drained = (async () => {
-      for await (const _ of containers.attach(id, { stdout: true, stderr: true })) void _;
-    })();
-    await containers.start(id);
-    m.started = now();
-    await containers.wait(id);
-    m.waited = now();
-    await drained;
-    m.drained = now();
-    await containers.remove(id);
-    m.removed = now();
+    await runOnce(containers, image, (step, id) => {
+      m.id = id;
+      if (step !== 'attached') m[step] = now();
+    });
     return m;
   };
   for (let i = 0; i < 2; i++) await once(); // warm-up

@@ -7,7 +7,8 @@
 //   create  `runc --root R --log-format json create --bundle E --pid-file …` as conmon runs it, the exec fifo
 //           released from here as the daemon does, the init's end waited for (no conmon, no daemon)
 // Two modes:
-//   node bench/runc-phases.mjs client <rounds> <image> <bundle E> <runc root> <out.json>   (under `perf record`)
+//   node bench/runc-phases.mjs client <rounds> <image> <bundle E> <runc root> <out.json>   (under `perf record`, see
+//     bench/run-path.sh, which runs it with --phases N)
 //   node bench/runc-phases.mjs report <client.json> <perf script output>
 // Prints a Markdown table: per kind, the median ms of each span of runc's path. Needs root.
 import { spawn, spawnSync } from 'node:child_process';
@@ -44,17 +45,11 @@ function alive(pid) {
 if (mode === 'client') {
   const [rounds, image, bundle, root, out] = args;
   const { GrpcContainerService } = await import('@tscr/container/grpc');
+  const { runOnce } = await import('./api-run.mjs');
   const containers = new GrpcContainerService(process.env.TSCR_HOST);
   const kinds = {
     async api() {
-      const { id } = await containers.create({ config: { image, cmd: ['true'] }, hostConfig: { networkMode: 'none' } });
-      const drained = (async () => {
-        for await (const _ of containers.attach(id, { stdout: true, stderr: true })) void _;
-      })();
-      await containers.start(id);
-      await containers.wait(id);
-      await drained;
-      await containers.remove(id);
+      await runOnce(containers, image);
     },
     async run(id) {
       const code = await exited('runc', ['--root', root, 'run', '--bundle', bundle, id]);
