@@ -163,6 +163,18 @@ function relaySpawner(relayPath: string | undefined, runtimePath: string): Promi
 }
 
 /**
+ * The sealed copy of `runtimePath` kept by the relay spawner that starts the
+ * monitors (see {@link RelaySpawner.sealedPath}), for the other runs of the
+ * runtime that start a `runc init` (`runc exec`); undefined before the first
+ * monitor start, or when there is no such copy. Starts no relay of its own.
+ */
+export async function sealedRuntime(relayPath: string | undefined, runtimePath: string): Promise<string | undefined> {
+  if (process.env.TSCR_SPAWNER === 'thread') return undefined;
+  const relay = await relaySpawners.get(relayPath ?? '');
+  return relay?.sealedPath(runtimePath);
+}
+
+/**
  * Starts a monitor through the relay's spawner (see relay-spawner.ts), or,
  * without a relay that has one (or with `TSCR_SPAWNER=thread`), with Node's
  * `spawn` in a worker thread (monitor-spawner.ts).

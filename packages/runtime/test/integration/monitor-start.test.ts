@@ -75,5 +75,25 @@ describe.skipIf(skipUnlessRoot('runc', 'conmon') || !relay || process.env.TSCR_S
       }
       await rt.settled();
     });
+
+    it('runs `runc exec` from the same sealed copy', async () => {
+      if (process.env.TSCR_SEALED_RUNC === '0') return;
+      const rt = createLocalTaskRuntime({ stateDir: fx.stateDir, cgroupParent: fx.cgroupParent });
+      const spec = fx.spec(['sleep', '30']);
+      await rt.create(spec);
+      try {
+        await rt.start(spec.id);
+        const session = await rt.exec(spec.id, { id: 'tscr-test-sealed', args: ['sleep', '1'] }, { output: false });
+        const ppid = /^PPid:\s*(\d+)$/m.exec(readFileSync(`/proc/${session.pid}/status`, 'utf8'))![1];
+        const runc = readFileSync(`/proc/${ppid}/cmdline`, 'utf8').split('\0');
+        expect(runc.slice(1, 3)).toEqual(['--root', expect.any(String)]);
+        expect(runc).toContain('exec');
+        expect(runc[0]).toMatch(/^\/proc\/\d+\/fd\/\d+$/);
+        expect((await session.exit).exitCode).toBe(0);
+      } finally {
+        await rt.delete(spec.id, { force: true });
+      }
+      await rt.settled();
+    });
   },
 );
