@@ -10,7 +10,8 @@
 //   node bench/runc-phases.mjs client <rounds> <image> <bundle E> <runc root> <out.json>   (under `perf record`, see
 //     bench/run-path.sh, which runs it with --phases N)
 //   node bench/runc-phases.mjs report <client.json> <perf script output>
-// Prints a Markdown table: per kind, the median ms of each span of runc's path. Needs root.
+// Prints a Markdown table: per kind, the median ms of each span of runc's path. TSCR_BENCH_PAUSE_MS: the pause
+// between runs (default 30). Needs root.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -72,6 +73,7 @@ if (mode === 'client') {
     },
   };
   const names = Object.keys(kinds);
+  const pause = Number(process.env.TSCR_BENCH_PAUSE_MS ?? 30); // between runs, ms
   const rows = [];
   for (let i = -1; i < Number(rounds); i++) {
     for (let k = 0; k < names.length; k++) {
@@ -82,7 +84,7 @@ if (mode === 'client') {
       const end = now();
       if (kind === 'create') spawnSync('runc', ['--root', root, 'delete', id], { stdio: 'ignore' });
       if (i >= 0) rows.push({ kind, t0: String(t0), end: String(end) });
-      await sleep(30); // the last run's removals behind the calls, runc's cgroup removal: out of the next window
+      await sleep(pause); // the last run's removals behind the calls, runc's cgroup removal: out of the next window
     }
   }
   writeFileSync(out, JSON.stringify(rows));
