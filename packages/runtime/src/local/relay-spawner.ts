@@ -83,7 +83,13 @@ export class RelaySpawner {
    * conmon, which runs it within milliseconds.
    */
   async sealedPath(file: string): Promise<string | undefined> {
-    if (this.unusable || file !== this.sealedSource || !(await this.start())) return undefined;
+    if (this.unusable || file !== this.sealedSource) return undefined;
+    this.hold(+1); // the relay's answer keeps this process alive, as a start's does
+    try {
+      if (!(await this.start())) return undefined;
+    } finally {
+      this.hold(-1);
+    }
     const pid = this.proc?.pid;
     if (pid === undefined || this.sealedFd === undefined || !sameFile(this.sealedStat, statOrUndefined(file)))
       return undefined;
