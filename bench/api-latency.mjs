@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SOCKET } from '@tscr/api';
 import { GrpcContainerService } from '@tscr/container/grpc';
+import { runOnce } from './api-run.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -14,6 +15,8 @@ const { values } = parseArgs({
     out: { type: 'string' },
     // Also writes each call's client-side median (create, start, wait, remove) here, in ms.
     calls: { type: 'string' },
+    // Milliseconds to wait between runs (0: back to back), so the last run's removals behind the calls end first.
+    pause: { type: 'string', default: '0' },
   },
 });
 const host = process.env.TSCR_HOST ?? `unix://${DEFAULT_SOCKET}`;
@@ -25,31 +28,22 @@ const since = (t) => Number(process.hrtime.bigint() - t) / 1e6;
 async function once(record) {
   const t0 = process.hrtime.bigint();
   let t = t0;
-  const lap = (call) => {
-    if (record) callTimes[call].push(since(t));
+  const laps = { attached: 'create', started: 'start', drained: 'wait', removed: 'remove' };
+  await runOnce(containers, values.image, (step) => {
+    if (!laps[step]) return;
+    if (record) callTimes[laps[step]].push(since(t));
     t = process.hrtime.bigint();
-  };
-  const { id } = await containers.create({
-    config: { image: values.image, cmd: ['true'] },
-    hostConfig: { networkMode: 'none' },
   });
-  const drained = (async () => {
-    for await (const _ of containers.attach(id, { stdout: true, stderr: true })) void _;
-  })();
-  lap('create');
-  await containers.start(id);
-  lap('start');
-  await containers.wait(id);
-  await drained;
-  lap('wait');
-  await containers.remove(id);
-  lap('remove');
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
 for (let i = 0; i < Number(values.warmup); i++) await once(false);
 const times = [];
-for (let i = 0; i < Number(values.runs); i++) times.push(await once(true));
+const pause = Number(values.pause);
+for (let i = 0; i < Number(values.runs); i++) {
+  if (pause > 0) await new Promise((r) => setTimeout(r, pause));
+  times.push(await once(true));
+}
 const sorted = [...times].sort((a, b) => a - b);
 const median = sorted[Math.floor(sorted.length / 2)];
 writeFileSync(

@@ -152,7 +152,7 @@ perf_split() {
     -v n="$((count * ${#files[@]}))" -v hz="$perf_hz" '{
       pid = $NF; $NF = ""; c = $0; sub(/ +$/, "", c); sub(/^ +/, "", c)
       if (pid == d) k = "daemon"; else if (c == "swapper") k = "idle"
-      else if (c ~ /^runc/ || c == "exe" || c ~ /^memfd/) k = "runc"
+      else if (c ~ /^runc/ || c == "exe" || c ~ /^memfd/ || c ~ /^[0-9]+$/) k = "runc"  # digits: the sealed runc copy of tscr
       else if (c ~ /^containerd-shim/) k = "shim"
       else if (c == cli) k = "CLIs"
       else if (c == "conmon" || c == "tscr-relay" || c == "bash") k = c

@@ -9,7 +9,9 @@
 # e.g. a copy of this worktree made before a change (`cp -al`, then real copies of the rebuilt packages' dist).
 # Slot B came out slower than slot A with the same build in both (7.6 ms of 91 at load 9-18, all in `runc create`):
 # run it both ways (TREEA=old, then TREEA=new TREEB=old) and compare the daemon's own steps, not the totals.
-# Needs root. Usage: TREEA=/tmp/old-tree [TREEB=…] bash bench/run-path-ab.sh
+# ENVA / ENVB: NAME=VALUE words added to daemon A's / B's environment (the same tree in both, one setting apart:
+# TREEA=$PWD ENVA=TSCR_SEALED_RUNC=0). PAR=N: each round starts N containers at once instead (bench/containers-api.mjs,
+# `sleep`, removed after the round) and prints its time and CPU per container. Needs root. Usage: TREEA=/tmp/old-tree [TREEB=…] [ENVA=…] [ENVB=…] bash bench/run-path-ab.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -32,7 +34,9 @@ trap cleanup EXIT
 bash scripts/busybox-rootfs.sh "$work/busybox.tar" >/dev/null
 start() { # v tree
   mkdir -p "$work/$1"
-  TSCR_TRACE="$work/$1/trace.jsonl" env -u NODE_EXTRA_CA_CERTS node --max-semi-space-size=2 "$2/packages/daemon/dist/main.cjs" \
+  local extra="ENV${1^^}"
+  # shellcheck disable=SC2086 # ENVA/ENVB are words
+  TSCR_TRACE="$work/$1/trace.jsonl" env -u NODE_EXTRA_CA_CERTS ${!extra:-} node --max-semi-space-size=2 "$2/packages/daemon/dist/main.cjs" \
     --host "unix://$work/$1/exec/tscr.sock" --root "$work/$1/root" --exec-root "$work/$1/exec" --cgroup-parent "$cg/$1" \
     >"$work/$1.log" 2>&1 &
   echo $!
@@ -49,6 +53,13 @@ for r in $(seq "${ROUNDS:-6}"); do
   order="a b"; [ $((r % 2)) = 0 ] && order="b a" # each goes first in half the rounds
   for v in $order; do
     export TSCR_HOST="unix://$work/$v/exec/tscr.sock"
+    if [ -n "${PAR:-}" ]; then
+      pid=$pa; [ "$v" = b ] && pid=$pb
+      out=$(TSCR_BENCH_DAEMON_PID=$pid node bench/containers-api.mjs tscr-bench/busybox:latest "$PAR" par 1)
+      echo "$out" >>"$work/par-$v.txt"
+      echo "round $r $v: $PAR at once: $out, load $(cut -d' ' -f1-3 /proc/loadavg)"
+      continue
+    fi
     node bench/api-latency.mjs --runs "${RUNS:-10}" --warmup 0 --image tscr-bench/busybox:latest \
       --out "$work/lat-$v-$r.json" --calls "$work/calls-$v-$r.json" >/dev/null 2>&1
     lat=$(node -e 'const r=require(process.argv[1]).results[0];console.log((r.median*1000).toFixed(1))' "$work/lat-$v-$r.json")
@@ -60,6 +71,17 @@ mkdir -p bench/.bench-out
 for v in a b; do
   cp "$work/$v/trace.jsonl" "bench/.bench-out/run-path-ab-$v.jsonl"
 done
+if [ -n "${PAR:-}" ]; then
+  for v in a b; do # lines "seq - par <s> rounds <s> cpu <client>,<daemon>,<busy>"
+    node -e '
+      const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => l.split(" "));
+      const med = (xs) => { const a = [...xs].sort((x, y) => x - y); return a[a.length >> 1]; };
+      const t = rows.map((r) => Number(r[3])), busy = rows.map((r) => Number(r[7].split(",")[2]));
+      console.log(`${process.argv[2]}: ${t.length} rounds, median ${med(t).toFixed(3)} s (min ${Math.min(...t).toFixed(3)}), machine busy ${med(busy).toFixed(1)} ms per container`);' \
+      "$work/par-$v.txt" "$v"
+  done
+  exit 0
+fi
 for v in a b; do
   # Every round's runs together: the client's calls (all runs' medians of medians would hide the spread) and the totals.
   node -e '
@@ -71,7 +93,7 @@ for v in a b; do
     const totals = rounds.flatMap((r) => JSON.parse(fs.readFileSync(`${w}/lat-${v}-${r}.json`)).results[0].times);
     const merged = Object.fromEntries(Object.entries(calls).map(([k, xs]) => [k, med(xs)]));
     fs.writeFileSync(`${w}/calls-${v}.json`, JSON.stringify(merged));
-    console.log(`\n## ${v === "a" ? "A (" + process.env.TREEA + ")" : "B (" + (process.env.TREEB || "this tree") + ")"}: run path median ${(med(totals) * 1000).toFixed(1)} ms over ${totals.length} runs\n`);' \
+    console.log(`\n## ${v === "a" ? "A (" + process.env.TREEA + " " + (process.env.ENVA || "") + ")" : "B (" + (process.env.TREEB || "this tree") + " " + (process.env.ENVB || "") + ")"}: run path median ${(med(totals) * 1000).toFixed(1)} ms over ${totals.length} runs\n`);' \
     "$work" "$v" "${ROUNDS:-6}"
   node bench/trace-report.mjs "$work/$v/trace.jsonl" "$work/calls-$v.json"
 done

@@ -5,17 +5,23 @@
 # create/attach/start/wait/remove through the gRPC API from a warm Node client (bench/api-latency.mjs),
 # against a private daemon started with TSCR_TRACE so every step of the daemon's path is timed. Prints the
 # medians with both ratios, the client's per-call medians and the daemon's per-step breakdown (bench/trace-report.mjs).
-# Goal: API path <= 1.5x raw `runc run` on the equivalent bundle. Needs root. Usage: bash bench/run-path.sh [--runs N] [--par N]
+# With perf: the path on one clock (bench/run-path-timeline.mjs) and runc's own phases under tscr and raw
+# (bench/runc-phases.mjs, --phases N rounds, default half the runs; TSCR_SEALED_RUNC=0 in the environment: the daemon
+# without the relay's sealed runc copy).
+# Goal: API path <= 1.5x raw `runc run` on the equivalent bundle. Needs root.
+# Usage: bash bench/run-path.sh [--runs N] [--par N] [--phases N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
 runs=30
 par=""
+phases=""
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;
     --par) par=$2; shift 2 ;;
-    *) echo "usage: $0 [--runs N] [--par N]" >&2; exit 2 ;;
+    --phases) phases=$2; shift 2 ;;
+    *) echo "usage: $0 [--runs N] [--par N] [--phases N]" >&2; exit 2 ;;
   esac
 done
 
@@ -103,6 +109,20 @@ if command -v perf >/dev/null && [ "$(perf list 2>/dev/null | grep -c sched:sche
   perf script -i "$work/perf.data" -F comm,pid,time,event,trace --ns 2>/dev/null >"$work/perf.txt"
   node bench/run-path-timeline.mjs report "$work/timeline.json" "$work/perf.txt" "$work/trace.jsonl" "$relay" |
     tee -a "$out/run-path.md"
+  # runc's own phases: the API's `runc create` (through conmon) against raw `runc run` and `runc create` on the
+  # equivalent bundle, alternating, with the kernel's cgroup events and runc's system calls.
+  runc_only="comm ~ \"runc*\" || comm ~ \"[0-9]*\"" # digits: runc run from the relay's sealed copy (/proc/<relay>/fd/N)
+  events=(-e sched:sched_process_fork -e sched:sched_process_exec -e sched:sched_process_exit
+    -e cgroup:cgroup_mkdir -e cgroup:cgroup_attach_task -e cgroup:cgroup_rmdir)
+  for sc in mount unshare seccomp pivot_root write; do
+    events+=(-e "syscalls:sys_enter_$sc" --filter "$runc_only" -e "syscalls:sys_exit_$sc" --filter "$runc_only")
+  done
+  load=$(cut -d' ' -f1-3 /proc/loadavg)
+  perf record -q -k CLOCK_MONOTONIC -a "${events[@]}" -o "$work/phases.data" -- node bench/runc-phases.mjs client \
+    "${phases:-$half}" tscr-bench/busybox:latest "$work/eq" "$work/runc-root" "$work/phases.json" 2>/dev/null
+  perf script -i "$work/phases.data" -F comm,pid,tid,time,event,trace --ns 2>/dev/null >"$work/phases.txt"
+  { echo; echo "runc's phases: ${phases:-$half} rounds; load $load → $(cut -d' ' -f1-3 /proc/loadavg)"
+    node bench/runc-phases.mjs report "$work/phases.json" "$work/phases.txt"; } | tee -a "$out/run-path.md"
 else
   echo "(no perf with sched tracepoints: the timeline with conmon's and runc's process events is skipped)" | tee -a "$out/run-path.md"
 fi

@@ -30,7 +30,10 @@
  *     "SEQ line TEXT" (the first line it wrote to fd 3; the pipe is then
  *     closed), "SEQ exit CODE" (it exited and closed fd 3 without a line) or
  *     "SEQ error ERRNO STEP" (chdir, open or exec failed). Ends at the end
- *     of stdin; what it started lives on.
+ *     of stdin; what it started lives on. With TSCR_RELAY_SEALED=FILE in its
+ *     environment it first keeps a sealed in-memory copy of FILE (the OCI
+ *     runtime) and says "0 sealed FD" before "0 ready": the copy can be run
+ *     as /proc/<relay pid>/fd/FD (see sealed_copy in spawner.c).
  *
  * Every mode dies with its parent (PR_SET_PDEATHSIG). Exit 125: the relay
  * itself failed (message on stderr).
@@ -52,6 +55,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { internal, traceSince, tracing } from '@tscr/api';
 import { BUNDLE_FILES } from './bundle.js';
 import { spawnMonitorProcess, type SpawnOutcome, type SpawnRequest } from './monitor-spawner.js';
@@ -115,9 +115,11 @@ async function writeMonitorPid(bundle: string, initPid: number): Promise<void> {
  * @throws see {@link createError}; Internal when conmon itself fails.
  */
 export async function startMonitor(o: MonitorOptions): Promise<number> {
-  const outcome = await startProcess(o.relayPath, {
+  const relay = process.env.TSCR_SPAWNER === 'thread' ? undefined : await relaySpawner(o.relayPath, o.runtimePath);
+  const runtimePath = (await relay?.sealedPath(o.runtimePath)) ?? o.runtimePath;
+  const outcome = await startProcess(relay, {
     file: o.conmonPath,
-    args: monitorArgs(o),
+    args: monitorArgs({ ...o, runtimePath }),
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3' },
     cwd: o.bundle,
     logPath: join(o.bundle, MONITOR_LOG),
@@ -142,23 +144,42 @@ export async function startMonitor(o: MonitorOptions): Promise<number> {
 const relaySpawners = new Map<string, Promise<RelaySpawner | undefined>>();
 
 /**
+ * The relay spawner for `relayPath`, made at the first start. When that
+ * start's runtime is runc (and TSCR_SEALED_RUNC is not `0`), the relay keeps a
+ * sealed copy of it for every later start (see {@link RelaySpawner.sealedPath}).
+ */
+function relaySpawner(relayPath: string | undefined, runtimePath: string): Promise<RelaySpawner | undefined> {
+  const key = relayPath ?? '';
+  let relay = relaySpawners.get(key);
+  if (!relay) {
+    const sealed = basename(runtimePath) === 'runc' && process.env.TSCR_SEALED_RUNC !== '0' ? runtimePath : undefined;
+    relay = findRelay(relayPath).then(
+      (path) => new RelaySpawner(path, sealed),
+      () => undefined,
+    );
+    relaySpawners.set(key, relay);
+  }
+  return relay;
+}
+
+/**
+ * The sealed copy of `runtimePath` kept by the relay spawner that starts the
+ * monitors (see {@link RelaySpawner.sealedPath}), for the other runs of the
+ * runtime that start a `runc init` (`runc exec`); undefined before the first
+ * monitor start, or when there is no such copy. Starts no relay of its own.
+ */
+export async function sealedRuntime(relayPath: string | undefined, runtimePath: string): Promise<string | undefined> {
+  if (process.env.TSCR_SPAWNER === 'thread') return undefined;
+  const relay = await relaySpawners.get(relayPath ?? '');
+  return relay?.sealedPath(runtimePath);
+}
+
+/**
  * Starts a monitor through the relay's spawner (see relay-spawner.ts), or,
  * without a relay that has one (or with `TSCR_SPAWNER=thread`), with Node's
  * `spawn` in a worker thread (monitor-spawner.ts).
  */
-async function startProcess(relayPath: string | undefined, req: SpawnRequest): Promise<SpawnOutcome> {
-  if (process.env.TSCR_SPAWNER !== 'thread') {
-    const key = relayPath ?? '';
-    let relay = relaySpawners.get(key);
-    if (!relay) {
-      relay = findRelay(relayPath).then(
-        (path) => new RelaySpawner(path),
-        () => undefined,
-      );
-      relaySpawners.set(key, relay);
-    }
-    const outcome = await (await relay)?.spawn(req);
-    if (outcome) return outcome;
-  }
-  return spawnMonitorProcess(req);
+async function startProcess(relay: RelaySpawner | undefined, req: SpawnRequest): Promise<SpawnOutcome> {
+  const outcome = await relay?.spawn(req);
+  return outcome ?? spawnMonitorProcess(req);
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { alreadyExists, cancelled, failedPrecondition, notFound } from '@tscr/api';
 import type { AttachSession, CallOptions, ExecSession, ExecSpec, TaskIO, TaskStatus, TerminalSize } from '../types.js';
 import { startAttach } from './attach-relay.js';
+import { sealedRuntime } from './conmon.js';
 import { resizeThroughMonitor } from './console-relay.js';
 import { type LiveExec, startExec } from './exec-session.js';
 import { findRelay } from './relay.js';
@@ -77,7 +78,8 @@ export class TaskStdio {
         taskId: id,
         bundle: task.bundle,
         initPid: task.pid,
-        runtimeBinary: task.runtimeBinary,
+        // runc from the relay's sealed copy: its `runc init` then skips copying runc (see conmon.ts).
+        runtimeBinary: (await sealedRuntime(this.host.relayPath, task.runtimeBinary)) ?? task.runtimeBinary,
         runtimeArgs: ['--root', task.runtimeRoot],
         // Short: the console socket's path goes to runc, and socket paths are limited to 108 bytes.
         execDir: join(this.host.execsDir, randomBytes(8).toString('hex')),

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants, type Stats, statSync } from 'node:fs';
 import { fromSystemError, internal } from '@tscr/api';
 import type { SpawnOutcome, SpawnRequest } from './monitor-spawner.js';
 
@@ -54,8 +55,46 @@ export class RelaySpawner {
   private unusable = false;
   /** Starts under way (they keep the process alive). */
   private active = 0;
+  /** The relay's fd of its sealed copy of `sealedSource` ("0 sealed FD"), while that relay runs. */
+  private sealedFd: number | undefined;
+  /** `sealedSource` as it was when the relay copied it: a copy of a binary replaced since is not used. */
+  private sealedStat: Stats | undefined;
 
-  constructor(private readonly relayPath: string) {}
+  /**
+   * @param relayPath the `tscr-relay` binary.
+   * @param sealedSource a binary (the OCI runtime) the relay keeps a sealed
+   *   in-memory copy of, handed out by {@link sealedPath}.
+   */
+  constructor(
+    private readonly relayPath: string,
+    private readonly sealedSource?: string,
+  ) {}
+
+  /**
+   * Where the relay's sealed copy of `file` can be run: `/proc/<relay>/fd/<fd>`,
+   * a memfd that cannot be written, resized or resealed. runc 1.1 copies its
+   * own ~9 MB binary into such a memfd in every `runc init` (its guard against
+   * a container overwriting the host's runc, CVE-2019-5736) unless it already
+   * runs from one with exactly these seals, so started from this path it
+   * skips the copy and keeps the guard. Undefined (run `file` itself) when
+   * `file` is not the binary the relay copied, the relay made no copy (an
+   * older relay, no memfd), the relay cannot serve, or `file` changed on disk
+   * since the copy. The path is good while the relay runs: a start hands it to
+   * conmon, which runs it within milliseconds.
+   */
+  async sealedPath(file: string): Promise<string | undefined> {
+    if (this.unusable || file !== this.sealedSource) return undefined;
+    this.hold(+1); // the relay's answer keeps this process alive, as a start's does
+    try {
+      if (!(await this.start())) return undefined;
+    } finally {
+      this.hold(-1);
+    }
+    const pid = this.proc?.pid;
+    if (pid === undefined || this.sealedFd === undefined || !sameFile(this.sealedStat, statOrUndefined(file)))
+      return undefined;
+    return `/proc/${pid}/fd/${this.sealedFd}`;
+  }
 
   /**
    * Starts the process of `req` and resolves with its first fd-3 line or its
@@ -107,7 +146,10 @@ export class RelaySpawner {
   private start(): Promise<boolean> {
     if (this.ready) return this.ready;
     // Started from the event loop's thread: the relay dies with the thread that started it (PR_SET_PDEATHSIG).
-    const proc = spawn(this.relayPath, ['spawner'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.sealedFd = undefined;
+    this.sealedStat = this.sealedSource ? statOrUndefined(this.sealedSource) : undefined;
+    const env = this.sealedStat ? { ...process.env, TSCR_RELAY_SEALED: this.sealedSource } : process.env;
+    const proc = spawn(this.relayPath, ['spawner'], { stdio: ['pipe', 'pipe', 'inherit'], env });
     this.proc = proc;
     let buffered = '';
     let settle: (ok: boolean) => void = () => undefined;
@@ -125,6 +167,11 @@ export class RelaySpawner {
           settle(true);
           continue;
         }
+        const sealed = /^0 sealed (\d+)$/.exec(line);
+        if (sealed && proc.pid !== undefined && canRun(`/proc/${proc.pid}/fd/${sealed[1]}`)) {
+          this.sealedFd = Number(sealed[1]);
+          continue;
+        }
         const parsed = parseReply(line);
         const resolve = parsed && this.pending.get(parsed.seq);
         if (!parsed || !resolve) continue;
@@ -137,6 +184,7 @@ export class RelaySpawner {
       if (this.proc === proc) {
         this.proc = undefined;
         this.ready = undefined;
+        this.sealedFd = undefined;
       }
       for (const [, resolve] of this.pending) resolve({ kind: 'error', errno: 'EPIPE', step: 'relay' });
       this.pending.clear();
@@ -150,5 +198,35 @@ export class RelaySpawner {
       if (!ok) this.unusable = true; // missing or too old: no second try
     });
     return ready;
+  }
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The same file, unchanged: device, inode, size, modification and change times. */
+function sameFile(a: Stats | undefined, b: Stats | undefined): boolean {
+  return (
+    !!a &&
+    !!b &&
+    a.dev === b.dev &&
+    a.ino === b.ino &&
+    a.size === b.size &&
+    a.mtimeMs === b.mtimeMs &&
+    a.ctimeMs === b.ctimeMs
+  );
+}
+
+function canRun(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
   }
 }

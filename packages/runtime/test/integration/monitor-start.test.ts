@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipUnlessRoot } from '@tscr/testkit';
 import { createLocalTaskRuntime, findRelay } from '@tscr/runtime/local';
@@ -52,6 +52,47 @@ describe.skipIf(skipUnlessRoot('runc', 'conmon') || !relay || process.env.TSCR_S
       expect(specs.map((s) => fx.output(s.id))).toEqual(['one\n', 'two\n']);
       // The same child served both: still one.
       expect(spawnersNow()).toEqual(spawners);
+      await rt.settled();
+    });
+
+    it('runs runc from the sealed copy the relay keeps (no per-container copy in `runc init`)', async () => {
+      if (process.env.TSCR_SEALED_RUNC === '0') return;
+      const rt = createLocalTaskRuntime({ stateDir: fx.stateDir, cgroupParent: fx.cgroupParent });
+      const spec = fx.spec(['true']);
+      const { pid } = await rt.create(spec);
+      try {
+        const ppid = /^PPid:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1];
+        const conmon = readFileSync(`/proc/${ppid}/cmdline`, 'utf8').split('\0');
+        expect(conmon[0]).toMatch(/conmon$/);
+        const runtime = conmon[conmon.indexOf('-r') + 1]!;
+        expect(runtime).toMatch(/^\/proc\/\d+\/fd\/\d+$/); // the sealing itself: relay-spawner.test.ts
+        expect(readlinkSync(runtime)).toMatch(/^\/memfd:/);
+        expect(readFileSync(runtime).equals(readFileSync('/usr/sbin/runc'))).toBe(true);
+        await rt.start(spec.id);
+        expect((await rt.wait(spec.id)).exitCode).toBe(0);
+      } finally {
+        await rt.delete(spec.id, { force: true });
+      }
+      await rt.settled();
+    });
+
+    it('runs `runc exec` from the same sealed copy', async () => {
+      if (process.env.TSCR_SEALED_RUNC === '0') return;
+      const rt = createLocalTaskRuntime({ stateDir: fx.stateDir, cgroupParent: fx.cgroupParent });
+      const spec = fx.spec(['sleep', '30']);
+      await rt.create(spec);
+      try {
+        await rt.start(spec.id);
+        const session = await rt.exec(spec.id, { id: 'tscr-test-sealed', args: ['sleep', '1'] }, { output: false });
+        const ppid = /^PPid:\s*(\d+)$/m.exec(readFileSync(`/proc/${session.pid}/status`, 'utf8'))![1];
+        const runc = readFileSync(`/proc/${ppid}/cmdline`, 'utf8').split('\0');
+        expect(runc.slice(1, 3)).toEqual(['--root', expect.any(String)]);
+        expect(runc).toContain('exec');
+        expect(runc[0]).toMatch(/^\/proc\/\d+\/fd\/\d+$/);
+        expect((await session.exit).exitCode).toBe(0);
+      } finally {
+        await rt.delete(spec.id, { force: true });
+      }
       await rt.settled();
     });
   },

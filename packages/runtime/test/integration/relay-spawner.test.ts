@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, readlinkSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode } from '@tscr/api';
@@ -69,5 +69,32 @@ describe.skipIf(!relay)('the relay spawner', () => {
     const stale = new RelaySpawner(old);
     expect(await stale.spawn({ file: '/bin/true', args: [], env: {}, logPath: log() })).toBeUndefined();
     stale.close();
+  });
+
+  it('keeps a sealed copy of the runtime binary: runnable, the same bytes, refusing writes and resizes', async () => {
+    const bin = join(dir, 'runc');
+    copyFileSync('/bin/true', bin);
+    chmodSync(bin, 0o755);
+    const sealing = new RelaySpawner(relay!, bin);
+    try {
+      const path = await sealing.sealedPath(bin);
+      expect(path).toMatch(/^\/proc\/\d+\/fd\/\d+$/);
+      expect(readlinkSync(path!)).toMatch(/^\/memfd:/);
+      expect(readFileSync(path!).equals(readFileSync(bin))).toBe(true);
+      // runc 1.1 skips its per-container copy only for a memfd sealed against writes, growth and shrinking.
+      expect(() => writeFileSync(path!, 'x', { flag: 'r+' })).toThrow(/EPERM/);
+      expect(() => truncateSync(path!, 1)).toThrow(/EPERM/);
+      expect(() => truncateSync(path!, readFileSync(bin).length + 1)).toThrow(/EPERM/);
+      expect(await sealing.spawn({ file: path!, args: [], env: {}, logPath: log() })).toEqual({
+        kind: 'exited',
+        code: 0,
+      });
+      expect(await sealing.sealedPath('/bin/true')).toBeUndefined(); // not the binary it copied
+      copyFileSync('/bin/false', bin); // replaced on disk: the copy is no longer handed out
+      expect(await sealing.sealedPath(bin)).toBeUndefined();
+    } finally {
+      sealing.close();
+    }
+    expect(await spawner.sealedPath(bin)).toBeUndefined(); // a spawner asked for no copy
   });
 });
