@@ -4,7 +4,7 @@
  * terminal state in one request frame and relays the host's output and exit code. Whenever the host cannot serve
  * (TSCR_CLI_HOST=0, no safe directory, no host yet, the host says `F`, or it goes away before accepting), it runs
  * today's bin instead: execv(dist/main.cjs) with the same arguments and environment. It never parses tscr's
- * arguments. The protocol and the paths are those of CLIHOST.md; packages/cli/README.md says how to use it.
+ * arguments. The protocol and the paths are those of docs/cli-host.md; packages/cli/README.md says how to use it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,7 +54,7 @@ static int fmt(char *out, size_t size, const char *format, ...) {
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-/* The host's directory (CLIHOST.md): $TSCR_CLI_HOST_DIR, else $XDG_RUNTIME_DIR/tscr, else /tmp/tscr-cli-<euid>. */
+/* The host's directory (docs/cli-host.md): $TSCR_CLI_HOST_DIR, else $XDG_RUNTIME_DIR/tscr, else /tmp/tscr-cli-<euid>. */
 static int host_dir_path(char *out, size_t size) {
     const char *dir = getenv("TSCR_CLI_HOST_DIR");
     const char *xdg = getenv("XDG_RUNTIME_DIR");

@@ -24,10 +24,10 @@ export {
 export { ExitCodes, errorMessage, startFailureExitCode, displayHost, isUsageError } from './errors.js';
 export { buildCreateRequest, parseMount, parseTmpfs } from './commands/container-flags.js';
 export { applyChanges } from './commands/import-changes.js';
-// The CLI host (src/host/, CLIHOST.md): its server, and its protocol's frames for other clients.
+// The CLI host (src/host/, docs/cli-host.md): its server, and its protocol's frames for other clients.
 export { startCliHost, DEFAULT_IDLE_SECONDS } from './host/server.js';
 export type { CliHost, CliHostOptions } from './host/server.js';
-export { decideHosting, HOSTED_COMMANDS } from './host/hostable.js';
+export { decideHosting, HOSTED_COMMANDS, PROCESS_ENV } from './host/hostable.js';
 export type { HostDecision } from './host/hostable.js';
 export { parseRequest } from './host/request.js';
 export type { HostRequest } from './host/request.js';

@@ -1,5 +1,5 @@
 /**
- * The frames of the CLI host's protocol (CLIHOST.md): one byte of type, four bytes of payload length
+ * The frames of the CLI host's protocol (docs/cli-host.md): one byte of type, four bytes of payload length
  * (unsigned, big-endian), the payload. Both directions share one stream socket.
  */
 import { invalidArgument } from '@tscr/api';

@@ -1,4 +1,4 @@
-/** The request frame's JSON (CLIHOST.md): what one `tscr` run asks the host to do. */
+/** The request frame's JSON (docs/cli-host.md): what one `tscr` run asks the host to do. */
 import { invalidArgument } from '@tscr/api';
 
 /** One run of the `tscr` bin, as its client saw it. */

@@ -1,5 +1,5 @@
 /**
- * The CLI host's server (CLIHOST.md): listens on a UNIX socket, and for each connection reads one request,
+ * The CLI host's server (docs/cli-host.md): listens on a UNIX socket, and for each connection reads one request,
  * answers `F` (run it yourself) or `A`, runs the CLI's own {@link main} with that request's io and the warm
  * clients of its daemon, relays its output as frames and ends with `X` and the exit code. Connections are
  * served concurrently and share nothing but the daemon clients. With no connection open for the idle time,
