@@ -176,14 +176,12 @@ export async function startCliHost(opts: CliHostOptions): Promise<CliHost> {
     socket.on('close', () => {
       open.delete(socket);
       armIdle();
-      if (phase === 'running' && run) {
-        // The client died: what a dying bin's streams would do to the command.
-        run.detach();
-        run.signals.emit('SIGTERM');
-      }
+      // The client died (killed, or its output closed): as with a killed bin, the container is left alone (no
+      // signal reaches it; a `--rm` one is still removed by the daemon when it exits) and the command's long calls
+      // (attach, wait, logs) end now; its output goes nowhere.
+      if (phase === 'running' && run) run.detach();
       if (phase !== 'running') phase = 'over';
       life.ended = true;
-      // After SIGTERM's own calls (run's kill of its container) have gone out: its long calls end now.
       cut.abort();
     });
     socket.on('data', (chunk) => {
