@@ -156,8 +156,9 @@ export class LiteClient {
   /**
    * This client's http2 connection, opened again when the last one has closed (the daemon restarted, or
    * ended an idle connection): a long-lived client, as the CLI host keeps, must not stay on a dead one.
+   * (Not `connect`: the generated classes put one method per RPC on this prototype, and Networks has a Connect.)
    */
-  private liveConnection(): ReturnType<typeof acquire> {
+  private liteConnection(): ReturnType<typeof acquire> {
     const s = this.connection?.session;
     if (!this.connection || s?.closed || s?.destroyed) {
       this.connection?.release();
@@ -172,7 +173,7 @@ export class LiteClient {
       queueMicrotask(() => done(serviceError(status.UNAVAILABLE, 'Channel has been shut down')));
       return { cancel: () => undefined };
     }
-    const connection = this.liveConnection();
+    const connection = this.liteConnection();
     const bytes = def.requestSerialize(request);
     return unaryCall(connection.session, this.channel, def.path, bytes, def.responseDeserialize, done);
   }
@@ -186,7 +187,7 @@ export class LiteClient {
       return Object.assign(shut, { cancel: () => undefined });
     }
     const call = new LiteStream(
-      this.liveConnection().session,
+      this.liteConnection().session,
       this.channel,
       def.path,
       def.requestSerialize,
@@ -217,9 +218,11 @@ export function makeGenericClientConstructor(
   class ServiceClient extends LiteClient {}
   const proto = ServiceClient.prototype as unknown as Record<string, unknown>;
   for (const [name, def] of Object.entries(methods)) {
-    // An RPC named like one of the client's own methods would hide it (NetworkService's `connect` once did).
-    if (name in LiteClient.prototype)
-      throw new Error(`grpc-lite: ${serviceName}.${name} would hide LiteClient's own ${name}`);
+    // An RPC named like one of LiteClient's own methods would replace it for every call of the class.
+    for (const key of [name, def.originalName]) {
+      if (key && key in LiteClient.prototype)
+        throw new Error(`${serviceName}: the RPC ${key} has the name of a method of the client itself`);
+    }
     const method = function (this: LiteClient, ...args: unknown[]) {
       // Only the plain forms tscr's clients use: (request, callback), (request) and ().
       if (!def.responseStream && !def.requestStream && args.length === 2 && typeof args[1] === 'function') {

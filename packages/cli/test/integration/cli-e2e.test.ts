@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar, uniqueName } from '@tscr/testkit';
-import { CLI, DAEMON, E2eDaemon, e2eSkipReason, mountsUnder, waitFor } from '../fixtures/e2e.js';
+import { cliShell, DAEMON, E2eDaemon, e2eSkipReason, mountsUnder, waitFor } from '../fixtures/e2e.js';
 
 describe.skipIf(e2eSkipReason())('tscr CLI end to end', () => {
   let d: E2eDaemon;
@@ -66,7 +66,7 @@ describe.skipIf(e2eSkipReason())('tscr CLI end to end', () => {
 
   it('ends quietly when its reader stops early (EPIPE), and --rm still removes the container', async () => {
     const name = uniqueName('epipe');
-    const cli = `node '${CLI}'`;
+    const cli = cliShell();
     const piped = (cmd: string) =>
       spawnSync('bash', ['-c', `${cli} ${cmd} | head -1; echo "status=\${PIPESTATUS[0]}" >&2`], {
         env: d.env(),

@@ -10,7 +10,7 @@ import { chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar, uniqueName } from '@tscr/testkit';
-import { CLI, E2eDaemon, e2eSkipReason, mountsUnder, type Result } from '../fixtures/e2e.js';
+import { cliCommand, E2eDaemon, e2eSkipReason, mountsUnder, type Result } from '../fixtures/e2e.js';
 
 const skip = e2eSkipReason();
 const MiB = 1024 * 1024;
@@ -146,7 +146,8 @@ describe.skipIf(skip)('tscr container control end to end', () => {
   it('stats streams a sample every second until interrupted', async () => {
     const name = uniqueName('stream');
     runDetached(['--name', name, image, 'sleep', '300']);
-    const child = spawn('node', [CLI, 'stats', '--format', '{{.Name}} {{.PIDs}}', name], { env: d.env() });
+    const [bin, ...pre] = cliCommand();
+    const child = spawn(bin, [...pre, 'stats', '--format', '{{.Name}} {{.PIDs}}', name], { env: d.env() });
     let out = '';
     child.stdout.on('data', (b: Buffer) => {
       out += b.toString();

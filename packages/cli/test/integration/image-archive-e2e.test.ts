@@ -9,7 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar, hasCommand, uniqueName } from '@tscr/testkit';
-import { CLI, E2eDaemon, e2eSkipReason, mountsUnder, type Result } from '../fixtures/e2e.js';
+import { cliCommand, E2eDaemon, e2eSkipReason, mountsUnder, type Result } from '../fixtures/e2e.js';
 
 const skip = e2eSkipReason() ?? (hasCommand('podman') ? undefined : 'needs podman');
 
@@ -39,7 +39,7 @@ describe.skipIf(skip)('tscr save, load, history, image prune and commit end to e
   };
   /** Runs a shell pipeline with the CLI as `$TSCR`. */
   const sh = (script: string): Result => {
-    const r = spawnSync('sh', ['-c', script], { env: d.env({ TSCR: `node ${CLI}` }), encoding: 'utf8' });
+    const r = spawnSync('sh', ['-c', script], { env: d.env({ TSCR: cliCommand().join(' ') }), encoding: 'utf8' });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 

@@ -8,7 +8,7 @@ import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxRootfsTar, uniqueName } from '@tscr/testkit';
-import { CLI, E2eDaemon, e2eSkipReason } from '../fixtures/e2e.js';
+import { CLI, cliShell, E2eDaemon, e2eSkipReason } from '../fixtures/e2e.js';
 
 /** Every session started, so a failed test leaves no `script` behind. */
 const sessions: PtySession[] = [];
@@ -101,7 +101,7 @@ describe.skipIf(e2eSkipReason())('tscr interactive end to end (TTY, stdin, exec)
   let d: E2eDaemon;
   const image = `${uniqueName('img')}:test`;
   const tscr = (args: string[], input?: string) => d.tscr(args, {}, input);
-  const cli = (args: string) => `stty rows 30 cols 100; exec node ${CLI} ${args}`;
+  const cli = (args: string) => `stty rows 30 cols 100; exec ${cliShell()} ${args}`;
 
   beforeAll(async () => {
     d = await E2eDaemon.create('e2e-tty');

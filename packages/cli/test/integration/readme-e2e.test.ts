@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { busyboxRootfsTar } from '@tscr/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../registry-client/test/fixtures/registry.js';
-import { CLI, E2eDaemon, e2eSkipReason } from '../fixtures/e2e.js';
+import { CLI, e2eBin, E2eDaemon, NATIVE_CLI, e2eSkipReason } from '../fixtures/e2e.js';
 
 const readme = readFileSync(fileURLToPath(new URL('../../../../README.md', import.meta.url)), 'utf8');
 
@@ -43,7 +43,7 @@ describe.skipIf(e2eSkipReason())("the README's CLI examples", () => {
     work = join(d.dir, 'work');
     await mkdir(bin);
     await mkdir(work);
-    await symlink(CLI, join(bin, 'tscr'));
+    await symlink(e2eBin() === 'native' ? NATIVE_CLI : CLI, join(bin, 'tscr'));
   });
   afterAll(async () => {
     await d?.cleanup();

@@ -1,41 +1,74 @@
-import { describe, expect, it } from 'vitest';
-import * as grpcApi from '@tscr/api/grpc';
-import { makeGenericClientConstructor } from '../../src/wire/grpc-lite.js';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Server, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listen } from '@tscr/api/grpc';
+import { makeTempDir } from '@tscr/testkit';
+import { credentials, makeGenericClientConstructor } from '../../src/wire/grpc-lite.js';
 
-type MethodDefs = Parameters<typeof makeGenericClientConstructor>[0];
+// The generated client classes get one method per RPC on top of the lean client's own methods: an RPC named like
+// one of those (Networks has a Connect) must not replace it. It once did: every call of the Networks client went
+// to `connect` with no arguments, and `tscr network ls` failed with grpc-js's "Incorrect arguments passed".
+const unary = (rpc: string) => ({
+  path: `/tscr.test.Names/${rpc}`,
+  requestStream: false,
+  responseStream: false,
+  requestSerialize: (s: unknown) => Buffer.from(String(s)),
+  requestDeserialize: (b: Buffer) => b.toString(),
+  responseSerialize: (s: unknown) => Buffer.from(String(s)),
+  responseDeserialize: (b: Buffer) => b.toString(),
+  originalName: rpc,
+});
+const methods = { connect: unary('Connect'), list: unary('List') };
 
-/** Every service definition of the generated code (`XxxService = { method: {path, ...} }`) `@tscr/api/grpc` exports. */
-function serviceDefinitions(): [string, MethodDefs][] {
-  const found: [string, MethodDefs][] = [];
-  for (const [ns, mod] of Object.entries(grpcApi)) {
-    if (!/V1$/.test(ns) || typeof mod !== 'object' || mod === null) continue;
-    for (const [name, value] of Object.entries(mod as Record<string, unknown>)) {
-      if (!name.endsWith('Service') || typeof value !== 'object' || value === null) continue;
-      const methods = Object.values(value as Record<string, unknown>);
-      if (methods.length > 0 && methods.every((m) => typeof (m as { path?: unknown }).path === 'string'))
-        found.push([`${ns}.${name}`, value as MethodDefs]);
-    }
-  }
-  return found;
-}
+type NamesClient = {
+  connect(req: string, cb: (err: Error | null, res?: string) => void): void;
+  list(req: string, cb: (err: Error | null, res?: string) => void): void;
+  close(): void;
+};
 
-describe("the lean gRPC client's method names", () => {
-  it('builds a client for every service, none of whose RPCs hides a method of the client itself', () => {
-    const services = serviceDefinitions();
-    expect(services.map(([n]) => n)).toContain('networkV1.NetworksService');
-    for (const [name, methods] of services) {
-      const Client = makeGenericClientConstructor(methods, name);
-      // NetworksService has an RPC named `connect`: it is the RPC on the client, and the client still works.
-      for (const rpc of Object.keys(methods))
-        expect(typeof (Client.prototype as unknown as Record<string, unknown>)[rpc]).toBe('function');
+describe('the lean gRPC client’s generated classes', () => {
+  let dir: string;
+  let server: Server;
+  let target: string;
+  beforeAll(async () => {
+    dir = await makeTempDir('grpc-lite-names');
+    target = `unix://${join(dir, 'names.sock')}`;
+    server = new Server();
+    const impl: UntypedServiceImplementation = {
+      connect: (call: { request: string }, cb: (e: null, r: string) => void) => cb(null, `connected ${call.request}`),
+      list: (call: { request: string }, cb: (e: null, r: string) => void) => cb(null, `listed ${call.request}`),
+    };
+    server.addService(methods as unknown as ServiceDefinition, impl);
+    await listen(server, target);
+  });
+  afterAll(async () => {
+    server?.forceShutdown();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keep their own calls working when an RPC is named connect', async () => {
+    const Client = makeGenericClientConstructor(methods as never, 'tscr.test.Names') as unknown as new (
+      target: string,
+      creds: unknown,
+    ) => NamesClient;
+    const client = new Client(target, credentials.createInsecure());
+    const call = (rpc: 'connect' | 'list', req: string) =>
+      new Promise<string | undefined>((resolve, reject) =>
+        client[rpc](req, (err, res) => (err ? reject(err) : resolve(res))),
+      );
+    try {
+      expect(await call('list', 'a')).toBe('listed a');
+      expect(await call('connect', 'b')).toBe('connected b');
+      expect(await call('list', 'c')).toBe('listed c');
+    } finally {
+      client.close();
     }
   });
 
-  it('refuses a service whose RPC would hide one of its own methods', () => {
-    const [, methods] = serviceDefinitions().find(([n]) => n === 'networkV1.NetworksService')!;
-    const clash = { liteUnary: Object.values(methods)[0]! } as MethodDefs;
-    expect(() => makeGenericClientConstructor(clash, 'tscr-test.Clash')).toThrow(
-      /would hide LiteClient's own liteUnary/,
+  it('refuse an RPC named like one of the client’s own methods', () => {
+    expect(() => makeGenericClientConstructor({ liteUnary: unary('LiteUnary') } as never, 'tscr.test.Bad')).toThrow(
+      /tscr\.test\.Bad: the RPC liteUnary has the name of a method of the client itself/,
     );
   });
 });
