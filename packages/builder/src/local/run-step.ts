@@ -51,6 +51,8 @@ export async function runStep(runtime: TaskRuntime, spec: RunSpec): Promise<void
     await runtime.start(spec.id, opts);
     failpoint('build.run.mid-run');
     const exited = runtime.wait(spec.id, opts);
+    // Awaited below, but an abort ends the log loop first: its rejection must not go unhandled (that ends the daemon).
+    exited.catch(() => undefined);
     for await (const entry of readLogs(logPath, {
       follow: true,
       stopped: exited,
