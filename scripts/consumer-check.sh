@@ -9,8 +9,13 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 packages=(api registry-client image runtime relay-linux-x64 network volume plugins container builder compose cri daemon docker-api cli)
 tmp=$(mktemp -d /tmp/tscr-test-consumer-XXXXXX)
-# The CLI host the native tscr starts (scripts/consumer-tscr-bin.sh) is ended by its pid file.
-stop_cli_host() { for f in "$tmp"/clihost/cli-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done; true; }
+# The CLI hosts the native tscr starts (here, in a directory of this run, and in scripts/consumer-tscr-bin.sh's
+# own) are ended by their pid files: none may outlive the check or land in the user's default directory.
+export TSCR_CLI_HOST_DIR=$tmp/clihost-check
+stop_cli_host() {
+  for f in "$tmp"/clihost*/cli-*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done
+  true
+}
 [ "${1:-}" = "--keep" ] && { echo "consumer-check: keeping $tmp"; trap stop_cli_host EXIT; } || trap 'stop_cli_host; rm -rf "$tmp"' EXIT
 
 SECONDS=0
