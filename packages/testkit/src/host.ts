@@ -29,3 +29,13 @@ export function skipUnlessRoot(...commands: string[]): string | undefined {
   const missing = commands.filter((c) => !hasCommand(c));
   return missing.length ? `needs ${missing.join(', ')} (run npm run setup)` : undefined;
 }
+
+/** True while process `pid` exists (signal 0; a zombie not yet reaped still counts). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

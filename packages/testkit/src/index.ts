@@ -3,7 +3,7 @@
  * on the host carries the `tscr-test` prefix so it can be told apart.
  */
 export { TEST_PREFIX, makeTempDir, uniqueName } from './temp.js';
-export { isRoot, hasCommand, skipUnlessRoot } from './host.js';
+export { isRoot, hasCommand, isAlive, skipUnlessRoot } from './host.js';
 export { busyboxRootfsTar, busyboxRootfsDir } from './busybox.js';
 export { rejection } from './errors.js';
 export {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrpcContainerService } from '@tscr/container/grpc';
 import type { DaemonConfig } from '@tscr/daemon';
 import { GrpcImageService } from '@tscr/image/grpc';
-import { makeTempDir, skipUnlessRoot, uniqueName } from '@tscr/testkit';
+import { isAlive, makeTempDir, skipUnlessRoot, uniqueName } from '@tscr/testkit';
 import { collect, run } from '../../../container/test/conformance/container-service.js';
 import {
   cleanupHost,
@@ -23,15 +23,6 @@ import {
 } from '../fixtures/host.js';
 
 const skip = skipUnlessRoot('runc', 'conmon');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe.skipIf(skip)('tscrd survives kill -9', () => {
   let dir: string;
@@ -83,7 +74,7 @@ describe.skipIf(skip)('tscrd survives kill -9', () => {
     await until(async () => (await collect(c.logs(loop.id))).includes('line 3'));
 
     await daemon.kill9();
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     await new Promise((r) => setTimeout(r, 3000));
 
     daemon = await startTscrd(configFlags(config));
@@ -106,7 +97,7 @@ describe.skipIf(skip)('tscrd survives kill -9', () => {
     await daemon.stop();
     expect(readdirSync(join(config.root, 'image', 'trash'))).toEqual([]);
     expect(readdirSync(join(config.root, 'containers', '.trash'))).toEqual([]);
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     expect(existsSync(join(config.execRoot, 'tscrd.pid'))).toBe(false);
     daemon = await startTscrd(configFlags(config));
     c = connect(daemon.address);
@@ -116,7 +107,7 @@ describe.skipIf(skip)('tscrd survives kill -9', () => {
     const stopped = await c.inspect(loop.id);
     expect(stopped.state.status).toBe('exited');
     expect([137, 143]).toContain(stopped.state.exitCode);
-    expect(alive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
   });
 });
 
