@@ -7,6 +7,7 @@
  */
 export type {
   CallOptions,
+  CreateOptions,
   ProcessSpec,
   OciMount,
   NetworkNamespace,

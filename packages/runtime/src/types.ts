@@ -73,6 +73,19 @@ export interface SharedNamespaces {
   uts?: string;
 }
 
+/** Options of {@link TaskRuntime.create}. */
+export interface CreateOptions extends CallOptions {
+  /**
+   * The caller starts the task right after the create, with nothing to do in
+   * between (no attach to join before its process runs): the runtime may let
+   * the process run as soon as the OCI runtime's init is ready, while the
+   * create is still finishing, instead of at {@link TaskRuntime.start}. The
+   * caller must then call `start` (or `delete`) next; until then the task
+   * may already be running or stopped. Runtimes that cannot do it ignore it.
+   */
+  startEarly?: boolean;
+}
+
 /** `created` (process waiting to exec), `running`, `stopped`. */
 export type TaskStatus = 'created' | 'running' | 'stopped';
 
@@ -105,8 +118,13 @@ export interface TaskRuntime {
    * @throws AlreadyExists; NotFound (code `NotFound`, details.reason
    * `ExecutableNotFound`) when args[0] is not in the image; InvalidArgument.
    */
-  create(spec: TaskSpec, opts?: CallOptions): Promise<TaskState>;
-  /** Starts a created task. @throws NotFound; FailedPrecondition if not created. */
+  create(spec: TaskSpec, opts?: CreateOptions): Promise<TaskState>;
+  /**
+   * Starts a created task. For a task created with `startEarly` it completes
+   * the release (its process may already have run, or even exited: the state
+   * then says `stopped`, and no error is raised).
+   * @throws NotFound; FailedPrecondition if not created.
+   */
   start(id: string, opts?: CallOptions): Promise<TaskState>;
   /** Sends a signal (`SIGTERM`, `TERM`, `15`). @throws NotFound; InvalidArgument; FailedPrecondition if stopped. */
   kill(id: string, signal: string, opts?: CallOptions): Promise<void>;

@@ -15,6 +15,14 @@ export class StdioAttacher {
 
   constructor(private readonly runtime: Pick<TaskRuntime, 'attach'>) {}
 
+  /**
+   * True when attaches wait for the next start of container `id`: its
+   * process must then not run before {@link beforeStart} has joined them.
+   */
+  waitingFor(id: string): boolean {
+    return this.waiting.has(id);
+  }
+
   /** Joins the attaches waiting for container `id`; called once its task exists, before it starts. */
   async beforeStart(id: string): Promise<void> {
     const joiners = this.waiting.get(id);

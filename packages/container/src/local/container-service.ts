@@ -407,9 +407,13 @@ export class LocalContainerService implements ContainerService {
       const network = net.attachment;
       failpoint('container.start.after-network');
       const shared = sharedNamespaces((ref) => this.resolve(ref), info.hostConfig);
+      // Nothing to do between the create and the start unless attaches wait to be joined before the
+      // process runs: the runtime may then release it as soon as it is ready (see TaskRuntime.create).
+      const startEarly = !this.stdio.waitingFor(id);
       await traced('container.start.task-create', id, () =>
         this.o.runtime.create(
           buildTaskSpec(info, rootfs, [...mounts, ...net.mounts], network, this.o.defaultRuntime, shared),
+          { startEarly },
         ),
       );
       created = true;

@@ -5,6 +5,7 @@ import type { DaemonAddress } from '@tscr/api/grpc';
 import type {
   AttachSession,
   CallOptions,
+  CreateOptions,
   ExecSession,
   ExecSpec,
   ProcessInfo,
@@ -36,8 +37,8 @@ export class GrpcTaskRuntime implements TaskRuntime {
     this.client = new runtimeV1.RuntimeClient(ch.target, ch.credentials, ch.options);
   }
 
-  async create(spec: TaskSpec, opts?: CallOptions): Promise<TaskState> {
-    const req = { spec: taskSpecToProto(spec) };
+  async create(spec: TaskSpec, opts?: CreateOptions): Promise<TaskState> {
+    const req = { spec: taskSpecToProto(spec), startEarly: opts?.startEarly ?? false };
     return taskOf(
       await callUnary<runtimeV1.CreateTaskResponse>((cb) => this.client.createTask(req, cb), opts, this.display),
     );

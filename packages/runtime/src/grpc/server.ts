@@ -15,7 +15,8 @@ export function createRuntimeServer(impl: TaskRuntime): runtimeV1.RuntimeServer 
   return {
     createTask: unaryHandler(async (req: runtimeV1.CreateTaskRequest, { signal }) => {
       if (!req.spec) throw invalidArgument('CreateTask needs a spec');
-      return { task: taskStateToProto(await impl.create(taskSpecFromProto(req.spec), { signal })) };
+      const opts = { signal, startEarly: req.startEarly };
+      return { task: taskStateToProto(await impl.create(taskSpecFromProto(req.spec), opts)) };
     }),
     startTask: unaryHandler(async (req: runtimeV1.StartTaskRequest, { signal }) => ({
       task: taskStateToProto(await impl.start(req.id, { signal })),

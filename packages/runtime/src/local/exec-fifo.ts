@@ -4,6 +4,8 @@ import { Socket } from 'node:net';
 
 /** How often to check that the init process still exists while waiting for its byte. */
 const LIVENESS_CHECK_MS = 50;
+/** How often an early release looks for the fifo while `runc create` runs (it appears within a few ms). */
+const FIFO_POLL_MS = 2;
 
 /** True while `pid` exists and is not a zombie. */
 async function alive(pid: number): Promise<boolean> {
@@ -24,10 +26,92 @@ function byteWaiting(fd: number): boolean {
   }
 }
 
-/** Test seams of {@link releaseViaExecFifo}. */
+/**
+ * Opens the fifo read-write and non-blocking: the open never blocks (and,
+ * as a reader, lets the init's open for writing through), the read never
+ * sees a spurious end of file. Synchronous: cheaper than a thread-pool trip.
+ */
+function openFifo(path: string): number | undefined {
+  try {
+    return openSync(path, constants.O_RDWR | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes the fifo: runc then reports the container as running, and `runc start` would refuse it. */
+function removeFifo(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+/** Test seams of {@link releaseViaExecFifo} and {@link EarlyExecFifo}. */
 export interface ExecFifoOptions {
   /** Whether the init process still exists; default: its /proc entry is there and not a zombie. */
   alive?: (pid: number) => Promise<boolean>;
+  /** {@link EarlyExecFifo}: how often it looks for the fifo, ms. Default 2. */
+  pollMs?: number;
+}
+
+/**
+ * A reader on an open exec fifo, waiting for the init's byte.
+ *
+ * The descriptor is touched only while the wait is open: once it settles the
+ * socket closes it, the kernel hands its number to the next file the daemon
+ * opens, and a liveness answer that comes late must not read from that file
+ * (it did: it ate the first byte of another task's task.json, whose start
+ * then failed with NotFound "no such task" — found by the soak).
+ */
+class FifoReader {
+  /** True once the byte came; false when the init died first, or on {@link close}. */
+  readonly released: Promise<boolean>;
+  private resolve!: (value: boolean) => void;
+  private settled = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly socket: Socket;
+
+  constructor(
+    private readonly fd: number,
+    private readonly isAlive: (pid: number) => Promise<boolean>,
+    /** Called (synchronously) when the byte came. */
+    private readonly onByte: () => void,
+  ) {
+    this.released = new Promise<boolean>((resolve) => (this.resolve = resolve));
+    this.socket = new Socket({ fd, readable: true, writable: false });
+    this.socket.once('data', () => this.settle(true));
+    this.socket.on('error', () => this.settle(false));
+  }
+
+  /** Starts checking that the init `pid` lives: its death ends the wait, after a last look at the fifo. */
+  watchInit(pid: number): void {
+    if (this.settled || this.timer) return;
+    const check = async () => {
+      const live = await this.isAlive(pid);
+      if (this.settled) return; // the wait ended meanwhile: `fd` may already name another file
+      if (live) this.timer = setTimeout(check, LIVENESS_CHECK_MS);
+      // Gone: but a short-lived process (`true`) may have written its byte and exited before the
+      // socket's read was dispatched (a busy event loop), so look at the fifo itself before giving up.
+      else this.settle(byteWaiting(this.fd));
+    };
+    this.timer = setTimeout(check, LIVENESS_CHECK_MS);
+  }
+
+  /** Ends the wait (false unless the byte already came) and closes the descriptor. */
+  close(): void {
+    this.settle(false);
+  }
+
+  private settle(value: boolean): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.socket.destroy();
+    if (value) this.onByte();
+    this.resolve(value);
+  }
 }
 
 /**
@@ -35,58 +119,105 @@ export interface ExecFifoOptions {
  * waits, blocked opening `<root>/<id>/exec.fifo` for writing, until a reader
  * opens it; it then writes one byte and execs the user process. Reading that
  * byte and removing the fifo is what `runc start` does, minus a Go process
- * start on the `run` hot path.
- *
- * The fifo is opened read-write and non-blocking: the open never blocks, the
- * read never sees a spurious end of file, and a check that `initPid` still
- * lives ends the wait if the init dies first.
- *
- * The descriptor is touched only while the wait is open: once it settles the
- * socket closes it, the kernel hands its number to the next file the daemon
- * opens, and a liveness answer that comes late must not read from that file
- * (it did: it ate the first byte of another task's task.json, whose start
- * then failed with NotFound "no such task" — found by the soak).
+ * start on the `run` hot path. A check that `initPid` still lives ends the
+ * wait if the init dies first.
  * @returns true when the init process was released; false when the caller
  * should fall back to `runc start` (no fifo, or the init is gone).
  */
 export async function releaseViaExecFifo(fifo: string, initPid: number, opts: ExecFifoOptions = {}): Promise<boolean> {
-  const isAlive = opts.alive ?? alive;
-  // Synchronous open and unlink: a non-blocking open of a fifo never waits, and both are cheaper than
-  // the thread-pool round trips they replace on the start path.
-  let fd: number;
-  try {
-    fd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
-  } catch {
-    return false;
+  const fd = openFifo(fifo);
+  if (fd === undefined) return false;
+  const reader = new FifoReader(fd, opts.alive ?? alive, () => removeFifo(fifo));
+  reader.watchInit(initPid);
+  return reader.released;
+}
+
+/**
+ * The early release of a task's init: a reader on its exec fifo from the
+ * moment `runc create` makes it, so the init — which opens the fifo only
+ * after its namespaces, mounts, pivot_root and seccomp, once runc has saved
+ * the container's state — writes its byte and execs the user process at
+ * once, while `runc create` is still finishing and before the monitor
+ * reports. See `startEarly` of {@link TaskRuntime.create}.
+ *
+ * Made before the monitor starts; it looks for the fifo every few ms until
+ * {@link created} (the create succeeded: the fifo exists if it ever will) or
+ * {@link close}. The byte removes the fifo (runc's state then says running).
+ * Every path ends in {@link close}, which stops the look-ups, the liveness
+ * checks and closes the descriptor: a create that failed, a task that is
+ * deleted before its start, the start itself.
+ */
+export class EarlyExecFifo {
+  private reader: FifoReader | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** When the byte came (`performance.now()`); undefined until then. */
+  releasedAt: number | undefined;
+  private readonly isAlive: (pid: number) => Promise<boolean>;
+  private readonly pollMs: number;
+
+  constructor(
+    /** `<runc-root>/<id>/exec.fifo`. */
+    readonly fifo: string,
+    opts: ExecFifoOptions = {},
+  ) {
+    this.isAlive = opts.alive ?? alive;
+    this.pollMs = opts.pollMs ?? FIFO_POLL_MS;
+    this.schedule();
   }
-  const socket = new Socket({ fd, readable: true, writable: false });
-  let timer: NodeJS.Timeout | undefined;
-  let settled = false;
-  const released = await new Promise<boolean>((resolve) => {
-    const settle = (value: boolean) => {
-      settled = true;
-      resolve(value);
-    };
-    socket.once('data', () => settle(true));
-    socket.once('error', () => settle(false));
-    const check = async () => {
-      const live = await isAlive(initPid);
-      if (settled) return; // the wait ended meanwhile: `fd` may already name another file
-      if (live) timer = setTimeout(check, LIVENESS_CHECK_MS);
-      // Gone: but a short-lived process (`true`) may have written its byte and exited before the
-      // socket's read was dispatched (a busy event loop), so look at the fifo itself before giving up.
-      else settle(byteWaiting(fd));
-    };
-    timer = setTimeout(check, LIVENESS_CHECK_MS);
-  });
-  clearTimeout(timer);
-  socket.destroy();
-  if (released) {
-    try {
-      unlinkSync(fifo);
-    } catch {
-      // already gone
-    }
+
+  /** True once the fifo is open (the init, when it gets there, goes on at once). */
+  get opened(): boolean {
+    return this.reader !== undefined;
   }
-  return released;
+
+  /**
+   * The create succeeded and the init is `pid`: stops looking for the fifo
+   * (one last try: it exists now unless the init is past it) and watches the
+   * init, whose death ends the wait for its byte.
+   */
+  created(pid: number): void {
+    this.stopPolling();
+    if (this.closed) return;
+    if (!this.reader) this.tryOpen();
+    this.reader?.watchInit(pid);
+  }
+
+  /**
+   * Whether the init was released (its byte came and the fifo is gone).
+   * False at once when the fifo was never opened, and when the init died
+   * first: the caller then falls back to the ordinary start.
+   */
+  released(): Promise<boolean> {
+    return this.reader?.released ?? Promise.resolve(false);
+  }
+
+  /** Stops everything and closes the descriptor; {@link released} then settles (true only if the byte came). */
+  close(): void {
+    this.closed = true;
+    this.stopPolling();
+    this.reader?.close();
+  }
+
+  private schedule(): void {
+    this.poll = setTimeout(() => {
+      this.poll = undefined;
+      if (!this.closed && !this.tryOpen()) this.schedule();
+    }, this.pollMs);
+  }
+
+  private stopPolling(): void {
+    clearTimeout(this.poll);
+    this.poll = undefined;
+  }
+
+  private tryOpen(): boolean {
+    const fd = openFifo(this.fifo);
+    if (fd === undefined) return false;
+    this.reader = new FifoReader(fd, this.isAlive, () => {
+      this.releasedAt = performance.now();
+      removeFifo(this.fifo);
+    });
+    return true;
+  }
 }

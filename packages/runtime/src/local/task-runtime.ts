@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { ExitStatus } from '@tscr/api';
 import {
   alreadyExists,
@@ -19,6 +19,7 @@ import type { Resources } from '@tscr/api';
 import type {
   AttachSession,
   CallOptions,
+  CreateOptions,
   ExecSession,
   ExecSpec,
   ProcessInfo,
@@ -42,6 +43,7 @@ import {
   type TaskRecord,
 } from './bundle.js';
 import { startMonitor } from './conmon.js';
+import { EarlyExecFifo } from './exec-fifo.js';
 import { TaskStdio, writeStdioInfo } from './exec-registry.js';
 import { ExitWatcher, readExitFile, type ExitRecord } from './exits.js';
 import { DEFAULT_LOG_ROTATION, LogRotator } from './log-rotate.js';
@@ -123,6 +125,8 @@ export class LocalTaskRuntime implements TaskRuntime {
   private readonly trash: Trash;
   private readonly relayPath: string | undefined;
   private facts: HostFacts | undefined;
+  /** Tasks created with `startEarly` whose start has not come yet: their exec fifo reader and init PID. */
+  private readonly early = new Map<string, { fifo: EarlyExecFifo; pid: number }>();
 
   constructor(opts: LocalTaskRuntimeOptions) {
     if (!isAbsolute(opts.stateDir)) throw invalidArgument(`stateDir must be absolute: ${opts.stateDir}`);
@@ -160,7 +164,7 @@ export class LocalTaskRuntime implements TaskRuntime {
     return this.nofileHardLimit;
   }
 
-  async create(spec: TaskSpec, opts?: CallOptions): Promise<TaskState> {
+  async create(spec: TaskSpec, opts?: CreateOptions): Promise<TaskState> {
     checkAborted(opts);
     const runtime = this.validate(spec);
     validateTaskOptions(spec, this.hostFacts());
@@ -184,6 +188,7 @@ export class LocalTaskRuntime implements TaskRuntime {
       logRotation: spec.logRotation ?? { ...DEFAULT_LOG_ROTATION },
       rootfsOnHost: !overlay,
     };
+    let early: EarlyExecFifo | undefined;
     try {
       let t0 = performance.now();
       mkdirSync(rootfs);
@@ -232,6 +237,7 @@ export class LocalTaskRuntime implements TaskRuntime {
       writeBundle(bundle, record, config);
       writeStdioInfo(bundle, { terminal: spec.process.terminal ?? false, openStdin });
       traceSince('runtime.create.bundle', spec.id, t0);
+      early = this.earlyRelease(spec.id, cli, opts);
       const pid = await traced('runtime.create.monitor', spec.id, () =>
         startMonitor({
           conmonPath: this.conmonPath,
@@ -248,8 +254,15 @@ export class LocalTaskRuntime implements TaskRuntime {
           ...(this.relayPath ? { relayPath: this.relayPath } : {}),
         }),
       );
+      if (early) {
+        early.created(pid);
+        this.early.set(spec.id, { fifo: early, pid });
+        // How long before the monitor's report the init was released (absent: it had not been yet).
+        if (early.releasedAt !== undefined) traceSince('runtime.create.early-lead', spec.id, early.releasedAt);
+      }
       return { id: spec.id, status: 'created', pid, bundle, rootfs: rootfsPath(bundle, !overlay, pid) };
     } catch (err) {
+      early?.close();
       await this.cleanup(spec.id, cli, false).catch(() => undefined);
       throw fromSystemError(err, `cannot create task ${spec.id}`);
     }
@@ -257,6 +270,12 @@ export class LocalTaskRuntime implements TaskRuntime {
 
   async start(id: string, opts?: CallOptions): Promise<TaskState> {
     checkAborted(opts);
+    const early = this.early.get(id);
+    if (early) {
+      this.early.delete(id);
+      const started = await this.startReleased(id, early.fifo, early.pid, opts);
+      if (started) return started;
+    }
     let t0 = performance.now();
     const rec = await this.record(id);
     const cli = this.cliOf(rec);
@@ -278,6 +297,48 @@ export class LocalTaskRuntime implements TaskRuntime {
     const exit = await this.exitOf(id);
     if (!exit) this.watchLog(rec);
     return this.stateOf(rec, exit ? 'stopped' : 'running', exit ? 0 : initPid, exit);
+  }
+
+  /**
+   * The start of a task created with `startEarly`: waits for its init's byte
+   * (it has usually come already), and answers as {@link start} does — also
+   * for a process that has already exited. Undefined when the init was not
+   * released (it died first, or the fifo was never opened): the caller then
+   * goes the ordinary way.
+   */
+  private async startReleased(
+    id: string,
+    fifo: EarlyExecFifo,
+    pid: number,
+    opts?: CallOptions,
+  ): Promise<TaskState | undefined> {
+    const t0 = performance.now();
+    const signal = opts?.signal;
+    const onAbort = () => fifo.close();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const released = await fifo.released();
+    signal?.removeEventListener('abort', onAbort);
+    fifo.close();
+    checkAborted(opts);
+    traceSince('runtime.start.early', id, t0);
+    if (!released) return undefined;
+    const rec = await this.record(id);
+    const exit = await this.exitOf(id);
+    if (!exit) this.watchLog(rec);
+    return this.stateOf(rec, exit ? 'stopped' : 'running', exit ? 0 : pid, exit);
+  }
+
+  /**
+   * The reader that releases the init of a task created with `startEarly`
+   * as soon as it gets to its exec fifo (runc only: its state layout and
+   * fifo; see exec-fifo.ts); undefined otherwise. An abort of the create
+   * closes it (the init then waits for the ordinary start).
+   */
+  private earlyRelease(id: string, cli: OciCli, opts?: CreateOptions): EarlyExecFifo | undefined {
+    if (!opts?.startEarly || basename(cli.binary) !== 'runc') return undefined;
+    const fifo = new EarlyExecFifo(join(cli.root, id, 'exec.fifo'));
+    opts.signal?.addEventListener('abort', () => fifo.close(), { once: true });
+    return fifo;
   }
 
   async kill(id: string, signal: string, opts?: CallOptions): Promise<void> {
@@ -597,6 +658,8 @@ export class LocalTaskRuntime implements TaskRuntime {
    * `rec`: its record, when the caller has read it.
    */
   private async cleanup(id: string, cli: OciCli, force: boolean, exited = false, rec?: TaskRecord): Promise<void> {
+    this.early.get(id)?.fifo.close();
+    this.early.delete(id);
     this.rotator.remove(id);
     this.monitorPids.delete(id);
     const bundle = this.bundle(id);

@@ -6,6 +6,7 @@ import { errorCode, isTscrError } from '@tscr/api';
 import type { TaskRuntime } from '@tscr/runtime';
 import { createLocalTaskRuntime } from '@tscr/runtime/local';
 import { makeRuntimeFixture, type RuntimeFixture } from './fixture.js';
+import { describeStartEarly } from './start-early.js';
 
 /** What a conformance run needs: the runtime under test, built over `fx`. */
 export interface RuntimeUnderTest {
@@ -276,6 +277,8 @@ export function describeTaskRuntime(name: string, setup: (fx: RuntimeFixture) =>
       expect(a.exitedAt).toBe(first.exitedAt);
       await rt.delete(spec.id);
     });
+
+    describeStartEarly(() => ({ rt, fx }));
 
     it('honours an abort signal on wait', async () => {
       const spec = fx.spec(['sleep', '100']);

@@ -1,10 +1,20 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, openSync, constants, readSync, writeFileSync, writeSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeTempDir } from '@tscr/testkit';
-import { releaseViaExecFifo } from '../../src/local/exec-fifo.js';
+import { EarlyExecFifo, releaseViaExecFifo } from '../../src/local/exec-fifo.js';
 
 /** A pid that no longer exists (a child that has exited and was reaped). */
 function deadPid(): number {
@@ -89,5 +99,144 @@ describe('releaseViaExecFifo', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** The descriptors of this process open on `path`. */
+function fdsOn(path: string): string[] {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === path;
+    } catch {
+      return false; // closed meanwhile (readdir's own)
+    }
+  });
+}
+
+/** True when a reader holds `fifo` open: a non-blocking open for writing fails with ENXIO without one. */
+function hasReader(fifo: string): boolean {
+  try {
+    closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENXIO') return false;
+    throw err;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('EarlyExecFifo', () => {
+  async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+    const dir = await makeTempDir('early-fifo');
+    try {
+      await fn(dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** What runc's init does: open the fifo for writing (blocking until a reader is there), write one byte. */
+  function initWrites(fifo: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('sh', ['-c', `printf 0 > ${fifo}`]);
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}`))));
+    });
+  }
+
+  it('opens the fifo once it appears, before the init gets there; the byte releases it and removes the fifo', async () => {
+    await withDir(async (dir) => {
+      const fifo = join(dir, 'exec.fifo');
+      const early = new EarlyExecFifo(fifo, { pollMs: 1 });
+      await sleep(20);
+      expect(early.opened).toBe(false);
+      execFileSync('mkfifo', [fifo]); // runc create makes it
+      await sleep(30);
+      expect(early.opened).toBe(true);
+      expect(hasReader(fifo)).toBe(true);
+      await initWrites(fifo); // the init's open does not block: the reader is there
+      early.created(process.pid); // the monitor reports after the byte
+      expect(await early.released()).toBe(true);
+      expect(early.releasedAt).toBeGreaterThan(0);
+      expect(existsSync(fifo)).toBe(false);
+      early.close();
+      expect(fdsOn(fifo)).toEqual([]);
+    });
+  });
+
+  it('a byte that came long before `created` still counts', async () => {
+    await withDir(async (dir) => {
+      const fifo = join(dir, 'exec.fifo');
+      execFileSync('mkfifo', [fifo]);
+      const early = new EarlyExecFifo(fifo, { pollMs: 1 });
+      await sleep(20);
+      await initWrites(fifo);
+      await sleep(20);
+      early.created(deadPid()); // the process has exited already
+      expect(await early.released()).toBe(true);
+      early.close();
+      expect(fdsOn(fifo)).toEqual([]);
+    });
+  });
+
+  it('settles false when the init dies before writing, and closes its descriptor', async () => {
+    await withDir(async (dir) => {
+      const fifo = join(dir, 'exec.fifo');
+      execFileSync('mkfifo', [fifo]);
+      const early = new EarlyExecFifo(fifo, { pollMs: 1 });
+      await sleep(10);
+      early.created(deadPid());
+      expect(await early.released()).toBe(false);
+      expect(existsSync(fifo)).toBe(true); // left for the ordinary start (which then finds the init gone)
+      expect(fdsOn(fifo)).toEqual([]);
+      expect(hasReader(fifo)).toBe(false);
+      early.close();
+    });
+  });
+
+  it('when the fifo never appeared (the create failed), `created` and `close` leave no poll and no reader', async () => {
+    await withDir(async (dir) => {
+      const fifo = join(dir, 'exec.fifo');
+      const early = new EarlyExecFifo(fifo, { pollMs: 1 });
+      await sleep(10);
+      early.close(); // the create failed before runc made the fifo
+      execFileSync('mkfifo', [fifo]);
+      await sleep(20); // a poll still running would open it now
+      expect(hasReader(fifo)).toBe(false);
+      expect(await early.released()).toBe(false);
+      const late = new EarlyExecFifo(join(dir, 'other.fifo'), { pollMs: 1 });
+      late.created(process.pid); // succeeded, but no fifo (not runc's layout): nothing to wait for
+      expect(await late.released()).toBe(false);
+      execFileSync('mkfifo', [join(dir, 'other.fifo')]);
+      await sleep(20);
+      expect(hasReader(join(dir, 'other.fifo'))).toBe(false);
+    });
+  });
+
+  it('close (a failed create, a delete before the start, an abort) ends a wait in progress and frees the fd', async () => {
+    await withDir(async (dir) => {
+      const fifo = join(dir, 'exec.fifo');
+      execFileSync('mkfifo', [fifo]);
+      let checks = 0;
+      const alive = async () => {
+        checks++;
+        return true;
+      };
+      const early = new EarlyExecFifo(fifo, { pollMs: 1, alive });
+      await sleep(10);
+      early.created(process.pid);
+      await sleep(120); // liveness checks running
+      expect(checks).toBeGreaterThan(0);
+      const released = early.released();
+      early.close();
+      expect(await released).toBe(false);
+      expect(fdsOn(fifo)).toEqual([]);
+      expect(hasReader(fifo)).toBe(false); // the init, were it to arrive now, waits for the ordinary start
+      const seen = checks;
+      await sleep(120);
+      expect(checks).toBe(seen); // no timer left behind
+      early.close(); // twice is fine
+    });
   });
 });

@@ -100,7 +100,11 @@ export interface TaskState {
 }
 
 export interface CreateTaskRequest {
-  spec?: TaskSpec | undefined;
+  spec?:
+    | TaskSpec
+    | undefined;
+  /** The caller starts the task right after: its process may run before the create answers (TaskRuntime.create). */
+  startEarly: boolean;
 }
 
 export interface CreateTaskResponse {
@@ -1127,13 +1131,16 @@ export const TaskState = {
 };
 
 function createBaseCreateTaskRequest(): CreateTaskRequest {
-  return { spec: undefined };
+  return { spec: undefined, startEarly: false };
 }
 
 export const CreateTaskRequest = {
   encode(message: CreateTaskRequest, writer: _m0.Writer = _m0.Writer.create()): _m0.Writer {
     if (message.spec !== undefined) {
       TaskSpec.encode(message.spec, writer.uint32(10).fork()).ldelim();
+    }
+    if (message.startEarly !== false) {
+      writer.uint32(16).bool(message.startEarly);
     }
     return writer;
   },
@@ -1152,6 +1159,13 @@ export const CreateTaskRequest = {
 
           message.spec = TaskSpec.decode(reader, reader.uint32());
           continue;
+        case 2:
+          if (tag !== 16) {
+            break;
+          }
+
+          message.startEarly = reader.bool();
+          continue;
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1162,13 +1176,19 @@ export const CreateTaskRequest = {
   },
 
   fromJSON(object: any): CreateTaskRequest {
-    return { spec: isSet(object.spec) ? TaskSpec.fromJSON(object.spec) : undefined };
+    return {
+      spec: isSet(object.spec) ? TaskSpec.fromJSON(object.spec) : undefined,
+      startEarly: isSet(object.startEarly) ? globalThis.Boolean(object.startEarly) : false,
+    };
   },
 
   toJSON(message: CreateTaskRequest): unknown {
     const obj: any = {};
     if (message.spec !== undefined) {
       obj.spec = TaskSpec.toJSON(message.spec);
+    }
+    if (message.startEarly !== false) {
+      obj.startEarly = message.startEarly;
     }
     return obj;
   },
