@@ -5,14 +5,18 @@
 /**
  * Runs `true` in a new container of `image` (no network) and removes it. `mark(step, id)` is called right after
  * each step: `created`, `attached` (the attach call made), `started`, `waited`, `drained` (the attach ended), `removed`.
+ * With `{ attach: false }` there is no attach (a detached start, as `docker run -d`): `attached` and `drained` are
+ * then marked right after `created` and `waited`.
  * @returns the container's ID.
  */
-export async function runOnce(containers, image, mark = () => undefined) {
+export async function runOnce(containers, image, mark = () => undefined, { attach = true } = {}) {
   const { id } = await containers.create({ config: { image, cmd: ['true'] }, hostConfig: { networkMode: 'none' } });
   mark('created', id);
-  const drained = (async () => {
-    for await (const _ of containers.attach(id, { stdout: true, stderr: true })) void _;
-  })();
+  const drained = attach
+    ? (async () => {
+        for await (const _ of containers.attach(id, { stdout: true, stderr: true })) void _;
+      })()
+    : Promise.resolve();
   mark('attached', id);
   await containers.start(id);
   mark('started', id);

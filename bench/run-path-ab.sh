@@ -11,7 +11,8 @@
 # run it both ways (TREEA=old, then TREEA=new TREEB=old) and compare the daemon's own steps, not the totals.
 # ENVA / ENVB: NAME=VALUE words added to daemon A's / B's environment (the same tree in both, one setting apart:
 # TREEA=$PWD ENVA=TSCR_SEALED_RUNC=0). PAR=N: each round starts N containers at once instead (bench/containers-api.mjs,
-# `sleep`, removed after the round) and prints its time and CPU per container. Needs root. Usage: TREEA=/tmp/old-tree [TREEB=…] [ENVA=…] [ENVB=…] bash bench/run-path-ab.sh
+# `sleep`, removed after the round) and prints its time and CPU per container. NOATTACH=1: the runs make no attach
+# before the start (a detached run, as `docker run -d`). Needs root. Usage: TREEA=/tmp/old-tree [TREEB=…] [ENVA=…] [ENVB=…] bash bench/run-path-ab.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -60,8 +61,9 @@ for r in $(seq "${ROUNDS:-6}"); do
       echo "round $r $v: $PAR at once: $out, load $(cut -d' ' -f1-3 /proc/loadavg)"
       continue
     fi
+    # shellcheck disable=SC2046 # NOATTACH=1: no attach before the start (a detached run)
     node bench/api-latency.mjs --runs "${RUNS:-10}" --warmup 0 --image tscr-bench/busybox:latest \
-      --out "$work/lat-$v-$r.json" --calls "$work/calls-$v-$r.json" >/dev/null 2>&1
+      --out "$work/lat-$v-$r.json" --calls "$work/calls-$v-$r.json" $([ -n "${NOATTACH:-}" ] && echo --no-attach) >/dev/null 2>&1
     lat=$(node -e 'const r=require(process.argv[1]).results[0];console.log((r.median*1000).toFixed(1))' "$work/lat-$v-$r.json")
     echo "round $r $v: run path ${lat} ms, load $(cut -d' ' -f1-3 /proc/loadavg)"
   done
