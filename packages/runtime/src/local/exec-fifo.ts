@@ -1,11 +1,12 @@
-import { constants, openSync, readSync, unlinkSync } from 'node:fs';
+import { type FSWatcher, constants, existsSync, openSync, readSync, unlinkSync, watch } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
+import { basename, dirname } from 'node:path';
 
 /** How often to check that the init process still exists while waiting for its byte. */
 const LIVENESS_CHECK_MS = 50;
-/** How often an early release looks for the fifo while `runc create` runs (it appears within a few ms). */
-const FIFO_POLL_MS = 2;
+/** How often an early release looks for the fifo when it cannot watch for it (inotify refused). */
+const FIFO_POLL_MS = 4;
 
 /** True while `pid` exists and is not a zombie. */
 async function alive(pid: number): Promise<boolean> {
@@ -52,7 +53,9 @@ function removeFifo(path: string): void {
 export interface ExecFifoOptions {
   /** Whether the init process still exists; default: its /proc entry is there and not a zombie. */
   alive?: (pid: number) => Promise<boolean>;
-  /** {@link EarlyExecFifo}: how often it looks for the fifo, ms. Default 2. */
+  /** {@link EarlyExecFifo}: false: poll for the fifo instead of watching for it. Default true. */
+  watch?: boolean;
+  /** {@link EarlyExecFifo}: how often it polls for the fifo when it does, ms. Default 4. */
   pollMs?: number;
 }
 
@@ -140,16 +143,21 @@ export async function releaseViaExecFifo(fifo: string, initPid: number, opts: Ex
  * once, while `runc create` is still finishing and before the monitor
  * reports. See `startEarly` of {@link TaskRuntime.create}.
  *
- * Made before the monitor starts; it looks for the fifo every few ms until
- * {@link created} (the create succeeded: the fifo exists if it ever will) or
- * {@link close}. The byte removes the fifo (runc's state then says running).
- * Every path ends in {@link close}, which stops the look-ups, the liveness
- * checks and closes the descriptor: a create that failed, a task that is
- * deleted before its start, the start itself.
+ * Made before the monitor starts, it watches (inotify, through `fs.watch`)
+ * runc's root for the task's directory, then that directory for the fifo,
+ * and opens it the moment it is made; where a watch is refused it polls
+ * every few ms instead. Looking ends at the open, at {@link created} (the
+ * create succeeded: the fifo exists if it ever will) or {@link close}. The
+ * byte removes the fifo (runc's state then says running). Every path ends in
+ * {@link close}, which stops the watches, polls and liveness checks and
+ * closes the descriptor: a create that failed, a task that is deleted before
+ * its start, the start itself.
  */
 export class EarlyExecFifo {
   private reader: FifoReader | undefined;
   private poll: NodeJS.Timeout | undefined;
+  private readonly watchers: FSWatcher[] = [];
+  private taskDirWatched = false;
   private closed = false;
   /** When the byte came (`performance.now()`); undefined until then. */
   releasedAt: number | undefined;
@@ -163,7 +171,8 @@ export class EarlyExecFifo {
   ) {
     this.isAlive = opts.alive ?? alive;
     this.pollMs = opts.pollMs ?? FIFO_POLL_MS;
-    this.schedule();
+    if (opts.watch === false) this.schedule();
+    else this.watchRoot();
   }
 
   /** True once the fifo is open (the init, when it gets there, goes on at once). */
@@ -177,7 +186,7 @@ export class EarlyExecFifo {
    * init, whose death ends the wait for its byte.
    */
   created(pid: number): void {
-    this.stopPolling();
+    this.stopLooking();
     if (this.closed) return;
     if (!this.reader) this.tryOpen();
     this.reader?.watchInit(pid);
@@ -195,20 +204,66 @@ export class EarlyExecFifo {
   /** Stops everything and closes the descriptor; {@link released} then settles (true only if the byte came). */
   close(): void {
     this.closed = true;
-    this.stopPolling();
+    this.stopLooking();
     this.reader?.close();
+  }
+
+  /** Watches runc's root for the task's directory (made by `runc create` just before the fifo). */
+  private watchRoot(): void {
+    const taskDir = dirname(this.fifo);
+    if (!this.watch(dirname(taskDir), basename(taskDir), () => this.watchTaskDir(taskDir))) return;
+    if (existsSync(taskDir)) this.watchTaskDir(taskDir); // made before the watch was in place
+  }
+
+  private watchTaskDir(dir: string): void {
+    if (this.taskDirWatched || this.closed) return;
+    this.taskDirWatched = true;
+    if (this.watch(dir, basename(this.fifo), () => this.look())) this.look(); // made before the watch
+  }
+
+  /** Calls `found` when `name` appears in `dir`; false (polling instead) when the watch is refused. */
+  private watch(dir: string, name: string, found: () => void): boolean {
+    let watcher: FSWatcher;
+    try {
+      // Not persistent: a pending watch keeps no process alive.
+      watcher = watch(dir, { persistent: false }, (_event, file) => {
+        if (file === name) found();
+      });
+    } catch {
+      this.fallBack();
+      return false;
+    }
+    watcher.on('error', () => this.fallBack());
+    this.watchers.push(watcher);
+    return true;
+  }
+
+  private look(): void {
+    if (!this.closed && !this.reader && this.tryOpen()) this.stopLooking();
+  }
+
+  /** A watch was refused or failed: poll instead. */
+  private fallBack(): void {
+    if (this.closed || this.reader || this.poll) return;
+    this.closeWatchers();
+    this.schedule();
   }
 
   private schedule(): void {
     this.poll = setTimeout(() => {
       this.poll = undefined;
-      if (!this.closed && !this.tryOpen()) this.schedule();
+      if (!this.closed && !this.reader && !this.tryOpen()) this.schedule();
     }, this.pollMs);
   }
 
-  private stopPolling(): void {
+  private stopLooking(): void {
     clearTimeout(this.poll);
     this.poll = undefined;
+    this.closeWatchers();
+  }
+
+  private closeWatchers(): void {
+    for (const w of this.watchers.splice(0)) w.close();
   }
 
   private tryOpen(): boolean {

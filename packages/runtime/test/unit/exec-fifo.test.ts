@@ -3,6 +3,7 @@ import {
   closeSync,
   constants,
   existsSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readlinkSync,
@@ -11,7 +12,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeTempDir } from '@tscr/testkit';
 import { EarlyExecFifo, releaseViaExecFifo } from '../../src/local/exec-fifo.js';
@@ -126,13 +127,25 @@ function hasReader(fifo: string): boolean {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('EarlyExecFifo', () => {
-  async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
-    const dir = await makeTempDir('early-fifo');
+describe.each([
+  ['watching for the fifo', { watch: true }],
+  ['polling for it', { watch: false, pollMs: 1 }],
+])('EarlyExecFifo, %s', (_how, seams: { watch: boolean; pollMs?: number }) => {
+  /** runc's layout in a temp root: `<root>/<id>/exec.fifo`; `make()` does what `runc create` does. */
+  async function withTask(fn: (t: { fifo: string; make: () => void }) => Promise<void>): Promise<void> {
+    const root = await makeTempDir('early-fifo');
+    const taskDir = join(root, 'task-1');
+    const fifo = join(taskDir, 'exec.fifo');
     try {
-      await fn(dir);
+      await fn({
+        fifo,
+        make: () => {
+          mkdirSync(taskDir);
+          execFileSync('mkfifo', [fifo]);
+        },
+      });
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await rm(root, { recursive: true, force: true });
     }
   }
 
@@ -146,12 +159,11 @@ describe('EarlyExecFifo', () => {
   }
 
   it('opens the fifo once it appears, before the init gets there; the byte releases it and removes the fifo', async () => {
-    await withDir(async (dir) => {
-      const fifo = join(dir, 'exec.fifo');
-      const early = new EarlyExecFifo(fifo, { pollMs: 1 });
+    await withTask(async ({ fifo, make }) => {
+      const early = new EarlyExecFifo(fifo, seams);
       await sleep(20);
       expect(early.opened).toBe(false);
-      execFileSync('mkfifo', [fifo]); // runc create makes it
+      make();
       await sleep(30);
       expect(early.opened).toBe(true);
       expect(hasReader(fifo)).toBe(true);
@@ -165,11 +177,10 @@ describe('EarlyExecFifo', () => {
     });
   });
 
-  it('a byte that came long before `created` still counts', async () => {
-    await withDir(async (dir) => {
-      const fifo = join(dir, 'exec.fifo');
-      execFileSync('mkfifo', [fifo]);
-      const early = new EarlyExecFifo(fifo, { pollMs: 1 });
+  it('finds a fifo made before it started looking; a byte that came long before `created` still counts', async () => {
+    await withTask(async ({ fifo, make }) => {
+      make();
+      const early = new EarlyExecFifo(fifo, seams);
       await sleep(20);
       await initWrites(fifo);
       await sleep(20);
@@ -181,10 +192,9 @@ describe('EarlyExecFifo', () => {
   });
 
   it('settles false when the init dies before writing, and closes its descriptor', async () => {
-    await withDir(async (dir) => {
-      const fifo = join(dir, 'exec.fifo');
-      execFileSync('mkfifo', [fifo]);
-      const early = new EarlyExecFifo(fifo, { pollMs: 1 });
+    await withTask(async ({ fifo, make }) => {
+      make();
+      const early = new EarlyExecFifo(fifo, seams);
       await sleep(10);
       early.created(deadPid());
       expect(await early.released()).toBe(false);
@@ -195,35 +205,35 @@ describe('EarlyExecFifo', () => {
     });
   });
 
-  it('when the fifo never appeared (the create failed), `created` and `close` leave no poll and no reader', async () => {
-    await withDir(async (dir) => {
-      const fifo = join(dir, 'exec.fifo');
-      const early = new EarlyExecFifo(fifo, { pollMs: 1 });
+  it('when the fifo never appeared (the create failed), `close` and `created` leave no watch, poll or reader', async () => {
+    await withTask(async ({ fifo, make }) => {
+      const early = new EarlyExecFifo(fifo, seams);
       await sleep(10);
       early.close(); // the create failed before runc made the fifo
-      execFileSync('mkfifo', [fifo]);
-      await sleep(20); // a poll still running would open it now
+      make();
+      await sleep(20); // a watch or poll still running would open it now
       expect(hasReader(fifo)).toBe(false);
       expect(await early.released()).toBe(false);
-      const late = new EarlyExecFifo(join(dir, 'other.fifo'), { pollMs: 1 });
-      late.created(process.pid); // succeeded, but no fifo (not runc's layout): nothing to wait for
-      expect(await late.released()).toBe(false);
-      execFileSync('mkfifo', [join(dir, 'other.fifo')]);
+    });
+    await withTask(async ({ fifo, make }) => {
+      const early = new EarlyExecFifo(fifo, seams);
+      early.created(process.pid); // succeeded, but no fifo: nothing to wait for
+      expect(await early.released()).toBe(false);
+      make();
       await sleep(20);
-      expect(hasReader(join(dir, 'other.fifo'))).toBe(false);
+      expect(hasReader(fifo)).toBe(false);
     });
   });
 
   it('close (a failed create, a delete before the start, an abort) ends a wait in progress and frees the fd', async () => {
-    await withDir(async (dir) => {
-      const fifo = join(dir, 'exec.fifo');
-      execFileSync('mkfifo', [fifo]);
+    await withTask(async ({ fifo, make }) => {
+      make();
       let checks = 0;
       const alive = async () => {
         checks++;
         return true;
       };
-      const early = new EarlyExecFifo(fifo, { pollMs: 1, alive });
+      const early = new EarlyExecFifo(fifo, { ...seams, alive });
       await sleep(10);
       early.created(process.pid);
       await sleep(120); // liveness checks running
@@ -238,5 +248,24 @@ describe('EarlyExecFifo', () => {
       expect(checks).toBe(seen); // no timer left behind
       early.close(); // twice is fine
     });
+  });
+});
+
+describe('EarlyExecFifo without a root to watch', () => {
+  it('polls instead', async () => {
+    const dir = await makeTempDir('early-fifo');
+    try {
+      const fifo = join(dir, 'no-root', 'task-1', 'exec.fifo'); // runc's root is made later
+      const early = new EarlyExecFifo(fifo, { pollMs: 1 });
+      await sleep(10);
+      mkdirSync(dirname(fifo), { recursive: true });
+      execFileSync('mkfifo', [fifo]);
+      await sleep(30);
+      expect(early.opened).toBe(true);
+      early.close();
+      expect(fdsOn(fifo)).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
