@@ -57,6 +57,8 @@ export interface ExecFifoOptions {
   watch?: boolean;
   /** {@link EarlyExecFifo}: how often it polls for the fifo when it does, ms. Default 4. */
   pollMs?: number;
+  /** {@link EarlyExecFifo}: the create's signal; an abort before {@link EarlyExecFifo.created} closes it. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -163,6 +165,8 @@ export class EarlyExecFifo {
   releasedAt: number | undefined;
   private readonly isAlive: (pid: number) => Promise<boolean>;
   private readonly pollMs: number;
+  private readonly signal: AbortSignal | undefined;
+  private readonly onAbort = () => this.close();
 
   constructor(
     /** `<runc-root>/<id>/exec.fifo`. */
@@ -171,7 +175,10 @@ export class EarlyExecFifo {
   ) {
     this.isAlive = opts.alive ?? alive;
     this.pollMs = opts.pollMs ?? FIFO_POLL_MS;
-    if (opts.watch === false) this.schedule();
+    this.signal = opts.signal;
+    this.signal?.addEventListener('abort', this.onAbort, { once: true });
+    if (this.signal?.aborted) this.close();
+    else if (opts.watch === false) this.schedule();
     else this.watchRoot();
   }
 
@@ -186,6 +193,7 @@ export class EarlyExecFifo {
    * init, whose death ends the wait for its byte.
    */
   created(pid: number): void {
+    this.signal?.removeEventListener('abort', this.onAbort);
     this.stopLooking();
     if (this.closed) return;
     if (!this.reader) this.tryOpen();
@@ -204,6 +212,7 @@ export class EarlyExecFifo {
   /** Stops everything and closes the descriptor; {@link released} then settles (true only if the byte came). */
   close(): void {
     this.closed = true;
+    this.signal?.removeEventListener('abort', this.onAbort);
     this.stopLooking();
     this.reader?.close();
   }

@@ -336,9 +336,7 @@ export class LocalTaskRuntime implements TaskRuntime {
    */
   private earlyRelease(id: string, cli: OciCli, opts?: CreateOptions): EarlyExecFifo | undefined {
     if (!opts?.startEarly || basename(cli.binary) !== 'runc') return undefined;
-    const fifo = new EarlyExecFifo(join(cli.root, id, 'exec.fifo'));
-    opts.signal?.addEventListener('abort', () => fifo.close(), { once: true });
-    return fifo;
+    return new EarlyExecFifo(join(cli.root, id, 'exec.fifo'), opts.signal ? { signal: opts.signal } : {});
   }
 
   async kill(id: string, signal: string, opts?: CallOptions): Promise<void> {

@@ -269,3 +269,43 @@ describe('EarlyExecFifo without a root to watch', () => {
     }
   });
 });
+
+describe('EarlyExecFifo and the create signal', () => {
+  it('an abort before `created` closes it; after `created` the signal is let go', async () => {
+    const dir = await makeTempDir('early-fifo');
+    try {
+      const fifo = join(dir, 'task-1', 'exec.fifo');
+      mkdirSync(dirname(fifo));
+      execFileSync('mkfifo', [fifo]);
+      const ac = new AbortController();
+      const early = new EarlyExecFifo(fifo, { signal: ac.signal });
+      await sleep(20);
+      expect(hasReader(fifo)).toBe(true);
+      ac.abort();
+      expect(hasReader(fifo)).toBe(false);
+      expect(await early.released()).toBe(false);
+      expect(fdsOn(fifo)).toEqual([]);
+
+      const kept = new AbortController();
+      let listeners = 0;
+      const signal = kept.signal;
+      const add = signal.addEventListener.bind(signal);
+      const remove = signal.removeEventListener.bind(signal);
+      signal.addEventListener = ((...args: Parameters<typeof add>) => {
+        listeners++;
+        add(...args);
+      }) as typeof add;
+      signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+        listeners--;
+        remove(...args);
+      }) as typeof remove;
+      const second = new EarlyExecFifo(fifo, { signal });
+      expect(listeners).toBe(1);
+      second.created(process.pid);
+      expect(listeners).toBe(0); // a long-lived signal collects no listeners
+      second.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
