@@ -45,7 +45,8 @@ export async function runStep(runtime: TaskRuntime, spec: RunSpec): Promise<void
         logPath,
         annotations: { 'org.tscr.build': 'true' },
       },
-      opts,
+      // The start follows at once and the output is read from the log: the process may run before it.
+      { ...opts, startEarly: true },
     );
     created = true;
     await runtime.start(spec.id, opts);
