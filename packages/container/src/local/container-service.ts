@@ -409,6 +409,8 @@ export class LocalContainerService implements ContainerService {
       const shared = sharedNamespaces((ref) => this.resolve(ref), info.hostConfig);
       // Nothing to do between the create and the start unless attaches wait to be joined before the
       // process runs: the runtime may then release it as soon as it is ready (see TaskRuntime.create).
+      // An interactive attach that comes after this point is joined as to a running container (clients
+      // start only once their attach is acknowledged; the log-following attach misses nothing either way).
       const startEarly = !this.stdio.waitingFor(id);
       await traced('container.start.task-create', id, () =>
         this.o.runtime.create(
