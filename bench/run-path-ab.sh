@@ -10,7 +10,8 @@
 # Slot B came out slower than slot A with the same build in both (7.6 ms of 91 at load 9-18, all in `runc create`):
 # run it both ways (TREEA=old, then TREEA=new TREEB=old) and compare the daemon's own steps, not the totals.
 # ENVA / ENVB: NAME=VALUE words added to daemon A's / B's environment (the same tree in both, one setting apart:
-# TREEA=$PWD ENVA=TSCR_SEALED_RUNC=0). PAR=N: each round starts N containers at once instead (bench/containers-api.mjs,
+# TREEA=$PWD ENVA=TSCR_SEALED_RUNC=0). CLIENTA / CLIENTB: words added to bench/api-latency.mjs's arguments for A / B
+# (TREEA=$PWD CLIENTB='--transport lite': the library's client over grpc-js vs the lean HTTP/2 transport). PAR=N: each round starts N containers at once instead (bench/containers-api.mjs,
 # `sleep`, removed after the round) and prints its time and CPU per container. Needs root. Usage: TREEA=/tmp/old-tree [TREEB=…] [ENVA=…] [ENVB=…] bash bench/run-path-ab.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -60,7 +61,9 @@ for r in $(seq "${ROUNDS:-6}"); do
       echo "round $r $v: $PAR at once: $out, load $(cut -d' ' -f1-3 /proc/loadavg)"
       continue
     fi
-    node bench/api-latency.mjs --runs "${RUNS:-10}" --warmup 0 --image tscr-bench/busybox:latest \
+    extra="CLIENT${v^^}"
+    # shellcheck disable=SC2086 # CLIENTA/CLIENTB are words
+    node bench/api-latency.mjs --runs "${RUNS:-10}" --warmup 0 --image tscr-bench/busybox:latest ${!extra:-} \
       --out "$work/lat-$v-$r.json" --calls "$work/calls-$v-$r.json" >/dev/null 2>&1
     lat=$(node -e 'const r=require(process.argv[1]).results[0];console.log((r.median*1000).toFixed(1))' "$work/lat-$v-$r.json")
     echo "round $r $v: run path ${lat} ms, load $(cut -d' ' -f1-3 /proc/loadavg)"
