@@ -136,7 +136,7 @@ function bareGrpcClient(address) {
 }
 
 async function measure(client, serverPid, calls) {
-  for (let i = 0; i < 200; i++) await client.ping(); // warm: connection, JIT
+  for (let i = 0; i < 1000; i++) await client.ping(); // warm: connection, JIT
   const laps = [];
   const c0 = process.cpuUsage();
   const s0 = cpuOf(serverPid);

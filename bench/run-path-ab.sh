@@ -99,4 +99,5 @@ for v in a b; do
     console.log(`\n## ${v === "a" ? "A (" + process.env.TREEA + " " + (process.env.ENVA || "") + ")" : "B (" + (process.env.TREEB || "this tree") + " " + (process.env.ENVB || "") + ")"}: run path median ${(med(totals) * 1000).toFixed(1)} ms over ${totals.length} runs\n`);' \
     "$work" "$v" "${ROUNDS:-6}"
   node bench/trace-report.mjs "$work/$v/trace.jsonl" "$work/calls-$v.json"
+  node bench/grpc-trace.mjs "$work/$v/trace.jsonl" # the daemon's side of each call: its stream, handler, before and after
 done
