@@ -19,10 +19,16 @@ const { values } = parseArgs({
     pause: { type: 'string', default: '0' },
     // No attach before the start (a detached run, as `docker run -d`); see api-run.mjs.
     'no-attach': { type: 'boolean', default: false },
+    // grpc-js (the library's default) or lite: the same client over the CLI's lean HTTP/2 transport (bench/lite-client.mjs).
+    transport: { type: 'string', default: 'grpc-js' },
   },
 });
 const host = process.env.TSCR_HOST ?? `unix://${DEFAULT_SOCKET}`;
-const containers = new GrpcContainerService(host);
+const Client =
+  values.transport === 'lite'
+    ? (await import('./lite-client.mjs')).liteClients().then((m) => m.GrpcContainerService)
+    : GrpcContainerService;
+const containers = new (await Client)(host);
 
 const callTimes = { create: [], start: [], wait: [], remove: [] };
 const since = (t) => Number(process.hrtime.bigint() - t) / 1e6;

@@ -10,9 +10,11 @@
 # Slot B came out slower than slot A with the same build in both (7.6 ms of 91 at load 9-18, all in `runc create`):
 # run it both ways (TREEA=old, then TREEA=new TREEB=old) and compare the daemon's own steps, not the totals.
 # ENVA / ENVB: NAME=VALUE words added to daemon A's / B's environment (the same tree in both, one setting apart:
-# TREEA=$PWD ENVA=TSCR_SEALED_RUNC=0). PAR=N: each round starts N containers at once instead (bench/containers-api.mjs,
-# `sleep`, removed after the round) and prints its time and CPU per container. NOATTACH=1: the runs make no attach
-# before the start (a detached run, as `docker run -d`). Needs root. Usage: TREEA=/tmp/old-tree [TREEB=…] [ENVA=…] [ENVB=…] bash bench/run-path-ab.sh
+# TREEA=$PWD ENVA=TSCR_SEALED_RUNC=0). CLIENTA / CLIENTB: words added to bench/api-latency.mjs's arguments for A / B
+# (TREEA=$PWD CLIENTB='--transport lite': the library's client over grpc-js vs the lean HTTP/2 transport). PAR=N: each
+# round starts N containers at once instead (bench/containers-api.mjs, `sleep`, removed after the round) and prints its
+# time and CPU per container. NOATTACH=1: the runs make no attach before the start (a detached run, as `docker run -d`).
+# Needs root. Usage: TREEA=/tmp/old-tree [TREEB=…] [ENVA=…] [ENVB=…] bash bench/run-path-ab.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -61,8 +63,9 @@ for r in $(seq "${ROUNDS:-6}"); do
       echo "round $r $v: $PAR at once: $out, load $(cut -d' ' -f1-3 /proc/loadavg)"
       continue
     fi
-    # shellcheck disable=SC2046 # NOATTACH=1: no attach before the start (a detached run)
-    node bench/api-latency.mjs --runs "${RUNS:-10}" --warmup 0 --image tscr-bench/busybox:latest \
+    extra="CLIENT${v^^}"
+    # shellcheck disable=SC2086,SC2046 # CLIENTA/CLIENTB are words; NOATTACH=1: no attach before the start
+    node bench/api-latency.mjs --runs "${RUNS:-10}" --warmup 0 --image tscr-bench/busybox:latest ${!extra:-} \
       --out "$work/lat-$v-$r.json" --calls "$work/calls-$v-$r.json" $([ -n "${NOATTACH:-}" ] && echo --no-attach) >/dev/null 2>&1
     lat=$(node -e 'const r=require(process.argv[1]).results[0];console.log((r.median*1000).toFixed(1))' "$work/lat-$v-$r.json")
     echo "round $r $v: run path ${lat} ms, load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -98,4 +101,5 @@ for v in a b; do
     console.log(`\n## ${v === "a" ? "A (" + process.env.TREEA + " " + (process.env.ENVA || "") + ")" : "B (" + (process.env.TREEB || "this tree") + " " + (process.env.ENVB || "") + ")"}: run path median ${(med(totals) * 1000).toFixed(1)} ms over ${totals.length} runs\n`);' \
     "$work" "$v" "${ROUNDS:-6}"
   node bench/trace-report.mjs "$work/$v/trace.jsonl" "$work/calls-$v.json"
+  node bench/grpc-trace.mjs "$work/$v/trace.jsonl" # the daemon's side of each call: its stream, handler, before and after
 done

@@ -77,6 +77,7 @@ bash bench/containers.sh || echo "bench: the 50-containers benchmark (bench/cont
 bash bench/scale.sh || echo "bench: the 500-containers benchmark (bench/scale.sh) failed" >&2
 bash bench/idle-rss.sh || echo "bench: the idle RSS benchmark (bench/idle-rss.sh) failed" >&2
 bash bench/run-path.sh --runs "$runs" --par 50 || echo "bench: the run-path breakdown (bench/run-path.sh) failed" >&2
+node bench/grpc-call.mjs --json "$out/grpc-call.json" || echo "bench: the per-call gRPC benchmark (bench/grpc-call.mjs) failed" >&2
 bash bench/network.sh --runs "$runs" || echo "bench: the network benchmark (bench/network.sh) failed" >&2
 bash bench/network-plugins.sh --runs "$runs" || echo "bench: the network driver benchmark (bench/network-plugins.sh) failed" >&2
 bash bench/build.sh || echo "bench: the build benchmark (bench/build.sh) failed or lacks podman/buildah" >&2

@@ -10,6 +10,7 @@
  * ~1.2 MiB of heap (bench/README.md, Idle RSS).
  */
 import type { MethodDefinition, Server, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { traceSince, tracing } from '@tscr/api';
 
 /** How a method streams: `unary`, `server` (stream of responses), `client` (of requests) or `bidi`. */
 export type MethodKind = 'unary' | 'server' | 'client' | 'bidi';
@@ -149,6 +150,33 @@ interface Loaded {
   implementation: UntypedServiceImplementation;
 }
 
+/**
+ * With TSCR_TRACE on: times a call from its handler's start (its request read and decoded) as `step` for the
+ * request's `id` ('' when it has none): a unary call to its answer handed to grpc-js, a server stream to its
+ * first message. The client's time for a call less this is the wire: encoding, HTTP/2 and both event loops
+ * (bench/grpc-call.mjs measures that apart).
+ */
+function timeCall(kind: MethodKind, step: string, args: unknown[]): void {
+  if (kind !== 'unary' && kind !== 'server') return;
+  const call = args[0] as { request?: { id?: unknown }; write?: (...a: unknown[]) => boolean };
+  const start = performance.now();
+  const id = typeof call.request?.id === 'string' ? call.request.id : '';
+  if (kind === 'unary') {
+    const callback = args[1] as (...a: unknown[]) => void;
+    args[1] = (...a: unknown[]) => {
+      traceSince(step, id, start);
+      callback(...a);
+    };
+    return;
+  }
+  const write = call.write as (...a: unknown[]) => boolean;
+  call.write = (...a: unknown[]) => {
+    traceSince(step, id, start);
+    call.write = write;
+    return write.apply(call, a);
+  };
+}
+
 /** Runs `register` against a recorder of the one service it adds. */
 function record(register: (server: Server) => void): Loaded {
   let loaded: Loaded | undefined;
@@ -197,6 +225,7 @@ export function addLazyService(
     };
     implementation[key] = (...args: unknown[]) => {
       const real = load().implementation;
+      if (tracing()) timeCall(kind, `grpc.${key}`, args);
       return (real[key] as (...a: unknown[]) => unknown).apply(real, args);
     };
   }

@@ -1,10 +1,12 @@
 import type { EventEmitter } from 'node:events';
 import type { Http2Session } from 'node:http2';
 import type { Server } from '@grpc/grpc-js';
-import { internal } from '@tscr/api';
+import { internal, traceSince, tracing } from '@tscr/api';
 
 /** HTTP/2 servers already given a deadline (one `session` listener each). */
 const guarded = new WeakSet<EventEmitter>();
+/** HTTP/2 servers whose streams are already timed (see {@link traceStreams}). */
+const timed = new WeakSet<EventEmitter>();
 
 /**
  * The HTTP/2 servers grpc-js made for the addresses bound so far. grpc-js
@@ -12,7 +14,7 @@ const guarded = new WeakSet<EventEmitter>();
  * (grpc-js 1.x, pinned in package.json); a grpc-js without it fails here,
  * loudly, rather than serving without the deadline.
  */
-function http2ServersOf(server: Server): EventEmitter[] {
+export function http2ServersOf(server: Server): EventEmitter[] {
   const servers = (server as unknown as { http2Servers?: unknown }).http2Servers;
   if (!(servers instanceof Map)) {
     throw internal('this grpc-js has no http2Servers map: the first-call deadline cannot be set');
@@ -43,6 +45,29 @@ export function limitFirstCall(server: Server, ms: number): void {
       const clear = () => clearTimeout(timer);
       session.once('stream', clear);
       session.once('close', clear);
+    });
+  }
+}
+
+/**
+ * With TSCR_TRACE on (bench/run-path.sh): times every call `server` serves on
+ * the HTTP/2 level, from its stream's opening (its headers read) to the
+ * stream's close (the answer and its trailers written), as
+ * `grpc.stream.<Method>`. Against the handler's own span (`grpc.<method>`,
+ * the daemon's lazy services) it shows what grpc-js adds on the server; the
+ * client's time for the call less it is the wire and the client. Off, it does
+ * nothing. Covers the servers bound so far (repeats are harmless).
+ */
+export function traceStreams(server: Server): void {
+  if (!tracing()) return;
+  for (const http2Server of http2ServersOf(server)) {
+    if (timed.has(http2Server)) continue;
+    timed.add(http2Server);
+    http2Server.on('stream', (stream: EventEmitter, headers: Record<string, string | undefined>) => {
+      const start = performance.now();
+      const path = headers[':path'] ?? '';
+      const step = `grpc.stream.${path.slice(path.lastIndexOf('/') + 1)}`;
+      stream.once('close', () => traceSince(step, '', start));
     });
   }
 }

@@ -18,7 +18,7 @@ export type { CallOptions } from './call.js';
 export { unaryHandler, serverStreamHandler, clientStreamHandler } from './handlers.js';
 export type { CallContext } from './handlers.js';
 export { listen } from './listen.js';
-export { limitFirstCall } from './first-call.js';
+export { limitFirstCall, traceStreams } from './first-call.js';
 export { createSystemServer, addSystemService } from './system-server.js';
 export { GrpcSystemService } from './system-client.js';
 export type { ListenOptions, ServerTls } from './listen.js';

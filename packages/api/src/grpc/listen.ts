@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { type Server, ServerCredentials } from '@grpc/grpc-js';
 import { fromSystemError, invalidArgument } from '@tscr/api';
 import { parseEndpoint } from './address.js';
-import { limitFirstCall } from './first-call.js';
+import { limitFirstCall, traceStreams } from './first-call.js';
 
 /** A server's side of mutual TLS: PEM bytes of its certificate, key, and the CA clients must chain to. */
 export interface ServerTls {
@@ -54,6 +54,7 @@ export async function listen(server: Server, address: string, opts: ListenOption
     );
   });
   if (firstCallTimeoutMs !== undefined) limitFirstCall(server, firstCallTimeoutMs);
+  traceStreams(server);
   if (isUnix) {
     await chmod(path, socketMode);
     return `unix://${path}`;
