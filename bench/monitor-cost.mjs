@@ -41,7 +41,8 @@ function timed(file, args, viaPipe) {
 const runcArgs = (id) => ['--root', root, 'create', '--bundle', bundle, '--pid-file', pidFile, id];
 // `runc run` timed the same way (spawned from this process, until it exits): the comparison for `runc create`.
 const runArgs = (id) => ['--root', root, 'run', '--bundle', bundle, id];
-// Exactly the arguments tscr gives conmon (packages/runtime/src/local/conmon.ts), started in the bundle as tscr does.
+// Exactly the arguments tscr gives conmon through the relay (packages/runtime/src/local/conmon.ts: `--sync`, the
+// process started is the monitor), started in the bundle as tscr does.
 const conmonArgs = (id) =>
   monitorArgs({
     conmonPath: 'conmon',
@@ -52,6 +53,7 @@ const conmonArgs = (id) =>
     logPath: join(scratch, 'ctr.log'),
     exitDir: join(scratch, 'exits'),
     socketDir: join(scratch, 'sockets'),
+    sync: true,
   });
 const times = { run: [], runc: [], conmon: [] };
 for (let i = 0; i < runs + 1; i++) {
