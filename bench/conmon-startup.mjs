@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { monitorArgs } from '@tscr/runtime/local';
+import { benchConmonArgs } from './conmon-args.mjs';
 
 const [bundle, root, scratch, runsArg] = process.argv.slice(2);
 const runs = Number(runsArg ?? 15);
@@ -26,17 +26,7 @@ await sleep(800);
 
 /** Starts conmon as tscr does (its arguments, cwd, sync pipe on fd 3); resolves with its PID once it has reported. */
 function start(id, sync) {
-  const args = monitorArgs({
-    conmonPath: 'conmon',
-    id,
-    runtimePath: '/usr/sbin/runc',
-    runtimeArgs: ['--root', root, '--log-format', 'json'],
-    bundle,
-    logPath: join(scratch, 'ctr.log'),
-    exitDir: join(scratch, 'exits'),
-    socketDir: join(scratch, 'sockets'),
-    sync,
-  });
+  const args = benchConmonArgs({ id, bundle, root, scratch, sync });
   return new Promise((resolve, reject) => {
     const child = spawn('conmon', args, {
       stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
