@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { monitorArgs } from '@tscr/runtime/local';
+import { benchConmonArgs } from './conmon-args.mjs';
 
 const [bundle, root, scratch, runsArg] = process.argv.slice(2);
 const runs = Number(runsArg ?? 10);
@@ -41,18 +41,9 @@ function timed(file, args, viaPipe) {
 const runcArgs = (id) => ['--root', root, 'create', '--bundle', bundle, '--pid-file', pidFile, id];
 // `runc run` timed the same way (spawned from this process, until it exits): the comparison for `runc create`.
 const runArgs = (id) => ['--root', root, 'run', '--bundle', bundle, id];
-// Exactly the arguments tscr gives conmon (packages/runtime/src/local/conmon.ts), started in the bundle as tscr does.
-const conmonArgs = (id) =>
-  monitorArgs({
-    conmonPath: 'conmon',
-    id,
-    runtimePath: '/usr/sbin/runc',
-    runtimeArgs: ['--root', root, '--log-format', 'json'],
-    bundle,
-    logPath: join(scratch, 'ctr.log'),
-    exitDir: join(scratch, 'exits'),
-    socketDir: join(scratch, 'sockets'),
-  });
+// Exactly the arguments tscr gives conmon through the relay (packages/runtime/src/local/conmon.ts: `--sync`, the
+// process started is the monitor), started in the bundle as tscr does.
+const conmonArgs = (id) => benchConmonArgs({ id, bundle, root, scratch, sync: true });
 const times = { run: [], runc: [], conmon: [] };
 for (let i = 0; i < runs + 1; i++) {
   for (const kind of ['run', 'runc', 'conmon']) {

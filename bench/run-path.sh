@@ -123,6 +123,8 @@ if command -v perf >/dev/null && [ "$(perf list 2>/dev/null | grep -c sched:sche
   perf script -i "$work/phases.data" -F comm,pid,tid,time,event,trace --ns 2>/dev/null >"$work/phases.txt"
   { echo; echo "runc's phases: ${phases:-$half} rounds; load $load → $(cut -d' ' -f1-3 /proc/loadavg)"
     node bench/runc-phases.mjs report "$work/phases.json" "$work/phases.txt"; } | tee -a "$out/run-path.md"
+  # conmon's start-up before it execs runc, on the kernel's clock: `--sync` (through the relay) against its double fork.
+  node bench/conmon-startup.mjs "$work/eq" "$work/runc-root" "$work/cs" "$half" | tee -a "$out/run-path.md"
 else
   echo "(no perf with sched tracepoints: the timeline with conmon's and runc's process events is skipped)" | tee -a "$out/run-path.md"
 fi

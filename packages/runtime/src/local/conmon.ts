@@ -33,6 +33,13 @@ export interface MonitorOptions {
   leaveStdinOpen?: boolean;
   /** The relay whose spawner starts conmon (default: found as for attach, see relay.ts). */
   relayPath?: string;
+  /**
+   * conmon's `--sync`: the process started is the monitor itself, without
+   * the fork and exit of a first process (0.4–0.8 ms of conmon's ~3.5 ms
+   * before it runs the runtime). Only for a starter that reaps whatever it
+   * started when it exits (the relay's spawner); startMonitor sets it.
+   */
+  sync?: boolean;
 }
 
 /** The monitor's own stdout/stderr, kept in the bundle for diagnostics. */
@@ -71,6 +78,7 @@ export function monitorArgs(o: MonitorOptions): string[] {
     ...(o.terminal ? ['-t'] : []),
     ...(o.stdin ? ['-i'] : []),
     ...(o.stdin && o.leaveStdinOpen ? ['--leave-stdin-open'] : []),
+    ...(o.sync ? ['--sync'] : []),
   ];
 }
 
@@ -108,8 +116,10 @@ async function writeMonitorPid(bundle: string, initPid: number): Promise<void> {
 
 /**
  * Starts conmon for a task with a sync pipe on fd 3 and waits until the OCI
- * runtime has created the container. conmon double-forks, so the process
- * started here exits at once (reaped by the thread that started it, see
+ * runtime has created the container. Through the relay, conmon runs with
+ * `--sync` and the process started is the monitor (the relay reaps it when
+ * it exits). Otherwise conmon double-forks, so the process started here
+ * exits at once (reaped by the thread that started it, see
  * monitor-spawner.ts; a start does not wait for that); the monitor lives on.
  * @returns the host PID of the container's init process.
  * @throws see {@link createError}; Internal when conmon itself fails.
@@ -117,13 +127,13 @@ async function writeMonitorPid(bundle: string, initPid: number): Promise<void> {
 export async function startMonitor(o: MonitorOptions): Promise<number> {
   const relay = process.env.TSCR_SPAWNER === 'thread' ? undefined : await relaySpawner(o.relayPath, o.runtimePath);
   const runtimePath = (await relay?.sealedPath(o.runtimePath)) ?? o.runtimePath;
-  const outcome = await startProcess(relay, {
+  const outcome = await startProcess(relay, (sync) => ({
     file: o.conmonPath,
-    args: monitorArgs({ ...o, runtimePath }),
+    args: monitorArgs({ ...o, runtimePath, sync }),
     env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', _OCI_SYNCPIPE: '3' },
     cwd: o.bundle,
     logPath: join(o.bundle, MONITOR_LOG),
-  });
+  }));
   const message = outcome.kind === 'line' ? syncMessage(outcome.line) : undefined;
   if (outcome.kind === 'line' && outcome.spawnMs !== undefined && tracing()) {
     traceSince('runtime.create.monitor.fork-exec', o.id, performance.now() - outcome.spawnMs);
@@ -177,9 +187,16 @@ export async function sealedRuntime(relayPath: string | undefined, runtimePath: 
 /**
  * Starts a monitor through the relay's spawner (see relay-spawner.ts), or,
  * without a relay that has one (or with `TSCR_SPAWNER=thread`), with Node's
- * `spawn` in a worker thread (monitor-spawner.ts).
+ * `spawn` in a worker thread (monitor-spawner.ts). `request(sync)` makes the
+ * request: `sync` is true for the relay, which reaps the monitor when it
+ * exits (and while the relay lives, at once: a monitor the relay left behind
+ * is adopted by init, as a double-forked one always is). The thread does not
+ * get it: Node would hold a child handle for each running container there.
  */
-async function startProcess(relay: RelaySpawner | undefined, req: SpawnRequest): Promise<SpawnOutcome> {
-  const outcome = await relay?.spawn(req);
-  return outcome ?? spawnMonitorProcess(req);
+async function startProcess(
+  relay: RelaySpawner | undefined,
+  request: (sync: boolean) => SpawnRequest,
+): Promise<SpawnOutcome> {
+  const outcome = await relay?.spawn(request(process.env.TSCR_CONMON_SYNC !== '0'));
+  return outcome ?? spawnMonitorProcess(request(false));
 }

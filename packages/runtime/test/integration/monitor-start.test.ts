@@ -1,4 +1,5 @@
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipUnlessRoot } from '@tscr/testkit';
 import { createLocalTaskRuntime, findRelay } from '@tscr/runtime/local';
@@ -52,6 +53,28 @@ describe.skipIf(skipUnlessRoot('runc', 'conmon') || !relay || process.env.TSCR_S
       expect(specs.map((s) => fx.output(s.id))).toEqual(['one\n', 'two\n']);
       // The same child served both: still one.
       expect(spawnersNow()).toEqual(spawners);
+      await rt.settled();
+    });
+
+    it("starts conmon with --sync as the relay's own child, which the relay reaps when the task exits", async () => {
+      if (process.env.TSCR_CONMON_SYNC === '0') return;
+      const rt = createLocalTaskRuntime({ stateDir: fx.stateDir, cgroupParent: fx.cgroupParent });
+      const spec = fx.spec(['sh', '-c', 'echo out; exit 3']);
+      const { pid } = await rt.create(spec);
+      try {
+        const monitor = Number(/^PPid:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+        expect(readFileSync(`/proc/${monitor}/cmdline`, 'utf8').split('\0')).toContain('--sync');
+        const parent = Number(/^PPid:\s*(\d+)$/m.exec(readFileSync(`/proc/${monitor}/status`, 'utf8'))![1]);
+        expect(readFileSync(`/proc/${parent}/cmdline`, 'utf8').split('\0').slice(0, 2)).toEqual([relay, 'spawner']);
+        await rt.start(spec.id);
+        expect((await rt.wait(spec.id)).exitCode).toBe(3);
+        expect(fx.output(spec.id)).toBe('out\n');
+        // Reaped by the relay, not left a zombie for init: /proc/<monitor> goes away.
+        for (let i = 0; i < 100 && existsSync(`/proc/${monitor}`); i++) await sleep(50);
+        expect(existsSync(`/proc/${monitor}`)).toBe(false);
+      } finally {
+        await rt.delete(spec.id, { force: true });
+      }
       await rt.settled();
     });
 

@@ -1,5 +1,15 @@
-import { chmodSync, copyFileSync, readFileSync, readlinkSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode } from '@tscr/api';
 import { makeTempDir } from '@tscr/testkit';
@@ -46,6 +56,15 @@ describe.skipIf(!relay)('the relay spawner', () => {
 
   it('waits for a line written after the first process exited (a double fork, as conmon does)', async () => {
     expect(await sh('(sleep 0.2; echo late >&3) & exit 0')).toEqual({ kind: 'line', line: 'late' });
+  });
+
+  it('reaps a process that lives on after its line (conmon --sync) when it exits', async () => {
+    const out = await sh('echo $$ >&3; exec sleep 0.3');
+    expect(out?.kind).toBe('line');
+    const pid = Number((out as { line: string }).line);
+    expect(readFileSync(`/proc/${pid}/status`, 'utf8')).toMatch(/^State:\s*S/m); // still running, the relay's child
+    for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await sleep(50);
+    expect(existsSync(`/proc/${pid}`)).toBe(false); // reaped, not a zombie
   });
 
   it('raises NotFound for a missing binary or working directory, PermissionDenied for a file it cannot run', async () => {
