@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
-import { credentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials, type ChannelOptions, type ClientOptions } from '@grpc/grpc-js';
+import { answerOnMessage } from './answer-early.js';
 import { invalidArgument } from '@tscr/api';
 
 /** Where a gRPC service listens: a UNIX socket path or a TCP host:port. */
@@ -72,7 +73,8 @@ export interface ClientChannel {
   /** The address for error messages. */
   display: string;
   credentials: ChannelCredentials;
-  options: ChannelOptions;
+  /** Channel options, and the clients' interceptors (a unary call ends with its answer: see answer-early.ts). */
+  options: ClientOptions;
 }
 
 const bytes = (v: string | Uint8Array): Buffer => (typeof v === 'string' ? Buffer.from(v) : Buffer.from(v));
@@ -87,7 +89,7 @@ export function clientChannel(address: DaemonAddress, extra: ChannelOptions = {}
   const target: DaemonTarget = typeof address === 'string' ? { address } : address;
   const ep = parseEndpoint(target.address);
   const tls = target.tls;
-  const options: ChannelOptions = { ...clientChannelOptions, ...extra };
+  const options: ClientOptions = { ...clientChannelOptions, ...extra, interceptors: [answerOnMessage] };
   if (!tls) return { target: ep.target, display: ep.display, credentials: credentials.createInsecure(), options };
   if (ep.target.startsWith('unix://')) throw invalidArgument(`TLS is for TCP addresses, not ${ep.display}`);
   const host = endpointHost(ep);

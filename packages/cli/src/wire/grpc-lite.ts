@@ -87,7 +87,7 @@ export const credentials = {
 };
 
 /** A class whose instances (and static members) are grpc-js's own, loaded when first used. */
-function forward<K extends 'Metadata' | 'Server' | 'ServerCredentials'>(name: K): GrpcModule[K] {
+function forward<K extends 'Metadata' | 'Server' | 'ServerCredentials' | 'InterceptingCall'>(name: K): GrpcModule[K] {
   const Forwarded = function Forwarded(this: unknown, ...args: unknown[]) {
     const Real = grpc()[name] as unknown as new (...a: unknown[]) => object;
     return new Real(...args);
@@ -107,6 +107,8 @@ export const Metadata = forward('Metadata');
 export const Server = forward('Server');
 /** grpc-js's `ServerCredentials`. */
 export const ServerCredentials = forward('ServerCredentials');
+/** grpc-js's `InterceptingCall` (the clients' interceptor, answer-early.ts in `@tscr/api`, runs on grpc-js's calls). */
+export const InterceptingCall = forward('InterceptingCall');
 
 interface MethodDef {
   path: string;
