@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type PeerCertificate, checkServerIdentity } from 'node:tls';
 import type { Duplex } from 'node:stream';
-import { Server, type ServerDuplexStream } from '@grpc/grpc-js';
+import { Server, ServerInterceptingCall, type ServerDuplexStream } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, notFound, type SystemService, type TscrError } from '@tscr/api';
 import { addSystemService, callServerStream, callUnary, fromStatus, listen, systemV1, toStatus } from '@tscr/api/grpc';
@@ -92,6 +92,32 @@ export function liteClientSuite(wire: 'node-http2' | undefined): void {
         other.close();
       } finally {
         client.close();
+      }
+    });
+
+    it('ends a unary call with its answer, not with the status trailers that follow it', async () => {
+      // A server that holds every status 400 ms after its handler answered (the trailers' late write, made long).
+      const held = new Server({
+        interceptors: [
+          (_method, call) =>
+            new ServerInterceptingCall(call, { sendStatus: (s, next) => void setTimeout(() => next(s), 400) }),
+        ],
+      });
+      addSystemService(held, system);
+      const heldTarget = `unix://${join(dir, 'held.sock')}`;
+      await listen(held, heldTarget);
+      const client = new SystemClient(heldTarget, credentials.createInsecure());
+      try {
+        let t0 = performance.now();
+        await callUnary((cb) => client.version({}, cb), {}, heldTarget);
+        expect(performance.now() - t0).toBeLessThan(300);
+        t0 = performance.now();
+        const err = await callUnary((cb) => client.ping({}, cb), {}, heldTarget).catch((e: TscrError) => e);
+        expect(performance.now() - t0).toBeGreaterThanOrEqual(350); // an error status comes alone: waited for
+        expect(errorCode(err)).toBe('NotFound');
+      } finally {
+        client.close();
+        held.forceShutdown();
       }
     });
 
