@@ -15,7 +15,8 @@ export const FAILPOINTS = {
   'container.create.after-snapshot': 'create: the directory and snapshot exist, the record does not',
   'container.create.after-record': 'create: the record is stored, the call has not answered',
   'container.start.after-network': 'start: namespace, veth and address are set up, no task exists',
-  'container.start.after-task-create': 'start: the runtime created the task (conmon runs), it has not started',
+  'container.start.after-task-create':
+    'start: the runtime created the task (conmon runs); one created to start at once (no attach waiting) already runs',
   'container.start.after-task-start': 'start: the task runs, the record still says created',
   'container.stop.after-signal': 'stop: the stop signal was sent, the exit is not recorded',
   'container.remove.after-mark': 'remove: the record says removing, nothing is removed yet',
